@@ -1,0 +1,108 @@
+/**
+ * The error catalogue: every error Quorum raises on purpose has a stable UPPER_SNAKE code, an HTTP
+ * status and a retryable flag. `lib/` throws {@link QuorumError}; the service layer turns it into a
+ * Moleculer error whose `type` is the code (remote callers match on `type`, never on the message).
+ *
+ * Messages name the offending value and, where there is one, the fix.
+ */
+
+export interface ErrorSpec {
+  /** HTTP status the gateway answers with. */
+  status: number;
+  /** A retryable error may succeed on another node or later (Moleculer retries it). */
+  retryable: boolean;
+}
+
+const client = (status: number): ErrorSpec => ({ status, retryable: false });
+const server = (status: number, retryable = true): ErrorSpec => ({ status, retryable });
+
+export const ERRORS = {
+  // -- requests ------------------------------------------------------------------------------
+  BAD_REQUEST: client(400),
+  UNSUPPORTED_MEDIA_TYPE: client(415),
+  PAYLOAD_TOO_LARGE: client(413),
+  NOT_FOUND: client(404),
+  CONFLICT: client(409),
+
+  // -- data in -------------------------------------------------------------------------------
+  EMPTY_FILE: client(400),
+  NOT_CSV: client(400),
+  BAD_ENCODING: client(400),
+  CSV_PARSE_ERROR: client(400),
+  RAGGED_ROW: client(400),
+  FIELD_TOO_LARGE: client(400),
+  DUPLICATE_COLUMN: client(400),
+  NO_DATA_ROWS: client(400),
+  PATH_NOT_ALLOWED: client(403),
+  FILE_NOT_FOUND: client(404),
+  DATASET_NOT_FOUND: client(404),
+  UNKNOWN_COLUMN: client(400),
+  TARGET_ONE_CLASS: client(422),
+  TARGET_ALL_MISSING: client(422),
+  TARGET_NOT_NUMERIC: client(422),
+  TOO_FEW_ROWS: client(422),
+  NO_FEATURES: client(422),
+  UNKNOWN_STRATEGY: client(400),
+
+  // -- models --------------------------------------------------------------------------------
+  UNKNOWN_MODEL_KIND: client(400),
+  BAD_MODEL_PARAMS: client(400),
+  MODEL_TASK_MISMATCH: client(422),
+  BAD_ARTIFACT: client(422),
+  UNSUPPORTED_FORMAT_VERSION: client(422),
+  UNKNOWN_VOTING_RULE: client(400),
+
+  // -- jobs, versions, predictions -------------------------------------------------------------
+  JOB_NOT_FOUND: client(404),
+  JOB_FINISHED: client(409),
+  VERSION_NOT_FOUND: client(404),
+  VERSION_NOT_READY: client(409),
+  NO_ACTIVE_MODEL: client(404),
+  MISSING_COLUMNS: client(400),
+  BAD_VALUE: client(400),
+
+  // -- cluster (retryable: another node or a later attempt may succeed) -------------------------
+  NO_TRAINERS: server(503),
+  TRAINER_BUSY: server(503),
+  BLOB_NOT_FOUND: server(503),
+  CHECKSUM_MISMATCH: server(502),
+  FIT_FAILED: server(500),
+  CANCELLED: server(409, false),
+  QUORUM_NOT_REACHED: server(503),
+  INTERNAL: server(500, false),
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class QuorumError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly data?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, data?: Record<string, unknown>) {
+    super(message);
+    this.name = 'QuorumError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.retryable = ERRORS[code].retryable;
+    this.data = data;
+  }
+}
+
+/** True when `code` names an entry of the catalogue (used when errors arrive from other nodes). */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERRORS, code);
+}
+
+/** Shorthand for the most common guard: throw a BAD_REQUEST naming what is wrong. */
+export function badRequest(message: string, data?: Record<string, unknown>): QuorumError {
+  return new QuorumError('BAD_REQUEST', message, data);
+}
+
+/** Lists valid names in an "unknown X" message: `'a', 'b' or 'c'`. */
+export function listNames(names: readonly string[]): string {
+  const quoted = names.map((n) => `'${n}'`);
+  if (quoted.length <= 1) return quoted.join('');
+  return `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
+}

@@ -1,0 +1,199 @@
+/**
+ * Quorum's portable container for models (and for anything else made of a JSON header plus
+ * numeric arrays: exported versions, shards). Models are data, never code: loading parses JSON and
+ * copies typed arrays, after checking every length, offset and the SHA-256 of the content.
+ *
+ * Layout (little-endian):
+ * ```
+ *  0  4 bytes   magic "QRMA"
+ *  4  u16       container version (CONTAINER_VERSION)
+ *  6  u16       reserved (0)
+ *  8  u32       header length H (bytes of UTF-8 JSON)
+ * 12  u32       reserved (0)
+ * 16  f64       body length B
+ * 24  32 bytes  SHA-256 of header JSON + body
+ * 56  H bytes   header JSON: { kind, formatVersion, header, arrays: [{name, dtype, offset, length}] }
+ *     padding to a multiple of 8
+ *     B bytes   body: the arrays, each starting at a multiple of 8
+ * ```
+ */
+import { createHash } from 'node:crypto';
+import { QuorumError } from '../errors';
+
+export const CONTAINER_VERSION = 1;
+const MAGIC = 'QRMA';
+const PREFIX = 56;
+/** Header JSON larger than this is refused before parsing (a real header is a few KB). */
+const MAX_HEADER_BYTES = 64 * 1024 * 1024;
+
+export type NumericArray =
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | Uint32Array
+  | Int16Array
+  | Uint16Array
+  | Int8Array
+  | Uint8Array;
+
+const DTYPES = {
+  f32: Float32Array,
+  f64: Float64Array,
+  i32: Int32Array,
+  u32: Uint32Array,
+  i16: Int16Array,
+  u16: Uint16Array,
+  i8: Int8Array,
+  u8: Uint8Array,
+} as const;
+type DType = keyof typeof DTYPES;
+
+export interface Artifact {
+  /** Which model kind (or other producer) reads this artifact. */
+  kind: string;
+  /** The producer's own format version; its loader refuses newer versions. */
+  formatVersion: number;
+  /** Small JSON-serialisable description (parameters, shapes, labels…). */
+  header: Record<string, unknown>;
+  /** The bulk of the artifact. */
+  arrays: Record<string, NumericArray>;
+}
+
+interface ArrayEntry {
+  name: string;
+  dtype: DType;
+  offset: number;
+  length: number;
+}
+
+function dtypeOf(a: NumericArray): DType {
+  for (const [name, ctor] of Object.entries(DTYPES)) if (a instanceof ctor) return name as DType;
+  throw new QuorumError('INTERNAL', `unsupported array type ${Object.prototype.toString.call(a)}`);
+}
+
+const align8 = (n: number): number => (n + 7) & ~7;
+
+/** Serialises an artifact into one self-checking buffer. */
+export function encodeArtifact(artifact: Artifact): Buffer {
+  const entries: ArrayEntry[] = [];
+  let bodyLength = 0;
+  for (const [name, array] of Object.entries(artifact.arrays)) {
+    entries.push({ name, dtype: dtypeOf(array), offset: bodyLength, length: array.length });
+    bodyLength = align8(bodyLength + array.byteLength);
+  }
+  const headerJson = Buffer.from(
+    JSON.stringify({
+      kind: artifact.kind,
+      formatVersion: artifact.formatVersion,
+      header: artifact.header,
+      arrays: entries,
+    }),
+    'utf8',
+  );
+  const bodyStart = align8(PREFIX + headerJson.length);
+  const out = Buffer.alloc(bodyStart + bodyLength);
+  out.write(MAGIC, 0, 'latin1');
+  out.writeUInt16LE(CONTAINER_VERSION, 4);
+  out.writeUInt32LE(headerJson.length, 8);
+  out.writeDoubleLE(bodyLength, 16);
+  headerJson.copy(out, PREFIX);
+  entries.forEach((entry) => {
+    const a = artifact.arrays[entry.name];
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(out, bodyStart + entry.offset);
+  });
+  const hash = createHash('sha256');
+  hash.update(headerJson);
+  hash.update(out.subarray(bodyStart));
+  hash.digest().copy(out, 24);
+  return out;
+}
+
+function damaged(reason: string): QuorumError {
+  return new QuorumError('BAD_ARTIFACT', `damaged model artifact: ${reason}; export it again from its registry`);
+}
+
+/** True when the bytes start like a Quorum container (cheap sniffing before a full decode). */
+export function looksLikeArtifact(bytes: Uint8Array): boolean {
+  return bytes.length >= PREFIX && Buffer.from(bytes.buffer, bytes.byteOffset, 4).toString('latin1') === MAGIC;
+}
+
+/**
+ * Parses and verifies a container. Arrays are copied out, so the result does not keep `bytes`
+ * alive and every array is properly aligned.
+ */
+export function decodeArtifact(bytes: Uint8Array): Artifact {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length < PREFIX) throw damaged(`${buf.length} bytes is shorter than the ${PREFIX}-byte prefix`);
+  if (buf.toString('latin1', 0, 4) !== MAGIC) throw damaged('not a Quorum artifact (wrong magic bytes)');
+  const version = buf.readUInt16LE(4);
+  if (version > CONTAINER_VERSION) {
+    throw new QuorumError(
+      'UNSUPPORTED_FORMAT_VERSION',
+      `artifact container version ${version} is newer than this Quorum reads (${CONTAINER_VERSION}); upgrade Quorum`,
+    );
+  }
+  const headerLength = buf.readUInt32LE(8);
+  const bodyLength = buf.readDoubleLE(16);
+  if (headerLength > MAX_HEADER_BYTES || PREFIX + headerLength > buf.length) throw damaged('header length out of range');
+  const bodyStart = align8(PREFIX + headerLength);
+  if (!Number.isInteger(bodyLength) || bodyStart + bodyLength !== buf.length) {
+    throw damaged(`expected ${bodyStart + bodyLength} bytes, got ${buf.length} (truncated or padded)`);
+  }
+  const headerJson = buf.subarray(PREFIX, PREFIX + headerLength);
+  const hash = createHash('sha256');
+  hash.update(headerJson);
+  hash.update(buf.subarray(bodyStart));
+  if (!hash.digest().equals(buf.subarray(24, 56))) throw damaged('checksum mismatch');
+
+  let parsed: { kind?: unknown; formatVersion?: unknown; header?: unknown; arrays?: unknown };
+  try {
+    parsed = JSON.parse(headerJson.toString('utf8'));
+  } catch {
+    throw damaged('header is not JSON');
+  }
+  if (typeof parsed.kind !== 'string' || !Number.isInteger(parsed.formatVersion)) throw damaged('header lacks kind or formatVersion');
+  if (typeof parsed.header !== 'object' || parsed.header === null || !Array.isArray(parsed.arrays)) throw damaged('header lacks fields');
+
+  const arrays: Record<string, NumericArray> = {};
+  for (const raw of parsed.arrays as ArrayEntry[]) {
+    const ctor = DTYPES[raw?.dtype];
+    if (!ctor || typeof raw.name !== 'string' || !Number.isInteger(raw.offset) || !Number.isInteger(raw.length)) {
+      throw damaged('bad array entry');
+    }
+    if (raw.offset < 0 || raw.length < 0 || raw.offset % 8 !== 0) throw damaged(`array '${raw.name}' misplaced`);
+    const byteLength = raw.length * ctor.BYTES_PER_ELEMENT;
+    if (raw.offset + byteLength > bodyLength) throw damaged(`array '${raw.name}' runs past the end`);
+    const copy = new ctor(raw.length);
+    new Uint8Array(copy.buffer).set(buf.subarray(bodyStart + raw.offset, bodyStart + raw.offset + byteLength));
+    arrays[raw.name] = copy;
+  }
+  return {
+    kind: parsed.kind,
+    formatVersion: parsed.formatVersion as number,
+    header: parsed.header as Record<string, unknown>,
+    arrays,
+  };
+}
+
+/**
+ * Guard used by every loader: right kind, a format version it knows, and the arrays it needs with
+ * the expected types.
+ */
+export function expectArtifact(
+  artifact: Artifact,
+  kind: string,
+  maxFormatVersion: number,
+  arrays: Record<string, DType> = {},
+): void {
+  if (artifact.kind !== kind) throw damaged(`artifact is a '${artifact.kind}', not a '${kind}'`);
+  if (artifact.formatVersion > maxFormatVersion) {
+    throw new QuorumError(
+      'UNSUPPORTED_FORMAT_VERSION',
+      `'${kind}' artifact format ${artifact.formatVersion} is newer than this Quorum reads (${maxFormatVersion}); upgrade Quorum`,
+    );
+  }
+  for (const [name, dtype] of Object.entries(arrays)) {
+    const a = artifact.arrays[name];
+    if (!a || !(a instanceof DTYPES[dtype])) throw damaged(`'${kind}' artifact lacks array '${name}' (${dtype})`);
+  }
+}

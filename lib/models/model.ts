@@ -1,0 +1,109 @@
+/**
+ * The one interface every model kind implements (forest, mlp, linear, …). A kind is looked up by
+ * name in `lib/models/kinds.ts`; it validates its own parameters, fits on a {@link TrainingSet}
+ * and loads itself back from an {@link Artifact}. Nothing here knows about Moleculer or threads:
+ * the trainer runs `fit` inside a worker thread and moves the artifact as bytes.
+ */
+import type { Artifact } from './format';
+
+export type Task = 'classification' | 'regression';
+
+/** Row-major float matrix: value (r, c) is `data[r * cols + c]`. NaN marks a missing value. */
+export interface Matrix {
+  data: Float32Array;
+  rows: number;
+  cols: number;
+}
+
+export type FeatureKind = 'numeric' | 'categorical';
+
+export interface FeatureInfo {
+  name: string;
+  kind: FeatureKind;
+  /** Categorical features hold codes 0..cardinality-1 (as floats); NaN when missing. */
+  cardinality?: number;
+}
+
+/**
+ * What a model is fitted on. For classification `y` holds class indices 0..nClasses-1 (as floats)
+ * and `classes` their labels; for regression `y` holds the target values and `nClasses` is 0.
+ *
+ * Kinds with `input: 'native'` (trees) receive NaN for missing values and categorical codes;
+ * kinds with `input: 'dense'` receive finite, imputed, one-hot encoded, standardised columns.
+ */
+export interface TrainingSet {
+  task: Task;
+  x: Matrix;
+  y: Float32Array;
+  nClasses: number;
+  classes?: string[];
+  features: FeatureInfo[];
+}
+
+export interface FitProgress {
+  /** 0..1 of the whole fit. */
+  fraction: number;
+  message?: string;
+  /** Learning-curve point for iterative models (one per epoch or round). */
+  epoch?: number;
+  metrics?: Record<string, number>;
+}
+
+export interface FitContext {
+  /** Seed of every random step of this fit. */
+  seed: number;
+  /** Held-out rows for early stopping and learning curves (same encoding as the training set). */
+  validation?: { x: Matrix; y: Float32Array };
+  /** Called now and then (at most a few times per second is enough). */
+  onProgress?: (progress: FitProgress) => void;
+  /** Polled between units of work (trees, epochs); when true the fit throws CANCELLED. */
+  isCancelled?: () => boolean;
+  /**
+   * Starting weights for iterative models (training by parameter averaging): the artifact of
+   * the current global model, or undefined to initialise from the seed.
+   */
+  initial?: Artifact;
+}
+
+export interface TrainedModel {
+  readonly kind: string;
+  readonly task: Task;
+  readonly nFeatures: number;
+  /** 0 for regression. */
+  readonly nClasses: number;
+  /**
+   * Classification: class probabilities, row-major `rows × nClasses`, each row summing to 1.
+   * Regression: one value per row.
+   */
+  predict(x: Matrix): Float32Array;
+  /** The portable, versioned form (see `format.ts`); `kind.load(toArtifact())` predicts identically. */
+  toArtifact(): Artifact;
+  /** Small JSON facts for the registry and the dashboard (sizes, importances, learning curve…). */
+  summary(): Record<string, unknown>;
+  /** Frees native memory (tensors); the model must not be used afterwards. */
+  dispose(): void;
+}
+
+export interface ModelKind<P = Record<string, unknown>> {
+  readonly name: string;
+  readonly description: string;
+  readonly tasks: readonly Task[];
+  /** 'native': NaN and categorical codes welcome. 'dense': needs imputation, one-hot, scaling. */
+  readonly input: 'native' | 'dense';
+  /**
+   * Merges defaults into user parameters and validates them once, at the boundary.
+   * Throws QuorumError('BAD_MODEL_PARAMS') naming the parameter and the allowed range.
+   */
+  params(raw: unknown): P;
+  fit(data: TrainingSet, params: P, ctx: FitContext): Promise<TrainedModel>;
+  /** Rebuilds a model; throws BAD_ARTIFACT / UNSUPPORTED_FORMAT_VERSION on a damaged or newer artifact. */
+  load(artifact: Artifact): TrainedModel;
+  /**
+   * Optional: how one fit is spread over several threads of one node (forests: trees split across
+   * workers, then merged). The split must not change the result: part i covers fixed work items.
+   */
+  parallel?: {
+    split(params: P, parts: number): P[];
+    merge(models: TrainedModel[]): TrainedModel;
+  };
+}
