@@ -36,3 +36,6 @@ export function resolveModelKind(name: string): ModelKind<any> {
   cache.set(name, kind);
   return kind;
 }
+
+registerModelKind('mlp', () => require('./tf/mlp').mlpKind);
+registerModelKind('linear', () => require('./tf/linear').linearKind);
