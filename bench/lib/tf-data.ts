@@ -4,7 +4,8 @@
  * embedded commas), CRLF and blank lines tolerated, `NA` / empty → NaN, text columns one-hot
  * encoded (with `NA` as a category of its own), standardisation fitted on training rows.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Matrix, Task, TrainingSet } from '../../lib/models/model';
 import { Rng } from '../../lib/util/random';
 
@@ -145,4 +146,64 @@ export function rmse(pred: Float32Array, y: Float32Array): number {
   let s = 0;
   for (let i = 0; i < y.length; i++) s += (pred[i] - y[i]) ** 2;
   return Math.sqrt(s / y.length);
+}
+
+/** Where the sample and shared datasets live, from this file (works from bench/lib and dist/bench/lib). */
+export function dataPath(name: string): string {
+  for (const up of ['../..', '../../..']) {
+    const p = join(__dirname, up, 'data', name);
+    if (existsSync(p)) return p;
+  }
+  return join(__dirname, '../../data', name);
+}
+
+/** `/work/shared/data/<name>` when present (tests that need it skip with a printed reason otherwise). */
+export function sharedDataPath(name: string): string | undefined {
+  for (const dir of [join(__dirname, '../../../shared/data'), join(__dirname, '../../../../shared/data'), '/work/shared/data']) {
+    const p = join(dir, name);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** Letter with the usual 16,000 / 4,000 split, standardised on the training rows. */
+export function letterSplit(): { train: TrainingSet; test: TrainingSet } {
+  const s = split(loadCsv(dataPath('letter-recognition.csv'), { target: 'lettr', task: 'classification' }), 16000);
+  standardize(s.train.x, s.test.x);
+  return s;
+}
+
+/** Iris, 100 training / 50 test rows (seeded split), standardised on the training rows. */
+export function irisSplit(seed = 7): { train: TrainingSet; test: TrainingSet } {
+  const s = split(loadCsv(dataPath('iris.csv'), { target: 'class', task: 'classification' }), 100, seed);
+  standardize(s.train.x, s.test.x);
+  return s;
+}
+
+/**
+ * Seeded synthetic regression: `y = 3 + 2·x0 − x1 + 0.5·x2 + 1.5·x0·x1 + noise` on standard normal
+ * features (with `interaction` false the product term is left out, making it exactly linear).
+ */
+export function syntheticRegression(rows: number, seed: number, noise = 0.1, interaction = true): TrainingSet {
+  const rng = new Rng(seed);
+  const d = 4;
+  const data = new Float32Array(rows * d);
+  const y = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < d; c++) data[r * d + c] = rng.normal();
+    const [x0, x1, x2] = [data[r * d], data[r * d + 1], data[r * d + 2]];
+    y[r] = 3 + 2 * x0 - x1 + 0.5 * x2 + (interaction ? 1.5 * x0 * x1 : 0) + noise * rng.normal();
+  }
+  return {
+    task: 'regression',
+    x: { data, rows, cols: d },
+    y,
+    nClasses: 0,
+    features: Array.from({ length: d }, (_, c) => ({ name: `x${c}`, kind: 'numeric' as const })),
+  };
+}
+
+/** The first `rows` rows of a set (a view, not a copy). */
+export function head(set: TrainingSet, rows: number): TrainingSet {
+  return { ...set, x: { data: set.x.data.subarray(0, rows * set.x.cols), rows, cols: set.x.cols }, y: set.y.subarray(0, rows) };
 }
