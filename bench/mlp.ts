@@ -5,7 +5,7 @@
  * bench/lib/tf-variants.ts) to show where the time goes.
  *
  * Every Node configuration runs in its own child process (a tfjs engine holds one backend).
- * Options: --epochs 20 --reps 3 --hidden 64 --quick (1 rep, cpu rows skipped).
+ * Options: --epochs 20 --reps 5 --hidden 64 --quick (1 rep, cpu rows skipped).
  * Prints a table; writes bench/results/mlp.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -60,67 +60,82 @@ function runChild(variant: Variant, backend: BackendName, epochs: number, seed: 
   return JSON.parse(line);
 }
 
-function sklearn(threads: string | undefined, epochs: number, reps: number, hidden: number): Row | string {
+interface SkRun {
+  version: string;
+  msPerEpoch: number;
+  accuracy: number;
+}
+
+/** One scikit-learn fit (seed `seed`), or why it could not run. */
+function sklearn(threads: string | undefined, epochs: number, seed: number, hidden: number): SkRun | string {
   const env = { ...process.env };
   if (threads) env.OMP_NUM_THREADS = threads;
   else delete env.OMP_NUM_THREADS;
-  const out = spawnSync(PYTHON, [join(ROOT, 'bench/python/mlp.py'), dataPath('letter-recognition.csv'), '--epochs', String(epochs), '--reps', String(reps), '--hidden', String(hidden)], {
-    encoding: 'utf8',
-    env,
-  });
+  const args = [join(ROOT, 'bench/python/mlp.py'), dataPath('letter-recognition.csv'), '--epochs', String(epochs), '--reps', '1', '--seed', String(seed), '--hidden', String(hidden)];
+  const out = spawnSync(PYTHON, args, { encoding: 'utf8', env });
   if (out.error || out.status !== 0) return `scikit-learn not run: ${out.error?.message ?? out.stderr.trim()} (apt-get install -y python3-sklearn)`;
   const parsed = JSON.parse(out.stdout.trim().split('\n').pop()!);
   if (parsed.error) return `scikit-learn not run: ${parsed.error}`;
-  const runs = parsed.runs as { msPerEpoch: number; accuracy: number }[];
-  return {
-    name: `scikit-learn ${parsed.sklearn} MLPClassifier`,
-    backend: threads ? `numpy, OMP_NUM_THREADS=${threads}` : 'numpy, default threads',
-    epochs,
-    msPerEpoch: runs.map((r) => r.msPerEpoch),
-    accuracy: runs.map((r) => r.accuracy),
-  };
+  return { version: parsed.sklearn, ...(parsed.runs[0] as { msPerEpoch: number; accuracy: number }) };
 }
 
 async function main(): Promise<void> {
   const quick = flag('quick');
   const epochs = arg('epochs', 20);
-  const reps = quick ? 1 : arg('reps', 3);
+  const reps = quick ? 1 : arg('reps', 5);
   const hidden = arg('hidden', 64);
   const rows: Row[] = [];
   const notes: string[] = [];
+  const label: Record<Variant, string> = {
+    quorum: 'Quorum mlp (hand-written backprop)',
+    autograd: 'tfjs custom loop (autograd + tf.train.adam)',
+    'layers-fit': 'tfjs tf.sequential + model.fit',
+  };
+  const backendLabel = (r: { backend: string; simd: boolean }): string => (r.backend === 'wasm' ? `wasm${r.simd ? ' SIMD' : ''}` : r.backend);
 
-  // Interleaved: scikit-learn first and last, so that load from other processes on the machine
-  // hits both sides alike; medians over all runs.
-  const skSingle = sklearn('1', epochs, reps, hidden);
-  const skDefault = sklearn(undefined, epochs, reps, hidden);
-  const nodeRuns: { variant: Variant; backend: BackendName; epochs: number; reps: number; note?: string }[] = [
-    { variant: 'quorum', backend: 'wasm', epochs, reps },
-    { variant: 'autograd', backend: 'wasm', epochs, reps: 1 },
-    { variant: 'layers-fit', backend: 'wasm', epochs, reps: 1 },
+  // Paired runs: scikit-learn (1 thread) and Quorum back to back with the same seed, so that load
+  // from other processes on the machine hits both alike; the ratio is the median of the pairs.
+  const sk1: SkRun[] = [];
+  const q: (VariantResult & { backend: string; simd: boolean })[] = [];
+  const ratios: number[] = [];
+  for (let i = 1; i <= reps; i++) {
+    const sk = sklearn('1', epochs, i, hidden);
+    const mine = runChild('quorum', 'wasm', epochs, i, hidden);
+    q.push(mine);
+    if (typeof sk === 'string') {
+      if (i === 1) notes.push(sk);
+      continue;
+    }
+    sk1.push(sk);
+    ratios.push(mine.msPerEpoch / sk.msPerEpoch);
+  }
+  const skDefault = Array.from({ length: reps }, (_, i) => sklearn(undefined, epochs, i + 1, hidden)).filter((r): r is SkRun => typeof r !== 'string');
+  if (sk1.length) {
+    rows.push({ name: `scikit-learn ${sk1[0].version} MLPClassifier`, backend: 'numpy, OMP_NUM_THREADS=1', epochs, msPerEpoch: sk1.map((r) => r.msPerEpoch), accuracy: sk1.map((r) => r.accuracy) });
+  }
+  if (skDefault.length) {
+    rows.push({ name: `scikit-learn ${skDefault[0].version} MLPClassifier`, backend: 'numpy, default threads', epochs, msPerEpoch: skDefault.map((r) => r.msPerEpoch), accuracy: skDefault.map((r) => r.accuracy) });
+  }
+  rows.push({ name: label.quorum, backend: backendLabel(q[0]), epochs, msPerEpoch: q.map((r) => r.msPerEpoch), accuracy: q.map((r) => r.accuracy) });
+  if (q.some((r) => r.leakedTensors !== 0)) notes.push(`quorum leaked tensors: ${q.map((r) => r.leakedTensors)}`);
+
+  const others: { variant: Variant; backend: BackendName; epochs: number; note?: string }[] = [
+    { variant: 'autograd', backend: 'wasm', epochs },
+    { variant: 'layers-fit', backend: 'wasm', epochs },
   ];
   if (!quick) {
     // The cpu backend is 10–30× slower: time a few epochs only (accuracy is then not comparable).
-    nodeRuns.push({ variant: 'quorum', backend: 'cpu', epochs: 3, reps: 1, note: '3 epochs (timing only)' });
-    nodeRuns.push({ variant: 'layers-fit', backend: 'cpu', epochs: 3, reps: 1, note: '3 epochs (timing only)' });
+    others.push({ variant: 'quorum', backend: 'cpu', epochs: 3, note: '3 epochs, timing only' });
+    others.push({ variant: 'layers-fit', backend: 'cpu', epochs: 3, note: '3 epochs, timing only' });
   }
-  for (const r of nodeRuns) {
-    const results = Array.from({ length: r.reps }, (_, i) => runChild(r.variant, r.backend, r.epochs, i + 1, hidden));
-    if (results.some((x) => x.leakedTensors !== 0)) notes.push(`${r.variant}/${r.backend} leaked tensors: ${results.map((x) => x.leakedTensors)}`);
-    const label = { quorum: 'Quorum mlp (hand-written backprop)', autograd: 'tfjs custom loop (autograd + tf.train.adam)', 'layers-fit': 'tfjs tf.sequential + model.fit' }[r.variant];
-    const b = results[0].backend === 'wasm' ? `wasm${results[0].simd ? ' SIMD' : ''}` : results[0].backend;
-    rows.push({ name: label, backend: b, epochs: r.epochs, msPerEpoch: results.map((x) => x.msPerEpoch), accuracy: results.map((x) => x.accuracy), note: r.note });
+  for (const r of others) {
+    const res = runChild(r.variant, r.backend, r.epochs, 1, hidden);
+    if (res.leakedTensors !== 0) notes.push(`${r.variant}/${r.backend} leaked ${res.leakedTensors} tensors`);
+    rows.push({ name: label[r.variant], backend: backendLabel(res), epochs: r.epochs, msPerEpoch: [res.msPerEpoch], accuracy: [res.accuracy], note: r.note });
   }
-  const skSingle2 = sklearn('1', epochs, reps, hidden);
-  for (const sk of [skSingle, skDefault]) {
-    if (typeof sk === 'string') notes.push(sk);
-    else rows.unshift(sk);
-  }
-  if (typeof skSingle === 'object' && typeof skSingle2 === 'object') {
-    skSingle.msPerEpoch.push(...skSingle2.msPerEpoch);
-    skSingle.accuracy.push(...skSingle2.accuracy);
-  }
+  if (ratios.length) notes.push(`Quorum / scikit-learn (1 thread), paired runs: ${ratios.map((x) => x.toFixed(2)).join(', ')} → median ${median(ratios).toFixed(2)}`);
 
-  const reference = typeof skSingle === 'object' ? median(skSingle.msPerEpoch) : undefined;
+  const reference = sk1.length ? median(sk1.map((r) => r.msPerEpoch)) : undefined;
   const header = ['configuration', 'backend', 'epochs', 'runs', 'ms/epoch (median)', '× sklearn 1 thread', 'test accuracy (median)'];
   const lines = rows.map((r) => [
     r.name,
@@ -137,7 +152,7 @@ async function main(): Promise<void> {
 
   const dir = join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'mlp.json'), JSON.stringify({ date: new Date().toISOString(), epochs, hidden, rows, notes }, null, 2));
+  writeFileSync(join(dir, 'mlp.json'), JSON.stringify({ date: new Date().toISOString(), epochs, hidden, rows, pairedRatios: ratios, notes }, null, 2));
   process.stdout.write(`\nwrote ${join(dir, 'mlp.json')}\n`);
 }
 

@@ -28,6 +28,7 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--train", type=int, default=16000)
+    ap.add_argument("--seed", type=int, default=1, help="random_state of the first rep")
     args = ap.parse_args()
 
     df = pd.read_csv(args.data)
@@ -48,7 +49,7 @@ def main():
             learning_rate_init=1e-3,
             max_iter=args.epochs,
             shuffle=True,
-            random_state=rep + 1,
+            random_state=args.seed + rep,
             tol=0.0,
             n_iter_no_change=10**9,
         )
