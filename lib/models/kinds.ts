@@ -36,3 +36,5 @@ export function resolveModelKind(name: string): ModelKind<any> {
   cache.set(name, kind);
   return kind;
 }
+
+registerModelKind('baseline', () => require('./baseline').baselineKind);
