@@ -39,8 +39,12 @@ function numericLabels(values: Float64Array): Map<number, number> {
 
 function inferTask(column: Column): Task {
   if (column.type === 'categorical' || column.type === 'boolean') return 'classification';
+  if (column.type === 'datetime') return 'regression';
   const counts = numericLabels(column.values);
-  if (counts.size > MAX_INTEGER_CLASSES) return 'regression';
+  let present = 0;
+  for (const n of counts.values()) present += n;
+  // Few distinct integers, each seen on average at least twice: classes (0/1, ratings, codes).
+  if (counts.size > MAX_INTEGER_CLASSES || counts.size * 2 > present) return 'regression';
   for (const v of counts.keys()) if (!Number.isInteger(v)) return 'regression';
   return 'classification';
 }
