@@ -52,7 +52,9 @@ describe('target, encoder, dense transform, split, sharding', () => {
     const ints: Table = { nRows: 30, columns: [{ name: 'n', type: 'numeric', values: Float64Array.from({ length: 30 }, (_, i) => i) }] };
     expect(resolveTarget(ints, undefined, 'n').task).toBe('regression');
     expect(resolveTarget(ints, undefined, 'n', 'classification').classes).toHaveLength(30);
-    expect(resolveTarget(table(), profile, 'size').task).toBe('classification');
+    expect(resolveTarget(table(), profile, 'size').task).toBe('regression');
+    const flags: Table = { nRows: 6, columns: [{ name: 'f', type: 'numeric', values: new Float64Array([0, 1, 1, 0, 1, 0]) }] };
+    expect(resolveTarget(flags, undefined, 'f')).toMatchObject({ task: 'classification', classes: ['0', '1'] });
   });
 
   it('encodes the table and JSON rows identically, skipping identifiers and the target', () => {
