@@ -50,6 +50,8 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
             streamUpload(this, req, res, 'coordinator.upload');
           },
           'POST datasets/ingest': 'coordinator.ingest',
+          'GET files': 'coordinator.files',
+          'GET options': 'coordinator.options',
           'GET datasets': 'coordinator.datasets',
           'GET datasets/:id': 'coordinator.dataset',
           'DELETE datasets/:id': 'coordinator.removeDataset',

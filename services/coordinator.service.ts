@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from 'moleculer';
-import { DatasetCatalog, resolveDataPath, type DatasetMeta } from '../lib/data/catalog';
+import { DatasetCatalog, listDataFiles, resolveDataPath, type DatasetMeta } from '../lib/data/catalog';
 import { ingestCsv, type IngestOptions } from '../lib/data/ingest';
 import { QuorumError } from '../lib/errors';
 import { headline, type Report } from '../lib/metrics';
@@ -16,7 +16,10 @@ import { FsBlobStore } from '../lib/store/blob-store';
 import { FINISHED, type JobState } from '../lib/training/job';
 import { JobStore } from '../lib/training/job-store';
 import { checkRequest, prepare, type Checked } from '../lib/training/prepare';
-import { normaliseRequest, type TrainRequest } from '../lib/training/request';
+import { DEFAULT_MODEL, normaliseRequest, type TrainRequest } from '../lib/training/request';
+import { modelKinds } from '../lib/models/kinds';
+import { shardingNames } from '../lib/data/sharding';
+import { votingNames } from '../lib/ensemble';
 import { trainMembers } from '../lib/training/runner';
 import type { FitParams, FitReply } from './trainer.service';
 import { nodesWith } from './support/cluster';
@@ -77,6 +80,20 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         const { path: requested, name, ...options } = ctx.params;
         const file = resolveDataPath(quorumConfig(this.broker).dataDirs, requested);
         return this.ingestStream(createReadStream(file), options, { name: name ?? path.basename(file), source: { type: 'file', path: requested } });
+      },
+    },
+
+    /** What a training request may name: model kinds, sharding strategies, voting rules. */
+    options: {
+      handler() {
+        return { models: modelKinds(), defaultModel: DEFAULT_MODEL, sharding: shardingNames(), voting: { classification: votingNames('classification'), regression: votingNames('regression') } };
+      },
+    },
+
+    /** CSV files of the data folders that `ingest` accepts by path (names and sizes only). */
+    files: {
+      async handler(this: CoordinatorThis) {
+        return listDataFiles(quorumConfig(this.broker).dataDirs);
       },
     },
 

@@ -78,6 +78,25 @@ export function resolveDataPath(dataDirs: readonly string[], requested: string):
   throw new QuorumError('FILE_NOT_FOUND', `no file '${requested}' in ${dataDirs.join(', ')}`, { path: requested });
 }
 
+/** CSV files (plain or gzip) directly inside the data folders, for a user to pick from. */
+export async function listDataFiles(dataDirs: readonly string[]): Promise<{ path: string; dir: string; bytes: number }[]> {
+  const out: { path: string; dir: string; bytes: number }[] = [];
+  for (const dir of dataDirs) {
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) {
+      if (!/\.(csv|tsv|txt)(\.gz)?$/i.test(name)) continue;
+      const stat = await fs.stat(path.join(dir, name)).catch(() => undefined);
+      if (stat?.isFile() && !out.some((f) => f.path === name)) out.push({ path: name, dir, bytes: stat.size });
+    }
+  }
+  return out;
+}
+
 export class DatasetCatalog {
   private readonly metas = new Map<string, DatasetMeta>();
   private readonly cache = new Map<string, LoadedDataset>();
