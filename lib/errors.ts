@@ -50,6 +50,8 @@ export const ERRORS = {
   MODEL_TASK_MISMATCH: client(422),
   BAD_ARTIFACT: client(422),
   UNSUPPORTED_FORMAT_VERSION: client(422),
+  /** Iterative training produced a non-finite loss: a parameter (learning rate) problem, not retryable. */
+  TRAINING_DIVERGED: client(422),
   UNKNOWN_VOTING_RULE: client(400),
 
   // -- jobs, versions, predictions -------------------------------------------------------------

@@ -67,6 +67,19 @@ describe('linear kind', () => {
     mlp.dispose();
   });
 
+  it('stops with TRAINING_DIVERGED (not retryable) when the learning rate blows the weights up', async () => {
+    const train = syntheticRegression(500, 11);
+    const fit = linearKind.fit(train, linearKind.params({ optimizer: 'sgd', learningRate: 10, epochs: 5 }), { seed: 1 });
+    await expect(fit).rejects.toMatchObject({ code: 'TRAINING_DIVERGED', retryable: false, message: expect.stringMatching(/lower learningRate \(now 10\)/) });
+  });
+
+  it('trains with SGD (momentum) as well as Adam', async () => {
+    // Measured 0.94 (seed 1).
+    const model = await linearKind.fit(iris.train, linearKind.params({ optimizer: 'sgd', learningRate: 0.05, epochs: 60, batchSize: 16 }), { seed: 1 });
+    expect(accuracy(model.predict(iris.test.x), iris.test.y, 3)).toBeGreaterThanOrEqual(0.9);
+    model.dispose();
+  });
+
   describe('House Prices, log SalePrice (shared data)', () => {
     const path = sharedDataPath('house-prices-train.csv');
     if (!path) {

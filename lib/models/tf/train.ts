@@ -67,6 +67,9 @@ const SEED_SHUFFLE = 2;
 const SEED_DROPOUT = 3;
 const SEED_HOLDOUT = 4;
 
+/** Batches between two polls of `ctx.isCancelled` inside an epoch. */
+const CANCEL_POLL_BATCHES = 256;
+
 /** Copies the rows `idx[from..to)` of a matrix and their labels. */
 export function takeRows(set: EncodedSet, idx: Int32Array, from: number, to: number): EncodedSet {
   const cols = set.x.cols;
@@ -122,6 +125,16 @@ export function evaluate(spec: NetSpec, weights: NetWeights, set: EncodedSet, ta
   }
 }
 
+/**
+ * True when training has blown up: a non-finite loss or weight, or — for regression, trained on
+ * z-scores where predicting the mean scores 1 — a mean squared error above 1e6.
+ */
+function diverged(spec: NetSpec, meanLoss: number, weights: NetWeights): boolean {
+  if (!Number.isFinite(meanLoss) || (spec.output === 'identity' && meanLoss > 1e6)) return true;
+  for (const a of [...weights.w, ...weights.b]) for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return true;
+  return false;
+}
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
@@ -159,11 +172,14 @@ export async function trainNet(
   let stoppedEarly = false;
   let epoch = 0;
 
+  const cancelled = (): QuorumError => new QuorumError('CANCELLED', `training cancelled after ${epoch} of ${opts.epochs} epochs`);
   while (epoch < opts.epochs) {
-    if (ctx.isCancelled?.()) throw new QuorumError('CANCELLED', `training cancelled after ${epoch} of ${opts.epochs} epochs`);
+    if (ctx.isCancelled?.()) throw cancelled();
     const perm = shuffleRng.permutation(n);
     const score = emptyScore();
-    for (let start = 0; start < n; start += bs) {
+    for (let start = 0, b = 1; start < n; start += bs, b++) {
+      // Large epochs are cancellable too (the flag is a shared-memory read: cheap to poll).
+      if (b % CANCEL_POLL_BATCHES === 0 && ctx.isCancelled?.()) throw cancelled();
       const batch = start + bs <= n ? full : { ...full, rows: n - start };
       assemble(spec, train, perm, start, batch);
       if (batch.masks) fillMasks(batch.masks, batch.rows, sizes, opts.dropout, dropRng);
@@ -174,9 +190,9 @@ export async function trainNet(
     }
     epoch++;
     const point: CurvePoint = { epoch, ...finish(score, spec.output, targetStd) };
-    if (!Number.isFinite(point.loss)) {
+    if (diverged(spec, score.lossSum / Math.max(1, score.rows), weights)) {
       throw new QuorumError(
-        'FIT_FAILED',
+        'TRAINING_DIVERGED',
         `training diverged at epoch ${epoch} (loss ${point.loss}); lower learningRate (now ${opts.learningRate})`,
       );
     }
