@@ -10,6 +10,7 @@ import type { Artifact } from '../../lib/models/format';
 import { backendInfo, describeBackend, initBackend } from '../../lib/models/tf/backend';
 import { linearKind } from '../../lib/models/tf/linear';
 import { mlpKind } from '../../lib/models/tf/mlp';
+import { toLayersModel } from '../../lib/models/tf/tfjs-io';
 
 const iris = irisSplit();
 
@@ -108,6 +109,32 @@ describe('tfjs artifacts', () => {
     expect(() => model.predict({ data: new Float32Array(10), rows: 2, cols: 5 })).toThrow(/expects 4 features per row, got 5/);
     model.dispose();
     expect(() => model.predict(iris.test.x)).toThrow(/disposed/);
+  });
+});
+
+describe('tfjs io export', () => {
+  const close = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+  it('loads an mlp artifact as a tf.LayersModel through tf.io.fromMemory and predicts the same', async () => {
+    const model = await mlpKind.fit(iris.train, mlpKind.params({ hidden: [8, 4], activation: 'elu', epochs: 5 }), { seed: 5 });
+    const before = tf.memory().numTensors;
+    const layers = await toLayersModel(model.toArtifact());
+    expect(layers.layers.map((l) => l.getClassName())).toEqual(['Dense', 'Dense', 'Dense']);
+    const probs = tf.tidy(() => (layers.predict(tf.tensor2d(iris.test.x.data, [50, 4])) as tf.Tensor).dataSync() as Float32Array);
+    expect(close(probs, model.predict(iris.test.x))).toBeLessThan(1e-5);
+    layers.dispose();
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('folds the regression target scaling into the last layer', async () => {
+    const train = syntheticRegression(300, 4);
+    const model = await mlpKind.fit(train, mlpKind.params({ hidden: [6], epochs: 3 }), { seed: 1 });
+    const layers = await toLayersModel(model.toArtifact());
+    const pred = tf.tidy(() => (layers.predict(tf.tensor2d(train.x.data, [300, 4])) as tf.Tensor).dataSync() as Float32Array);
+    expect(close(pred, model.predict(train.x))).toBeLessThan(1e-4);
+    layers.dispose();
+    model.dispose();
   });
 });
 
