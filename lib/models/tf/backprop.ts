@@ -8,8 +8,9 @@
  * kernel copies the whole input tensor to JS to cut out one batch (1–2.6 ms per batch for a 16,000-row
  * tensor), `Sum` over the batch axis costs more than a matmul, and the Adam optimiser launches ~14
  * kernels per variable. Here the batch is assembled in JS, both `x` and `xᵀ` are uploaded (no
- * transpose kernel for the input), the bias gradients are column sums done in JS on the residual
- * that is read back anyway, and the optimiser is one typed-array pass (optimizers.ts).
+ * transpose kernel for the input; weights are transposed in JS), the residual and the bias
+ * gradients (column sums) are computed in JS on values read back anyway, and the optimiser is one
+ * typed-array pass (optimizers.ts).
  *
  * For the softmax / sigmoid / identity outputs with cross-entropy / cross-entropy / half squared
  * error, the gradient at the output is the residual `output − target`; the mean over the batch
@@ -48,6 +49,13 @@ function columnSums(m: Float32Array, rows: number, cols: number, into: Float32Ar
     for (let c = 0; c < cols; c++) into[c] += m[o + c];
   }
   return into;
+}
+
+/** `rows × cols` row-major → `cols × rows` (weights are small: cheaper than a Transpose kernel). */
+function transposed(m: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(m.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = m[i * cols + j];
+  return t;
 }
 
 /** dL/dz of a hidden layer from dL/da and the layer's activation output `h`. */
@@ -100,18 +108,19 @@ export function batchGradients(spec: NetSpec, weights: NetWeights, batch: Batch,
       }
     }
     const outputs = applyOutput(dense(a[layers - 1], w[layers - 1], b[layers - 1], 'linear'), spec.output);
-    const y = tf.tensor3d(batch.y.subarray(0, n * spec.outputs), [1, n, spec.outputs]);
 
-    // Backward: g is dL/dz of layer l (summed over rows).
-    let g = tf.sub(outputs, y) as tf.Tensor3D;
-    let gValues = g.dataSync() as Float32Array;
+    // Backward: g is dL/dz of layer l (summed over rows). The residual is formed in JS on the
+    // outputs read back anyway (one upload instead of a Sub kernel).
+    let gValues = outputs.dataSync() as Float32Array;
+    for (let i = 0; i < gValues.length; i++) gValues[i] -= batch.y[i];
+    let g = tf.tensor3d(gValues, [1, n, spec.outputs]);
     result.residual = gValues;
     for (let l = layers - 1; l >= 0; l--) {
       const aT = l === 0 ? tf.tensor3d(batch.xT.subarray(0, sizes[0] * n), [1, sizes[0], n]) : transpose(a[l]);
       result.w[l] = matMul(aT, g).dataSync() as Float32Array;
       columnSums(gValues, n, sizes[l + 1], result.b[l]);
       if (l === 0) break;
-      let dA = matMul(g, transpose(w[l]));
+      let dA = matMul(g, tf.tensor3d(transposed(weights.w[l], sizes[l], sizes[l + 1]), [1, sizes[l + 1], sizes[l]]));
       if (masks[l - 1]) dA = tf.mul(dA, masks[l - 1]);
       g = activationGrad(dA, h[l - 1], spec.activation);
       gValues = g.dataSync() as Float32Array;
