@@ -3,10 +3,15 @@
  * mismatched parts, and federated averaging in process (4 Letter shards, a trainer left out of
  * one round) against one model trained on all rows.
  */
-import { accuracy, letterSplit, subset } from '../../bench/lib/tf-data';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { accuracy, irisSplit, letterSplit, subset, syntheticRegression } from '../../bench/lib/tf-data';
 import type { Artifact } from '../../lib/models/format';
 import type { TrainingSet } from '../../lib/models/model';
 import { averageArtifacts } from '../../lib/models/tf/average';
+import { initialArtifact } from '../../lib/models/tf/initial';
+import { linearKind } from '../../lib/models/tf/linear';
 import { mlpKind } from '../../lib/models/tf/mlp';
 import { deriveSeed } from '../../lib/util/random';
 
@@ -101,5 +106,43 @@ describe('federated averaging in process', () => {
     await expect(mlpKind.fit(shards[1], mlpKind.params({ hidden: [16], epochs: 1 }), { seed: 1, initial })).rejects.toThrow(
       /initial 'mlp' weights have shape 16-8-26 relu\/softmax but this fit needs 16-16-26 relu\/softmax/,
     );
+  });
+});
+
+describe('initialArtifact (the global model of round 0)', () => {
+  const iris = irisSplit();
+
+  it('holds the weights a fit with the same seed starts from', async () => {
+    const params = mlpKind.params({ hidden: [8], epochs: 3 });
+    const initial = initialArtifact('mlp', { task: 'classification', nFeatures: 4, nClasses: 3 }, { hidden: [8], epochs: 3 }, 7);
+    const fromSeed = await mlpKind.fit(iris.train, params, { seed: 7 });
+    const fromInitial = await mlpKind.fit(iris.train, params, { seed: 7, initial });
+    expect(fromInitial.predict(iris.test.x)).toEqual(fromSeed.predict(iris.test.x));
+    const untrained = mlpKind.load(initial);
+    expect(untrained.predict(iris.test.x)).not.toEqual(fromSeed.predict(iris.test.x));
+    [fromSeed, fromInitial, untrained].forEach((m) => m.dispose());
+  });
+
+  it('gives every shard the target scaling of the whole training split', async () => {
+    const train = syntheticRegression(400, 5);
+    const initial = initialArtifact('linear', { task: 'regression', nFeatures: 4, nClasses: 0, target: { mean: 3, std: 2.5 } }, {}, 1);
+    const model = await linearKind.fit(subset(train, Array.from({ length: 100 }, (_, i) => i)), linearKind.params({ epochs: 2 }), { seed: 1, initial });
+    expect(model.toArtifact().header.target).toEqual({ mean: 3, std: 2.5 });
+    model.dispose();
+    expect(() => initialArtifact('linear', { task: 'regression', nFeatures: 4, nClasses: 0, target: { mean: 0, std: 0 } }, {}, 1)).toThrow(/positive std/);
+    expect(() => initialArtifact('mlp', { task: 'classification', nFeatures: 4, nClasses: 1 }, {}, 1)).toThrow(/nClasses ≥ 2/);
+    expect(() => initialArtifact('mlp', { task: 'classification', nFeatures: 4, nClasses: 3 }, { hidden: [0] }, 1)).toThrow(/hidden\[0\]/);
+  });
+
+  const dist = join(__dirname, '../../dist/lib/models/tf');
+  (existsSync(join(dist, 'initial.js')) ? it : it.skip)('builds and averages without loading TensorFlow.js (compiled code; skipped before a build)', () => {
+    const script = `
+      const { initialArtifact } = require(${JSON.stringify(join(dist, 'initial.js'))});
+      const { averageArtifacts } = require(${JSON.stringify(join(dist, 'average.js'))});
+      const a = initialArtifact('mlp', { task: 'classification', nFeatures: 4, nClasses: 3 }, {}, 1);
+      averageArtifacts([{ artifact: a, rows: 1 }, { artifact: a, rows: 2 }]);
+      console.log(JSON.stringify(Object.keys(require.cache).filter((k) => k.includes('@tensorflow'))));
+    `;
+    expect(JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }))).toEqual([]);
   });
 });

@@ -17,8 +17,9 @@
  * (÷ rows) is left to the caller, which folds it into the optimiser step.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Activation, NetSpec, NetWeights } from './net';
-import { applyOutput, dense, layerSizes, matMul, transpose } from './net';
+import { applyOutput, dense, matMul, transpose } from './net';
+import type { Activation, NetSpec, NetWeights } from './net-spec';
+import { layerSizes } from './net-spec';
 
 /** A mini-batch assembled in JS (see batches.ts). */
 export interface Batch {

@@ -6,11 +6,13 @@ import { QuorumError } from '../../errors';
 import { deriveSeed } from '../../util/random';
 import type { FitContext, Matrix, TrainingSet } from '../model';
 import { initBackend } from './backend';
-import type { Activation, NetSpec, NetWeights } from './net';
-import { initWeights, outputFor } from './net';
-import { NetMeta, NetModel, specOf, weightsOf } from './net-model';
+import type { Activation, NetSpec, NetWeights } from './net-spec';
+import { SEED_INIT, initWeights, outputFor } from './net-spec';
+import type { NetMeta } from './net-artifact';
+import { specOf, weightsOf } from './net-artifact';
+import { NetModel } from './net-model';
 import type { EncodedSet, TrainOptions } from './train';
-import { SEED_INIT, holdOut, trainNet } from './train';
+import { holdOut, trainNet } from './train';
 
 /** Throws BAD_VALUE at the first non-finite feature: dense kinds need imputed, scaled columns. */
 function checkFinite(x: Matrix, what: string, names?: string[]): void {

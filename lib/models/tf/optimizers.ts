@@ -9,7 +9,7 @@
  * averaging does.
  */
 import type { BatchGradients } from './backprop';
-import type { NetWeights } from './net';
+import type { NetWeights } from './net-spec';
 
 export type OptimizerName = 'adam' | 'sgd';
 export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'sgd'];

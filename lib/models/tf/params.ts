@@ -3,8 +3,8 @@
  * naming the kind, the parameter, the allowed range and the value received.
  */
 import { QuorumError, listNames } from '../../errors';
-import type { Activation } from './net';
-import { ACTIVATIONS } from './net';
+import type { Activation } from './net-spec';
+import { ACTIVATIONS } from './net-spec';
 import type { OptimizerName } from './optimizers';
 import { OPTIMIZERS } from './optimizers';
 import type { EarlyStopping, TrainOptions } from './train';

@@ -5,7 +5,7 @@
  * Losses: mean cross-entropy (softmax, sigmoid) and mean squared error in the target's own units
  * (identity). The L2 penalty is not included: curves show the data loss.
  */
-import type { OutputKind } from './net';
+import type { OutputKind } from './net-spec';
 
 /** Running sums over rows; {@link finish} turns them into the curve's numbers. */
 export interface Score {

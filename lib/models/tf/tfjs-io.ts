@@ -12,8 +12,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Artifact } from '../format';
 import { expectArtifact } from '../format';
-import { layerSizes } from './net';
-import { NET_FORMAT_VERSION, specOf, weightsOf } from './net-model';
+import { layerSizes } from './net-spec';
+import { NET_FORMAT_VERSION, specOf, weightsOf } from './net-artifact';
 
 /** tfjs `ModelArtifacts` (topology JSON, weight specs, weight bytes) of a Quorum network artifact. */
 export function toTfjsArtifacts(artifact: Artifact): tf.io.ModelArtifacts {

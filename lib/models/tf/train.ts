@@ -8,8 +8,9 @@ import { Rng, deriveSeed } from '../../util/random';
 import type { FitContext, Matrix } from '../model';
 import type { Batch, BatchGradients } from './backprop';
 import { batchGradients } from './backprop';
-import type { NetSpec, NetWeights } from './net';
-import { cloneWeights, disposeDevice, forwardOutputs, layerSizes, uploadWeights } from './net';
+import { disposeDevice, forwardOutputs, uploadWeights } from './net';
+import type { NetSpec, NetWeights } from './net-spec';
+import { cloneWeights, layerSizes } from './net-spec';
 import type { OptimizerName } from './optimizers';
 import { makeOptimizer } from './optimizers';
 import { emptyScore, finish, scoreOutputs, scoreResidual } from './scoring';
@@ -60,9 +61,9 @@ export interface TrainResult {
   stoppedEarly: boolean;
 }
 
-// Seed labels: each random step draws from its own stream, so adding dropout does not change
-// the shuffles and a different batch size does not change the initial weights.
-export const SEED_INIT = 1;
+// Seed labels (SEED_INIT = 1 is in net-spec.ts): each random step draws from its own stream, so
+// adding dropout does not change the shuffles and a different batch size does not change the
+// initial weights.
 const SEED_SHUFFLE = 2;
 const SEED_DROPOUT = 3;
 const SEED_HOLDOUT = 4;
