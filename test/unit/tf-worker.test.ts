@@ -63,13 +63,10 @@ const FIT_IRIS = `
   it('a model loaded in a thread that never initialised a backend predicts on the synchronous cpu backend', async () => {
     const result = await inWorker<{ sum: number; name: string; note: string }>(`
       const { irisSplit } = require(dist + '/bench/lib/tf-data.js');
-      const { initWeights } = require(dist + '/lib/models/tf/net.js');
+      const { initialArtifact } = require(dist + '/lib/models/tf/initial.js');
       const { mlpKind } = require(dist + '/lib/models/tf/mlp.js');
       const { backendInfo } = require(dist + '/lib/models/tf/backend.js');
-      const spec = { inputs: 4, hidden: [5], outputs: 3, activation: 'relu', output: 'softmax' };
-      const w = initWeights(spec, 9);
-      const artifact = { kind: 'mlp', formatVersion: 1, header: { spec, task: 'classification', nClasses: 3, target: { mean: 0, std: 1 } },
-        arrays: { w0: w.w[0], b0: w.b[0], w1: w.w[1], b1: w.b[1] } };
+      const artifact = initialArtifact('mlp', { task: 'classification', nFeatures: 4, nClasses: 3 }, { hidden: [5] }, 9);
       const probs = mlpKind.load(artifact).predict(irisSplit().test.x);
       return { sum: probs[0] + probs[1] + probs[2], name: backendInfo().name, note: backendInfo().fallbacks.join() };
     `);
