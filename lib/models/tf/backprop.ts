@@ -21,7 +21,7 @@ import { applyOutput, dense, matMul, transpose } from './net';
 import type { Activation, NetSpec, NetWeights } from './net-spec';
 import { layerSizes } from './net-spec';
 
-/** A mini-batch assembled in JS (see batches.ts). */
+/** A mini-batch assembled in JS (see `assemble` in train.ts). */
 export interface Batch {
   rows: number;
   /** Row-major `rows × inputs`. */
@@ -111,7 +111,9 @@ export function batchGradients(spec: NetSpec, weights: NetWeights, batch: Batch,
     const outputs = applyOutput(dense(a[layers - 1], w[layers - 1], b[layers - 1], 'linear'), spec.output);
 
     // Backward: g is dL/dz of layer l (summed over rows). The residual is formed in JS on the
-    // outputs read back anyway (one upload instead of a Sub kernel).
+    // outputs read back anyway (one upload instead of a Sub kernel). Writing into the array
+    // dataSync returned is safe: `outputs` is not used again (on the cpu backend that array is
+    // the tensor's own storage; on wasm it is a copy).
     let gValues = outputs.dataSync() as Float32Array;
     for (let i = 0; i < gValues.length; i++) gValues[i] -= batch.y[i];
     let g = tf.tensor3d(gValues, [1, n, spec.outputs]);
