@@ -10,7 +10,8 @@ import ApiGateway from 'moleculer-web';
 import { QuorumError } from '../lib/errors';
 import type { VersionMeta } from '../lib/registry/version';
 import { quorumConfig } from './support/config';
-import { toMoleculerError } from './support/errors';
+import { QuorumErrors } from './support/errors';
+import { httpError, writeHttpError } from './support/http-errors';
 import { clusterView } from './support/cluster-view';
 import { eventStream, publish } from './support/event-stream';
 import { projectRoot } from './support/paths';
@@ -27,7 +28,7 @@ type ApiThis = Service & {
 
 const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
   name: 'api',
-  mixins: [ApiGateway],
+  mixins: [ApiGateway, QuorumErrors],
 
   settings: {
     port: 3000,
@@ -75,11 +76,12 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
           'POST models/:version/activate': 'registry.activate',
           'DELETE models/:version': 'registry.remove',
         },
-        onError(this: ApiThis, req: IncomingMessage, res: ServerResponse, err: unknown) {
-          this.sendError(req, res, toMoleculerError(err));
-        },
       },
     ],
+    onError(this: ApiThis, req: IncomingMessage, res: ServerResponse, err: unknown) {
+      if (httpError(err).status >= 500) this.logger.error(`${req.method} ${req.url}:`, err);
+      writeHttpError(req, res, err);
+    },
     assets: { folder: path.join(projectRoot(), 'public'), options: { index: 'index.html' } },
   },
 

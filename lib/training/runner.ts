@@ -55,7 +55,7 @@ function updateProgress(job: JobState): void {
   job.progress = job.members.reduce((a, m) => a + m.rows * (m.status === 'done' ? 1 : m.progress), 0) / total;
 }
 
-async function waitForTrainer(job: JobState, ports: RunnerPorts, options: RunnerOptions, signal: AbortSignal): Promise<void> {
+export async function waitForTrainer(job: JobState, ports: Pick<RunnerPorts, 'trainersOnline' | 'changed' | 'sleep'>, options: RunnerOptions, signal: AbortSignal): Promise<void> {
   if (ports.trainersOnline() > 0) return;
   const deadline = Date.now() + options.trainerWaitMs;
   job.status = 'waiting';
