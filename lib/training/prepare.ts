@@ -58,6 +58,7 @@ export interface Prepared {
   validation: BlobRef & { rows: number };
   /** A sample of them for trainers. */
   validationSample: BlobRef & { rows: number };
+  targetStats?: { mean: number; std: number };
   warnings: string[];
 }
 
@@ -144,6 +145,17 @@ export async function prepare(
   const validationSample = await validationBlob('validation-sample', sampleRows);
   if (evalRows.length < split.validation.length) warnings.push(`evaluation uses ${evalRows.length} of the ${split.validation.length} validation rows (sampled)`);
 
+  let targetStats: Prepared['targetStats'];
+  if (task === 'regression') {
+    let sum = 0, sq = 0;
+    for (const r of split.train) {
+      sum += target.y[r];
+      sq += target.y[r] * target.y[r];
+    }
+    const mean = sum / split.train.length;
+    targetStats = { mean, std: Math.sqrt(Math.max(sq / split.train.length - mean * mean, 0)) || 1 };
+  }
+
   const members: MemberState[] = [];
   const specs = request.mode === 'average' ? [request.models[0]] : request.models;
   for (const shard of shards) {
@@ -161,6 +173,7 @@ export async function prepare(
     members,
     validation,
     validationSample,
+    targetStats,
     warnings,
   };
 }
