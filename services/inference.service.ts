@@ -9,6 +9,7 @@ import { QuorumError, listNames } from '../lib/errors';
 import { loadEnsemble, type Ensemble, type PredictResult } from '../lib/inference/ensemble';
 import type { VersionMeta } from '../lib/registry/version';
 import { readAll } from '../lib/store/streams';
+import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
 
 /** Versions kept loaded besides the active ones (explicit `version` requests, evaluations). */
@@ -128,7 +129,7 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
         const stream = await this.broker.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version: id, member }, { timeout: 0 });
         const m = meta.members.find((x) => x.id === member);
         return readAll(stream, { size: m?.artifact?.size, sha256: m?.artifact?.sha256 });
-      });
+      }, { tfBackend: quorumConfig(this.broker).tfBackend });
     },
 
     async refreshActive(this: InferenceThis) {

@@ -8,7 +8,7 @@ import type { Context, Service, ServiceSchema, ServiceSettingSchema } from 'mole
 import { applyDense, type DenseSpec } from '../lib/data/preprocess';
 import { decodeShard } from '../lib/data/shard-codec';
 import { QuorumError } from '../lib/errors';
-import { resolveModelKind } from '../lib/models/kinds';
+import { modelKindInfo } from '../lib/models/kinds';
 import type { FeatureInfo, FitProgress, Task } from '../lib/models/model';
 import type { MemberMeta } from '../lib/registry/version';
 import { bufferStream, readAll, sha256 } from '../lib/store/streams';
@@ -96,7 +96,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
       },
       async handler(this: TrainerThis, ctx: Context<FitParams>): Promise<FitReply> {
         const p = ctx.params;
-        const kind = resolveModelKind(p.kind);
+        const kind = modelKindInfo(p.kind);
         if (this.leaving) throw leavingError(this.broker.nodeID);
         const key = `${p.job}/${p.member}`;
         const running: Running = { job: p.job, member: p.member, progress: 0, abort: new AbortController() };
@@ -221,7 +221,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
 
   created(this: TrainerThis) {
     const config = quorumConfig(this.broker);
-    this.pool = new WorkerPool({ size: config.trainerWorkers, maxHeapMb: config.trainerHeapMb });
+    this.pool = new WorkerPool({ size: config.trainerWorkers, maxHeapMb: config.trainerHeapMb, tfBackend: config.tfBackend });
     this.slots = new Semaphore(config.trainerWorkers);
     this.running = new Map();
     this.leaving = false;

@@ -11,7 +11,7 @@ import { resolveSharding } from '../data/sharding';
 import { splitRows, type SplitMethod } from '../data/split';
 import type { ColumnProfile, Table } from '../data/table';
 import { resolveTarget, type TargetInfo } from '../data/target';
-import { resolveModelKind } from '../models/kinds';
+import { modelKindInfo } from '../models/kinds';
 import type { FeatureInfo, Task } from '../models/model';
 import { Rng, deriveSeed } from '../util/random';
 import type { BlobRef, MemberState } from './job';
@@ -97,7 +97,7 @@ export async function prepare(
 
   const encoder = fitEncoder(table, profile, target.name, { exclude: request.ignore });
   const features = featureInfo(encoder);
-  const wantsDense = request.models.some((m) => resolveModelKind(m.kind).input === 'dense');
+  const wantsDense = request.models.some((m) => modelKindInfo(m.kind).input === 'dense');
   const dense = wantsDense ? fitDense(encodeTable(encoder, table, split.train), features, { seed: request.seed }) : undefined;
 
   let count = request.shards ?? (request.rowsPerShard ? Math.ceil(split.train.length / request.rowsPerShard) : Math.max(1, trainerCount));

@@ -136,3 +136,10 @@ export function describeBackend(info: BackendInfo): string {
   const extras = info.name === 'wasm' ? ` (${info.simd ? 'SIMD' : 'no SIMD'}, ${info.threads ? 'threads' : '1 thread'})` : '';
   return `${info.name}${extras} tfjs ${info.version}`;
 }
+
+/** `ModelKind.init` of the TensorFlow.js kinds: starts this thread's backend ('auto' = best available). */
+export async function initTfKind(options: { backend?: string }): Promise<Record<string, unknown>> {
+  const preferred = options.backend && options.backend !== 'auto' ? (options.backend as BackendName) : undefined;
+  const info = await initBackend(preferred);
+  return { backend: info.name, simd: info.simd, threads: info.threads, tfjs: info.version };
+}

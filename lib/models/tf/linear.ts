@@ -5,6 +5,7 @@
  */
 import type { Artifact } from '../format';
 import type { FitContext, ModelKind, TrainedModel, TrainingSet } from '../model';
+import { initTfKind } from './backend';
 import { fitNet } from './fit-net';
 import { loadNetModel } from './net-model';
 import type { LinearParams } from './params';
@@ -15,6 +16,7 @@ export const linearKind: ModelKind<LinearParams> = {
   description: 'logistic / linear regression with L2 (TensorFlow.js), mini-batch Adam',
   tasks: ['classification', 'regression'],
   input: 'dense',
+  init: initTfKind,
   params: linearParams,
   fit(data: TrainingSet, params: LinearParams, ctx: FitContext): Promise<TrainedModel> {
     const { dropout: _unused, ...shown } = params;

@@ -5,6 +5,7 @@
  */
 import type { Artifact } from '../format';
 import type { FitContext, ModelKind, TrainedModel, TrainingSet } from '../model';
+import { initTfKind } from './backend';
 import { fitNet } from './fit-net';
 import { loadNetModel } from './net-model';
 import type { MlpParams } from './params';
@@ -15,6 +16,7 @@ export const mlpKind: ModelKind<MlpParams> = {
   description: 'dense neural network (TensorFlow.js): hidden layers, dropout, Adam, early stopping',
   tasks: ['classification', 'regression'],
   input: 'dense',
+  init: initTfKind,
   params: mlpParams,
   fit(data: TrainingSet, params: MlpParams, ctx: FitContext): Promise<TrainedModel> {
     return fitNet('mlp', data, params.hidden, params.activation, params, { ...params }, ctx);
