@@ -38,3 +38,4 @@ export function resolveModelKind(name: string): ModelKind<any> {
 }
 
 registerModelKind('baseline', () => require('./baseline').baselineKind);
+registerModelKind('forest', () => require('./forest').forestKind);
