@@ -89,8 +89,9 @@ function edgeBetween(a: number, b: number): number {
 }
 
 /**
- * Codes of all values, column-major (feature f's codes are `codes[f*rows .. (f+1)*rows)`) because
- * histograms are built one feature at a time.
+ * Codes of all values, row-major like `x` (feature f of row r is `codes[r * cols + f]`): a node's
+ * histograms for several features are filled in one pass over its rows, and one row's codes then
+ * share a cache line.
  */
 export function binMatrix(x: Matrix, bins: Bins): Uint8Array {
   const { rows, cols, data } = x;
@@ -100,11 +101,11 @@ export function binMatrix(x: Matrix, bins: Bins): Uint8Array {
     const lo = edgeStart[f];
     const hi = edgeStart[f + 1];
     const missing = hi - lo + 1;
-    const base = f * rows;
     for (let r = 0; r < rows; r++) {
-      const v = data[r * cols + f];
+      const at = r * cols + f;
+      const v = data[at];
       if (v !== v) {
-        codes[base + r] = missing;
+        codes[at] = missing;
         continue;
       }
       // First edge ≥ v (binary search); past the last edge → the open last bin.
@@ -115,7 +116,7 @@ export function binMatrix(x: Matrix, bins: Bins): Uint8Array {
         if (edges[mid] < v) a = mid + 1;
         else b = mid;
       }
-      codes[base + r] = a - lo;
+      codes[at] = a - lo;
     }
   }
   return codes;

@@ -140,13 +140,13 @@ export function fitForest(data: TrainingSet, p: ForestParams, ctx: FitContext): 
 function addOobVotes(w: NodeWriter, set: BinnedSet, weight: Float64Array, oob: OobSums, K: number): void {
   const root = w.treeStarts[w.treeStarts.length - 2];
   const { feature, thrBin, missLeft, right } = w;
-  const { codes, rows, nBins } = set;
+  const { codes, rows, cols, nBins } = set;
   for (let r = 0; r < rows; r++) {
     if (weight[r] > 0) continue;
     let node = root;
     let f = feature[node];
     while (f >= 0) {
-      const c = codes[f * rows + r];
+      const c = codes[r * cols + f];
       const left = c === nBins[f] ? missLeft[node] === 1 : c <= thrBin[node];
       node = left ? node + 1 : root + right[node];
       f = feature[node];

@@ -1,16 +1,18 @@
 /**
  * Grows one classification tree (CART, Gini or entropy) on binned data.
  *
- * Per node: class totals of its rows, then for each drawn feature a histogram bins × classes
- * (only the classes present in the node, so deep nodes scan tiny histograms) and one incremental
- * scan over the bins, twice when the node has missing values (missing left / missing right).
+ * Per node: class totals of its rows, then histograms bins × classes for the drawn features (only
+ * the classes present in the node, so deep nodes scan tiny histograms; up to BATCH features filled
+ * in one pass over the rows, whose codes are row-major so one row's features share a cache line),
+ * and one incremental scan per feature over the bins its rows touch, twice when the node has
+ * missing values (missing left / missing right).
  * Rows are partitioned in place in `idx`; the tree grows depth-first from an explicit stack, in
  * preorder, so that a left child is always the node after its parent. All buffers are allocated
  * once per grower and reused across nodes and trees.
  */
 import type { Rng } from '../../util/random';
 import type { BinnedSet, GrowOptions } from './grow-common';
-import { Stack, drawFeature } from './grow-common';
+import { BATCH, Stack, drawFeature, isConstant, sortTouched } from './grow-common';
 import type { NodeWriter } from './nodes';
 
 export class ClassGrower {
@@ -26,6 +28,16 @@ export class ClassGrower {
   private readonly loc: Int32Array;
   private readonly cls: Int32Array;
   private readonly feats: Int32Array;
+  /** Per batch slot q: the bins its feature's rows fall in (see sortTouched), and how many. */
+  private readonly touched: Int32Array;
+  private readonly nt = new Int32Array(BATCH);
+  /** Features of the batch slots. */
+  private readonly fq = new Int32Array(BATCH);
+  /** Slot strides: histograms (bins × classes) and per-bin arrays (bins). */
+  private readonly histSlot: number;
+  private readonly binSlot: number;
+  /** Class of each row of the node, by position (gathered once per node). */
+  private readonly gy: Int32Array;
   private readonly stack = new Stack();
   private readonly entropy: boolean;
 
@@ -33,6 +45,8 @@ export class ClassGrower {
   private bestProxy = -Infinity;
   private bestF = -1;
   private bestB = 0;
+  /** The next bin the node touches after bestB; -1 when bestB puts every value left. */
+  private bestNext = -1;
   private bestML = false;
   private bestWL = 0;
   private bestWR = 0;
@@ -50,15 +64,19 @@ export class ClassGrower {
     this.idx = new Int32Array(n);
     this.ly = new Int32Array(n);
     this.lw = new Float64Array(n);
-    this.hist = new Float64Array(maxBins * nClasses);
-    this.bw = new Float64Array(maxBins);
-    this.cnt = new Int32Array(maxBins);
+    this.histSlot = maxBins * nClasses;
+    this.binSlot = maxBins;
+    this.hist = new Float64Array(BATCH * this.histSlot);
+    this.bw = new Float64Array(BATCH * maxBins);
+    this.cnt = new Int32Array(BATCH * maxBins);
     this.tot = new Float64Array(nClasses);
     this.T = new Float64Array(nClasses);
     this.L = new Float64Array(nClasses);
     this.loc = new Int32Array(nClasses);
     this.cls = new Int32Array(nClasses);
     this.feats = new Int32Array(data.cols);
+    this.touched = new Int32Array(BATCH * maxBins);
+    this.gy = new Int32Array(n);
     this.entropy = criterion === 'entropy';
   }
 
@@ -67,7 +85,7 @@ export class ClassGrower {
    * `out`. Adds each split's weighted impurity decrease to `imp[feature]`.
    */
   grow(weight: Float64Array, rng: Rng, out: NodeWriter, imp: Float64Array): void {
-    const { idx, ly, lw, tot, T, loc, cls, y, stack, opt } = this;
+    const { idx, ly, lw, gy, tot, T, loc, cls, y, stack, opt } = this;
     const K = this.nClasses;
     let m = 0;
     for (let r = 0; r < weight.length; r++) if (weight[r] > 0) idx[m++] = r;
@@ -81,7 +99,11 @@ export class ClassGrower {
       tot.fill(0);
       for (let i = s; i < e; i++) {
         const r = idx[i];
-        tot[y[r]] += weight[r];
+        const c = y[r];
+        const w = weight[r];
+        tot[c] += w;
+        gy[i] = c;
+        lw[i] = w;
       }
       // Compact the classes present: histograms are bins × kk, not bins × K.
       let kk = 0;
@@ -96,11 +118,7 @@ export class ClassGrower {
       const n = e - s;
       let split = false;
       if (kk > 1 && n >= opt.minSamplesSplit && n >= 2 * opt.minSamplesLeaf && depth < opt.maxDepth) {
-        for (let i = s; i < e; i++) {
-          const r = idx[i];
-          ly[i] = loc[y[r]];
-          lw[i] = weight[r];
-        }
+        for (let i = s; i < e; i++) ly[i] = loc[gy[i]];
         split = this.findSplit(s, e, kk, rng);
       }
       let id: number;
@@ -132,84 +150,132 @@ export class ClassGrower {
 
   /** Draws features until maxFeatures are seen and one was not constant; true when a split was found. */
   private findSplit(s: number, e: number, kk: number, rng: Rng): boolean {
-    const feats = this.feats;
-    const nF = feats.length;
+    const { feats, fq } = this;
+    const { codes, cols } = this.data;
+    const mtry = this.opt.mtry;
     this.bestProxy = -Infinity;
     this.bestF = -1;
-    let visited = 0;
+    let j = 0;
     let informative = 0;
-    for (let j = 0; j < nF && (visited < this.opt.mtry || informative === 0); j++) {
-      const f = drawFeature(feats, j, rng);
-      visited++;
-      if (this.evalFeature(f, s, e, kk, rng)) informative++;
+    while (j < cols && (j < mtry || informative === 0)) {
+      // The draws still owed to maxFeatures, a batch at a time; then one by one until a feature
+      // is not constant in this node (as scikit-learn does).
+      const want = j < mtry ? Math.min(BATCH, mtry - j) : 1;
+      let nq = 0;
+      for (let t = 0; t < want && j < cols; t++, j++) {
+        const f = drawFeature(feats, j, rng);
+        if (!isConstant(codes, cols, f, this.idx, s, e)) fq[nq++] = f;
+      }
+      if (nq === 0) continue;
+      informative += nq;
+      this.fillHistograms(nq, s, e, kk);
+      for (let q = 0; q < nq; q++) this.evalSlot(q, s, e, kk, rng);
     }
     return this.bestF >= 0;
   }
 
-  /** Builds feature f's histogram and scans it; false when f is constant in the node. */
-  private evalFeature(f: number, s: number, e: number, kk: number, rng: Rng): boolean {
-    const { idx, ly, lw, hist, bw, cnt } = this;
-    const { codes, rows } = this.data;
-    const nb = this.data.nBins[f];
-    const needCounts = this.opt.minSamplesLeaf > 1;
-    hist.fill(0, 0, (nb + 1) * kk);
-    const base = f * rows;
-    if (kk === 2) {
-      // Two classes (binary targets, and most deep nodes): no multiply, better locality.
-      for (let i = s; i < e; i++) hist[(codes[base + idx[i]] << 1) + ly[i]] += lw[i];
+  /**
+   * One pass over the node's rows fills the histograms of batch slots 0..nq, and the weight and
+   * ascending list of the bins touched. Big nodes touch most bins: add up the histogram rows
+   * afterwards. Small nodes touch few: note each bin as it is first hit, sort the short list later.
+   */
+  private fillHistograms(nq: number, s: number, e: number, kk: number): void {
+    const { idx, ly, lw, hist, bw, cnt, touched, nt, fq, histSlot, binSlot } = this;
+    const { codes, cols, nBins } = this.data;
+    nt.fill(0);
+    if ((e - s) * 2 >= binSlot * kk) {
+      for (let i = s; i < e; i++) {
+        const rb = idx[i] * cols;
+        const w = lw[i];
+        const k = ly[i];
+        for (let q = 0; q < nq; q++) hist[q * histSlot + codes[rb + fq[q]] * kk + k] += w;
+      }
+      for (let q = 0; q < nq; q++) {
+        const nb = nBins[fq[q]];
+        const to = q * binSlot;
+        let m = 0;
+        for (let b = 0; b <= nb; b++) {
+          const o = q * histSlot + b * kk;
+          let w = 0;
+          for (let k = 0; k < kk; k++) w += hist[o + k];
+          if (w > 0) {
+            bw[to + b] = w;
+            touched[to + m++] = b;
+          }
+        }
+        nt[q] = -m; // negative: already sorted
+      }
     } else {
-      for (let i = s; i < e; i++) hist[codes[base + idx[i]] * kk + ly[i]] += lw[i];
-    }
-    if (needCounts) {
-      cnt.fill(0, 0, nb + 1);
-      for (let i = s; i < e; i++) cnt[codes[base + idx[i]]]++;
-    }
-    let first = -1;
-    let last = -1;
-    for (let b = 0; b < nb; b++) {
-      let w = 0;
-      const o = b * kk;
-      for (let k = 0; k < kk; k++) w += hist[o + k];
-      bw[b] = w;
-      if (w > 0) {
-        if (first < 0) first = b;
-        last = b;
+      for (let i = s; i < e; i++) {
+        const rb = idx[i] * cols;
+        const w = lw[i];
+        const k = ly[i];
+        for (let q = 0; q < nq; q++) {
+          const c = codes[rb + fq[q]];
+          const bo = q * binSlot + c;
+          if (bw[bo] === 0) touched[q * binSlot + nt[q]++] = c;
+          bw[bo] += w;
+          hist[q * histSlot + c * kk + k] += w;
+        }
       }
     }
-    let wMiss = 0;
-    for (let k = 0; k < kk; k++) wMiss += hist[nb * kk + k];
-    bw[nb] = wMiss;
-    // Constant: a single value bin and nothing missing, or everything missing.
-    if (first < 0 || (first === last && wMiss === 0)) return false;
+    if (this.opt.minSamplesLeaf > 1) {
+      for (let q = 0; q < nq; q++) {
+        const f = fq[q];
+        for (let i = s; i < e; i++) cnt[q * binSlot + codes[idx[i] * cols + f]]++;
+      }
+    }
+  }
+
+  /** Scans slot q's histogram, then clears it. */
+  private evalSlot(q: number, s: number, e: number, kk: number, rng: Rng): void {
+    const { hist, bw, cnt, touched, histSlot, binSlot } = this;
+    const f = this.fq[q];
+    const nb = this.data.nBins[f];
+    const sorted = this.nt[q] < 0;
+    const nt = sorted ? -this.nt[q] : this.nt[q];
+    const to = q * binSlot;
+    const ho = q * histSlot;
+    const counts = this.opt.minSamplesLeaf > 1;
+    if (!sorted) sortTouched(touched, to, nt, bw, nb);
+    const wMiss = bw[to + nb];
+    const nv = wMiss > 0 ? nt - 1 : nt; // touched value bins (missing, if any, sorts last)
+    const n = e - s;
     if (this.opt.extraTrees) {
+      const first = touched[to];
+      const last = touched[to + nv - 1];
       const b = first === last ? last : first + rng.int(last - first);
-      this.tryThreshold(f, b, false, nb, kk, wMiss, needCounts, e - s);
-      if (wMiss > 0 && b < last) this.tryThreshold(f, b, true, nb, kk, wMiss, needCounts, e - s);
+      this.tryThreshold(q, f, b, false, nb, nv, kk, wMiss, counts, n);
+      if (wMiss > 0 && b < last) this.tryThreshold(q, f, b, true, nb, nv, kk, wMiss, counts, n);
     } else {
-      this.scan(f, false, first, wMiss > 0 ? last : last - 1, nb, kk, needCounts, e - s);
-      if (wMiss > 0) this.scan(f, true, first, last - 1, nb, kk, needCounts, e - s);
+      this.scan(q, f, false, wMiss > 0 ? nv - 1 : nv - 2, nv, nb, kk, counts, n);
+      if (wMiss > 0) this.scan(q, f, true, nv - 2, nv, nb, kk, counts, n);
     }
-    if (this.bestF === f) this.settle(nb, last, wMiss);
-    return true;
+    if (this.bestF === f) {
+      // Centre the threshold in the gap of bins this node does not touch (unseen values split
+      // halfway, as scikit-learn's midpoint thresholds do); all values left → the open last bin.
+      const next = this.bestNext;
+      this.bestB = next < 0 ? nb - 1 : this.opt.extraTrees ? this.bestB : (this.bestB + next - 1) >> 1;
+      // No missing value reached this node: send future ones where most of the weight went.
+      if (wMiss === 0) this.bestML = this.bestWL >= this.bestWR;
+    }
+    for (let t = 0; t < nt; t++) {
+      const c = touched[to + t];
+      bw[to + c] = 0;
+      cnt[to + c] = 0;
+      const o = ho + c * kk;
+      for (let k = 0; k < kk; k++) hist[o + k] = 0;
+    }
   }
 
-  /** After f became the best: centre the threshold in the gap of empty bins, pick a missing side. */
-  private settle(nb: number, last: number, wMiss: number): void {
-    const b = this.bestB;
-    if (b === last) {
-      this.bestB = nb - 1; // all values left, missing right: any value, even unseen, goes left
-    } else if (!this.opt.extraTrees) {
-      let next = b + 1;
-      while (this.bw[next] === 0) next++;
-      this.bestB = (b + next - 1) >> 1;
-    }
-    // No missing value reached this node: send future ones where most of the weight went.
-    if (wMiss === 0) this.bestML = this.bestWL >= this.bestWR;
-  }
-
-  /** Scans thresholds first..last (inclusive) with missing values on one side. */
-  private scan(f: number, missLeft: boolean, first: number, last: number, nb: number, kk: number, counts: boolean, n: number): void {
-    const { hist, bw, cnt, T, L } = this;
+  /**
+   * Scans the thresholds after touched value bins 0..jLast (of nv) with missing values on one
+   * side (jLast = nv - 1: all values left, the missing ones right).
+   */
+  private scan(q: number, f: number, missLeft: boolean, jLast: number, nv: number, nb: number, kk: number, counts: boolean, n: number): void {
+    const { hist, bw, cnt, T, L, touched } = this;
+    const to = q * this.binSlot;
+    const ho = q * this.histSlot;
     const minLeaf = this.opt.minSamplesLeaf;
     const ent = this.entropy;
     let W = 0;
@@ -218,7 +284,7 @@ export class ClassGrower {
     let nL = 0;
     let aL = 0; // gini: Σ L²; entropy: Σ L ln L
     let aR = 0; // gini: Σ R²; entropy: Σ R ln R
-    const mo = nb * kk;
+    const mo = ho + nb * kk;
     for (let k = 0; k < kk; k++) {
       const l = missLeft ? hist[mo + k] : 0;
       L[k] = l;
@@ -232,14 +298,13 @@ export class ClassGrower {
       }
     }
     if (missLeft) {
-      WL = bw[nb];
-      nL = counts ? cnt[nb] : 0;
+      WL = bw[to + nb];
+      nL = counts ? cnt[to + nb] : 0;
     }
     let best = this.bestProxy;
-    for (let b = first; b <= last; b++) {
-      const wb = bw[b];
-      if (wb === 0) continue;
-      const o = b * kk;
+    for (let j = 0; j <= jLast; j++) {
+      const b = touched[to + j];
+      const o = ho + b * kk;
       if (!ent) {
         for (let k = 0; k < kk; k++) {
           const h = hist[o + k];
@@ -264,10 +329,10 @@ export class ClassGrower {
           }
         }
       }
-      WL += wb;
+      WL += bw[to + b];
       const WR = W - WL;
       if (counts) {
-        nL += cnt[b];
+        nL += cnt[to + b];
         if (nL < minLeaf) continue;
         if (n - nL < minLeaf) break;
       }
@@ -277,6 +342,7 @@ export class ClassGrower {
         this.bestProxy = proxy;
         this.bestF = f;
         this.bestB = b;
+        this.bestNext = j + 1 < nv ? touched[to + j + 1] : -1;
         this.bestML = missLeft;
         this.bestWL = WL;
         this.bestWR = WR;
@@ -285,18 +351,19 @@ export class ClassGrower {
   }
 
   /** Evaluates the single threshold b (extra trees). */
-  private tryThreshold(f: number, b: number, missLeft: boolean, nb: number, kk: number, wMiss: number, counts: boolean, n: number): void {
-    const { hist, cnt, T, L } = this;
+  private tryThreshold(q: number, f: number, b: number, missLeft: boolean, nb: number, nv: number, kk: number, wMiss: number, counts: boolean, n: number): void {
+    const { hist, bw, cnt, T, L, touched } = this;
+    const to = q * this.binSlot;
+    const ho = q * this.histSlot;
     let WL = missLeft ? wMiss : 0;
-    let nL = counts && missLeft ? cnt[nb] : 0;
-    for (let k = 0; k < kk; k++) L[k] = missLeft ? hist[nb * kk + k] : 0;
-    for (let c = 0; c <= b; c++) {
-      for (let k = 0; k < kk; k++) {
-        const h = hist[c * kk + k];
-        L[k] += h;
-        WL += h;
-      }
-      if (counts) nL += cnt[c];
+    let nL = counts && missLeft ? cnt[to + nb] : 0;
+    for (let k = 0; k < kk; k++) L[k] = missLeft ? hist[ho + nb * kk + k] : 0;
+    let j = 0;
+    for (; j < nv && touched[to + j] <= b; j++) {
+      const c = touched[to + j];
+      for (let k = 0; k < kk; k++) L[k] += hist[ho + c * kk + k];
+      WL += bw[to + c];
+      nL += cnt[to + c];
     }
     let W = 0;
     for (let k = 0; k < kk; k++) W += T[k];
@@ -325,6 +392,7 @@ export class ClassGrower {
       this.bestProxy = proxy;
       this.bestF = f;
       this.bestB = b;
+      this.bestNext = j < nv ? touched[to + j] : -1;
       this.bestML = missLeft;
       this.bestWL = WL;
       this.bestWR = WR;
@@ -334,14 +402,13 @@ export class ClassGrower {
   /** Moves the node's rows going left to the front of idx[s..e); returns where the right ones start. */
   private partition(s: number, e: number, f: number, b: number, missLeft: boolean): number {
     const idx = this.idx;
-    const { codes, rows } = this.data;
-    const base = f * rows;
+    const { codes, cols } = this.data;
     const mc = this.data.nBins[f];
     let i = s;
     let j = e;
     while (i < j) {
       const r = idx[i];
-      const c = codes[base + r];
+      const c = codes[r * cols + f];
       if (c === mc ? missLeft : c <= b) {
         i++;
       } else {

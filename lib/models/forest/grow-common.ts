@@ -6,7 +6,7 @@ import type { Rng } from '../../util/random';
 
 /** A shard after binning (see binning.ts). */
 export interface BinnedSet {
-  /** Column-major codes: feature f of row r is codes[f * rows + r]. */
+  /** Row-major codes: feature f of row r is codes[r * cols + f]. */
   codes: Uint8Array;
   rows: number;
   cols: number;
@@ -65,4 +65,35 @@ export function drawFeature(feats: Int32Array, j: number, rng: Rng): number {
   feats[q] = feats[j];
   feats[j] = f;
   return f;
+}
+
+/** Features whose histograms one pass over a node's rows fills. */
+export const BATCH = 8;
+
+/** True when feature f has one code (value bin or missing) over idx[s..e). Exits at the first difference. */
+export function isConstant(codes: Uint8Array, cols: number, f: number, idx: Int32Array, s: number, e: number): boolean {
+  const c0 = codes[idx[s] * cols + f];
+  for (let i = s + 1; i < e; i++) if (codes[idx[i] * cols + f] !== c0) return false;
+  return true;
+}
+
+/**
+ * Sorts the `nt` touched bins at touched[to..] ascending. Few (deep nodes): insertion sort.
+ * Many: list the non-empty bins 0..nb (weight[to + b] ≠ 0) in order instead, nb + 1 reads.
+ */
+export function sortTouched(touched: Int32Array, to: number, nt: number, weight: Float64Array, nb: number): void {
+  if (nt <= 24) {
+    for (let i = to + 1; i < to + nt; i++) {
+      const v = touched[i];
+      let j = i - 1;
+      while (j >= to && touched[j] > v) {
+        touched[j + 1] = touched[j];
+        j--;
+      }
+      touched[j + 1] = v;
+    }
+    return;
+  }
+  let k = to;
+  for (let b = 0; b <= nb; b++) if (weight[to + b] !== 0) touched[k++] = b;
 }

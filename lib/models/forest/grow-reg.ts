@@ -1,25 +1,33 @@
 /**
  * Grows one regression tree (CART, squared error) on binned data. Same shape as the
- * classification grower (see grow-class.ts); a histogram bin holds (Σ w, Σ w·y), and a split
+ * classification grower (see grow-class.ts): batched histograms over touched bins, scans for both
+ * sides of missing values, preorder depth-first growth. A bin holds (Σ w, Σ w·y) and a split
  * maximises S_L²/W_L + S_R²/W_R, the usual variance-reduction proxy.
  */
 import type { Rng } from '../../util/random';
 import type { BinnedSet, GrowOptions } from './grow-common';
-import { Stack, drawFeature } from './grow-common';
+import { BATCH, Stack, drawFeature, isConstant, sortTouched } from './grow-common';
 import type { NodeWriter } from './nodes';
 
 export class RegGrower {
   private readonly idx: Int32Array;
   private readonly lw: Float64Array;
   private readonly lwy: Float64Array;
-  private readonly hist: Float64Array;
+  /** Per slot and bin: Σ w (bw) and Σ w·y (bs); row counts when minSamplesLeaf > 1. */
+  private readonly bw: Float64Array;
+  private readonly bs: Float64Array;
   private readonly cnt: Int32Array;
+  private readonly touched: Int32Array;
+  private readonly nt = new Int32Array(BATCH);
+  private readonly fq = new Int32Array(BATCH);
+  private readonly slot: number;
   private readonly feats: Int32Array;
   private readonly stack = new Stack();
 
   private bestProxy = -Infinity;
   private bestF = -1;
   private bestB = 0;
+  private bestNext = -1;
   private bestML = false;
   private bestWL = 0;
   private bestWR = 0;
@@ -35,11 +43,14 @@ export class RegGrower {
     const n = data.rows;
     let maxBins = 1;
     for (let f = 0; f < data.cols; f++) maxBins = Math.max(maxBins, data.nBins[f] + 1);
+    this.slot = maxBins;
     this.idx = new Int32Array(n);
     this.lw = new Float64Array(n);
     this.lwy = new Float64Array(n);
-    this.hist = new Float64Array(2 * maxBins);
-    this.cnt = new Int32Array(maxBins);
+    this.bw = new Float64Array(BATCH * maxBins);
+    this.bs = new Float64Array(BATCH * maxBins);
+    this.cnt = new Int32Array(BATCH * maxBins);
+    this.touched = new Int32Array(BATCH * maxBins);
     this.feats = new Int32Array(data.cols);
   }
 
@@ -73,8 +84,8 @@ export class RegGrower {
       this.W = W;
       this.S = S;
       const n = e - s;
-      // A constant target needs no split (exact test: a variance computed in floating point
-      // would rarely be exactly 0).
+      // A constant target needs no split (an exact test: a variance computed in floating point
+      // is rarely exactly 0).
       const split =
         lo < hi && n >= opt.minSamplesSplit && n >= 2 * opt.minSamplesLeaf && depth < opt.maxDepth && this.findSplit(s, e, rng);
       let id: number;
@@ -94,102 +105,122 @@ export class RegGrower {
   }
 
   private findSplit(s: number, e: number, rng: Rng): boolean {
-    const feats = this.feats;
-    const nF = feats.length;
+    const { feats, fq } = this;
+    const { codes, cols } = this.data;
+    const mtry = this.opt.mtry;
     this.bestProxy = -Infinity;
     this.bestF = -1;
-    let visited = 0;
+    let j = 0;
     let informative = 0;
-    for (let j = 0; j < nF && (visited < this.opt.mtry || informative === 0); j++) {
-      const f = drawFeature(feats, j, rng);
-      visited++;
-      if (this.evalFeature(f, s, e, rng)) informative++;
+    while (j < cols && (j < mtry || informative === 0)) {
+      const want = j < mtry ? Math.min(BATCH, mtry - j) : 1;
+      let nq = 0;
+      for (let t = 0; t < want && j < cols; t++, j++) {
+        const f = drawFeature(feats, j, rng);
+        if (!isConstant(codes, cols, f, this.idx, s, e)) fq[nq++] = f;
+      }
+      if (nq === 0) continue;
+      informative += nq;
+      this.fillHistograms(nq, s, e);
+      for (let q = 0; q < nq; q++) this.evalSlot(q, e - s, rng);
     }
     return this.bestF >= 0;
   }
 
-  private evalFeature(f: number, s: number, e: number, rng: Rng): boolean {
-    const { idx, lw, lwy, hist, cnt } = this;
-    const { codes, rows } = this.data;
-    const nb = this.data.nBins[f];
-    const needCounts = this.opt.minSamplesLeaf > 1;
-    hist.fill(0, 0, 2 * (nb + 1));
-    const base = f * rows;
+  private fillHistograms(nq: number, s: number, e: number): void {
+    const { idx, lw, lwy, bw, bs, cnt, touched, nt, fq, slot } = this;
+    const { codes, cols } = this.data;
+    nt.fill(0);
     for (let i = s; i < e; i++) {
-      const c2 = codes[base + idx[i]] << 1;
-      hist[c2] += lw[i];
-      hist[c2 + 1] += lwy[i];
-    }
-    if (needCounts) {
-      cnt.fill(0, 0, nb + 1);
-      for (let i = s; i < e; i++) cnt[codes[base + idx[i]]]++;
-    }
-    let first = -1;
-    let last = -1;
-    for (let b = 0; b < nb; b++) {
-      if (hist[2 * b] > 0) {
-        if (first < 0) first = b;
-        last = b;
+      const rb = idx[i] * cols;
+      const w = lw[i];
+      const wy = lwy[i];
+      for (let q = 0; q < nq; q++) {
+        const c = codes[rb + fq[q]];
+        const bo = q * slot + c;
+        if (bw[bo] === 0) touched[q * slot + nt[q]++] = c;
+        bw[bo] += w;
+        bs[bo] += wy;
       }
     }
-    const wMiss = hist[2 * nb];
-    if (first < 0 || (first === last && wMiss === 0)) return false;
+    if (this.opt.minSamplesLeaf > 1) {
+      for (let q = 0; q < nq; q++) {
+        const f = fq[q];
+        for (let i = s; i < e; i++) cnt[q * slot + codes[idx[i] * cols + f]]++;
+      }
+    }
+  }
+
+  private evalSlot(q: number, n: number, rng: Rng): void {
+    const { bw, bs, cnt, touched } = this;
+    const f = this.fq[q];
+    const nb = this.data.nBins[f];
+    const nt = this.nt[q];
+    const to = q * this.slot;
+    sortTouched(touched, to, nt, bw, nb);
+    const wMiss = bw[to + nb];
+    const nv = wMiss > 0 ? nt - 1 : nt;
+    let drawn = -1;
     if (this.opt.extraTrees) {
-      const b = first === last ? last : first + rng.int(last - first);
-      this.scan(f, false, b, b, nb, needCounts, e - s, true);
-      if (wMiss > 0 && b < last) this.scan(f, true, b, b, nb, needCounts, e - s, true);
+      const first = touched[to];
+      const last = touched[to + nv - 1];
+      drawn = first === last ? last : first + rng.int(last - first);
+      let jb = 0; // touched value bins ≤ the drawn threshold
+      while (jb < nv && touched[to + jb] <= drawn) jb++;
+      this.scan(q, f, false, jb - 1, jb - 1, nv, nb, n);
+      if (wMiss > 0 && drawn < last) this.scan(q, f, true, jb - 1, jb - 1, nv, nb, n);
     } else {
-      this.scan(f, false, first, wMiss > 0 ? last : last - 1, nb, needCounts, e - s, false);
-      if (wMiss > 0) this.scan(f, true, first, last - 1, nb, needCounts, e - s, false);
+      this.scan(q, f, false, 0, wMiss > 0 ? nv - 1 : nv - 2, nv, nb, n);
+      if (wMiss > 0) this.scan(q, f, true, 0, nv - 2, nv, nb, n);
     }
     if (this.bestF === f) {
-      const b = this.bestB;
-      if (b === last) {
-        this.bestB = nb - 1; // all values left, missing right
-      } else if (!this.opt.extraTrees) {
-        let next = b + 1;
-        while (hist[2 * next] === 0) next++;
-        this.bestB = (b + next - 1) >> 1;
-      }
+      // As in grow-class.ts: centre the threshold in the gap of untouched bins (extra trees keep
+      // the drawn one); all values left → the open last bin.
+      const next = this.bestNext;
+      this.bestB = next < 0 ? nb - 1 : drawn >= 0 ? drawn : (this.bestB + next - 1) >> 1;
       if (wMiss === 0) this.bestML = this.bestWL >= this.bestWR;
     }
-    return true;
+    for (let t = 0; t < nt; t++) {
+      const c = to + touched[to + t];
+      bw[c] = 0;
+      bs[c] = 0;
+      cnt[c] = 0;
+    }
   }
 
   /**
-   * Scans thresholds from..to with missing values on one side. `only` evaluates just `to`, with
-   * every bin up to it accumulated first (extra trees).
+   * Evaluates the thresholds after touched value bins jFrom..jLast (of nv), with missing values
+   * on one side; every touched bin before jFrom is accumulated first (extra trees evaluate one
+   * threshold: jFrom = jLast).
    */
-  private scan(f: number, missLeft: boolean, from: number, to: number, nb: number, counts: boolean, n: number, only: boolean): void {
-    const { hist, cnt } = this;
+  private scan(q: number, f: number, missLeft: boolean, jFrom: number, jLast: number, nv: number, nb: number, n: number): void {
+    const { bw, bs, cnt, touched } = this;
+    const to = q * this.slot;
+    const counts = this.opt.minSamplesLeaf > 1;
     const minLeaf = this.opt.minSamplesLeaf;
     const W = this.W;
     const S = this.S;
-    let WL = missLeft ? hist[2 * nb] : 0;
-    let SL = missLeft ? hist[2 * nb + 1] : 0;
-    let nL = counts && missLeft ? cnt[nb] : 0;
-    for (let b = only ? 0 : from; b <= to; b++) {
-      const wb = hist[2 * b];
-      if (wb !== 0) {
-        WL += wb;
-        SL += hist[2 * b + 1];
-        if (counts) nL += cnt[b];
-      } else if (!only) {
-        continue; // same partition as the previous threshold
-      }
-      if (only && b < to) continue;
+    let WL = missLeft ? bw[to + nb] : 0;
+    let SL = missLeft ? bs[to + nb] : 0;
+    let nL = counts && missLeft ? cnt[to + nb] : 0;
+    for (let j = 0; j <= jLast; j++) {
+      const b = touched[to + j];
+      WL += bw[to + b];
+      SL += bs[to + b];
+      if (counts) nL += cnt[to + b];
+      if (j < jFrom) continue;
       if (counts) {
         if (nL < minLeaf) continue;
         if (n - nL < minLeaf) break;
       }
       const WR = W - WL;
-      if (!(WR > 0)) break;
       const SR = S - SL;
       const proxy = (SL * SL) / WL + (SR * SR) / WR;
       if (proxy > this.bestProxy) {
         this.bestProxy = proxy;
         this.bestF = f;
         this.bestB = b;
+        this.bestNext = j + 1 < nv ? touched[to + j + 1] : -1;
         this.bestML = missLeft;
         this.bestWL = WL;
         this.bestWR = WR;
@@ -199,14 +230,13 @@ export class RegGrower {
 
   private partition(s: number, e: number, f: number, b: number, missLeft: boolean): number {
     const idx = this.idx;
-    const { codes, rows } = this.data;
-    const base = f * rows;
+    const { codes, cols } = this.data;
     const mc = this.data.nBins[f];
     let i = s;
     let j = e;
     while (i < j) {
       const r = idx[i];
-      const c = codes[base + r];
+      const c = codes[r * cols + f];
       if (c === mc ? missLeft : c <= b) {
         i++;
       } else {
