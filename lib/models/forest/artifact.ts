@@ -63,7 +63,7 @@ export function encodeForest(state: ForestState): Artifact {
     node: packed,
     thrBin,
     right: packUint(right, maxTree),
-    importanceSum: state.importanceSum,
+    treeImportance: state.treeImportance,
   };
   if (state.task === 'classification') {
     const leafStart = nodes.leafStart!;
@@ -129,7 +129,7 @@ function checkHeader(h: Record<string, unknown>): void {
 
 /** Rebuilds and validates a forest's state from its artifact. */
 export function decodeForest(a: Artifact): ForestState {
-  expectArtifact(a, 'forest', FORMAT_VERSION, { edges: 'f32', edgeStart: 'u32', treeSize: 'u32', thrBin: 'u8', importanceSum: 'f64' });
+  expectArtifact(a, 'forest', FORMAT_VERSION, { edges: 'f32', edgeStart: 'u32', treeSize: 'u32', thrBin: 'u8', treeImportance: 'f32' });
   const h = a.header;
   checkHeader(h);
   const task = h.task as Task;
@@ -201,8 +201,8 @@ export function decodeForest(a: Artifact): ForestState {
     for (let l = 0; l < leaves; l++) if (!Number.isFinite(v[l])) throw damaged(`leaf ${l} value is not finite`);
     nodes.leafValue = v;
   }
-  const importanceSum = a.arrays.importanceSum as Float64Array;
-  if (importanceSum.length !== nF) throw damaged('importances do not match the features');
+  const treeImportance = a.arrays.treeImportance as Float32Array;
+  if (treeImportance.length !== nTrees * nF) throw damaged('importances do not match trees × features');
   return {
     task,
     nFeatures: nF,
@@ -212,7 +212,7 @@ export function decodeForest(a: Artifact): ForestState {
     params,
     bins: { edges, edgeStart },
     nodes,
-    importanceSum,
+    treeImportance,
     oobScore: h.oobScore as number | null,
     oob: decodeOob(a, K),
     permutationImportance: (h.permutationImportance as number[] | null) ?? null,

@@ -86,7 +86,7 @@ export function fitForest(data: TrainingSet, p: ForestParams, ctx: FitContext): 
   const writer = new NodeWriter(classification);
   const weight = new Float64Array(n);
   const treeImp = new Float64Array(x.cols);
-  const importanceSum = new Float64Array(x.cols);
+  const treeImportance = new Float32Array(p.nEstimators * x.cols);
   const wantOob = p.oobScore && p.bootstrap;
   const oob: OobSums | null = wantOob ? { sum: new Float64Array(n * K), count: new Uint32Array(n), y: Float32Array.from(data.y) } : null;
   const progressEvery = Math.max(1, Math.floor(p.nEstimators / 20));
@@ -107,7 +107,7 @@ export function fitForest(data: TrainingSet, p: ForestParams, ctx: FitContext): 
     grower.grow(weight, rng, writer, treeImp);
     let total = 0;
     for (let f = 0; f < x.cols; f++) total += treeImp[f];
-    if (total > 0) for (let f = 0; f < x.cols; f++) importanceSum[f] += treeImp[f] / total;
+    if (total > 0) for (let f = 0; f < x.cols; f++) treeImportance[i * x.cols + f] = treeImp[f] / total;
     if (oob) addOobVotes(writer, set, weight, oob, K);
     if ((i + 1) % progressEvery === 0 || i + 1 === p.nEstimators) {
       ctx.onProgress?.({ fraction: (i + 1) / p.nEstimators, message: `${i + 1} of ${p.nEstimators} trees` });
@@ -124,7 +124,7 @@ export function fitForest(data: TrainingSet, p: ForestParams, ctx: FitContext): 
     params: p,
     bins,
     nodes: writer.finish(),
-    importanceSum,
+    treeImportance,
     oobScore: oob && !isPart ? oobScoreOf(oob, task, K) : null,
     oob: isPart ? oob : null,
     permutationImportance: null,

@@ -34,8 +34,11 @@ export interface ForestState {
   params: ForestParams;
   bins: Bins;
   nodes: ForestNodes;
-  /** Σ over trees of each tree's impurity importances, normalised to 1 per tree. */
-  importanceSum: Float64Array;
+  /**
+   * Impurity importances per tree (trees × features), normalised to 1 per tree. Kept per tree,
+   * not summed, so that a merged forest sums them in the same order as a single fit.
+   */
+  treeImportance: Float32Array;
   oobScore: number | null;
   /** Only in parts of a parallel fit. */
   oob: OobSums | null;
@@ -164,7 +167,10 @@ export class ForestModel implements TrainedModel {
 
   /** Impurity importances by feature, summing to 1 (all 0 when no tree split). */
   importances(): Float64Array {
-    const sum = this.state.importanceSum;
+    const per = this.state.treeImportance;
+    const nF = this.nFeatures;
+    const sum = new Float64Array(nF);
+    for (let i = 0; i < per.length; i++) sum[i % nF] += per[i];
     let total = 0;
     for (let f = 0; f < sum.length; f++) total += sum[f];
     return sum.map((v) => (total > 0 ? v / total : 0));

@@ -68,14 +68,18 @@ export function mergeForests(models: TrainedModel[]): ForestModel {
       for (let i = 0; i < s.count.length; i++) oob.count[i] += s.count[i];
     }
   }
-  const importanceSum = new Float64Array(first.nFeatures);
-  for (const { state } of parts) for (let f = 0; f < importanceSum.length; f++) importanceSum[f] += state.importanceSum[f];
+  const treeImportance = new Float32Array(parts.reduce((n, m) => n + m.state.treeImportance.length, 0));
+  let at = 0;
+  for (const { state } of parts) {
+    treeImportance.set(state.treeImportance, at);
+    at += state.treeImportance.length;
+  }
   const K = first.task === 'classification' ? first.nClasses : 1;
   return new ForestModel({
     ...first,
     params: { ...first.params, nEstimators, treeOffset, totalTrees: whole ? null : totalTrees },
     nodes: concatNodes(parts.map((m) => m.state.nodes)),
-    importanceSum,
+    treeImportance,
     oobScore: whole && oob ? oobScoreOf(oob, first.task, K) : null,
     oob: whole ? null : oob,
     permutationImportance: null,
