@@ -184,11 +184,31 @@ export class ClassGrower {
     const { codes, cols, nBins } = this.data;
     nt.fill(0);
     if ((e - s) * 2 >= binSlot * kk) {
-      for (let i = s; i < e; i++) {
-        const rb = idx[i] * cols;
-        const w = lw[i];
-        const k = ly[i];
-        for (let q = 0; q < nq; q++) hist[q * histSlot + codes[rb + fq[q]] * kk + k] += w;
+      // Four slots per pass, unrolled (maxFeatures is often 4 or more); then the rest.
+      let q0 = 0;
+      for (; q0 + 4 <= nq; q0 += 4) {
+        const f0 = fq[q0];
+        const f1 = fq[q0 + 1];
+        const f2 = fq[q0 + 2];
+        const f3 = fq[q0 + 3];
+        const h0 = q0 * histSlot;
+        const h1 = h0 + histSlot;
+        const h2 = h1 + histSlot;
+        const h3 = h2 + histSlot;
+        for (let i = s; i < e; i++) {
+          const rb = idx[i] * cols;
+          const w = lw[i];
+          const k = ly[i];
+          hist[h0 + codes[rb + f0] * kk + k] += w;
+          hist[h1 + codes[rb + f1] * kk + k] += w;
+          hist[h2 + codes[rb + f2] * kk + k] += w;
+          hist[h3 + codes[rb + f3] * kk + k] += w;
+        }
+      }
+      for (; q0 < nq; q0++) {
+        const f = fq[q0];
+        const h = q0 * histSlot;
+        for (let i = s; i < e; i++) hist[h + codes[idx[i] * cols + f] * kk + ly[i]] += lw[i];
       }
       for (let q = 0; q < nq; q++) {
         const nb = nBins[fq[q]];
