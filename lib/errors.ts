@@ -19,6 +19,7 @@ const server = (status: number, retryable = true): ErrorSpec => ({ status, retry
 export const ERRORS = {
   // -- requests ------------------------------------------------------------------------------
   BAD_REQUEST: client(400),
+  BAD_JSON: client(400),
   UNSUPPORTED_MEDIA_TYPE: client(415),
   PAYLOAD_TOO_LARGE: client(413),
   NOT_FOUND: client(404),
