@@ -67,6 +67,67 @@ export function drawFeature(feats: Int32Array, j: number, rng: Rng): number {
   return f;
 }
 
+/** The best split of a node so far. */
+export class BestSplit {
+  /** Criterion proxy: larger is better (its gain over the parent's is the impurity decrease). */
+  proxy = -Infinity;
+  /** -1 until a valid split is seen. */
+  feature = -1;
+  /** Values go left when their code ≤ bin. */
+  bin = 0;
+  /** The next bin the node touches after `bin`; -1 when `bin` already sends every value left. */
+  next = -1;
+  missLeft = false;
+  wLeft = 0;
+  wRight = 0;
+
+  reset(): void {
+    this.proxy = -Infinity;
+    this.feature = -1;
+  }
+
+  set(proxy: number, feature: number, bin: number, next: number, missLeft: boolean, wLeft: number, wRight: number): void {
+    this.proxy = proxy;
+    this.feature = feature;
+    this.bin = bin;
+    this.next = next;
+    this.missLeft = missLeft;
+    this.wLeft = wLeft;
+    this.wRight = wRight;
+  }
+
+  /**
+   * Final threshold once this feature won: centred in the gap of bins the node does not touch
+   * (unseen values split halfway, as scikit-learn's midpoint thresholds do), kept as drawn for
+   * extra trees, the open last bin when every value goes left. With no missing value in the node,
+   * future ones go where most of the weight went.
+   */
+  settle(nb: number, drawn: boolean, wMiss: number): void {
+    this.bin = this.next < 0 ? nb - 1 : drawn ? this.bin : (this.bin + this.next - 1) >> 1;
+    if (wMiss === 0) this.missLeft = this.wLeft >= this.wRight;
+  }
+}
+
+/** Moves the rows of idx[s..e) going left to the front; returns where the right ones start. */
+export function partition(data: BinnedSet, idx: Int32Array, s: number, e: number, f: number, b: number, missLeft: boolean): number {
+  const { codes, cols } = data;
+  const mc = data.nBins[f];
+  let i = s;
+  let j = e;
+  while (i < j) {
+    const r = idx[i];
+    const c = codes[r * cols + f];
+    if (c === mc ? missLeft : c <= b) {
+      i++;
+    } else {
+      j--;
+      idx[i] = idx[j];
+      idx[j] = r;
+    }
+  }
+  return i;
+}
+
 /** Features whose histograms one pass over a node's rows fills. */
 export const BATCH = 8;
 

@@ -6,7 +6,7 @@
  */
 import type { Rng } from '../../util/random';
 import type { BinnedSet, GrowOptions } from './grow-common';
-import { BATCH, Stack, drawFeature, isConstant, sortTouched } from './grow-common';
+import { BATCH, BestSplit, Stack, drawFeature, isConstant, partition, sortTouched } from './grow-common';
 import type { NodeWriter } from './nodes';
 
 export class RegGrower {
@@ -24,13 +24,7 @@ export class RegGrower {
   private readonly feats: Int32Array;
   private readonly stack = new Stack();
 
-  private bestProxy = -Infinity;
-  private bestF = -1;
-  private bestB = 0;
-  private bestNext = -1;
-  private bestML = false;
-  private bestWL = 0;
-  private bestWR = 0;
+  private readonly best = new BestSplit();
   // Node totals.
   private W = 0;
   private S = 0;
@@ -92,10 +86,10 @@ export class RegGrower {
       if (!split) {
         id = out.valueLeaf(S / W);
       } else {
-        const f = this.bestF;
-        imp[f] += this.bestProxy - (S * S) / W;
-        id = out.split(f, this.bestB, this.bestML);
-        const mid = this.partition(s, e, f, this.bestB, this.bestML);
+        const { feature: f, bin, missLeft } = this.best;
+        imp[f] += this.best.proxy - (S * S) / W;
+        id = out.split(f, bin, missLeft);
+        const mid = partition(this.data, idx, s, e, f, bin, missLeft);
         stack.push(mid, e, depth + 1, id);
         stack.push(s, mid, depth + 1, -1);
       }
@@ -108,8 +102,7 @@ export class RegGrower {
     const { feats, fq } = this;
     const { codes, cols } = this.data;
     const mtry = this.opt.mtry;
-    this.bestProxy = -Infinity;
-    this.bestF = -1;
+    this.best.reset();
     let j = 0;
     let informative = 0;
     while (j < cols && (j < mtry || informative === 0)) {
@@ -124,7 +117,7 @@ export class RegGrower {
       this.fillHistograms(nq, s, e);
       for (let q = 0; q < nq; q++) this.evalSlot(q, e - s, rng);
     }
-    return this.bestF >= 0;
+    return this.best.feature >= 0;
   }
 
   private fillHistograms(nq: number, s: number, e: number): void {
@@ -173,12 +166,9 @@ export class RegGrower {
       this.scan(q, f, false, 0, wMiss > 0 ? nv - 1 : nv - 2, nv, nb, n);
       if (wMiss > 0) this.scan(q, f, true, 0, nv - 2, nv, nb, n);
     }
-    if (this.bestF === f) {
-      // As in grow-class.ts: centre the threshold in the gap of untouched bins (extra trees keep
-      // the drawn one); all values left → the open last bin.
-      const next = this.bestNext;
-      this.bestB = next < 0 ? nb - 1 : drawn >= 0 ? drawn : (this.bestB + next - 1) >> 1;
-      if (wMiss === 0) this.bestML = this.bestWL >= this.bestWR;
+    if (this.best.feature === f) {
+      if (drawn >= 0) this.best.bin = drawn;
+      this.best.settle(nb, drawn >= 0, wMiss);
     }
     for (let t = 0; t < nt; t++) {
       const c = to + touched[to + t];
@@ -216,35 +206,7 @@ export class RegGrower {
       const WR = W - WL;
       const SR = S - SL;
       const proxy = (SL * SL) / WL + (SR * SR) / WR;
-      if (proxy > this.bestProxy) {
-        this.bestProxy = proxy;
-        this.bestF = f;
-        this.bestB = b;
-        this.bestNext = j + 1 < nv ? touched[to + j + 1] : -1;
-        this.bestML = missLeft;
-        this.bestWL = WL;
-        this.bestWR = WR;
-      }
+      if (proxy > this.best.proxy) this.best.set(proxy, f, b, j + 1 < nv ? touched[to + j + 1] : -1, missLeft, WL, WR);
     }
-  }
-
-  private partition(s: number, e: number, f: number, b: number, missLeft: boolean): number {
-    const idx = this.idx;
-    const { codes, cols } = this.data;
-    const mc = this.data.nBins[f];
-    let i = s;
-    let j = e;
-    while (i < j) {
-      const r = idx[i];
-      const c = codes[r * cols + f];
-      if (c === mc ? missLeft : c <= b) {
-        i++;
-      } else {
-        j--;
-        idx[i] = idx[j];
-        idx[j] = r;
-      }
-    }
-    return i;
   }
 }
