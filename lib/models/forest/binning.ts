@@ -40,17 +40,23 @@ export function fitBins(x: Matrix, maxBins: number, seed: number): Bins {
     sample.sort();
   }
   const m = sample ? sample.length : rows;
+  // Transposed once (one sequential pass), so each feature's values are one native copy + sort.
+  const columns = new Float32Array(m * cols);
+  for (let i = 0; i < m; i++) {
+    const o = (sample ? sample[i] : i) * cols;
+    for (let f = 0; f < cols; f++) columns[f * m + i] = data[o + f];
+  }
   const values = new Float64Array(m);
   const perFeature: Float32Array[] = [];
   let total = 0;
   for (let f = 0; f < cols; f++) {
-    let k = 0;
-    for (let i = 0; i < m; i++) {
-      const v = data[(sample ? sample[i] : i) * cols + f];
-      if (Number.isFinite(v)) values[k++] = v;
-    }
-    const sorted = values.subarray(0, k).sort();
-    const edges = edgesOf(sorted, maxBins);
+    values.set(columns.subarray(f * m, (f + 1) * m));
+    values.sort(); // ascending, NaN last
+    let lo = 0;
+    let hi = m;
+    while (hi > lo && !(values[hi - 1] < Infinity)) hi--; // NaN and +Infinity
+    while (lo < hi && values[lo] === -Infinity) lo++;
+    const edges = edgesOf(values.subarray(lo, hi), maxBins);
     perFeature.push(edges);
     total += edges.length;
   }
@@ -97,15 +103,14 @@ export function binMatrix(x: Matrix, bins: Bins): Uint8Array {
   const { rows, cols, data } = x;
   const codes = new Uint8Array(rows * cols);
   const { edges, edgeStart } = bins;
-  for (let f = 0; f < cols; f++) {
-    const lo = edgeStart[f];
-    const hi = edgeStart[f + 1];
-    const missing = hi - lo + 1;
-    for (let r = 0; r < rows; r++) {
-      const at = r * cols + f;
-      const v = data[at];
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let f = 0; f < cols; f++) {
+      const v = data[o + f];
+      const lo = edgeStart[f];
+      const hi = edgeStart[f + 1];
       if (v !== v) {
-        codes[at] = missing;
+        codes[o + f] = hi - lo + 1; // missing
         continue;
       }
       // First edge ≥ v (binary search); past the last edge → the open last bin.
@@ -116,7 +121,7 @@ export function binMatrix(x: Matrix, bins: Bins): Uint8Array {
         if (edges[mid] < v) a = mid + 1;
         else b = mid;
       }
-      codes[at] = a - lo;
+      codes[o + f] = a - lo;
     }
   }
   return codes;
