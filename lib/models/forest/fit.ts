@@ -104,11 +104,10 @@ export function fitForest(data: TrainingSet, p: ForestParams, ctx: FitContext): 
     }
     if (classWeight) for (let r = 0; r < n; r++) weight[r] *= classWeight[yClass![r]];
     treeImp.fill(0);
-    grower.grow(weight, rng, writer, treeImp);
+    grower.grow(weight, rng, writer, treeImp, oob);
     let total = 0;
     for (let f = 0; f < x.cols; f++) total += treeImp[f];
     if (total > 0) for (let f = 0; f < x.cols; f++) treeImportance[i * x.cols + f] = treeImp[f] / total;
-    if (oob) addOobVotes(writer, set, weight, oob, K);
     if ((i + 1) % progressEvery === 0 || i + 1 === p.nEstimators) {
       ctx.onProgress?.({ fraction: (i + 1) / p.nEstimators, message: `${i + 1} of ${p.nEstimators} trees` });
     }
@@ -134,29 +133,4 @@ export function fitForest(data: TrainingSet, p: ForestParams, ctx: FitContext): 
     model.state.permutationImportance = Array.from(permutationImportance(model, v.x, v.y, deriveSeed(ctx.seed, BIN_SEED_LABEL, 1)));
   }
   return model;
-}
-
-/** Walks the rows the newest tree did not see (weight 0) through it, on their bin codes. */
-function addOobVotes(w: NodeWriter, set: BinnedSet, weight: Float64Array, oob: OobSums, K: number): void {
-  const root = w.treeStarts[w.treeStarts.length - 2];
-  const { feature, thrBin, missLeft, right } = w;
-  const { codes, rows, cols, nBins } = set;
-  for (let r = 0; r < rows; r++) {
-    if (weight[r] > 0) continue;
-    let node = root;
-    let f = feature[node];
-    while (f >= 0) {
-      const c = codes[r * cols + f];
-      const left = c === nBins[f] ? missLeft[node] === 1 : c <= thrBin[node];
-      node = left ? node + 1 : root + right[node];
-      f = feature[node];
-    }
-    const leaf = right[node];
-    if (w.classification) {
-      for (let j = w.leafStart[leaf]; j < w.leafStart[leaf + 1]; j++) oob.sum[r * K + w.leafClass[j]] += w.leafProb[j];
-    } else {
-      oob.sum[r] += w.leafValue[leaf];
-    }
-    oob.count[r]++;
-  }
 }

@@ -10,11 +10,14 @@
 import type { Rng } from '../../util/random';
 import { ClassSplitter } from './class-split';
 import type { BinnedSet, GrowOptions } from './grow-common';
-import { BATCH, Stack, drawFeature, isConstant, partition } from './grow-common';
+import { BATCH, Stack, addLeafVotes, drawFeature, isConstant, partition } from './grow-common';
+import type { OobSums } from './model';
 import type { NodeWriter } from './nodes';
 
 export class ClassGrower {
   private readonly idx: Int32Array;
+  /** Rows the tree does not see, when the out-of-bag score is wanted. */
+  private readonly oobIdx: Int32Array;
   /** Compact class, class and weight of each row of the node, by position. */
   private readonly ly: Int32Array;
   private readonly gy: Int32Array;
@@ -37,6 +40,7 @@ export class ClassGrower {
   ) {
     const n = data.rows;
     this.idx = new Int32Array(n);
+    this.oobIdx = new Int32Array(n);
     this.ly = new Int32Array(n);
     this.gy = new Int32Array(n);
     this.lw = new Float64Array(n);
@@ -50,21 +54,29 @@ export class ClassGrower {
 
   /**
    * Grows a tree on the rows with weight > 0 (bootstrap counts × class weights) and appends it to
-   * `out`. Adds each split's weighted impurity decrease to `imp[feature]`.
+   * `out`. Adds each split's weighted impurity decrease to `imp[feature]`, and each leaf's
+   * prediction to the out-of-bag sums of the rows with weight 0 that reach it (when `oob`).
    */
-  grow(weight: Float64Array, rng: Rng, out: NodeWriter, imp: Float64Array): void {
+  grow(weight: Float64Array, rng: Rng, out: NodeWriter, imp: Float64Array, oob: OobSums | null): void {
     const { idx, ly, lw, gy, tot, loc, cls, y, stack, opt } = this;
     const T = this.splitter.T;
     const best = this.splitter.best;
     const K = this.nClasses;
+    const oobIdx = this.oobIdx;
     let m = 0;
-    for (let r = 0; r < weight.length; r++) if (weight[r] > 0) idx[m++] = r;
+    let mo = 0;
+    for (let r = 0; r < weight.length; r++) {
+      if (weight[r] > 0) idx[m++] = r;
+      else if (oob) oobIdx[mo++] = r;
+    }
     for (let f = 0; f < this.feats.length; f++) this.feats[f] = f;
-    stack.push(0, m, 0, -1);
+    stack.push(0, m, 0, mo, 0, -1);
     while (stack.size > 0) {
       const parent = stack.pop();
       const s = stack.s;
       const e = stack.e;
+      const os = stack.os;
+      const oe = stack.oe;
       const depth = stack.depth;
       tot.fill(0);
       for (let i = s; i < e; i++) {
@@ -94,13 +106,15 @@ export class ClassGrower {
       let id: number;
       if (!split) {
         id = out.classLeaf(cls, T, kk);
+        if (oe > os) addLeafVotes(out, oobIdx, os, oe, oob!, K);
       } else {
         const f = best.feature;
         imp[f] += best.proxy - this.parentProxy(kk);
         id = out.split(f, best.bin, best.missLeft);
         const mid = partition(this.data, idx, s, e, f, best.bin, best.missLeft);
-        stack.push(mid, e, depth + 1, id);
-        stack.push(s, mid, depth + 1, -1);
+        const omid = oe > os ? partition(this.data, oobIdx, os, oe, f, best.bin, best.missLeft) : os;
+        stack.push(mid, e, omid, oe, depth + 1, id);
+        stack.push(s, mid, os, omid, depth + 1, -1);
       }
       if (parent >= 0) out.setRight(parent, id);
     }

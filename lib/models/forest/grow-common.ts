@@ -3,6 +3,8 @@
  * options, the explicit node stack and the feature draw.
  */
 import type { Rng } from '../../util/random';
+import type { OobSums } from './model';
+import type { NodeWriter } from './nodes';
 
 /** A shard after binning (see binning.ts). */
 export interface BinnedSet {
@@ -24,34 +26,72 @@ export interface GrowOptions {
   extraTrees: boolean;
 }
 
-/** Nodes waiting to be grown: row range [s, e), depth, and the parent whose right child it is. */
+/**
+ * Nodes waiting to be grown: in-bag row range [s, e) of `idx`, out-of-bag row range [os, oe) of
+ * the out-of-bag index, depth, and the parent whose right child it is.
+ */
 export class Stack {
-  private data = new Int32Array(4 * 64);
+  private data = new Int32Array(6 * 64);
   size = 0;
   s = 0;
   e = 0;
+  os = 0;
+  oe = 0;
   depth = 0;
 
-  push(s: number, e: number, depth: number, parent: number): void {
-    const o = 4 * this.size++;
-    if (o + 4 > this.data.length) {
+  push(s: number, e: number, os: number, oe: number, depth: number, parent: number): void {
+    const o = 6 * this.size++;
+    if (o + 6 > this.data.length) {
       const bigger = new Int32Array(this.data.length * 2);
       bigger.set(this.data);
       this.data = bigger;
     }
     this.data[o] = s;
     this.data[o + 1] = e;
-    this.data[o + 2] = depth;
-    this.data[o + 3] = parent;
+    this.data[o + 2] = os;
+    this.data[o + 3] = oe;
+    this.data[o + 4] = depth;
+    this.data[o + 5] = parent;
   }
 
-  /** Pops into s / e / depth; returns the parent (-1 for a left child or the root). */
+  /** Pops into s / e / os / oe / depth; returns the parent (-1 for a left child or the root). */
   pop(): number {
-    const o = 4 * --this.size;
+    const o = 6 * --this.size;
     this.s = this.data[o];
     this.e = this.data[o + 1];
-    this.depth = this.data[o + 2];
-    return this.data[o + 3];
+    this.os = this.data[o + 2];
+    this.oe = this.data[o + 3];
+    this.depth = this.data[o + 4];
+    return this.data[o + 5];
+  }
+}
+
+/**
+ * Adds the newest leaf's prediction to the out-of-bag sums of rows oobIdx[s..e). Out-of-bag rows
+ * are partitioned down the tree alongside the in-bag ones while it grows (a sequential pass per
+ * level), which is several times cheaper than walking each of them through the finished tree.
+ */
+export function addLeafVotes(out: NodeWriter, oobIdx: Int32Array, s: number, e: number, oob: OobSums, K: number): void {
+  const leaf = out.leaves - 1;
+  const count = oob.count;
+  const sum = oob.sum;
+  if (out.classification) {
+    const { leafStart, leafClass, leafProb } = out;
+    const a = leafStart[leaf];
+    const b = leafStart[leaf + 1];
+    for (let i = s; i < e; i++) {
+      const r = oobIdx[i];
+      const base = r * K;
+      for (let j = a; j < b; j++) sum[base + leafClass[j]] += leafProb[j];
+      count[r]++;
+    }
+  } else {
+    const v = out.leafValue[leaf];
+    for (let i = s; i < e; i++) {
+      const r = oobIdx[i];
+      sum[r] += v;
+      count[r]++;
+    }
   }
 }
 

@@ -6,11 +6,14 @@
  */
 import type { Rng } from '../../util/random';
 import type { BinnedSet, GrowOptions } from './grow-common';
-import { BATCH, BestSplit, Stack, drawFeature, isConstant, partition, sortTouched } from './grow-common';
+import { BATCH, BestSplit, Stack, addLeafVotes, drawFeature, isConstant, partition, sortTouched } from './grow-common';
+import type { OobSums } from './model';
 import type { NodeWriter } from './nodes';
 
 export class RegGrower {
   private readonly idx: Int32Array;
+  /** Rows the tree does not see, when the out-of-bag score is wanted. */
+  private readonly oobIdx: Int32Array;
   private readonly lw: Float64Array;
   private readonly lwy: Float64Array;
   /** Per slot and bin: Σ w (bw) and Σ w·y (bs); row counts when minSamplesLeaf > 1. */
@@ -39,6 +42,7 @@ export class RegGrower {
     for (let f = 0; f < data.cols; f++) maxBins = Math.max(maxBins, data.nBins[f] + 1);
     this.slot = maxBins;
     this.idx = new Int32Array(n);
+    this.oobIdx = new Int32Array(n);
     this.lw = new Float64Array(n);
     this.lwy = new Float64Array(n);
     this.bw = new Float64Array(BATCH * maxBins);
@@ -48,17 +52,27 @@ export class RegGrower {
     this.feats = new Int32Array(data.cols);
   }
 
-  /** Grows a tree on the rows with weight > 0; adds squared-error decreases to `imp[feature]`. */
-  grow(weight: Float64Array, rng: Rng, out: NodeWriter, imp: Float64Array): void {
+  /**
+   * Grows a tree on the rows with weight > 0; adds squared-error decreases to `imp[feature]`, and
+   * leaf values to the out-of-bag sums of the rows with weight 0 (when `oob`).
+   */
+  grow(weight: Float64Array, rng: Rng, out: NodeWriter, imp: Float64Array, oob: OobSums | null): void {
     const { idx, lw, lwy, y, stack, opt } = this;
+    const oobIdx = this.oobIdx;
     let m = 0;
-    for (let r = 0; r < weight.length; r++) if (weight[r] > 0) idx[m++] = r;
+    let mo = 0;
+    for (let r = 0; r < weight.length; r++) {
+      if (weight[r] > 0) idx[m++] = r;
+      else if (oob) oobIdx[mo++] = r;
+    }
     for (let f = 0; f < this.feats.length; f++) this.feats[f] = f;
-    stack.push(0, m, 0, -1);
+    stack.push(0, m, 0, mo, 0, -1);
     while (stack.size > 0) {
       const parent = stack.pop();
       const s = stack.s;
       const e = stack.e;
+      const os = stack.os;
+      const oe = stack.oe;
       const depth = stack.depth;
       let W = 0;
       let S = 0;
@@ -85,13 +99,15 @@ export class RegGrower {
       let id: number;
       if (!split) {
         id = out.valueLeaf(S / W);
+        if (oe > os) addLeafVotes(out, oobIdx, os, oe, oob!, 1);
       } else {
         const { feature: f, bin, missLeft } = this.best;
         imp[f] += this.best.proxy - (S * S) / W;
         id = out.split(f, bin, missLeft);
         const mid = partition(this.data, idx, s, e, f, bin, missLeft);
-        stack.push(mid, e, depth + 1, id);
-        stack.push(s, mid, depth + 1, -1);
+        const omid = oe > os ? partition(this.data, oobIdx, os, oe, f, bin, missLeft) : os;
+        stack.push(mid, e, omid, oe, depth + 1, id);
+        stack.push(s, mid, os, omid, depth + 1, -1);
       }
       if (parent >= 0) out.setRight(parent, id);
     }
