@@ -84,3 +84,7 @@ registerModelKind(
   () => require('./tf/linear').linearKind,
   () => require('./tf/params').linearParams,
 );
+registerModelKind(
+  { name: 'forest', description: 'random forest / extra trees on histogram bins: missing values and categorical codes welcome', tasks: ['classification', 'regression'], input: 'native' },
+  () => require('./forest').forestKind,
+);

@@ -1,0 +1,202 @@
+/**
+ * A fitted forest: the flat trees (nodes.ts), the bin edges that turn split bins back into value
+ * thresholds, and the facts the registry shows (importances, out-of-bag score).
+ *
+ * Prediction never bins the input: at construction every split becomes (feature, Float32
+ * threshold, right child) in three typed arrays, and a batch walks every row of a chunk through
+ * one tree before the next tree, so that tree stays in cache.
+ */
+import { QuorumError } from '../../errors';
+import type { Artifact } from '../format';
+import type { FeatureInfo, Matrix, Task, TrainedModel } from '../model';
+import { binCount, type Bins } from './binning';
+import type { ForestNodes } from './nodes';
+import type { ForestParams } from './params';
+import { encodeForest } from './artifact';
+
+/** Out-of-bag sums a part of a parallel fit carries, so that the merge scores the whole forest. */
+export interface OobSums {
+  /** Σ over trees that did not see the row: class probabilities (rows × nClasses) or values. */
+  sum: Float64Array;
+  /** Trees that did not see the row. */
+  count: Uint32Array;
+  /** The training target, to score against. */
+  y: Float32Array;
+}
+
+export interface ForestState {
+  task: Task;
+  nFeatures: number;
+  nClasses: number;
+  classes?: string[];
+  features: FeatureInfo[];
+  /** Parameters of the whole forest (a part's own are in `treeOffset` / `nEstimators`). */
+  params: ForestParams;
+  bins: Bins;
+  nodes: ForestNodes;
+  /**
+   * Impurity importances per tree (trees × features), normalised to 1 per tree. Kept per tree,
+   * not summed, so that a merged forest sums them in the same order as a single fit.
+   */
+  treeImportance: Float32Array;
+  oobScore: number | null;
+  /** Only in parts of a parallel fit. */
+  oob: OobSums | null;
+  /** Mean score drop per feature when it is shuffled in the validation set. */
+  permutationImportance: number[] | null;
+}
+
+/** Rows per prediction chunk: the accumulator (rows × classes) stays small and in cache. */
+const CHUNK = 1024;
+
+export class ForestModel implements TrainedModel {
+  readonly kind = 'forest';
+  readonly task: Task;
+  readonly nFeatures: number;
+  readonly nClasses: number;
+  readonly nTrees: number;
+  /** Split feature; ~feature when missing values go left. */
+  private readonly pf: Int32Array;
+  private readonly pt: Float32Array;
+  /** Absolute right child; ~leaf for a leaf. */
+  private readonly pr: Int32Array;
+  private readonly depths: Int32Array;
+
+  constructor(readonly state: ForestState) {
+    this.task = state.task;
+    this.nFeatures = state.nFeatures;
+    this.nClasses = state.nClasses;
+    const { nodes, bins } = state;
+    this.nTrees = nodes.treeStart.length - 1;
+    const n = nodes.feature.length;
+    this.pf = new Int32Array(n);
+    this.pt = new Float32Array(n);
+    this.pr = new Int32Array(n);
+    this.depths = new Int32Array(this.nTrees);
+    const depth = new Int32Array(n);
+    for (let t = 0; t < this.nTrees; t++) {
+      const base = nodes.treeStart[t];
+      const end = nodes.treeStart[t + 1];
+      let maxDepth = 0;
+      for (let i = base; i < end; i++) {
+        const f = nodes.feature[i];
+        if (depth[i] > maxDepth) maxDepth = depth[i];
+        if (f < 0) {
+          this.pr[i] = ~nodes.right[i];
+          continue;
+        }
+        const b = nodes.thrBin[i];
+        // Bin b is "value ≤ edge b"; the last bin has no upper edge (every value goes left).
+        this.pt[i] = b < binCount(bins, f) - 1 ? bins.edges[bins.edgeStart[f] + b] : Infinity;
+        this.pf[i] = nodes.missLeft[i] ? ~f : f;
+        this.pr[i] = base + nodes.right[i];
+        depth[i + 1] = depth[i] + 1;
+        depth[base + nodes.right[i]] = depth[i] + 1;
+      }
+      this.depths[t] = maxDepth;
+    }
+  }
+
+  /** Class probabilities (rows × nClasses) or values (rows), averaged over the trees. */
+  predict(x: Matrix): Float32Array {
+    if (x.cols !== this.nFeatures) {
+      throw new QuorumError('BAD_VALUE', `the forest was fitted on ${this.nFeatures} features, got rows of ${x.cols}; send the training columns`);
+    }
+    const classification = this.task === 'classification';
+    const K = classification ? this.nClasses : 1;
+    const out = new Float32Array(x.rows * K);
+    const acc = new Float64Array(Math.min(x.rows, CHUNK) * K);
+    const inv = 1 / this.nTrees;
+    for (let start = 0; start < x.rows; start += CHUNK) {
+      const end = Math.min(x.rows, start + CHUNK);
+      acc.fill(0);
+      for (let t = 0; t < this.nTrees; t++) {
+        if (classification) this.addClassTree(t, x, start, end, acc);
+        else this.addValueTree(t, x, start, end, acc);
+      }
+      const o = start * K;
+      for (let i = 0; i < (end - start) * K; i++) out[o + i] = acc[i] * inv;
+    }
+    return out;
+  }
+
+  private addClassTree(t: number, x: Matrix, start: number, end: number, acc: Float64Array): void {
+    const { pf, pt, pr } = this;
+    const leafStart = this.state.nodes.leafStart!;
+    const leafClass = this.state.nodes.leafClass!;
+    const leafProb = this.state.nodes.leafProb!;
+    const root = this.state.nodes.treeStart[t];
+    const data = x.data;
+    const cols = x.cols;
+    const K = this.nClasses;
+    for (let r = start; r < end; r++) {
+      const base = r * cols;
+      let node = root;
+      let next = pr[node];
+      while (next >= 0) {
+        const f = pf[node];
+        if (f >= 0) node = data[base + f] <= pt[node] ? node + 1 : next; // NaN goes right
+        else node = data[base + ~f] > pt[node] ? next : node + 1; // NaN goes left
+        next = pr[node];
+      }
+      const leaf = ~next;
+      const o = (r - start) * K;
+      for (let j = leafStart[leaf], stop = leafStart[leaf + 1]; j < stop; j++) acc[o + leafClass[j]] += leafProb[j];
+    }
+  }
+
+  private addValueTree(t: number, x: Matrix, start: number, end: number, acc: Float64Array): void {
+    const { pf, pt, pr } = this;
+    const leafValue = this.state.nodes.leafValue!;
+    const root = this.state.nodes.treeStart[t];
+    const data = x.data;
+    const cols = x.cols;
+    for (let r = start; r < end; r++) {
+      const base = r * cols;
+      let node = root;
+      let next = pr[node];
+      while (next >= 0) {
+        const f = pf[node];
+        if (f >= 0) node = data[base + f] <= pt[node] ? node + 1 : next;
+        else node = data[base + ~f] > pt[node] ? next : node + 1;
+        next = pr[node];
+      }
+      acc[r - start] += leafValue[~next];
+    }
+  }
+
+  /** Impurity importances by feature, summing to 1 (all 0 when no tree split). */
+  importances(): Float64Array {
+    const per = this.state.treeImportance;
+    const nF = this.nFeatures;
+    const sum = new Float64Array(nF);
+    for (let i = 0; i < per.length; i++) sum[i % nF] += per[i];
+    let total = 0;
+    for (let f = 0; f < sum.length; f++) total += sum[f];
+    return sum.map((v) => (total > 0 ? v / total : 0));
+  }
+
+  toArtifact(): Artifact {
+    return encodeForest(this.state);
+  }
+
+  summary(): Record<string, unknown> {
+    const { state } = this;
+    const names = state.features.map((f) => f.name);
+    const byName = (values: ArrayLike<number>): Record<string, number> =>
+      Object.fromEntries(names.map((name, i) => [name, Number(values[i].toPrecision(6))]));
+    let depthSum = 0;
+    for (let t = 0; t < this.nTrees; t++) depthSum += this.depths[t];
+    return {
+      nTrees: this.nTrees,
+      totalNodes: state.nodes.feature.length,
+      meanDepth: this.nTrees ? depthSum / this.nTrees : 0,
+      oobScore: state.oobScore,
+      featureImportances: byName(this.importances()),
+      permutationImportances: state.permutationImportance ? byName(state.permutationImportance) : null,
+      params: state.params,
+    };
+  }
+
+  dispose(): void {}
+}
