@@ -70,9 +70,9 @@ run('a three-process cluster over NATS (issue 2)', () => {
     expect(job.error).toBeUndefined();
     expect(job.status).toBe('completed');
     // Both trainer nodes fitted a shard (one each: FreeSlots sends the second shard to the idle node).
-    expect(new Set(job.members.map((m: { node: string }) => m.node))).toEqual(new Set(['trainer-a', 'trainer-b']));
-    // Measured with seed 1: 0.93 (two 30-tree forests on 8,000 rows each); threshold a little below.
-    expect(job.metrics.accuracy).toBeGreaterThan(0.9);
+    expect(new Set(job.members.map((m: { node: string }) => m.node))).toEqual(new Set([nodes[1].nodeID, nodes[2].nodeID]));
+    // Measured with seed 1: 0.957 (two 30-tree forests on 8,000 rows each); threshold a little below.
+    expect(job.metrics.accuracy).toBeGreaterThan(0.94);
     // The shards travelled as streams (never one message over 1 MB): the transfer was measured.
     expect(job.members.every((m: { transferMBps?: number }) => (m.transferMBps ?? 0) > 0)).toBe(true);
 
