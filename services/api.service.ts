@@ -11,6 +11,7 @@ import { QuorumError } from '../lib/errors';
 import type { VersionMeta } from '../lib/registry/version';
 import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
+import { RestartGuard } from './support/restart-guard';
 import { httpError, writeHttpError } from './support/http-errors';
 import { clusterView } from './support/cluster-view';
 import { eventStream, publish } from './support/event-stream';
@@ -28,12 +29,14 @@ type ApiThis = Service & {
 
 const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
   name: 'api',
-  mixins: [ApiGateway, QuorumErrors],
+  mixins: [ApiGateway, QuorumErrors, RestartGuard],
 
   settings: {
     port: 3000,
     ip: '127.0.0.1',
     log4XXResponses: false,
+    logRequest: 'debug',
+    logResponse: 'debug',
     logRequestParams: null,
     logResponseData: null,
     routes: [

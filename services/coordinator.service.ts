@@ -21,6 +21,7 @@ import { votingNames } from '../lib/ensemble';
 import type { FitParams, FitReply } from './trainer.service';
 import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
+import { RestartGuard } from './support/restart-guard';
 import { forgetTrainer, recordTrainerLoad, type TrainerLoad } from './strategies/trainer-load';
 import { executeJob, resumableState } from './support/job-executor';
 import { deriveSeed } from '../lib/util/random';
@@ -60,7 +61,7 @@ const ingestOptionProps = {
 
 const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> = {
   name: 'coordinator',
-  mixins: [QuorumErrors],
+  mixins: [QuorumErrors, RestartGuard],
 
   actions: {
     /** Stream in: a CSV (plain or gzip). meta: { filename?, name?, options? }. */

@@ -11,6 +11,7 @@ import type { VersionMeta } from '../lib/registry/version';
 import { readAll } from '../lib/store/streams';
 import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
+import { RestartGuard } from './support/restart-guard';
 
 /** Versions kept loaded besides the active ones (explicit `version` requests, evaluations). */
 const EXTRA_LOADED = 4;
@@ -38,7 +39,7 @@ type InferenceThis = Service & {
 
 const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
   name: 'inference',
-  mixins: [QuorumErrors],
+  mixins: [QuorumErrors, RestartGuard],
 
   actions: {
     predict: {
@@ -62,9 +63,9 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
       async handler(this: InferenceThis, ctx: Context<{ version: string; voting?: string; members?: string[] }>) {
         const cached = ctx.params.members ? undefined : this.ensembles.get(ctx.params.version);
         const ensemble = cached ?? (await this.load(ctx.params.version, true, ctx.params.members));
-        const stream = await ctx.call<NodeJS.ReadableStream, { version: string }>('registry.validation', { version: ctx.params.version }, { timeout: 0 });
+        const stream = await ctx.call<NodeJS.ReadableStream, { version: string }>('registry.validation', { version: ctx.params.version }, { timeout: quorumConfig(this.broker).requestTimeoutMs });
         const meta = ensemble.meta.validation;
-        const shard = decodeShard(await readAll(stream, { size: meta?.size, sha256: meta?.sha256 }));
+        const shard = decodeShard(await readAll(stream, { size: meta?.size, sha256: meta?.sha256, idleMs: quorumConfig(this.broker).requestTimeoutMs }));
         try {
           return ensemble.evaluate(shard.x, shard.y, ctx.params.voting);
         } finally {
@@ -126,9 +127,9 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
       const meta = only ? { ...full, members: full.members.filter((m) => only.includes(m.id)) } : full;
       if (meta.status !== 'ready' && !evaluating) throw new QuorumError('VERSION_NOT_READY', `version '${id}' is still training`);
       return loadEnsemble(meta, async (member) => {
-        const stream = await this.broker.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version: id, member }, { timeout: 0 });
+        const stream = await this.broker.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version: id, member }, { timeout: quorumConfig(this.broker).requestTimeoutMs });
         const m = meta.members.find((x) => x.id === member);
-        return readAll(stream, { size: m?.artifact?.size, sha256: m?.artifact?.sha256 });
+        return readAll(stream, { size: m?.artifact?.size, sha256: m?.artifact?.sha256, idleMs: quorumConfig(this.broker).requestTimeoutMs });
       }, { tfBackend: quorumConfig(this.broker).tfBackend });
     },
 

@@ -45,7 +45,7 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
       async handler(this: RegistryThis, ctx: Context<NodeJS.ReadableStream, { version: string; member: MemberMeta }>) {
         const { version, member } = ctx.meta;
         if (!version || !member?.id) throw new QuorumError('BAD_REQUEST', 'putMember needs meta.version and meta.member');
-        const bytes = await readAll(ctx.params, { maxBytes: MAX_ARTIFACT_BYTES });
+        const bytes = await readAll(ctx.params, { maxBytes: MAX_ARTIFACT_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs });
         return this.store.putMember(version, member, bytes);
       },
     },
@@ -53,7 +53,7 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
     /** Stream in: the validation rows of a version. meta: { version, rows }. */
     putValidation: {
       async handler(this: RegistryThis, ctx: Context<NodeJS.ReadableStream, { version: string; rows: number; sha256?: string }>) {
-        const bytes = await readAll(ctx.params, { maxBytes: MAX_ARTIFACT_BYTES, sha256: ctx.meta.sha256 });
+        const bytes = await readAll(ctx.params, { maxBytes: MAX_ARTIFACT_BYTES, sha256: ctx.meta.sha256, idleMs: quorumConfig(this.broker).requestTimeoutMs });
         await this.store.putValidation(ctx.meta.version, bytes, ctx.meta.rows);
         return { version: ctx.meta.version, size: bytes.length };
       },
@@ -212,7 +212,7 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
     /** Stream in: an export file. meta: { name? } — registered as a new version of that name. */
     import: {
       async handler(this: RegistryThis, ctx: Context<NodeJS.ReadableStream, { name?: string; filename?: string; activate?: boolean }>) {
-        const bytes = await readAll(ctx.params, { maxBytes: MAX_IMPORT_BYTES });
+        const bytes = await readAll(ctx.params, { maxBytes: MAX_IMPORT_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs });
         const decoded = decodeExport(bytes);
         const source = decoded.meta;
         const created = await this.store.create({

@@ -18,6 +18,7 @@ import { WorkerPool } from '../lib/workers/pool';
 import type { SharedSet } from '../lib/workers/protocol';
 import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
+import { RestartGuard } from './support/restart-guard';
 
 export interface FitParams {
   job: string;
@@ -74,7 +75,7 @@ function leavingError(node: string): QuorumError {
 
 const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
   name: 'trainer',
-  mixins: [QuorumErrors],
+  mixins: [QuorumErrors, RestartGuard],
 
   actions: {
     fit: {
@@ -146,6 +147,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
             classes: p.classes,
             summary: result.summary,
           };
+          await this.broker.waitForServices('registry', 60_000);
           const stored = await ctx.call<MemberMeta, unknown>('registry.putMember', bufferStream(result.artifact), {
             meta: { version: p.version, member: { ...member, artifact: { size: result.artifact.length, sha256: sha256(result.artifact) } } },
             timeout: 0,
@@ -192,8 +194,8 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
   methods: {
     async fetchSet(this: TrainerThis, ctx: Context, ref: BlobRef & { nodeID: string }, dense?: DenseSpec) {
       const started = process.hrtime.bigint();
-      const stream = await ctx.call<NodeJS.ReadableStream, { id: string }>('coordinator.blob', { id: ref.id }, { nodeID: ref.nodeID, timeout: 0 });
-      const bytes = await readAll(stream, { size: ref.size, sha256: ref.sha256 });
+      const stream = await ctx.call<NodeJS.ReadableStream, { id: string }>('coordinator.blob', { id: ref.id }, { nodeID: ref.nodeID, timeout: quorumConfig(this.broker).requestTimeoutMs });
+      const bytes = await readAll(stream, { size: ref.size, sha256: ref.sha256, idleMs: quorumConfig(this.broker).requestTimeoutMs });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const shard = decodeShard(bytes);
       const x = dense ? applyDense(dense, shard.x) : shard.x;
@@ -201,8 +203,8 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
     },
 
     async fetchArtifact(this: TrainerThis, ctx: Context, version: string, member: string) {
-      const stream = await ctx.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version, member }, { timeout: 0 });
-      const bytes = await readAll(stream);
+      const stream = await ctx.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version, member }, { timeout: quorumConfig(this.broker).requestTimeoutMs });
+      const bytes = await readAll(stream, { idleMs: quorumConfig(this.broker).requestTimeoutMs });
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     },
 

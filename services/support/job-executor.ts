@@ -16,7 +16,7 @@ import { trainMembers, type RunnerPorts } from '../../lib/training/runner';
 import { QuorumError } from '../../lib/errors';
 import type { CoordinatorThis, RunningJob } from '../coordinator.service';
 import type { FitParams, FitReply } from '../trainer.service';
-import { nodesWith } from './cluster';
+import { callService, nodesWith } from './cluster';
 import { quorumConfig } from './config';
 
 /** Settles with the promise, or rejects with CANCELLED as soon as the signal aborts. */
@@ -58,7 +58,7 @@ async function prepareJob(svc: CoordinatorThis, job: JobState, checked: Checked)
   });
   Object.assign(job, { shards: prepared.shards, members: prepared.members, split: prepared.split });
   job.warnings.push(...prepared.warnings);
-  const version = await svc.broker.call<VersionMeta, unknown>('registry.create', {
+  const version = await callService<VersionMeta>(svc.broker, 'registry.create', {
     meta: {
       name: job.name,
       job: job.id,
@@ -74,7 +74,7 @@ async function prepareJob(svc: CoordinatorThis, job: JobState, checked: Checked)
     },
   });
   job.version = version.id;
-  await svc.broker.call('registry.putValidation', await svc.blobs.stream(prepared.validation.id), {
+  await callService(svc.broker, 'registry.putValidation', await svc.blobs.stream(prepared.validation.id), {
     meta: { version: version.id, rows: prepared.validation.rows, sha256: prepared.validation.sha256 },
     timeout: 0,
   });
@@ -144,7 +144,7 @@ async function trainAverage(svc: CoordinatorThis, job: JobState, run: RunningJob
   const config = quorumConfig(svc.broker);
   const spec = job.request.models[0];
   const version = job.version!;
-  const existing = await svc.broker.call<VersionMeta, unknown>('registry.get', { version });
+  const existing = await callService<VersionMeta>(svc.broker, 'registry.get', { version });
   if (!existing.members.some((m) => m.id === 'global')) {
     // Round 0: every shard starts from the same seeded weights (and, for regression, one target scaling).
     const { initialArtifact } = require('../../lib/models/tf/initial') as typeof import('../../lib/models/tf/initial');
@@ -159,7 +159,7 @@ async function trainAverage(svc: CoordinatorThis, job: JobState, run: RunningJob
     }, spec.params, job.request.seed);
     const bytes = encodeArtifact(artifact);
     const global: MemberMeta = { id: 'global', kind: spec.kind, params: spec.params, input: 'dense', shard: -1, rows: 0, classes: job.classes };
-    await svc.broker.call('registry.putMember', bufferStream(bytes), { meta: { version, member: global }, timeout: 0 });
+    await callService(svc.broker, 'registry.putMember', bufferStream(bytes), { meta: { version, member: global }, timeout: 0 });
   }
   const ports: AveragingPorts = {
     ...basePorts(svc),
@@ -170,10 +170,10 @@ async function trainAverage(svc: CoordinatorThis, job: JobState, run: RunningJob
       return { member, rows: reply.rows, node: reply.node, fitMs: reply.fitMs };
     },
     average: async (_round, parts) => {
-      await svc.broker.call('registry.average', { version, into: 'global', parts: parts.map((p) => ({ member: p.member, rows: p.rows })) }, { timeout: 0 });
+      await callService(svc.broker, 'registry.average', { version, into: 'global', parts: parts.map((p) => ({ member: p.member, rows: p.rows })) }, { timeout: 0 });
     },
     evaluate: async () => {
-      const evaluation = await svc.broker.call<{ report: Report }, unknown>('inference.evaluate', { version, members: ['global'] }, { timeout: 0 });
+      const evaluation = await callService<{ report: Report }>(svc.broker, 'inference.evaluate', { version, members: ['global'] }, { timeout: 0 });
       return headline(evaluation.report);
     },
   };
@@ -192,8 +192,8 @@ async function completeJob(svc: CoordinatorThis, job: JobState): Promise<void> {
   const started = Date.now();
   const version = job.version!;
   const only = job.request.mode === 'average' ? ['global'] : undefined;
-  const evaluation = await svc.broker.call<{ report: Report; members: unknown[] }, unknown>('inference.evaluate', { version, members: only }, { timeout: 0 });
-  const completion = await svc.broker.call<{ activated: boolean; reason: string }, unknown>('registry.complete', {
+  const evaluation = await callService<{ report: Report; members: unknown[] }>(svc.broker, 'inference.evaluate', { version, members: only }, { timeout: 0 });
+  const completion = await callService<{ activated: boolean; reason: string }>(svc.broker, 'registry.complete', {
     version,
     report: evaluation.report,
     members: evaluation.members,
@@ -227,7 +227,7 @@ export async function executeJob(svc: CoordinatorThis, job: JobState, run: Runni
     job.error = { code: signal.aborted ? 'CANCELLED' : code, message: signal.aborted ? 'cancelled by request' : e.message };
     for (const m of job.members) if (m.status === 'pending' || m.status === 'running') m.status = 'cancelled';
     if (job.version) {
-      await svc.broker.call('registry.discard', { version: job.version }).catch((discardErr: Error) => {
+      await callService(svc.broker, 'registry.discard', { version: job.version }).catch((discardErr: Error) => {
         job.warnings.push(`version ${job.version} could not be discarded: ${discardErr.message}`);
       });
     }
@@ -253,7 +253,7 @@ export async function resumableState(broker: ServiceBroker, svc: CoordinatorThis
   }
   let version: VersionMeta;
   try {
-    version = await broker.call<VersionMeta, unknown>('registry.get', { version: job.version });
+    version = await callService<VersionMeta>(broker, 'registry.get', { version: job.version });
   } catch (err) {
     return `its version ${job.version} is not in the registry (${(err as Error).message})`;
   }
