@@ -127,7 +127,7 @@ describe('forest options (issue 3)', () => {
   it('impurity and permutation importance both rank the signal first and the noise last', async () => {
     const data = synthetic({ rows: 1500, seed: 30 });
     const validation = synthetic({ rows: 800, seed: 31 });
-    const model = (await forestKind.fit(data, forestKind.params({ nEstimators: 30 }), { seed: 1, validation })) as ForestModel;
+    const model = (await forestKind.fit(data, forestKind.params({ nEstimators: 30, importance: 'permutation' }), { seed: 1, validation })) as ForestModel;
     const summary = model.summary();
     const impurity = summary.featureImportances as Record<string, number>;
     const permutation = summary.permutationImportances as Record<string, number>;
@@ -139,17 +139,17 @@ describe('forest options (issue 3)', () => {
     // measured: shuffling 'signal' costs 0.343 of accuracy, shuffling 'noise' 0.0008
     expect(permutation.signal).toBeGreaterThan(0.3);
     expect(Math.abs(permutation.noise)).toBeLessThan(0.02);
-    // the exported function gives the same numbers for the same seed; 'impurity' skips it
+    // the exported function gives the same numbers for the same seed; the default skips it
     const again = permutationImportance(model, validation.x, validation.y, 5);
     expect(again).toEqual(permutationImportance(model, validation.x, validation.y, 5));
-    const impurityOnly = await forestKind.fit(data, forestKind.params({ nEstimators: 5, importance: 'impurity' }), { seed: 1, validation });
+    const impurityOnly = await forestKind.fit(data, forestKind.params({ nEstimators: 5 }), { seed: 1, validation });
     expect(impurityOnly.summary().permutationImportances).toBeNull();
   });
 
   it('regression: permutation importance measures the drop in R²', async () => {
     const data = synthetic({ rows: 1000, seed: 40, task: 'regression' });
     const validation = synthetic({ rows: 500, seed: 41, task: 'regression' });
-    const model = await forestKind.fit(data, forestKind.params({ nEstimators: 20 }), { seed: 1, validation });
+    const model = await forestKind.fit(data, forestKind.params({ nEstimators: 20, importance: 'permutation' }), { seed: 1, validation });
     const permutation = model.summary().permutationImportances as Record<string, number>;
     // measured: R² drops by 1.00 without 'signal', by 0.0009 without 'noise'
     expect(permutation.signal).toBeGreaterThan(0.9);

@@ -32,6 +32,7 @@ function damaged(reason: string): QuorumError {
   return new QuorumError('BAD_ARTIFACT', `damaged forest artifact: ${reason}; export it again from its registry`);
 }
 
+/** The artifact of a forest (a part of a parallel fit also carries its out-of-bag sums). */
 export function encodeForest(state: ForestState): Artifact {
   const { nodes, bins } = state;
   const n = nodes.feature.length;

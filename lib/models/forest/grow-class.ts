@@ -14,6 +14,7 @@ import { BATCH, Stack, addLeafVotes, drawFeature, isConstant, partition } from '
 import type { OobSums } from './model';
 import type { NodeWriter } from './nodes';
 
+/** Grows classification trees on one binned shard; one grower serves every tree of a fit. */
 export class ClassGrower {
   private readonly idx: Int32Array;
   /** Rows the tree does not see, when the out-of-bag score is wanted. */

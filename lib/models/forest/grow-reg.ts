@@ -10,6 +10,7 @@ import { BATCH, BestSplit, Stack, addLeafVotes, drawFeature, isConstant, partiti
 import type { OobSums } from './model';
 import type { NodeWriter } from './nodes';
 
+/** Grows regression trees on one binned shard; one grower serves every tree of a fit. */
 export class RegGrower {
   private readonly idx: Int32Array;
   /** Rows the tree does not see, when the out-of-bag score is wanted. */

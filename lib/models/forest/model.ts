@@ -176,10 +176,15 @@ export class ForestModel implements TrainedModel {
     return sum.map((v) => (total > 0 ? v / total : 0));
   }
 
+  /** The portable form (see artifact.ts); `forestKind.load` of it predicts identically. */
   toArtifact(): Artifact {
     return encodeForest(this.state);
   }
 
+  /**
+   * Trees, total nodes, mean tree depth, out-of-bag score, impurity importances (and permutation
+   * importances when computed) by feature name, and the parameters.
+   */
   summary(): Record<string, unknown> {
     const { state } = this;
     const names = state.features.map((f) => f.name);
