@@ -225,10 +225,14 @@ export function decodeForest(a: Artifact): ForestState {
  * is [i+1, right) and its right subtree [right, end of its own range).
  */
 function checkTree(feature: Int32Array, right: Int32Array, base: number, size: number, t: number): void {
-  const stack: number[] = [0, size];
-  while (stack.length > 0) {
-    const e = stack.pop()!;
-    const b = stack.pop()!;
+  // Pending subtrees [b, e); a preorder tree has at most (depth + 1) of them at once.
+  const stack = new Int32Array(2 * size + 2);
+  let top = 0;
+  stack[top++] = 0;
+  stack[top++] = size;
+  while (top > 0) {
+    const e = stack[--top];
+    const b = stack[--top];
     if (b >= e) throw damaged(`tree ${t} has an empty subtree`);
     if (feature[base + b] < 0) {
       if (e !== b + 1) throw damaged(`tree ${t}: leaf ${b} is followed by nodes of no subtree`);
@@ -236,7 +240,10 @@ function checkTree(feature: Int32Array, right: Int32Array, base: number, size: n
     }
     const r = right[base + b];
     if (!(r > b + 1 && r < e)) throw damaged(`tree ${t}: node ${b} points to right child ${r} outside (${b + 1}, ${e})`);
-    stack.push(b + 1, r, r, e);
+    stack[top++] = r;
+    stack[top++] = e;
+    stack[top++] = b + 1;
+    stack[top++] = r;
   }
 }
 

@@ -9,7 +9,7 @@
 import { QuorumError } from '../../errors';
 import type { Artifact } from '../format';
 import type { FeatureInfo, Matrix, Task, TrainedModel } from '../model';
-import { binCount, type Bins } from './binning';
+import type { Bins } from './binning';
 import type { ForestNodes } from './nodes';
 import type { ForestParams } from './params';
 import { encodeForest } from './artifact';
@@ -56,52 +56,74 @@ function chunkRows(K: number): number {
   return Math.min(8192, Math.max(256, Math.floor((1 << 17) / K)));
 }
 
+/** The prediction layout of a forest's splits, and each tree's depth. */
+interface Compiled {
+  /** Split feature; ~feature when missing values go left. */
+  pf: Int32Array;
+  /** Threshold: a value goes left when ≤ it. */
+  pt: Float32Array;
+  /** Absolute right child; ~leaf for a leaf. */
+  pr: Int32Array;
+  depths: Int32Array;
+}
+
+/** Turns split bins into value thresholds and tree-local pointers into absolute ones. */
+function compile(nodes: ForestNodes, bins: Bins): Compiled {
+  const { treeStart, feature, thrBin, missLeft, right } = nodes;
+  const { edges, edgeStart } = bins;
+  const nTrees = treeStart.length - 1;
+  const n = feature.length;
+  const pf = new Int32Array(n);
+  const pt = new Float32Array(n);
+  const pr = new Int32Array(n);
+  const depths = new Int32Array(nTrees);
+  const depth = new Int32Array(n);
+  for (let t = 0; t < nTrees; t++) {
+    const base = treeStart[t];
+    const end = treeStart[t + 1];
+    let maxDepth = 0;
+    for (let i = base; i < end; i++) {
+      const f = feature[i];
+      const d = depth[i];
+      if (d > maxDepth) maxDepth = d;
+      if (f < 0) {
+        pr[i] = ~right[i];
+        continue;
+      }
+      // Bin b is "value ≤ edge b"; the last bin has no upper edge (every value goes left).
+      const b = thrBin[i];
+      const e0 = edgeStart[f];
+      pt[i] = e0 + b < edgeStart[f + 1] ? edges[e0 + b] : Infinity;
+      pf[i] = missLeft[i] ? ~f : f;
+      const r = base + right[i];
+      pr[i] = r;
+      depth[i + 1] = d + 1;
+      depth[r] = d + 1;
+    }
+    depths[t] = maxDepth;
+  }
+  return { pf, pt, pr, depths };
+}
+
 export class ForestModel implements TrainedModel {
   readonly kind = 'forest';
   readonly task: Task;
   readonly nFeatures: number;
   readonly nClasses: number;
   readonly nTrees: number;
-  /** Split feature; ~feature when missing values go left. */
-  private readonly pf: Int32Array;
-  private readonly pt: Float32Array;
-  /** Absolute right child; ~leaf for a leaf. */
-  private readonly pr: Int32Array;
-  private readonly depths: Int32Array;
+  /** Built on first use: parts of a parallel fit are only merged, never asked to predict. */
+  private compiled: Compiled | null = null;
 
   constructor(readonly state: ForestState) {
     this.task = state.task;
     this.nFeatures = state.nFeatures;
     this.nClasses = state.nClasses;
-    const { nodes, bins } = state;
-    this.nTrees = nodes.treeStart.length - 1;
-    const n = nodes.feature.length;
-    this.pf = new Int32Array(n);
-    this.pt = new Float32Array(n);
-    this.pr = new Int32Array(n);
-    this.depths = new Int32Array(this.nTrees);
-    const depth = new Int32Array(n);
-    for (let t = 0; t < this.nTrees; t++) {
-      const base = nodes.treeStart[t];
-      const end = nodes.treeStart[t + 1];
-      let maxDepth = 0;
-      for (let i = base; i < end; i++) {
-        const f = nodes.feature[i];
-        if (depth[i] > maxDepth) maxDepth = depth[i];
-        if (f < 0) {
-          this.pr[i] = ~nodes.right[i];
-          continue;
-        }
-        const b = nodes.thrBin[i];
-        // Bin b is "value ≤ edge b"; the last bin has no upper edge (every value goes left).
-        this.pt[i] = b < binCount(bins, f) - 1 ? bins.edges[bins.edgeStart[f] + b] : Infinity;
-        this.pf[i] = nodes.missLeft[i] ? ~f : f;
-        this.pr[i] = base + nodes.right[i];
-        depth[i + 1] = depth[i] + 1;
-        depth[base + nodes.right[i]] = depth[i] + 1;
-      }
-      this.depths[t] = maxDepth;
-    }
+    this.nTrees = state.nodes.treeStart.length - 1;
+  }
+
+  private get layout(): Compiled {
+    if (!this.compiled) this.compiled = compile(this.state.nodes, this.state.bins);
+    return this.compiled;
   }
 
   /** Class probabilities (rows × nClasses) or values (rows), averaged over the trees. */
@@ -129,7 +151,7 @@ export class ForestModel implements TrainedModel {
   }
 
   private addClassTree(t: number, x: Matrix, start: number, end: number, acc: Float64Array): void {
-    const { pf, pt, pr } = this;
+    const { pf, pt, pr } = this.layout;
     const leafStart = this.state.nodes.leafStart!;
     const leafClass = this.state.nodes.leafClass!;
     const leafProb = this.state.nodes.leafProb!;
@@ -154,7 +176,7 @@ export class ForestModel implements TrainedModel {
   }
 
   private addValueTree(t: number, x: Matrix, start: number, end: number, acc: Float64Array): void {
-    const { pf, pt, pr } = this;
+    const { pf, pt, pr } = this.layout;
     const leafValue = this.state.nodes.leafValue!;
     const root = this.state.nodes.treeStart[t];
     const data = x.data;
@@ -198,8 +220,9 @@ export class ForestModel implements TrainedModel {
     const names = state.features.map((f) => f.name);
     const byName = (values: ArrayLike<number>): Record<string, number> =>
       Object.fromEntries(names.map((name, i) => [name, Number(values[i].toPrecision(6))]));
+    const depths = this.layout.depths;
     let depthSum = 0;
-    for (let t = 0; t < this.nTrees; t++) depthSum += this.depths[t];
+    for (let t = 0; t < this.nTrees; t++) depthSum += depths[t];
     return {
       nTrees: this.nTrees,
       totalNodes: state.nodes.feature.length,
