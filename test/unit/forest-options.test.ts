@@ -4,6 +4,7 @@
  */
 import { forestKind, permutationImportance, type ForestModel } from '../../lib/models/forest';
 import { binMatrix, fitBins } from '../../lib/models/forest/binning';
+import { oobTally } from '../../lib/models/forest/fit';
 import type { Matrix, TrainingSet } from '../../lib/models/model';
 import { Rng } from '../../lib/util/random';
 import { synthetic } from './forest-fixtures';
@@ -66,6 +67,18 @@ describe('forest options (issue 3)', () => {
       expect(bins.edges.length).toBe(0);
       expect(Array.from(binMatrix(m([NaN, 5]), bins))).toEqual([1, 0]);
     });
+  });
+
+  it('tallies out-of-bag votes for a seeded sample of rows when a shard is large', () => {
+    const data = synthetic({ rows: 1000, seed: 3 });
+    expect(oobTally(data, 2, 1).sums.rows).toHaveLength(1000);
+    const { sums, slot } = oobTally(data, 2, 1, 600); // 600 values = 300 rows × 2 classes
+    expect(sums.rows).toHaveLength(300);
+    expect(sums.sum).toHaveLength(600);
+    expect(Array.from(sums.rows).every((r, j) => j === 0 || r > sums.rows[j - 1])).toBe(true);
+    expect(Array.from(sums.rows).every((r, j) => slot[r] === j && sums.y[j] === data.y[r])).toBe(true);
+    expect(slot.filter((s) => s >= 0)).toHaveLength(300);
+    expect(oobTally(data, 2, 1, 600).sums.rows).toEqual(sums.rows); // the same in every part
   });
 
   it('maxDepth bounds every tree; minSamplesLeaf holds for every leaf', async () => {

@@ -82,6 +82,7 @@ export function encodeForest(state: ForestState): Artifact {
     arrays.leafValue = nodes.leafValue!;
   }
   if (state.oob) {
+    arrays.oobRows = state.oob.rows;
     arrays.oobSum = state.oob.sum;
     arrays.oobCount = state.oob.count;
     arrays.oobY = state.oob.y;
@@ -284,11 +285,13 @@ function decodeClassLeaves(a: Artifact, nodes: ForestNodes, leaves: number, K: n
 }
 
 function decodeOob(a: Artifact, K: number): ForestState['oob'] {
-  const { oobSum, oobCount, oobY } = a.arrays;
-  if (!oobSum && !oobCount && !oobY) return null;
-  if (!(oobSum instanceof Float64Array && oobCount instanceof Uint32Array && oobY instanceof Float32Array)) {
+  const { oobRows, oobSum, oobCount, oobY } = a.arrays;
+  if (!oobRows && !oobSum && !oobCount && !oobY) return null;
+  if (!(oobRows instanceof Int32Array && oobSum instanceof Float64Array && oobCount instanceof Uint32Array && oobY instanceof Float32Array)) {
     throw damaged('incomplete out-of-bag sums');
   }
-  if (oobSum.length !== oobY.length * Math.max(1, K) || oobCount.length !== oobY.length) throw damaged('out-of-bag sums do not match');
-  return { sum: oobSum, count: oobCount, y: oobY };
+  const m = oobRows.length;
+  if (oobSum.length !== m * Math.max(1, K) || oobCount.length !== m || oobY.length !== m) throw damaged('out-of-bag sums do not match');
+  for (let j = 0; j < m; j++) if (oobRows[j] < 0 || (j > 0 && oobRows[j] <= oobRows[j - 1])) throw damaged('out-of-bag rows are not ascending');
+  return { rows: oobRows, sum: oobSum, count: oobCount, y: oobY };
 }

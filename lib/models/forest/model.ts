@@ -14,14 +14,26 @@ import type { ForestNodes } from './nodes';
 import type { ForestParams } from './params';
 import { encodeForest } from './artifact';
 
-/** Out-of-bag sums a part of a parallel fit carries, so that the merge scores the whole forest. */
+/**
+ * Out-of-bag sums over the tracked training rows (all of them, or a seeded sample of a large
+ * shard so the sums stay under a few tens of MB). A part of a parallel fit carries them so that
+ * the merge can score the whole forest.
+ */
 export interface OobSums {
-  /** Σ over trees that did not see the row: class probabilities (rows × nClasses) or values. */
+  /** Tracked training rows, ascending. */
+  rows: Int32Array;
+  /** Σ over trees that did not see the row: class probabilities (tracked rows × nClasses) or values. */
   sum: Float64Array;
   /** Trees that did not see the row. */
   count: Uint32Array;
-  /** The training target, to score against. */
+  /** The training target of the tracked rows, to score against. */
   y: Float32Array;
+}
+
+/** While fitting: the sums, and where each training row's sums are (-1: not tracked). */
+export interface OobTally {
+  sums: OobSums;
+  slot: Int32Array;
 }
 
 export interface ForestState {

@@ -61,6 +61,7 @@ export function mergeForests(models: TrainedModel[]): ForestModel {
   let oob: OobSums | null = null;
   if (parts.every((m) => m.state.oob)) {
     const o = first.oob!;
+    if (!parts.every((m) => sameArray(m.state.oob!.rows, o.rows))) throw mismatch('out-of-bag rows differ');
     const sum = new Float64Array(o.sum.length);
     const count = new Uint32Array(o.count.length);
     for (const { state } of parts) {
@@ -69,7 +70,7 @@ export function mergeForests(models: TrainedModel[]): ForestModel {
       for (let i = 0; i < s.length; i++) sum[i] += s[i];
       for (let i = 0; i < c.length; i++) count[i] += c[i];
     }
-    oob = { sum, count, y: o.y };
+    oob = { rows: o.rows, sum, count, y: o.y };
   }
   const treeImportance = new Float32Array(parts.reduce((n, m) => n + m.state.treeImportance.length, 0));
   let at = 0;
