@@ -51,6 +51,8 @@ export const ERRORS = {
   MODEL_TASK_MISMATCH: client(422),
   BAD_ARTIFACT: client(422),
   UNSUPPORTED_FORMAT_VERSION: client(422),
+  /** Iterative training produced a non-finite loss: a parameter (learning rate) problem, not retryable. */
+  TRAINING_DIVERGED: client(422),
   UNKNOWN_VOTING_RULE: client(400),
 
   // -- jobs, versions, predictions -------------------------------------------------------------
@@ -65,6 +67,7 @@ export const ERRORS = {
   // -- cluster (retryable: another node or a later attempt may succeed) -------------------------
   NO_TRAINERS: server(503),
   TRAINER_BUSY: server(503),
+  TRAINER_LEAVING: server(503),
   BLOB_NOT_FOUND: server(503),
   CHECKSUM_MISMATCH: server(502),
   FIT_FAILED: server(500),

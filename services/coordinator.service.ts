@@ -10,25 +10,22 @@ import type { Context, Service, ServiceSchema, ServiceSettingSchema } from 'mole
 import { DatasetCatalog, listDataFiles, resolveDataPath, type DatasetMeta } from '../lib/data/catalog';
 import { ingestCsv, type IngestOptions } from '../lib/data/ingest';
 import { QuorumError } from '../lib/errors';
-import { headline, type Report } from '../lib/metrics';
-import type { VersionMeta } from '../lib/registry/version';
 import { FsBlobStore } from '../lib/store/blob-store';
 import { FINISHED, type JobState } from '../lib/training/job';
 import { JobStore } from '../lib/training/job-store';
-import { checkRequest, prepare, type Checked } from '../lib/training/prepare';
+import { checkRequest } from '../lib/training/prepare';
 import { DEFAULT_MODEL, normaliseRequest, type TrainRequest } from '../lib/training/request';
 import { modelKinds } from '../lib/models/kinds';
 import { shardingNames } from '../lib/data/sharding';
 import { votingNames } from '../lib/ensemble';
-import { trainMembers } from '../lib/training/runner';
 import type { FitParams, FitReply } from './trainer.service';
-import { nodesWith } from './support/cluster';
 import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
 import { forgetTrainer, recordTrainerLoad, type TrainerLoad } from './strategies/trainer-load';
-import { jobRunnerPorts } from './support/job-ports';
+import { executeJob, resumableState } from './support/job-executor';
+import { deriveSeed } from '../lib/util/random';
 
-interface RunningJob {
+export interface RunningJob {
   state: JobState;
   abort: AbortController;
   done: Promise<void>;
@@ -44,7 +41,8 @@ export type CoordinatorThis = Service & {
   flushTimer?: NodeJS.Timeout;
   dirty: Set<string>;
   ingestStream(source: NodeJS.ReadableStream, options: IngestOptions, info: { name?: string; source: DatasetMeta['source'] }): Promise<DatasetMeta>;
-  runJob(job: JobState, checked: Checked, run: RunningJob): Promise<void>;
+  seedOf(job: JobState, label: number): number;
+  resume(jobs: JobState[]): Promise<void>;
   touch(job: JobState): void;
   flush(): Promise<void>;
   datasetView(meta: DatasetMeta): Record<string, unknown>;
@@ -172,7 +170,7 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         await this.jobStore.save(job);
         const run: RunningJob = { state: job, abort: new AbortController(), done: Promise.resolve(), progress: new Map() };
         this.running.set(id, run);
-        run.done = this.runJob(job, checked, run).finally(() => this.running.delete(id));
+        run.done = executeJob(this, job, run, checked).finally(() => this.running.delete(id));
         ctx.meta.$statusCode = 202;
         return this.jobSummary(job);
       },
@@ -249,79 +247,31 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
       return this.datasetView(meta);
     },
 
-    async runJob(this: CoordinatorThis, job: JobState, checked: Checked, run: RunningJob) {
-      const config = quorumConfig(this.broker);
-      const signal = run.abort.signal;
-      const started = Date.now();
-      try {
-        const dataset = await this.catalog.load(job.dataset.id);
-        const prepared = await prepare(dataset.table, dataset.profile, job.request, checked, nodesWith(this.broker, 'trainer').length, {
-          put: (name, bytes) => this.blobs.put(`jobs/${job.id}/${name}`, bytes),
-        });
-        Object.assign(job, { shards: prepared.shards, members: prepared.members, split: prepared.split });
-        job.warnings.push(...prepared.warnings);
-        const version = await this.broker.call<VersionMeta, unknown>('registry.create', {
-          meta: {
-            name: job.name,
-            job: job.id,
-            dataset: { id: dataset.meta.id, name: dataset.meta.name, rows: dataset.meta.rows, schemaHash: dataset.meta.schemaHash },
-            target: checked.target.name,
-            task: checked.task,
-            classes: checked.target.classes,
-            mode: job.request.mode,
-            voting: checked.voting,
-            encoder: prepared.encoder,
-            features: prepared.features,
-            dense: prepared.dense,
-          },
-        });
-        job.version = version.id;
-        await this.broker.call('registry.putValidation', await this.blobs.stream(prepared.validation.id), {
-          meta: { version: version.id, rows: prepared.validation.rows, sha256: prepared.validation.sha256 },
-          timeout: 0,
-        });
-        job.timings.prepareMs = Date.now() - started;
-        this.touch(job);
-
-        const trainStarted = Date.now();
-        const ports = jobRunnerPorts(this, job, run, prepared, checked);
-        await trainMembers(job, ports, { attempts: config.fitAttempts, trainerWaitMs: config.trainerWaitMs }, signal);
-        job.timings.trainMs = Date.now() - trainStarted;
-
-        job.status = 'evaluating';
-        this.touch(job);
-        const evalStarted = Date.now();
-        const evaluation = await this.broker.call<{ report: Report; members: unknown[] }, unknown>('inference.evaluate', { version: version.id }, { timeout: 0 });
-        const completion = await this.broker.call<{ activated: boolean; reason: string }, unknown>('registry.complete', {
-          version: version.id,
-          report: evaluation.report,
-          members: evaluation.members,
-        });
-        job.timings.evaluateMs = Date.now() - evalStarted;
-        job.metrics = headline(evaluation.report);
-        job.status = 'completed';
-        job.message = completion.activated ? `active: ${completion.reason}` : `not activated: ${completion.reason}`;
-        job.progress = 1;
-        this.broker.emit('job.completed', { job: job.id, version: version.id, metrics: job.metrics, activated: completion.activated });
-      } catch (err) {
-        const e = err as Error & { code?: string | number; type?: string };
-        job.status = signal.aborted ? 'cancelled' : 'failed';
-        const code = typeof e.type === 'string' ? e.type : typeof e.code === 'string' ? e.code : 'INTERNAL';
-        job.error = { code: signal.aborted ? 'CANCELLED' : code, message: signal.aborted ? 'cancelled by request' : e.message };
-        for (const m of job.members) if (m.status === 'pending' || m.status === 'running') m.status = 'cancelled';
-        if (job.version) {
-          await this.broker.call('registry.discard', { version: job.version }).catch((discardErr: Error) => {
-            job.warnings.push(`version ${job.version} could not be discarded: ${discardErr.message}`);
-          });
+    /** Jobs in flight when the coordinator stopped: resume them, or fail them with the reason. */
+    async resume(this: CoordinatorThis, jobs: JobState[]) {
+      await this.broker.waitForServices(['registry'], 60_000).catch(() => undefined);
+      for (const job of jobs) {
+        const reason = await resumableState(this.broker, this, job).catch((err: Error) => err.message);
+        const run: RunningJob = { state: job, abort: new AbortController(), done: Promise.resolve(), progress: new Map() };
+        if (reason) {
+          job.status = 'failed';
+          job.error = { code: 'INTERNAL', message: `coordinator restarted: ${reason}` };
+          job.finishedAt = new Date().toISOString();
+          if (job.version) await this.broker.call('registry.discard', { version: job.version }).catch(() => undefined);
+          await this.blobs.remove(`jobs/${job.id}`).catch(() => undefined);
+          this.touch(job);
+          this.logger.warn(`job ${job.id} failed: ${job.error.message}`);
+          continue;
         }
-        this.logger.warn(`job ${job.id} ${job.status}: ${job.error.message}`);
-        this.broker.emit('job.failed', { job: job.id, status: job.status, error: job.error });
-      } finally {
-        job.finishedAt = new Date().toISOString();
-        await this.blobs.remove(`jobs/${job.id}`).catch(() => undefined);
-        this.touch(job);
-        await this.flush();
+        job.warnings.push(`resumed after a coordinator restart at ${new Date().toISOString()}`);
+        this.logger.info(`resuming job ${job.id} (${job.members.filter((m) => m.status === 'done').length} of ${job.members.length} members already trained)`);
+        this.running.set(job.id, run);
+        run.done = executeJob(this, job, run).finally(() => this.running.delete(job.id));
       }
+    },
+
+    seedOf(this: CoordinatorThis, job: JobState, label: number) {
+      return deriveSeed(job.request.seed, 100 + label);
     },
 
     touch(this: CoordinatorThis, job: JobState) {
@@ -378,17 +328,12 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
 
   async started(this: CoordinatorThis) {
     await this.catalog.init();
+    const unfinished: JobState[] = [];
     for (const job of await this.jobStore.all()) {
-      if (!FINISHED.includes(job.status)) {
-        job.status = 'failed';
-        job.error = { code: 'INTERNAL', message: 'the coordinator stopped before the job finished' };
-        job.finishedAt = new Date().toISOString();
-        if (job.version) await this.broker.call('registry.discard', { version: job.version }).catch(() => undefined);
-        await this.blobs.remove(`jobs/${job.id}`).catch(() => undefined);
-        await this.jobStore.save(job);
-      }
       this.jobs.set(job.id, job);
+      if (!FINISHED.includes(job.status)) unfinished.push(job);
     }
+    if (unfinished.length) void this.resume(unfinished);
     this.flushTimer = setInterval(() => void this.flush(), 500);
     this.flushTimer.unref();
     this.logger.info(`coordinator: ${this.catalog.list().length} dataset(s), ${this.jobs.size} job(s)`);

@@ -9,6 +9,7 @@ import { QuorumError, listNames } from '../lib/errors';
 import { loadEnsemble, type Ensemble, type PredictResult } from '../lib/inference/ensemble';
 import type { VersionMeta } from '../lib/registry/version';
 import { readAll } from '../lib/store/streams';
+import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
 
 /** Versions kept loaded besides the active ones (explicit `version` requests, evaluations). */
@@ -29,7 +30,7 @@ type InferenceThis = Service & {
   active: Map<string, string>;
   activeKnown: boolean;
   ensure(id: string): Promise<Ensemble>;
-  load(id: string, evaluating: boolean): Promise<Ensemble>;
+  load(id: string, evaluating: boolean, only?: string[]): Promise<Ensemble>;
   refreshActive(): Promise<void>;
   resolve(params: { name?: string; version?: string }): Promise<Ensemble>;
   evict(): void;
@@ -57,16 +58,17 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
 
     /** The ensemble and each member alone on the version's validation rows. */
     evaluate: {
-      params: { version: 'string', voting: { type: 'string', optional: true } },
-      async handler(this: InferenceThis, ctx: Context<{ version: string; voting?: string }>) {
-        const ensemble = this.ensembles.get(ctx.params.version) ?? (await this.load(ctx.params.version, true));
+      params: { version: 'string', voting: { type: 'string', optional: true }, members: { type: 'array', items: 'string', optional: true } },
+      async handler(this: InferenceThis, ctx: Context<{ version: string; voting?: string; members?: string[] }>) {
+        const cached = ctx.params.members ? undefined : this.ensembles.get(ctx.params.version);
+        const ensemble = cached ?? (await this.load(ctx.params.version, true, ctx.params.members));
         const stream = await ctx.call<NodeJS.ReadableStream, { version: string }>('registry.validation', { version: ctx.params.version }, { timeout: 0 });
         const meta = ensemble.meta.validation;
         const shard = decodeShard(await readAll(stream, { size: meta?.size, sha256: meta?.sha256 }));
         try {
           return ensemble.evaluate(shard.x, shard.y, ctx.params.voting);
         } finally {
-          if (!this.ensembles.has(ctx.params.version)) ensemble.dispose();
+          if (ensemble !== cached) ensemble.dispose();
         }
       },
     },
@@ -119,14 +121,15 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
     },
 
     /** Loads a version from the registry; `evaluating` also accepts a version whose job is finishing. */
-    async load(this: InferenceThis, id: string, evaluating: boolean): Promise<Ensemble> {
-      const meta = await this.broker.call<VersionMeta, { version: string }>('registry.get', { version: id });
+    async load(this: InferenceThis, id: string, evaluating: boolean, only?: string[]): Promise<Ensemble> {
+      const full = await this.broker.call<VersionMeta, { version: string }>('registry.get', { version: id });
+      const meta = only ? { ...full, members: full.members.filter((m) => only.includes(m.id)) } : full;
       if (meta.status !== 'ready' && !evaluating) throw new QuorumError('VERSION_NOT_READY', `version '${id}' is still training`);
       return loadEnsemble(meta, async (member) => {
         const stream = await this.broker.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version: id, member }, { timeout: 0 });
         const m = meta.members.find((x) => x.id === member);
         return readAll(stream, { size: m?.artifact?.size, sha256: m?.artifact?.sha256 });
-      });
+      }, { tfBackend: quorumConfig(this.broker).tfBackend });
     },
 
     async refreshActive(this: InferenceThis) {

@@ -9,6 +9,8 @@ import { QuorumError } from '../lib/errors';
 import { headline, type Report } from '../lib/metrics';
 import { decideActivation } from '../lib/registry/activation';
 import { decodeExport, encodeExport } from '../lib/registry/portable';
+import { decodeArtifact, encodeArtifact } from '../lib/models/format';
+import { averageArtifacts } from '../lib/models/tf/average';
 import { VersionStore } from '../lib/registry/store';
 import type { MemberMeta, VersionMeta } from '../lib/registry/version';
 import { bufferStream, readAll } from '../lib/store/streams';
@@ -64,9 +66,11 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
         report: 'object',
         members: { type: 'array', items: { type: 'object', props: { id: 'string', metrics: 'object', score: 'number' } } },
         policy: { type: 'enum', values: ['always', 'if-better', 'manual'], optional: true },
+        keep: { type: 'array', items: 'string', optional: true },
       },
-      async handler(this: RegistryThis, ctx: Context<{ version: string; report: Report; members: { id: string; metrics: Record<string, number | null>; score: number }[]; policy?: 'always' | 'if-better' | 'manual' }>) {
-        const { version, report, members } = ctx.params;
+      async handler(this: RegistryThis, ctx: Context<{ version: string; report: Report; members: { id: string; metrics: Record<string, number | null>; score: number }[]; policy?: 'always' | 'if-better' | 'manual'; keep?: string[] }>) {
+        const { version, report, members, keep } = ctx.params;
+        if (keep) await this.store.removeMembers(version, this.store.get(version).members.map((m) => m.id).filter((id) => !keep.includes(id)));
         const meta = this.store.get(version);
         const byId = new Map(members.map((m) => [m.id, m]));
         const task = meta.task;
@@ -89,6 +93,31 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
         if (decision.activate) return { version, ...(await this.activate(ctx, version, decision.reason)) };
         this.logger.info(`version ${version} not activated: ${decision.reason}`);
         return { version, activated: false, reason: decision.reason };
+      },
+    },
+
+    /**
+     * Parameter server: the row-weighted mean of a round's weights becomes member `into` (the
+     * global model); the round's parts are dropped.
+     */
+    average: {
+      params: {
+        version: 'string',
+        into: { type: 'string', default: 'global' },
+        parts: { type: 'array', min: 1, items: { type: 'object', props: { member: 'string', rows: { type: 'number', positive: true } } } },
+      },
+      async handler(this: RegistryThis, ctx: Context<{ version: string; into: string; parts: { member: string; rows: number }[] }>) {
+        const { version, into, parts } = ctx.params;
+        const meta = this.store.get(version);
+        const artifacts = [];
+        for (const part of parts) artifacts.push({ artifact: decodeArtifact(await this.store.readMember(version, part.member)), rows: part.rows });
+        const averaged = averageArtifacts(artifacts);
+        const first = meta.members.find((m) => m.id === parts[0].member)!;
+        const rows = parts.reduce((a, p) => a + p.rows, 0);
+        const stored = await this.store.putMember(version, { ...first, id: into, shard: -1, rows, node: undefined, fitMs: undefined, artifact: undefined }, encodeArtifact(averaged));
+        // Parts of this round, and stragglers of earlier ones: only the global model stays.
+        await this.store.removeMembers(version, this.store.get(version).members.map((m) => m.id).filter((m) => m !== into));
+        return stored;
       },
     },
 

@@ -8,10 +8,11 @@ import type { Context, Service, ServiceSchema, ServiceSettingSchema } from 'mole
 import { applyDense, type DenseSpec } from '../lib/data/preprocess';
 import { decodeShard } from '../lib/data/shard-codec';
 import { QuorumError } from '../lib/errors';
-import { resolveModelKind } from '../lib/models/kinds';
+import { modelKindInfo } from '../lib/models/kinds';
 import type { FeatureInfo, FitProgress, Task } from '../lib/models/model';
 import type { MemberMeta } from '../lib/registry/version';
-import { bufferStream, readAll } from '../lib/store/streams';
+import { bufferStream, readAll, sha256 } from '../lib/store/streams';
+import { Semaphore } from '../lib/util/semaphore';
 import type { BlobRef } from '../lib/training/job';
 import { WorkerPool } from '../lib/workers/pool';
 import type { SharedSet } from '../lib/workers/protocol';
@@ -33,10 +34,13 @@ export interface FitParams {
   /** Where the shard is: a blob of the coordinator on `nodeID`. */
   source: BlobRef & { nodeID: string };
   validation?: BlobRef & { nodeID: string };
+  /** Start from these weights (parameter averaging): a member artifact in the registry. */
+  initial?: { version: string; member: string };
 }
 
 export interface FitReply {
   node: string;
+  rows: number;
   fitMs: number;
   threads: number;
   transferMBps: number;
@@ -53,11 +57,20 @@ interface Running {
 
 type TrainerThis = Service & {
   pool: WorkerPool;
+  /** Bulkhead: at most one fit per worker thread; the others wait here before fetching data. */
+  slots: Semaphore;
   running: Map<string, Running>;
+  /** Set when the node is shutting down: running fits are handed back (retryable error). */
+  leaving: boolean;
   loadTimer?: NodeJS.Timeout;
   fetchSet(ctx: Context, ref: BlobRef & { nodeID: string }, dense?: DenseSpec): Promise<{ set: SharedSet; seconds: number }>;
+  fetchArtifact(ctx: Context, version: string, member: string): Promise<Uint8Array>;
   publishLoad(): void;
 };
+
+function leavingError(node: string): QuorumError {
+  return new QuorumError('TRAINER_LEAVING', `trainer ${node} is shutting down: the shard goes to another trainer`, { nodeID: node });
+}
 
 const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
   name: 'trainer',
@@ -79,20 +92,25 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
         dense: { type: 'object', optional: true },
         source: { type: 'object', props: { id: 'string', size: 'number', sha256: 'string', nodeID: 'string' } },
         validation: { type: 'object', optional: true },
+        initial: { type: 'object', optional: true, props: { version: 'string', member: 'string' } },
       },
       async handler(this: TrainerThis, ctx: Context<FitParams>): Promise<FitReply> {
         const p = ctx.params;
-        const kind = resolveModelKind(p.kind);
+        const kind = modelKindInfo(p.kind);
+        if (this.leaving) throw leavingError(this.broker.nodeID);
         const key = `${p.job}/${p.member}`;
         const running: Running = { job: p.job, member: p.member, progress: 0, abort: new AbortController() };
         this.running.set(key, running);
         this.publishLoad();
+        let release: (() => void) | undefined;
         try {
+          release = await this.slots.acquire(running.abort.signal);
           const dense = kind.input === 'dense' ? p.dense : undefined;
           if (kind.input === 'dense' && !dense) throw new QuorumError('BAD_REQUEST', `model '${p.kind}' needs the job's dense transform`);
           const shard = await this.fetchSet(ctx, p.source, dense);
           const validation = p.validation ? (await this.fetchSet(ctx, p.validation, dense)).set : undefined;
-          const threads = Math.max(1, Math.floor(this.pool.size / Math.max(1, this.running.size)));
+          const initial = p.initial ? await this.fetchArtifact(ctx, p.initial.version, p.initial.member) : undefined;
+          const threads = Math.max(1, Math.floor(this.pool.size / Math.max(1, this.slots.active)));
           const features = dense ? dense.names.map((name) => ({ name, kind: 'numeric' as const })) : p.features;
           const result = await this.pool.fit(
             {
@@ -105,6 +123,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
               features,
               train: shard.set,
               validation,
+              initial,
             },
             {
               threads,
@@ -128,7 +147,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
             summary: result.summary,
           };
           const stored = await ctx.call<MemberMeta, unknown>('registry.putMember', bufferStream(result.artifact), {
-            meta: { version: p.version, member: { ...member, artifact: undefined } },
+            meta: { version: p.version, member: { ...member, artifact: { size: result.artifact.length, sha256: sha256(result.artifact) } } },
             timeout: 0,
           });
           const mb = shard.set.x.byteLength / 1e6;
@@ -136,11 +155,17 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
             node: this.broker.nodeID,
             fitMs: result.fitMs,
             threads: result.threads,
+            rows: shard.set.rows,
             transferMBps: shard.seconds > 0 ? +(mb / shard.seconds).toFixed(1) : 0,
             artifact: stored.artifact!,
             summary: result.summary,
           };
+        } catch (err) {
+          // A node that is shutting down hands its shard back: the coordinator retries it elsewhere.
+          if (this.leaving) throw leavingError(this.broker.nodeID);
+          throw err;
         } finally {
+          release?.();
           this.running.delete(key);
           this.publishLoad();
         }
@@ -175,6 +200,12 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
       return { set: { x: x.data, rows: x.rows, cols: x.cols, y: shard.y }, seconds };
     },
 
+    async fetchArtifact(this: TrainerThis, ctx: Context, version: string, member: string) {
+      const stream = await ctx.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version, member }, { timeout: 0 });
+      const bytes = await readAll(stream);
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    },
+
     publishLoad(this: TrainerThis) {
       const stats = this.pool.stats();
       this.broker.broadcast('trainer.load', {
@@ -182,7 +213,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
         workers: stats.size,
         busy: stats.busy,
         queued: stats.queued,
-        slots: stats.size,
+        slots: this.leaving ? 0 : stats.size,
         fits: this.running.size,
       });
     },
@@ -190,8 +221,10 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
 
   created(this: TrainerThis) {
     const config = quorumConfig(this.broker);
-    this.pool = new WorkerPool({ size: config.trainerWorkers, maxHeapMb: config.trainerHeapMb });
+    this.pool = new WorkerPool({ size: config.trainerWorkers, maxHeapMb: config.trainerHeapMb, tfBackend: config.tfBackend });
+    this.slots = new Semaphore(config.trainerWorkers);
     this.running = new Map();
+    this.leaving = false;
   },
 
   started(this: TrainerThis) {
@@ -203,6 +236,9 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
 
   async stopped(this: TrainerThis) {
     if (this.loadTimer) clearInterval(this.loadTimer);
+    this.leaving = true;
+    this.publishLoad();
+    if (this.running.size) this.logger.info(`handing back ${this.running.size} fit(s) before leaving`);
     for (const r of this.running.values()) r.abort.abort();
     await this.pool.close();
   },

@@ -129,12 +129,14 @@ export class Ensemble {
 }
 
 /** Builds an ensemble from version metadata and a reader of member artifacts. */
-export async function loadEnsemble(meta: VersionMeta, read: (memberId: string) => Promise<Uint8Array>): Promise<Ensemble> {
+export async function loadEnsemble(meta: VersionMeta, read: (memberId: string) => Promise<Uint8Array>, options: { tfBackend?: string } = {}): Promise<Ensemble> {
   const members: LoadedMember[] = [];
   try {
     for (const m of meta.members) {
       const artifact = decodeArtifact(await read(m.id));
-      members.push({ meta: m, model: resolveModelKind(artifact.kind).load(artifact) });
+      const kind = resolveModelKind(artifact.kind);
+      await kind.init?.({ backend: options.tfBackend });
+      members.push({ meta: m, model: kind.load(artifact) });
     }
   } catch (err) {
     members.forEach((m) => m.model.dispose());

@@ -15,13 +15,40 @@ export interface KindInfo {
   input: 'native' | 'dense';
 }
 
-const LOADERS = new Map<string, { loader: Loader; info: KindInfo }>();
+type ParamsLoader = () => (raw: unknown) => unknown;
+
+const LOADERS = new Map<string, { loader: Loader; info: KindInfo; params?: ParamsLoader }>();
 const cache = new Map<string, ModelKind<any>>();
 
-/** Registers a kind under its name (tests may register throwaway kinds). */
-export function registerModelKind(info: KindInfo, loader: Loader): void {
-  LOADERS.set(info.name, { loader, info });
+/**
+ * Registers a kind under its name. `params` optionally loads just the parameter validator, so a
+ * coordinator can check a request without loading the kind's heavy code (TensorFlow.js).
+ */
+export function registerModelKind(info: KindInfo, loader: Loader, params?: ParamsLoader): void {
+  LOADERS.set(info.name, { loader, info, params });
   cache.delete(info.name);
+}
+
+function entryOf(name: string) {
+  const entry = LOADERS.get(name);
+  if (!entry) {
+    throw new QuorumError('UNKNOWN_MODEL_KIND', `unknown model kind '${name}': use ${listNames(modelKindNames())}`, {
+      kind: name,
+      valid: modelKindNames(),
+    });
+  }
+  return entry;
+}
+
+/** Catalogue facts of one kind (UNKNOWN_MODEL_KIND otherwise), without loading it. */
+export function modelKindInfo(name: string): KindInfo {
+  return entryOf(name).info;
+}
+
+/** Validates parameters of a kind (BAD_MODEL_PARAMS), loading as little as possible. */
+export function validateModelParams(name: string, raw: unknown): unknown {
+  const entry = entryOf(name);
+  return entry.params ? entry.params()(raw) : resolveModelKind(name).params(raw);
 }
 
 /** The names a job may ask for. */
@@ -38,14 +65,7 @@ export function modelKinds(): KindInfo[] {
 export function resolveModelKind(name: string): ModelKind<any> {
   const hit = cache.get(name);
   if (hit) return hit;
-  const entry = LOADERS.get(name);
-  if (!entry) {
-    throw new QuorumError('UNKNOWN_MODEL_KIND', `unknown model kind '${name}': use ${listNames(modelKindNames())}`, {
-      kind: name,
-      valid: modelKindNames(),
-    });
-  }
-  const kind = entry.loader();
+  const kind = entryOf(name).loader();
   cache.set(name, kind);
   return kind;
 }
@@ -53,6 +73,16 @@ export function resolveModelKind(name: string): ModelKind<any> {
 registerModelKind(
   { name: 'baseline', description: 'class frequencies or the mean: the yardstick other models must beat', tasks: ['classification', 'regression'], input: 'native' },
   () => require('./baseline').baselineKind,
+);
+registerModelKind(
+  { name: 'mlp', description: 'dense neural network (TensorFlow.js): hidden layers, dropout, Adam, early stopping', tasks: ['classification', 'regression'], input: 'dense' },
+  () => require('./tf/mlp').mlpKind,
+  () => require('./tf/params').mlpParams,
+);
+registerModelKind(
+  { name: 'linear', description: 'logistic / linear regression with L2 (TensorFlow.js), mini-batch Adam', tasks: ['classification', 'regression'], input: 'dense' },
+  () => require('./tf/linear').linearKind,
+  () => require('./tf/params').linearParams,
 );
 registerModelKind(
   { name: 'forest', description: 'random forest / extra trees on histogram bins: missing values and categorical codes welcome', tasks: ['classification', 'regression'], input: 'native' },

@@ -121,6 +121,15 @@ export class VersionStore {
     });
   }
 
+  /** Drops members (e.g. a round's partial weights once averaged). */
+  async removeMembers(id: string, memberIds: string[]): Promise<void> {
+    await this.locked(id, async () => {
+      const current = this.get(id);
+      await this.writeMeta({ ...current, members: current.members.filter((m) => !memberIds.includes(m.id)) });
+    });
+    for (const m of memberIds) await fs.rm(path.join(this.dir(id), 'members', `${checkName(m, 'member')}.qm`), { force: true });
+  }
+
   async putValidation(id: string, bytes: Uint8Array, rows: number): Promise<void> {
     await writeFileAtomic(path.join(this.dir(id), 'validation.qs'), bytes);
     await this.locked(id, () => this.writeMeta({ ...this.get(id), validation: { rows, size: bytes.length, sha256: sha256(bytes) } }));

@@ -1,7 +1,8 @@
 /**
  * The state of a training job, as stored, returned by the API and shown by the dashboard.
  */
-import type { Task } from '../models/model';
+import type { DenseSpec } from '../data/preprocess';
+import type { FeatureInfo, Task } from '../models/model';
 import type { NormalisedRequest } from './request';
 
 export type JobStatus =
@@ -47,6 +48,16 @@ export interface MemberState {
   errors?: { node?: string; code: string; message: string }[];
 }
 
+/** What trainers need besides the shards, kept with the job so a restarted coordinator can resume. */
+export interface JobPlan {
+  features: FeatureInfo[];
+  dense?: DenseSpec;
+  validation: BlobRef & { rows: number };
+  validationSample: BlobRef & { rows: number };
+  /** Regression: mean and std of the target over the training rows (scaling of averaged models). */
+  targetStats?: { mean: number; std: number };
+}
+
 export interface JobState {
   id: string;
   status: JobStatus;
@@ -66,6 +77,7 @@ export interface JobState {
   split?: { train: number; validation: number; method: string; droppedRows: number };
   shards: { index: number; rows: number; blob: BlobRef; classes?: number[] }[];
   members: MemberState[];
+  plan?: JobPlan;
   /** `average` mode: validation metrics after every round. */
   rounds?: { round: number; trainers: number; rows: number; metrics: Record<string, number | null>; ms: number }[];
   metrics?: Record<string, number | null>;

@@ -11,7 +11,7 @@ import { resolveSharding } from '../data/sharding';
 import { splitRows, type SplitMethod } from '../data/split';
 import type { ColumnProfile, Table } from '../data/table';
 import { resolveTarget, type TargetInfo } from '../data/target';
-import { resolveModelKind } from '../models/kinds';
+import { modelKindInfo } from '../models/kinds';
 import type { FeatureInfo, Task } from '../models/model';
 import { Rng, deriveSeed } from '../util/random';
 import type { BlobRef, MemberState } from './job';
@@ -58,6 +58,7 @@ export interface Prepared {
   validation: BlobRef & { rows: number };
   /** A sample of them for trainers. */
   validationSample: BlobRef & { rows: number };
+  targetStats?: { mean: number; std: number };
   warnings: string[];
 }
 
@@ -96,7 +97,7 @@ export async function prepare(
 
   const encoder = fitEncoder(table, profile, target.name, { exclude: request.ignore });
   const features = featureInfo(encoder);
-  const wantsDense = request.models.some((m) => resolveModelKind(m.kind).input === 'dense');
+  const wantsDense = request.models.some((m) => modelKindInfo(m.kind).input === 'dense');
   const dense = wantsDense ? fitDense(encodeTable(encoder, table, split.train), features, { seed: request.seed }) : undefined;
 
   let count = request.shards ?? (request.rowsPerShard ? Math.ceil(split.train.length / request.rowsPerShard) : Math.max(1, trainerCount));
@@ -144,6 +145,17 @@ export async function prepare(
   const validationSample = await validationBlob('validation-sample', sampleRows);
   if (evalRows.length < split.validation.length) warnings.push(`evaluation uses ${evalRows.length} of the ${split.validation.length} validation rows (sampled)`);
 
+  let targetStats: Prepared['targetStats'];
+  if (task === 'regression') {
+    let sum = 0, sq = 0;
+    for (const r of split.train) {
+      sum += target.y[r];
+      sq += target.y[r] * target.y[r];
+    }
+    const mean = sum / split.train.length;
+    targetStats = { mean, std: Math.sqrt(Math.max(sq / split.train.length - mean * mean, 0)) || 1 };
+  }
+
   const members: MemberState[] = [];
   const specs = request.mode === 'average' ? [request.models[0]] : request.models;
   for (const shard of shards) {
@@ -161,6 +173,7 @@ export async function prepare(
     members,
     validation,
     validationSample,
+    targetStats,
     warnings,
   };
 }

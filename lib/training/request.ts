@@ -5,7 +5,7 @@
  */
 import { resolveVoting, defaultVoting } from '../ensemble';
 import { QuorumError } from '../errors';
-import { resolveModelKind } from '../models/kinds';
+import { modelKindInfo, validateModelParams } from '../models/kinds';
 import type { Task } from '../models/model';
 import { resolveSharding } from '../data/sharding';
 
@@ -80,9 +80,8 @@ function toSpecs(model: TrainRequest['model']): ModelSpec[] {
 /** Validates everything that does not need the data; the task-dependent checks come in `checkForTask`. */
 export function normaliseRequest(request: TrainRequest): NormalisedRequest {
   const models = toSpecs(request.model).map((spec) => {
-    const kind = resolveModelKind(spec.kind);
-    const params = (kind.params(spec.params ?? {}) ?? {}) as Record<string, unknown>;
-    return { kind: spec.kind, params: spec.params ?? {}, normalised: params };
+    validateModelParams(spec.kind, spec.params ?? {});
+    return { kind: spec.kind, params: spec.params ?? {} };
   });
   const sharding = request.sharding ?? 'random';
   resolveSharding(sharding);
@@ -92,7 +91,7 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
   const mode = request.mode ?? 'ensemble';
   if (mode === 'average') {
     for (const m of models) {
-      if (m.kind !== models[0].kind || resolveModelKind(m.kind).input !== 'dense') {
+      if (m.kind !== models[0].kind || modelKindInfo(m.kind).input !== 'dense') {
         throw new QuorumError('BAD_REQUEST', `mode 'average' trains one shared neural or linear model: use a single kind 'mlp' or 'linear', not '${m.kind}'`);
       }
     }
@@ -127,8 +126,7 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
 /** Checks that need the task: every kind supports it, the voting rule fits it. */
 export function checkForTask(request: NormalisedRequest, task: Task): string {
   for (const m of request.models) {
-    const kind = resolveModelKind(m.kind);
-    if (!kind.tasks.includes(task)) {
+    if (!modelKindInfo(m.kind).tasks.includes(task)) {
       throw new QuorumError('MODEL_TASK_MISMATCH', `model '${m.kind}' does not do ${task}`, { kind: m.kind, task });
     }
   }

@@ -2,18 +2,35 @@
  * Entry point of a pool thread: fits and predicts with any model kind, off the main event loop.
  * Errors travel back as {code, message, data}; the pool turns them into QuorumErrors again.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { QuorumError, isErrorCode } from '../errors';
 import { decodeArtifact, encodeArtifact } from '../models/format';
 import { resolveModelKind } from '../models/kinds';
 import type { FitProgress, TrainingSet } from '../models/model';
-import type { FitJob, FromWorker, PredictJob, ToWorker, WorkerError } from './protocol';
+import type { ModelKind } from '../models/model';
+import type { FitJob, FromWorker, PredictJob, ToWorker, WorkerError, WorkerSettings } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('fit-worker must run in a worker thread');
 
 function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
+}
+
+const settings: WorkerSettings = { tfBackend: 'auto', ...(workerData as Partial<WorkerSettings> | undefined) };
+const initialised = new Map<string, Promise<void>>();
+
+/** Runs a kind's one-time thread set-up (TensorFlow.js backend) and tells the pool what it chose. */
+function ready(kind: ModelKind<unknown>): Promise<void> {
+  if (!kind.init) return Promise.resolve();
+  let done = initialised.get(kind.name);
+  if (!done) {
+    done = kind.init({ backend: settings.tfBackend }).then((info) => {
+      if (info) post({ type: 'initialised', kind: kind.name, info });
+    });
+    initialised.set(kind.name, done);
+  }
+  return done;
 }
 
 function toWorkerError(err: unknown): WorkerError {
@@ -25,6 +42,7 @@ function toWorkerError(err: unknown): WorkerError {
 
 async function fit(id: number, job: FitJob, cancel: Int32Array): Promise<void> {
   const kind = resolveModelKind(job.kind);
+  await ready(kind);
   const params = kind.params(job.params);
   const data: TrainingSet = {
     task: job.task,
@@ -61,9 +79,11 @@ async function fit(id: number, job: FitJob, cancel: Int32Array): Promise<void> {
   }
 }
 
-function predict(id: number, job: PredictJob): void {
+async function predict(id: number, job: PredictJob): Promise<void> {
   const artifact = decodeArtifact(job.artifact);
-  const model = resolveModelKind(artifact.kind).load(artifact);
+  const kind = resolveModelKind(artifact.kind);
+  await ready(kind);
+  const model = kind.load(artifact);
   try {
     const output = model.predict({ data: job.x, rows: job.rows, cols: job.cols });
     post({ type: 'predicted', id, output }, [output.buffer as ArrayBuffer]);

@@ -25,6 +25,8 @@ export interface PoolOptions {
   maxHeapMb?: number;
   /** How long a cancelled task may take to notice before its thread is terminated. Default 2000. */
   cancelGraceMs?: number;
+  /** TensorFlow.js backend preference of the threads ('auto', 'node', 'wasm', 'cpu'). */
+  tfBackend?: string;
 }
 
 export interface FitOptions {
@@ -46,6 +48,8 @@ export interface PoolStats {
   size: number;
   busy: number;
   queued: number;
+  /** What threads set up for model kinds, e.g. { mlp: { backend: 'wasm', simd: true } }. */
+  initialised?: Record<string, Record<string, unknown>>;
 }
 
 interface Task {
@@ -87,6 +91,7 @@ export class WorkerPool {
   private readonly script = workerScript();
   private nextId = 1;
   private closed = false;
+  private readonly initialised: Record<string, Record<string, unknown>> = {};
 
   constructor(private readonly options: PoolOptions) {
     if (!Number.isInteger(options.size) || options.size < 1) {
@@ -100,7 +105,9 @@ export class WorkerPool {
   }
 
   stats(): PoolStats {
-    return { size: this.slots.length, busy: this.slots.filter((s) => s.task).length, queued: this.queue.length };
+    const stats: PoolStats = { size: this.slots.length, busy: this.slots.filter((s) => s.task).length, queued: this.queue.length };
+    if (Object.keys(this.initialised).length) stats.initialised = { ...this.initialised };
+    return stats;
   }
 
   /** Fits one model, on `threads` threads when its kind can be split. */
@@ -207,6 +214,7 @@ export class WorkerPool {
 
   private spawn(): Worker {
     const worker = new Worker(this.script, {
+      workerData: { tfBackend: this.options.tfBackend ?? 'auto' },
       resourceLimits: { maxOldGenerationSizeMb: this.options.maxHeapMb ?? 4096 },
     });
     worker.unref();
@@ -218,6 +226,10 @@ export class WorkerPool {
 
   private onMessage(worker: Worker, message: FromWorker): void {
     const slot = this.slots.find((s) => s.worker === worker);
+    if (message.type === 'initialised') {
+      this.initialised[message.kind] = message.info;
+      return;
+    }
     if (!slot || message.type === 'ready') return;
     const task = slot.task;
     if (!task || task.message.id !== message.id) return;

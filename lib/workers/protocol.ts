@@ -36,6 +36,12 @@ export type ToWorker =
   | { type: 'fit'; id: number; job: FitJob; cancel: Int32Array }
   | { type: 'predict'; id: number; job: PredictJob };
 
+/** Given to every pool thread at start. */
+export interface WorkerSettings {
+  /** TensorFlow.js backend preference: 'auto', 'node', 'wasm' or 'cpu'. */
+  tfBackend: string;
+}
+
 export interface WorkerError {
   code: string;
   message: string;
@@ -43,7 +49,8 @@ export interface WorkerError {
 }
 
 export type FromWorker =
-  | { type: 'ready'; backend?: string }
+  | { type: 'ready' }
+  | { type: 'initialised'; kind: string; info: Record<string, unknown> }
   | { type: 'progress'; id: number; progress: FitProgress }
   | { type: 'fitted'; id: number; artifact: Uint8Array; summary: Record<string, unknown>; fitMs: number }
   | { type: 'predicted'; id: number; output: Float32Array }

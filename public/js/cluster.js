@@ -19,8 +19,14 @@ export async function renderCluster() {
         !n.available ? el('span', { class: 'tag failed' }, 'gone') : null,
         el('div', { class: 'muted' }, n.services.join(', ') || 'no services'),
         n.cpu !== null ? el('div', {}, `CPU ${Math.round(n.cpu)} %`) : null,
-        t && !t.error ? el('div', {}, `workers ${t.busy}/${t.size} busy${t.queued ? `, ${t.queued} queued` : ''}${t.backend ? ` · tf ${t.backend}` : ''}`) : null,
+        t && !t.error ? el('div', {}, `workers ${t.busy}/${t.size} busy${t.queued ? `, ${t.queued} queued` : ''}${tfOf(t)}`) : null,
         t?.fits?.length ? el('div', { class: 'muted' }, `fitting ${t.fits.map((f) => `${f.member} (${Math.round(f.progress * 100)} %)`).join(', ')}`) : null);
     })),
   );
+}
+
+/** The TensorFlow.js backend a trainer's threads started, once a neural or linear model ran there. */
+function tfOf(t) {
+  const info = t.initialised && Object.values(t.initialised)[0];
+  return info?.backend ? ` · tfjs ${info.backend}${info.simd ? ' (SIMD)' : ''}` : '';
 }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { bodyOf } from '../helpers/http';
 import { ROOT, startNode, waitFor, type TestNode } from '../helpers/broker';
 
 describe('HTTP API end to end (issue 2)', () => {
@@ -17,7 +18,7 @@ describe('HTTP API end to end (issue 2)', () => {
 
   const json = async (method: string, url: string, body?: unknown) => {
     const res = await fetch(`${base}${url}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: await bodyOf(res) };
   };
 
   it('walks the whole path: upload, train, progress, predict, metrics, export, import', async () => {
@@ -26,7 +27,7 @@ describe('HTTP API end to end (issue 2)', () => {
     form.append('file', new Blob([readFileSync(path.join(ROOT, 'data', 'iris.csv'))]), 'iris.csv');
     const up = await fetch(`${base}/datasets`, { method: 'POST', body: form });
     expect(up.status).toBe(201);
-    const dataset = await up.json();
+    const dataset = await bodyOf(up);
     expect(dataset).toMatchObject({ name: 'flowers', rows: 150, columns: 5 });
     expect(dataset.profile.map((c: { name: string }) => c.name)).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'class']);
 
@@ -52,7 +53,7 @@ describe('HTTP API end to end (issue 2)', () => {
     const bytes = Buffer.from(await exported.arrayBuffer());
     const imported = await fetch(`${base}/models/import?name=flowers-copy`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
     expect(imported.status).toBe(201);
-    const copy = await imported.json();
+    const copy = await bodyOf(imported);
     expect(copy).toMatchObject({ name: 'flowers-copy', status: 'ready', task: 'classification' });
     expect(copy.metrics).toEqual(metrics.body.metrics);
 
@@ -60,14 +61,14 @@ describe('HTTP API end to end (issue 2)', () => {
     bytes[bytes.length - 10] ^= 0xff;
     const damaged = await fetch(`${base}/models/import?name=flowers-bad`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
     expect(damaged.status).toBe(422);
-    expect((await damaged.json()).type).toBe('BAD_ARTIFACT');
+    expect((await bodyOf(damaged)).type).toBe('BAD_ARTIFACT');
     expect((await json('GET', '/models')).body.some((v: { name: string }) => v.name === 'flowers-bad')).toBe(false);
   });
 
   it('accepts a raw text/csv body with options in the query string', async () => {
     const res = await fetch(`${base}/datasets?name=semi&delimiter=%3B`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a;b;y\n1;2;x\n3;4;y\n5;6;x\n' });
     expect(res.status).toBe(201);
-    expect(await res.json()).toMatchObject({ name: 'semi', rows: 3, columns: 3 });
+    expect(await bodyOf(res)).toMatchObject({ name: 'semi', rows: 3, columns: 3 });
   });
 
   it('answers bad HTTP input with a 4xx JSON error naming the problem', async () => {
@@ -83,7 +84,7 @@ describe('HTTP API end to end (issue 2)', () => {
     ];
     for (const [what, pending, status, type, message] of cases) {
       const res = await pending;
-      const body = await res.json();
+      const body = await bodyOf(res);
       expect({ what, status: res.status, type: body.type }).toEqual({ what, status, type });
       expect(body.message).toMatch(message);
     }
