@@ -62,6 +62,16 @@ describe('forest options (issue 3)', () => {
       expect(mismatches).toBe(0);
     });
 
+    it('counts small-range integer columns and sorts the rest, with the same edges', () => {
+      const rng = new Rng(9);
+      const ints = Array.from({ length: 3000 }, () => rng.int(40) - 20);
+      const counted = fitBins(m(ints), 16, 1); // integers in a small range: counted
+      const sorted = fitBins(m([...ints, Infinity, -Infinity]), 16, 1); // ±Infinity: sorted
+      expect(counted.edges.length).toBe(15);
+      expect(Array.from(sorted.edges)).toEqual(Array.from(counted.edges));
+      expect(Array.from(fitBins(m([0, 100000, 5]), 255, 1).edges)).toEqual([2.5, 50002.5]); // wide range: sorted
+    });
+
     it('an all-missing column gets a single bin', () => {
       const bins = fitBins(m([NaN, NaN]), 255, 1);
       expect(bins.edges.length).toBe(0);
