@@ -180,7 +180,7 @@ export function decodeForest(a: Artifact): ForestState {
     const p = packed[i];
     if (p === leafMark) {
       feature[i] = -1;
-      right[i] = leaves++;
+      leaves++;
       continue;
     }
     const f = p >>> 1;

@@ -90,6 +90,7 @@ function compile(nodes: ForestNodes, bins: Bins): Compiled {
   const pr = new Int32Array(n);
   const depths = new Int32Array(nTrees);
   const depth = new Int32Array(n);
+  let leaf = 0;
   for (let t = 0; t < nTrees; t++) {
     const base = treeStart[t];
     const end = treeStart[t + 1];
@@ -99,7 +100,7 @@ function compile(nodes: ForestNodes, bins: Bins): Compiled {
       const d = depth[i];
       if (d > maxDepth) maxDepth = d;
       if (f < 0) {
-        pr[i] = ~right[i];
+        pr[i] = ~leaf++;
         continue;
       }
       // Bin b is "value ≤ edge b"; the last bin has no upper edge (every value goes left).

@@ -62,9 +62,9 @@ export function mergeForests(models: TrainedModel[]): ForestModel {
   if (parts.every((m) => m.state.oob)) {
     const o = first.oob!;
     if (!parts.every((m) => sameArray(m.state.oob!.rows, o.rows))) throw mismatch('out-of-bag rows differ');
-    const sum = new Float64Array(o.sum.length);
-    const count = new Uint32Array(o.count.length);
-    for (const { state } of parts) {
+    const sum = o.sum.slice();
+    const count = o.count.slice();
+    for (const { state } of parts.slice(1)) {
       const s = state.oob!.sum;
       const c = state.oob!.count;
       for (let i = 0; i < s.length; i++) sum[i] += s[i];
