@@ -143,6 +143,7 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         minFraction: { type: 'number', gt: 0, lte: 1, optional: true, convert: true },
         rounds: { type: 'number', integer: true, min: 1, max: 1000, optional: true, convert: true },
         minTrainers: { type: 'number', integer: true, min: 1, optional: true, convert: true },
+        baseline: { type: 'boolean', optional: true, convert: true },
       },
       async handler(this: CoordinatorThis, ctx: Context<TrainRequest, { $statusCode?: number }>) {
         const request = normaliseRequest(ctx.params);

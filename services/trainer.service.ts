@@ -37,6 +37,8 @@ export interface FitParams {
   validation?: BlobRef & { nodeID: string };
   /** Start from these weights (parameter averaging): a member artifact in the registry. */
   initial?: { version: string; member: string };
+  /** The member trained on all rows for comparison (it does not vote). */
+  baseline?: boolean;
 }
 
 export interface FitReply {
@@ -94,6 +96,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
         source: { type: 'object', props: { id: 'string', size: 'number', sha256: 'string', nodeID: 'string' } },
         validation: { type: 'object', optional: true },
         initial: { type: 'object', optional: true, props: { version: 'string', member: 'string' } },
+        baseline: { type: 'boolean', optional: true },
       },
       async handler(this: TrainerThis, ctx: Context<FitParams>): Promise<FitReply> {
         const p = ctx.params;
@@ -146,6 +149,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
             fitMs: result.fitMs,
             classes: p.classes,
             summary: result.summary,
+            ...(p.baseline ? { baseline: true } : {}),
           };
           await this.broker.waitForServices('registry', 60_000);
           const stored = await ctx.call<MemberMeta, unknown>('registry.putMember', bufferStream(result.artifact), {

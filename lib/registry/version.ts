@@ -25,6 +25,8 @@ export interface MemberMeta {
   metrics?: Record<string, number | null>;
   /** Weight in `weighted` voting: accuracy, or 1 / RMSE. */
   weight?: number;
+  /** Trained on all training rows for comparison: shown in evaluations, never votes. */
+  baseline?: boolean;
 }
 
 export interface VersionMeta {

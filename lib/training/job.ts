@@ -25,9 +25,12 @@ export interface BlobRef {
 }
 
 export interface MemberState {
-  /** Member id inside the version: m0, m1, … */
+  /** Member id inside the version: m0, m1, … (`baseline` for the one trained on all rows). */
   id: string;
+  /** Shard index; -1 for the baseline member, trained on every training row. */
   shard: number;
+  /** Trained on all rows for comparison; never votes. */
+  baseline?: boolean;
   kind: string;
   params: Record<string, unknown>;
   rows: number;

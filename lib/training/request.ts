@@ -43,6 +43,11 @@ export interface TrainRequest {
   /** `average` mode: rounds, and trainers needed for a round to count. */
   rounds?: number;
   minTrainers?: number;
+  /**
+   * Also train one model of the first kind on all training rows, evaluated beside the ensemble
+   * (it does not vote): what does sharding cost, what does voting buy?
+   */
+  baseline?: boolean;
 }
 
 export interface NormalisedRequest {
@@ -66,6 +71,7 @@ export interface NormalisedRequest {
   minFraction: number;
   rounds: number;
   minTrainers: number;
+  baseline: boolean;
 }
 
 export const DEFAULT_MODEL = 'forest';
@@ -96,6 +102,7 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
       }
     }
   }
+  if (request.baseline && mode === 'average') throw new QuorumError('BAD_REQUEST', "'baseline' compares an ensemble with one model on all rows: it does not apply to mode 'average'");
   if (request.split === 'time' && !request.timeColumn) throw new QuorumError('BAD_REQUEST', "split 'time' needs 'timeColumn'");
   const minFraction = request.minFraction ?? 1;
   if (!(minFraction > 0 && minFraction <= 1)) throw new QuorumError('BAD_REQUEST', `minFraction must be in (0, 1], got ${minFraction}`);
@@ -120,6 +127,7 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
     minFraction,
     rounds: request.rounds ?? 10,
     minTrainers: request.minTrainers ?? 1,
+    baseline: request.baseline ?? false,
   };
 }
 

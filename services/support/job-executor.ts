@@ -107,6 +107,7 @@ function fitParams(svc: CoordinatorThis, job: JobState, member: MemberState, ext
     dense: job.plan!.dense,
     source: { ...shard.blob, nodeID },
     validation: { ...job.plan!.validationSample, nodeID },
+    ...(member.baseline ? { baseline: true } : {}),
     ...extra,
   };
 }
