@@ -13,7 +13,7 @@ import { QuorumError } from '../lib/errors';
 import { FsBlobStore } from '../lib/store/blob-store';
 import { FINISHED, type JobState } from '../lib/training/job';
 import { JobStore } from '../lib/training/job-store';
-import { checkRequest } from '../lib/training/prepare';
+import { checkRequest, type Checked } from '../lib/training/prepare';
 import { DEFAULT_MODEL, normaliseRequest, type TrainRequest } from '../lib/training/request';
 import { modelKinds } from '../lib/models/kinds';
 import { shardingNames } from '../lib/data/sharding';
@@ -123,12 +123,12 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
     /** Starts a training job and returns at once (HTTP 202); follow it with `job`. */
     train: {
       params: {
-        dataset: { type: 'string', min: 1 },
+        dataset: { type: 'string', min: 1, optional: true },
         target: { type: 'string', min: 1 },
         task: { type: 'enum', values: ['classification', 'regression'], optional: true },
         model: { type: 'multi', optional: true, rules: [{ type: 'string' }, { type: 'object' }, { type: 'array', min: 1, max: 64 }] },
         assign: { type: 'enum', values: ['spread', 'each'], optional: true },
-        mode: { type: 'enum', values: ['ensemble', 'average'], optional: true },
+        mode: { type: 'enum', values: ['ensemble', 'average', 'local'], optional: true },
         shards: { type: 'number', integer: true, min: 1, max: 1024, optional: true, convert: true },
         rowsPerShard: { type: 'number', integer: true, min: 10, optional: true, convert: true },
         sharding: { type: 'string', optional: true, max: 256 },
@@ -147,27 +147,28 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
       },
       async handler(this: CoordinatorThis, ctx: Context<TrainRequest, { $statusCode?: number }>) {
         const request = normaliseRequest(ctx.params);
-        const dataset = await this.catalog.load(request.dataset);
-        const checked = checkRequest(dataset.table, dataset.profile, request);
         const now = new Date().toISOString();
         const id = `job-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-        const job: JobState = {
-          id,
-          status: 'preparing',
-          request: { ...request, dataset: dataset.meta.id },
-          dataset: { id: dataset.meta.id, name: dataset.meta.name, rows: dataset.meta.rows },
-          name: request.name ?? dataset.meta.name,
-          task: checked.task,
-          classes: checked.target.classes,
-          voting: checked.voting,
-          createdAt: now,
-          updatedAt: now,
-          progress: 0,
-          shards: [],
-          members: [],
-          warnings: [],
-          timings: {},
-        };
+        const base = { id, status: 'preparing' as const, createdAt: now, updatedAt: now, progress: 0, shards: [], members: [], warnings: [], timings: {} };
+        let job: JobState;
+        let checked: Checked | undefined;
+        if (request.mode === 'local') {
+          // The data stays on the trainers: the schema is learned from them when the job starts.
+          const name = request.name ?? 'local';
+          job = { ...base, request, dataset: { id: 'local', name, rows: 0 }, name, task: request.task };
+        } else {
+          const dataset = await this.catalog.load(request.dataset!);
+          checked = checkRequest(dataset.table, dataset.profile, request);
+          job = {
+            ...base,
+            request: { ...request, dataset: dataset.meta.id },
+            dataset: { id: dataset.meta.id, name: dataset.meta.name, rows: dataset.meta.rows },
+            name: request.name ?? dataset.meta.name,
+            task: checked.task,
+            classes: checked.target.classes,
+            voting: checked.voting,
+          };
+        }
         this.jobs.set(id, job);
         await this.jobStore.save(job);
         const run: RunningJob = { state: job, abort: new AbortController(), done: Promise.resolve(), progress: new Map() };

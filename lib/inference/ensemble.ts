@@ -52,9 +52,11 @@ export class Ensemble {
 
   /** Each member's output for native features, aligned to the version's classes. */
   memberOutputs(x: Matrix): Float32Array[] {
-    const dense = this.members.some((m) => m.meta.input === 'dense') ? applyDense(this.meta.dense!, x) : undefined;
+    // One dense matrix for the version's transform; a node-local member brings its own.
+    const shared = this.members.some((m) => m.meta.input === 'dense' && !m.meta.dense) ? applyDense(this.meta.dense!, x) : undefined;
     return this.members.map(({ meta, model }) => {
-      const out = model.predict(meta.input === 'dense' ? dense! : x);
+      const input = meta.input !== 'dense' ? x : meta.dense ? applyDense(meta.dense, x) : shared!;
+      const out = model.predict(input);
       return this.meta.task === 'classification' && meta.classes ? alignProbabilities(out, x.rows, meta.classes, this.meta.classes!) : out;
     });
   }

@@ -121,6 +121,18 @@ export class VersionStore {
     });
   }
 
+  /** A new version of the same name from `from`, with its members but those in `without` (a node retraining its own). */
+  async derive(fromId: string, without: string[], patch: Partial<VersionMeta>): Promise<VersionMeta> {
+    const from = this.get(fromId);
+    const { id: _id, status: _status, createdAt: _created, completedAt: _completed, report: _report, metrics: _metrics, crossNode: _cross, ...rest } = from;
+    const created = await this.create({ ...rest, ...patch, members: [] });
+    for (const m of from.members) {
+      if (without.includes(m.id)) continue;
+      await this.putMember(created.id, { ...m, artifact: undefined }, await this.readMember(fromId, m.id));
+    }
+    return this.get(created.id);
+  }
+
   /** Drops members (e.g. a round's partial weights once averaged). */
   async removeMembers(id: string, memberIds: string[]): Promise<void> {
     await this.locked(id, async () => {

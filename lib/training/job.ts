@@ -55,8 +55,9 @@ export interface MemberState {
 export interface JobPlan {
   features: FeatureInfo[];
   dense?: DenseSpec;
-  validation: BlobRef & { rows: number };
-  validationSample: BlobRef & { rows: number };
+  /** Absent in `local` jobs: the validation rows stay on their nodes. */
+  validation?: BlobRef & { rows: number };
+  validationSample?: BlobRef & { rows: number };
   /** Regression: mean and std of the target over the training rows (scaling of averaged models). */
   targetStats?: { mean: number; std: number };
 }
@@ -81,6 +82,8 @@ export interface JobState {
   shards: { index: number; rows: number; blob: BlobRef; classes?: number[] }[];
   members: MemberState[];
   plan?: JobPlan;
+  /** `local` jobs: every member evaluated on every node's own validation rows. */
+  crossNode?: import('../registry/version').CrossNodeEvaluation;
   /** `average` mode: validation metrics after every round. */
   rounds?: { round: number; trainers: number; rows: number; metrics: Record<string, number | null>; ms: number }[];
   metrics?: Record<string, number | null>;
