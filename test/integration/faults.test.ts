@@ -50,6 +50,25 @@ run('trainers dying mid-fit (issue 7)', () => {
     expect(Math.abs(done.metrics.accuracy - calm.metrics.accuracy)).toBeLessThanOrEqual(0.01);
   }, 300_000);
 
+  it('parameter averaging: a trainer killed mid-round is left out of that round and the job completes (issue 4)', async () => {
+    const { body: started } = await cluster.api('POST', '/trainings', {
+      dataset, target: 'lettr', mode: 'average', shards: 4, rounds: 5, seed: 6, name: 'letter-avg-faults',
+      model: { kind: 'mlp', params: { epochs: 4, learningRate: 0.004 } },
+    });
+    const inRound = await cluster.job(started.id, (j) => /round [2-3] of 5/.test(j.message ?? '') && j.members.some((m: any) => m.status === 'running'), 120_000, 50);
+    const alive = (await cluster.api('GET', '/cluster')).body.trainers.filter((t: any) => t.fits?.some((f: any) => f.job === started.id));
+    expect(alive.length).toBeGreaterThan(0);
+    await cluster.kill(alive[0].nodeID);
+    const done = await cluster.finished(started.id);
+    expect(done.error).toBeUndefined();
+    expect(done.status).toBe('completed');
+    expect(done.rounds).toHaveLength(5);
+    // The round the trainer died in averaged fewer shards; the job went on with the others.
+    const round = Number(/round (\d)/.exec(inRound.message)![1]);
+    expect(done.rounds.some((r: any) => r.round >= round && r.trainers < 4)).toBe(true);
+    expect(done.metrics.accuracy).toBeGreaterThan(0.6);
+  }, 300_000);
+
   it('every trainer killed: the job waits for trainers and completes once a new one joins', async () => {
     const { body: started } = await cluster.api('POST', '/trainings', { ...request, dataset, shards: 2 });
     await cluster.job(started.id, (j) => j.members.some((m: any) => m.status === 'running' && m.progress > 0), 120_000, 50);
