@@ -50,6 +50,14 @@ export type CoordinatorThis = Service & {
   jobSummary(job: JobState): Record<string, unknown>;
 };
 
+/** Shard transfers to trainers in this job: how many, and the median throughput (MB/s). */
+function transferSummary(job: JobState): { shards: number; medianMBps: number | null } | undefined {
+  const rates = job.members.map((m) => m.transferMBps).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
+  if (!rates.length) return undefined;
+  const mid = rates.length >> 1;
+  return { shards: rates.length, medianMBps: rates.length % 2 ? rates[mid] : +((rates[mid - 1] + rates[mid]) / 2).toFixed(1) };
+}
+
 const ingestOptionProps = {
   delimiter: { type: 'string', optional: true, min: 1, max: 1 },
   quote: { type: 'string', optional: true, min: 1, max: 1 },
@@ -190,7 +198,7 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
       handler(this: CoordinatorThis, ctx: Context<{ id: string }>) {
         const job = this.jobs.get(ctx.params.id);
         if (!job) throw new QuorumError('JOB_NOT_FOUND', `no training job '${ctx.params.id}': list them with GET /api/trainings`);
-        return job;
+        return { ...job, transfer: transferSummary(job) };
       },
     },
 
@@ -310,7 +318,9 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         mode: job.request.mode,
         version: job.version,
         progress: job.progress,
-        members: job.members.map((m) => ({ id: m.id, shard: m.shard, kind: m.kind, rows: m.rows, status: m.status, progress: m.progress, node: m.node, attempts: m.attempts })),
+        members: job.members.map((m) => ({ id: m.id, shard: m.shard, kind: m.kind, rows: m.rows, status: m.status, progress: m.progress, node: m.node, attempts: m.attempts, ...(m.baseline ? { baseline: true } : {}) })),
+        rounds: job.rounds?.map((r) => ({ round: r.round, trainers: r.trainers, metrics: r.metrics })),
+        transfer: transferSummary(job),
         metrics: job.metrics,
         error: job.error,
         createdAt: job.createdAt,
