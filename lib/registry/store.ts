@@ -18,6 +18,7 @@ import { sha256 } from '../store/streams';
 import type { ActivationRecord, MemberMeta, VersionMeta } from './version';
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const byId = new Intl.Collator('en', { numeric: true });
 
 export function checkName(name: string, what = 'name'): string {
   if (typeof name !== 'string' || !SAFE_ID.test(name) || name.includes('..')) {
@@ -115,7 +116,8 @@ export class VersionStore {
     return this.locked(id, async () => {
       const current = this.get(id);
       const stored: MemberMeta = { ...member, artifact: { size: bytes.length, sha256: digest } };
-      const members = current.members.filter((m) => m.id !== member.id).concat(stored);
+      // Members in id order whatever order they arrive in: voting sums them in this order.
+      const members = current.members.filter((m) => m.id !== member.id).concat(stored).sort((a, b) => byId.compare(a.id, b.id));
       await this.writeMeta({ ...current, members });
       return stored;
     });
