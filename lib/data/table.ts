@@ -6,6 +6,9 @@
  *   columns, with NaN for a missing value;
  * - `Int32Array` codes into `categories` for categorical columns, with -1 for a missing value.
  */
+import type { Task } from '../models/model';
+
+export type { Task };
 
 export type LogicalType = 'numeric' | 'categorical' | 'boolean' | 'datetime';
 
@@ -16,6 +19,11 @@ export interface NumericColumn {
   name: string;
   type: 'numeric' | 'boolean' | 'datetime';
   values: Float64Array;
+  /**
+   * Boolean columns: the user's own spellings of false and true (e.g. `['No', 'Yes']`), so that
+   * predictions can answer in the user's words. Absent for numeric and datetime columns.
+   */
+  labels?: [string, string];
 }
 
 export interface CategoricalColumn {
@@ -36,7 +44,8 @@ export interface Dialect {
   delimiter: string;
   quote: string;
   header: boolean;
-  lineEnding: 'lf' | 'crlf';
+  /** The first line ending seen ('cr': old Mac files); every row may end in any of them. */
+  lineEnding: 'lf' | 'crlf' | 'cr';
   bom: boolean;
   gzip: boolean;
 }
@@ -66,6 +75,33 @@ export interface IngestResult {
   warnings: string[];
   /** Bytes read from the source (compressed size for gzip input). */
   bytes: number;
+  /** Present when a target was chosen (`IngestOptions.target` or `withTarget`). */
+  target?: TargetInfo;
+  /** Counters of the read itself. */
+  stats?: IngestStats;
+}
+
+/** The column to predict, as chosen by the user or inferred. */
+export interface TargetInfo {
+  name: string;
+  task: Task;
+  /** True when `task` was inferred from the data rather than given. */
+  inferred: boolean;
+  /** Classification: every class with its row count, most frequent first (class balance). */
+  classes?: { label: string; count: number }[];
+  /** Rows dropped because the target was missing in them. */
+  droppedRows: number;
+}
+
+export interface IngestStats {
+  /** Decompressed bytes of CSV text (equals `bytes` for plain input). */
+  textBytes: number;
+  /** Physical lines read, header included. */
+  lines: number;
+  /** Empty or whitespace-only lines skipped. */
+  blankLines: number;
+  /** Cells read as missing, by the token that matched (`''` for empty fields). */
+  missingTokens: Record<string, number>;
 }
 
 export function isCategorical(c: Column): c is CategoricalColumn {
@@ -75,6 +111,26 @@ export function isCategorical(c: Column): c is CategoricalColumn {
 /** True when row `r` of column `c` is missing. */
 export function isMissing(c: Column, r: number): boolean {
   return c.type === 'categorical' ? c.codes[r] < 0 : Number.isNaN(c.values[r]);
+}
+
+/**
+ * A new table holding the rows where `keep[r]` is non-zero, in order. Categories and labels are
+ * shared with the input (they are never mutated).
+ */
+export function filterRows(table: Table, keep: Uint8Array): Table {
+  let n = 0;
+  for (let r = 0; r < table.nRows; r++) if (keep[r]) n++;
+  const columns = table.columns.map((c): Column => {
+    if (c.type === 'categorical') {
+      const codes = new Int32Array(n);
+      for (let r = 0, k = 0; r < table.nRows; r++) if (keep[r]) codes[k++] = c.codes[r];
+      return { ...c, codes };
+    }
+    const values = new Float64Array(n);
+    for (let r = 0, k = 0; r < table.nRows; r++) if (keep[r]) values[k++] = c.values[r];
+    return { ...c, values };
+  });
+  return { nRows: n, columns };
 }
 
 /** The column called `name`, or undefined. */

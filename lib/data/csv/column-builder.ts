@@ -1,0 +1,260 @@
+/**
+ * One column of a CSV being read: stores each field as it arrives and infers the column's type
+ * in the same pass (no second read of the file, no string per field).
+ *
+ * A column starts undecided; its first non-missing value puts it in one of three modes:
+ * - NUMBER: values parsed from bytes into a Float64 block array;
+ * - DATE: ISO dates as epoch milliseconds, likewise;
+ * - TEXT: values dictionary-encoded on their bytes into Int32 codes.
+ *
+ * While a NUMBER or DATE column has at most `dictLimit` distinct values it also keeps a small
+ * dictionary keyed on the parsed value (with the first spelling of each), so that if a text value
+ * then turns up the column can become TEXT without re-reading anything: the codes of the rows so
+ * far are looked up from their values. Past `dictLimit` distinct values the column is committed:
+ * the dictionary is dropped (a float column never holds a string per row) and a later text value
+ * is a STRAY_TEXT error naming the line.
+ *
+ * Booleans and "numbers with a few stray words" are decided at the end, from the dictionary of
+ * a TEXT column (one pass over its codes, not over the text).
+ */
+import { QuorumError } from '../../errors';
+import type { Column, LogicalType } from '../table';
+import { Float64Blocks, Int32Blocks } from './blocks';
+import { parseDateBytes } from './date';
+import { ByteDictionary, FloatDictionary, hashBytes } from './dictionary';
+import { fmtInt, showColumn, showValue, typesHint } from './messages';
+import type { MissingMatcher } from './missing';
+import { parseNumberBytes } from './number';
+import { decideText } from './text-types';
+
+const UNDECIDED = 0;
+const NUMBER = 1;
+const DATE = 2;
+const TEXT = 3;
+
+/** Distinct values a numeric or date column may show before it is committed to its type. */
+export const DEFAULT_DICT_LIMIT = 4096;
+
+/** What the builders share with the tokenizer: the line of the row being read, the tokens. */
+export interface RowContext {
+  /** 1-based physical line where the current row starts. */
+  line: number;
+  readonly missing: MissingMatcher;
+  readonly dictLimit: number;
+}
+
+export interface FinishedColumn {
+  column: Column;
+  /** Exact distinct count when it came for free (dictionary still alive), else undefined. */
+  distinct?: number;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export class ColumnBuilder {
+  private mode = UNDECIDED;
+  /** NUMBER and DATE: the parsed values (NaN when missing). */
+  private values: Float64Blocks | null = null;
+  /** TEXT: dictionary codes (-1 when missing). */
+  private codes: Int32Blocks | null = null;
+  /** NUMBER and DATE while at most `dictLimit` distinct values have been seen. */
+  private floats: FloatDictionary | null = null;
+  /** The last value coded in `floats` (runs of equal values skip the lookup). */
+  private lastParsed = NaN;
+  private text: ByteDictionary | null = null;
+  private pendingMissing = 0;
+  /** Where a NUMBER/DATE column turned TEXT: decides "stray text" at the end. */
+  private leftType: 'numeric' | 'datetime' | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly index: number,
+    private readonly ctx: RowContext,
+    private readonly forced?: LogicalType,
+  ) {
+    if (forced === 'numeric' || forced === 'datetime') {
+      this.mode = forced === 'numeric' ? NUMBER : DATE;
+      this.values = new Float64Blocks();
+    } else if (forced === 'categorical' || forced === 'boolean') {
+      this.mode = TEXT;
+      this.text = new ByteDictionary();
+      this.codes = new Int32Blocks();
+    }
+  }
+
+  /** Adds one field: `buf[start, end)`, already trimmed and unescaped. */
+  add(buf: Buffer, start: number, end: number): void {
+    const missing = this.ctx.missing;
+    if (end - start <= missing.maxLength) {
+      const token = missing.match(buf, start, end);
+      if (token >= 0) {
+        missing.counts[token]++;
+        this.addMissing();
+        return;
+      }
+    }
+    const mode = this.mode;
+    if (mode === NUMBER) {
+      const v = parseNumberBytes(buf, start, end);
+      if (v === v) {
+        this.values!.push(v);
+        if (this.floats !== null && v !== this.lastParsed) this.codeParsed(v, buf, start, end);
+        return;
+      }
+      this.leaveParsed(buf, start, end);
+    } else if (mode === DATE) {
+      const v = parseDateBytes(buf, start, end);
+      if (v === v) {
+        this.values!.push(v);
+        if (this.floats !== null && v !== this.lastParsed) this.codeParsed(v, buf, start, end);
+        return;
+      }
+      this.leaveParsed(buf, start, end);
+    } else if (mode === UNDECIDED) {
+      this.decide(buf, start, end);
+      return;
+    }
+    this.addText(buf, start, end);
+  }
+
+  addMissing(): void {
+    if (this.mode === UNDECIDED) {
+      this.pendingMissing++;
+      return;
+    }
+    if (this.values !== null) this.values.push(NaN);
+    else this.codes!.push(-1);
+  }
+
+  private decide(buf: Buffer, start: number, end: number): void {
+    const n = parseNumberBytes(buf, start, end);
+    const d = n === n ? NaN : parseDateBytes(buf, start, end);
+    if (n === n || d === d) {
+      this.mode = n === n ? NUMBER : DATE;
+      this.values = new Float64Blocks();
+      this.values.fill(NaN, this.pendingMissing);
+      this.floats = new FloatDictionary();
+      const v = n === n ? n : d;
+      this.values.push(v);
+      this.codeParsed(v, buf, start, end);
+      return;
+    }
+    this.mode = TEXT;
+    this.text = new ByteDictionary();
+    this.codes = new Int32Blocks();
+    this.codes.fill(-1, this.pendingMissing);
+    this.addText(buf, start, end);
+  }
+
+  /** Records `v` (not NaN) in the value dictionary, committing the column when it grows too big. */
+  private codeParsed(v: number, buf: Buffer, start: number, end: number): void {
+    const floats = this.floats!;
+    this.lastParsed = v;
+    if (floats.find(v) >= 0) return;
+    if (floats.size >= this.ctx.dictLimit) {
+      // committed: from here on the column is numbers (or dates) only
+      this.floats = null;
+      return;
+    }
+    floats.add(v, buf.toString('latin1', start, end), this.ctx.line);
+  }
+
+  /** A text value in a NUMBER or DATE column: become TEXT, or fail when that is no longer possible. */
+  private leaveParsed(buf: Buffer, start: number, end: number): void {
+    const type = this.mode === NUMBER ? 'numeric' : 'datetime';
+    const what = type === 'numeric' ? 'numbers' : 'dates';
+    if (this.floats === null) {
+      const value = this.decode(buf, start, end);
+      const why = this.forced
+        ? `is forced to ${type}`
+        : `held only ${what} for more than ${fmtInt(this.ctx.dictLimit)} distinct values`;
+      throw new QuorumError(
+        'STRAY_TEXT',
+        `line ${fmtInt(this.ctx.line)}: ${showColumn(this.name, this.index)} ${why}, but here it has ${showValue(value)}. ` +
+          `If that value means "missing", add it to the missing tokens (missing: [..., ${showValue(value)}]); ` +
+          `if the column really is text, pass ${typesHint(this.name, 'categorical')}`,
+        { line: this.ctx.line, column: this.name, value },
+      );
+    }
+    const floats = this.floats!;
+    const text = new ByteDictionary();
+    for (let code = 0; code < floats.size; code++) {
+      const spelling = Buffer.from(floats.strings[code], 'latin1');
+      text.add(spelling, 0, spelling.length, hashBytes(spelling, 0, spelling.length), floats.strings[code], floats.firstLines[code]);
+    }
+    // the codes of the rows so far, from their values
+    const codes = new Int32Blocks();
+    this.values!.forEach((v) => codes.push(v === v ? floats.find(v) : -1));
+    this.codes = codes;
+    this.text = text;
+    this.floats = null;
+    this.values = null;
+    this.leftType = type;
+    this.mode = TEXT;
+  }
+
+  private addText(buf: Buffer, start: number, end: number): void {
+    const text = this.text!;
+    const h = hashBytes(buf, start, end);
+    let code = text.find(buf, start, end, h);
+    if (code < 0) code = text.add(buf, start, end, h, this.decode(buf, start, end), this.ctx.line);
+    this.codes!.push(code);
+  }
+
+  /** The field's text; validates UTF-8 and refuses NUL bytes (binary data). */
+  private decode(buf: Buffer, start: number, end: number): string {
+    let ascii = true;
+    for (let k = start; k < end; k++) {
+      const b = buf[k];
+      if (b >= 0x80) ascii = false;
+      else if (b === 0) {
+        throw new QuorumError(
+          'NOT_CSV',
+          `line ${fmtInt(this.ctx.line)}, ${showColumn(this.name, this.index)}: a NUL byte, so this is binary data, not CSV text; ` +
+            `upload the CSV itself (gzip is accepted)`,
+          { line: this.ctx.line, column: this.name },
+        );
+      }
+    }
+    if (ascii) return buf.toString('latin1', start, end);
+    try {
+      return utf8.decode(buf.subarray(start, end));
+    } catch {
+      throw new QuorumError(
+        'BAD_ENCODING',
+        `line ${fmtInt(this.ctx.line)}, ${showColumn(this.name, this.index)}: bytes that are not valid UTF-8 ` +
+          `(${showValue(buf.toString('latin1', start, end))} read as Latin-1); save the file as UTF-8 and upload it again`,
+        { line: this.ctx.line, column: this.name },
+      );
+    }
+  }
+
+  /** Assembles the column; the builder must not be used afterwards. */
+  finish(nRows: number): FinishedColumn {
+    const name = this.name;
+    if (this.mode === UNDECIDED) {
+      const values = new Float64Array(nRows).fill(NaN);
+      return { column: { name, type: this.forced === 'datetime' ? 'datetime' : 'numeric', values }, distinct: 0 };
+    }
+    if (this.mode === NUMBER || this.mode === DATE) {
+      const distinct = this.floats?.size;
+      const values = this.values!.toArray();
+      this.values = null;
+      this.floats = null;
+      return { column: { name, type: this.mode === NUMBER ? 'numeric' : 'datetime', values }, distinct };
+    }
+    const codes = this.codes!.toArray();
+    const text = this.text!;
+    this.codes = null;
+    this.text = null;
+    return decideText({
+      name,
+      index: this.index,
+      codes,
+      categories: text.strings,
+      firstLines: text.firstLines,
+      forced: this.forced,
+      leftType: this.leftType,
+    });
+  }
+}

@@ -1,0 +1,350 @@
+/**
+ * CSV ingestion: a stream of bytes (plain or gzip) in, a columnar {@link Table} with its profile
+ * out, in one pass and without ever holding the text.
+ *
+ * Pipeline: `ChunkSource` (gunzip, limits) → sample → `detectDialect` → `Tokenizer` (bytes →
+ * fields) → one `ColumnBuilder` per column (type inference, typed arrays, dictionaries) →
+ * `profileTable` → optional `withTarget`.
+ *
+ * On malformed input it throws a {@link QuorumError} with a 4xx code, a message naming the problem,
+ * the 1-based line and the fix, and `data.line` (and `data.column` where one applies). Reading stops
+ * at the first error and the source stream is destroyed; nothing is left behind (ingestion holds
+ * no global state, so concurrent ingests are independent).
+ */
+import { createReadStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { QuorumError, listNames } from '../errors';
+import { ColumnBuilder, DEFAULT_DICT_LIMIT, type RowContext } from './csv/column-builder';
+import { detectDialect, sniffBinary, type DialectOptions } from './csv/dialect';
+import { fmtBytes, fmtInt, showValue } from './csv/messages';
+import { MissingMatcher } from './csv/missing';
+import { ChunkSource, type ByteSource } from './csv/source';
+import { Tokenizer } from './csv/tokenizer';
+import { profileTable, withTarget } from './profile';
+import type { Column, IngestResult, LogicalType, Table, Task } from './table';
+import { DEFAULT_MISSING } from './values';
+
+export interface IngestOptions {
+  /** ',' ';' '\t' '|' (or any other single ASCII character) — detected when absent. */
+  delimiter?: string;
+  /** Default '"' (or "'" when the file clearly uses it). */
+  quote?: string;
+  /** Detected when absent: a first row holding a number or an ISO date is data, not a header. */
+  header?: boolean;
+  /**
+   * Missing-value tokens, replacing the default {@link DEFAULT_MISSING}. Matched on whole fields,
+   * after trimming, ASCII case-insensitively, quoted or not. The empty field is always missing.
+   */
+  missing?: string[];
+  /** Columns to drop from the features (role 'ignored'); unknown names → UNKNOWN_COLUMN. */
+  ignore?: string[];
+  /** Forces a column's type; unknown names → UNKNOWN_COLUMN. */
+  types?: Record<string, LogicalType>;
+  /** Default 2 GiB of CSV text (decompressed for gzip) → PAYLOAD_TOO_LARGE. */
+  maxBytes?: number;
+  /** Default 1 MiB → FIELD_TOO_LARGE naming the line and column. */
+  maxFieldBytes?: number;
+  /** Default 10,000 → TOO_MANY_COLUMNS. */
+  maxColumns?: number;
+  /** Called at most about four times a second, and once at the end. */
+  onProgress?: (p: { bytes: number; rows: number }) => void;
+  /** The column to predict: rows where it is missing are dropped and counted; see `withTarget`. */
+  target?: string;
+  /** Overrides the inferred task of `target`. */
+  task?: Task;
+}
+
+export const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
+export const DEFAULT_MAX_FIELD_BYTES = 1024 ** 2;
+export const DEFAULT_MAX_COLUMNS = 10_000;
+/** Bytes read before the dialect is decided (more if the first line is longer). */
+const SAMPLE_BYTES = 64 * 1024;
+/** A first line longer than this is refused: no header is that wide. */
+const SAMPLE_MAX_BYTES = 16 * 1024 * 1024;
+const PROGRESS_MS = 250;
+/** Longest stretch of synchronous parsing before giving the event loop a turn. */
+const YIELD_MS = 50;
+const LOGICAL_TYPES: readonly LogicalType[] = ['numeric', 'categorical', 'boolean', 'datetime'];
+
+interface Resolved {
+  dialect: DialectOptions;
+  missing: string[];
+  ignore: string[];
+  types: Record<string, LogicalType>;
+  maxBytes: number;
+  maxFieldBytes: number;
+  maxColumns: number;
+}
+
+function checkChar(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length !== 1 || value.charCodeAt(0) > 127 || /[\r\n\s\w]/.test(value)) {
+    if (value === '\t' && name === 'delimiter') return value;
+    throw new QuorumError(
+      'BAD_REQUEST',
+      `${name} must be one ASCII character other than a letter, digit, space or line break; got ${showValue(String(value))}`,
+    );
+  }
+  return value;
+}
+
+function positive(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1) {
+    throw new QuorumError('BAD_REQUEST', `${name} must be a positive number; got ${showValue(String(value))}`);
+  }
+  return Math.floor(value);
+}
+
+function names(value: unknown, option: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+    throw new QuorumError('BAD_REQUEST', `${option} must be a list of column names`);
+  }
+  return value;
+}
+
+/** Validates the options once, at the boundary, and merges the defaults. */
+function resolveOptions(options: IngestOptions): Resolved {
+  const delimiter = checkChar('delimiter', options.delimiter);
+  const quote = checkChar('quote', options.quote);
+  if (delimiter !== undefined && delimiter === (quote ?? '"')) {
+    throw new QuorumError('BAD_REQUEST', `delimiter and quote must differ; both are ${showValue(delimiter)}`);
+  }
+  if (options.header !== undefined && typeof options.header !== 'boolean') {
+    throw new QuorumError('BAD_REQUEST', 'header must be true or false');
+  }
+  const types: Record<string, LogicalType> = {};
+  for (const [column, type] of Object.entries(options.types ?? {})) {
+    if (!LOGICAL_TYPES.includes(type)) {
+      throw new QuorumError('BAD_REQUEST', `types: '${column}' has unknown type ${showValue(String(type))}; use ${listNames(LOGICAL_TYPES)}`, {
+        column,
+      });
+    }
+    types[column] = type;
+  }
+  return {
+    dialect: { delimiter, quote, header: options.header },
+    missing: options.missing === undefined ? [...DEFAULT_MISSING] : names(options.missing, 'missing'),
+    ignore: names(options.ignore, 'ignore'),
+    types,
+    maxBytes: positive('maxBytes', options.maxBytes, DEFAULT_MAX_BYTES),
+    maxFieldBytes: positive('maxFieldBytes', options.maxFieldBytes, DEFAULT_MAX_FIELD_BYTES),
+    maxColumns: positive('maxColumns', options.maxColumns, DEFAULT_MAX_COLUMNS),
+  };
+}
+
+/** Reads at least SAMPLE_BYTES and the whole first line (or everything, if shorter). */
+async function readSample(source: ChunkSource): Promise<{ sample: Buffer; complete: boolean }> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  let newline = false;
+  for (;;) {
+    const chunk = await source.next();
+    if (chunk === null) return { sample: Buffer.concat(parts), complete: true };
+    parts.push(chunk);
+    size += chunk.length;
+    newline ||= chunk.includes(10) || chunk.includes(13);
+    if (size >= SAMPLE_BYTES && newline) return { sample: Buffer.concat(parts), complete: false };
+    if (size > SAMPLE_MAX_BYTES) {
+      throw new QuorumError('CSV_PARSE_ERROR', `line 1 is longer than ${fmtBytes(SAMPLE_MAX_BYTES)} without a line break: this is not a CSV table`, {
+        line: 1,
+      });
+    }
+  }
+}
+
+function unknownColumn(option: string, name: string, header: string[]): QuorumError {
+  const close = header.find((h) => h.toLowerCase().trim() === name.toLowerCase().trim());
+  const hint = close !== undefined ? `did you mean '${close}'? ` : '';
+  const shown = header.length > 30 ? `${listNames(header.slice(0, 30))} and ${header.length - 30} more` : listNames(header);
+  return new QuorumError('UNKNOWN_COLUMN', `${option} names '${name}', which is not a column; ${hint}columns are ${shown}`, {
+    column: name,
+    option,
+  });
+}
+
+/** Column names from the first row (header) or generated (`column_1`…); validates options against them. */
+function columnNames(fields: Buffer[], header: boolean, opts: Resolved, warnings: string[]): string[] {
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const result = fields.map((f, i) => {
+    if (!header) return `column_${i + 1}`;
+    if (f.includes(0)) throw new QuorumError('NOT_CSV', 'line 1: a NUL byte in the header, so this is binary data, not CSV text', { line: 1 });
+    let name: string;
+    try {
+      name = utf8.decode(f).trim();
+    } catch {
+      throw new QuorumError('BAD_ENCODING', `line 1, column #${i + 1}: the header has bytes that are not valid UTF-8; save the file as UTF-8`, {
+        line: 1,
+      });
+    }
+    return name;
+  });
+  const unnamed: string[] = [];
+  result.forEach((n, i) => {
+    if (n === '') {
+      result[i] = `column_${i + 1}`;
+      unnamed.push(result[i]);
+    }
+  });
+  if (unnamed.length > 0) warnings.push(`unnamed columns in the header were named ${listNames(unnamed)}`);
+  const seen = new Map<string, number>();
+  result.forEach((n, i) => {
+    const before = seen.get(n);
+    if (before !== undefined) {
+      throw new QuorumError(
+        'DUPLICATE_COLUMN',
+        `line 1: the header names '${n}' twice (columns #${before + 1} and #${i + 1}); rename one of them` +
+          (opts.dialect.header === undefined ? ', or pass header: false if line 1 is data' : ''),
+        { line: 1, column: n },
+      );
+    }
+    seen.set(n, i);
+  });
+  for (const n of opts.ignore) if (!seen.has(n)) throw unknownColumn('ignore', n, result);
+  for (const n of Object.keys(opts.types)) if (!seen.has(n)) throw unknownColumn('types', n, result);
+  return result;
+}
+
+function isBlank(buf: Buffer): boolean {
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i];
+    if (b !== 32 && b !== 9 && b !== 10 && b !== 13) return false;
+  }
+  return true;
+}
+
+/**
+ * Streams a CSV (plain or gzip, detected by magic bytes) into a Table. Never holds the whole text:
+ * memory is the table's typed arrays, the dictionaries of text columns and a few chunks.
+ */
+export async function ingestCsv(source: ByteSource, options: IngestOptions = {}): Promise<IngestResult> {
+  const opts = resolveOptions(options);
+  const reader = new ChunkSource(source, opts.maxBytes);
+  try {
+    return await ingest(reader, opts, options);
+  } finally {
+    await reader.close();
+  }
+}
+
+async function ingest(reader: ChunkSource, opts: Resolved, options: IngestOptions): Promise<IngestResult> {
+  const warnings: string[] = [];
+  let { sample, complete } = await readSample(reader);
+  const bom = sample.length >= 3 && sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf;
+  if (bom) sample = sample.subarray(3);
+  if (sample.length === 0 || (complete && isBlank(sample))) {
+    throw new QuorumError('EMPTY_FILE', `the file is empty${sample.length ? ' (only blank lines)' : ''}: upload a CSV with a header and data rows`);
+  }
+  sniffBinary(sample);
+
+  const missing = new MissingMatcher(opts.missing);
+  const detected = detectDialect(sample, complete, opts.dialect, missing);
+  const ctx: RowContext = { line: 1, missing, dictLimit: DEFAULT_DICT_LIMIT };
+  let builders: ColumnBuilder[] = [];
+  const tokenizer = new Tokenizer(
+    { delimiter: detected.delimiter, quote: detected.quote, maxFieldBytes: opts.maxFieldBytes, maxColumns: opts.maxColumns },
+    ctx,
+    (fields) => {
+      const header = columnNames(fields, detected.header, opts, warnings);
+      builders = header.map((name, i) => new ColumnBuilder(name, i, ctx, opts.types[name]));
+      return { columns: builders, isData: !detected.header };
+    },
+  );
+
+  let lastProgress = Date.now();
+  let lastYield = lastProgress;
+  const progress = (force: boolean): void => {
+    if (!options.onProgress) return;
+    const now = Date.now();
+    if (!force && now - lastProgress < PROGRESS_MS) return;
+    lastProgress = now;
+    options.onProgress({ bytes: reader.rawBytes, rows: tokenizer.rows });
+  };
+
+  tokenizer.push(sample);
+  for (let chunk = await reader.next(); chunk !== null; chunk = await reader.next()) {
+    tokenizer.push(chunk);
+    progress(false);
+    if (Date.now() - lastYield > YIELD_MS) {
+      // an in-memory source never waits on I/O: let timers and other requests run now and then
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = Date.now();
+    }
+  }
+  tokenizer.finish();
+  progress(true);
+
+  if (tokenizer.columnCount === 0) {
+    throw new QuorumError('EMPTY_FILE', 'the file has only blank lines: upload a CSV with a header and data rows');
+  }
+  const nRows = tokenizer.rows;
+  if (nRows === 0) {
+    throw new QuorumError(
+      'NO_DATA_ROWS',
+      `the file has a header (${fmtInt(tokenizer.columnCount)} columns) but no data rows` +
+        (detected.header && options.header === undefined ? '; if line 1 is data, pass header: false' : ''),
+      { line: tokenizer.line },
+    );
+  }
+  const finished = builders.map((b) => b.finish(nRows));
+  builders = [];
+  const columns: Column[] = finished.map((f) => f.column);
+  const table: Table = { nRows, columns };
+
+  if (tokenizer.blankLines > 0) warnings.push(`skipped ${fmtInt(tokenizer.blankLines)} blank line${tokenizer.blankLines === 1 ? '' : 's'}`);
+  const tokens = missing.summary();
+  const read = Object.entries(tokens).map(([t, n]) => `${t === '' ? 'empty' : `'${t}'`} ×${fmtInt(n)}`);
+  if (read.length > 0) warnings.push(`read as missing: ${read.join(', ')}`);
+
+  let result: IngestResult = {
+    table,
+    dialect: { ...detected, bom, gzip: reader.gzip },
+    profile: profileTable(table, { ignore: opts.ignore, distinct: finished.map((f) => f.distinct) }),
+    warnings,
+    bytes: reader.rawBytes,
+    stats: { textBytes: reader.textBytes, lines: tokenizer.lines, blankLines: tokenizer.blankLines, missingTokens: tokens },
+  };
+  for (const p of result.profile) if (p.role !== 'feature' && p.role !== 'ignored') warnings.push(`column '${p.name}' is not a feature: ${p.note}`);
+  if (options.target !== undefined) result = withTarget(result, options.target, options.task, opts.ignore);
+  return result;
+}
+
+/**
+ * Resolves `name` inside `dataDir`, refusing anything that could leave it: absolute paths, `..`,
+ * NUL bytes, backslashes, and symbolic links pointing outside. Returns the real path of a regular file.
+ */
+export async function resolveDataFile(dataDir: string, name: string): Promise<string> {
+  const refuse = (why: string): QuorumError =>
+    new QuorumError('PATH_NOT_ALLOWED', `${showValue(String(name))}: ${why}; give a file name relative to the data directory`, { path: name });
+  if (typeof name !== 'string' || name.trim() === '') throw refuse('not a file name');
+  if (name.includes('\0') || name.includes('\\')) throw refuse('NUL bytes and backslashes are not allowed in paths');
+  if (path.isAbsolute(name)) throw refuse('absolute paths are not allowed');
+  if (name.split('/').includes('..')) throw refuse("'..' is not allowed in paths");
+  let root: string;
+  let real: string;
+  try {
+    root = await fs.realpath(dataDir);
+  } catch {
+    throw new QuorumError('FILE_NOT_FOUND', `the data directory ${showValue(dataDir)} does not exist`);
+  }
+  try {
+    real = await fs.realpath(path.join(root, name));
+  } catch {
+    throw new QuorumError('FILE_NOT_FOUND', `no file ${showValue(name)} in the data directory`, { path: name });
+  }
+  const rel = path.relative(root, real);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) throw refuse('it leads outside the data directory');
+  const stat = await fs.stat(real);
+  if (!stat.isFile()) throw new QuorumError('BAD_REQUEST', `${showValue(name)} is not a regular file`, { path: name });
+  return real;
+}
+
+/** Ingests the file `name` of `dataDir` (see {@link resolveDataFile} for what is refused). */
+export async function ingestFile(dataDir: string, name: string, options: IngestOptions = {}): Promise<IngestResult> {
+  const real = await resolveDataFile(dataDir, name);
+  return ingestCsv(createReadStream(real, { highWaterMark: 256 * 1024 }), options);
+}
+
+export { withTarget } from './profile';
+export { DEFAULT_MISSING } from './values';

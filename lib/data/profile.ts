@@ -1,0 +1,299 @@
+/**
+ * The dataset profile: per column its type, role, missing and distinct counts, min/max/mean/std
+ * or most frequent values — what the API returns after an ingest and the dashboard shows.
+ *
+ * Roles (first rule that applies):
+ * - `ignored`: named in `ignore`;
+ * - `empty`: every value missing;
+ * - `constant`: one value and nothing missing (one value plus missing cells is kept: whether a
+ *   value is there can itself be informative);
+ * - `identifier`: unique per row — text with ≥ 99 % distinct values in ≥ 50 % filled rows, or whole
+ *   numbers, none missing, all distinct, in strictly increasing or decreasing file order or in a
+ *   column named like an id (`Id`, `PassengerId`, `customer_id`…); needs ≥ 20 rows, since in a tiny
+ *   table everything is unique;
+ * - `feature` otherwise.
+ */
+import { QuorumError, listNames } from '../errors';
+import { fmtInt } from './csv/messages';
+import { filterRows, isMissing } from './table';
+import type { Column, ColumnProfile, ColumnRole, IngestResult, Table, TargetInfo, Task } from './table';
+
+/** Below this many rows no column is called an identifier. */
+export const IDENTIFIER_MIN_ROWS = 20;
+const TOP_VALUES = 10;
+
+export interface ProfileOptions {
+  /** Columns the user asked to drop (role 'ignored'). */
+  ignore?: readonly string[];
+  /** Exact distinct counts already known, index-aligned with the columns (skips a pass). */
+  distinct?: readonly (number | undefined)[];
+}
+
+const ID_NAME = /^(id|idx|index|key|uuid|guid|row_?(id|num|number)?)$|[_\s.-]id$/i;
+const ID_SUFFIX = /[a-z]I[dD]$/;
+
+/** True when `name` reads like an identifier column's name. */
+export function looksLikeIdName(name: string): boolean {
+  return ID_NAME.test(name) || ID_SUFFIX.test(name);
+}
+
+const EMPTY_SLOT = NaN;
+/** The exact hash set below stops at this many distinct values and sorts a copy instead. */
+const HASH_DISTINCT_LIMIT = 1 << 21;
+const F64 = new Float64Array(1);
+const I32 = new Int32Array(F64.buffer);
+
+/** Number of distinct non-NaN values (exact). */
+export function countDistinct(values: Float64Array): number {
+  let slots = new Float64Array(1024).fill(EMPTY_SLOT);
+  let mask = slots.length - 1;
+  let size = 0;
+  const insert = (table: Float64Array, m: number, v: number): boolean => {
+    F64[0] = v;
+    let h = Math.imul(I32[0] ^ Math.imul(I32[1], 0x9e3779b1), 0x85ebca6b);
+    h ^= h >>> 15;
+    for (let s = h & m; ; s = (s + 1) & m) {
+      const k = table[s];
+      if (k !== k) {
+        table[s] = v;
+        return true;
+      }
+      if (k === v) return false;
+    }
+  };
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== v) continue;
+    if (insert(slots, mask, v === 0 ? 0 : v) && ++size * 2 > slots.length) {
+      if (size > HASH_DISTINCT_LIMIT) return countDistinctBySort(values);
+      const bigger = new Float64Array(slots.length * 2).fill(EMPTY_SLOT);
+      for (let s = 0; s < slots.length; s++) if (slots[s] === slots[s]) insert(bigger, bigger.length - 1, slots[s]);
+      slots = bigger;
+      mask = slots.length - 1;
+    }
+  }
+  return size;
+}
+
+function countDistinctBySort(values: Float64Array): number {
+  const sorted = Float64Array.from(values).sort(); // NaN sorts last
+  let n = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    if (sorted[i] !== sorted[i]) break;
+    if (i === 0 || sorted[i] !== sorted[i - 1]) n++;
+  }
+  return n;
+}
+
+interface NumericFacts {
+  missing: number;
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  integral: boolean;
+  monotone: boolean;
+}
+
+function numericFacts(values: Float64Array): NumericFacts {
+  let missing = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let n = 0;
+  // sums of (v - shift): a shift near the values keeps the variance exact for epoch milliseconds
+  let shift = NaN;
+  let sum = 0;
+  let sumSq = 0;
+  let integral = true;
+  let up = true;
+  let down = true;
+  let last = NaN;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== v) {
+      missing++;
+      continue;
+    }
+    if (shift !== shift) shift = v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    n++;
+    const d = v - shift;
+    sum += d;
+    sumSq += d * d;
+    if (integral && Math.floor(v) !== v) integral = false;
+    if (v <= last) up = false;
+    if (v >= last) down = false;
+    last = v;
+  }
+  const mean = n > 0 ? shift + sum / n : NaN;
+  const variance = n > 1 ? Math.max(0, (sumSq - (sum * sum) / n) / (n - 1)) : 0;
+  return { missing, min, max, mean, std: Math.sqrt(variance), integral, monotone: n > 1 && (up || down) };
+}
+
+function topValues(counts: Float64Array, label: (code: number) => string): { value: string; count: number }[] {
+  const order = Array.from(counts.keys()).filter((c) => counts[c] > 0);
+  order.sort((a, b) => counts[b] - counts[a] || a - b);
+  return order.slice(0, TOP_VALUES).map((c) => ({ value: label(c), count: counts[c] }));
+}
+
+function roleOf(p: ColumnProfile, nRows: number, ignored: boolean, facts?: NumericFacts): { role: ColumnRole; note?: string } {
+  const filled = nRows - p.missing;
+  if (ignored) return { role: 'ignored', note: 'ignored by request' };
+  if (filled === 0) return { role: 'empty', note: `all ${fmtInt(nRows)} values are missing` };
+  if (p.distinct === 1 && p.missing === 0) return { role: 'constant', note: 'the same value in every row' };
+  if (nRows >= IDENTIFIER_MIN_ROWS) {
+    if (p.type === 'categorical' && filled >= nRows / 2 && p.distinct >= 0.99 * filled) {
+      return { role: 'identifier', note: `identifier-like: ${fmtInt(p.distinct)} distinct values in ${fmtInt(filled)} rows` };
+    }
+    if (p.type === 'numeric' && facts && facts.integral && p.missing === 0 && p.distinct === nRows && (facts.monotone || looksLikeIdName(p.name))) {
+      return {
+        role: 'identifier',
+        note: `identifier-like: whole numbers, all distinct${facts.monotone ? ', in file order' : ''}`,
+      };
+    }
+  }
+  return { role: 'feature' };
+}
+
+function profileColumn(c: Column, nRows: number, ignored: boolean, knownDistinct?: number): ColumnProfile {
+  if (c.type === 'categorical') {
+    const counts = new Float64Array(c.categories.length);
+    let missing = 0;
+    for (let r = 0; r < nRows; r++) {
+      const code = c.codes[r];
+      if (code < 0) missing++;
+      else counts[code]++;
+    }
+    let distinct = 0;
+    for (let k = 0; k < counts.length; k++) if (counts[k] > 0) distinct++;
+    const p: ColumnProfile = {
+      name: c.name,
+      type: 'categorical',
+      role: 'feature',
+      missing,
+      distinct,
+      top: topValues(counts, (k) => c.categories[k]),
+    };
+    return { ...p, ...roleOf(p, nRows, ignored) };
+  }
+  const facts = numericFacts(c.values);
+  const p: ColumnProfile = {
+    name: c.name,
+    type: c.type,
+    role: 'feature',
+    missing: facts.missing,
+    distinct: knownDistinct ?? countDistinct(c.values),
+  };
+  if (facts.missing < nRows) {
+    Object.assign(p, { min: facts.min, max: facts.max, mean: facts.mean, std: facts.std });
+  }
+  if (c.type === 'boolean') {
+    const counts = new Float64Array(2);
+    for (let r = 0; r < nRows; r++) if (c.values[r] === c.values[r]) counts[c.values[r]]++;
+    const labels = c.labels ?? ['false', 'true'];
+    p.top = topValues(counts, (k) => labels[k]);
+  }
+  const role = roleOf(p, nRows, ignored, facts);
+  if (role.role === 'feature' && c.type === 'numeric' && p.distinct === 2 && p.min === 0 && p.max === 1) {
+    role.note = 'only 0 and 1: kept numeric (a target like this is read as two classes)';
+  }
+  return { ...p, ...role };
+}
+
+/** Profiles every column of `table` (one pass per column, plus a distinct count where unknown). */
+export function profileTable(table: Table, options: ProfileOptions = {}): ColumnProfile[] {
+  const ignore = new Set(options.ignore ?? []);
+  return table.columns.map((c, i) => profileColumn(c, table.nRows, ignore.has(c.name), options.distinct?.[i]));
+}
+
+/** Integer-valued numeric targets with at most this many distinct values are read as classes. */
+export const MAX_INFERRED_CLASSES = 20;
+/** A classification target may not have more classes than this. */
+export const MAX_CLASSES = 1000;
+
+function classLabel(c: Column, v: number): string {
+  if (c.type === 'categorical') return c.categories[v];
+  if (c.type === 'boolean') return (c.labels ?? ['false', 'true'])[v];
+  return String(v);
+}
+
+/**
+ * Chooses `name` as the target of `result`: drops (and counts) the rows where it is missing,
+ * infers the task unless given (text and booleans → classification; whole numbers with at most
+ * {@link MAX_INFERRED_CLASSES} distinct values → classification; other numbers → regression),
+ * reports the class balance, and re-profiles the remaining rows. `result` is not modified.
+ *
+ * Throws UNKNOWN_COLUMN, BAD_REQUEST (an ignored column), TARGET_ALL_MISSING, TARGET_ONE_CLASS,
+ * TARGET_NOT_NUMERIC (regression on text).
+ */
+export function withTarget<R extends IngestResult>(result: R, name: string, task?: Task, ignore: readonly string[] = []): R {
+  const { table } = result;
+  const index = table.columns.findIndex((c) => c.name === name);
+  if (index < 0) {
+    throw new QuorumError('UNKNOWN_COLUMN', `the target '${name}' is not a column; columns are ${listNames(table.columns.map((c) => c.name).slice(0, 30))}`, {
+      column: name,
+    });
+  }
+  if (ignore.includes(name)) {
+    throw new QuorumError('BAD_REQUEST', `the target '${name}' is also in ignore; remove it from one of them`, { column: name });
+  }
+  if (task !== undefined && task !== 'classification' && task !== 'regression') {
+    throw new QuorumError('BAD_REQUEST', `unknown task '${String(task)}': use 'classification' or 'regression'`);
+  }
+  const column = table.columns[index];
+  const keep = new Uint8Array(table.nRows);
+  let kept = 0;
+  for (let r = 0; r < table.nRows; r++) if (!isMissing(column, r)) keep[r] = 1, kept++;
+  if (kept === 0) {
+    throw new QuorumError('TARGET_ALL_MISSING', `the target '${name}' is missing in all ${fmtInt(table.nRows)} rows; choose another column`, {
+      column: name,
+    });
+  }
+  const dropped = table.nRows - kept;
+  const filtered = dropped > 0 ? filterRows(table, keep) : table;
+  const target = filtered.columns[index];
+
+  const profile = profileTable(filtered, { ignore, distinct: dropped > 0 ? undefined : result.profile.map((p) => p.distinct) });
+  const distinct = profile[index].distinct;
+  let resolved: Task;
+  if (task !== undefined) {
+    resolved = task;
+  } else if (target.type === 'categorical' || target.type === 'boolean') {
+    resolved = 'classification';
+  } else {
+    const integral = target.type === 'numeric' && target.values.every((v) => Math.floor(v) === v);
+    resolved = integral && distinct <= MAX_INFERRED_CLASSES ? 'classification' : 'regression';
+  }
+  if (resolved === 'regression' && target.type === 'categorical') {
+    throw new QuorumError(
+      'TARGET_NOT_NUMERIC',
+      `the target '${name}' holds text (${fmtInt(distinct)} distinct values), so it cannot be a regression target; use task 'classification'`,
+      { column: name },
+    );
+  }
+  const warnings = [...result.warnings];
+  const info: TargetInfo = { name, task: resolved, inferred: task === undefined, droppedRows: dropped };
+  if (resolved === 'classification') {
+    if (distinct > MAX_CLASSES) {
+      throw new QuorumError(
+        'BAD_REQUEST',
+        `the target '${name}' has ${fmtInt(distinct)} distinct values, too many classes (at most ${fmtInt(MAX_CLASSES)}); use task 'regression'`,
+        { column: name },
+      );
+    }
+    const counts = new Map<number, number>();
+    const values = target.type === 'categorical' ? target.codes : target.values;
+    for (let r = 0; r < filtered.nRows; r++) counts.set(values[r], (counts.get(values[r]) ?? 0) + 1);
+    info.classes = [...counts].map(([v, count]) => ({ label: classLabel(target, v), count })).sort((a, b) => b.count - a.count);
+    if (info.classes.length < 2) {
+      throw new QuorumError(
+        'TARGET_ONE_CLASS',
+        `the target '${name}' has one class only ('${info.classes[0].label}' in all ${fmtInt(filtered.nRows)} rows): there is nothing to learn; choose another column`,
+        { column: name, class: info.classes[0].label },
+      );
+    }
+  }
+  if (dropped > 0) warnings.push(`dropped ${fmtInt(dropped)} row${dropped === 1 ? '' : 's'} whose target '${name}' is missing`);
+  return { ...result, table: filtered, profile, warnings, target: info };
+}
