@@ -1,0 +1,167 @@
+/**
+ * `npm run bench:ingest [-- --runs 5] [-- --gen-rows 8600000] [-- --skip-1g]`
+ *
+ * CSV ingestion throughput and memory, side by side with pandas `read_csv`:
+ * Weather AUS (14 MB, NA tokens, dates, Yes/No), the same gzipped, Skin segmentation (3.4 MB,
+ * numeric, CRLF), and a generated ~1 GB synthetic file (var/bench/, made on first use).
+ *
+ * Each dataset runs in a fresh child process (so peak RSS is that dataset's alone): the child
+ * ingests the file `runs` times and reports every run's wall time, its RSS before the first run
+ * and its peak RSS. The first run is cold (JIT warm-up, fresh memory from the OS, which is slow on
+ * this VM); the median is over all runs. MB = 10^6 bytes of file. The pandas side runs
+ * bench/python/ingest.py with /usr/bin/python3 in the same way.
+ *
+ * Prints a table and writes bench/results/ingest.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { ingestCsv } from '../lib/data/ingest';
+import { writeSyntheticCsv } from '../lib/data/gen/write';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const SHARED = '/work/shared/data';
+const VAR = path.join(ROOT, 'var', 'bench');
+const PYTHON = '/usr/bin/python3';
+
+interface ChildReport {
+  ms: number[];
+  rows: number;
+  columns: number;
+  baselineRssMB: number;
+  peakRssMB: number;
+  error?: string;
+}
+
+interface PandasReport {
+  seconds: number[];
+  rows: number;
+  columns: number;
+  baselineRssMB: number;
+  peakRssMB: number;
+  error?: string;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Child mode: ingest `file` `runs` times, print one JSON line. */
+async function child(file: string, runs: number): Promise<void> {
+  const baselineRssMB = process.memoryUsage().rss / 1e6;
+  const ms: number[] = [];
+  let rows = 0;
+  let columns = 0;
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    const result = await ingestCsv(createReadStream(file, { highWaterMark: 256 * 1024 }));
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    rows = result.table.nRows;
+    columns = result.table.columns.length;
+  }
+  const peakRssMB = (process.resourceUsage().maxRSS * 1024) / 1e6;
+  process.stdout.write(`${JSON.stringify({ ms, rows, columns, baselineRssMB, peakRssMB } satisfies ChildReport)}\n`);
+}
+
+function runChild(file: string, runs: number): ChildReport {
+  const out = spawnSync(process.execPath, [__filename, '--child', file, String(runs)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (out.status !== 0) return { ms: [], rows: 0, columns: 0, baselineRssMB: 0, peakRssMB: 0, error: out.stderr.slice(-500) };
+  return JSON.parse(out.stdout.trim().split('\n').pop()!) as ChildReport;
+}
+
+function runPandas(file: string, runs: number): PandasReport | undefined {
+  if (file.endsWith('.gz')) return undefined; // pandas reads gzip too, but one comparison per dataset is enough
+  if (!existsSync(PYTHON)) return undefined;
+  const script = path.join(ROOT, 'bench', 'python', 'ingest.py');
+  const out = spawnSync(PYTHON, [script, file, '--runs', String(runs)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (out.status !== 0) return { seconds: [], rows: 0, columns: 0, baselineRssMB: 0, peakRssMB: 0, error: out.stderr.slice(-500) };
+  const report = JSON.parse(out.stdout.trim().split('\n').pop()!) as PandasReport;
+  if (report.error) {
+    process.stdout.write(`pandas side skipped: ${report.error}\n`);
+    return undefined;
+  }
+  return report;
+}
+
+async function ensureInputs(genRows: number, skip1g: boolean): Promise<{ name: string; file: string; runs?: number }[]> {
+  mkdirSync(VAR, { recursive: true });
+  const inputs: { name: string; file: string; runs?: number }[] = [];
+  const weather = path.join(SHARED, 'weather-aus.csv');
+  if (existsSync(weather)) {
+    inputs.push({ name: 'Weather AUS', file: weather });
+    const gz = path.join(VAR, 'weather-aus.csv.gz');
+    if (!existsSync(gz)) await pipeline(createReadStream(weather), createGzip(), createWriteStream(gz));
+    inputs.push({ name: 'Weather AUS (gzip)', file: gz });
+  } else {
+    process.stdout.write(`skipped Weather AUS and Skin: ${SHARED} is absent\n`);
+  }
+  const skin = path.join(SHARED, 'skin-segmentation.csv');
+  if (existsSync(skin)) inputs.push({ name: 'Skin segmentation', file: skin });
+  if (!skip1g) {
+    const big = path.join(VAR, `synthetic-${genRows}x20-s1.csv`);
+    if (!existsSync(big)) {
+      process.stdout.write(`generating ${big} (${genRows.toLocaleString('en-US')} rows × 20 features, seed 1)…\n`);
+      await writeSyntheticCsv(big, { rows: genRows, features: 20, classes: 5, seed: 1 });
+    }
+    inputs.push({ name: 'Synthetic ~1 GB', file: big, runs: 2 });
+  }
+  return inputs;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') return child(args[1], Number(args[2]));
+  const flag = (name: string, fallback: number): number => {
+    const i = args.indexOf(name);
+    return i >= 0 ? Number(args[i + 1]) : fallback;
+  };
+  const runs = flag('--runs', 5);
+  const genRows = flag('--gen-rows', 8_600_000);
+  const inputs = await ensureInputs(genRows, args.includes('--skip-1g'));
+  const rows: Record<string, unknown>[] = [];
+  const header =
+    '| dataset | file MB | rows × cols | Quorum MB/s (median) | Quorum MB/s (cold) | Quorum peak RSS MB (Δ) | pandas MB/s (median) | pandas peak RSS MB (Δ) | Quorum / pandas |';
+  const lines = [header, '|---|---:|---|---:|---:|---:|---:|---:|---:|'];
+  for (const input of inputs) {
+    const mb = statSync(input.file).size / 1e6;
+    const n = input.runs ?? runs;
+    const q = runChild(input.file, n);
+    if (q.error) {
+      process.stdout.write(`${input.name}: Quorum failed: ${q.error}\n`);
+      continue;
+    }
+    const p = runPandas(input.file, Math.min(n, 3));
+    const qMed = mb / (median(q.ms) / 1000);
+    const qCold = mb / (q.ms[0] / 1000);
+    const pMed = p && !p.error ? mb / median(p.seconds) : undefined;
+    const row = {
+      dataset: input.name,
+      fileMB: mb,
+      rows: q.rows,
+      columns: q.columns,
+      quorum: { ms: q.ms, medianMBps: qMed, coldMBps: qCold, peakRssMB: q.peakRssMB, rssDeltaMB: q.peakRssMB - q.baselineRssMB },
+      pandas: p && !p.error ? { seconds: p.seconds, medianMBps: pMed, peakRssMB: p.peakRssMB, rssDeltaMB: p.peakRssMB - p.baselineRssMB } : null,
+    };
+    rows.push(row);
+    const f1 = (x: number): string => x.toFixed(1);
+    lines.push(
+      `| ${input.name} | ${f1(mb)} | ${q.rows.toLocaleString('en-US')} × ${q.columns} | ${f1(qMed)} | ${f1(qCold)} | ` +
+        `${f1(q.peakRssMB)} (${f1(q.peakRssMB - q.baselineRssMB)}) | ${pMed !== undefined ? f1(pMed) : '—'} | ` +
+        `${p && !p.error ? `${f1(p.peakRssMB)} (${f1(p.peakRssMB - p.baselineRssMB)})` : '—'} | ${pMed !== undefined ? `${(qMed / pMed).toFixed(2)}×` : '—'} |`,
+    );
+    process.stdout.write(`${lines[lines.length - 1]}\n`);
+  }
+  process.stdout.write(`\n${lines.join('\n')}\n`);
+  mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
+  const out = path.join(ROOT, 'bench', 'results', 'ingest.json');
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, runs, results: rows }, null, 2));
+  process.stdout.write(`wrote ${out}\n`);
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
