@@ -18,6 +18,10 @@ import { fmtInt } from './csv/messages';
 import { filterRows, isMissing } from './table';
 import type { Column, ColumnProfile, ColumnRole, IngestResult, Table, TargetInfo, Task } from './table';
 
+// Module constants rather than globals: a global lookup is slow inside a vm context (jest runs tests in one).
+const imul = Math.imul;
+const floor = Math.floor;
+
 /** Below this many rows no column is called an identifier. */
 export const IDENTIFIER_MIN_ROWS = 20;
 const TOP_VALUES = 10;
@@ -50,7 +54,7 @@ export function countDistinct(values: Float64Array): number {
   let size = 0;
   const insert = (table: Float64Array, m: number, v: number): boolean => {
     F64[0] = v;
-    let h = Math.imul(I32[0] ^ Math.imul(I32[1], 0x9e3779b1), 0x85ebca6b);
+    let h = imul(I32[0] ^ imul(I32[1], 0x9e3779b1), 0x85ebca6b);
     h ^= h >>> 15;
     for (let s = h & m; ; s = (s + 1) & m) {
       const k = table[s];
@@ -121,7 +125,7 @@ function numericFacts(values: Float64Array): NumericFacts {
     const d = v - shift;
     sum += d;
     sumSq += d * d;
-    if (integral && Math.floor(v) !== v) integral = false;
+    if (integral && floor(v) !== v) integral = false;
     if (v <= last) up = false;
     if (v >= last) down = false;
     last = v;
@@ -262,7 +266,7 @@ export function withTarget<R extends IngestResult>(result: R, name: string, task
   } else if (target.type === 'categorical' || target.type === 'boolean') {
     resolved = 'classification';
   } else {
-    const integral = target.type === 'numeric' && target.values.every((v) => Math.floor(v) === v);
+    const integral = target.type === 'numeric' && target.values.every((v) => floor(v) === v);
     resolved = integral && distinct <= MAX_INFERRED_CLASSES ? 'classification' : 'regression';
   }
   if (resolved === 'regression' && target.type === 'categorical') {

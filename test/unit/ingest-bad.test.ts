@@ -2,7 +2,7 @@
  * The lib-level bad-input suite (issue 5): every malformed file or request gets a QuorumError
  * with a 4xx code naming the problem, and the line (and column) where one applies.
  */
-import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -138,6 +138,7 @@ describe('ingest by path', () => {
   writeFileSync(path.join(dir, 'secret.csv'), 'a,b\n1,2\n');
   symlinkSync('/etc/passwd', path.join(data, 'passwd.csv'));
   symlinkSync(path.join(dir, 'secret.csv'), path.join(data, 'escape.csv'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each([
     ['../../etc/passwd', 'PATH_NOT_ALLOWED'],

@@ -27,6 +27,9 @@ import type { MissingMatcher } from './missing';
 import { parseNumberBytes } from './number';
 import { decideText } from './text-types';
 
+// Module constants rather than globals: a global lookup is slow inside a vm context (jest runs tests in one).
+const MISSING = NaN;
+
 const UNDECIDED = 0;
 const NUMBER = 1;
 const DATE = 2;
@@ -60,7 +63,7 @@ export class ColumnBuilder {
   /** NUMBER and DATE while at most `dictLimit` distinct values have been seen. */
   private floats: FloatDictionary | null = null;
   /** The last value coded in `floats` (runs of equal values skip the lookup). */
-  private lastParsed = NaN;
+  private lastParsed = MISSING;
   private text: ByteDictionary | null = null;
   private pendingMissing = 0;
   /** Where a NUMBER/DATE column turned TEXT: decides "stray text" at the end. */
@@ -122,17 +125,17 @@ export class ColumnBuilder {
       this.pendingMissing++;
       return;
     }
-    if (this.values !== null) this.values.push(NaN);
+    if (this.values !== null) this.values.push(MISSING);
     else this.codes!.push(-1);
   }
 
   private decide(buf: Buffer, start: number, end: number): void {
     const n = parseNumberBytes(buf, start, end);
-    const d = n === n ? NaN : parseDateBytes(buf, start, end);
+    const d = n === n ? MISSING : parseDateBytes(buf, start, end);
     if (n === n || d === d) {
       this.mode = n === n ? NUMBER : DATE;
       this.values = new Float64Blocks();
-      this.values.fill(NaN, this.pendingMissing);
+      this.values.fill(MISSING, this.pendingMissing);
       this.floats = new FloatDictionary();
       const v = n === n ? n : d;
       this.values.push(v);

@@ -11,6 +11,10 @@
  * not dates.
  */
 
+// Module constants rather than globals: a global lookup is slow inside a vm context (jest runs tests in one).
+const floor = Math.floor;
+const NOT_A_DATE = NaN;
+
 const ZERO = 48;
 const DAY_MS = 86_400_000;
 
@@ -32,10 +36,10 @@ function isDigit(c: number): boolean {
 /** Days from 1970-01-01 to the given proleptic Gregorian date (Howard Hinnant's algorithm). */
 export function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
+  const era = floor(y / 400);
   const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const doy = floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy;
   return era * 146097 + doe - 719468;
 }
 
@@ -57,37 +61,37 @@ function oneOrTwo(buf: Uint8Array, i: number, end: number): number {
  */
 export function parseDateBytes(buf: Uint8Array, start: number, end: number): number {
   // Shortest form is "2008-1-1" (8 bytes); the fast exit keeps numeric columns cheap.
-  if (end - start < 8) return NaN;
+  if (end - start < 8) return NOT_A_DATE;
   const year = digitsAt(buf, start, 4, end);
-  if (year < 0) return NaN;
+  if (year < 0) return NOT_A_DATE;
   let i = start + 4;
   const sep = buf[i];
-  if (sep !== 45 && sep !== 47) return NaN; // '-' or '/'
+  if (sep !== 45 && sep !== 47) return NOT_A_DATE; // '-' or '/'
   const m = oneOrTwo(buf, i + 1, end);
-  if (m < 0) return NaN;
+  if (m < 0) return NOT_A_DATE;
   const month = m >> 2;
   i += 1 + (m & 3);
-  if (i >= end || buf[i] !== sep) return NaN;
+  if (i >= end || buf[i] !== sep) return NOT_A_DATE;
   const d = oneOrTwo(buf, i + 1, end);
-  if (d < 0) return NaN;
+  if (d < 0) return NOT_A_DATE;
   const day = d >> 2;
   i += 1 + (d & 3);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return NaN;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return NOT_A_DATE;
   let ms = daysFromCivil(year, month, day) * DAY_MS;
   if (i === end) return ms;
 
   const t = buf[i];
-  if (t !== 84 && t !== 116 && t !== 32) return NaN; // 'T', 't', ' '
+  if (t !== 84 && t !== 116 && t !== 32) return NOT_A_DATE; // 'T', 't', ' '
   const hour = digitsAt(buf, i + 1, 2, end);
-  if (hour < 0 || hour > 23 || buf[i + 3] !== 58) return NaN; // ':'
+  if (hour < 0 || hour > 23 || buf[i + 3] !== 58) return NOT_A_DATE; // ':'
   const minute = digitsAt(buf, i + 4, 2, end);
-  if (minute < 0 || minute > 59) return NaN;
+  if (minute < 0 || minute > 59) return NOT_A_DATE;
   i += 6;
   let second = 0;
   let millis = 0;
   if (i < end && buf[i] === 58) {
     second = digitsAt(buf, i + 1, 2, end);
-    if (second < 0 || second > 59) return NaN;
+    if (second < 0 || second > 59) return NOT_A_DATE;
     i += 3;
     if (i < end && (buf[i] === 46 || buf[i] === 44)) {
       // fraction: keep milliseconds, ignore finer digits
@@ -98,7 +102,7 @@ export function parseDateBytes(buf: Uint8Array, start: number, end: number): num
         k++;
         i++;
       }
-      if (k === 0) return NaN;
+      if (k === 0) return NOT_A_DATE;
       for (; k < 3; k++) millis *= 10;
     }
   }
@@ -108,18 +112,18 @@ export function parseDateBytes(buf: Uint8Array, start: number, end: number): num
   if (buf[i] === 32) i++; // "2020-01-01 10:00 +02:00"
   const z = buf[i];
   if ((z === 90 || z === 122) && i + 1 === end) return ms; // 'Z'
-  if (z !== 43 && z !== 45) return NaN;
+  if (z !== 43 && z !== 45) return NOT_A_DATE;
   const oh = digitsAt(buf, i + 1, 2, end);
-  if (oh < 0 || oh > 23) return NaN;
+  if (oh < 0 || oh > 23) return NOT_A_DATE;
   i += 3;
   let om = 0;
   if (i < end) {
     if (buf[i] === 58) i++;
     om = digitsAt(buf, i, 2, end);
-    if (om < 0 || om > 59) return NaN;
+    if (om < 0 || om > 59) return NOT_A_DATE;
     i += 2;
   }
-  if (i !== end) return NaN;
+  if (i !== end) return NOT_A_DATE;
   const offset = (oh * 60 + om) * 60_000;
   return z === 43 ? ms - offset : ms + offset;
 }
