@@ -194,7 +194,11 @@ function profileColumn(c: Column, nRows: number, ignored: boolean, knownDistinct
   }
   if (c.type === 'boolean') {
     const counts = new Float64Array(2);
-    for (let r = 0; r < nRows; r++) if (c.values[r] === c.values[r]) counts[c.values[r]]++;
+    for (let r = 0; r < nRows; r++) {
+      const v = c.values[r];
+      if (v === 0) counts[0]++;
+      else if (v === 1) counts[1]++;
+    }
     const labels = c.labels ?? ['false', 'true'];
     p.top = topValues(counts, (k) => labels[k]);
   }

@@ -7,12 +7,13 @@
  * - DATE: ISO dates as epoch milliseconds, likewise;
  * - TEXT: values dictionary-encoded on their bytes into Int32 codes.
  *
- * While a NUMBER or DATE column has at most `dictLimit` distinct values it also keeps a small
- * dictionary keyed on the parsed value (with the first spelling of each), so that if a text value
- * then turns up the column can become TEXT without re-reading anything: the codes of the rows so
- * far are looked up from their values. Past `dictLimit` distinct values the column is committed:
- * the dictionary is dropped (a float column never holds a string per row) and a later text value
- * is a STRAY_TEXT error naming the line.
+ * While a NUMBER or DATE column has at most `dictLimit` distinct spellings it keeps a dictionary
+ * keyed on the field's bytes, with each spelling's parsed value: a repeated value then costs one
+ * hash lookup instead of a parse, and if a text value turns up the column can become TEXT without
+ * re-reading anything (the spellings become the categories; the rows so far get the code of the
+ * first spelling of their value). Past `dictLimit` distinct spellings the column is committed: the
+ * dictionary is dropped (a float column never holds a string per row) and a later text value is a
+ * STRAY_TEXT error naming the line.
  *
  * Booleans and "numbers with a few stray words" are decided at the end, from the dictionary of
  * a TEXT column (one pass over its codes, not over the text).
@@ -60,10 +61,10 @@ export class ColumnBuilder {
   private values: Float64Blocks | null = null;
   /** TEXT: dictionary codes (-1 when missing). */
   private codes: Int32Blocks | null = null;
-  /** NUMBER and DATE while at most `dictLimit` distinct values have been seen. */
-  private floats: FloatDictionary | null = null;
-  /** The last value coded in `floats` (runs of equal values skip the lookup). */
-  private lastParsed = MISSING;
+  /** NUMBER and DATE while at most `dictLimit` distinct spellings have been seen. */
+  private spellings: ByteDictionary | null = null;
+  /** The parsed value of each spelling, by code. */
+  private parsedOf: Float64Array = new Float64Array(64);
   private text: ByteDictionary | null = null;
   private pendingMissing = 0;
   /** Where a NUMBER/DATE column turned TEXT: decides "stray text" at the end. */
@@ -97,20 +98,27 @@ export class ColumnBuilder {
       }
     }
     const mode = this.mode;
-    if (mode === NUMBER) {
-      const v = parseNumberBytes(buf, start, end);
-      if (v === v) {
-        this.values!.push(v);
-        if (this.floats !== null && v !== this.lastParsed) this.codeParsed(v, buf, start, end);
-        return;
-      }
-      this.leaveParsed(buf, start, end);
-    } else if (mode === DATE) {
-      const v = parseDateBytes(buf, start, end);
-      if (v === v) {
-        this.values!.push(v);
-        if (this.floats !== null && v !== this.lastParsed) this.codeParsed(v, buf, start, end);
-        return;
+    if (mode === NUMBER || mode === DATE) {
+      const spellings = this.spellings;
+      if (spellings !== null) {
+        const h = hashBytes(buf, start, end);
+        const code = spellings.find(buf, start, end, h);
+        if (code >= 0) {
+          this.values!.push(this.parsedOf[code]);
+          return;
+        }
+        const v = mode === NUMBER ? parseNumberBytes(buf, start, end) : parseDateBytes(buf, start, end);
+        if (v === v) {
+          this.values!.push(v);
+          this.addSpelling(v, buf, start, end, h);
+          return;
+        }
+      } else {
+        const v = mode === NUMBER ? parseNumberBytes(buf, start, end) : parseDateBytes(buf, start, end);
+        if (v === v) {
+          this.values!.push(v);
+          return;
+        }
       }
       this.leaveParsed(buf, start, end);
     } else if (mode === UNDECIDED) {
@@ -136,10 +144,10 @@ export class ColumnBuilder {
       this.mode = n === n ? NUMBER : DATE;
       this.values = new Float64Blocks();
       this.values.fill(MISSING, this.pendingMissing);
-      this.floats = new FloatDictionary();
+      this.spellings = new ByteDictionary();
       const v = n === n ? n : d;
       this.values.push(v);
-      this.codeParsed(v, buf, start, end);
+      this.addSpelling(v, buf, start, end, hashBytes(buf, start, end));
       return;
     }
     this.mode = TEXT;
@@ -149,24 +157,30 @@ export class ColumnBuilder {
     this.addText(buf, start, end);
   }
 
-  /** Records `v` (not NaN) in the value dictionary, committing the column when it grows too big. */
-  private codeParsed(v: number, buf: Buffer, start: number, end: number): void {
-    const floats = this.floats!;
-    this.lastParsed = v;
-    if (floats.find(v) >= 0) return;
-    if (floats.size >= this.ctx.dictLimit) {
+  /** Records a new spelling of a number or date, committing the column when there are too many. */
+  private addSpelling(v: number, buf: Buffer, start: number, end: number, h: number): void {
+    const spellings = this.spellings!;
+    if (spellings.size >= this.ctx.dictLimit) {
       // committed: from here on the column is numbers (or dates) only
-      this.floats = null;
+      this.spellings = null;
+      this.parsedOf = new Float64Array(0);
       return;
     }
-    floats.add(v, buf.toString('latin1', start, end), this.ctx.line);
+    // number and date spellings are ASCII by their grammar
+    const code = spellings.add(buf, start, end, h, buf.toString('latin1', start, end), this.ctx.line);
+    if (code >= this.parsedOf.length) {
+      const grown = new Float64Array(this.parsedOf.length * 2);
+      grown.set(this.parsedOf);
+      this.parsedOf = grown;
+    }
+    this.parsedOf[code] = v;
   }
 
   /** A text value in a NUMBER or DATE column: become TEXT, or fail when that is no longer possible. */
   private leaveParsed(buf: Buffer, start: number, end: number): void {
     const type = this.mode === NUMBER ? 'numeric' : 'datetime';
     const what = type === 'numeric' ? 'numbers' : 'dates';
-    if (this.floats === null) {
+    if (this.spellings === null) {
       const value = this.decode(buf, start, end);
       const why = this.forced
         ? `is forced to ${type}`
@@ -179,18 +193,20 @@ export class ColumnBuilder {
         { line: this.ctx.line, column: this.name, value },
       );
     }
-    const floats = this.floats!;
-    const text = new ByteDictionary();
-    for (let code = 0; code < floats.size; code++) {
-      const spelling = Buffer.from(floats.strings[code], 'latin1');
-      text.add(spelling, 0, spelling.length, hashBytes(spelling, 0, spelling.length), floats.strings[code], floats.firstLines[code]);
+    // the spellings become the categories; each row so far gets the first spelling of its value
+    const spellings = this.spellings;
+    const firstOf = new FloatDictionary();
+    for (let code = 0; code < spellings.size; code++) {
+      if (firstOf.find(this.parsedOf[code]) < 0) firstOf.add(this.parsedOf[code], '', 0);
     }
-    // the codes of the rows so far, from their values
+    const codeOfFirst = new Int32Array(firstOf.size);
+    for (let code = spellings.size - 1; code >= 0; code--) codeOfFirst[firstOf.find(this.parsedOf[code])] = code;
     const codes = new Int32Blocks();
-    this.values!.forEach((v) => codes.push(v === v ? floats.find(v) : -1));
+    this.values!.forEach((v) => codes.push(v === v ? codeOfFirst[firstOf.find(v)] : -1));
     this.codes = codes;
-    this.text = text;
-    this.floats = null;
+    this.text = spellings;
+    this.spellings = null;
+    this.parsedOf = new Float64Array(0);
     this.values = null;
     this.leftType = type;
     this.mode = TEXT;
@@ -240,10 +256,16 @@ export class ColumnBuilder {
       return { column: { name, type: this.forced === 'datetime' ? 'datetime' : 'numeric', values }, distinct: 0 };
     }
     if (this.mode === NUMBER || this.mode === DATE) {
-      const distinct = this.floats?.size;
+      let distinct: number | undefined;
+      if (this.spellings !== null) {
+        // distinct values, not spellings ("1.0" and "1" are one value)
+        const seen = this.parsedOf.slice(0, this.spellings.size).sort();
+        distinct = 0;
+        for (let k = 0; k < seen.length; k++) if (k === 0 || seen[k] !== seen[k - 1]) distinct++;
+      }
       const values = this.values!.toArray();
       this.values = null;
-      this.floats = null;
+      this.spellings = null;
       return { column: { name, type: this.mode === NUMBER ? 'numeric' : 'datetime', values }, distinct };
     }
     const codes = this.codes!.toArray();

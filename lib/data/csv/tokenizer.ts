@@ -40,6 +40,8 @@ export class Tokenizer {
   line = 1;
   private readonly delim: number;
   private readonly quote: number;
+  /** 1 for the bytes that end an unquoted field (delimiter, CR, LF): one load per byte in the hot loop. */
+  private readonly stops = new Uint8Array(256);
   private columns: ColumnBuilder[] | null = null;
   private nCols = 0;
   private first: Buffer[] = [];
@@ -57,6 +59,9 @@ export class Tokenizer {
   ) {
     this.delim = options.delimiter.charCodeAt(0);
     this.quote = options.quote.charCodeAt(0);
+    this.stops[this.delim] = 1;
+    this.stops[LF] = 1;
+    this.stops[CR] = 1;
   }
 
   /** Physical lines read so far (a last line without a line break counts). */
@@ -173,11 +178,8 @@ export class Tokenizer {
         this.line += newlines;
       } else {
         let k = j;
-        while (k < n) {
-          const b = buf[k];
-          if (b === delim || b === LF || b === CR) break;
-          k++;
-        }
+        const stops = this.stops;
+        while (k < n && stops[buf[k]] === 0) k++;
         if (k === n && !final) {
           this.carry(buf, fieldStart, false);
           return -1;
