@@ -306,7 +306,7 @@ async function ingest(reader: ChunkSource, opts: Resolved, options: IngestOption
     stats: { textBytes: reader.textBytes, lines: tokenizer.lines, blankLines: tokenizer.blankLines, missingTokens: tokens },
   };
   for (const p of result.profile) if (p.role !== 'feature' && p.role !== 'ignored') warnings.push(`column '${p.name}' is not a feature: ${p.note}`);
-  if (options.target !== undefined) result = withTarget(result, options.target, options.task, opts.ignore);
+  if (options.target !== undefined) result = withTarget(result, options.target, options.task);
   return result;
 }
 

@@ -56,6 +56,8 @@ export interface ColumnProfile {
   role: ColumnRole;
   missing: number;
   distinct: number;
+  /** True when `distinct` is an estimate (large high-cardinality numeric columns; about ±1.6 %). */
+  distinctApprox?: boolean;
   /** numeric / datetime / boolean columns */
   min?: number;
   max?: number;

@@ -1,5 +1,7 @@
 /** Column typing, roles, missing tokens and target rules (the policies documented in lib/data). */
 import { withTarget } from '../../lib/data/ingest';
+import { countDistinct, estimateDistinct } from '../../lib/data/profile';
+import { Rng } from '../../lib/util/random';
 import { findColumn, type IngestResult } from '../../lib/data/table';
 import { cells, ingestText } from './csv-helpers';
 
@@ -93,6 +95,30 @@ describe('column roles', () => {
     const r = await ingestText('x,c\n1,a\n2,b\n3,a\nNA,a\n');
     expect(profile(r, 'x')).toMatchObject({ min: 1, max: 3, mean: 2, std: 1, missing: 1, distinct: 3 });
     expect(profile(r, 'c').top).toEqual([{ value: 'a', count: 3 }, { value: 'b', count: 1 }]);
+  });
+});
+
+describe('distinct counts', () => {
+  it('counts exactly with a hash set and estimates within 5 % with HyperLogLog', () => {
+    const rng = new Rng(11);
+    for (const distinct of [10, 3000, 50000, 150000]) {
+      // every value of 0..distinct-1 (× 0.37) once, then repeats, then one missing value
+      const values = new Float64Array(200001);
+      for (let i = 0; i < 200000; i++) values[i] = (i < distinct ? i : rng.int(distinct)) * 0.37;
+      values[200000] = NaN;
+      expect(countDistinct(values)).toBe(distinct);
+      expect(Math.abs(estimateDistinct(values) - distinct) / distinct).toBeLessThan(0.05);
+    }
+  });
+
+  it('marks estimates in the profile, and stays exact for ids and monotone columns', async () => {
+    const n = 120000;
+    const r = await ingestText(`a,b,c_id\n${lines(n, (i) => `${(i * 7919) % n}.5,${i},${(i * 31) % n}`)}`);
+    expect(profile(r, 'a')).toMatchObject({ distinct: expect.any(Number), distinctApprox: true });
+    expect(Math.abs(profile(r, 'a').distinct - n) / n).toBeLessThan(0.05);
+    expect(profile(r, 'b')).toMatchObject({ distinct: n, role: 'identifier' });
+    expect(profile(r, 'b').distinctApprox).toBeUndefined();
+    expect(profile(r, 'c_id')).toMatchObject({ distinct: n, role: 'identifier' });
   });
 });
 
