@@ -1,25 +1,37 @@
 /**
  * Append-only typed arrays grown in fixed blocks rather than by doubling: no copy while reading,
  * and at the end one exact-size array is assembled while the blocks are released, so the peak is
- * the data plus one column rather than twice the data.
+ * the data plus one column rather than twice the data. Nothing is allocated before the first push.
  */
 
 const BLOCK = 1 << 16;
+const NO_F64 = new Float64Array(0);
+const NO_I32 = new Int32Array(0);
 
 export class Float64Blocks {
   private blocks: Float64Array[] = [];
-  private current = new Float64Array(BLOCK);
+  private current = NO_F64;
   private pos = 0;
   length = 0;
 
   push(v: number): void {
-    if (this.pos === BLOCK) {
-      this.blocks.push(this.current);
-      this.current = new Float64Array(BLOCK);
-      this.pos = 0;
-    }
+    if (this.pos === this.current.length) this.grow();
     this.current[this.pos++] = v;
     this.length++;
+  }
+
+  private grow(): void {
+    if (this.current.length > 0) this.blocks.push(this.current);
+    this.current = new Float64Array(BLOCK);
+    this.pos = 0;
+  }
+
+  /** Drops the values (the builder may be reused from empty). */
+  release(): void {
+    this.blocks = [];
+    this.current = NO_F64;
+    this.pos = 0;
+    this.length = 0;
   }
 
   /** Appends `v` `count` times. */
@@ -41,27 +53,28 @@ export class Float64Blocks {
       out.set(b, at);
       at += b.length;
     }
-    this.blocks = [];
     out.set(this.current.subarray(0, this.pos), at);
-    this.current = new Float64Array(0);
+    this.release();
     return out;
   }
 }
 
 export class Int32Blocks {
   private blocks: Int32Array[] = [];
-  private current = new Int32Array(BLOCK);
+  private current = NO_I32;
   private pos = 0;
   length = 0;
 
   push(v: number): void {
-    if (this.pos === BLOCK) {
-      this.blocks.push(this.current);
-      this.current = new Int32Array(BLOCK);
-      this.pos = 0;
-    }
+    if (this.pos === this.current.length) this.grow();
     this.current[this.pos++] = v;
     this.length++;
+  }
+
+  private grow(): void {
+    if (this.current.length > 0) this.blocks.push(this.current);
+    this.current = new Int32Array(BLOCK);
+    this.pos = 0;
   }
 
   fill(v: number, count: number): void {
@@ -75,9 +88,11 @@ export class Int32Blocks {
       out.set(b, at);
       at += b.length;
     }
-    this.blocks = [];
     out.set(this.current.subarray(0, this.pos), at);
-    this.current = new Int32Array(0);
+    this.blocks = [];
+    this.current = NO_I32;
+    this.pos = 0;
+    this.length = 0;
     return out;
   }
 }

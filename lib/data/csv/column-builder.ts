@@ -55,34 +55,39 @@ export interface FinishedColumn {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Every field keeps one type for the builder's whole life (no `null` turning into an object):
+ * V8 then never has to change the object's shape mid-read, which would throw away optimised code.
+ */
 export class ColumnBuilder {
   private mode = UNDECIDED;
-  /** NUMBER and DATE: the parsed values (NaN when missing). */
-  private values: Float64Blocks | null = null;
+  /** NUMBER and DATE: the parsed values (NaN when missing). Allocates nothing until used. */
+  private values = new Float64Blocks();
   /** TEXT: dictionary codes (-1 when missing). */
-  private codes: Int32Blocks | null = null;
-  /** NUMBER and DATE while at most `dictLimit` distinct spellings have been seen. */
-  private spellings: ByteDictionary | null = null;
-  /** The parsed value of each spelling, by code. */
-  private parsedOf: Float64Array = new Float64Array(64);
-  private text: ByteDictionary | null = null;
+  private codes = new Int32Blocks();
+  /**
+   * NUMBER and DATE: the spellings seen, while `dictAlive` (at most `dictLimit` of them).
+   * TEXT: the categories (a NUMBER column that turns TEXT keeps its spellings as categories).
+   */
+  private dict = new ByteDictionary();
+  private dictAlive = true;
+  /** NUMBER and DATE: the parsed value of each spelling, by code. */
+  private parsedOf = new Float64Array(16);
   private pendingMissing = 0;
-  /** Where a NUMBER/DATE column turned TEXT: decides "stray text" at the end. */
-  private leftType: 'numeric' | 'datetime' | undefined;
+  /** The type a column had before text turned up in it ('' if none): decides "stray text" at the end. */
+  private leftType: '' | 'numeric' | 'datetime' = '';
 
   constructor(
     readonly name: string,
     readonly index: number,
     private readonly ctx: RowContext,
-    private readonly forced?: LogicalType,
+    private readonly forced: LogicalType | '' = '',
   ) {
     if (forced === 'numeric' || forced === 'datetime') {
       this.mode = forced === 'numeric' ? NUMBER : DATE;
-      this.values = new Float64Blocks();
+      this.dictAlive = false; // strict: any text is an error
     } else if (forced === 'categorical' || forced === 'boolean') {
       this.mode = TEXT;
-      this.text = new ByteDictionary();
-      this.codes = new Int32Blocks();
     }
   }
 
@@ -99,24 +104,23 @@ export class ColumnBuilder {
     }
     const mode = this.mode;
     if (mode === NUMBER || mode === DATE) {
-      const spellings = this.spellings;
-      if (spellings !== null) {
+      if (this.dictAlive) {
         const h = hashBytes(buf, start, end);
-        const code = spellings.find(buf, start, end, h);
+        const code = this.dict.find(buf, start, end, h);
         if (code >= 0) {
-          this.values!.push(this.parsedOf[code]);
+          this.values.push(this.parsedOf[code]);
           return;
         }
         const v = mode === NUMBER ? parseNumberBytes(buf, start, end) : parseDateBytes(buf, start, end);
         if (v === v) {
-          this.values!.push(v);
+          this.values.push(v);
           this.addSpelling(v, buf, start, end, h);
           return;
         }
       } else {
         const v = mode === NUMBER ? parseNumberBytes(buf, start, end) : parseDateBytes(buf, start, end);
         if (v === v) {
-          this.values!.push(v);
+          this.values.push(v);
           return;
         }
       }
@@ -129,12 +133,10 @@ export class ColumnBuilder {
   }
 
   addMissing(): void {
-    if (this.mode === UNDECIDED) {
-      this.pendingMissing++;
-      return;
-    }
-    if (this.values !== null) this.values.push(MISSING);
-    else this.codes!.push(-1);
+    const mode = this.mode;
+    if (mode === TEXT) this.codes.push(-1);
+    else if (mode === UNDECIDED) this.pendingMissing++;
+    else this.values.push(MISSING);
   }
 
   private decide(buf: Buffer, start: number, end: number): void {
@@ -142,32 +144,28 @@ export class ColumnBuilder {
     const d = n === n ? MISSING : parseDateBytes(buf, start, end);
     if (n === n || d === d) {
       this.mode = n === n ? NUMBER : DATE;
-      this.values = new Float64Blocks();
       this.values.fill(MISSING, this.pendingMissing);
-      this.spellings = new ByteDictionary();
       const v = n === n ? n : d;
       this.values.push(v);
       this.addSpelling(v, buf, start, end, hashBytes(buf, start, end));
       return;
     }
     this.mode = TEXT;
-    this.text = new ByteDictionary();
-    this.codes = new Int32Blocks();
     this.codes.fill(-1, this.pendingMissing);
     this.addText(buf, start, end);
   }
 
   /** Records a new spelling of a number or date, committing the column when there are too many. */
   private addSpelling(v: number, buf: Buffer, start: number, end: number, h: number): void {
-    const spellings = this.spellings!;
-    if (spellings.size >= this.ctx.dictLimit) {
+    if (this.dict.size >= this.ctx.dictLimit) {
       // committed: from here on the column is numbers (or dates) only
-      this.spellings = null;
-      this.parsedOf = new Float64Array(0);
+      this.dictAlive = false;
+      this.dict = new ByteDictionary();
+      this.parsedOf = new Float64Array(16);
       return;
     }
     // number and date spellings are ASCII by their grammar
-    const code = spellings.add(buf, start, end, h, buf.toString('latin1', start, end), this.ctx.line);
+    const code = this.dict.add(buf, start, end, h, buf.toString('latin1', start, end), this.ctx.line);
     if (code >= this.parsedOf.length) {
       const grown = new Float64Array(this.parsedOf.length * 2);
       grown.set(this.parsedOf);
@@ -180,7 +178,7 @@ export class ColumnBuilder {
   private leaveParsed(buf: Buffer, start: number, end: number): void {
     const type = this.mode === NUMBER ? 'numeric' : 'datetime';
     const what = type === 'numeric' ? 'numbers' : 'dates';
-    if (this.spellings === null) {
+    if (!this.dictAlive) {
       const value = this.decode(buf, start, end);
       const why = this.forced
         ? `is forced to ${type}`
@@ -194,30 +192,27 @@ export class ColumnBuilder {
       );
     }
     // the spellings become the categories; each row so far gets the first spelling of its value
-    const spellings = this.spellings;
+    const size = this.dict.size;
     const firstOf = new FloatDictionary();
-    for (let code = 0; code < spellings.size; code++) {
+    for (let code = 0; code < size; code++) {
       if (firstOf.find(this.parsedOf[code]) < 0) firstOf.add(this.parsedOf[code], '', 0);
     }
     const codeOfFirst = new Int32Array(firstOf.size);
-    for (let code = spellings.size - 1; code >= 0; code--) codeOfFirst[firstOf.find(this.parsedOf[code])] = code;
-    const codes = new Int32Blocks();
-    this.values!.forEach((v) => codes.push(v === v ? codeOfFirst[firstOf.find(v)] : -1));
-    this.codes = codes;
-    this.text = spellings;
-    this.spellings = null;
-    this.parsedOf = new Float64Array(0);
-    this.values = null;
+    for (let code = size - 1; code >= 0; code--) codeOfFirst[firstOf.find(this.parsedOf[code])] = code;
+    const codes = this.codes;
+    this.values.forEach((v) => codes.push(v === v ? codeOfFirst[firstOf.find(v)] : -1));
+    this.values.release();
+    this.parsedOf = new Float64Array(16);
     this.leftType = type;
     this.mode = TEXT;
   }
 
   private addText(buf: Buffer, start: number, end: number): void {
-    const text = this.text!;
+    const dict = this.dict;
     const h = hashBytes(buf, start, end);
-    let code = text.find(buf, start, end, h);
-    if (code < 0) code = text.add(buf, start, end, h, this.decode(buf, start, end), this.ctx.line);
-    this.codes!.push(code);
+    let code = dict.find(buf, start, end, h);
+    if (code < 0) code = dict.add(buf, start, end, h, this.decode(buf, start, end), this.ctx.line);
+    this.codes.push(code);
   }
 
   /** The field's text; validates UTF-8 and refuses NUL bytes (binary data). */
@@ -252,34 +247,32 @@ export class ColumnBuilder {
   finish(nRows: number): FinishedColumn {
     const name = this.name;
     if (this.mode === UNDECIDED) {
-      const values = new Float64Array(nRows).fill(NaN);
+      const values = new Float64Array(nRows).fill(MISSING);
       return { column: { name, type: this.forced === 'datetime' ? 'datetime' : 'numeric', values }, distinct: 0 };
     }
     if (this.mode === NUMBER || this.mode === DATE) {
       let distinct: number | undefined;
-      if (this.spellings !== null) {
+      if (this.dictAlive) {
         // distinct values, not spellings ("1.0" and "1" are one value)
-        const seen = this.parsedOf.slice(0, this.spellings.size).sort();
+        const seen = this.parsedOf.slice(0, this.dict.size).sort();
         distinct = 0;
         for (let k = 0; k < seen.length; k++) if (k === 0 || seen[k] !== seen[k - 1]) distinct++;
       }
-      const values = this.values!.toArray();
-      this.values = null;
-      this.spellings = null;
+      const values = this.values.toArray();
+      this.dict = new ByteDictionary();
       return { column: { name, type: this.mode === NUMBER ? 'numeric' : 'datetime', values }, distinct };
     }
-    const codes = this.codes!.toArray();
-    const text = this.text!;
-    this.codes = null;
-    this.text = null;
+    const codes = this.codes.toArray();
+    const dict = this.dict;
+    this.dict = new ByteDictionary();
     return decideText({
       name,
       index: this.index,
       codes,
-      categories: text.strings,
-      firstLines: text.firstLines,
-      forced: this.forced,
-      leftType: this.leftType,
+      categories: dict.strings,
+      firstLines: dict.firstLines,
+      forced: this.forced || undefined,
+      leftType: this.leftType || undefined,
     });
   }
 }

@@ -34,8 +34,8 @@ abstract class Dictionary {
   readonly strings: string[] = [];
   /** 1-based line where each code was first seen (for messages). */
   firstLines: Int32Array = new Int32Array(16);
-  protected slots = new Int32Array(64);
-  protected mask = 63;
+  protected slots = new Int32Array(16);
+  protected mask = 15;
 
   get size(): number {
     return this.strings.length;
@@ -70,7 +70,7 @@ export class ByteDictionary extends Dictionary {
   private hashes: Int32Array = new Int32Array(16);
   private offsets: Int32Array = new Int32Array(16);
   private lengths: Int32Array = new Int32Array(16);
-  private arena = new Uint8Array(4096);
+  private arena = new Uint8Array(256);
   private used = 0;
 
   protected hashOf(code: number): number {

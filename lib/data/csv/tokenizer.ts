@@ -42,12 +42,14 @@ export class Tokenizer {
   private readonly quote: number;
   /** 1 for the bytes that end an unquoted field (delimiter, CR, LF): one load per byte in the hot loop. */
   private readonly stops = new Uint8Array(256);
-  private columns: ColumnBuilder[] | null = null;
+  /** Empty until the first row is complete (then `nCols` > 0). Never null: see column-builder.ts on stable shapes. */
+  private columns: ColumnBuilder[] = [];
   private nCols = 0;
   private first: Buffer[] = [];
   /** Index of the field being read within its row. */
   private col = 0;
-  private pending: Buffer | null = null;
+  /** The unfinished field carried to the next chunk (empty when none). */
+  private pending: Buffer = EMPTY;
   private skipLF = false;
   private scratch = Buffer.alloc(1024);
   private endsWithNewline = false;
@@ -81,9 +83,9 @@ export class Tokenizer {
     let from = 0;
     // Finish the field left over from the previous chunk on a small copy (the leftover plus the
     // head of this chunk), then scan the rest of the chunk in place: no copy of whole chunks.
-    for (let take = 256; this.pending !== null; take *= 4) {
+    for (let take = 256; this.pending.length > 0; take *= 4) {
       const pending = this.pending;
-      this.pending = null;
+      this.pending = EMPTY;
       const head = Math.min(take, chunk.length);
       const stop = this.scan(Buffer.concat([pending, chunk.subarray(0, head)]), 0, false, true);
       if (stop >= 0) {
@@ -98,8 +100,8 @@ export class Tokenizer {
 
   /** Ends the input: completes the last row (a final newline is optional). */
   finish(): void {
-    const buf = this.pending ?? EMPTY;
-    this.pending = null;
+    const buf = this.pending;
+    this.pending = EMPTY;
     this.scan(buf, 0, true, false);
   }
 
@@ -197,7 +199,7 @@ export class Tokenizer {
           if (once) return i;
           continue;
         }
-        if (col < this.nCols) this.columns![col].add(buf, j, e); // the hot path
+        if (col < this.nCols) this.columns[col].add(buf, j, e); // the hot path
         else this.emit(buf, j, e);
       }
       if (sep === n) {
@@ -246,7 +248,7 @@ export class Tokenizer {
 
   private emit(buf: Buffer, start: number, end: number): void {
     const columns = this.columns;
-    if (columns !== null) {
+    if (this.nCols > 0) {
       if (this.col < this.nCols) columns[this.col].add(buf, start, end);
       return;
     }
@@ -264,7 +266,7 @@ export class Tokenizer {
   private endRow(): void {
     const fields = this.col + 1;
     this.col = 0;
-    if (this.columns === null) {
+    if (this.nCols === 0) {
       const first = this.first;
       this.first = [];
       const { columns, isData } = this.onFirstRow(first, this.ctx.line);
