@@ -149,6 +149,7 @@ function numericFacts(values: Float64Array): NumericFacts {
   let integral = true;
   let up = true;
   let down = true;
+  let monotone = true;
   let last = NaN;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -164,13 +165,17 @@ function numericFacts(values: Float64Array): NumericFacts {
     sum += d;
     sumSq += d * d;
     if (integral && floor(v) !== v) integral = false;
-    if (v <= last) up = false;
-    if (v >= last) down = false;
-    last = v;
+    if (monotone) {
+      // checked only while still possible: on shuffled data the branch would mispredict every row
+      if (v <= last) up = false;
+      if (v >= last) down = false;
+      monotone = up || down || last !== last;
+      last = v;
+    }
   }
   const mean = n > 0 ? shift + sum / n : NaN;
   const variance = n > 1 ? Math.max(0, (sumSq - (sum * sum) / n) / (n - 1)) : 0;
-  return { missing, min, max, mean, std: Math.sqrt(variance), integral, monotone: n > 1 && (up || down) };
+  return { missing, min, max, mean, std: Math.sqrt(variance), integral, monotone: n > 1 && monotone && (up || down) };
 }
 
 function topValues(counts: Float64Array, label: (code: number) => string): { value: string; count: number }[] {

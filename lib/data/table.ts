@@ -5,6 +5,10 @@
  * - `Float64Array` for numeric, boolean (0/1) and datetime (milliseconds since the epoch, UTC)
  *   columns, with NaN for a missing value;
  * - `Int32Array` codes into `categories` for categorical columns, with -1 for a missing value.
+ *
+ * An array may be a view of a slightly larger buffer (the reader reserves a column once from an
+ * estimate and does not copy it to trim the slack): use `.length`, and `.byteOffset` /
+ * `.byteLength` whenever you go through `.buffer`.
  */
 import type { Task } from '../models/model';
 

@@ -38,6 +38,21 @@ describe('chunk boundaries', () => {
     for (const size of [7, 64 * 1024]) expect(digest(await ingestText(letter, {}, size))).toBe(letterWhole);
   });
 
+  it('gives identical tables whatever the size hint: exact, too small, too large, absurd', async () => {
+    const letter = readFileSync(path.join(DATA, 'letter-recognition.csv'));
+    const plain = await ingestText(letter, {}, 64 * 1024);
+    const whole = digest(plain);
+    for (const sizeHint of [letter.length, 1000, letter.length * 1.5, 1e12]) {
+      const r = await ingestText(letter, { sizeHint }, 64 * 1024);
+      expect(digest(r)).toBe(whole);
+      for (const c of r.table.columns) {
+        const a = c.type === 'categorical' ? c.codes : c.values;
+        expect(a.length).toBe(20000);
+        expect(a.byteOffset).toBe(0);
+      }
+    }
+  });
+
   it('gives identical tables from gzip input cut into 1-byte and 7-byte chunks', async () => {
     const iris = readFileSync(path.join(DATA, 'iris.csv'));
     const plain = digest(await ingestText(iris));

@@ -72,6 +72,12 @@ describe('dialect detection', () => {
     expect(mixed.warnings).toContain('skipped 4 blank lines');
   });
 
+  it('keeps surrounding spaces with trim: false', async () => {
+    const r = await ingestText('a,b\n x , y\n z ,w\n', { trim: false });
+    expect(col(r, 'a')).toEqual([' x ', ' z ']);
+    expect(col(r, 'b')).toEqual([' y', 'w']);
+  });
+
   it('keeps a quote inside an unquoted field as written', async () => {
     const r = await ingestText('name,height\nbob,5\'11"\nann,6\'0"\n');
     expect(col(r, 'height')).toEqual(['5\'11"', '6\'0"']);

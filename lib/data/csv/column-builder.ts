@@ -45,6 +45,8 @@ export interface RowContext {
   line: number;
   readonly missing: MissingMatcher;
   readonly dictLimit: number;
+  /** Estimated number of data rows (0 when unknown): columns reserve that much once. */
+  readonly expectedRows: number;
 }
 
 export interface FinishedColumn {
@@ -62,9 +64,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export class ColumnBuilder {
   private mode = UNDECIDED;
   /** NUMBER and DATE: the parsed values (NaN when missing). Allocates nothing until used. */
-  private values = new Float64Blocks();
+  private values: Float64Blocks;
   /** TEXT: dictionary codes (-1 when missing). */
-  private codes = new Int32Blocks();
+  private codes: Int32Blocks;
   /**
    * NUMBER and DATE: the spellings seen, while `dictAlive` (at most `dictLimit` of them).
    * TEXT: the categories (a NUMBER column that turns TEXT keeps its spellings as categories).
@@ -83,6 +85,8 @@ export class ColumnBuilder {
     private readonly ctx: RowContext,
     private readonly forced: LogicalType | '' = '',
   ) {
+    this.values = new Float64Blocks(ctx.expectedRows);
+    this.codes = new Int32Blocks(ctx.expectedRows);
     if (forced === 'numeric' || forced === 'datetime') {
       this.mode = forced === 'numeric' ? NUMBER : DATE;
       this.dictAlive = false; // strict: any text is an error

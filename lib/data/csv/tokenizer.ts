@@ -9,7 +9,7 @@
  *
  * Dialect handled here: any one-byte delimiter; a quote character with RFC 4180 doubling (`""`);
  * LF, CRLF and lone CR line endings, mixed freely; blank and whitespace-only lines skipped;
- * spaces around fields (and around quoted fields) trimmed. A quote inside an unquoted field is
+ * spaces around fields (and around quoted fields) trimmed unless `trim: false`. A quote inside an unquoted field is
  * kept as a literal character (`5'11"` stays as written); text after a closing quote is an error.
  */
 import { QuorumError } from '../../errors';
@@ -25,6 +25,8 @@ const EMPTY = Buffer.alloc(0);
 export interface TokenizerOptions {
   delimiter: string;
   quote: string;
+  /** Trim spaces (and tabs, unless tab is the delimiter) around fields; default true. */
+  trim?: boolean;
   maxFieldBytes: number;
   maxColumns: number;
 }
@@ -40,6 +42,7 @@ export class Tokenizer {
   line = 1;
   private readonly delim: number;
   private readonly quote: number;
+  private readonly trim: boolean;
   /** 1 for the bytes that end an unquoted field (delimiter, CR, LF): one load per byte in the hot loop. */
   private readonly stops = new Uint8Array(256);
   /** Empty until the first row is complete (then `nCols` > 0). Never null: see column-builder.ts on stable shapes. */
@@ -61,6 +64,7 @@ export class Tokenizer {
   ) {
     this.delim = options.delimiter.charCodeAt(0);
     this.quote = options.quote.charCodeAt(0);
+    this.trim = options.trim ?? true;
     this.stops[this.delim] = 1;
     this.stops[LF] = 1;
     this.stops[CR] = 1;
@@ -106,7 +110,7 @@ export class Tokenizer {
   }
 
   private isSpace(b: number): boolean {
-    return b === SP || (b === TAB && this.delim !== TAB);
+    return (b === SP || (b === TAB && this.delim !== TAB)) && this.trim;
   }
 
   /**
