@@ -39,7 +39,7 @@ function reserveI32(n: number): Int32Array {
 
 export class Float64Blocks {
   private blocks: Float64Array[] = [];
-  private current = NO_F64;
+  private current: Float64Array = NO_F64;
   private pos = 0;
   length = 0;
 
@@ -103,7 +103,7 @@ export class Float64Blocks {
 /** {@link Float64Blocks} for Int32 codes (a separate class keeps each call site monomorphic). */
 export class Int32Blocks {
   private blocks: Int32Array[] = [];
-  private current = NO_I32;
+  private current: Int32Array = NO_I32;
   private pos = 0;
   length = 0;
 
