@@ -42,7 +42,9 @@ export class Tokenizer {
   line = 1;
   private readonly delim: number;
   private readonly quote: number;
-  private readonly trim: boolean;
+  /** 1 for the bytes trimmed around fields: space, and tab unless it is the delimiter (none with trim off). */
+  private readonly pad = new Uint8Array(256);
+  private readonly maxFieldBytes: number;
   /** 1 for the bytes that end an unquoted field (delimiter, CR, LF): one load per byte in the hot loop. */
   private readonly stops = new Uint8Array(256);
   /** Empty until the first row is complete (then `nCols` > 0). Never null: see column-builder.ts on stable shapes. */
@@ -64,7 +66,11 @@ export class Tokenizer {
   ) {
     this.delim = options.delimiter.charCodeAt(0);
     this.quote = options.quote.charCodeAt(0);
-    this.trim = options.trim ?? true;
+    if (options.trim ?? true) {
+      this.pad[SP] = 1;
+      if (this.delim !== TAB) this.pad[TAB] = 1;
+    }
+    this.maxFieldBytes = options.maxFieldBytes;
     this.stops[this.delim] = 1;
     this.stops[LF] = 1;
     this.stops[CR] = 1;
@@ -109,19 +115,21 @@ export class Tokenizer {
     this.scan(buf, 0, true, false);
   }
 
-  private isSpace(b: number): boolean {
-    return (b === SP || (b === TAB && this.delim !== TAB)) && this.trim;
-  }
-
   /**
    * Scans `buf` from `start`. With `once`, returns right after the first complete field and its
    * separator (the index where scanning would go on); otherwise, or when the field is unfinished
    * (kept in `pending`), returns -1.
+   *
+   * The loop body is the path of a plain unquoted field, kept short on purpose: everything rare
+   * (quotes, padding, the end of a chunk) lives in other methods, so the optimising compiler sees
+   * every branch of this loop early and does not have to throw its code away when a rare case
+   * first turns up mid-file.
    */
   private scan(buf: Buffer, start: number, final: boolean, once: boolean): number {
     const n = buf.length;
     const delim = this.delim;
-    const quote = this.quote;
+    const stops = this.stops;
+    const pad = this.pad;
     let i = start;
     if (this.skipLF) {
       if (i >= n && !final) return -1;
@@ -129,72 +137,25 @@ export class Tokenizer {
       if (buf[i] === LF) i++;
     }
     for (;;) {
-      const fieldStart = i;
-      if (this.col === 0) this.ctx.line = this.line;
-      if (i >= n) {
-        // a row that ended with a delimiter has one more (empty) field
-        if (final && this.col > 0) {
-          this.emit(buf, n, n);
-          this.endRow();
-        }
-        return -1;
-      }
+      const col = this.col;
+      if (col === 0) this.ctx.line = this.line;
+      if (i >= n) return this.endOfBuffer(final);
       let j = i;
-      while (j < n && this.isSpace(buf[j])) j++;
-      let sep: number; // index of the byte after the field: delimiter, CR, LF, or n
-      if (j < n && buf[j] === quote) {
-        let k = j + 1;
-        let escaped = false;
-        let close = -1;
-        for (;;) {
-          const q = buf.indexOf(quote, k);
-          if (q < 0) break;
-          if (q + 1 < n) {
-            if (buf[q + 1] === quote) {
-              escaped = true;
-              k = q + 2;
-              continue;
-            }
-            close = q;
-          } else if (final) {
-            close = q;
-          }
-          break;
-        }
-        if (close < 0) {
-          if (final) throw this.unclosedQuote();
-          this.carry(buf, fieldStart, true);
-          return -1;
-        }
-        sep = close + 1;
-        while (sep < n && this.isSpace(buf[sep])) sep++;
-        if (sep === n && !final) {
-          this.carry(buf, fieldStart, true);
-          return -1;
-        }
-        if (sep < n && buf[sep] !== delim && buf[sep] !== LF && buf[sep] !== CR) throw this.textAfterQuote(buf, j, sep);
-        if (close - j - 1 > this.options.maxFieldBytes) throw this.fieldTooLarge(true);
-        const newlines = countLF(buf, j + 1, close);
-        if (escaped) {
-          const length = this.unescape(buf, j + 1, close);
-          this.emit(this.scratch, 0, length);
-        } else {
-          this.emit(buf, j + 1, close);
-        }
-        this.line += newlines;
+      if (pad[buf[j]] === 1) {
+        while (j < n && pad[buf[j]] === 1) j++;
+        if (j === n && !final) return this.carry(buf, i, false);
+      }
+      let k: number;
+      if (j < n && buf[j] === this.quote) {
+        k = this.quotedField(buf, i, j, final);
+        if (k < 0) return -1;
       } else {
-        let k = j;
-        const stops = this.stops;
+        k = j;
         while (k < n && stops[buf[k]] === 0) k++;
-        if (k === n && !final) {
-          this.carry(buf, fieldStart, false);
-          return -1;
-        }
-        if (k - j > this.options.maxFieldBytes) throw this.fieldTooLarge(false);
+        if (k === n && !final) return this.carry(buf, i, false);
+        if (k - j > this.maxFieldBytes) throw this.fieldTooLarge(false);
         let e = k;
-        while (e > j && this.isSpace(buf[e - 1])) e--;
-        sep = k;
-        const col = this.col;
+        while (e > j && pad[buf[e - 1]] === 1) e--;
         if (col === 0 && e === j && (k === n || buf[k] !== delim)) {
           // blank or whitespace-only line: not a row
           if (k === n) return -1;
@@ -203,22 +164,77 @@ export class Tokenizer {
           if (once) return i;
           continue;
         }
-        if (col < this.nCols) this.columns[col].add(buf, j, e); // the hot path
+        if (col < this.nCols) this.columns[col].add(buf, j, e);
         else this.emit(buf, j, e);
       }
-      if (sep === n) {
+      // k: the separator after the field (delimiter, CR, LF) or the end of the input
+      if (k === n) {
         this.endRow();
         return -1;
       }
-      if (buf[sep] === delim) {
-        this.col++;
-        i = sep + 1;
+      if (buf[k] === delim) {
+        this.col = col + 1;
+        i = k + 1;
       } else {
         this.endRow();
-        i = this.newline(buf, sep, final);
+        i = this.newline(buf, k, final);
       }
       if (once) return i;
     }
+  }
+
+  /** Scanning reached the end of `buf`: at the end of the input, a row ending in a delimiter has one more (empty) field. */
+  private endOfBuffer(final: boolean): number {
+    if (final && this.col > 0) {
+      this.emit(EMPTY, 0, 0);
+      this.endRow();
+    }
+    return -1;
+  }
+
+  /**
+   * The quoted field opening at `open` (its padding started at `fieldStart`): hands it on and
+   * returns the index of its separator, or -1 when it continues in the next chunk (kept).
+   */
+  private quotedField(buf: Buffer, fieldStart: number, open: number, final: boolean): number {
+    const n = buf.length;
+    const quote = this.quote;
+    let k = open + 1;
+    let escaped = false;
+    let close = -1;
+    for (;;) {
+      const q = buf.indexOf(quote, k);
+      if (q < 0) break;
+      if (q + 1 < n) {
+        if (buf[q + 1] === quote) {
+          escaped = true;
+          k = q + 2;
+          continue;
+        }
+        close = q;
+      } else if (final) {
+        close = q;
+      }
+      break;
+    }
+    if (close < 0) {
+      if (final) throw this.unclosedQuote();
+      return this.carry(buf, fieldStart, true);
+    }
+    let sep = close + 1;
+    while (sep < n && this.pad[buf[sep]] === 1) sep++;
+    if (sep === n && !final) return this.carry(buf, fieldStart, true);
+    if (sep < n && buf[sep] !== this.delim && buf[sep] !== LF && buf[sep] !== CR) throw this.textAfterQuote(buf, open, sep);
+    if (close - open - 1 > this.maxFieldBytes) throw this.fieldTooLarge(true);
+    const newlines = countLF(buf, open + 1, close);
+    if (escaped) {
+      const length = this.unescape(buf, open + 1, close);
+      this.emit(this.scratch, 0, length);
+    } else {
+      this.emit(buf, open + 1, close);
+    }
+    this.line += newlines;
+    return sep;
   }
 
   /** Steps over the line ending at `p` (CR, LF or CRLF); returns the next index. */
@@ -232,10 +248,11 @@ export class Tokenizer {
     return p + 1;
   }
 
-  /** Keeps `buf[from..]` (the unfinished field) for the next chunk. */
-  private carry(buf: Buffer, from: number, quoted: boolean): void {
-    if (buf.length - from > this.options.maxFieldBytes + 64) throw this.fieldTooLarge(quoted);
+  /** Keeps `buf[from..]` (the unfinished field) for the next chunk; returns -1 (scanning stops). */
+  private carry(buf: Buffer, from: number, quoted: boolean): number {
+    if (buf.length - from > this.maxFieldBytes + 64) throw this.fieldTooLarge(quoted);
     if (from < buf.length) this.pending = Buffer.from(buf.subarray(from));
+    return -1;
   }
 
   /** Copies `buf[start, end)` into the scratch buffer with `""` turned into `"`; returns the length. */
@@ -250,10 +267,11 @@ export class Tokenizer {
     return o;
   }
 
+  /** Hands a field to its column; fields of the first row are kept until the columns exist. */
   private emit(buf: Buffer, start: number, end: number): void {
-    const columns = this.columns;
     if (this.nCols > 0) {
-      if (this.col < this.nCols) columns[this.col].add(buf, start, end);
+      // beyond the last column: counted by endRow, which reports the ragged row
+      if (this.col < this.nCols) this.columns[this.col].add(buf, start, end);
       return;
     }
     if (this.col >= this.options.maxColumns) {
@@ -323,7 +341,7 @@ export class Tokenizer {
   }
 
   private fieldTooLarge(quoted: boolean): QuorumError {
-    const limit = fmtBytes(this.options.maxFieldBytes);
+    const limit = fmtBytes(this.maxFieldBytes);
     const why = quoted
       ? `a quoted field starts here and runs past ${limit} (maxFieldBytes): most likely its closing quote is missing; ` +
         `if the value really is that long, raise maxFieldBytes`
@@ -332,7 +350,7 @@ export class Tokenizer {
     return new QuorumError('FIELD_TOO_LARGE', `line ${fmtInt(this.ctx.line)}, ${this.columnName()}: ${why}`, {
       line: this.ctx.line,
       column: this.columns?.[this.col]?.name,
-      limit: this.options.maxFieldBytes,
+      limit: this.maxFieldBytes,
     });
   }
 }
