@@ -14,12 +14,12 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { QuorumError, listNames } from '../errors';
-import { ColumnBuilder, DEFAULT_DICT_LIMIT, type RowContext } from './csv/column-builder';
+import { ColumnBuilder, DEFAULT_DICT_LIMIT, type FinishedColumn, type RowContext } from './csv/column-builder';
 import { detectDialect, sniffBinary, type DialectOptions } from './csv/dialect';
 import { fmtBytes, fmtInt, showValue } from './csv/messages';
 import { MissingMatcher } from './csv/missing';
 import { ChunkSource, type ByteSource } from './csv/source';
-import { Tokenizer } from './csv/tokenizer';
+import { Tokenizer, type FirstRowHandler } from './csv/tokenizer';
 import { profileTable, withTarget } from './profile';
 import type { Column, IngestResult, LogicalType, Table, Task } from './table';
 import { DEFAULT_MISSING } from './values';
@@ -230,6 +230,31 @@ function estimateRows(sample: Buffer, complete: boolean, size: number): number {
   return Math.min(Math.ceil(((size * lines) / sample.length) * 1.02) + 16, 1 << 28);
 }
 
+/** Builds the column builders from the first row (see FirstRowHandler) and finishes them. */
+class ColumnFactory implements FirstRowHandler {
+  private builders: ColumnBuilder[] = [];
+
+  constructor(
+    private readonly opts: Resolved,
+    private readonly header: boolean,
+    private readonly ctx: RowContext,
+    private readonly warnings: string[],
+  ) {}
+
+  firstRow(fields: Buffer[]): { columns: ColumnBuilder[]; isData: boolean } {
+    const names = columnNames(fields, this.header, this.opts, this.warnings);
+    this.builders = names.map((name, i) => new ColumnBuilder(name, i, this.ctx, this.opts.types[name]));
+    return { columns: this.builders, isData: !this.header };
+  }
+
+  /** The finished columns, one at a time so that each column's blocks are freed before the next. */
+  finish(nRows: number): FinishedColumn[] {
+    const out = this.builders.map((b) => b.finish(nRows));
+    this.builders = [];
+    return out;
+  }
+}
+
 function isBlank(buf: Buffer): boolean {
   for (let i = 0; i < buf.length; i++) {
     const b = buf[i];
@@ -266,15 +291,11 @@ async function ingest(reader: ChunkSource, opts: Resolved, options: IngestOption
   const detected = detectDialect(sample, complete, opts.dialect, missing);
   const expectedRows = reader.gzip || opts.sizeHint === 0 ? 0 : estimateRows(sample, complete, Math.min(opts.sizeHint, opts.maxBytes));
   const ctx: RowContext = { line: 1, missing, dictLimit: DEFAULT_DICT_LIMIT, expectedRows };
-  let builders: ColumnBuilder[] = [];
+  const columns = new ColumnFactory(opts, detected.header, ctx, warnings);
   const tokenizer = new Tokenizer(
     { delimiter: detected.delimiter, quote: detected.quote, trim: opts.trim, maxFieldBytes: opts.maxFieldBytes, maxColumns: opts.maxColumns },
     ctx,
-    (fields) => {
-      const header = columnNames(fields, detected.header, opts, warnings);
-      builders = header.map((name, i) => new ColumnBuilder(name, i, ctx, opts.types[name]));
-      return { columns: builders, isData: !detected.header };
-    },
+    columns,
   );
 
   let lastProgress = Date.now();
@@ -312,10 +333,8 @@ async function ingest(reader: ChunkSource, opts: Resolved, options: IngestOption
       { line: tokenizer.line },
     );
   }
-  const finished = builders.map((b) => b.finish(nRows));
-  builders = [];
-  const columns: Column[] = finished.map((f) => f.column);
-  const table: Table = { nRows, columns };
+  const finished = columns.finish(nRows);
+  const table: Table = { nRows, columns: finished.map((f): Column => f.column) };
 
   if (tokenizer.blankLines > 0) warnings.push(`skipped ${fmtInt(tokenizer.blankLines)} blank line${tokenizer.blankLines === 1 ? '' : 's'}`);
   const tokens = missing.summary();

@@ -31,8 +31,14 @@ export interface TokenizerOptions {
   maxColumns: number;
 }
 
-/** What the owner does with the first non-blank row: build the columns, and say whether that row is data. */
-export type FirstRowHandler = (fields: Buffer[], line: number) => { columns: ColumnBuilder[]; isData: boolean };
+/**
+ * What the owner does with the first non-blank row: build the columns, and say whether that row is
+ * data. An object with a method rather than a closure: the call is then the same function in every
+ * ingest, and the compiled tokenizer is not thrown away ("wrong call target") at each new file.
+ */
+export interface FirstRowHandler {
+  firstRow(fields: Buffer[], line: number): { columns: ColumnBuilder[]; isData: boolean };
+}
 
 export class Tokenizer {
   /** Data rows completed so far. */
@@ -62,7 +68,7 @@ export class Tokenizer {
   constructor(
     private readonly options: TokenizerOptions,
     private readonly ctx: RowContext,
-    private readonly onFirstRow: FirstRowHandler,
+    private readonly handler: FirstRowHandler,
   ) {
     this.delim = options.delimiter.charCodeAt(0);
     this.quote = options.quote.charCodeAt(0);
@@ -291,7 +297,7 @@ export class Tokenizer {
     if (this.nCols === 0) {
       const first = this.first;
       this.first = [];
-      const { columns, isData } = this.onFirstRow(first, this.ctx.line);
+      const { columns, isData } = this.handler.firstRow(first, this.ctx.line);
       this.columns = columns;
       this.nCols = columns.length;
       if (isData) {
