@@ -16,6 +16,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -134,6 +135,9 @@ async function main(): Promise<void> {
   const runs = flag('--runs', 5);
   const genRows = flag('--gen-rows', 8_600_000);
   const inputs = await ensureInputs(genRows, args.includes('--skip-1g'));
+  // the machine is shared: say how busy it was, since every figure depends on it
+  const loadBefore = loadavg()[0];
+  process.stdout.write(`load average (1 min) before: ${loadBefore.toFixed(2)} on ${cpus().length} cores\n`);
   const rows: Record<string, unknown>[] = [];
   const header =
     '| dataset | CSV MB | rows × cols | Quorum MB/s (median) | Quorum MB/s (cold) | Quorum peak RSS MB (Δ) | pandas MB/s (median) | pandas peak RSS MB (Δ) | Quorum / pandas |';
@@ -169,10 +173,11 @@ async function main(): Promise<void> {
     );
     process.stdout.write(`${lines[lines.length - 1]}\n`);
   }
-  process.stdout.write(`\n${lines.join('\n')}\n`);
+  const loadAfter = loadavg()[0];
+  process.stdout.write(`\n${lines.join('\n')}\nload average (1 min) before ${loadBefore.toFixed(2)}, after ${loadAfter.toFixed(2)}\n`);
   mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
   const out = path.join(ROOT, 'bench', 'results', 'ingest.json');
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, runs, results: rows }, null, 2));
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, runs, loadBefore, loadAfter, results: rows }, null, 2));
   process.stdout.write(`wrote ${out}\n`);
 }
 

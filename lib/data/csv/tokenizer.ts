@@ -9,8 +9,9 @@
  *
  * Dialect handled here: any one-byte delimiter; a quote character with RFC 4180 doubling (`""`);
  * LF, CRLF and lone CR line endings, mixed freely; blank and whitespace-only lines skipped;
- * spaces around fields (and around quoted fields) trimmed unless `trim: false`. A quote inside an unquoted field is
- * kept as a literal character (`5'11"` stays as written); text after a closing quote is an error.
+ * spaces around fields (and around quoted fields) trimmed unless `trim: false`. A quote inside an
+ * unquoted field is kept as a literal character (`5'11"` stays as written); text after a closing
+ * quote is an error.
  */
 import { QuorumError } from '../../errors';
 import type { ColumnBuilder, RowContext } from './column-builder';
