@@ -11,14 +11,14 @@
  * at the first error and the source stream is destroyed; nothing is left behind (ingestion holds
  * no global state, so concurrent ingests are independent).
  */
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { QuorumError, listNames } from '../errors';
 import { ColumnBuilder, DEFAULT_DICT_LIMIT, type FinishedColumn, type RowContext } from './csv/column-builder';
 import { detectDialect, sniffBinary, type DialectOptions } from './csv/dialect';
 import { fmtBytes, fmtInt, showValue } from './csv/messages';
 import { MissingMatcher } from './csv/missing';
-import { ChunkSource, type ByteSource } from './csv/source';
+import { ChunkSource, readFileChunks, type ByteSource } from './csv/source';
 import { Tokenizer, type FirstRowHandler } from './csv/tokenizer';
 import { profileTable, withTarget } from './profile';
 import type { Column, IngestResult, LogicalType, Table, Task } from './table';
@@ -156,7 +156,7 @@ async function readSample(source: ChunkSource): Promise<{ sample: Buffer; comple
   for (;;) {
     const chunk = await source.next();
     if (chunk === null) return { sample: Buffer.concat(parts), complete: true };
-    parts.push(chunk);
+    parts.push(Buffer.from(chunk)); // a chunk is only valid until the next is read
     size += chunk.length;
     newline ||= chunk.includes(10) || chunk.includes(13);
     if (size >= SAMPLE_BYTES && newline) return { sample: Buffer.concat(parts), complete: false };
@@ -388,7 +388,7 @@ export async function resolveDataFile(dataDir: string, name: string): Promise<st
 export async function ingestFile(dataDir: string, name: string, options: IngestOptions = {}): Promise<IngestResult> {
   const real = await resolveDataFile(dataDir, name);
   const { size } = await fs.stat(real);
-  return ingestCsv(createReadStream(real, { highWaterMark: 256 * 1024 }), { sizeHint: size, ...options });
+  return ingestCsv(readFileChunks(real), { sizeHint: size, ...options });
 }
 
 export { withTarget } from './profile';
