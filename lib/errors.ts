@@ -19,6 +19,7 @@ const server = (status: number, retryable = true): ErrorSpec => ({ status, retry
 export const ERRORS = {
   // -- requests ------------------------------------------------------------------------------
   BAD_REQUEST: client(400),
+  BAD_JSON: client(400),
   UNSUPPORTED_MEDIA_TYPE: client(415),
   PAYLOAD_TOO_LARGE: client(413),
   NOT_FOUND: client(404),
@@ -55,6 +56,8 @@ export const ERRORS = {
   MODEL_TASK_MISMATCH: client(422),
   BAD_ARTIFACT: client(422),
   UNSUPPORTED_FORMAT_VERSION: client(422),
+  /** Iterative training produced a non-finite loss: a parameter (learning rate) problem, not retryable. */
+  TRAINING_DIVERGED: client(422),
   UNKNOWN_VOTING_RULE: client(400),
 
   // -- jobs, versions, predictions -------------------------------------------------------------
@@ -68,9 +71,12 @@ export const ERRORS = {
 
   // -- cluster (retryable: another node or a later attempt may succeed) -------------------------
   NO_TRAINERS: server(503),
+  SERVICE_UNAVAILABLE: server(503),
   TRAINER_BUSY: server(503),
+  TRAINER_LEAVING: server(503),
   BLOB_NOT_FOUND: server(503),
   CHECKSUM_MISMATCH: server(502),
+  STREAM_STALLED: server(502),
   FIT_FAILED: server(500),
   CANCELLED: server(409, false),
   QUORUM_NOT_REACHED: server(503),

@@ -17,10 +17,11 @@
  * rows with more than 4,096 distinct values that are neither monotone nor named like an id: there
  * a HyperLogLog estimate (±1.6 %) saves a hash set of millions of floats, and `distinctApprox` says so.
  */
-import { QuorumError, listNames } from '../errors';
+import { QuorumError } from '../errors';
 import { fmtInt } from './csv/messages';
-import { filterRows, isMissing } from './table';
-import type { Column, ColumnProfile, ColumnRole, IngestResult, Table, TargetInfo, Task } from './table';
+import { filterRows } from './table';
+import type { Column, ColumnProfile, ColumnRole, IngestResult, Table, TargetSummary, Task } from './table';
+import { resolveTarget } from './target';
 
 // Module constants rather than globals: a global lookup is slow inside a vm context (jest runs tests in one).
 const imul = Math.imul;
@@ -272,94 +273,37 @@ export function profileTable(table: Table, options: ProfileOptions = {}): Column
   return table.columns.map((c, i) => profileColumn(c, table.nRows, ignore.has(c.name), options.distinct?.[i]));
 }
 
-/** Integer-valued numeric targets with at most this many distinct values are read as classes. */
-export const MAX_INFERRED_CLASSES = 20;
-/** A classification target may not have more classes than this. */
-export const MAX_CLASSES = 1000;
-
-function classLabel(c: Column, v: number): string {
-  if (c.type === 'categorical') return c.categories[v];
-  if (c.type === 'boolean') return (c.labels ?? ['false', 'true'])[v];
-  return String(v);
-}
-
 /**
  * Chooses `name` as the target of `result`: drops (and counts) the rows where it is missing,
- * infers the task unless given (text and booleans → classification; whole numbers with at most
- * {@link MAX_INFERRED_CLASSES} distinct values → classification; other numbers → regression),
- * reports the class balance, and re-profiles the remaining rows. `result` is not modified.
+ * infers the task unless given and reports the class balance — with the rules of
+ * `resolveTarget` (lib/data/target.ts), which training uses, so both always agree — then
+ * re-profiles the remaining rows. Columns ignored at ingest stay ignored. `result` is not modified.
  *
- * Columns ignored at ingest stay ignored. Throws UNKNOWN_COLUMN, BAD_REQUEST (an ignored column,
- * too many classes), TARGET_ALL_MISSING, TARGET_ONE_CLASS, TARGET_NOT_NUMERIC (regression on text).
+ * Throws UNKNOWN_COLUMN, BAD_REQUEST (an ignored column, too many classes, an identifier),
+ * TARGET_ALL_MISSING, TARGET_ONE_CLASS, TARGET_NOT_NUMERIC (regression on text).
  */
 export function withTarget<R extends IngestResult>(result: R, name: string, task?: Task): R {
   const { table } = result;
   const ignore = result.profile.filter((p) => p.role === 'ignored').map((p) => p.name);
-  const index = table.columns.findIndex((c) => c.name === name);
-  if (index < 0) {
-    throw new QuorumError('UNKNOWN_COLUMN', `the target '${name}' is not a column; columns are ${listNames(table.columns.map((c) => c.name).slice(0, 30))}`, {
-      column: name,
-    });
-  }
   if (ignore.includes(name)) {
     throw new QuorumError('BAD_REQUEST', `the target '${name}' is also in ignore; remove it from one of them`, { column: name });
   }
   if (task !== undefined && task !== 'classification' && task !== 'regression') {
     throw new QuorumError('BAD_REQUEST', `unknown task '${String(task)}': use 'classification' or 'regression'`);
   }
-  const column = table.columns[index];
-  const keep = new Uint8Array(table.nRows);
-  let kept = 0;
-  for (let r = 0; r < table.nRows; r++) if (!isMissing(column, r)) keep[r] = 1, kept++;
-  if (kept === 0) {
-    throw new QuorumError('TARGET_ALL_MISSING', `the target '${name}' is missing in all ${fmtInt(table.nRows)} rows; choose another column`, {
-      column: name,
-    });
+  const resolved = resolveTarget(table, result.profile, name, task);
+  let filtered = table;
+  if (resolved.dropped > 0) {
+    const keep = new Uint8Array(table.nRows);
+    for (let i = 0; i < resolved.rows.length; i++) keep[resolved.rows[i]] = 1;
+    filtered = filterRows(table, keep);
   }
-  const dropped = table.nRows - kept;
-  const filtered = dropped > 0 ? filterRows(table, keep) : table;
-  const target = filtered.columns[index];
-
-  const profile = profileTable(filtered, { ignore, distinct: dropped > 0 ? undefined : result.profile.map((p) => p.distinct) });
-  const distinct = profile[index].distinct;
-  let resolved: Task;
-  if (task !== undefined) {
-    resolved = task;
-  } else if (target.type === 'categorical' || target.type === 'boolean') {
-    resolved = 'classification';
-  } else {
-    const integral = target.type === 'numeric' && target.values.every((v) => floor(v) === v);
-    resolved = integral && distinct <= MAX_INFERRED_CLASSES ? 'classification' : 'regression';
-  }
-  if (resolved === 'regression' && target.type === 'categorical') {
-    throw new QuorumError(
-      'TARGET_NOT_NUMERIC',
-      `the target '${name}' holds text (${fmtInt(distinct)} distinct values), so it cannot be a regression target; use task 'classification'`,
-      { column: name },
-    );
-  }
+  const profile = resolved.dropped > 0 ? profileTable(filtered, { ignore }) : result.profile;
+  const summary: TargetSummary = { name, task: resolved.task, inferred: task === undefined, droppedRows: resolved.dropped };
+  if (resolved.balance) summary.classes = resolved.balance;
   const warnings = [...result.warnings];
-  const info: TargetInfo = { name, task: resolved, inferred: task === undefined, droppedRows: dropped };
-  if (resolved === 'classification') {
-    if (distinct > MAX_CLASSES) {
-      throw new QuorumError(
-        'BAD_REQUEST',
-        `the target '${name}' has ${fmtInt(distinct)} distinct values, too many classes (at most ${fmtInt(MAX_CLASSES)}); use task 'regression'`,
-        { column: name },
-      );
-    }
-    const counts = new Map<number, number>();
-    const values = target.type === 'categorical' ? target.codes : target.values;
-    for (let r = 0; r < filtered.nRows; r++) counts.set(values[r], (counts.get(values[r]) ?? 0) + 1);
-    info.classes = [...counts].map(([v, count]) => ({ label: classLabel(target, v), count })).sort((a, b) => b.count - a.count);
-    if (info.classes.length < 2) {
-      throw new QuorumError(
-        'TARGET_ONE_CLASS',
-        `the target '${name}' has one class only ('${info.classes[0].label}' in all ${fmtInt(filtered.nRows)} rows): there is nothing to learn; choose another column`,
-        { column: name, class: info.classes[0].label },
-      );
-    }
+  if (resolved.dropped > 0) {
+    warnings.push(`dropped ${fmtInt(resolved.dropped)} row${resolved.dropped === 1 ? '' : 's'} whose target '${name}' is missing`);
   }
-  if (dropped > 0) warnings.push(`dropped ${fmtInt(dropped)} row${dropped === 1 ? '' : 's'} whose target '${name}' is missing`);
-  return { ...result, table: filtered, profile, warnings, target: info };
+  return { ...result, table: filtered, profile, warnings, target: summary };
 }

@@ -82,18 +82,21 @@ export interface IngestResult {
   /** Bytes read from the source (compressed size for gzip input). */
   bytes: number;
   /** Present when a target was chosen (`IngestOptions.target` or `withTarget`). */
-  target?: TargetInfo;
+  target?: TargetSummary;
   /** Counters of the read itself. */
   stats?: IngestStats;
 }
 
-/** The column to predict, as chosen by the user or inferred. */
-export interface TargetInfo {
+/**
+ * The column to predict, as reported with an ingest (the full target, with its `y` vector, is
+ * `resolveTarget` in target.ts, whose rules this follows).
+ */
+export interface TargetSummary {
   name: string;
   task: Task;
   /** True when `task` was inferred from the data rather than given. */
   inferred: boolean;
-  /** Classification: every class with its row count, most frequent first (class balance). */
+  /** Classification: every class with its row count, in class-index order (class balance). */
   classes?: { label: string; count: number }[];
   /** Rows dropped because the target was missing in them. */
   droppedRows: number;

@@ -99,6 +99,12 @@ export interface ModelKind<P = Record<string, unknown>> {
   /** Rebuilds a model; throws BAD_ARTIFACT / UNSUPPORTED_FORMAT_VERSION on a damaged or newer artifact. */
   load(artifact: Artifact): TrainedModel;
   /**
+   * Optional asynchronous set-up of this thread before the first fit, load or predict (TensorFlow.js
+   * kinds start their backend here; `backend` is the configured preference, 'auto' by default).
+   * Returns a description of what was set up, e.g. `{ backend: 'wasm', simd: true }`.
+   */
+  init?(options: { backend?: string }): Promise<Record<string, unknown> | void>;
+  /**
    * Optional: how one fit is spread over several threads of one node (forests: trees split across
    * workers, then merged). The split must not change the result: part i covers fixed work items.
    */

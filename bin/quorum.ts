@@ -1,0 +1,43 @@
+/**
+ * Starts a Quorum node: the services named in SERVICES (default: all five, in one process), with
+ * the transporter of TRANSPORTER (default: none). `--repl` opens the Moleculer REPL on the node.
+ * Same conventions as moleculer-runner (SERVICES, TRANSPORTER, NAMESPACE, NODEID, LOGLEVEL).
+ */
+import path from 'node:path';
+import { ServiceBroker } from 'moleculer';
+import { parseConfig, type QuorumConfig } from '../lib/config';
+import { brokerOptions } from '../moleculer.config';
+
+async function main(): Promise<void> {
+  let config: Readonly<QuorumConfig>;
+  try {
+    config = parseConfig(process.env);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  const broker = new ServiceBroker(brokerOptions(config));
+  for (const name of config.services) broker.loadService(path.join(__dirname, '..', 'services', `${name}.service.js`));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    broker.logger.info(`${signal}: stopping ${broker.nodeID}…`);
+    await broker.stop().catch((err: Error) => broker.logger.error(err.message));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  await broker.start();
+  broker.logger.info(
+    `node ${broker.nodeID} up: ${config.services.join(', ')} · transporter ${config.transporter ?? 'none (one process)'} · state in ${config.stateDir}`,
+  );
+  if (process.argv.includes('--repl')) broker.repl();
+}
+
+main().catch((err: Error) => {
+  console.error(`Quorum failed to start: ${err.message}`);
+  process.exit(1);
+});

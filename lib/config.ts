@@ -1,0 +1,145 @@
+/**
+ * Quorum's configuration: every environment variable it reads, with its default, its check and a
+ * one-line description (README's configuration table is checked against this list by a test).
+ * `parseConfig(env)` validates everything once at start and returns a frozen object; nothing else
+ * reads `process.env`.
+ */
+import os from 'node:os';
+import path from 'node:path';
+
+export const ALL_SERVICES = ['api', 'coordinator', 'trainer', 'registry', 'inference'] as const;
+export type ServiceName = (typeof ALL_SERVICES)[number];
+
+export const BALANCERS = ['RoundRobin', 'Random', 'CpuUsage', 'Latency', 'FreeSlots'] as const;
+export const ACTIVATION_POLICIES = ['always', 'if-better', 'manual'] as const;
+export const TF_BACKENDS = ['auto', 'node', 'wasm', 'cpu'] as const;
+
+export interface QuorumConfig {
+  nodeID?: string;
+  namespace: string;
+  transporter: string | null;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  services: ServiceName[];
+  host: string;
+  port: number;
+  /** Where Quorum keeps datasets, jobs, blobs and model versions. */
+  stateDir: string;
+  /** Folders a file may be ingested from by path (first match wins). */
+  dataDirs: string[];
+  uploadLimitBytes: number;
+  trainerWorkers: number;
+  trainerHeapMb: number;
+  /** Node-local dataset of a trainer (a path it reads itself; only models travel). */
+  trainerData: string | null;
+  heartbeatInterval: number;
+  heartbeatTimeout: number;
+  requestTimeoutMs: number;
+  fitTimeoutMs: number;
+  fitAttempts: number;
+  trainerWaitMs: number;
+  balancer: (typeof BALANCERS)[number];
+  activation: (typeof ACTIVATION_POLICIES)[number];
+  tfBackend: (typeof TF_BACKENDS)[number];
+  predictTimeoutMs: number;
+}
+
+interface Var<K extends keyof QuorumConfig> {
+  env: string;
+  key: K;
+  default: string;
+  describe: string;
+  parse(raw: string, env: Record<string, string | undefined>): QuorumConfig[K];
+}
+
+class ConfigError extends Error {}
+
+function int(name: string, min: number, max: number) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}=${raw}: expected an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function oneOf<T extends string>(name: string, values: readonly T[]) {
+  return (raw: string): T => {
+    const hit = values.find((v) => v.toLowerCase() === raw.toLowerCase());
+    if (!hit) throw new ConfigError(`${name}=${raw}: expected one of ${values.join(', ')}`);
+    return hit;
+  };
+}
+
+const seconds = (name: string, min: number, max: number) => (raw: string) => int(name, min, max)(raw);
+
+export const VARIABLES: Var<keyof QuorumConfig>[] = [
+  { env: 'NODEID', key: 'nodeID', default: '', describe: 'Moleculer node id (default: host name and pid)', parse: (raw) => raw || undefined },
+  { env: 'NAMESPACE', key: 'namespace', default: 'quorum', describe: 'Moleculer namespace: nodes only see nodes of the same namespace', parse: (raw) => raw },
+  {
+    env: 'TRANSPORTER',
+    key: 'transporter',
+    default: '',
+    describe: 'empty: one process, no network; `nats://host:4222`: a cluster over NATS',
+    parse: (raw) => {
+      if (!raw) return null;
+      if (!/^nats:\/\/[^\s]+$/.test(raw)) throw new ConfigError(`TRANSPORTER=${raw}: expected nats://host:port (or empty for one process)`);
+      return raw;
+    },
+  },
+  { env: 'LOGLEVEL', key: 'logLevel', default: 'info', describe: 'fatal, error, warn, info, debug or trace', parse: oneOf('LOGLEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const) },
+  {
+    env: 'SERVICES',
+    key: 'services',
+    default: ALL_SERVICES.join(','),
+    describe: 'comma-separated services this node runs: api, coordinator, trainer, registry, inference',
+    parse: (raw) => {
+      const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      const bad = names.filter((n) => !(ALL_SERVICES as readonly string[]).includes(n));
+      if (bad.length || names.length === 0) throw new ConfigError(`SERVICES=${raw}: unknown ${bad.join(', ') || '(empty)'}; valid: ${ALL_SERVICES.join(', ')}`);
+      return [...new Set(names)] as ServiceName[];
+    },
+  },
+  { env: 'HOST', key: 'host', default: '127.0.0.1', describe: 'address the HTTP gateway binds (`0.0.0.0` to serve other machines)', parse: (raw) => raw },
+  { env: 'PORT', key: 'port', default: '3000', describe: 'HTTP port of the gateway (0: any free port)', parse: int('PORT', 0, 65535) },
+  { env: 'STATE_DIR', key: 'stateDir', default: 'var', describe: 'where datasets, jobs and model versions are kept', parse: (raw) => path.resolve(raw) },
+  {
+    env: 'DATA_DIR',
+    key: 'dataDirs',
+    default: 'data',
+    describe: `folders files may be ingested from by path, separated by \`${path.delimiter}\``,
+    parse: (raw) => raw.split(path.delimiter).filter(Boolean).map((d) => path.resolve(d)),
+  },
+  { env: 'UPLOAD_LIMIT_MB', key: 'uploadLimitBytes', default: '2048', describe: 'largest CSV accepted, in MB (after gzip decompression)', parse: (raw) => int('UPLOAD_LIMIT_MB', 1, 1 << 20)(raw) * 1024 * 1024 },
+  { env: 'TRAINER_WORKERS', key: 'trainerWorkers', default: String(Math.max(1, os.availableParallelism?.() ?? os.cpus().length)), describe: 'worker threads of a trainer node (default: the number of cores)', parse: int('TRAINER_WORKERS', 1, 1024) },
+  { env: 'TRAINER_HEAP_MB', key: 'trainerHeapMb', default: '4096', describe: 'heap limit of one worker thread; a fit over it fails alone', parse: int('TRAINER_HEAP_MB', 64, 1 << 20) },
+  { env: 'TRAINER_DATA', key: 'trainerData', default: '', describe: 'a CSV this trainer node keeps to itself, for `local` jobs', parse: (raw) => (raw ? path.resolve(raw) : null) },
+  { env: 'HEARTBEAT_INTERVAL', key: 'heartbeatInterval', default: '2', describe: 'seconds between heartbeats', parse: seconds('HEARTBEAT_INTERVAL', 1, 3600) },
+  { env: 'HEARTBEAT_TIMEOUT', key: 'heartbeatTimeout', default: '8', describe: 'seconds without heartbeat before a node is declared gone', parse: seconds('HEARTBEAT_TIMEOUT', 2, 36000) },
+  { env: 'REQUEST_TIMEOUT_MS', key: 'requestTimeoutMs', default: '30000', describe: 'default timeout of calls between services', parse: int('REQUEST_TIMEOUT_MS', 100, 86_400_000) },
+  { env: 'FIT_TIMEOUT_MS', key: 'fitTimeoutMs', default: '7200000', describe: 'longest one shard may take to fit before it is retried elsewhere', parse: int('FIT_TIMEOUT_MS', 1000, 604_800_000) },
+  { env: 'FIT_ATTEMPTS', key: 'fitAttempts', default: '3', describe: 'attempts per shard (on other trainers) before the shard counts as failed', parse: int('FIT_ATTEMPTS', 1, 100) },
+  { env: 'TRAINER_WAIT_MS', key: 'trainerWaitMs', default: '120000', describe: 'how long a job waits for a trainer to appear before failing', parse: int('TRAINER_WAIT_MS', 0, 86_400_000) },
+  { env: 'BALANCER', key: 'balancer', default: 'FreeSlots', describe: 'how shards pick a trainer: FreeSlots (most free worker threads), RoundRobin, Random, CpuUsage, Latency', parse: oneOf('BALANCER', BALANCERS) },
+  { env: 'ACTIVATION', key: 'activation', default: 'if-better', describe: 'when a finished version becomes active: always, if-better (not worse on validation), manual', parse: oneOf('ACTIVATION', ACTIVATION_POLICIES) },
+  { env: 'TF_BACKEND', key: 'tfBackend', default: 'auto', describe: 'TensorFlow.js backend: auto (node if installed, else wasm, else cpu), node, wasm, cpu', parse: oneOf('TF_BACKEND', TF_BACKENDS) },
+  { env: 'PREDICT_TIMEOUT_MS', key: 'predictTimeoutMs', default: '2000', describe: 'per-call timeout of broadcast voting (each trainer node answers within it or is left out)', parse: int('PREDICT_TIMEOUT_MS', 10, 600_000) },
+];
+
+/** Validates the environment; throws one Error listing every problem. */
+export function parseConfig(env: Record<string, string | undefined>): Readonly<QuorumConfig> {
+  const out: Partial<QuorumConfig> = {};
+  const problems: string[] = [];
+  for (const v of VARIABLES) {
+    const raw = env[v.env] ?? v.default;
+    try {
+      (out as Record<string, unknown>)[v.key] = v.parse(raw.trim(), env);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  const config = out as QuorumConfig;
+  if (!problems.length && config.heartbeatTimeout <= config.heartbeatInterval) {
+    problems.push(`HEARTBEAT_TIMEOUT (${config.heartbeatTimeout}) must be larger than HEARTBEAT_INTERVAL (${config.heartbeatInterval})`);
+  }
+  if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  return Object.freeze(config);
+}

@@ -1,0 +1,41 @@
+/**
+ * The `forest` model kind: random forests and extremely randomised trees on histogram bins, for
+ * classification and regression, with native missing values, out-of-bag score, impurity and
+ * permutation importance, and parallel fitting by tree ranges. See DESIGN.md ("Tree ensembles
+ * are our own code").
+ */
+import type { Artifact } from '../format';
+import type { FitContext, ModelKind, TrainedModel, TrainingSet } from '../model';
+import { decodeForest } from './artifact';
+import { fitForest } from './fit';
+import { ForestModel } from './model';
+import { mergeForests, splitParams } from './parallel';
+import { type ForestParams, parseParams } from './params';
+
+export type { ForestParams } from './params';
+export { ForestModel } from './model';
+export { permutationImportance } from './importance';
+
+export const forestKind: ModelKind<ForestParams> = {
+  name: 'forest',
+  description: 'random forest / extra trees on histogram bins: missing values and categorical codes welcome',
+  tasks: ['classification', 'regression'],
+  input: 'native',
+
+  params(raw: unknown): ForestParams {
+    return parseParams(raw);
+  },
+
+  async fit(data: TrainingSet, params: ForestParams, ctx: FitContext): Promise<TrainedModel> {
+    return fitForest(data, params, ctx);
+  },
+
+  load(artifact: Artifact): TrainedModel {
+    return new ForestModel(decodeForest(artifact));
+  },
+
+  parallel: {
+    split: splitParams,
+    merge: mergeForests,
+  },
+};

@@ -1,0 +1,156 @@
+/**
+ * Parameters of the `forest` kind: defaults (scikit-learn's where they make sense), validation at
+ * the boundary, and the task-dependent choices (`maxFeatures`, `criterion`) resolved at fit time.
+ */
+import { QuorumError, listNames } from '../../errors';
+import type { Task } from '../model';
+
+export type MaxFeatures = 'sqrt' | 'log2' | 'all' | number;
+export type Criterion = 'gini' | 'entropy' | 'mse';
+
+export interface ForestParams {
+  /** Trees in the forest (in this part, for a part of a parallel fit). Default 100. */
+  nEstimators: number;
+  /** Deepest node level (root = 0); null grows until leaves are pure or too small. Default null. */
+  maxDepth: number | null;
+  /** A node with fewer (distinct, bootstrapped) rows is not split. Default 2. */
+  minSamplesSplit: number;
+  /** Each child of a split keeps at least this many rows. Default 1. */
+  minSamplesLeaf: number;
+  /**
+   * Features drawn per split: 'sqrt', 'log2', 'all', a fraction in (0, 1] of the features (1 = all),
+   * or an integer count ≥ 2. null: 'sqrt' for classification, 'all' for regression.
+   */
+  maxFeatures: MaxFeatures | null;
+  /** 'gini' | 'entropy' (classification), 'mse' (regression); null picks gini / mse by task. */
+  criterion: Criterion | null;
+  /** Each tree sees a bootstrap sample (n draws with replacement). Default true. */
+  bootstrap: boolean;
+  /** Value bins per feature, 2..255 (one more code is reserved for missing). Default 255. */
+  maxBins: number;
+  /** Extremely randomised trees: one random threshold per drawn feature. Default false. */
+  extraTrees: boolean;
+  /** 'balanced' weighs classes by n / (nClasses · count). Default null (all rows weigh 1). */
+  classWeight: null | 'balanced';
+  /** Out-of-bag score (accuracy or R²) from the rows each tree did not see. Default true. */
+  oobScore: boolean;
+  /**
+   * Impurity importance is always computed (it is free). 'permutation' also measures permutation
+   * importance on `ctx.validation` when the fit is given one: it costs about 3 × nFeatures
+   * predictions of up to 5,000 rows, often more than the fit, hence not the default.
+   */
+  importance: 'impurity' | 'permutation';
+  /**
+   * Parallel parts only (set by `parallel.split`): index of this part's first tree in the whole
+   * forest, and the whole forest's tree count. Tree i is seeded by deriveSeed(seed, i).
+   */
+  treeOffset: number;
+  totalTrees: number | null;
+}
+
+export const DEFAULT_PARAMS: Readonly<ForestParams> = Object.freeze({
+  nEstimators: 100,
+  maxDepth: null,
+  minSamplesSplit: 2,
+  minSamplesLeaf: 1,
+  maxFeatures: null,
+  criterion: null,
+  bootstrap: true,
+  maxBins: 255,
+  extraTrees: false,
+  classWeight: null,
+  oobScore: true,
+  importance: 'impurity',
+  treeOffset: 0,
+  totalTrees: null,
+});
+
+const NAMES = Object.keys(DEFAULT_PARAMS);
+
+function bad(name: string, value: unknown, allowed: string): QuorumError {
+  return new QuorumError('BAD_MODEL_PARAMS', `forest parameter '${name}' is ${JSON.stringify(value)}: ${allowed}`, {
+    parameter: name,
+    value,
+  });
+}
+
+function int(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw bad(name, value, `use an integer from ${min} to ${max === Number.MAX_SAFE_INTEGER ? '∞' : max}`);
+  }
+  return value;
+}
+
+function oneOf<T>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) throw bad(name, value, `use ${listNames(allowed.map(String))}`);
+  return value as T;
+}
+
+function bool(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw bad(name, value, 'use true or false');
+  return value;
+}
+
+/** Merges defaults into user parameters and validates every one (BAD_MODEL_PARAMS otherwise). */
+export function parseParams(raw: unknown): ForestParams {
+  if (raw === undefined || raw === null) return { ...DEFAULT_PARAMS };
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new QuorumError('BAD_MODEL_PARAMS', `forest parameters must be an object, got ${JSON.stringify(raw)}`);
+  }
+  const given = raw as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (!NAMES.includes(key)) {
+      throw new QuorumError('BAD_MODEL_PARAMS', `unknown forest parameter '${key}': use ${listNames(NAMES)}`, {
+        parameter: key,
+      });
+    }
+  }
+  const p: ForestParams = { ...DEFAULT_PARAMS };
+  const has = (k: keyof ForestParams): boolean => given[k] !== undefined;
+  if (has('nEstimators')) p.nEstimators = int('nEstimators', given.nEstimators, 1, 100_000);
+  if (has('maxDepth')) p.maxDepth = given.maxDepth === null ? null : int('maxDepth', given.maxDepth, 1, 10_000);
+  if (has('minSamplesSplit')) p.minSamplesSplit = int('minSamplesSplit', given.minSamplesSplit, 2);
+  if (has('minSamplesLeaf')) p.minSamplesLeaf = int('minSamplesLeaf', given.minSamplesLeaf, 1);
+  if (has('maxFeatures') && given.maxFeatures !== null) p.maxFeatures = maxFeatures(given.maxFeatures);
+  if (has('criterion') && given.criterion !== null) {
+    p.criterion = oneOf('criterion', given.criterion, ['gini', 'entropy', 'mse'] as const);
+  }
+  if (has('bootstrap')) p.bootstrap = bool('bootstrap', given.bootstrap);
+  if (has('maxBins')) p.maxBins = int('maxBins', given.maxBins, 2, 255);
+  if (has('extraTrees')) p.extraTrees = bool('extraTrees', given.extraTrees);
+  if (has('classWeight') && given.classWeight !== null) p.classWeight = oneOf('classWeight', given.classWeight, ['balanced'] as const);
+  if (has('oobScore')) p.oobScore = bool('oobScore', given.oobScore);
+  if (has('importance')) p.importance = oneOf('importance', given.importance, ['impurity', 'permutation'] as const);
+  if (has('treeOffset')) p.treeOffset = int('treeOffset', given.treeOffset, 0);
+  if (has('totalTrees') && given.totalTrees !== null) p.totalTrees = int('totalTrees', given.totalTrees, 1);
+  if (p.totalTrees !== null && p.treeOffset + p.nEstimators > p.totalTrees) {
+    throw bad('treeOffset', p.treeOffset, `trees ${p.treeOffset}..${p.treeOffset + p.nEstimators - 1} lie outside a forest of ${p.totalTrees}`);
+  }
+  return p;
+}
+
+function maxFeatures(value: unknown): MaxFeatures {
+  if (value === 'sqrt' || value === 'log2' || value === 'all') return value;
+  if (typeof value === 'number' && value > 0 && (value <= 1 || Number.isInteger(value))) return value;
+  throw bad('maxFeatures', value, "use 'sqrt', 'log2', 'all', a fraction in (0, 1] or an integer count ≥ 2");
+}
+
+/** The number of features drawn per split, for `nFeatures` columns and this task. */
+export function resolveMaxFeatures(p: ForestParams, task: Task, nFeatures: number): number {
+  const m = p.maxFeatures ?? (task === 'classification' ? 'sqrt' : 'all');
+  let k: number;
+  if (m === 'sqrt') k = Math.floor(Math.sqrt(nFeatures));
+  else if (m === 'log2') k = Math.floor(Math.log2(nFeatures));
+  else if (m === 'all') k = nFeatures;
+  else if (m <= 1) k = Math.floor(m * nFeatures);
+  else k = m;
+  return Math.min(nFeatures, Math.max(1, k));
+}
+
+/** The split criterion for this task; BAD_MODEL_PARAMS when it belongs to the other task. */
+export function resolveCriterion(p: ForestParams, task: Task): Criterion {
+  const c = p.criterion ?? (task === 'classification' ? 'gini' : 'mse');
+  if (task === 'classification' && c === 'mse') throw bad('criterion', c, "a classification forest uses 'gini' or 'entropy'");
+  if (task === 'regression' && c !== 'mse') throw bad('criterion', c, "a regression forest uses 'mse'");
+  return c;
+}

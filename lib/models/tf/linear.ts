@@ -1,0 +1,28 @@
+/**
+ * `linear`: logistic regression (one sigmoid unit for two classes, softmax for more) and linear
+ * regression, with an L2 penalty — the network of `mlp` without hidden layers, trained by
+ * mini-batch Adam (or SGD) so that it can take part in parameter averaging like `mlp`.
+ */
+import type { Artifact } from '../format';
+import type { FitContext, ModelKind, TrainedModel, TrainingSet } from '../model';
+import { initTfKind } from './backend';
+import { fitNet } from './fit-net';
+import { loadNetModel } from './net-model';
+import type { LinearParams } from './params';
+import { linearParams } from './params';
+
+export const linearKind: ModelKind<LinearParams> = {
+  name: 'linear',
+  description: 'logistic / linear regression with L2 (TensorFlow.js), mini-batch Adam',
+  tasks: ['classification', 'regression'],
+  input: 'dense',
+  init: initTfKind,
+  params: linearParams,
+  fit(data: TrainingSet, params: LinearParams, ctx: FitContext): Promise<TrainedModel> {
+    const { dropout: _unused, ...shown } = params;
+    return fitNet('linear', data, [], 'relu', params, shown, ctx);
+  },
+  load(artifact: Artifact): TrainedModel {
+    return loadNetModel(artifact, 'linear');
+  },
+};

@@ -1,0 +1,61 @@
+/** A model version: one per training job, with everything needed to predict and to explain. */
+import type { EncoderSpec } from '../data/encode';
+import type { DenseSpec } from '../data/preprocess';
+import type { Report } from '../metrics';
+import type { FeatureInfo, Task } from '../models/model';
+
+export type VersionStatus = 'training' | 'ready';
+
+export interface MemberMeta {
+  id: string;
+  kind: string;
+  params: Record<string, unknown>;
+  /** 'native' members read encoder output; 'dense' members read it through `dense`. */
+  input: 'native' | 'dense';
+  shard: number;
+  rows: number;
+  node?: string;
+  fitMs?: number;
+  /** Class labels of the member's outputs (aligned by label when they differ from the version's). */
+  classes?: string[];
+  artifact?: { size: number; sha256: string };
+  summary?: Record<string, unknown>;
+  curve?: Record<string, number>[];
+  /** Validation metrics of the member alone. */
+  metrics?: Record<string, number | null>;
+  /** Weight in `weighted` voting: accuracy, or 1 / RMSE. */
+  weight?: number;
+}
+
+export interface VersionMeta {
+  id: string;
+  /** The model name whose active pointer this version competes for. */
+  name: string;
+  status: VersionStatus;
+  job?: string;
+  createdAt: string;
+  completedAt?: string;
+  dataset: { id: string; name: string; rows: number; schemaHash: string };
+  target: string;
+  task: Task;
+  classes?: string[];
+  mode: 'ensemble' | 'average';
+  voting: string;
+  encoder: EncoderSpec;
+  features: FeatureInfo[];
+  dense?: DenseSpec;
+  members: MemberMeta[];
+  validation?: { rows: number; size: number; sha256: string };
+  metrics?: Record<string, number | null>;
+  report?: Report;
+  /** Set when the version was imported from an export file. */
+  importedFrom?: string;
+}
+
+export interface ActivationRecord {
+  name: string;
+  version: string;
+  at: string;
+  previous?: string;
+  reason: string;
+}

@@ -1,0 +1,87 @@
+/**
+ * The state of a training job, as stored, returned by the API and shown by the dashboard.
+ */
+import type { DenseSpec } from '../data/preprocess';
+import type { FeatureInfo, Task } from '../models/model';
+import type { NormalisedRequest } from './request';
+
+export type JobStatus =
+  | 'preparing'
+  | 'waiting'
+  | 'training'
+  | 'evaluating'
+  | 'completed'
+  | 'failed'
+  | 'cancelled';
+
+export const FINISHED: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
+
+export type MemberStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface BlobRef {
+  id: string;
+  size: number;
+  sha256: string;
+}
+
+export interface MemberState {
+  /** Member id inside the version: m0, m1, … */
+  id: string;
+  shard: number;
+  kind: string;
+  params: Record<string, unknown>;
+  rows: number;
+  status: MemberStatus;
+  /** 0..1 */
+  progress: number;
+  attempts: number;
+  node?: string;
+  fitMs?: number;
+  threads?: number;
+  /** Shard transfer to the trainer, MB/s (last attempt). */
+  transferMBps?: number;
+  artifact?: { size: number; sha256: string };
+  summary?: Record<string, unknown>;
+  /** Learning curve of iterative models (one point per epoch). */
+  curve?: Record<string, number>[];
+  /** Why the last attempt failed (kept when a retry succeeds: it is part of the story). */
+  errors?: { node?: string; code: string; message: string }[];
+}
+
+/** What trainers need besides the shards, kept with the job so a restarted coordinator can resume. */
+export interface JobPlan {
+  features: FeatureInfo[];
+  dense?: DenseSpec;
+  validation: BlobRef & { rows: number };
+  validationSample: BlobRef & { rows: number };
+  /** Regression: mean and std of the target over the training rows (scaling of averaged models). */
+  targetStats?: { mean: number; std: number };
+}
+
+export interface JobState {
+  id: string;
+  status: JobStatus;
+  /** Human-readable detail of the status ("waiting for trainers", "round 3/10", …). */
+  message?: string;
+  request: NormalisedRequest;
+  dataset: { id: string; name: string; rows: number };
+  version?: string;
+  name: string;
+  task?: Task;
+  classes?: string[];
+  voting?: string;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  progress: number;
+  split?: { train: number; validation: number; method: string; droppedRows: number };
+  shards: { index: number; rows: number; blob: BlobRef; classes?: number[] }[];
+  members: MemberState[];
+  plan?: JobPlan;
+  /** `average` mode: validation metrics after every round. */
+  rounds?: { round: number; trainers: number; rows: number; metrics: Record<string, number | null>; ms: number }[];
+  metrics?: Record<string, number | null>;
+  warnings: string[];
+  error?: { code: string; message: string };
+  timings: { prepareMs?: number; trainMs?: number; evaluateMs?: number };
+}

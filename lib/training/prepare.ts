@@ -1,0 +1,179 @@
+/**
+ * Turning a dataset and a request into what trainers need: the target, the validation split, the
+ * fitted encoder (and dense transform when a neural or linear kind is asked for), and the shards,
+ * each written to the blob store as soon as it is encoded so memory holds one shard at a time.
+ */
+import { QuorumError } from '../errors';
+import { encodeTable, featureInfo, fitEncoder, type EncoderSpec } from '../data/encode';
+import { fitDense, type DenseSpec } from '../data/preprocess';
+import { encodeShard } from '../data/shard-codec';
+import { resolveSharding } from '../data/sharding';
+import { splitRows, type SplitMethod } from '../data/split';
+import type { ColumnProfile, Table } from '../data/table';
+import { resolveTarget, type TargetInfo } from '../data/target';
+import { modelKindInfo } from '../models/kinds';
+import type { FeatureInfo, Task } from '../models/model';
+import { Rng, deriveSeed } from '../util/random';
+import type { BlobRef, MemberState } from './job';
+import { checkForTask, type NormalisedRequest } from './request';
+
+/** Fewer training rows than this per shard is refused: a model on 3 rows helps nobody. */
+export const MIN_ROWS_PER_SHARD = 10;
+/** Trainers get at most this many validation rows (early stopping, learning curves). */
+export const VALIDATION_SAMPLE_ROWS = 10_000;
+/** Evaluation of a version uses at most this many validation rows (sampled with the job seed). */
+export const EVALUATION_ROWS = 200_000;
+
+export interface Checked {
+  target: TargetInfo;
+  task: Task;
+  voting: string;
+}
+
+/** The checks that need the data; run before the job is accepted. */
+export function checkRequest(table: Table, profile: ColumnProfile[] | undefined, request: NormalisedRequest): Checked {
+  for (const name of [...request.ignore, ...(request.timeColumn ? [request.timeColumn] : [])]) {
+    if (!table.columns.some((c) => c.name === name)) {
+      throw new QuorumError('UNKNOWN_COLUMN', `unknown column '${name}': the dataset has ${table.columns.map((c) => `'${c.name}'`).join(', ')}`, { column: name });
+    }
+  }
+  const target = resolveTarget(table, profile, request.target, request.task);
+  const voting = checkForTask(request, target.task);
+  return { target, task: target.task, voting };
+}
+
+export interface PrepareSink {
+  /** Stores a blob (a shard or a validation set) and returns its reference. */
+  put(name: string, bytes: Buffer): Promise<BlobRef>;
+}
+
+export interface Prepared {
+  encoder: EncoderSpec;
+  features: FeatureInfo[];
+  dense?: DenseSpec;
+  split: { train: number; validation: number; method: SplitMethod; droppedRows: number };
+  shards: { index: number; rows: number; blob: BlobRef; classes?: number[] }[];
+  members: MemberState[];
+  /** Validation rows for evaluation (capped at EVALUATION_ROWS). */
+  validation: BlobRef & { rows: number };
+  /** A sample of them for trainers. */
+  validationSample: BlobRef & { rows: number };
+  targetStats?: { mean: number; std: number };
+  warnings: string[];
+}
+
+function timeValues(table: Table, name: string): Float64Array {
+  const column = table.columns.find((c) => c.name === name)!;
+  if (column.type === 'categorical') throw new QuorumError('BAD_REQUEST', `timeColumn '${name}' holds text: it must be a date or a number`);
+  return column.values;
+}
+
+function take(rows: Int32Array, max: number, seed: number): Int32Array {
+  if (rows.length <= max) return rows;
+  return new Rng(seed).shuffle(Int32Array.from(rows)).subarray(0, max).sort();
+}
+
+export async function prepare(
+  table: Table,
+  profile: ColumnProfile[] | undefined,
+  request: NormalisedRequest,
+  checked: Checked,
+  trainerCount: number,
+  sink: PrepareSink,
+): Promise<Prepared> {
+  const { target, task } = checked;
+  const warnings: string[] = [];
+  if (target.dropped) warnings.push(`${target.dropped} rows without a value for target '${target.name}' were dropped`);
+
+  const method: SplitMethod = request.split === 'auto' ? (task === 'classification' ? 'stratified' : 'random') : request.split;
+  const timeOf = request.timeColumn ? timeValues(table, request.timeColumn) : undefined;
+  const split = splitRows(target.rows, {
+    method,
+    seed: deriveSeed(request.seed, 1),
+    validationFraction: request.validationFraction,
+    classOf: task === 'classification' ? target.y : undefined,
+    timeOf,
+  });
+
+  const encoder = fitEncoder(table, profile, target.name, { exclude: request.ignore });
+  const features = featureInfo(encoder);
+  const wantsDense = request.models.some((m) => modelKindInfo(m.kind).input === 'dense');
+  const dense = wantsDense ? fitDense(encodeTable(encoder, table, split.train), features, { seed: request.seed }) : undefined;
+
+  let count = request.shards ?? (request.rowsPerShard ? Math.ceil(split.train.length / request.rowsPerShard) : Math.max(1, trainerCount));
+  const maxShards = Math.max(1, Math.floor(split.train.length / MIN_ROWS_PER_SHARD));
+  if (count > maxShards) {
+    if (request.shards !== undefined || request.rowsPerShard !== undefined) {
+      throw new QuorumError('TOO_FEW_ROWS', `${split.train.length} training rows cannot make ${count} shards of at least ${MIN_ROWS_PER_SHARD} rows: ask for at most ${maxShards}`);
+    }
+    warnings.push(`${count} trainers but only ${split.train.length} training rows: using ${maxShards} shard(s)`);
+    count = maxShards;
+  }
+  const { strategy, argument } = resolveSharding(request.sharding);
+  const groups = strategy
+    .assign(split.train, count, { table, seed: deriveSeed(request.seed, 2), classOf: task === 'classification' ? target.y : undefined, timeOf, argument })
+    .filter((g, i) => {
+      if (g.length === 0) warnings.push(`shard ${i} of '${request.sharding}' is empty and was left out`);
+      return g.length > 0;
+    });
+
+  const shards: Prepared['shards'] = [];
+  for (let index = 0; index < groups.length; index++) {
+    const rows = groups[index];
+    const x = encodeTable(encoder, table, rows);
+    const y = new Float32Array(rows.length);
+    rows.forEach((r, i) => (y[i] = target.y[r]));
+    let classes: number[] | undefined;
+    if (target.classes) {
+      classes = new Array<number>(target.classes.length).fill(0);
+      for (const v of y) classes[v]++;
+      const absent = target.classes.filter((_, k) => classes![k] === 0);
+      if (absent.length) warnings.push(`shard ${index} has no rows of class ${absent.map((c) => `'${c}'`).join(', ')} (use sharding 'stratified' to keep every class in every shard)`);
+    }
+    const blob = await sink.put(`shard-${index}`, encodeShard({ header: { job: '', index }, x, y }));
+    shards.push({ index, rows: rows.length, blob, classes });
+  }
+
+  const evalRows = take(split.validation, EVALUATION_ROWS, deriveSeed(request.seed, 3));
+  const sampleRows = take(evalRows, VALIDATION_SAMPLE_ROWS, deriveSeed(request.seed, 4));
+  const validationBlob = async (name: string, rows: Int32Array) => {
+    const y = Float32Array.from(rows, (r) => target.y[r]);
+    const blob = await sink.put(name, encodeShard({ header: { job: '', index: -1 }, x: encodeTable(encoder, table, rows), y }));
+    return { ...blob, rows: rows.length };
+  };
+  const validation = await validationBlob('validation', evalRows);
+  const validationSample = await validationBlob('validation-sample', sampleRows);
+  if (evalRows.length < split.validation.length) warnings.push(`evaluation uses ${evalRows.length} of the ${split.validation.length} validation rows (sampled)`);
+
+  let targetStats: Prepared['targetStats'];
+  if (task === 'regression') {
+    let sum = 0, sq = 0;
+    for (const r of split.train) {
+      sum += target.y[r];
+      sq += target.y[r] * target.y[r];
+    }
+    const mean = sum / split.train.length;
+    targetStats = { mean, std: Math.sqrt(Math.max(sq / split.train.length - mean * mean, 0)) || 1 };
+  }
+
+  const members: MemberState[] = [];
+  const specs = request.mode === 'average' ? [request.models[0]] : request.models;
+  for (const shard of shards) {
+    const kinds = request.assign === 'each' || request.mode === 'average' ? specs : [specs[shard.index % specs.length]];
+    for (const spec of kinds) {
+      members.push({ id: `m${members.length}`, shard: shard.index, kind: spec.kind, params: spec.params, rows: shard.rows, status: 'pending', progress: 0, attempts: 0 });
+    }
+  }
+  return {
+    encoder,
+    features,
+    dense,
+    split: { train: split.train.length, validation: split.validation.length, method, droppedRows: target.dropped },
+    shards,
+    members,
+    validation,
+    validationSample,
+    targetStats,
+    warnings,
+  };
+}

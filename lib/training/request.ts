@@ -1,0 +1,139 @@
+/**
+ * A training request as the user sends it, and its normalised form: model kinds resolved and their
+ * parameters validated, sharding and voting checked — all before the job is accepted, so a bad
+ * request is a 4xx at once, not a failed job later.
+ */
+import { resolveVoting, defaultVoting } from '../ensemble';
+import { QuorumError } from '../errors';
+import { modelKindInfo, validateModelParams } from '../models/kinds';
+import type { Task } from '../models/model';
+import { resolveSharding } from '../data/sharding';
+
+export interface ModelSpec {
+  kind: string;
+  params?: Record<string, unknown>;
+}
+
+export type TrainingMode = 'ensemble' | 'average';
+
+export interface TrainRequest {
+  dataset: string;
+  target: string;
+  task?: Task;
+  /** One kind, a spec, or several (a heterogeneous ensemble). Default 'forest'. */
+  model?: string | ModelSpec | (string | ModelSpec)[];
+  /** Several kinds: 'spread' gives shard i the kind i mod k; 'each' trains every kind on every shard. */
+  assign?: 'spread' | 'each';
+  mode?: TrainingMode;
+  shards?: number;
+  rowsPerShard?: number;
+  sharding?: string;
+  seed?: number;
+  validationFraction?: number;
+  split?: 'auto' | 'stratified' | 'random' | 'time';
+  timeColumn?: string;
+  ignore?: string[];
+  voting?: string;
+  /** The model name whose active pointer this job's version competes for (default: dataset name). */
+  name?: string;
+  /** Quorum: the job completes if at least this many members trained (default: all). */
+  minShards?: number;
+  /** Quorum as a share of members, in (0, 1] (default 1). */
+  minFraction?: number;
+  /** `average` mode: rounds, and trainers needed for a round to count. */
+  rounds?: number;
+  minTrainers?: number;
+}
+
+export interface NormalisedRequest {
+  dataset: string;
+  target: string;
+  task?: Task;
+  models: Required<ModelSpec>[];
+  assign: 'spread' | 'each';
+  mode: TrainingMode;
+  shards?: number;
+  rowsPerShard?: number;
+  sharding: string;
+  seed: number;
+  validationFraction: number;
+  split: 'auto' | 'stratified' | 'random' | 'time';
+  timeColumn?: string;
+  ignore: string[];
+  voting?: string;
+  name?: string;
+  minShards?: number;
+  minFraction: number;
+  rounds: number;
+  minTrainers: number;
+}
+
+export const DEFAULT_MODEL = 'forest';
+
+function toSpecs(model: TrainRequest['model']): ModelSpec[] {
+  if (model === undefined) return [{ kind: DEFAULT_MODEL }];
+  const list = Array.isArray(model) ? model : [model];
+  if (list.length === 0) throw new QuorumError('BAD_REQUEST', 'model: give at least one model kind');
+  return list.map((m) => (typeof m === 'string' ? { kind: m } : m));
+}
+
+/** Validates everything that does not need the data; the task-dependent checks come in `checkForTask`. */
+export function normaliseRequest(request: TrainRequest): NormalisedRequest {
+  const models = toSpecs(request.model).map((spec) => {
+    validateModelParams(spec.kind, spec.params ?? {});
+    return { kind: spec.kind, params: spec.params ?? {} };
+  });
+  const sharding = request.sharding ?? 'random';
+  resolveSharding(sharding);
+  if (request.shards !== undefined && request.rowsPerShard !== undefined) {
+    throw new QuorumError('BAD_REQUEST', "give either 'shards' or 'rowsPerShard', not both");
+  }
+  const mode = request.mode ?? 'ensemble';
+  if (mode === 'average') {
+    for (const m of models) {
+      if (m.kind !== models[0].kind || modelKindInfo(m.kind).input !== 'dense') {
+        throw new QuorumError('BAD_REQUEST', `mode 'average' trains one shared neural or linear model: use a single kind 'mlp' or 'linear', not '${m.kind}'`);
+      }
+    }
+  }
+  if (request.split === 'time' && !request.timeColumn) throw new QuorumError('BAD_REQUEST', "split 'time' needs 'timeColumn'");
+  const minFraction = request.minFraction ?? 1;
+  if (!(minFraction > 0 && minFraction <= 1)) throw new QuorumError('BAD_REQUEST', `minFraction must be in (0, 1], got ${minFraction}`);
+  return {
+    dataset: request.dataset,
+    target: request.target,
+    task: request.task,
+    models: models.map(({ kind, params }) => ({ kind, params })),
+    assign: request.assign ?? 'spread',
+    mode,
+    shards: request.shards,
+    rowsPerShard: request.rowsPerShard,
+    sharding,
+    seed: request.seed ?? 42,
+    validationFraction: request.validationFraction ?? 0.2,
+    split: request.split ?? (request.timeColumn ? 'time' : 'auto'),
+    timeColumn: request.timeColumn,
+    ignore: request.ignore ?? [],
+    voting: request.voting,
+    name: request.name,
+    minShards: request.minShards,
+    minFraction,
+    rounds: request.rounds ?? 10,
+    minTrainers: request.minTrainers ?? 1,
+  };
+}
+
+/** Checks that need the task: every kind supports it, the voting rule fits it. */
+export function checkForTask(request: NormalisedRequest, task: Task): string {
+  for (const m of request.models) {
+    if (!modelKindInfo(m.kind).tasks.includes(task)) {
+      throw new QuorumError('MODEL_TASK_MISMATCH', `model '${m.kind}' does not do ${task}`, { kind: m.kind, task });
+    }
+  }
+  const voting = request.voting ?? defaultVoting(task);
+  resolveVoting(voting, task);
+  if (request.sharding === 'stratified' && task !== 'classification') {
+    throw new QuorumError('UNKNOWN_STRATEGY', "sharding 'stratified' needs a classification target: use 'random' or 'contiguous' for regression");
+  }
+  return voting;
+}

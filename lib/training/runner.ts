@@ -1,0 +1,162 @@
+/**
+ * Fitting every member of a job on the trainers, whatever happens to them: a member whose trainer
+ * dies, times out or fails with a retryable error is tried again (the balancer picks a trainer
+ * again; a dead node has left the registry by then); with no trainer online the job waits up to a
+ * deadline; at the end the quorum (minShards / minFraction) decides between completed and failed.
+ *
+ * The cluster is reached through {@link RunnerPorts}, so this logic is tested without a broker.
+ */
+import { QuorumError } from '../errors';
+import type { FitProgress } from '../models/model';
+import type { JobState, MemberState } from './job';
+
+export interface FitOutcome {
+  node: string;
+  fitMs: number;
+  threads: number;
+  artifact: { size: number; sha256: string };
+  summary: Record<string, unknown>;
+  curve?: Record<string, number>[];
+  transferMBps?: number;
+}
+
+/** An error as it arrives from a trainer (a QuorumError, or a Moleculer error mapped to one). */
+export interface FitFailure {
+  code: string;
+  message: string;
+  retryable: boolean;
+  node?: string;
+}
+
+export interface RunnerPorts {
+  /** Trainer nodes online now. */
+  trainersOnline(): number;
+  fit(member: MemberState, signal: AbortSignal, onProgress: (p: FitProgress) => void): Promise<FitOutcome>;
+  /** The job changed (the caller persists and publishes, throttled as it likes). */
+  changed(job: JobState): void;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+export interface RunnerOptions {
+  /** Attempts per member. */
+  attempts: number;
+  /** How long to wait for a trainer to come online. */
+  trainerWaitMs: number;
+}
+
+function failure(err: unknown): FitFailure {
+  const e = err as Partial<FitFailure> & { type?: string; data?: { nodeID?: string } };
+  const code = typeof e.code === 'string' ? e.code : typeof e.type === 'string' ? e.type : 'FIT_FAILED';
+  return { code, message: e.message ?? String(err), retryable: e.retryable ?? false, node: e.node ?? e.data?.nodeID };
+}
+
+function updateProgress(job: JobState): void {
+  const total = job.members.reduce((a, m) => a + m.rows, 0) || 1;
+  job.progress = job.members.reduce((a, m) => a + m.rows * (m.status === 'done' ? 1 : m.progress), 0) / total;
+}
+
+export async function waitForTrainer(job: JobState, ports: Pick<RunnerPorts, 'trainersOnline' | 'changed' | 'sleep'>, options: RunnerOptions, signal: AbortSignal): Promise<void> {
+  if (ports.trainersOnline() > 0) return;
+  const deadline = Date.now() + options.trainerWaitMs;
+  job.status = 'waiting';
+  job.message = `waiting for trainers (up to ${Math.round(options.trainerWaitMs / 1000)} s)`;
+  ports.changed(job);
+  while (ports.trainersOnline() === 0) {
+    if (signal.aborted) throw new QuorumError('CANCELLED', 'cancelled');
+    if (Date.now() >= deadline) {
+      throw new QuorumError('NO_TRAINERS', `no trainer node came online within ${Math.round(options.trainerWaitMs / 1000)} s: start one with SERVICES=trainer`);
+    }
+    await ports.sleep(Math.min(500, Math.max(1, deadline - Date.now())), signal);
+  }
+  job.status = 'training';
+  job.message = undefined;
+  ports.changed(job);
+}
+
+async function fitMember(job: JobState, member: MemberState, ports: RunnerPorts, options: RunnerOptions, signal: AbortSignal): Promise<void> {
+  while (member.attempts < options.attempts) {
+    if (signal.aborted) {
+      member.status = 'cancelled';
+      return;
+    }
+    try {
+      await waitForTrainer(job, ports, options, signal);
+    } catch (err) {
+      const f = failure(err);
+      member.status = signal.aborted ? 'cancelled' : 'failed';
+      (member.errors ??= []).push({ code: f.code, message: f.message });
+      return;
+    }
+    member.attempts++;
+    member.status = 'running';
+    member.progress = 0;
+    ports.changed(job);
+    try {
+      const outcome = await ports.fit(member, signal, (p) => {
+        member.progress = Math.min(1, Math.max(0, p.fraction));
+        if (p.epoch !== undefined && p.metrics) (member.curve ??= []).push({ epoch: p.epoch, ...p.metrics });
+        updateProgress(job);
+        ports.changed(job);
+      });
+      Object.assign(member, {
+        status: 'done',
+        progress: 1,
+        node: outcome.node,
+        fitMs: outcome.fitMs,
+        threads: outcome.threads,
+        artifact: outcome.artifact,
+        summary: outcome.summary,
+        transferMBps: outcome.transferMBps,
+      });
+      if (outcome.curve) member.curve = outcome.curve;
+      updateProgress(job);
+      ports.changed(job);
+      return;
+    } catch (err) {
+      const f = failure(err);
+      (member.errors ??= []).push({ node: f.node, code: f.code, message: f.message });
+      member.progress = 0;
+      if (signal.aborted || f.code === 'CANCELLED') {
+        member.status = 'cancelled';
+        return;
+      }
+      if (!f.retryable) break;
+      ports.changed(job);
+    }
+  }
+  member.status = 'failed';
+  updateProgress(job);
+  ports.changed(job);
+}
+
+/** How many members must succeed for the job to complete. */
+export function requiredMembers(job: JobState): number {
+  const n = job.members.length;
+  const byFraction = Math.ceil(job.request.minFraction * n - 1e-9);
+  const byCount = job.request.minShards ?? 0;
+  return Math.min(n, Math.max(1, byFraction, byCount));
+}
+
+/** Fits every pending member; throws QUORUM_NOT_REACHED / CANCELLED when the job cannot complete. */
+export async function trainMembers(job: JobState, ports: RunnerPorts, options: RunnerOptions, signal: AbortSignal): Promise<void> {
+  job.status = 'training';
+  ports.changed(job);
+  const pending = job.members.filter((m) => m.status !== 'done');
+  for (const m of pending) {
+    m.status = 'pending';
+    m.attempts = 0;
+  }
+  await Promise.all(pending.map((m) => fitMember(job, m, ports, options, signal)));
+  if (signal.aborted) throw new QuorumError('CANCELLED', 'the job was cancelled');
+  const done = job.members.filter((m) => m.status === 'done').length;
+  const required = requiredMembers(job);
+  if (done < required) {
+    const failed = job.members.filter((m) => m.status !== 'done');
+    const reasons = failed.map((m) => `${m.id} (shard ${m.shard}, ${m.kind}): ${m.errors?.at(-1)?.message ?? m.status}`);
+    throw new QuorumError('QUORUM_NOT_REACHED', `${done} of ${job.members.length} members trained, ${required} needed. ${reasons.join('; ')}`, {
+      failed: failed.map((m) => m.id),
+    });
+  }
+  const failed = job.members.filter((m) => m.status !== 'done');
+  if (failed.length) job.warnings.push(`completed with ${done} of ${job.members.length} members (quorum ${required}); failed: ${failed.map((m) => m.id).join(', ')}`);
+}

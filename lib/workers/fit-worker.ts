@@ -1,0 +1,100 @@
+/**
+ * Entry point of a pool thread: fits and predicts with any model kind, off the main event loop.
+ * Errors travel back as {code, message, data}; the pool turns them into QuorumErrors again.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { QuorumError, isErrorCode } from '../errors';
+import { decodeArtifact, encodeArtifact } from '../models/format';
+import { resolveModelKind } from '../models/kinds';
+import type { FitProgress, TrainingSet } from '../models/model';
+import type { ModelKind } from '../models/model';
+import type { FitJob, FromWorker, PredictJob, ToWorker, WorkerError, WorkerSettings } from './protocol';
+
+const port = parentPort;
+if (!port) throw new Error('fit-worker must run in a worker thread');
+
+function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port!.postMessage(message, transfer);
+}
+
+const settings: WorkerSettings = { tfBackend: 'auto', ...(workerData as Partial<WorkerSettings> | undefined) };
+const initialised = new Map<string, Promise<void>>();
+
+/** Runs a kind's one-time thread set-up (TensorFlow.js backend) and tells the pool what it chose. */
+function ready(kind: ModelKind<unknown>): Promise<void> {
+  if (!kind.init) return Promise.resolve();
+  let done = initialised.get(kind.name);
+  if (!done) {
+    done = kind.init({ backend: settings.tfBackend }).then((info) => {
+      if (info) post({ type: 'initialised', kind: kind.name, info });
+    });
+    initialised.set(kind.name, done);
+  }
+  return done;
+}
+
+function toWorkerError(err: unknown): WorkerError {
+  if (err instanceof QuorumError) return { code: err.code, message: err.message, data: err.data };
+  const e = err as Error;
+  const code = isErrorCode((e as { code?: unknown })?.code) ? (e as unknown as { code: string }).code : 'FIT_FAILED';
+  return { code, message: e?.message ?? String(err) };
+}
+
+async function fit(id: number, job: FitJob, cancel: Int32Array): Promise<void> {
+  const kind = resolveModelKind(job.kind);
+  await ready(kind);
+  const params = kind.params(job.params);
+  const data: TrainingSet = {
+    task: job.task,
+    x: { data: job.train.x, rows: job.train.rows, cols: job.train.cols },
+    y: job.train.y,
+    nClasses: job.nClasses,
+    classes: job.classes,
+    features: job.features,
+  };
+  let lastPost = 0;
+  const started = Date.now();
+  const model = await kind.fit(data, params, {
+    seed: job.seed,
+    validation: job.validation
+      ? { x: { data: job.validation.x, rows: job.validation.rows, cols: job.validation.cols }, y: job.validation.y }
+      : undefined,
+    initial: job.initial ? decodeArtifact(job.initial) : undefined,
+    isCancelled: () => Atomics.load(cancel, 0) !== 0,
+    onProgress: (progress: FitProgress) => {
+      const now = Date.now();
+      // Learning-curve points always go out; plain fractions at most 5 times a second.
+      if (progress.epoch === undefined && now - lastPost < 200 && progress.fraction < 1) return;
+      lastPost = now;
+      post({ type: 'progress', id, progress });
+    },
+  });
+  const fitMs = Date.now() - started;
+  try {
+    const bytes = encodeArtifact(model.toArtifact());
+    const artifact = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    post({ type: 'fitted', id, artifact, summary: model.summary(), fitMs }, [artifact.buffer as ArrayBuffer]);
+  } finally {
+    model.dispose();
+  }
+}
+
+async function predict(id: number, job: PredictJob): Promise<void> {
+  const artifact = decodeArtifact(job.artifact);
+  const kind = resolveModelKind(artifact.kind);
+  await ready(kind);
+  const model = kind.load(artifact);
+  try {
+    const output = model.predict({ data: job.x, rows: job.rows, cols: job.cols });
+    post({ type: 'predicted', id, output }, [output.buffer as ArrayBuffer]);
+  } finally {
+    model.dispose();
+  }
+}
+
+port.on('message', (message: ToWorker) => {
+  const run = async (): Promise<void> =>
+    message.type === 'fit' ? fit(message.id, message.job, message.cancel) : predict(message.id, message.job);
+  run().catch((err) => post({ type: 'error', id: message.id, error: toWorkerError(err) }));
+});
+post({ type: 'ready' });

@@ -1,0 +1,271 @@
+/**
+ * A fixed pool of worker threads that fit and predict with any model kind, so a node that trains
+ * for minutes still answers heartbeats, status calls and predictions.
+ *
+ * - Matrices are copied once into SharedArrayBuffers; every part of a parallel fit reads them.
+ * - A kind with `parallel` (forests) can be spread over several threads of the pool; the parts are
+ *   merged here. The split never changes the result (see ModelKind.parallel).
+ * - Cancellation sets a shared flag the model polls between units of work; a thread that does not
+ *   stop within `cancelGraceMs` is terminated and replaced.
+ * - A thread that dies (out of memory, native crash) fails its task with FIT_FAILED and is replaced.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { QuorumError, isErrorCode } from '../errors';
+import { decodeArtifact, encodeArtifact } from '../models/format';
+import { resolveModelKind } from '../models/kinds';
+import type { FitProgress } from '../models/model';
+import type { FitJob, FromWorker, PredictJob, SharedSet, ToWorker } from './protocol';
+
+export interface PoolOptions {
+  /** Number of threads (≥ 1). */
+  size: number;
+  /** Heap limit per thread in MB; a thread over it dies alone, not the process. Default 4096. */
+  maxHeapMb?: number;
+  /** How long a cancelled task may take to notice before its thread is terminated. Default 2000. */
+  cancelGraceMs?: number;
+  /** TensorFlow.js backend preference of the threads ('auto', 'node', 'wasm', 'cpu'). */
+  tfBackend?: string;
+}
+
+export interface FitOptions {
+  onProgress?: (progress: FitProgress) => void;
+  signal?: AbortSignal;
+  /** Threads for this one fit (kinds with `parallel` only). Default 1. */
+  threads?: number;
+}
+
+export interface FitResult {
+  artifact: Uint8Array;
+  summary: Record<string, unknown>;
+  /** Wall time from the first part starting to the merged result. */
+  fitMs: number;
+  threads: number;
+}
+
+export interface PoolStats {
+  size: number;
+  busy: number;
+  queued: number;
+  /** What threads set up for model kinds, e.g. { mlp: { backend: 'wasm', simd: true } }. */
+  initialised?: Record<string, Record<string, unknown>>;
+}
+
+interface Task {
+  message: ToWorker;
+  resolve: (value: FromWorker) => void;
+  reject: (err: Error) => void;
+  onProgress?: (progress: FitProgress) => void;
+  cancel?: Int32Array;
+}
+
+interface Slot {
+  worker: Worker;
+  task?: Task;
+}
+
+/** The compiled worker script. Under ts-jest this file is TypeScript, so look in dist/. */
+export function workerScript(): string {
+  const here = path.join(__dirname, 'fit-worker.js');
+  if (existsSync(here)) return here;
+  const built = path.resolve(__dirname, '..', '..', 'dist', 'lib', 'workers', 'fit-worker.js');
+  if (existsSync(built)) return built;
+  throw new QuorumError('INTERNAL', `worker script not found at ${here} or ${built}: run 'npm run build'`);
+}
+
+function share(a: Float32Array): Float32Array {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const s = new Float32Array(new SharedArrayBuffer(a.byteLength));
+  s.set(a);
+  return s;
+}
+
+function shareSet(set: SharedSet): SharedSet {
+  return { ...set, x: share(set.x), y: share(set.y) };
+}
+
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private readonly script = workerScript();
+  private nextId = 1;
+  private closed = false;
+  private readonly initialised: Record<string, Record<string, unknown>> = {};
+
+  constructor(private readonly options: PoolOptions) {
+    if (!Number.isInteger(options.size) || options.size < 1) {
+      throw new QuorumError('BAD_REQUEST', `worker pool size must be an integer ≥ 1, got ${options.size}`);
+    }
+    for (let i = 0; i < options.size; i++) this.slots.push({ worker: this.spawn() });
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  stats(): PoolStats {
+    const stats: PoolStats = { size: this.slots.length, busy: this.slots.filter((s) => s.task).length, queued: this.queue.length };
+    if (Object.keys(this.initialised).length) stats.initialised = { ...this.initialised };
+    return stats;
+  }
+
+  /** Fits one model, on `threads` threads when its kind can be split. */
+  async fit(job: FitJob, options: FitOptions = {}): Promise<FitResult> {
+    const started = Date.now();
+    const shared: FitJob = {
+      ...job,
+      train: shareSet(job.train),
+      validation: job.validation ? shareSet(job.validation) : undefined,
+    };
+    const kind = resolveModelKind(job.kind);
+    const threads = Math.max(1, Math.min(options.threads ?? 1, this.size));
+    if (threads === 1 || !kind.parallel) {
+      const done = await this.fitOne(shared, options.onProgress, options.signal);
+      return { artifact: done.artifact, summary: done.summary, fitMs: Date.now() - started, threads: 1 };
+    }
+    const parts = kind.parallel.split(kind.params(job.params), threads);
+    const fractions = new Array<number>(parts.length).fill(0);
+    const results = await Promise.all(
+      parts.map((params, i) =>
+        this.fitOne({ ...shared, params }, (p) => {
+          fractions[i] = p.fraction;
+          options.onProgress?.({ ...p, fraction: fractions.reduce((a, b) => a + b, 0) / parts.length });
+        }, options.signal),
+      ),
+    );
+    const models = results.map((r) => kind.load(decodeArtifact(r.artifact)));
+    const merged = kind.parallel.merge(models);
+    const bytes = encodeArtifact(merged.toArtifact());
+    const summary = merged.summary();
+    merged.dispose();
+    models.forEach((m) => m.dispose());
+    return {
+      artifact: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      summary,
+      fitMs: Date.now() - started,
+      threads: parts.length,
+    };
+  }
+
+  /** Predicts on a pool thread (large batches: keeps the event loop free). */
+  async predict(job: PredictJob): Promise<Float32Array> {
+    const done = await this.submit({ type: 'predict', id: this.nextId++, job });
+    if (done.type !== 'predicted') throw new QuorumError('INTERNAL', `unexpected worker answer '${done.type}'`);
+    return done.output;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const task of this.queue.splice(0)) task.reject(new QuorumError('CANCELLED', 'worker pool closed'));
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        slot.task?.reject(new QuorumError('CANCELLED', 'worker pool closed'));
+        slot.task = undefined;
+        await slot.worker.terminate();
+      }),
+    );
+  }
+
+  private async fitOne(job: FitJob, onProgress?: (p: FitProgress) => void, signal?: AbortSignal) {
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const done = await this.submit({ type: 'fit', id: this.nextId++, job, cancel }, onProgress, signal, cancel);
+    if (done.type !== 'fitted') throw new QuorumError('INTERNAL', `unexpected worker answer '${done.type}'`);
+    return done;
+  }
+
+  private submit(message: ToWorker, onProgress?: (p: FitProgress) => void, signal?: AbortSignal, cancel?: Int32Array) {
+    return new Promise<FromWorker>((resolve, reject) => {
+      if (this.closed) return reject(new QuorumError('CANCELLED', 'worker pool closed'));
+      if (signal?.aborted) return reject(new QuorumError('CANCELLED', 'cancelled before it started'));
+      const task: Task = { message, resolve, reject, onProgress, cancel };
+      signal?.addEventListener('abort', () => this.cancel(task), { once: true });
+      this.queue.push(task);
+      this.dispatch();
+    });
+  }
+
+  private cancel(task: Task): void {
+    const queued = this.queue.indexOf(task);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      task.reject(new QuorumError('CANCELLED', 'cancelled while queued'));
+      return;
+    }
+    const slot = this.slots.find((s) => s.task === task);
+    if (!slot) return;
+    if (task.cancel) Atomics.store(task.cancel, 0, 1);
+    const timer = setTimeout(() => {
+      if (slot.task !== task) return;
+      this.replace(slot, new QuorumError('CANCELLED', 'cancelled (thread terminated)'));
+    }, this.options.cancelGraceMs ?? 2000);
+    timer.unref();
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) return;
+      if (slot.task) continue;
+      const task = this.queue.shift()!;
+      slot.task = task;
+      slot.worker.postMessage(task.message);
+    }
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(this.script, {
+      workerData: { tfBackend: this.options.tfBackend ?? 'auto' },
+      resourceLimits: { maxOldGenerationSizeMb: this.options.maxHeapMb ?? 4096 },
+    });
+    worker.unref();
+    worker.on('message', (message: FromWorker) => this.onMessage(worker, message));
+    worker.on('error', (err) => this.onDeath(worker, err));
+    worker.on('exit', (code) => this.onDeath(worker, new Error(`worker thread exited with code ${code}`)));
+    return worker;
+  }
+
+  private onMessage(worker: Worker, message: FromWorker): void {
+    const slot = this.slots.find((s) => s.worker === worker);
+    if (message.type === 'initialised') {
+      this.initialised[message.kind] = message.info;
+      return;
+    }
+    if (!slot || message.type === 'ready') return;
+    const task = slot.task;
+    if (!task || task.message.id !== message.id) return;
+    if (message.type === 'progress') {
+      task.onProgress?.(message.progress);
+      return;
+    }
+    slot.task = undefined;
+    if (message.type === 'error') {
+      const code = isErrorCode(message.error.code) ? message.error.code : 'FIT_FAILED';
+      task.reject(new QuorumError(code, message.error.message, message.error.data));
+    } else {
+      task.resolve(message);
+    }
+    this.dispatch();
+  }
+
+  private onDeath(worker: Worker, err: Error): void {
+    const slot = this.slots.find((s) => s.worker === worker);
+    if (!slot || this.closed) return;
+    const reason = /out of memory|ERR_WORKER_OUT_OF_MEMORY/i.test(`${err.message} ${(err as { code?: string }).code}`)
+      ? `worker thread ran out of memory (heap limit ${this.options.maxHeapMb ?? 4096} MB)`
+      : `worker thread died: ${err.message}`;
+    this.replace(slot, new QuorumError('FIT_FAILED', reason));
+  }
+
+  /** Fails the slot's task with `err`, terminates its thread and starts a fresh one. */
+  private replace(slot: Slot, err: QuorumError): void {
+    const old = slot.worker;
+    const task = slot.task;
+    slot.task = undefined;
+    slot.worker = this.spawn();
+    old.removeAllListeners();
+    old.on('error', () => undefined);
+    void old.terminate();
+    task?.reject(err);
+    this.dispatch();
+  }
+}

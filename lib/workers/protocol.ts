@@ -1,0 +1,57 @@
+/**
+ * Messages between the worker pool (main thread) and a fit worker. Matrices travel in
+ * SharedArrayBuffers so the parts of one parallel fit read the same rows without copies.
+ */
+import type { FeatureInfo, FitProgress, Task } from '../models/model';
+
+export interface SharedSet {
+  x: Float32Array;
+  rows: number;
+  cols: number;
+  y: Float32Array;
+}
+
+export interface FitJob {
+  kind: string;
+  params: unknown;
+  seed: number;
+  task: Task;
+  nClasses: number;
+  classes?: string[];
+  features: FeatureInfo[];
+  train: SharedSet;
+  validation?: SharedSet;
+  /** Encoded artifact to start from (training by parameter averaging). */
+  initial?: Uint8Array;
+}
+
+export interface PredictJob {
+  artifact: Uint8Array;
+  x: Float32Array;
+  rows: number;
+  cols: number;
+}
+
+export type ToWorker =
+  | { type: 'fit'; id: number; job: FitJob; cancel: Int32Array }
+  | { type: 'predict'; id: number; job: PredictJob };
+
+/** Given to every pool thread at start. */
+export interface WorkerSettings {
+  /** TensorFlow.js backend preference: 'auto', 'node', 'wasm' or 'cpu'. */
+  tfBackend: string;
+}
+
+export interface WorkerError {
+  code: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'initialised'; kind: string; info: Record<string, unknown> }
+  | { type: 'progress'; id: number; progress: FitProgress }
+  | { type: 'fitted'; id: number; artifact: Uint8Array; summary: Record<string, unknown>; fitMs: number }
+  | { type: 'predicted'; id: number; output: Float32Array }
+  | { type: 'error'; id: number; error: WorkerError };

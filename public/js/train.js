@@ -1,0 +1,71 @@
+import { api } from './api.js';
+import { $, bar, el, message, score, ago, fill } from './ui.js';
+
+export async function setupTrain(state, onStarted) {
+  const options = await api.get('options');
+  state.options = options;
+  fill($('#train-models'), ...options.models.map((m) => el('label', { title: m.description },
+    el('input', { type: 'checkbox', value: m.name, checked: m.name === options.defaultModel }), m.name)));
+  fill($('#train-sharding'), ...options.sharding.filter((s) => !s.includes('<')).map((s) => el('option', {}, s)));
+  $('#train-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const models = [...document.querySelectorAll('#train-models input:checked')].map((i) => i.value);
+    const body = {
+      dataset: $('#train-dataset').value,
+      target: $('#train-target').value,
+      model: models.length === 1 ? models[0] : models,
+      mode: $('#train-mode').value,
+      sharding: $('#train-sharding').value,
+      seed: Number($('#train-seed').value || 42),
+    };
+    if ($('#train-shards').value) body.shards = Number($('#train-shards').value);
+    if ($('#train-voting').value) body.voting = $('#train-voting').value;
+    $('#train-button').disabled = true;
+    try {
+      const job = await api.post('trainings', body);
+      message($('#train-message'), `job ${job.id} started`, 'ok');
+      onStarted(job);
+    } catch (err) {
+      message($('#train-message'), `${err.message}${err.type ? ` (${err.type})` : ''}`, 'error');
+    } finally {
+      $('#train-button').disabled = false;
+    }
+  });
+  $('#train-dataset').addEventListener('change', () => { state.selectedDataset = $('#train-dataset').value; fillTargets(state); });
+}
+
+export async function fillTrainForm(state) {
+  const select = $('#train-dataset');
+  fill(select, ...(state.datasets ?? []).slice().reverse().map((d) => el('option', { value: d.id, selected: d.id === state.selectedDataset }, `${d.name} (${d.id})`)));
+  await fillTargets(state);
+}
+
+async function fillTargets(state) {
+  const id = $('#train-dataset').value;
+  if (!id) return fill($("#train-target"));
+  const d = state.dataset?.id === id ? state.dataset : await api.get(`datasets/${id}`);
+  const last = d.profile[d.profile.length - 1]?.name;
+  fill($('#train-target'), ...d.profile.map((c) => el('option', { value: c.name, selected: c.name === last }, `${c.name} (${c.type})`)));
+}
+
+export function renderJobs(jobs) {
+  fill($('#jobs'), ...jobs.slice(0, 8).map(jobCard));
+}
+
+export function jobCard(job) {
+  const statusTag = el('span', { class: `tag ${job.status === 'completed' ? 'active' : job.status === 'failed' || job.status === 'cancelled' ? 'failed' : ''}` }, job.status);
+  const running = !['completed', 'failed', 'cancelled'].includes(job.status);
+  return el('div', { class: 'job', 'data-job': job.id, 'data-status': job.status },
+    el('div', { class: 'head' }, el('strong', {}, job.id), statusTag,
+      el('span', { class: 'muted' }, `${job.name} · ${job.target} · ${job.models.join(' + ')} · ${job.mode}`),
+      job.version ? el('span', { class: 'tag' }, job.version) : null,
+      el('span', { class: 'muted' }, ago(job.createdAt)),
+      running ? el('button', { class: 'link', type: 'button', onclick: () => api.del(`trainings/${job.id}`).catch((e) => alert(e.message)) }, 'cancel') : null),
+    bar(job.progress),
+    job.message ? el('div', { class: 'muted' }, job.message) : null,
+    job.error ? el('div', { class: 'message error' }, `${job.error.code}: ${job.error.message}`) : null,
+    job.metrics ? el('div', {}, score(job.metrics)) : null,
+    ...job.members.map((m) => el('div', { class: `member ${m.status}` },
+      el('span', {}, `${m.id} · shard ${m.shard}`), el('span', {}, m.kind), bar(m.status === 'done' ? 1 : m.progress),
+      el('span', { class: 'muted' }, `${m.status}${m.node ? ` on ${m.node}` : ''}${m.attempts > 1 ? ` (attempt ${m.attempts})` : ''}`))));
+}

@@ -1,0 +1,178 @@
+/**
+ * api: the HTTP gateway (moleculer-web). REST under /api, the dashboard under /, CSV uploads
+ * streamed straight into the coordinator (multipart or a raw body, never buffered whole).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Context, Service, ServiceSchema, ServiceSettingSchema } from 'moleculer';
+import ApiGateway from 'moleculer-web';
+import { QuorumError } from '../lib/errors';
+import type { VersionMeta } from '../lib/registry/version';
+import { quorumConfig } from './support/config';
+import { QuorumErrors } from './support/errors';
+import { RestartGuard } from './support/restart-guard';
+import { httpError, writeHttpError } from './support/http-errors';
+import { clusterView } from './support/cluster-view';
+import { eventStream, publish } from './support/event-stream';
+import { projectRoot } from './support/paths';
+import { streamUpload } from './support/upload';
+
+type GatewayRequest = IncomingMessage & { $ctx: Context; $params: Record<string, string>; $service: Service };
+
+type ApiThis = Service & {
+  server: import('node:http').Server;
+  sendResponse(req: IncomingMessage, res: ServerResponse, data: unknown): void;
+  sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void;
+  url(): string;
+};
+
+const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
+  name: 'api',
+  mixins: [ApiGateway, QuorumErrors, RestartGuard],
+
+  settings: {
+    port: 3000,
+    ip: '127.0.0.1',
+    log4XXResponses: false,
+    logRequest: 'debug',
+    logResponse: 'debug',
+    logRequestParams: null,
+    logResponseData: null,
+    routes: [
+      {
+        path: '/api',
+        mappingPolicy: 'restrict',
+        autoAliases: false,
+        bodyParsers: { json: { strict: true, limit: '64mb' }, urlencoded: false },
+        aliases: {
+          'GET health': 'api.health',
+          'GET cluster': 'api.cluster',
+          'GET events': 'api.events',
+
+          'POST datasets'(this: ApiThis, req: GatewayRequest, res: ServerResponse) {
+            streamUpload(this, req, res, 'coordinator.upload');
+          },
+          'POST datasets/ingest': 'coordinator.ingest',
+          'GET files': 'coordinator.files',
+          'GET options': 'coordinator.options',
+          'GET datasets': 'coordinator.datasets',
+          'GET datasets/:id': 'coordinator.dataset',
+          'DELETE datasets/:id': 'coordinator.removeDataset',
+
+          'POST trainings': 'coordinator.train',
+          'GET trainings': 'coordinator.jobs',
+          'GET trainings/:id': 'coordinator.job',
+          'DELETE trainings/:id': 'coordinator.cancel',
+
+          'POST predict': 'inference.predict',
+
+          'GET models': 'registry.list',
+          'GET models/active': 'registry.active',
+          'GET models/activations': 'registry.activations',
+          'POST models/import'(this: ApiThis, req: GatewayRequest, res: ServerResponse) {
+            streamUpload(this, req, res, 'registry.import');
+          },
+          'GET models/:version': 'registry.get',
+          'GET models/:version/metrics': 'api.metrics',
+          'GET models/:version/export': 'registry.export',
+          'POST models/:version/activate': 'registry.activate',
+          'DELETE models/:version': 'registry.remove',
+        },
+      },
+    ],
+    onError(this: ApiThis, req: IncomingMessage, res: ServerResponse, err: unknown) {
+      if (httpError(err).status >= 500) this.logger.error(`${req.method} ${req.url}:`, err);
+      writeHttpError(req, res, err);
+    },
+    assets: { folder: path.join(projectRoot(), 'public'), options: { index: 'index.html' } },
+  },
+
+  actions: {
+    health: {
+      handler(this: ApiThis) {
+        return { status: 'ok', node: this.broker.nodeID, uptime: Math.round(process.uptime()) };
+      },
+    },
+
+    cluster: {
+      async handler(this: ApiThis, ctx: Context) {
+        return clusterView(this.broker, ctx);
+      },
+    },
+
+    /** Server-sent events: job progress, activations and nodes joining or leaving, live. */
+    events: {
+      handler(this: ApiThis, ctx: Context<unknown, { $responseType?: string; $responseHeaders?: Record<string, string> }>) {
+        ctx.meta.$responseType = 'text/event-stream';
+        ctx.meta.$responseHeaders = { 'Cache-Control': 'no-cache', Connection: 'keep-alive' };
+        return eventStream(this.broker);
+      },
+    },
+
+    /** The evaluation of a version: ensemble report, and each member alone. */
+    metrics: {
+      params: { version: 'string' },
+      async handler(this: ApiThis, ctx: Context<{ version: string }>) {
+        const v = await ctx.call<VersionMeta, { version: string }>('registry.get', { version: ctx.params.version });
+        if (!v.report) throw new QuorumError('VERSION_NOT_READY', `version '${v.id}' has no evaluation yet (status ${v.status})`);
+        return {
+          version: v.id,
+          name: v.name,
+          task: v.task,
+          target: v.target,
+          classes: v.classes,
+          voting: v.voting,
+          validationRows: v.validation?.rows,
+          metrics: v.metrics,
+          report: v.report,
+          members: v.members.map((m) => ({ id: m.id, kind: m.kind, shard: m.shard, rows: m.rows, node: m.node, fitMs: m.fitMs, metrics: m.metrics, weight: m.weight })),
+        };
+      },
+    },
+  },
+
+  events: {
+    'training.progress'(this: ApiThis, ctx: Context) {
+      publish(this.broker, 'training.progress', ctx.params);
+    },
+    'job.completed'(this: ApiThis, ctx: Context) {
+      publish(this.broker, 'job.completed', ctx.params);
+    },
+    'job.failed'(this: ApiThis, ctx: Context) {
+      publish(this.broker, 'job.failed', ctx.params);
+    },
+    'model.activated'(this: ApiThis, ctx: Context) {
+      publish(this.broker, 'model.activated', ctx.params);
+    },
+    'dataset.ingested'(this: ApiThis, ctx: Context) {
+      publish(this.broker, 'dataset.ingested', ctx.params);
+    },
+    '$node.connected'(this: ApiThis, ctx: Context<{ node: { id: string } }>) {
+      publish(this.broker, 'node.connected', { id: ctx.params.node.id });
+    },
+    '$node.disconnected'(this: ApiThis, ctx: Context<{ node: { id: string }; unexpected: boolean }>) {
+      publish(this.broker, 'node.disconnected', { id: ctx.params.node.id, unexpected: ctx.params.unexpected });
+    },
+  },
+
+  methods: {
+    url(this: ApiThis) {
+      const address = this.server?.address() as AddressInfo | null;
+      const host = this.settings.ip === '0.0.0.0' ? '127.0.0.1' : this.settings.ip;
+      return `http://${host}:${address?.port ?? this.settings.port}/`;
+    },
+  },
+
+  created(this: ApiThis) {
+    const config = quorumConfig(this.broker);
+    this.settings.port = config.port;
+    this.settings.ip = config.host;
+  },
+
+  started(this: ApiThis) {
+    this.logger.info(`Quorum dashboard and API: ${this.url()}  (API under ${this.url()}api)`);
+  },
+};
+
+export default ApiService;

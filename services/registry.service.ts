@@ -1,0 +1,278 @@
+/**
+ * registry: the parameter server and model store. Versions (one per job) with their metadata and
+ * member artifacts on disk; the active pointer of each model name; export and import. Artifacts
+ * arrive and leave as streams; `model.activated` is broadcast so every inference node reloads.
+ */
+import path from 'node:path';
+import type { Context, Service, ServiceSchema, ServiceSettingSchema } from 'moleculer';
+import { QuorumError } from '../lib/errors';
+import { headline, type Report } from '../lib/metrics';
+import { decideActivation } from '../lib/registry/activation';
+import { decodeExport, encodeExport } from '../lib/registry/portable';
+import { decodeArtifact, encodeArtifact } from '../lib/models/format';
+import { averageArtifacts } from '../lib/models/tf/average';
+import { VersionStore } from '../lib/registry/store';
+import type { MemberMeta, VersionMeta } from '../lib/registry/version';
+import { bufferStream, readAll } from '../lib/store/streams';
+import { quorumConfig } from './support/config';
+import { QuorumErrors } from './support/errors';
+
+/** Largest export file accepted by import. */
+const MAX_IMPORT_BYTES = 4 * 1024 * 1024 * 1024 - 1;
+/** Largest single member artifact accepted. */
+const MAX_ARTIFACT_BYTES = 2 * 1024 * 1024 * 1024 - 1;
+
+type RegistryThis = Service & {
+  store: VersionStore;
+  summary(v: VersionMeta): Record<string, unknown>;
+  activate(ctx: Context, id: string, reason: string): Promise<Record<string, unknown>>;
+};
+
+const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
+  name: 'registry',
+  mixins: [QuorumErrors],
+
+  actions: {
+    create: {
+      params: { meta: 'object' },
+      async handler(this: RegistryThis, ctx: Context<{ meta: Omit<VersionMeta, 'id' | 'status' | 'createdAt'> }>) {
+        return this.store.create({ ...ctx.params.meta, members: [] });
+      },
+    },
+
+    /** Stream in: a member artifact. meta: { version, member }. */
+    putMember: {
+      async handler(this: RegistryThis, ctx: Context<NodeJS.ReadableStream, { version: string; member: MemberMeta }>) {
+        const { version, member } = ctx.meta;
+        if (!version || !member?.id) throw new QuorumError('BAD_REQUEST', 'putMember needs meta.version and meta.member');
+        const bytes = await readAll(ctx.params, { maxBytes: MAX_ARTIFACT_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs });
+        return this.store.putMember(version, member, bytes);
+      },
+    },
+
+    /** Stream in: the validation rows of a version. meta: { version, rows }. */
+    putValidation: {
+      async handler(this: RegistryThis, ctx: Context<NodeJS.ReadableStream, { version: string; rows: number; sha256?: string }>) {
+        const bytes = await readAll(ctx.params, { maxBytes: MAX_ARTIFACT_BYTES, sha256: ctx.meta.sha256, idleMs: quorumConfig(this.broker).requestTimeoutMs });
+        await this.store.putValidation(ctx.meta.version, bytes, ctx.meta.rows);
+        return { version: ctx.meta.version, size: bytes.length };
+      },
+    },
+
+    /** The job is done: record metrics, mark ready, apply the activation policy. */
+    complete: {
+      params: {
+        version: 'string',
+        report: 'object',
+        members: { type: 'array', items: { type: 'object', props: { id: 'string', metrics: 'object', score: 'number' } } },
+        policy: { type: 'enum', values: ['always', 'if-better', 'manual'], optional: true },
+        keep: { type: 'array', items: 'string', optional: true },
+      },
+      async handler(this: RegistryThis, ctx: Context<{ version: string; report: Report; members: { id: string; metrics: Record<string, number | null>; score: number }[]; policy?: 'always' | 'if-better' | 'manual'; keep?: string[] }>) {
+        const { version, report, members, keep } = ctx.params;
+        if (keep) await this.store.removeMembers(version, this.store.get(version).members.map((m) => m.id).filter((id) => !keep.includes(id)));
+        const meta = this.store.get(version);
+        const byId = new Map(members.map((m) => [m.id, m]));
+        const task = meta.task;
+        const updated = await this.store.update(version, {
+          status: 'ready',
+          completedAt: new Date().toISOString(),
+          report,
+          metrics: headline(report),
+          members: meta.members.map((m) => {
+            const r = byId.get(m.id);
+            if (!r) return m;
+            const weight = task === 'classification' ? r.score : r.score < 0 ? 1 / Math.max(1e-12, -r.score) : 1;
+            return { ...m, metrics: r.metrics, weight };
+          }),
+        });
+        const policy = ctx.params.policy ?? quorumConfig(this.broker).activation;
+        const currentId = this.store.activeVersions()[updated.name];
+        const current = currentId ? this.store.get(currentId) : undefined;
+        const decision = decideActivation(policy, updated, current);
+        if (decision.activate) return { version, ...(await this.activate(ctx, version, decision.reason)) };
+        this.logger.info(`version ${version} not activated: ${decision.reason}`);
+        return { version, activated: false, reason: decision.reason };
+      },
+    },
+
+    /**
+     * Parameter server: the row-weighted mean of a round's weights becomes member `into` (the
+     * global model); the round's parts are dropped.
+     */
+    average: {
+      params: {
+        version: 'string',
+        into: { type: 'string', default: 'global' },
+        parts: { type: 'array', min: 1, items: { type: 'object', props: { member: 'string', rows: { type: 'number', positive: true } } } },
+      },
+      async handler(this: RegistryThis, ctx: Context<{ version: string; into: string; parts: { member: string; rows: number }[] }>) {
+        const { version, into, parts } = ctx.params;
+        const meta = this.store.get(version);
+        const artifacts = [];
+        for (const part of parts) artifacts.push({ artifact: decodeArtifact(await this.store.readMember(version, part.member)), rows: part.rows });
+        const averaged = averageArtifacts(artifacts);
+        const first = meta.members.find((m) => m.id === parts[0].member)!;
+        const rows = parts.reduce((a, p) => a + p.rows, 0);
+        const stored = await this.store.putMember(version, { ...first, id: into, shard: -1, rows, node: undefined, fitMs: undefined, artifact: undefined }, encodeArtifact(averaged));
+        // Parts of this round, and stragglers of earlier ones: only the global model stays.
+        await this.store.removeMembers(version, this.store.get(version).members.map((m) => m.id).filter((m) => m !== into));
+        return stored;
+      },
+    },
+
+    /** Drops a version whose job failed or was cancelled: nothing half-made stays registered. */
+    discard: {
+      params: { version: 'string' },
+      async handler(this: RegistryThis, ctx: Context<{ version: string }>) {
+        const meta = this.store.get(ctx.params.version);
+        if (meta.status === 'ready') throw new QuorumError('CONFLICT', `version '${meta.id}' is ready: remove it instead`);
+        await this.store.remove(meta.id, true);
+        return { version: meta.id, discarded: true };
+      },
+    },
+
+    list: {
+      params: { name: { type: 'string', optional: true } },
+      handler(this: RegistryThis, ctx: Context<{ name?: string }>) {
+        return this.store.list(ctx.params.name).filter((v) => v.status === 'ready').map((v) => this.summary(v));
+      },
+    },
+
+    get: {
+      params: { version: 'string' },
+      handler(this: RegistryThis, ctx: Context<{ version: string }>) {
+        const v = this.store.get(ctx.params.version);
+        return { ...v, active: this.store.activeVersions()[v.name] === v.id };
+      },
+    },
+
+    active: {
+      handler(this: RegistryThis) {
+        return this.store.activeVersions();
+      },
+    },
+
+    activations: {
+      handler(this: RegistryThis) {
+        return this.store.activations();
+      },
+    },
+
+    activate: {
+      params: { version: 'string' },
+      async handler(this: RegistryThis, ctx: Context<{ version: string }>) {
+        return { version: ctx.params.version, ...(await this.activate(ctx, ctx.params.version, 'activated by hand')) };
+      },
+    },
+
+    remove: {
+      params: { version: 'string', force: { type: 'boolean', optional: true, convert: true } },
+      async handler(this: RegistryThis, ctx: Context<{ version: string; force?: boolean }>) {
+        const meta = this.store.get(ctx.params.version);
+        if (meta.status !== 'ready') throw new QuorumError('VERSION_NOT_READY', `version '${meta.id}' is still training: cancel its job instead`);
+        await this.store.remove(meta.id, ctx.params.force);
+        ctx.broadcast('model.removed', { version: meta.id, name: meta.name });
+        return { version: meta.id, removed: true };
+      },
+    },
+
+    /** Stream out: one member artifact. */
+    artifact: {
+      params: { version: 'string', member: 'string' },
+      async handler(this: RegistryThis, ctx: Context<{ version: string; member: string }>) {
+        return bufferStream(await this.store.readMember(ctx.params.version, ctx.params.member));
+      },
+    },
+
+    /** Stream out: the validation rows of a version. */
+    validation: {
+      params: { version: 'string' },
+      async handler(this: RegistryThis, ctx: Context<{ version: string }>) {
+        return bufferStream(await this.store.readValidation(ctx.params.version));
+      },
+    },
+
+    /** Stream out: the whole version as one portable file. */
+    export: {
+      params: { version: 'string' },
+      async handler(this: RegistryThis, ctx: Context<{ version: string }, { $responseType?: string; $responseHeaders?: Record<string, string> }>) {
+        const meta = this.store.get(ctx.params.version);
+        if (meta.status !== 'ready') throw new QuorumError('VERSION_NOT_READY', `version '${meta.id}' is still training`);
+        const members = new Map<string, Uint8Array>();
+        for (const m of meta.members) members.set(m.id, await this.store.readMember(meta.id, m.id));
+        const validation = meta.validation ? await this.store.readValidation(meta.id) : undefined;
+        const bytes = encodeExport(meta, members, validation);
+        ctx.meta.$responseType = 'application/octet-stream';
+        ctx.meta.$responseHeaders = { 'Content-Disposition': `attachment; filename="${meta.id}.quorum"`, 'Content-Length': String(bytes.length) };
+        return bufferStream(bytes);
+      },
+    },
+
+    /** Stream in: an export file. meta: { name? } — registered as a new version of that name. */
+    import: {
+      async handler(this: RegistryThis, ctx: Context<NodeJS.ReadableStream, { name?: string; filename?: string; activate?: boolean }>) {
+        const bytes = await readAll(ctx.params, { maxBytes: MAX_IMPORT_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs });
+        const decoded = decodeExport(bytes);
+        const source = decoded.meta;
+        const created = await this.store.create({
+          ...source,
+          name: ctx.meta.name ?? source.name,
+          job: undefined,
+          members: [],
+          importedFrom: `${source.id}${ctx.meta.filename ? ` (${path.basename(ctx.meta.filename)})` : ''}`,
+        } as Omit<VersionMeta, 'id' | 'status' | 'createdAt'>);
+        try {
+          for (const m of source.members) await this.store.putMember(created.id, { ...m, artifact: undefined }, decoded.members.get(m.id)!);
+          if (decoded.validation && source.validation) await this.store.putValidation(created.id, decoded.validation, source.validation.rows);
+          const ready = await this.store.update(created.id, { status: 'ready', completedAt: source.completedAt, report: source.report, metrics: source.metrics });
+          return this.summary(ready);
+        } catch (err) {
+          await this.store.remove(created.id, true).catch(() => undefined);
+          throw err;
+        }
+      },
+    },
+  },
+
+  methods: {
+    summary(this: RegistryThis, v: VersionMeta) {
+      return {
+        id: v.id,
+        name: v.name,
+        status: v.status,
+        active: this.store.activeVersions()[v.name] === v.id,
+        createdAt: v.createdAt,
+        completedAt: v.completedAt,
+        job: v.job,
+        dataset: v.dataset,
+        target: v.target,
+        task: v.task,
+        classes: v.classes,
+        mode: v.mode,
+        voting: v.voting,
+        members: v.members.map((m) => ({ id: m.id, kind: m.kind, rows: m.rows, node: m.node, fitMs: m.fitMs, metrics: m.metrics, size: m.artifact?.size })),
+        metrics: v.metrics,
+        importedFrom: v.importedFrom,
+      };
+    },
+
+    async activate(this: RegistryThis, ctx: Context, id: string, reason: string) {
+      const record = await this.store.activate(id, reason);
+      this.logger.info(`version ${id} active for '${record.name}': ${reason}`);
+      ctx.broadcast('model.activated', { name: record.name, version: id, previous: record.previous });
+      return { activated: true, name: record.name, previous: record.previous, reason };
+    },
+  },
+
+  async created(this: RegistryThis) {
+    this.store = new VersionStore(path.join(quorumConfig(this.broker).stateDir, 'registry'));
+  },
+
+  async started(this: RegistryThis) {
+    await this.store.init();
+    this.logger.info(`registry: ${this.store.list().length} version(s) in ${this.store.root}`);
+  },
+};
+
+export default RegistryService;

@@ -1,0 +1,149 @@
+/**
+ * Streaming uploads through the gateway: `multipart/form-data` (one file; option fields sent
+ * before it) or a raw body (`text/csv`, `application/gzip`, `application/octet-stream`) with
+ * options in the query string. The file stream goes straight into the target action: nothing is
+ * buffered whole, and the size limit stops an oversized upload as soon as it is crossed.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform, type Readable } from 'node:stream';
+import Busboy from 'busboy';
+import type { Context, Service } from 'moleculer';
+import { QuorumError } from '../../lib/errors';
+import { quorumConfig } from './config';
+import { toMoleculerError } from './errors';
+
+type Gateway = Service & {
+  sendResponse(req: IncomingMessage, res: ServerResponse, data: unknown): void;
+  sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void;
+};
+
+const RAW_TYPES = ['text/csv', 'text/plain', 'text/tab-separated-values', 'application/csv', 'application/gzip', 'application/x-gzip', 'application/octet-stream'];
+
+/** Option fields: JSON for arrays and objects, or comma lists for `missing` and `ignore`. */
+export function parseUploadOptions(fields: Record<string, string>): { name?: string; options: Record<string, unknown> } {
+  const options: Record<string, unknown> = {};
+  const list = (key: string, raw: string) => {
+    if (raw.trim().startsWith('[')) {
+      try {
+        const parsed = JSON.parse(raw);
+        if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string')) return parsed;
+      } catch {
+        // fall through to the error below
+      }
+      throw new QuorumError('BAD_REQUEST', `option '${key}' must be a JSON array of strings or a comma-separated list`);
+    }
+    return raw.split(',').map((s) => s.trim()).filter((s, i, all) => s !== '' || all.length === 1);
+  };
+  for (const [key, raw] of Object.entries(fields)) {
+    if (raw === undefined || key === 'name' || key === 'file') continue;
+    switch (key) {
+      case 'delimiter':
+        options.delimiter = raw === '\\t' || raw === 'tab' ? '\t' : raw;
+        break;
+      case 'quote':
+        options.quote = raw;
+        break;
+      case 'header':
+        if (!['true', 'false'].includes(raw)) throw new QuorumError('BAD_REQUEST', `option 'header' must be true or false, got '${raw}'`);
+        options.header = raw === 'true';
+        break;
+      case 'missing':
+      case 'ignore':
+        options[key] = list(key, raw);
+        break;
+      case 'types':
+        try {
+          options.types = JSON.parse(raw);
+        } catch {
+          throw new QuorumError('BAD_REQUEST', `option 'types' must be JSON, e.g. {"zip":"categorical"}`);
+        }
+        break;
+      case 'activate':
+        options.activate = raw === 'true';
+        break;
+      default:
+        throw new QuorumError('BAD_REQUEST', `unknown upload option '${key}': use name, delimiter, quote, header, missing, ignore or types`);
+    }
+  }
+  return { name: fields.name || undefined, options };
+}
+
+/** Counts bytes and fails the stream with PAYLOAD_TOO_LARGE past `limit`. */
+function limiter(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > limit) return done(new QuorumError('PAYLOAD_TOO_LARGE', `upload is larger than the limit of ${Math.round(limit / 1048576)} MB (UPLOAD_LIMIT_MB)`));
+      done(null, chunk);
+    },
+  });
+}
+
+export function streamUpload(svc: Gateway, req: IncomingMessage & { $ctx: Context }, res: ServerResponse, action: string): void {
+  const limit = quorumConfig(svc.broker).uploadLimitBytes;
+  let answered = false;
+  const fail = (err: unknown) => {
+    if (answered) return;
+    answered = true;
+    req.unpipe();
+    req.resume(); // drain what the client still sends, then answer
+    res.setHeader('Connection', 'close');
+    svc.sendError(req, res, toMoleculerError(err));
+  };
+  const call = (file: Readable, filename: string | undefined, fields: Record<string, string>) => {
+    let parsed: ReturnType<typeof parseUploadOptions>;
+    try {
+      parsed = parseUploadOptions(fields);
+    } catch (err) {
+      file.resume();
+      return fail(err);
+    }
+    const body = file.pipe(limiter(limit));
+    file.on('error', (err) => body.destroy(err));
+    req.$ctx
+      .call(action, body, { meta: { filename, name: parsed.name, options: parsed.options, activate: parsed.options.activate }, timeout: 0 })
+      .then((data) => {
+        if (answered) return;
+        answered = true;
+        res.statusCode = 201;
+        svc.sendResponse(req, res, data);
+      })
+      .catch(fail);
+  };
+
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit + 1024 * 1024) {
+    return fail(new QuorumError('PAYLOAD_TOO_LARGE', `upload of ${Math.round(declared / 1048576)} MB is larger than the limit of ${Math.round(limit / 1048576)} MB (UPLOAD_LIMIT_MB)`));
+  }
+  if (type === 'multipart/form-data') {
+    let busboy: Busboy.Busboy;
+    try {
+      busboy = Busboy({ headers: req.headers, limits: { files: 1, fields: 20, fieldSize: 64 * 1024, fileSize: limit } });
+    } catch (err) {
+      return fail(new QuorumError('BAD_REQUEST', `malformed multipart request: ${(err as Error).message}`));
+    }
+    const fields: Record<string, string> = {};
+    let files = 0;
+    busboy.on('field', (name, value) => (fields[name] = value));
+    busboy.on('file', (_field, file, info) => {
+      files++;
+      if (files > 1) return file.resume();
+      file.on('limit', () => file.destroy(new QuorumError('PAYLOAD_TOO_LARGE', `upload is larger than the limit of ${Math.round(limit / 1048576)} MB (UPLOAD_LIMIT_MB)`)));
+      call(file, info.filename, fields);
+    });
+    busboy.on('error', (err) => fail(new QuorumError('BAD_REQUEST', `malformed multipart request: ${(err as Error).message}`)));
+    busboy.on('close', () => {
+      if (files === 0) fail(new QuorumError('BAD_REQUEST', "no file in the request: send the CSV as a multipart field named 'file'"));
+    });
+    req.pipe(busboy);
+    return;
+  }
+  if (RAW_TYPES.includes(type)) {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const fields = Object.fromEntries(url.searchParams.entries());
+    return call(req, fields.filename, Object.fromEntries(Object.entries(fields).filter(([k]) => k !== 'filename')));
+  }
+  fail(new QuorumError('UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type '${type || '(none)'}': send multipart/form-data with a 'file' field, or the CSV itself as text/csv (gzip: application/gzip)`));
+}

@@ -1,0 +1,249 @@
+/**
+ * trainer: fits and predicts with the models of its shards, off the event loop (a worker pool of
+ * TRAINER_WORKERS threads). It fetches its shard as a stream from the coordinator, checks the
+ * checksum, fits, and streams the artifact to the registry; only ids, sizes and checksums travel
+ * as messages.
+ */
+import type { Context, Service, ServiceSchema, ServiceSettingSchema } from 'moleculer';
+import { applyDense, type DenseSpec } from '../lib/data/preprocess';
+import { decodeShard } from '../lib/data/shard-codec';
+import { QuorumError } from '../lib/errors';
+import { modelKindInfo } from '../lib/models/kinds';
+import type { FeatureInfo, FitProgress, Task } from '../lib/models/model';
+import type { MemberMeta } from '../lib/registry/version';
+import { bufferStream, readAll, sha256 } from '../lib/store/streams';
+import { Semaphore } from '../lib/util/semaphore';
+import type { BlobRef } from '../lib/training/job';
+import { WorkerPool } from '../lib/workers/pool';
+import type { SharedSet } from '../lib/workers/protocol';
+import { quorumConfig } from './support/config';
+import { QuorumErrors } from './support/errors';
+import { RestartGuard } from './support/restart-guard';
+
+export interface FitParams {
+  job: string;
+  version: string;
+  member: string;
+  shard: number;
+  kind: string;
+  params: Record<string, unknown>;
+  seed: number;
+  task: Task;
+  classes?: string[];
+  features: FeatureInfo[];
+  dense?: DenseSpec;
+  /** Where the shard is: a blob of the coordinator on `nodeID`. */
+  source: BlobRef & { nodeID: string };
+  validation?: BlobRef & { nodeID: string };
+  /** Start from these weights (parameter averaging): a member artifact in the registry. */
+  initial?: { version: string; member: string };
+}
+
+export interface FitReply {
+  node: string;
+  rows: number;
+  fitMs: number;
+  threads: number;
+  transferMBps: number;
+  artifact: { size: number; sha256: string };
+  summary: Record<string, unknown>;
+}
+
+interface Running {
+  job: string;
+  member: string;
+  progress: number;
+  abort: AbortController;
+}
+
+type TrainerThis = Service & {
+  pool: WorkerPool;
+  /** Bulkhead: at most one fit per worker thread; the others wait here before fetching data. */
+  slots: Semaphore;
+  running: Map<string, Running>;
+  /** Set when the node is shutting down: running fits are handed back (retryable error). */
+  leaving: boolean;
+  loadTimer?: NodeJS.Timeout;
+  fetchSet(ctx: Context, ref: BlobRef & { nodeID: string }, dense?: DenseSpec): Promise<{ set: SharedSet; seconds: number }>;
+  fetchArtifact(ctx: Context, version: string, member: string): Promise<Uint8Array>;
+  publishLoad(): void;
+};
+
+function leavingError(node: string): QuorumError {
+  return new QuorumError('TRAINER_LEAVING', `trainer ${node} is shutting down: the shard goes to another trainer`, { nodeID: node });
+}
+
+const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
+  name: 'trainer',
+  mixins: [QuorumErrors, RestartGuard],
+
+  actions: {
+    fit: {
+      params: {
+        job: 'string',
+        version: 'string',
+        member: 'string',
+        shard: 'number',
+        kind: 'string',
+        params: { type: 'object', optional: true },
+        seed: 'number',
+        task: { type: 'enum', values: ['classification', 'regression'] },
+        classes: { type: 'array', items: 'string', optional: true },
+        features: { type: 'array', items: 'object' },
+        dense: { type: 'object', optional: true },
+        source: { type: 'object', props: { id: 'string', size: 'number', sha256: 'string', nodeID: 'string' } },
+        validation: { type: 'object', optional: true },
+        initial: { type: 'object', optional: true, props: { version: 'string', member: 'string' } },
+      },
+      async handler(this: TrainerThis, ctx: Context<FitParams>): Promise<FitReply> {
+        const p = ctx.params;
+        const kind = modelKindInfo(p.kind);
+        if (this.leaving) throw leavingError(this.broker.nodeID);
+        const key = `${p.job}/${p.member}`;
+        const running: Running = { job: p.job, member: p.member, progress: 0, abort: new AbortController() };
+        this.running.set(key, running);
+        this.publishLoad();
+        let release: (() => void) | undefined;
+        try {
+          release = await this.slots.acquire(running.abort.signal);
+          const dense = kind.input === 'dense' ? p.dense : undefined;
+          if (kind.input === 'dense' && !dense) throw new QuorumError('BAD_REQUEST', `model '${p.kind}' needs the job's dense transform`);
+          const shard = await this.fetchSet(ctx, p.source, dense);
+          const validation = p.validation ? (await this.fetchSet(ctx, p.validation, dense)).set : undefined;
+          const initial = p.initial ? await this.fetchArtifact(ctx, p.initial.version, p.initial.member) : undefined;
+          const threads = Math.max(1, Math.floor(this.pool.size / Math.max(1, this.slots.active)));
+          const features = dense ? dense.names.map((name) => ({ name, kind: 'numeric' as const })) : p.features;
+          const result = await this.pool.fit(
+            {
+              kind: p.kind,
+              params: p.params,
+              seed: p.seed,
+              task: p.task,
+              nClasses: p.classes?.length ?? 0,
+              classes: p.classes,
+              features,
+              train: shard.set,
+              validation,
+              initial,
+            },
+            {
+              threads,
+              signal: running.abort.signal,
+              onProgress: (progress: FitProgress) => {
+                running.progress = progress.fraction;
+                ctx.emit('shard.progress', { job: p.job, member: p.member, node: this.broker.nodeID, ...progress });
+              },
+            },
+          );
+          const member: MemberMeta = {
+            id: p.member,
+            kind: p.kind,
+            params: p.params,
+            input: kind.input,
+            shard: p.shard,
+            rows: shard.set.rows,
+            node: this.broker.nodeID,
+            fitMs: result.fitMs,
+            classes: p.classes,
+            summary: result.summary,
+          };
+          await this.broker.waitForServices('registry', 60_000);
+          const stored = await ctx.call<MemberMeta, unknown>('registry.putMember', bufferStream(result.artifact), {
+            meta: { version: p.version, member: { ...member, artifact: { size: result.artifact.length, sha256: sha256(result.artifact) } } },
+            timeout: 0,
+          });
+          const mb = shard.set.x.byteLength / 1e6;
+          return {
+            node: this.broker.nodeID,
+            fitMs: result.fitMs,
+            threads: result.threads,
+            rows: shard.set.rows,
+            transferMBps: shard.seconds > 0 ? +(mb / shard.seconds).toFixed(1) : 0,
+            artifact: stored.artifact!,
+            summary: result.summary,
+          };
+        } catch (err) {
+          // A node that is shutting down hands its shard back: the coordinator retries it elsewhere.
+          if (this.leaving) throw leavingError(this.broker.nodeID);
+          throw err;
+        } finally {
+          release?.();
+          this.running.delete(key);
+          this.publishLoad();
+        }
+      },
+    },
+
+    status: {
+      handler(this: TrainerThis) {
+        return {
+          nodeID: this.broker.nodeID,
+          ...this.pool.stats(),
+          fits: [...this.running.values()].map(({ job, member, progress }) => ({ job, member, progress })),
+        };
+      },
+    },
+  },
+
+  events: {
+    'training.cancelled'(this: TrainerThis, ctx: Context<{ job: string }>) {
+      for (const r of this.running.values()) if (r.job === ctx.params.job) r.abort.abort();
+    },
+  },
+
+  methods: {
+    async fetchSet(this: TrainerThis, ctx: Context, ref: BlobRef & { nodeID: string }, dense?: DenseSpec) {
+      const started = process.hrtime.bigint();
+      const stream = await ctx.call<NodeJS.ReadableStream, { id: string }>('coordinator.blob', { id: ref.id }, { nodeID: ref.nodeID, timeout: quorumConfig(this.broker).requestTimeoutMs });
+      const bytes = await readAll(stream, { size: ref.size, sha256: ref.sha256, idleMs: quorumConfig(this.broker).requestTimeoutMs });
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const shard = decodeShard(bytes);
+      const x = dense ? applyDense(dense, shard.x) : shard.x;
+      return { set: { x: x.data, rows: x.rows, cols: x.cols, y: shard.y }, seconds };
+    },
+
+    async fetchArtifact(this: TrainerThis, ctx: Context, version: string, member: string) {
+      const stream = await ctx.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version, member }, { timeout: quorumConfig(this.broker).requestTimeoutMs });
+      const bytes = await readAll(stream, { idleMs: quorumConfig(this.broker).requestTimeoutMs });
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    },
+
+    publishLoad(this: TrainerThis) {
+      const stats = this.pool.stats();
+      this.broker.broadcast('trainer.load', {
+        nodeID: this.broker.nodeID,
+        workers: stats.size,
+        busy: stats.busy,
+        queued: stats.queued,
+        slots: this.leaving ? 0 : stats.size,
+        fits: this.running.size,
+      });
+    },
+  },
+
+  created(this: TrainerThis) {
+    const config = quorumConfig(this.broker);
+    this.pool = new WorkerPool({ size: config.trainerWorkers, maxHeapMb: config.trainerHeapMb, tfBackend: config.tfBackend });
+    this.slots = new Semaphore(config.trainerWorkers);
+    this.running = new Map();
+    this.leaving = false;
+  },
+
+  started(this: TrainerThis) {
+    this.logger.info(`trainer ready: ${this.pool.size} worker thread(s)`);
+    this.publishLoad();
+    this.loadTimer = setInterval(() => this.publishLoad(), 5000);
+    this.loadTimer.unref();
+  },
+
+  async stopped(this: TrainerThis) {
+    if (this.loadTimer) clearInterval(this.loadTimer);
+    this.leaving = true;
+    this.publishLoad();
+    if (this.running.size) this.logger.info(`handing back ${this.running.size} fit(s) before leaving`);
+    for (const r of this.running.values()) r.abort.abort();
+    await this.pool.close();
+  },
+};
+
+export default TrainerService;

@@ -1,0 +1,64 @@
+/**
+ * Issue 2, step 8: the dashboard does steps 1–7 in a real Chromium — ingest, train, watch progress,
+ * see accuracy and the confusion matrix, predict one row — with no console errors.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { startNode, type TestNode } from '../helpers/broker';
+import { chromiumAvailable, launchChromium } from '../helpers/browser';
+
+const run = chromiumAvailable() ? describe : describe.skip; // skip reason printed by chromiumAvailable()
+
+run('dashboard in Chromium (issue 2)', () => {
+  let node: TestNode;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    node = await startNode();
+    browser = await launchChromium();
+    page = await browser.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await node?.stop();
+  });
+
+  it('ingests, trains, shows metrics and the confusion matrix, and predicts', async () => {
+    await page.goto(`${node.url}/`);
+    await page.waitForSelector('#live.ok');
+    await page.waitForSelector('.nodeCard');
+    expect(await page.textContent('#cluster-body')).toContain('trainer');
+
+    await page.click('button.file[data-path="iris.csv"]');
+    await page.waitForSelector('#datasets tbody tr[data-id]');
+    await page.waitForSelector('#profile table.profile');
+    expect(await page.locator('#profile tbody tr').count()).toBe(5);
+
+    await page.waitForSelector('#train-target option[value="class"]', { state: 'attached' });
+    await page.selectOption('#train-target', 'class');
+    for (const box of await page.locator('#train-models input').all()) await box.uncheck();
+    await page.check('#train-models input[value="baseline"]');
+    await page.fill('#train-shards', '2');
+    await page.click('#train-button');
+    await page.waitForSelector('.job[data-status="completed"]', { timeout: 60_000 });
+    expect(await page.locator('.job[data-status="completed"] .member.done').count()).toBe(2);
+
+    await page.waitForSelector('#model-metrics');
+    expect(await page.textContent('#model-metrics')).toMatch(/accuracy/);
+    expect(await page.locator('#confusion tr').count()).toBe(4);
+
+    await page.waitForSelector('#predict-fields input[name="petal_length"]');
+    await page.fill('#predict-fields input[name="sepal_length"]', '5.1');
+    await page.fill('#predict-fields input[name="sepal_width"]', '3.5');
+    await page.fill('#predict-fields input[name="petal_length"]', '1.4');
+    await page.fill('#predict-fields input[name="petal_width"]', '0.2');
+    await page.click('#predict-button');
+    await page.waitForSelector('#prediction');
+    expect(await page.textContent('#prediction')).toMatch(/^Iris-/);
+    expect(errors).toEqual([]);
+  }, 120_000);
+});
