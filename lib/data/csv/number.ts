@@ -21,7 +21,6 @@ POW10[0] = 1;
 for (let k = 1; k < POW10.length; k++) POW10[k] = POW10[k - 1] * 10;
 
 const ZERO = 48;
-const NINE = 57;
 const PLUS = 43;
 const MINUS = 45;
 const DOT = 46;
