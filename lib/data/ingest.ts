@@ -14,12 +14,13 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { QuorumError, listNames } from '../errors';
-import { ColumnBuilder, DEFAULT_DICT_LIMIT, type FinishedColumn, type RowContext } from './csv/column-builder';
+import { DEFAULT_DICT_LIMIT, type RowContext } from './csv/column-builder';
+import { ColumnFactory } from './csv/columns';
 import { detectDialect, sniffBinary, type DialectOptions } from './csv/dialect';
 import { fmtBytes, fmtInt, showValue } from './csv/messages';
 import { MissingMatcher } from './csv/missing';
 import { ChunkSource, readFileChunks, type ByteSource } from './csv/source';
-import { Tokenizer, type FirstRowHandler } from './csv/tokenizer';
+import { Tokenizer } from './csv/tokenizer';
 import { profileTable, withTarget } from './profile';
 import type { Column, IngestResult, LogicalType, Table, Task } from './table';
 import { DEFAULT_MISSING } from './values';
@@ -168,58 +169,6 @@ async function readSample(source: ChunkSource): Promise<{ sample: Buffer; comple
   }
 }
 
-function unknownColumn(option: string, name: string, header: string[]): QuorumError {
-  const close = header.find((h) => h.toLowerCase().trim() === name.toLowerCase().trim());
-  const hint = close !== undefined ? `did you mean '${close}'? ` : '';
-  const shown = header.length > 30 ? `${listNames(header.slice(0, 30))} and ${header.length - 30} more` : listNames(header);
-  return new QuorumError('UNKNOWN_COLUMN', `${option} names '${name}', which is not a column; ${hint}columns are ${shown}`, {
-    column: name,
-    option,
-  });
-}
-
-/** Column names from the first row (header) or generated (`column_1`…); validates options against them. */
-function columnNames(fields: Buffer[], header: boolean, opts: Resolved, warnings: string[]): string[] {
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
-  const result = fields.map((f, i) => {
-    if (!header) return `column_${i + 1}`;
-    if (f.includes(0)) throw new QuorumError('NOT_CSV', 'line 1: a NUL byte in the header, so this is binary data, not CSV text', { line: 1 });
-    let name: string;
-    try {
-      name = utf8.decode(f).trim();
-    } catch {
-      throw new QuorumError('BAD_ENCODING', `line 1, column #${i + 1}: the header has bytes that are not valid UTF-8; save the file as UTF-8`, {
-        line: 1,
-      });
-    }
-    return name;
-  });
-  const unnamed: string[] = [];
-  result.forEach((n, i) => {
-    if (n === '') {
-      result[i] = `column_${i + 1}`;
-      unnamed.push(result[i]);
-    }
-  });
-  if (unnamed.length > 0) warnings.push(`unnamed columns in the header were named ${listNames(unnamed)}`);
-  const seen = new Map<string, number>();
-  result.forEach((n, i) => {
-    const before = seen.get(n);
-    if (before !== undefined) {
-      throw new QuorumError(
-        'DUPLICATE_COLUMN',
-        `line 1: the header names '${n}' twice (columns #${before + 1} and #${i + 1}); rename one of them` +
-          (opts.dialect.header === undefined ? ', or pass header: false if line 1 is data' : ''),
-        { line: 1, column: n },
-      );
-    }
-    seen.set(n, i);
-  });
-  for (const n of opts.ignore) if (!seen.has(n)) throw unknownColumn('ignore', n, result);
-  for (const n of Object.keys(opts.types)) if (!seen.has(n)) throw unknownColumn('types', n, result);
-  return result;
-}
-
 /** Rows expected in `size` bytes, from the line density of the sample (a little over, never under on purpose). */
 function estimateRows(sample: Buffer, complete: boolean, size: number): number {
   let lines = 0;
@@ -228,31 +177,6 @@ function estimateRows(sample: Buffer, complete: boolean, size: number): number {
   if (complete) return lines + 1;
   if (lines === 0) return 0;
   return Math.min(Math.ceil(((size * lines) / sample.length) * 1.02) + 16, 1 << 28);
-}
-
-/** Builds the column builders from the first row (see FirstRowHandler) and finishes them. */
-class ColumnFactory implements FirstRowHandler {
-  private builders: ColumnBuilder[] = [];
-
-  constructor(
-    private readonly opts: Resolved,
-    private readonly header: boolean,
-    private readonly ctx: RowContext,
-    private readonly warnings: string[],
-  ) {}
-
-  firstRow(fields: Buffer[]): { columns: ColumnBuilder[]; isData: boolean } {
-    const names = columnNames(fields, this.header, this.opts, this.warnings);
-    this.builders = names.map((name, i) => new ColumnBuilder(name, i, this.ctx, this.opts.types[name]));
-    return { columns: this.builders, isData: !this.header };
-  }
-
-  /** The finished columns, one at a time so that each column's blocks are freed before the next. */
-  finish(nRows: number): FinishedColumn[] {
-    const out = this.builders.map((b) => b.finish(nRows));
-    this.builders = [];
-    return out;
-  }
 }
 
 function isBlank(buf: Buffer): boolean {
@@ -291,7 +215,12 @@ async function ingest(reader: ChunkSource, opts: Resolved, options: IngestOption
   const detected = detectDialect(sample, complete, opts.dialect, missing);
   const expectedRows = reader.gzip || opts.sizeHint === 0 ? 0 : estimateRows(sample, complete, Math.min(opts.sizeHint, opts.maxBytes));
   const ctx: RowContext = { line: 1, missing, dictLimit: DEFAULT_DICT_LIMIT, expectedRows };
-  const columns = new ColumnFactory(opts, detected.header, ctx, warnings);
+  const columns = new ColumnFactory(
+    { ignore: opts.ignore, types: opts.types, headerGiven: opts.dialect.header !== undefined },
+    detected.header,
+    ctx,
+    warnings,
+  );
   const tokenizer = new Tokenizer(
     { delimiter: detected.delimiter, quote: detected.quote, trim: opts.trim, maxFieldBytes: opts.maxFieldBytes, maxColumns: opts.maxColumns },
     ctx,
