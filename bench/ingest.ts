@@ -27,7 +27,7 @@ import { ingestFile } from '../lib/data/ingest';
 import { writeSyntheticCsv } from '../lib/data/gen/write';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const SHARED = '/work/shared/data';
+const SHARED = path.resolve(ROOT, '..', 'shared', 'data');
 const VAR = path.join(ROOT, 'var', 'bench');
 const PYTHON = '/usr/bin/python3';
 

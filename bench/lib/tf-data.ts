@@ -157,9 +157,9 @@ export function dataPath(name: string): string {
   return join(__dirname, '../../data', name);
 }
 
-/** `/work/shared/data/<name>` when present (tests that need it skip with a printed reason otherwise). */
+/** `../shared/data/<name>` beside the project when present (tests that need it skip with a printed reason otherwise). */
 export function sharedDataPath(name: string): string | undefined {
-  for (const dir of [join(__dirname, '../../../shared/data'), join(__dirname, '../../../../shared/data'), '/work/shared/data']) {
+  for (const dir of [join(__dirname, '../../../shared/data'), join(__dirname, '../../../../shared/data')]) {
     const p = join(dir, name);
     if (existsSync(p)) return p;
   }

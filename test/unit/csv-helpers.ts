@@ -6,7 +6,8 @@ import { ingestCsv, type IngestOptions } from '../../lib/data/ingest';
 import type { Column, IngestResult } from '../../lib/data/table';
 
 export const DATA = path.resolve(__dirname, '..', '..', 'data');
-export const SHARED = '/work/shared/data';
+/** `../shared/data` beside the project (CI puts it there; a user's clone may not have it). */
+export const SHARED = path.resolve(__dirname, '..', '..', '..', 'shared', 'data');
 
 /** The bytes as an async iterable of chunks of `size` bytes (the last may be shorter). */
 export async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
@@ -58,7 +59,7 @@ export function digest(r: IngestResult): string {
 }
 
 let reported = false;
-/** Path of a file of /work/shared/data, or undefined (with a printed reason, once) when absent. */
+/** Path of a file of ../shared/data, or undefined (with a printed reason, once) when absent. */
 export function shared(file: string): string | undefined {
   const p = path.join(SHARED, file);
   if (existsSync(p)) return p;

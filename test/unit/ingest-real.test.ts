@@ -1,5 +1,5 @@
 /**
- * Ingestion of real files: the shipped data/ samples always; the seven sets of /work/shared/data
+ * Ingestion of real files: the shipped data/ samples always; the seven sets of ../shared/data
  * when present (counts from its README.md). Each guard prints "skipped: …" once when absent.
  */
 import { createReadStream } from 'node:fs';
@@ -41,7 +41,7 @@ describe('shipped data/ files', () => {
   });
 });
 
-describe('real datasets in /work/shared/data', () => {
+describe('real datasets in ../shared/data', () => {
   it('Titanic: 891 × 12, CRLF, quoted commas in names, identifiers found, 342 survived / 549 not', async () => {
     if (!shared('titanic-train.csv')) return;
     const r = await ingestFile(SHARED, 'titanic-train.csv', { target: 'Survived' });

@@ -1,6 +1,6 @@
 /**
  * Issue 4 (model part): the `linear` kind (logistic and linear regression with L2) and regression
- * with both tfjs kinds — seeded synthetic data always, House Prices when /work/shared is present.
+ * with both tfjs kinds — seeded synthetic data always, House Prices when ../shared is present.
  */
 import { accuracy, head, irisSplit, letterSplit, loadCsv, rmse, sharedDataPath, split, standardize, syntheticRegression } from '../../bench/lib/tf-data';
 import { resolveModelKind } from '../../lib/models/kinds';
@@ -84,7 +84,7 @@ describe('linear kind', () => {
     const path = sharedDataPath('house-prices-train.csv');
     if (!path) {
       // eslint-disable-next-line no-console
-      console.log('skipped: House Prices regression — /work/shared/data/house-prices-train.csv is absent');
+      console.log('skipped: House Prices regression — ../shared/data/house-prices-train.csv is absent');
     }
     const load = (): { train: TrainingSet; test: TrainingSet } => {
       const set = loadCsv(path!, { target: 'SalePrice', task: 'regression', drop: ['Id'], transform: Math.log });
