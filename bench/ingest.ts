@@ -1,5 +1,5 @@
 /**
- * `npm run bench:ingest [-- --runs 10] [-- --gen-rows 8600000] [-- --skip-1g]`
+ * `npm run bench:ingest [-- --runs 10] [-- --gen-rows 8600000] [-- --skip-1g] [-- --skip-transfer]`
  *
  * CSV ingestion throughput and memory, side by side with pandas `read_csv`:
  * Weather AUS (14 MB, NA tokens, dates, Yes/No), the same gzipped, Skin segmentation (3.4 MB,
@@ -25,6 +25,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { ingestFile } from '../lib/data/ingest';
 import { writeSyntheticCsv } from '../lib/data/gen/write';
+import { shardTransfer } from './lib/transfer';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SHARED = path.resolve(ROOT, '..', 'shared', 'data');
@@ -180,9 +181,17 @@ async function main(): Promise<void> {
   }
   const loadAfter = loadavg()[0];
   process.stdout.write(`\n${lines.join('\n')}\nload average (1 min) before ${loadBefore.toFixed(2)}, after ${loadAfter.toFixed(2)}\n`);
+
+  // Shards on the move: trainer-measured transfer of a 1,000,000-row shard, NATS vs one process.
+  const transfer = args.includes('--skip-transfer') ? 'skipped (--skip-transfer)' : await shardTransfer(ROOT);
+  if (typeof transfer === 'string') process.stdout.write(`\nshard transfer: ${transfer}\n`);
+  else {
+    process.stdout.write('\n| shard transfer (1,000,000 rows × 20 features, one shard) | shard MB | MB/s (median) | runs |\n|---|---:|---:|---|\n');
+    for (const t of transfer) process.stdout.write(`| ${t.setup} | ${t.shardMB.toFixed(1)} | ${median(t.runs).toFixed(1)} | ${t.runs.join(', ')} |\n`);
+  }
   mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
   const out = path.join(ROOT, 'bench', 'results', 'ingest.json');
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, runs, loadBefore, loadAfter, results: rows }, null, 2));
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, runs, loadBefore, loadAfter, results: rows, transfer }, null, 2));
   process.stdout.write(`wrote ${out}\n`);
 }
 
