@@ -154,6 +154,16 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         rounds: { type: 'number', integer: true, min: 1, max: 1000, optional: true, convert: true },
         minTrainers: { type: 'number', integer: true, min: 1, optional: true, convert: true },
         baseline: { type: 'boolean', optional: true, convert: true },
+        preprocess: {
+          type: 'object',
+          optional: true,
+          strict: 'remove',
+          props: {
+            imputation: { type: 'enum', values: ['median', 'mean', 'constant'], optional: true },
+            fillValue: { type: 'number', optional: true },
+            maxOneHot: { type: 'number', integer: true, min: 1, max: 10_000, optional: true },
+          },
+        },
       },
       async handler(this: CoordinatorThis, ctx: Context<TrainRequest, { $statusCode?: number }>) {
         const request = normaliseRequest(ctx.params);

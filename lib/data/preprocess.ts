@@ -3,7 +3,7 @@
  * with the version: native features (NaN for missing, category codes) become finite, standardised
  * columns.
  *
- * - numeric: missing → the training median (or mean / 0 by option), then (v − mean) / std;
+ * - numeric: missing → the training median (or mean, or a constant, by option), then (v − mean) / std;
  * - categorical with ≤ `maxOneHot` categories seen in training: one-hot; missing → the most
  *   frequent category; a category unseen in training → all zeros (the "unseen bucket");
  * - categorical with more categories: frequency encoding (share of training rows), standardised;
@@ -13,7 +13,8 @@ import { QuorumError } from '../errors';
 import type { FeatureInfo, Matrix } from '../models/model';
 import { Rng } from '../util/random';
 
-export type Imputation = 'median' | 'mean' | 'zero';
+/** Numeric gaps: the training median, mean, or a constant (`fillValue`, default 0). */
+export type Imputation = 'median' | 'mean' | 'constant';
 
 export type DenseColumn =
   | { kind: 'numeric'; fill: number; mean: number; std: number }
@@ -30,6 +31,8 @@ export interface DenseSpec {
 
 export interface DenseOptions {
   imputation?: Imputation;
+  /** The constant of `imputation: 'constant'`. Default 0. */
+  fillValue?: number;
   /** Categorical columns with more training categories than this use frequency encoding. Default 32. */
   maxOneHot?: number;
   /** Rows sampled to compute medians on large sets. Default 100,000. */
@@ -102,7 +105,7 @@ export function fitDense(x: Matrix, features: FeatureInfo[], options: DenseOptio
     } else {
       const imputation = options.imputation ?? 'median';
       const stats = meanStd(values);
-      const fill = imputation === 'median' ? median(values) : imputation === 'mean' ? stats.mean : 0;
+      const fill = imputation === 'median' ? median(values) : imputation === 'mean' ? stats.mean : options.fillValue ?? 0;
       const filled = Array.from(values, (v) => (Number.isNaN(v) ? fill : v));
       columns.push({ kind: 'numeric', fill, ...meanStd(filled) });
       names.push(f.name);

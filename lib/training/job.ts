@@ -78,7 +78,8 @@ export interface JobState {
   updatedAt: string;
   finishedAt?: string;
   progress: number;
-  split?: { train: number; validation: number; method: string; droppedRows: number };
+  /** Rows held out and trained on, rows dropped for a missing target, and the class balance. */
+  split?: { train: number; validation: number; method: string; droppedRows: number; balance?: { label: string; count: number }[] };
   shards: { index: number; rows: number; blob: BlobRef; classes?: number[] }[];
   members: MemberState[];
   plan?: JobPlan;

@@ -51,7 +51,7 @@ export interface Prepared {
   encoder: EncoderSpec;
   features: FeatureInfo[];
   dense?: DenseSpec;
-  split: { train: number; validation: number; method: SplitMethod; droppedRows: number };
+  split: { train: number; validation: number; method: SplitMethod; droppedRows: number; balance?: { label: string; count: number }[] };
   shards: { index: number; rows: number; blob: BlobRef; classes?: number[] }[];
   members: MemberState[];
   /** Validation rows for evaluation (capped at EVALUATION_ROWS). */
@@ -98,7 +98,7 @@ export async function prepare(
   const encoder = fitEncoder(table, profile, target.name, { exclude: request.ignore });
   const features = featureInfo(encoder);
   const wantsDense = request.models.some((m) => modelKindInfo(m.kind).input === 'dense');
-  const dense = wantsDense ? fitDense(encodeTable(encoder, table, split.train), features, { seed: request.seed }) : undefined;
+  const dense = wantsDense ? fitDense(encodeTable(encoder, table, split.train), features, { seed: request.seed, ...request.preprocess }) : undefined;
 
   let count = request.shards ?? (request.rowsPerShard ? Math.ceil(split.train.length / request.rowsPerShard) : Math.max(1, trainerCount));
   const maxShards = Math.max(1, Math.floor(split.train.length / MIN_ROWS_PER_SHARD));
@@ -180,7 +180,7 @@ export async function prepare(
     encoder,
     features,
     dense,
-    split: { train: split.train.length, validation: split.validation.length, method, droppedRows: target.dropped },
+    split: { train: split.train.length, validation: split.validation.length, method, droppedRows: target.dropped, balance: target.balance },
     shards,
     members,
     validation,

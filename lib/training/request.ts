@@ -44,6 +44,8 @@ export interface TrainRequest {
   /** `average` mode: rounds, and trainers needed for a round to count. */
   rounds?: number;
   minTrainers?: number;
+  /** Preprocessing of neural and linear kinds (trees handle missing values and codes natively). */
+  preprocess?: { imputation?: 'median' | 'mean' | 'constant'; fillValue?: number; maxOneHot?: number };
   /**
    * Also train one model of the first kind on all training rows, evaluated beside the ensemble
    * (it does not vote): what does sharding cost, what does voting buy?
@@ -73,6 +75,7 @@ export interface NormalisedRequest {
   rounds: number;
   minTrainers: number;
   baseline: boolean;
+  preprocess: { imputation: 'median' | 'mean' | 'constant'; fillValue: number; maxOneHot: number };
 }
 
 export const DEFAULT_MODEL = 'forest';
@@ -134,6 +137,7 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
     rounds: request.rounds ?? 10,
     minTrainers: request.minTrainers ?? 1,
     baseline: request.baseline ?? false,
+    preprocess: { imputation: request.preprocess?.imputation ?? 'median', fillValue: request.preprocess?.fillValue ?? 0, maxOneHot: request.preprocess?.maxOneHot ?? 32 },
   };
 }
 

@@ -23,7 +23,7 @@ describe('training path on one broker (issue 2)', () => {
     const done = await waitForJob(node.broker, job.id);
     expect(done.status).toBe('completed');
     expect(done.members).toHaveLength(2);
-    expect(done.split).toEqual({ train: 120, validation: 30, method: 'stratified', droppedRows: 0 });
+    expect(done.split).toEqual({ train: 120, validation: 30, method: 'stratified', droppedRows: 0, balance: ['Iris-setosa', 'Iris-versicolor', 'Iris-virginica'].map((label) => ({ label, count: 50 })) });
     expect(done.shards.map((s: any) => s.rows)).toEqual([60, 60]);
     // the baseline predicts class shares: a third of the stratified validation rows are right
     expect(done.metrics.accuracy).toBeCloseTo(1 / 3, 5);
