@@ -4,6 +4,7 @@
  * checksum, fits, and streams the artifact to the registry; only ids, sizes and checksums travel
  * as messages.
  */
+import os from 'node:os';
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from 'moleculer';
 import { applyDense, type DenseSpec } from '../lib/data/preprocess';
 import { decodeShard } from '../lib/data/shard-codec';
@@ -98,6 +99,16 @@ export type TrainerThis = Service & {
   publishLoad(): void;
 };
 
+/** What a trainer can hold: the machine's memory and the heap limit of each worker thread (MB). */
+function memoryOf(svc: TrainerThis): { totalMB: number; freeMB: number; rssMB: number; threadHeapMB: number } {
+  return {
+    totalMB: Math.round(os.totalmem() / 1048576),
+    freeMB: Math.round(os.freemem() / 1048576),
+    rssMB: Math.round(process.memoryUsage().rss / 1048576),
+    threadHeapMB: quorumConfig(svc.broker).trainerHeapMb,
+  };
+}
+
 /** File name and size of a node's own data (never its path or rows). */
 function localSummary(svc: TrainerThis): { file: string; rows: number; columns: number } | undefined {
   const local = (svc as TrainerThis & { local?: { file: string; table: { nRows: number; columns: unknown[] } } }).local;
@@ -155,6 +166,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
           nodeID: this.broker.nodeID,
           ...this.pool.stats(),
           fits: [...this.running.values()].map(({ job, member, progress }) => ({ job, member, progress })),
+          memory: memoryOf(this),
           local: localSummary(this),
         };
       },
@@ -271,6 +283,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
         queued: stats.queued,
         slots: this.leaving ? 0 : stats.size,
         fits: this.running.size,
+        memory: memoryOf(this),
         local: localSummary(this),
       });
     },

@@ -20,6 +20,8 @@ export async function renderCluster() {
         el('div', { class: 'muted' }, n.services.join(', ') || 'no services'),
         n.cpu !== null ? el('div', {}, `CPU ${Math.round(n.cpu)} %`) : null,
         t && !t.error ? el('div', {}, `workers ${t.busy}/${t.size} busy${t.queued ? `, ${t.queued} queued` : ''}${tfOf(t)}`) : null,
+        t?.memory ? el('div', { class: 'muted' }, `memory ${Math.round(t.memory.freeMB / 1024)} of ${Math.round(t.memory.totalMB / 1024)} GB free · ${t.memory.threadHeapMB} MB heap per thread`) : null,
+        t?.local ? el('div', { class: 'muted' }, `local data: ${t.local.file} (${t.local.rows.toLocaleString()} rows)`) : null,
         t?.fits?.length ? el('div', { class: 'muted' }, `fitting ${t.fits.map((f) => `${f.member} (${Math.round(f.progress * 100)} %)`).join(', ')}`) : null);
     })),
   );

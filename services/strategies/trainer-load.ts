@@ -11,6 +11,7 @@ export interface TrainerLoad {
   slots: number;
   /** Fits running or queued there. */
   fits: number;
+  memory?: { totalMB: number; freeMB: number; rssMB: number; threadHeapMB: number };
   at: number;
 }
 

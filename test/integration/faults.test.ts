@@ -2,6 +2,7 @@
  * Issue 7: the cluster keeps working while nodes come and go — real processes over a real NATS
  * server, killed with SIGKILL mid-fit.
  */
+import { waitFor } from '../helpers/broker';
 import { Cluster } from '../helpers/cluster';
 import { natsAvailable } from '../helpers/nats';
 
@@ -129,4 +130,34 @@ run('coordinator and registry restarts (issue 7)', () => {
     expect(exported.status).toBe(200);
     expect((await exported.arrayBuffer()).byteLength).toBeGreaterThan(1000);
   }, 120_000);
+
+  it('cancelling a job stops the work on every node and frees the workers', async () => {
+    const { body: started } = await cluster.api('POST', '/trainings', { dataset, target: 'lettr', shards: 2, seed: 12, model: SLOW_FOREST, name: 'letter-cancel' });
+    await cluster.job(started.id, (j) => j.members.filter((m: any) => m.status === 'running' && m.progress > 0).length === 2, 120_000, 50);
+    const { status, body: cancelled } = await cluster.api('DELETE', `/trainings/${started.id}`);
+    expect(status).toBe(200);
+    expect(cancelled.status).toBe('cancelled');
+    const idle = await waitFor(async () => {
+      const { body } = await cluster.api('GET', '/cluster');
+      return body.trainers.every((t: any) => t.busy === 0 && t.fits.length === 0) ? body.trainers : undefined;
+    }, 'idle trainers', 10_000, 100);
+    expect(idle).toHaveLength(2);
+    const versions = (await cluster.api('GET', '/models')).body;
+    expect(versions.some((v: any) => v.job === started.id)).toBe(false);
+    expect((await cluster.api('DELETE', `/trainings/${started.id}`)).body.type).toBe('JOB_FINISHED');
+  }, 180_000);
+
+  it('a trainer stopped with SIGTERM hands its shard back and the job completes', async () => {
+    const { body: started } = await cluster.api('POST', '/trainings', { dataset, target: 'lettr', shards: 2, seed: 13, model: SLOW_FOREST, name: 'letter-sigterm' });
+    await cluster.job(started.id, (j) => j.members.some((m: any) => m.status === 'running' && m.progress >= 0.1 && m.progress <= 0.8), 120_000, 50);
+    const busy = (await cluster.api('GET', '/cluster')).body.trainers.find((t: any) => t.fits?.some((f: any) => f.job === started.id));
+    await cluster.kill(busy.nodeID, 'SIGTERM');
+    const done = await cluster.finished(started.id);
+    expect(done.status).toBe('completed');
+    const handed = done.members.find((m: any) => m.errors?.length);
+    expect(handed.attempts).toBe(2);
+    expect(handed.errors[0].code).toMatch(/TRAINER_LEAVING|REQUEST_REJECTED/);
+    expect(done.members.every((m: any) => m.status === 'done' && m.node !== busy.nodeID)).toBe(true);
+  }, 180_000);
 });
+
