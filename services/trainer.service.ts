@@ -22,16 +22,8 @@ import { QuorumErrors } from './support/errors';
 import { RestartGuard } from './support/restart-guard';
 import { LocalData } from './support/local-data';
 
-export interface FitParams {
-  job: string;
-  version: string;
-  member: string;
-  shard: number;
-  kind: string;
-  params: Record<string, unknown>;
-  seed: number;
-  task: Task;
-  classes?: string[];
+/** `trainer.fit`: a member (see {@link FitSpec}) and where its data is. */
+export interface FitParams extends FitSpec {
   features: FeatureInfo[];
   dense?: DenseSpec;
   /** Where the shard is: a blob of the coordinator on `nodeID`. */
@@ -39,8 +31,6 @@ export interface FitParams {
   validation?: BlobRef & { nodeID: string };
   /** Start from these weights (parameter averaging): a member artifact in the registry. */
   initial?: { version: string; member: string };
-  /** The member trained on all rows for comparison (it does not vote). */
-  baseline?: boolean;
 }
 
 export interface FitReply {
@@ -64,6 +54,7 @@ export interface FitSpec {
   seed: number;
   task: Task;
   classes?: string[];
+  /** The member trained on all rows for comparison (it does not vote). */
   baseline?: boolean;
 }
 
