@@ -25,6 +25,11 @@ export interface MemberMeta {
   metrics?: Record<string, number | null>;
   /** Weight in `weighted` voting: accuracy, or 1 / RMSE. */
   weight?: number;
+  /**
+   * One model trained on all training rows, kept as a yardstick: it never votes, and evaluations
+   * show it beside the ensemble (what sharding costs or buys).
+   */
+  baseline?: boolean;
 }
 
 export interface VersionMeta {
