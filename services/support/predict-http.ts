@@ -39,7 +39,8 @@ export function predictJsonRoute(svc: Gateway, req: GatewayRequest, res: ServerR
   const body = req.pipe(limiter(MAX_JSON_BODY));
   req.on('error', (err) => body.destroy(err));
   req.$ctx
-    .call('inference.predictJson', body, { timeout: 0 })
+    // retries: 0 — a retry would read the body stream again, and find it empty
+    .call('inference.predictJson', body, { timeout: 0, retries: 0 })
     .then((data) => {
       if (answered) return;
       answered = true;

@@ -113,7 +113,8 @@ export function streamUpload(svc: Gateway, req: IncomingMessage & { $ctx: Contex
     const body = file.pipe(limiter(limit));
     file.on('error', (err) => body.destroy(err));
     req.$ctx
-      .call(action, body, { meta: { filename, name: parsed.name, options: parsed.options, activate: parsed.options.activate }, timeout: 0 })
+      // retries: 0 — a retry would get the stream already read (an empty body), never the file again
+      .call(action, body, { meta: { filename, name: parsed.name, options: parsed.options, activate: parsed.options.activate }, timeout: 0, retries: 0 })
       .then((data) => {
         if (answered) return;
         answered = true;
