@@ -35,6 +35,10 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
     port: 3000,
     ip: '127.0.0.1',
     log4XXResponses: false,
+    // moleculer-web logs three lines per request at 'info' by default: at thousands of requests
+    // a second that is a large share of the gateway's CPU (LOGLEVEL=debug shows them again).
+    logRequest: 'debug',
+    logResponse: 'debug',
     logRequestParams: null,
     logResponseData: null,
     routes: [

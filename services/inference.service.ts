@@ -107,7 +107,7 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
         }
         const checked = params !== null && typeof params === 'object' ? this.checkPredict(params) : [{ type: 'object', message: 'the body must be a JSON object' }];
         if (checked !== true) throw new Errors.ValidationError('Parameters validation error!', 'VALIDATION_ERROR', checked);
-        const text = Buffer.from(predictionJson(await this.predict(params)), 'utf8');
+        const text = predictionJson(await this.predict(params));
         ctx.meta.$responseType = 'application/json; charset=utf-8';
         return text.length > STREAM_ABOVE_BYTES ? bufferStream(text) : text;
       },

@@ -4,9 +4,9 @@
  * out of the vote but shown in the evaluation, and the two answer forms (objects, JSON text) equal.
  */
 import { evaluateVotes } from '../../lib/inference/evaluation';
-import { predictionJson, predictionObject, keyOrder, type Prediction } from '../../lib/inference/result';
+import { predictionJson, predictionObject, keyOrder, probabilityText, type Prediction } from '../../lib/inference/result';
 import type { Ensemble } from '../../lib/inference/ensemble';
-import { fixedEnsemble } from './inference-fixtures';
+import { fixedEnsemble, forestEnsemble, forestRows } from './inference-fixtures';
 
 const CLASSES = ['A', 'B', 'C'];
 const rows = [{ x: 1, colour: 'red' }, { x: 2, colour: 'blue' }];
@@ -99,13 +99,26 @@ describe('voting through a loaded version (issue 6)', () => {
     const p = predict(e, 'soft', true);
     p.missing = [{ member: 'm3', node: 'n1', reason: 'no answer in time' }];
     p.warnings = ['unknown columns ignored: z'];
-    const text = predictionJson(p);
+    const text = predictionJson(p).toString('utf8');
     expect(JSON.parse(text)).toEqual(predictionObject(p));
     // An object lists integer-like keys first, ascending: the text does the same.
     expect(Object.keys(JSON.parse(text).predictions[0].probabilities)).toEqual(['2', '10', 'b', 'a"quote']);
     expect(keyOrder(classes).map((i) => classes[i])).toEqual(['2', '10', 'b', 'a"quote']);
+    // probabilities written from their millionths print as JavaScript prints the rounded double
+    const values = [0, 1, 1e-7, 5e-7, 0.000001, 0.0000015, 0.1, 0.123456, 0.1234565, 0.5, 0.999999, 0.9999996, 1 / 3, 2 / 3, Math.fround(0.7), -0.25, 1.5, NaN];
+    for (const v of values) expect(probabilityText(v)).toBe(JSON.stringify(Math.round(v * 1e6) / 1e6));
+    const wrong: number[] = [];
+    for (let k = 0; k <= 1e6; k++) if (probabilityText(k / 1e6) !== String(k / 1e6)) wrong.push(k);
+    expect(wrong).toEqual([]);
+    // forests: many distinct probabilities over 500 rows
+    const f = await forestEnsemble();
+    const fx = f.encodeRows(forestRows(500)).x;
+    const fv = f.votes(fx);
+    const fp: Prediction = { view: f, voting: 'soft', mode: 'local', rows: 500, combined: f.combine(fv, 500, 'soft'), votes: fv, missing: [], warnings: [], withMembers: true };
+    expect(JSON.parse(predictionJson(fp).toString('utf8'))).toEqual(predictionObject(fp));
+    expect(new Set(Array.from(fp.combined)).size).toBeGreaterThan(20);
     const r = await fixedEnsemble('regression', [{ id: 'a', output: [1.5] }]);
     const q = predict(r);
-    expect(JSON.parse(predictionJson(q))).toEqual(predictionObject(q));
+    expect(JSON.parse(predictionJson(q).toString('utf8'))).toEqual(predictionObject(q));
   });
 });
