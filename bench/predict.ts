@@ -17,9 +17,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { loadEnsemble } from '../lib/inference/ensemble';
+import { PredictPool } from '../lib/inference/predict-pool';
 import { predictionJson } from '../lib/inference/result';
 import { decodeExport } from '../lib/registry/portable';
 import { BenchCluster, natsBinary } from './lib/cluster';
@@ -32,6 +33,8 @@ const PY_SCRIPT = path.join(ROOT, 'bench', 'python', 'predict.py');
 const FIXED_RATES = [100, 500, 2000];
 const RAMP = [100, 500, 1000, 2000, 3000, 4000, 6000, 8000, 12000];
 const P99_LIMIT_MS = 20;
+/** Prediction threads of the in-process comparison (the core node uses INFERENCE_WORKERS, by default the cores, at most 4). */
+const THREADS = Math.min(4, availableParallelism());
 
 type Mode = 'local' | 'broadcast';
 
@@ -155,7 +158,7 @@ async function main(): Promise<void> {
       single[mode] = median(await sequential(`${base}/api/predict`, body, 2000));
     }
     const exported = decodeExport(Buffer.from(await (await fetch(`${base}/api/models/${job.version}/export`)).arrayBuffer()));
-    const ensemble = await loadEnsemble(exported.meta, async (id) => exported.members.get(id)!);
+    const ensemble = await loadEnsemble(exported.meta, async (id) => exported.members.get(id)!, { keepArtifacts: true });
     const params = JSON.parse(one);
     const parseMs = timeIt(5000, () => JSON.parse(one));
     const encodeMs = timeIt(5000, () => ensemble.encodeRows(params.rows));
@@ -173,6 +176,23 @@ async function main(): Promise<void> {
     const bvotes = ensemble.votes(bx);
     const bcombined = ensemble.combine(bvotes, bx.rows, 'soft');
     const batchAnswerMs = timeIt(5, () => predictionJson({ view: ensemble, voting: 'soft', mode: 'local', rows: bx.rows, combined: bcombined, votes: bvotes, missing: [], warnings: [], withMembers: false }));
+    // The trees on prediction threads (as the inference node runs large batches), alternating with
+    // the single-thread measurement so both see the same machine.
+    const pool = new PredictPool(THREADS);
+    await pool.votes(ensemble, bx, 'voters');
+    const inline: number[] = [];
+    const threaded: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      let t = process.hrtime.bigint();
+      ensemble.votes(bx);
+      inline.push(Number(process.hrtime.bigint() - t) / 1e6);
+      t = process.hrtime.bigint();
+      await pool.votes(ensemble, bx, 'voters');
+      threaded.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    await pool.close();
+    const batchTreesThreadsMs = median(threaded);
+    const batchTreesInlineMs = median(inline);
     ensemble.dispose();
 
     const runs: Record<Mode, ModeRun[]> = { local: [], broadcast: [] };
@@ -213,6 +233,7 @@ async function main(): Promise<void> {
       ['  encoding the rows', ms(batchEncodeMs)],
       ['  4 forests × 25 trees, aligned', ms(batchTreesMs)],
       ['  the JSON answer', ms(batchAnswerMs)],
+      [`  the trees again: one thread / ${THREADS} prediction threads (alternating)`, `${ms(batchTreesInlineMs)} / ${ms(batchTreesThreadsMs)}`],
     ];
     console.log(`\nPrediction, Letter, 4 forests × 25 trees, ${reps} repetition(s) of ${seconds} s per rate:\n`);
     console.log(table(rows));
@@ -223,7 +244,7 @@ async function main(): Promise<void> {
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(
       path.join(RESULTS, 'predict.json'),
-      JSON.stringify({ date: new Date().toISOString(), reps, seconds, loadavg: loadavg(), version: job.version, accuracy: job.metrics.accuracy, runs, single, health, parts: { parseMs, encodeMs, treesMs, answerMs, batchParseMs, batchEncodeMs, batchTreesMs, batchAnswerMs }, reference }, null, 2),
+      JSON.stringify({ date: new Date().toISOString(), reps, seconds, loadavg: loadavg(), version: job.version, accuracy: job.metrics.accuracy, runs, single, health, parts: { parseMs, encodeMs, treesMs, answerMs, batchParseMs, batchEncodeMs, batchTreesMs, batchAnswerMs, batchTreesInlineMs, batchTreesThreadsMs }, reference }, null, 2),
     );
     console.log(`\nwrote ${path.join(RESULTS, 'predict.json')}`);
   } finally {
