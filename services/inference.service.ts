@@ -10,7 +10,7 @@ import { Errors, type Context, type Service, type ServiceSchema, type ServiceSet
 import { decodeShard } from '../lib/data/shard-codec';
 import { QuorumError, listNames } from '../lib/errors';
 import { broadcastVotes } from '../lib/inference/broadcast';
-import { predictionCsv } from '../lib/inference/csv-out';
+import { predictionCsv, primed } from '../lib/inference/csv-out';
 import { loadEnsemble, type Ensemble } from '../lib/inference/ensemble';
 import { evaluateVotes, type Evaluation } from '../lib/inference/evaluation';
 import { predictionJson, predictionObject, type PredictResult, type Prediction } from '../lib/inference/result';
@@ -120,7 +120,8 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
         const { view, mode, voting } = await this.prepare(options);
         const { table } = await ingestUpload(ctx.params, options, quorumConfig(this.broker).uploadLimitBytes);
         const { x, warnings } = encodeTable(view.meta.encoder, table, { strict: options.strict, ignore: [view.meta.target] });
-        const chunks = predictionCsv(view, table, x, voting, (part) => this.votes(view, part, mode, options), options);
+        // The header and the first slice are computed before answering: their errors are plain 4xx/5xx.
+        const chunks = await primed(predictionCsv(view, table, x, voting, (part) => this.votes(view, part, mode, options), options), 2);
         ctx.meta.$responseType = 'text/csv; charset=utf-8';
         ctx.meta.$responseHeaders = {
           'Content-Disposition': `attachment; filename="${view.id}-predictions.csv"`,

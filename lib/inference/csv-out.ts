@@ -78,3 +78,21 @@ export async function* predictionCsv(view: VersionView, table: Table, x: Matrix,
     yield lines.join('\n') + '\n';
   }
 }
+
+/**
+ * Runs the first `n` steps of `chunks` now: an error there (a column to echo that does not exist,
+ * no quorum) becomes an ordinary error answer instead of a response cut off after its headers.
+ */
+export async function primed<T>(chunks: AsyncGenerator<T>, n: number): Promise<AsyncGenerator<T>> {
+  const head: T[] = [];
+  let done = false;
+  for (let i = 0; i < n && !done; i++) {
+    const step = await chunks.next();
+    if (step.done) done = true;
+    else head.push(step.value);
+  }
+  return (async function* () {
+    yield* head;
+    if (!done) yield* chunks;
+  })();
+}

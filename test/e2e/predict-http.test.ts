@@ -108,6 +108,8 @@ describe('prediction over HTTP (issue 6)', () => {
       ['a bad value', post('/predict', { rows: [{ sepal_length: 'long' }] }), 400, 'BAD_VALUE', /row 0, column 'sepal_length'/],
       ['unknown CSV option', post('/predict/csv?colour=red', 'a\n1\n', 'text/csv'), 400, 'BAD_REQUEST', /unknown option 'colour'/],
       ['CSV without model columns', post('/predict/csv', 'a,b\n1,2\n', 'text/csv'), 400, 'MISSING_COLUMNS', /none of the model's columns/],
+      ['echo of a column the CSV lacks', post('/predict/csv?echo=id', 'petal_length\n1\n', 'text/csv'), 400, 'UNKNOWN_COLUMN', /cannot echo column 'id'/],
+      ['CSV by broadcast with an impossible quorum', post('/predict/csv?mode=broadcast&quorum=9', 'petal_length\n1\n', 'text/csv'), 503, 'QUORUM_NOT_REACHED', /3 of 3 members .* voted, 9 needed/],
       ['labelled file without the target', post(`/models/${version}/evaluate`, 'sepal_length\n1\n', 'text/csv'), 400, 'UNKNOWN_COLUMN', /no column 'class'/],
     ];
     for (const [what, pending, status, type, message] of cases) {
