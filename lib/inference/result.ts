@@ -6,6 +6,7 @@
  * `predictionObject(p)` (tested).
  */
 import { argmaxRow } from '../metrics/classification';
+import { maxRowBytes, num, round6, TextBytes } from './text-bytes';
 import type { MemberVote, MissingMember, VersionView, VotingMode } from './version-view';
 
 export type RowPrediction = { label: string; probabilities: Record<string, number> } | { value: number };
@@ -42,10 +43,6 @@ export interface Prediction {
   withMembers: boolean;
 }
 
-/** Probabilities are rounded to 6 decimals: enough for any use, and a third of the text. */
-function round6(v: number): number {
-  return Math.round(v * 1e6) / 1e6;
-}
 
 function memberLabels(p: Prediction, vote: MemberVote): (string | number)[] {
   const { view, rows } = p;
@@ -80,10 +77,6 @@ export function predictionObject(p: Prediction): PredictResult {
   return result;
 }
 
-/** A number as JSON: finite numbers as JavaScript prints them, anything else as null (as JSON.stringify does). */
-function num(v: number): string {
-  return Number.isFinite(v) ? String(v) : 'null';
-}
 
 const ZEROS = '000000';
 
@@ -102,82 +95,12 @@ export function probabilityText(v: number): string {
   return `0.${ZEROS.slice(digits.length)}${digits.slice(0, end)}`;
 }
 
-/**
- * Bytes of JSON text, appended into one growing buffer. Building the text as JavaScript strings
- * cost more than everything else in a 10,000-row answer (26 small pieces a row: cons strings,
- * then a flatten), so the rows are written as bytes with precomputed keys.
- */
-class JsonBytes {
-  private buf = Buffer.allocUnsafe(64 * 1024);
-  private pos = 0;
-
-  room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-
-  text(s: string): void {
-    this.room(s.length * 3);
-    this.pos += this.buf.write(s, this.pos, 'utf8');
-  }
-
-  /**
-   * One row of probabilities: `label` (the row's opening, label included), then each class's key
-   * and value in `order`, then `}}`. Values are spelled as `probabilityText` spells them, digit by
-   * digit; a zero (most classes of most rows) is written with its key in one piece.
-   */
-  probabilities(label: Uint8Array, keys: Uint8Array[], zeroKeys: Uint8Array[], p: Float32Array, offset: number, order: number[], rowMax: number): void {
-    this.room(rowMax);
-    const buf = this.buf;
-    let pos = this.pos;
-    for (let i = 0; i < label.length; i++) buf[pos++] = label[i];
-    for (let c = 0; c < order.length; c++) {
-      const v = p[offset + order[c]];
-      const n = Math.round(v * 1e6);
-      if (n === 0 && v >= 0) {
-        const z = zeroKeys[c];
-        for (let i = 0; i < z.length; i++) buf[pos++] = z[i];
-        continue;
-      }
-      const key = keys[c];
-      for (let i = 0; i < key.length; i++) buf[pos++] = key[i];
-      if (!(n > 0 && n < 1e6)) {
-        this.pos = pos;
-        this.text(num(round6(v)));
-        pos = this.pos;
-        continue;
-      }
-      buf[pos++] = 48; // 0
-      buf[pos++] = 46; // .
-      let digits = n;
-      let places = 6;
-      while (digits % 10 === 0) {
-        digits /= 10;
-        places--;
-      }
-      // the six places of n, most significant first, without the trailing zeros
-      for (let i = pos + places - 1; i >= pos; i--) {
-        buf[i] = 48 + (digits % 10);
-        digits = Math.floor(digits / 10);
-      }
-      pos += places;
-    }
-    buf[pos++] = 125; // }
-    buf[pos++] = 125; // }
-    this.pos = pos;
-  }
-
-  done(): Buffer {
-    return this.buf.subarray(0, this.pos);
-  }
-}
-
 /** The same answer as JSON text (UTF-8 bytes), built in one pass over the typed arrays. */
+const CLOSE = Buffer.from('}}');
+
 export function predictionJson(p: Prediction): Buffer {
   const { view, rows, combined } = p;
-  const out = new JsonBytes();
+  const out = new TextBytes();
   const h = head(p);
   out.text(`{"version":${JSON.stringify(h.version)},"name":${JSON.stringify(h.name)},"voting":${JSON.stringify(h.voting)},"mode":${JSON.stringify(h.mode)},"voted":${h.voted},"expected":${h.expected},"predictions":[`);
   if (view.meta.task === 'regression') {
@@ -192,11 +115,10 @@ export function predictionJson(p: Prediction): Buffer {
     const order = keyOrder(classes);
     const keys = order.map((c, i) => Buffer.from(`${i ? ',' : ''}${JSON.stringify(classes[c])}:`));
     const zeroKeys = order.map((c, i) => Buffer.from(`${i ? ',' : ''}${JSON.stringify(classes[c])}:0`));
-    // the longest a row can be: its label, every key, 8 characters a value ("0.123456"), "}}"
-    const rowMax = Math.max(...nextLabels.map((l) => l.length)) + keys.reduce((n, key) => n + key.length + 8, 0) + 2;
+    const rowMax = maxRowBytes(nextLabels, keys, CLOSE);
     for (let r = 0; r < rows; r++) {
       const label = argmaxRow(combined, r, k);
-      out.probabilities(r ? nextLabels[label] : firstLabels[label], keys, zeroKeys, combined, r * k, order, rowMax);
+      out.row(r ? nextLabels[label] : firstLabels[label], keys, zeroKeys, combined, r * k, order, CLOSE, rowMax);
     }
   }
   out.text(']');

@@ -7,7 +7,8 @@ import { ingestCsv } from '../../lib/data/ingest';
 import type { Table } from '../../lib/data/table';
 import { csvField, predictionCsv } from '../../lib/inference/csv-out';
 import { encodeTable, labelledRows } from '../../lib/inference/table-encoder';
-import { ENCODER, fixedEnsemble, versionMeta } from './inference-fixtures';
+import { probabilityText } from '../../lib/inference/result';
+import { ENCODER, fixedEnsemble, forestEnsemble, forestRows, versionMeta } from './inference-fixtures';
 
 const table = (columns: Table['columns']): Table => ({ nRows: columns[0].type === 'categorical' ? columns[0].codes.length : columns[0].values.length, columns });
 const nan = (a: ArrayLike<number>) => Array.from(a, (v) => (Number.isNaN(v) ? null : v));
@@ -76,9 +77,32 @@ describe('CSV of predictions (issue 6)', () => {
       slices.push(part.rows);
       return { votes: e.votes(part), missing: [] };
     };
-    for await (const chunk of predictionCsv(e, upload.table, x, 'hard', votesFor, { echo: ['id'], sliceRows: 2 })) text.push(chunk);
+    for await (const chunk of predictionCsv(e, upload.table, x, 'hard', votesFor, { echo: ['id'], sliceRows: 2 })) text.push(chunk.toString('utf8'));
     expect(slices).toEqual([2, 1]);
     // hard voting: m1 → ok, m2 → 'not, ok', m3 ties → the first class (ok): 2 of 3 for ok
     expect(text.join('')).toBe('id,prediction,p_ok,"p_not, ok"\nr1,ok,0.666667,0.333333\nr2,ok,0.666667,0.333333\nr3,ok,0.666667,0.333333\n');
+  });
+
+  it('writes every probability as the JSON answer spells it, and values for regression', async () => {
+    const f = await forestEnsemble();
+    const rows = forestRows(300);
+    const upload = await ingestCsv(Readable.from([Buffer.from('x,colour\n' + rows.map((r) => `${r.x},${r.colour}`).join('\n') + '\n')]));
+    const { x } = encodeTable(f.meta.encoder, upload.table);
+    const chunks: string[] = [];
+    for await (const chunk of predictionCsv(f, upload.table, x, 'soft', async (part) => ({ votes: f.votes(part), missing: [] }), { sliceRows: 128 })) chunks.push(chunk.toString('utf8'));
+    const lines = chunks.join('').trim().split('\n');
+    expect(lines).toHaveLength(301);
+    const combined = f.combine(f.votes(x), x.rows, 'soft');
+    const expected = Array.from({ length: 300 }, (_, r) => {
+      const p = Array.from(combined.subarray(r * 3, r * 3 + 3));
+      return [f.meta.classes![p.indexOf(Math.max(...p))], ...p.map(probabilityText)].join(',');
+    });
+    expect(lines.slice(1)).toEqual(expected);
+
+    const reg = await fixedEnsemble('regression', [{ id: 'a', output: [1] }, { id: 'b', output: [2.5] }]);
+    const t = await ingestCsv(Readable.from([Buffer.from('x\n1\n2\n')]));
+    const out: string[] = [];
+    for await (const chunk of predictionCsv(reg, t.table, encodeTable(reg.meta.encoder, t.table).x, 'mean', async (part) => ({ votes: reg.votes(part), missing: [] }))) out.push(chunk.toString('utf8'));
+    expect(out.join('')).toBe('prediction\n1.75\n1.75\n');
   });
 });
