@@ -22,7 +22,8 @@ import { bufferStream, readAll } from '../lib/store/streams';
 import { nodesWith } from './support/cluster';
 import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
-import { ingestUpload, localVoting, type LocalVoting, type PredictCsvOptions, type EvaluateFileOptions } from './support/inference-io';
+import { localVoting, type LocalVoting } from '../lib/inference/local';
+import { ingestUpload, type PredictCsvOptions, type EvaluateFileOptions } from './support/inference-io';
 
 /** Versions kept loaded besides the active ones (explicit `version` requests, evaluations). */
 const EXTRA_LOADED = 4;

@@ -24,6 +24,10 @@ export interface LocalOptions {
   tfBackend?: string;
 }
 
+/**
+ * Local voting with `workers` prediction threads (0: none; batches of at least 1,024 rows go to
+ * the threads, the rest run on the event loop in slices of `sliceRows`, default 2,048).
+ */
 export function localVoting(options: LocalOptions = {}): LocalVoting {
   const sliceRows = options.sliceRows ?? SLICE_ROWS;
   const pool = options.workers ? new PredictPool(options.workers, { tfBackend: options.tfBackend }) : undefined;

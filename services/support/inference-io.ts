@@ -9,8 +9,6 @@ import { QuorumError } from '../../lib/errors';
 import type { CsvOutputOptions } from '../../lib/inference/csv-out';
 import type { VotingMode } from '../../lib/inference/version-view';
 
-export { localVoting, type LocalVoting } from '../../lib/inference/local';
-
 /** How the uploaded CSV is read. */
 export interface CsvReadOptions {
   delimiter?: string;
