@@ -11,8 +11,8 @@ export function brokerOptions(config: Readonly<QuorumConfig>): BrokerOptions & {
     namespace: config.namespace,
     nodeID: config.nodeID,
     transporter: config.transporter ?? undefined,
-    // Binary framing: stream chunks (shards, artifacts) travel as raw bytes, not as JSON arrays.
-    serializer: 'CBOR',
+    // Binary framing (MessagePack): stream chunks (shards, artifacts) travel as raw bytes, not as JSON arrays.
+    serializer: 'Notepack',
     logger: { type: 'Console', options: { level: config.logLevel, formatter: 'short', colors: process.stdout.isTTY } },
     requestTimeout: config.requestTimeoutMs,
     retryPolicy: { enabled: true, retries: 2, delay: 200, maxDelay: 2000, factor: 2, check: (err: Error & { retryable?: boolean }) => !!err.retryable },

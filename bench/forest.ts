@@ -6,11 +6,12 @@
  * Every measurement runs in a fresh process (so peak RSS is that case's alone): Quorum on 1 thread,
  * Quorum on 2 threads (worker pool: spawning, shipping the data and merging are counted),
  * scikit-learn with n_jobs=1 and n_jobs=2. Repetition r uses seed r on both sides; the table shows
- * medians over the repetitions (accuracy and RMSE: means), and ratios of those medians.
+ * medians over the repetitions (accuracy and RMSE: means), and ratios of those medians. A short
+ * check first measures whether the machine's second core is actually free (see coreCheck).
  *
  *   node dist/bench/forest.js [--reps 5] [--cases letter,house] [--trees 100]
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -117,6 +118,31 @@ async function child(name: CaseName, threads: number, seed: number, trees: numbe
   return m;
 }
 
+/** Fits part `half` (of 2) of a Letter forest in this process: the core check's unit of work. */
+async function halfForest(half: number, trees: number): Promise<number> {
+  const { train } = letterSplit(dataPath('letter')!);
+  const part = forestKind.parallel!.split(forestKind.params({ nEstimators: trees }), 2)[half];
+  const t0 = performance.now();
+  await forestKind.fit(train, part, { seed: 1 });
+  return (performance.now() - t0) / 1000;
+}
+
+/**
+ * How much a second core is worth right now: one process fitting half the Letter trees alone,
+ * then two such processes at once. On an idle 2-core machine both take about as long; when other
+ * work holds a core, the pair takes up to twice as long and no 2-thread fit can win.
+ */
+async function coreCheck(trees: number): Promise<{ aloneS: number; pairS: number; speedup: number }> {
+  const run = (half: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      execFile(process.execPath, [__filename, '--half', String(half), '--trees', String(trees)], (err, out) => (err ? reject(err) : resolve(Number(out))));
+    });
+  const aloneS = await run(0);
+  // Fit times only (both processes load the data first, then fit at the same time).
+  const pairS = Math.max(...(await Promise.all([run(0), run(1)])));
+  return { aloneS, pairS, speedup: (2 * aloneS) / pairS };
+}
+
 function runNode(name: CaseName, threads: number, seed: number, trees: number): Measure {
   const args = [__filename, '--child', name, '--threads', String(threads), '--seed', String(seed), '--trees', String(trees)];
   return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 }));
@@ -163,6 +189,14 @@ async function main(): Promise<void> {
   console.log(`forest bench: ${reps} repetitions, ${trees} trees, node ${process.version}, scikit-learn ${versions?.sklearn ?? 'absent'}`);
   console.log(`load average at start: ${loadavg().map((v) => v.toFixed(2)).join(' ')} (other work on this machine makes timings noisy)`);
   const results: Record<string, unknown> = { trees, reps, sklearn: versions, loadAtStart: loadavg() };
+  const checks = [];
+  for (let k = 0; k < 2; k++) checks.push(await coreCheck(trees));
+  const check = checks.sort((a, b) => a.speedup - b.speedup)[1];
+  console.log(
+    `second-core check: half the Letter trees alone ${check.aloneS.toFixed(2)} s, two halves at once ${check.pairS.toFixed(2)} s ` +
+      `→ two processes do ${check.speedup.toFixed(2)}× the work of one (2.00× on an idle machine; better of 2 tries)`,
+  );
+  results.coreCheck = checks;
   for (const name of cases) {
     const file = dataPath(name);
     if (!file) {
@@ -194,7 +228,9 @@ async function main(): Promise<void> {
   console.log(`\nload average at end: ${loadavg().map((v) => v.toFixed(2)).join(' ')}; results in ${path.relative(ROOT, out)}`);
 }
 
-if (process.argv.includes('--child')) {
+if (process.argv.includes('--half')) {
+  halfForest(Number(arg('half', '0')), Number(arg('trees', '100'))).then((s) => process.stdout.write(String(s)));
+} else if (process.argv.includes('--child')) {
   child(arg('child', 'letter') as CaseName, Number(arg('threads', '1')), Number(arg('seed', '1')), Number(arg('trees', '100')))
     .then((m) => process.stdout.write(JSON.stringify(m)))
     .catch((err) => {

@@ -32,6 +32,10 @@ export interface QuorumConfig {
   trainerHeapMb: number;
   /** Node-local dataset of a trainer (a path it reads itself; only models travel). */
   trainerData: string | null;
+  /** Retrain a node-local member when this share of rows was added to its file… */
+  retrainRows: number;
+  /** …or when a numeric feature's population stability index reaches this. */
+  retrainDrift: number;
   heartbeatInterval: number;
   heartbeatTimeout: number;
   requestTimeoutMs: number;
@@ -130,6 +134,28 @@ export const VARIABLES: Var<keyof QuorumConfig>[] = [
   { env: 'TRAINER_WORKERS', key: 'trainerWorkers', default: String(Math.max(1, os.availableParallelism?.() ?? os.cpus().length)), describe: 'worker threads of a trainer node (default: the number of cores)', parse: int('TRAINER_WORKERS', 1, 1024) },
   { env: 'TRAINER_HEAP_MB', key: 'trainerHeapMb', default: '4096', describe: 'heap limit of one worker thread; a fit over it fails alone', parse: int('TRAINER_HEAP_MB', 64, 1 << 20) },
   { env: 'TRAINER_DATA', key: 'trainerData', default: '', describe: 'a CSV this trainer node keeps to itself, for `local` jobs', parse: (raw) => (raw ? path.resolve(raw) : null) },
+  {
+    env: 'RETRAIN_ROWS',
+    key: 'retrainRows',
+    default: '0.1',
+    describe: 'a trainer with TRAINER_DATA retrains its member when its file grew by this share of rows',
+    parse: (raw) => {
+      const n = Number(raw);
+      if (!(n > 0)) throw new ConfigError(`RETRAIN_ROWS=${raw}: expected a share above 0, e.g. 0.1 for 10 %`);
+      return n;
+    },
+  },
+  {
+    env: 'RETRAIN_DRIFT',
+    key: 'retrainDrift',
+    default: '0.2',
+    describe: '…or when a numeric column drifted this far (population stability index)',
+    parse: (raw) => {
+      const n = Number(raw);
+      if (!(n > 0)) throw new ConfigError(`RETRAIN_DRIFT=${raw}: expected a positive PSI threshold, e.g. 0.2`);
+      return n;
+    },
+  },
   { env: 'HEARTBEAT_INTERVAL', key: 'heartbeatInterval', default: '2', describe: 'seconds between heartbeats', parse: seconds('HEARTBEAT_INTERVAL', 1, 3600) },
   { env: 'HEARTBEAT_TIMEOUT', key: 'heartbeatTimeout', default: '8', describe: 'seconds without heartbeat before a node is declared gone', parse: seconds('HEARTBEAT_TIMEOUT', 2, 36000) },
   { env: 'REQUEST_TIMEOUT_MS', key: 'requestTimeoutMs', default: '30000', describe: 'default timeout of calls between services', parse: int('REQUEST_TIMEOUT_MS', 100, 86_400_000) },

@@ -66,10 +66,12 @@ export const ERRORS = {
 
   // -- cluster (retryable: another node or a later attempt may succeed) -------------------------
   NO_TRAINERS: server(503),
+  SERVICE_UNAVAILABLE: server(503),
   TRAINER_BUSY: server(503),
   TRAINER_LEAVING: server(503),
   BLOB_NOT_FOUND: server(503),
   CHECKSUM_MISMATCH: server(502),
+  STREAM_STALLED: server(502),
   FIT_FAILED: server(500),
   CANCELLED: server(409, false),
   QUORUM_NOT_REACHED: server(503),

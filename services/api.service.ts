@@ -11,6 +11,7 @@ import { QuorumError } from '../lib/errors';
 import type { VersionMeta } from '../lib/registry/version';
 import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
+import { RestartGuard } from './support/restart-guard';
 import { httpError, writeHttpError } from './support/http-errors';
 import { clusterView } from './support/cluster-view';
 import { eventStream, publish } from './support/event-stream';
@@ -29,7 +30,7 @@ type ApiThis = Service & {
 
 const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
   name: 'api',
-  mixins: [ApiGateway, QuorumErrors],
+  mixins: [ApiGateway, QuorumErrors, RestartGuard],
 
   settings: {
     port: 3000,
@@ -143,7 +144,9 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
           target: v.target,
           classes: v.classes,
           voting: v.voting,
-          validationRows: v.validation?.rows,
+          validationRows: v.validation?.rows ?? v.report.rows,
+          crossNode: v.crossNode,
+          derivedFrom: v.derivedFrom,
           metrics: v.metrics,
           report: v.report,
           members: v.members.map((m) => ({ id: m.id, kind: m.kind, shard: m.shard, rows: m.rows, node: m.node, fitMs: m.fitMs, metrics: m.metrics, weight: m.weight, ...(m.baseline ? { baseline: true } : {}) })),

@@ -13,7 +13,7 @@ import { QuorumError } from '../lib/errors';
 import { FsBlobStore } from '../lib/store/blob-store';
 import { FINISHED, type JobState } from '../lib/training/job';
 import { JobStore } from '../lib/training/job-store';
-import { checkRequest } from '../lib/training/prepare';
+import { checkRequest, type Checked } from '../lib/training/prepare';
 import { DEFAULT_MODEL, normaliseRequest, type TrainRequest } from '../lib/training/request';
 import { modelKinds } from '../lib/models/kinds';
 import { shardingNames } from '../lib/data/sharding';
@@ -21,6 +21,7 @@ import { votingNames } from '../lib/ensemble';
 import type { FitParams, FitReply } from './trainer.service';
 import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
+import { RestartGuard } from './support/restart-guard';
 import { forgetTrainer, recordTrainerLoad, type TrainerLoad } from './strategies/trainer-load';
 import { executeJob, resumableState } from './support/job-executor';
 import { deriveSeed } from '../lib/util/random';
@@ -49,6 +50,14 @@ export type CoordinatorThis = Service & {
   jobSummary(job: JobState): Record<string, unknown>;
 };
 
+/** Shard transfers to trainers in this job: how many, and the median throughput (MB/s). */
+function transferSummary(job: JobState): { shards: number; medianMBps: number | null } | undefined {
+  const rates = job.members.map((m) => m.transferMBps).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
+  if (!rates.length) return undefined;
+  const mid = rates.length >> 1;
+  return { shards: rates.length, medianMBps: rates.length % 2 ? rates[mid] : +((rates[mid - 1] + rates[mid]) / 2).toFixed(1) };
+}
+
 const ingestOptionProps = {
   delimiter: { type: 'string', optional: true, min: 1, max: 1 },
   quote: { type: 'string', optional: true, min: 1, max: 1 },
@@ -60,7 +69,7 @@ const ingestOptionProps = {
 
 const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> = {
   name: 'coordinator',
-  mixins: [QuorumErrors],
+  mixins: [QuorumErrors, RestartGuard],
 
   actions: {
     /** Stream in: a CSV (plain or gzip). meta: { filename?, name?, options? }. */
@@ -122,12 +131,12 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
     /** Starts a training job and returns at once (HTTP 202); follow it with `job`. */
     train: {
       params: {
-        dataset: { type: 'string', min: 1 },
+        dataset: { type: 'string', min: 1, optional: true },
         target: { type: 'string', min: 1 },
         task: { type: 'enum', values: ['classification', 'regression'], optional: true },
         model: { type: 'multi', optional: true, rules: [{ type: 'string' }, { type: 'object' }, { type: 'array', min: 1, max: 64 }] },
         assign: { type: 'enum', values: ['spread', 'each'], optional: true },
-        mode: { type: 'enum', values: ['ensemble', 'average'], optional: true },
+        mode: { type: 'enum', values: ['ensemble', 'average', 'local'], optional: true },
         shards: { type: 'number', integer: true, min: 1, max: 1024, optional: true, convert: true },
         rowsPerShard: { type: 'number', integer: true, min: 10, optional: true, convert: true },
         sharding: { type: 'string', optional: true, max: 256 },
@@ -142,30 +151,32 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         minFraction: { type: 'number', gt: 0, lte: 1, optional: true, convert: true },
         rounds: { type: 'number', integer: true, min: 1, max: 1000, optional: true, convert: true },
         minTrainers: { type: 'number', integer: true, min: 1, optional: true, convert: true },
+        baseline: { type: 'boolean', optional: true, convert: true },
       },
       async handler(this: CoordinatorThis, ctx: Context<TrainRequest, { $statusCode?: number }>) {
         const request = normaliseRequest(ctx.params);
-        const dataset = await this.catalog.load(request.dataset);
-        const checked = checkRequest(dataset.table, dataset.profile, request);
         const now = new Date().toISOString();
         const id = `job-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-        const job: JobState = {
-          id,
-          status: 'preparing',
-          request: { ...request, dataset: dataset.meta.id },
-          dataset: { id: dataset.meta.id, name: dataset.meta.name, rows: dataset.meta.rows },
-          name: request.name ?? dataset.meta.name,
-          task: checked.task,
-          classes: checked.target.classes,
-          voting: checked.voting,
-          createdAt: now,
-          updatedAt: now,
-          progress: 0,
-          shards: [],
-          members: [],
-          warnings: [],
-          timings: {},
-        };
+        const base = { id, status: 'preparing' as const, createdAt: now, updatedAt: now, progress: 0, shards: [], members: [], warnings: [], timings: {} };
+        let job: JobState;
+        let checked: Checked | undefined;
+        if (request.mode === 'local') {
+          // The data stays on the trainers: the schema is learned from them when the job starts.
+          const name = request.name ?? 'local';
+          job = { ...base, request, dataset: { id: 'local', name, rows: 0 }, name, task: request.task };
+        } else {
+          const dataset = await this.catalog.load(request.dataset!);
+          checked = checkRequest(dataset.table, dataset.profile, request);
+          job = {
+            ...base,
+            request: { ...request, dataset: dataset.meta.id },
+            dataset: { id: dataset.meta.id, name: dataset.meta.name, rows: dataset.meta.rows },
+            name: request.name ?? dataset.meta.name,
+            task: checked.task,
+            classes: checked.target.classes,
+            voting: checked.voting,
+          };
+        }
         this.jobs.set(id, job);
         await this.jobStore.save(job);
         const run: RunningJob = { state: job, abort: new AbortController(), done: Promise.resolve(), progress: new Map() };
@@ -187,7 +198,7 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
       handler(this: CoordinatorThis, ctx: Context<{ id: string }>) {
         const job = this.jobs.get(ctx.params.id);
         if (!job) throw new QuorumError('JOB_NOT_FOUND', `no training job '${ctx.params.id}': list them with GET /api/trainings`);
-        return job;
+        return { ...job, transfer: transferSummary(job) };
       },
     },
 
@@ -307,7 +318,9 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         mode: job.request.mode,
         version: job.version,
         progress: job.progress,
-        members: job.members.map((m) => ({ id: m.id, shard: m.shard, kind: m.kind, rows: m.rows, status: m.status, progress: m.progress, node: m.node, attempts: m.attempts })),
+        members: job.members.map((m) => ({ id: m.id, shard: m.shard, kind: m.kind, rows: m.rows, status: m.status, progress: m.progress, node: m.node, attempts: m.attempts, ...(m.baseline ? { baseline: true } : {}) })),
+        rounds: job.rounds?.map((r) => ({ round: r.round, trainers: r.trainers, metrics: r.metrics })),
+        transfer: transferSummary(job),
         metrics: job.metrics,
         error: job.error,
         createdAt: job.createdAt,

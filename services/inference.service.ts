@@ -24,6 +24,7 @@ import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
 import { localVoting, type LocalVoting } from '../lib/inference/local';
 import { ingestUpload, type PredictCsvOptions, type EvaluateFileOptions } from './support/inference-io';
+import { RestartGuard } from './support/restart-guard';
 
 /** Versions kept loaded besides the active ones (explicit `version` requests, evaluations). */
 const EXTRA_LOADED = 4;
@@ -82,7 +83,7 @@ type InferenceThis = Service & {
 
 const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
   name: 'inference',
-  mixins: [QuorumErrors],
+  mixins: [QuorumErrors, RestartGuard],
 
   actions: {
     /** Rows by column name → classes and probabilities (or values), by the chosen voting. */
@@ -99,7 +100,7 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
      */
     predictJson: {
       async handler(this: InferenceThis, ctx: Context<NodeJS.ReadableStream, { $responseType?: string }>) {
-        const body = await readAll(ctx.params, { maxBytes: MAX_JSON_BYTES });
+        const body = await readAll(ctx.params, { maxBytes: MAX_JSON_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs });
         let params: PredictParams;
         try {
           params = JSON.parse(body.toString('utf8'));
@@ -141,9 +142,10 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
         const ensemble = cached ?? (await this.load(ctx.params.version, true, ctx.params.members));
         try {
           const voting = ensemble.votingName(ctx.params.voting);
-          const stream = await ctx.call<NodeJS.ReadableStream, { version: string }>('registry.validation', { version: ctx.params.version }, { timeout: 0 });
+          const timeout = quorumConfig(this.broker).requestTimeoutMs;
+          const stream = await ctx.call<NodeJS.ReadableStream, { version: string }>('registry.validation', { version: ctx.params.version }, { timeout });
           const meta = ensemble.meta.validation;
-          const shard = decodeShard(await readAll(stream, { size: meta?.size, sha256: meta?.sha256 }));
+          const shard = decodeShard(await readAll(stream, { size: meta?.size, sha256: meta?.sha256, idleMs: timeout }));
           return evaluateVotes(ensemble, shard.y, await this.local.votes(ensemble, shard.x, 'all'), voting);
         } finally {
           if (ensemble !== cached) this.drop(ensemble);
@@ -261,9 +263,9 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
       const meta = only ? { ...full, members: full.members.filter((m) => only.includes(m.id)) } : full;
       if (meta.status !== 'ready' && !evaluating) throw new QuorumError('VERSION_NOT_READY', `version '${id}' is still training`);
       return loadEnsemble(meta, async (member) => {
-        const stream = await this.broker.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version: id, member }, { timeout: 0 });
+        const stream = await this.broker.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version: id, member }, { timeout: quorumConfig(this.broker).requestTimeoutMs });
         const m = meta.members.find((x) => x.id === member);
-        return readAll(stream, { size: m?.artifact?.size, sha256: m?.artifact?.sha256 });
+        return readAll(stream, { size: m?.artifact?.size, sha256: m?.artifact?.sha256, idleMs: quorumConfig(this.broker).requestTimeoutMs });
       }, { tfBackend: quorumConfig(this.broker).tfBackend, keepArtifacts: quorumConfig(this.broker).inferenceWorkers > 0 });
     },
 

@@ -12,7 +12,7 @@ import { decodeExport, encodeExport } from '../lib/registry/portable';
 import { decodeArtifact, encodeArtifact } from '../lib/models/format';
 import { averageArtifacts } from '../lib/models/tf/average';
 import { VersionStore } from '../lib/registry/store';
-import type { MemberMeta, VersionMeta } from '../lib/registry/version';
+import type { CrossNodeEvaluation, MemberMeta, VersionMeta } from '../lib/registry/version';
 import { bufferStream, readAll } from '../lib/store/streams';
 import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
@@ -45,7 +45,7 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
       async handler(this: RegistryThis, ctx: Context<NodeJS.ReadableStream, { version: string; member: MemberMeta }>) {
         const { version, member } = ctx.meta;
         if (!version || !member?.id) throw new QuorumError('BAD_REQUEST', 'putMember needs meta.version and meta.member');
-        const bytes = await readAll(ctx.params, { maxBytes: MAX_ARTIFACT_BYTES });
+        const bytes = await readAll(ctx.params, { maxBytes: MAX_ARTIFACT_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs });
         return this.store.putMember(version, member, bytes);
       },
     },
@@ -53,7 +53,7 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
     /** Stream in: the validation rows of a version. meta: { version, rows }. */
     putValidation: {
       async handler(this: RegistryThis, ctx: Context<NodeJS.ReadableStream, { version: string; rows: number; sha256?: string }>) {
-        const bytes = await readAll(ctx.params, { maxBytes: MAX_ARTIFACT_BYTES, sha256: ctx.meta.sha256 });
+        const bytes = await readAll(ctx.params, { maxBytes: MAX_ARTIFACT_BYTES, sha256: ctx.meta.sha256, idleMs: quorumConfig(this.broker).requestTimeoutMs });
         await this.store.putValidation(ctx.meta.version, bytes, ctx.meta.rows);
         return { version: ctx.meta.version, size: bytes.length };
       },
@@ -67,9 +67,10 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
         members: { type: 'array', items: { type: 'object', props: { id: 'string', metrics: 'object', score: 'number' } } },
         policy: { type: 'enum', values: ['always', 'if-better', 'manual'], optional: true },
         keep: { type: 'array', items: 'string', optional: true },
+        crossNode: { type: 'object', optional: true },
       },
-      async handler(this: RegistryThis, ctx: Context<{ version: string; report: Report; members: { id: string; metrics: Record<string, number | null>; score: number }[]; policy?: 'always' | 'if-better' | 'manual'; keep?: string[] }>) {
-        const { version, report, members, keep } = ctx.params;
+      async handler(this: RegistryThis, ctx: Context<{ version: string; report: Report; members: { id: string; metrics: Record<string, number | null>; score: number }[]; policy?: 'always' | 'if-better' | 'manual'; keep?: string[]; crossNode?: CrossNodeEvaluation }>) {
+        const { version, report, members, keep, crossNode } = ctx.params;
         if (keep) await this.store.removeMembers(version, this.store.get(version).members.map((m) => m.id).filter((id) => !keep.includes(id)));
         const meta = this.store.get(version);
         const byId = new Map(members.map((m) => [m.id, m]));
@@ -79,6 +80,7 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
           completedAt: new Date().toISOString(),
           report,
           metrics: headline(report),
+          ...(crossNode ? { crossNode } : {}),
           members: meta.members.map((m) => {
             const r = byId.get(m.id);
             if (!r) return m;
@@ -118,6 +120,15 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
         // Parts of this round, and stragglers of earlier ones: only the global model stays.
         await this.store.removeMembers(version, this.store.get(version).members.map((m) => m.id).filter((m) => m !== into));
         return stored;
+      },
+    },
+
+    /** A new version from another, minus some members (a node retraining its own local member). */
+    derive: {
+      params: { from: 'string', without: { type: 'array', items: 'string' }, node: 'string', reason: 'string' },
+      async handler(this: RegistryThis, ctx: Context<{ from: string; without: string[]; node: string; reason: string }>) {
+        const { from, without, node, reason } = ctx.params;
+        return this.store.derive(from, without, { derivedFrom: { version: from, node, reason }, job: undefined });
       },
     },
 
@@ -214,7 +225,7 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
     /** Stream in: an export file. meta: { name? } — registered as a new version of that name. */
     import: {
       async handler(this: RegistryThis, ctx: Context<NodeJS.ReadableStream, { name?: string; filename?: string; activate?: boolean }>) {
-        const bytes = await readAll(ctx.params, { maxBytes: MAX_IMPORT_BYTES });
+        const bytes = await readAll(ctx.params, { maxBytes: MAX_IMPORT_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs });
         const decoded = decodeExport(bytes);
         const source = decoded.meta;
         const created = await this.store.create({

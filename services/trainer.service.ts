@@ -18,6 +18,8 @@ import { WorkerPool } from '../lib/workers/pool';
 import type { SharedSet } from '../lib/workers/protocol';
 import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
+import { RestartGuard } from './support/restart-guard';
+import { LocalData } from './support/local-data';
 import { trainerModels, type TrainerModels } from './support/trainer-models';
 import type { TrainerPredictReply, TrainerPredictRequest } from '../lib/inference/broadcast';
 
@@ -38,6 +40,8 @@ export interface FitParams {
   validation?: BlobRef & { nodeID: string };
   /** Start from these weights (parameter averaging): a member artifact in the registry. */
   initial?: { version: string; member: string };
+  /** The member trained on all rows for comparison (it does not vote). */
+  baseline?: boolean;
 }
 
 export interface FitReply {
@@ -50,6 +54,31 @@ export interface FitReply {
   summary: Record<string, unknown>;
 }
 
+/** What a fit is (the identity of the member it makes). */
+export interface FitSpec {
+  job: string;
+  version: string;
+  member: string;
+  shard: number;
+  kind: string;
+  params: Record<string, unknown>;
+  seed: number;
+  task: Task;
+  classes?: string[];
+  baseline?: boolean;
+}
+
+/** What a fit is made of, loaded once a worker slot is free. */
+export interface FitData {
+  train: SharedSet;
+  validation?: SharedSet;
+  initial?: Uint8Array;
+  features: FeatureInfo[];
+  transferSeconds?: number;
+  /** Extra member metadata (a node-local member's own dense transform…). */
+  member?: Partial<MemberMeta>;
+}
+
 interface Running {
   job: string;
   member: string;
@@ -57,7 +86,7 @@ interface Running {
   abort: AbortController;
 }
 
-type TrainerThis = Service & {
+export type TrainerThis = Service & {
   pool: WorkerPool;
   /** Bulkhead: at most one fit per worker thread; the others wait here before fetching data. */
   slots: Semaphore;
@@ -69,8 +98,15 @@ type TrainerThis = Service & {
   models: TrainerModels;
   fetchSet(ctx: Context, ref: BlobRef & { nodeID: string }, dense?: DenseSpec): Promise<{ set: SharedSet; seconds: number }>;
   fetchArtifact(ctx: Context, version: string, member: string): Promise<Uint8Array>;
+  runFit(spec: FitSpec, load: () => Promise<FitData>): Promise<FitReply>;
   publishLoad(): void;
 };
+
+/** File name and size of a node's own data (never its path or rows). */
+function localSummary(svc: TrainerThis): { file: string; rows: number; columns: number } | undefined {
+  const local = (svc as TrainerThis & { local?: { file: string; table: { nRows: number; columns: unknown[] } } }).local;
+  return local ? { file: local.file.split(/[\\/]/).pop()!, rows: local.table.nRows, columns: local.table.columns.length } : undefined;
+}
 
 function leavingError(node: string): QuorumError {
   return new QuorumError('TRAINER_LEAVING', `trainer ${node} is shutting down: the shard goes to another trainer`, { nodeID: node });
@@ -78,7 +114,7 @@ function leavingError(node: string): QuorumError {
 
 const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
   name: 'trainer',
-  mixins: [QuorumErrors],
+  mixins: [QuorumErrors, RestartGuard, LocalData],
 
   actions: {
     fit: {
@@ -97,84 +133,23 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
         source: { type: 'object', props: { id: 'string', size: 'number', sha256: 'string', nodeID: 'string' } },
         validation: { type: 'object', optional: true },
         initial: { type: 'object', optional: true, props: { version: 'string', member: 'string' } },
+        baseline: { type: 'boolean', optional: true },
       },
       async handler(this: TrainerThis, ctx: Context<FitParams>): Promise<FitReply> {
         const p = ctx.params;
         const kind = modelKindInfo(p.kind);
-        if (this.leaving) throw leavingError(this.broker.nodeID);
-        const key = `${p.job}/${p.member}`;
-        const running: Running = { job: p.job, member: p.member, progress: 0, abort: new AbortController() };
-        this.running.set(key, running);
-        this.publishLoad();
-        let release: (() => void) | undefined;
-        try {
-          release = await this.slots.acquire(running.abort.signal);
-          const dense = kind.input === 'dense' ? p.dense : undefined;
-          if (kind.input === 'dense' && !dense) throw new QuorumError('BAD_REQUEST', `model '${p.kind}' needs the job's dense transform`);
+        const dense = kind.input === 'dense' ? p.dense : undefined;
+        if (kind.input === 'dense' && !dense) throw new QuorumError('BAD_REQUEST', `model '${p.kind}' needs the job's dense transform`);
+        return this.runFit(p, async () => {
           const shard = await this.fetchSet(ctx, p.source, dense);
-          const validation = p.validation ? (await this.fetchSet(ctx, p.validation, dense)).set : undefined;
-          const initial = p.initial ? await this.fetchArtifact(ctx, p.initial.version, p.initial.member) : undefined;
-          const threads = Math.max(1, Math.floor(this.pool.size / Math.max(1, this.slots.active)));
-          const features = dense ? dense.names.map((name) => ({ name, kind: 'numeric' as const })) : p.features;
-          const result = await this.pool.fit(
-            {
-              kind: p.kind,
-              params: p.params,
-              seed: p.seed,
-              task: p.task,
-              nClasses: p.classes?.length ?? 0,
-              classes: p.classes,
-              features,
-              train: shard.set,
-              validation,
-              initial,
-            },
-            {
-              threads,
-              signal: running.abort.signal,
-              onProgress: (progress: FitProgress) => {
-                running.progress = progress.fraction;
-                ctx.emit('shard.progress', { job: p.job, member: p.member, node: this.broker.nodeID, ...progress });
-              },
-            },
-          );
-          const member: MemberMeta = {
-            id: p.member,
-            kind: p.kind,
-            params: p.params,
-            input: kind.input,
-            shard: p.shard,
-            rows: shard.set.rows,
-            node: this.broker.nodeID,
-            fitMs: result.fitMs,
-            classes: p.classes,
-            summary: result.summary,
-          };
-          const stored = await ctx.call<MemberMeta, unknown>('registry.putMember', bufferStream(result.artifact), {
-            meta: { version: p.version, member: { ...member, artifact: { size: result.artifact.length, sha256: sha256(result.artifact) } } },
-            timeout: 0,
-          });
-          // Kept for broadcast voting; a failure here only means the member is fetched again later.
-          await this.models.keep(p.version, p.member, result.artifact).catch((err: Error) => this.logger.warn(`member ${p.member} not kept: ${err.message}`));
-          const mb = shard.set.x.byteLength / 1e6;
           return {
-            node: this.broker.nodeID,
-            fitMs: result.fitMs,
-            threads: result.threads,
-            rows: shard.set.rows,
-            transferMBps: shard.seconds > 0 ? +(mb / shard.seconds).toFixed(1) : 0,
-            artifact: stored.artifact!,
-            summary: result.summary,
+            train: shard.set,
+            validation: p.validation ? (await this.fetchSet(ctx, p.validation, dense)).set : undefined,
+            initial: p.initial ? await this.fetchArtifact(ctx, p.initial.version, p.initial.member) : undefined,
+            features: dense ? dense.names.map((name) => ({ name, kind: 'numeric' as const })) : p.features,
+            transferSeconds: shard.seconds,
           };
-        } catch (err) {
-          // A node that is shutting down hands its shard back: the coordinator retries it elsewhere.
-          if (this.leaving) throw leavingError(this.broker.nodeID);
-          throw err;
-        } finally {
-          release?.();
-          this.running.delete(key);
-          this.publishLoad();
-        }
+        });
       },
     },
 
@@ -199,6 +174,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
           nodeID: this.broker.nodeID,
           ...this.pool.stats(),
           fits: [...this.running.values()].map(({ job, member, progress }) => ({ job, member, progress })),
+          local: localSummary(this),
         };
       },
     },
@@ -217,10 +193,90 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
   },
 
   methods: {
+    /**
+     * One fit on this node: waits for a free worker slot (bulkhead), loads the data (`load` runs only
+     * then, so a queued fit holds no rows), fits on the pool, streams the artifact to the registry.
+     */
+    async runFit(this: TrainerThis, spec: FitSpec, load: () => Promise<FitData>): Promise<FitReply> {
+      const kind = modelKindInfo(spec.kind);
+      if (this.leaving) throw leavingError(this.broker.nodeID);
+      const key = `${spec.job}/${spec.member}`;
+      const running: Running = { job: spec.job, member: spec.member, progress: 0, abort: new AbortController() };
+      this.running.set(key, running);
+      this.publishLoad();
+      let release: (() => void) | undefined;
+      try {
+        release = await this.slots.acquire(running.abort.signal);
+        const data = await load();
+        const threads = Math.max(1, Math.floor(this.pool.size / Math.max(1, this.slots.active)));
+        const result = await this.pool.fit(
+          {
+            kind: spec.kind,
+            params: spec.params,
+            seed: spec.seed,
+            task: spec.task,
+            nClasses: spec.classes?.length ?? 0,
+            classes: spec.classes,
+            features: data.features,
+            train: data.train,
+            validation: data.validation,
+            initial: data.initial,
+          },
+          {
+            threads,
+            signal: running.abort.signal,
+            onProgress: (progress: FitProgress) => {
+              running.progress = progress.fraction;
+              this.broker.emit('shard.progress', { job: spec.job, member: spec.member, node: this.broker.nodeID, ...progress });
+            },
+          },
+        );
+        const member: MemberMeta = {
+          id: spec.member,
+          kind: spec.kind,
+          params: spec.params,
+          input: kind.input,
+          shard: spec.shard,
+          rows: data.train.rows,
+          node: this.broker.nodeID,
+          fitMs: result.fitMs,
+          classes: spec.classes,
+          summary: result.summary,
+          ...(spec.baseline ? { baseline: true } : {}),
+          ...data.member,
+        };
+        await this.broker.waitForServices('registry', 60_000);
+        const stored = await this.broker.call<MemberMeta, unknown>('registry.putMember', bufferStream(result.artifact), {
+          meta: { version: spec.version, member: { ...member, artifact: { size: result.artifact.length, sha256: sha256(result.artifact) } } },
+          timeout: 0,
+        });
+        // Kept for broadcast voting; a failure here only means the member is fetched again later.
+        await this.models.keep(spec.version, spec.member, result.artifact).catch((err: Error) => this.logger.warn(`member ${spec.member} not kept: ${err.message}`));
+        const mb = data.train.x.byteLength / 1e6;
+        return {
+          node: this.broker.nodeID,
+          fitMs: result.fitMs,
+          threads: result.threads,
+          rows: data.train.rows,
+          transferMBps: data.transferSeconds ? +(mb / data.transferSeconds).toFixed(1) : 0,
+          artifact: stored.artifact!,
+          summary: result.summary,
+        };
+      } catch (err) {
+        // A node that is shutting down hands its shard back: the coordinator retries it elsewhere.
+        if (this.leaving) throw leavingError(this.broker.nodeID);
+        throw err;
+      } finally {
+        release?.();
+        this.running.delete(key);
+        this.publishLoad();
+      }
+    },
+
     async fetchSet(this: TrainerThis, ctx: Context, ref: BlobRef & { nodeID: string }, dense?: DenseSpec) {
       const started = process.hrtime.bigint();
-      const stream = await ctx.call<NodeJS.ReadableStream, { id: string }>('coordinator.blob', { id: ref.id }, { nodeID: ref.nodeID, timeout: 0 });
-      const bytes = await readAll(stream, { size: ref.size, sha256: ref.sha256 });
+      const stream = await ctx.call<NodeJS.ReadableStream, { id: string }>('coordinator.blob', { id: ref.id }, { nodeID: ref.nodeID, timeout: quorumConfig(this.broker).requestTimeoutMs });
+      const bytes = await readAll(stream, { size: ref.size, sha256: ref.sha256, idleMs: quorumConfig(this.broker).requestTimeoutMs });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const shard = decodeShard(bytes);
       const x = dense ? applyDense(dense, shard.x) : shard.x;
@@ -228,8 +284,8 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
     },
 
     async fetchArtifact(this: TrainerThis, ctx: Context, version: string, member: string) {
-      const stream = await ctx.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version, member }, { timeout: 0 });
-      const bytes = await readAll(stream);
+      const stream = await ctx.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version, member }, { timeout: quorumConfig(this.broker).requestTimeoutMs });
+      const bytes = await readAll(stream, { idleMs: quorumConfig(this.broker).requestTimeoutMs });
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     },
 
@@ -242,6 +298,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
         queued: stats.queued,
         slots: this.leaving ? 0 : stats.size,
         fits: this.running.size,
+        local: localSummary(this),
       });
     },
   },

@@ -96,6 +96,13 @@ function datePart(ms: number, part: DatePart): number {
   }
 }
 
+/** Table code → encoder code by label (NaN for a label the encoder does not know); null when identical. */
+function categoryMap(from: readonly string[], to: readonly string[]): Float32Array | null {
+  if (from.length <= to.length && from.every((label, i) => label === to[i])) return null;
+  const index = new Map(to.map((label, i) => [label, i]));
+  return Float32Array.from(from, (label) => index.get(label) ?? NaN);
+}
+
 /** Encodes the given table rows (training and validation) into a native feature matrix. */
 export function encodeTable(spec: EncoderSpec, table: Table, rows: Int32Array): Matrix {
   const cols = featureInfo(spec).length;
@@ -107,9 +114,11 @@ export function encodeTable(spec: EncoderSpec, table: Table, rows: Int32Array): 
     if (c.type === 'categorical') {
       if (column.type !== 'categorical') throw new QuorumError('INTERNAL', `column '${c.name}' changed type`);
       const codes = column.codes;
+      // Another table (a node's own data) numbers its categories its own way: map them by label.
+      const map = categoryMap(column.categories, c.categories);
       for (let i = 0; i < rows.length; i++) {
         const code = codes[rows[i]];
-        data[i * cols + offset] = code < 0 ? NaN : code;
+        data[i * cols + offset] = code < 0 ? NaN : map ? map[code] : code;
       }
       offset++;
     } else if (column.type === 'categorical') {

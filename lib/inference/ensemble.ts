@@ -3,11 +3,11 @@
  * every voter (and, for evaluations, the baseline members), aligned by class label; the dense
  * transform is applied once per batch for the members that need it.
  */
-import { applyDense } from '../data/preprocess';
 import { decodeArtifact } from '../models/format';
 import { resolveModelKind } from '../models/kinds';
 import type { Matrix, TrainedModel } from '../models/model';
 import type { MemberMeta, VersionMeta } from '../registry/version';
+import { memberInputs } from './inputs';
 import { VersionView, type MemberVote } from './version-view';
 
 export interface LoadedMember {
@@ -41,10 +41,10 @@ export class Ensemble extends VersionView {
   /** Each member's aligned output for native features `x` (voters, then baselines with 'all'). */
   votes(x: Matrix, which: MemberSet = 'voters'): MemberVote[] {
     const members = which === 'all' ? [...this.voters, ...this.baselines] : this.voters;
-    const dense = members.some((m) => m.input === 'dense') ? applyDense(this.meta.dense!, x) : undefined;
+    const input = memberInputs(this.meta.dense, x);
     return members.map((member) => {
       const model = this.models.get(member.id)!;
-      return { member, output: this.align(member, model.predict(member.input === 'dense' ? dense! : x), x.rows) };
+      return { member, output: this.align(member, model.predict(input(member)), x.rows) };
     });
   }
 

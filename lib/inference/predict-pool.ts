@@ -96,7 +96,7 @@ export class PredictPool {
     if (!loaded) {
       const artifacts = ensemble.artifacts;
       if (!artifacts) return Promise.reject(new QuorumError('INTERNAL', `version '${ensemble.id}' was loaded without its artifacts`));
-      const members = ensemble.meta.members.map((m) => ({ id: m.id, input: m.input, bytes: artifacts.get(m.id)! }));
+      const members = ensemble.meta.members.map((m) => ({ id: m.id, input: m.input, dense: m.dense, bytes: artifacts.get(m.id)! }));
       loaded = this.send(thread, { type: 'load', id: this.nextId++, version: ensemble.key, members, dense: ensemble.meta.dense }).then(() => undefined);
       thread.versions.set(ensemble.key, loaded);
       loaded.catch(() => thread.versions.delete(ensemble.key));

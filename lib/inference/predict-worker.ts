@@ -4,18 +4,19 @@
  * Outputs are raw model outputs (the main thread aligns classes and votes).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { applyDense } from '../data/preprocess';
+import type { DenseSpec } from '../data/preprocess';
 import { QuorumError, isErrorCode } from '../errors';
 import type { TrainedModel } from '../models/model';
 import { loadModel } from './ensemble';
+import { memberInputs, type MemberInput } from './inputs';
 import type { FromPredictWorker, ToPredictWorker } from './predict-protocol';
 
 const port = parentPort;
 if (!port) throw new Error('predict-worker must run in a worker thread');
 
 const tfBackend = (workerData as { tfBackend?: string } | undefined)?.tfBackend ?? 'auto';
-/** version → member → model */
-const versions = new Map<string, { models: Map<string, TrainedModel>; input: Map<string, 'native' | 'dense'>; dense?: import('../data/preprocess').DenseSpec }>();
+/** ensemble key → its members' models, what each reads, and the version's dense transform */
+const versions = new Map<string, { models: Map<string, TrainedModel>; inputs: Map<string, MemberInput>; dense?: DenseSpec }>();
 
 function post(message: FromPredictWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
@@ -31,7 +32,7 @@ async function handle(message: ToPredictWorker): Promise<void> {
       throw err;
     }
     versions.get(message.version)?.models.forEach((model) => model.dispose());
-    versions.set(message.version, { models, input: new Map(message.members.map((m) => [m.id, m.input])), dense: message.dense });
+    versions.set(message.version, { models, inputs: new Map(message.members.map((m) => [m.id, { id: m.id, input: m.input, dense: m.dense }])), dense: message.dense });
     post({ type: 'done', id: message.id });
   } else if (message.type === 'drop') {
     versions.get(message.version)?.models.forEach((model) => model.dispose());
@@ -41,11 +42,11 @@ async function handle(message: ToPredictWorker): Promise<void> {
     if (!held) throw new QuorumError('INTERNAL', `version '${message.version}' is not loaded in this thread`);
     const { cols, start, end } = message;
     const x = { data: new Float32Array(message.x, start * cols * 4, (end - start) * cols), rows: end - start, cols };
-    const dense = message.members.some((id) => held.input.get(id) === 'dense') && held.dense ? applyDense(held.dense, x) : undefined;
+    const input = memberInputs(held.dense, x);
     const outputs = message.members.map((id) => {
       const model = held.models.get(id);
       if (!model) throw new QuorumError('INTERNAL', `member '${id}' of '${message.version}' is not loaded in this thread`);
-      return model.predict(held.input.get(id) === 'dense' ? dense! : x);
+      return model.predict(input(held.inputs.get(id)!));
     });
     post({ type: 'predicted', id: message.id, outputs }, outputs.map((o) => o.buffer as ArrayBuffer));
   }

@@ -1,6 +1,6 @@
 /**
- * Float32 arrays on the wire: raw little-endian bytes (Moleculer's CBOR serializer carries a Buffer
- * as a byte string), never JSON arrays of numbers (about 3× larger and slow to parse).
+ * Float32 arrays on the wire: raw little-endian bytes (Moleculer's MessagePack serializer carries a
+ * Buffer as binary), never JSON arrays of numbers (about 3× larger and slow to parse).
  */
 import { QuorumError } from '../errors';
 

@@ -18,6 +18,7 @@ import { sha256 } from '../store/streams';
 import type { ActivationRecord, MemberMeta, VersionMeta } from './version';
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const byId = new Intl.Collator('en', { numeric: true });
 
 export function checkName(name: string, what = 'name'): string {
   if (typeof name !== 'string' || !SAFE_ID.test(name) || name.includes('..')) {
@@ -115,10 +116,23 @@ export class VersionStore {
     return this.locked(id, async () => {
       const current = this.get(id);
       const stored: MemberMeta = { ...member, artifact: { size: bytes.length, sha256: digest } };
-      const members = current.members.filter((m) => m.id !== member.id).concat(stored);
+      // Members in id order whatever order they arrive in: voting sums them in this order.
+      const members = current.members.filter((m) => m.id !== member.id).concat(stored).sort((a, b) => byId.compare(a.id, b.id));
       await this.writeMeta({ ...current, members });
       return stored;
     });
+  }
+
+  /** A new version of the same name from `from`, with its members but those in `without` (a node retraining its own). */
+  async derive(fromId: string, without: string[], patch: Partial<VersionMeta>): Promise<VersionMeta> {
+    const from = this.get(fromId);
+    const { id: _id, status: _status, createdAt: _created, completedAt: _completed, report: _report, metrics: _metrics, crossNode: _cross, ...rest } = from;
+    const created = await this.create({ ...rest, ...patch, members: [] });
+    for (const m of from.members) {
+      if (without.includes(m.id)) continue;
+      await this.putMember(created.id, { ...m, artifact: undefined }, await this.readMember(fromId, m.id));
+    }
+    return this.get(created.id);
   }
 
   /** Drops members (e.g. a round's partial weights once averaged). */

@@ -30,6 +30,9 @@ export interface MemberMeta {
    * show it beside the ensemble (what sharding costs or buys).
    */
   baseline?: boolean;
+  /** Trained on a node's own file (`local` jobs): the node, and its own dense transform if any. */
+  local?: boolean;
+  dense?: DenseSpec;
 }
 
 export interface VersionMeta {
@@ -44,7 +47,7 @@ export interface VersionMeta {
   target: string;
   task: Task;
   classes?: string[];
-  mode: 'ensemble' | 'average';
+  mode: 'ensemble' | 'average' | 'local';
   voting: string;
   encoder: EncoderSpec;
   features: FeatureInfo[];
@@ -55,6 +58,20 @@ export interface VersionMeta {
   report?: Report;
   /** Set when the version was imported from an export file. */
   importedFrom?: string;
+  /** `local` versions: how each node splits its own rows, and every member evaluated on every node. */
+  localSplit?: { seed: number; validationFraction: number };
+  crossNode?: CrossNodeEvaluation;
+  /** A version made by a node retraining its member: from which version, and why. */
+  derivedFrom?: { version: string; node: string; reason: string };
+}
+
+/** Each node evaluates every member (and the ensemble) on its own validation rows. */
+export interface CrossNodeEvaluation {
+  nodes: { node: string; rows: number; ensemble: Record<string, number | null> }[];
+  members: string[];
+  /** metrics[node][member]: accuracy (classification) or RMSE (regression). */
+  metric: 'accuracy' | 'rmse';
+  matrix: (number | null)[][];
 }
 
 export interface ActivationRecord {

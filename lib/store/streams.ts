@@ -10,13 +10,36 @@ export interface ReadOptions {
   sha256?: string;
   /** Verify the byte count. */
   size?: number;
+  /**
+   * Fail when no byte arrives for this long (ms). A sender that dies mid-stream and comes back
+   * under the same node id is never reported gone, so a stream without this can wait forever.
+   */
+  idleMs?: number;
 }
 
 /** Reads a stream to one Buffer, enforcing a size limit and an optional checksum. */
 export async function readAll(stream: NodeJS.ReadableStream | AsyncIterable<Uint8Array>, options: ReadOptions = {}): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    if (!options.idleMs) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const err = new QuorumError('STREAM_STALLED', `no data for ${Math.round(options.idleMs! / 1000)} s after ${total} bytes: the sender stopped or went away`);
+      (stream as Readable).destroy?.(err);
+    }, options.idleMs);
+  };
+  arm();
+  try {
+    for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
+      arm();
+      collect(chunk);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  function collect(chunk: Uint8Array | string): void {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     total += buf.length;
     if (options.maxBytes !== undefined && total > options.maxBytes) {

@@ -25,9 +25,12 @@ export interface BlobRef {
 }
 
 export interface MemberState {
-  /** Member id inside the version: m0, m1, … */
+  /** Member id inside the version: m0, m1, … (`baseline` for the one trained on all rows). */
   id: string;
+  /** Shard index; -1 for the baseline member, trained on every training row. */
   shard: number;
+  /** Trained on all rows for comparison; never votes. */
+  baseline?: boolean;
   kind: string;
   params: Record<string, unknown>;
   rows: number;
@@ -52,8 +55,9 @@ export interface MemberState {
 export interface JobPlan {
   features: FeatureInfo[];
   dense?: DenseSpec;
-  validation: BlobRef & { rows: number };
-  validationSample: BlobRef & { rows: number };
+  /** Absent in `local` jobs: the validation rows stay on their nodes. */
+  validation?: BlobRef & { rows: number };
+  validationSample?: BlobRef & { rows: number };
   /** Regression: mean and std of the target over the training rows (scaling of averaged models). */
   targetStats?: { mean: number; std: number };
 }
@@ -78,6 +82,8 @@ export interface JobState {
   shards: { index: number; rows: number; blob: BlobRef; classes?: number[] }[];
   members: MemberState[];
   plan?: JobPlan;
+  /** `local` jobs: every member evaluated on every node's own validation rows. */
+  crossNode?: import('../registry/version').CrossNodeEvaluation;
   /** `average` mode: validation metrics after every round. */
   rounds?: { round: number; trainers: number; rows: number; metrics: Record<string, number | null>; ms: number }[];
   metrics?: Record<string, number | null>;

@@ -134,6 +134,13 @@ export async function prepare(
     shards.push({ index, rows: rows.length, blob, classes });
   }
 
+  if (request.baseline) {
+    const rows = split.train;
+    const y = Float32Array.from(rows, (r) => target.y[r]);
+    const blob = await sink.put('shard-all', encodeShard({ header: { job: '', index: -1 }, x: encodeTable(encoder, table, rows), y }));
+    shards.push({ index: -1, rows: rows.length, blob });
+  }
+
   const evalRows = take(split.validation, EVALUATION_ROWS, deriveSeed(request.seed, 3));
   const sampleRows = take(evalRows, VALIDATION_SAMPLE_ROWS, deriveSeed(request.seed, 4));
   const validationBlob = async (name: string, rows: Int32Array) => {
@@ -159,10 +166,15 @@ export async function prepare(
   const members: MemberState[] = [];
   const specs = request.mode === 'average' ? [request.models[0]] : request.models;
   for (const shard of shards) {
+    if (shard.index < 0) continue;
     const kinds = request.assign === 'each' || request.mode === 'average' ? specs : [specs[shard.index % specs.length]];
     for (const spec of kinds) {
       members.push({ id: `m${members.length}`, shard: shard.index, kind: spec.kind, params: spec.params, rows: shard.rows, status: 'pending', progress: 0, attempts: 0 });
     }
+  }
+  if (request.baseline) {
+    const spec = request.models[0];
+    members.push({ id: 'baseline', shard: -1, kind: spec.kind, params: spec.params, rows: split.train.length, status: 'pending', progress: 0, attempts: 0, baseline: true });
   }
   return {
     encoder,

@@ -14,10 +14,11 @@ export interface ModelSpec {
   params?: Record<string, unknown>;
 }
 
-export type TrainingMode = 'ensemble' | 'average';
+export type TrainingMode = 'ensemble' | 'average' | 'local';
 
 export interface TrainRequest {
-  dataset: string;
+  /** Dataset id or name; absent for mode 'local'. */
+  dataset?: string;
   target: string;
   task?: Task;
   /** One kind, a spec, or several (a heterogeneous ensemble). Default 'forest'. */
@@ -43,10 +44,15 @@ export interface TrainRequest {
   /** `average` mode: rounds, and trainers needed for a round to count. */
   rounds?: number;
   minTrainers?: number;
+  /**
+   * Also train one model of the first kind on all training rows, evaluated beside the ensemble
+   * (it does not vote): what does sharding cost, what does voting buy?
+   */
+  baseline?: boolean;
 }
 
 export interface NormalisedRequest {
-  dataset: string;
+  dataset?: string;
   target: string;
   task?: Task;
   models: Required<ModelSpec>[];
@@ -66,6 +72,7 @@ export interface NormalisedRequest {
   minFraction: number;
   rounds: number;
   minTrainers: number;
+  baseline: boolean;
 }
 
 export const DEFAULT_MODEL = 'forest';
@@ -89,6 +96,11 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
     throw new QuorumError('BAD_REQUEST', "give either 'shards' or 'rowsPerShard', not both");
   }
   const mode = request.mode ?? 'ensemble';
+  if (mode !== 'local' && !request.dataset) throw new QuorumError('BAD_REQUEST', "'dataset' is required (only mode 'local' trains on the trainers' own files)");
+  if (mode === 'local' && request.dataset) throw new QuorumError('BAD_REQUEST', "mode 'local' trains on each trainer's own file (TRAINER_DATA): leave out 'dataset'");
+  if (mode === 'local' && (request.shards !== undefined || request.rowsPerShard !== undefined || request.sharding !== undefined)) {
+    throw new QuorumError('BAD_REQUEST', "mode 'local' has one member per trainer with local data: leave out 'shards', 'rowsPerShard' and 'sharding'");
+  }
   if (mode === 'average') {
     for (const m of models) {
       if (m.kind !== models[0].kind || modelKindInfo(m.kind).input !== 'dense') {
@@ -96,6 +108,7 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
       }
     }
   }
+  if (request.baseline && mode !== 'ensemble') throw new QuorumError('BAD_REQUEST', "'baseline' compares an ensemble with one model on all rows: it applies to mode 'ensemble' only");
   if (request.split === 'time' && !request.timeColumn) throw new QuorumError('BAD_REQUEST', "split 'time' needs 'timeColumn'");
   const minFraction = request.minFraction ?? 1;
   if (!(minFraction > 0 && minFraction <= 1)) throw new QuorumError('BAD_REQUEST', `minFraction must be in (0, 1], got ${minFraction}`);
@@ -120,6 +133,7 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
     minFraction,
     rounds: request.rounds ?? 10,
     minTrainers: request.minTrainers ?? 1,
+    baseline: request.baseline ?? false,
   };
 }
 

@@ -129,9 +129,9 @@ async function fitMember(job: JobState, member: MemberState, ports: RunnerPorts,
   ports.changed(job);
 }
 
-/** How many members must succeed for the job to complete. */
+/** How many voting members must succeed for the job to complete (the baseline does not count). */
 export function requiredMembers(job: JobState): number {
-  const n = job.members.length;
+  const n = job.members.filter((m) => !m.baseline).length;
   const byFraction = Math.ceil(job.request.minFraction * n - 1e-9);
   const byCount = job.request.minShards ?? 0;
   return Math.min(n, Math.max(1, byFraction, byCount));
@@ -148,15 +148,18 @@ export async function trainMembers(job: JobState, ports: RunnerPorts, options: R
   }
   await Promise.all(pending.map((m) => fitMember(job, m, ports, options, signal)));
   if (signal.aborted) throw new QuorumError('CANCELLED', 'the job was cancelled');
-  const done = job.members.filter((m) => m.status === 'done').length;
+  const voters = job.members.filter((m) => !m.baseline);
+  const done = voters.filter((m) => m.status === 'done').length;
   const required = requiredMembers(job);
   if (done < required) {
-    const failed = job.members.filter((m) => m.status !== 'done');
+    const failed = voters.filter((m) => m.status !== 'done');
     const reasons = failed.map((m) => `${m.id} (shard ${m.shard}, ${m.kind}): ${m.errors?.at(-1)?.message ?? m.status}`);
-    throw new QuorumError('QUORUM_NOT_REACHED', `${done} of ${job.members.length} members trained, ${required} needed. ${reasons.join('; ')}`, {
+    throw new QuorumError('QUORUM_NOT_REACHED', `${done} of ${voters.length} members trained, ${required} needed. ${reasons.join('; ')}`, {
       failed: failed.map((m) => m.id),
     });
   }
-  const failed = job.members.filter((m) => m.status !== 'done');
-  if (failed.length) job.warnings.push(`completed with ${done} of ${job.members.length} members (quorum ${required}); failed: ${failed.map((m) => m.id).join(', ')}`);
+  const failed = voters.filter((m) => m.status !== 'done');
+  if (failed.length) job.warnings.push(`completed with ${done} of ${voters.length} members (quorum ${required}); failed: ${failed.map((m) => m.id).join(', ')}`);
+  const baseline = job.members.find((m) => m.baseline && m.status !== 'done');
+  if (baseline) job.warnings.push(`the baseline model (all rows) failed: ${baseline.errors?.at(-1)?.message ?? baseline.status}; the ensemble is not affected`);
 }

@@ -38,7 +38,17 @@ export async function renderModel(state) {
     membersChart(m),
     r.task === 'classification' ? confusion(r) : residuals(r),
     r.task === 'classification' && r.roc?.length ? roc(r) : null,
+    m.crossNode ? crossNode(m.crossNode) : null,
   );
+}
+
+/** Local jobs: each member evaluated on each node's own validation rows. */
+function crossNode(c) {
+  const fmt = (v) => (v === null ? '–' : c.metric === 'accuracy' ? pct(v) : num(v));
+  return el('div', { class: 'chart' }, el('div', { class: 'muted' }, `cross-node evaluation (${c.metric}; rows: nodes and their own validation rows, columns: members)`),
+    el('table', { class: 'list', id: 'cross-node' },
+      el('tr', {}, el('th', {}, 'node'), c.members.map((m) => el('th', { class: 'num' }, m)), el('th', { class: 'num' }, 'ensemble')),
+      c.nodes.map((n, i) => el('tr', {}, el('td', {}, `${n.node} (${n.rows})`), c.matrix[i].map((v) => el('td', { class: 'num' }, fmt(v))), el('td', { class: 'num' }, fmt(n.ensemble[c.metric]))))));
 }
 
 /** Each member alone against the ensemble: what voting buys. */

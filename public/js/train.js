@@ -64,8 +64,9 @@ export function jobCard(job) {
     bar(job.progress),
     job.message ? el('div', { class: 'muted' }, job.message) : null,
     job.error ? el('div', { class: 'message error' }, `${job.error.code}: ${job.error.message}`) : null,
-    job.metrics ? el('div', {}, score(job.metrics)) : null,
+    job.metrics ? el('div', {}, score(job.metrics), job.transfer?.medianMBps ? el('span', { class: 'muted' }, ` · shards streamed at ${job.transfer.medianMBps} MB/s (median)`) : null) : null,
+    job.rounds?.length ? el('div', { class: 'muted rounds' }, 'rounds: ', job.rounds.map((r) => `${r.round}: ${score(r.metrics)}${r.trainers < job.members.length ? ` (${r.trainers}/${job.members.length} shards)` : ''}`).join(' · ')) : null,
     ...job.members.map((m) => el('div', { class: `member ${m.status}` },
-      el('span', {}, `${m.id} · shard ${m.shard}`), el('span', {}, m.kind), bar(m.status === 'done' ? 1 : m.progress),
+      el('span', {}, m.baseline ? `${m.id} · all rows` : `${m.id} · shard ${m.shard}`), el('span', {}, m.kind), bar(m.status === 'done' ? 1 : m.progress),
       el('span', { class: 'muted' }, `${m.status}${m.node ? ` on ${m.node}` : ''}${m.attempts > 1 ? ` (attempt ${m.attempts})` : ''}`))));
 }

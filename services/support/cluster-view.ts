@@ -40,7 +40,7 @@ export async function clusterView(broker: ServiceBroker, ctx: Context) {
     node: broker.nodeID,
     namespace: broker.namespace,
     transporter: config.transporter ? { type: 'NATS', url: redact(config.transporter) } : { type: 'none', url: null, note: 'one process: every service in this node' },
-    serializer: 'CBOR',
+    serializer: 'Notepack (MessagePack)',
     balancer: config.balancer,
     nodes,
     trainers,

@@ -1,7 +1,31 @@
-import type { ServiceBroker } from 'moleculer';
+import type { CallingOptions, ServiceBroker } from 'moleculer';
+import { QuorumError } from '../../lib/errors';
 
 /** Node ids that run `service` and are available now (dynamic discovery: no host lists). */
 export function nodesWith(broker: ServiceBroker, service: string): string[] {
   const list = broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }) as { name: string; nodeID: string; available?: boolean }[];
   return [...new Set(list.filter((s) => s.name === service).map((s) => s.nodeID))];
+}
+
+const GONE = new Set(['SERVICE_NOT_AVAILABLE', 'SERVICE_NOT_FOUND', 'REQUEST_REJECTED']);
+
+/**
+ * Calls an action of a service that may be restarting (a registry process coming back): waits up
+ * to `waitMs` for the service first, and, unless `params` is a stream, tries again when the node
+ * went away during the call.
+ */
+export async function callService<T>(broker: ServiceBroker, action: string, params: unknown, options: CallingOptions = {}, waitMs = 60_000): Promise<T> {
+  const service = action.slice(0, action.indexOf('.'));
+  const retriable = !(params && typeof (params as NodeJS.ReadableStream).pipe === 'function');
+  for (let attempt = 0; ; attempt++) {
+    await broker.waitForServices(service, waitMs).catch(() => {
+      throw new QuorumError('SERVICE_UNAVAILABLE', `no '${service}' service came online within ${Math.round(waitMs / 1000)} s: start a node with SERVICES=${service}`);
+    });
+    try {
+      return await broker.call<T, unknown>(action, params, options);
+    } catch (err) {
+      const type = (err as { type?: string }).type ?? '';
+      if (!retriable || attempt >= 3 || !GONE.has(type)) throw err;
+    }
+  }
 }

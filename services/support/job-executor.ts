@@ -14,9 +14,17 @@ import type { JobState, MemberState } from '../../lib/training/job';
 import { prepare, type Checked } from '../../lib/training/prepare';
 import { trainMembers, type RunnerPorts } from '../../lib/training/runner';
 import { QuorumError } from '../../lib/errors';
+import { featureInfo } from '../../lib/data/encode';
+import { defaultVoting, resolveVoting } from '../../lib/ensemble';
+import { poolReports } from '../../lib/local/pool';
+import type { LocalSchema } from '../../lib/local/schema';
+import { mergeSchemas } from '../../lib/local/schema';
+import { score } from '../../lib/metrics';
+import type { CrossNodeEvaluation } from '../../lib/registry/version';
+import type { LocalEvaluation, LocalFitParams } from './local-data';
 import type { CoordinatorThis, RunningJob } from '../coordinator.service';
 import type { FitParams, FitReply } from '../trainer.service';
-import { nodesWith } from './cluster';
+import { callService, nodesWith } from './cluster';
 import { quorumConfig } from './config';
 
 /** Settles with the promise, or rejects with CANCELLED as soon as the signal aborts. */
@@ -58,7 +66,7 @@ async function prepareJob(svc: CoordinatorThis, job: JobState, checked: Checked)
   });
   Object.assign(job, { shards: prepared.shards, members: prepared.members, split: prepared.split });
   job.warnings.push(...prepared.warnings);
-  const version = await svc.broker.call<VersionMeta, unknown>('registry.create', {
+  const version = await callService<VersionMeta>(svc.broker, 'registry.create', {
     meta: {
       name: job.name,
       job: job.id,
@@ -74,7 +82,7 @@ async function prepareJob(svc: CoordinatorThis, job: JobState, checked: Checked)
     },
   });
   job.version = version.id;
-  await svc.broker.call('registry.putValidation', await svc.blobs.stream(prepared.validation.id), {
+  await callService(svc.broker, 'registry.putValidation', await svc.blobs.stream(prepared.validation.id), {
     meta: { version: version.id, rows: prepared.validation.rows, sha256: prepared.validation.sha256 },
     timeout: 0,
   });
@@ -106,7 +114,8 @@ function fitParams(svc: CoordinatorThis, job: JobState, member: MemberState, ext
     features: job.plan!.features,
     dense: job.plan!.dense,
     source: { ...shard.blob, nodeID },
-    validation: { ...job.plan!.validationSample, nodeID },
+    validation: job.plan!.validationSample ? { ...job.plan!.validationSample, nodeID } : undefined,
+    ...(member.baseline ? { baseline: true } : {}),
     ...extra,
   };
 }
@@ -144,7 +153,7 @@ async function trainAverage(svc: CoordinatorThis, job: JobState, run: RunningJob
   const config = quorumConfig(svc.broker);
   const spec = job.request.models[0];
   const version = job.version!;
-  const existing = await svc.broker.call<VersionMeta, unknown>('registry.get', { version });
+  const existing = await callService<VersionMeta>(svc.broker, 'registry.get', { version });
   if (!existing.members.some((m) => m.id === 'global')) {
     // Round 0: every shard starts from the same seeded weights (and, for regression, one target scaling).
     const { initialArtifact } = require('../../lib/models/tf/initial') as typeof import('../../lib/models/tf/initial');
@@ -159,7 +168,7 @@ async function trainAverage(svc: CoordinatorThis, job: JobState, run: RunningJob
     }, spec.params, job.request.seed);
     const bytes = encodeArtifact(artifact);
     const global: MemberMeta = { id: 'global', kind: spec.kind, params: spec.params, input: 'dense', shard: -1, rows: 0, classes: job.classes };
-    await svc.broker.call('registry.putMember', bufferStream(bytes), { meta: { version, member: global }, timeout: 0 });
+    await callService(svc.broker, 'registry.putMember', bufferStream(bytes), { meta: { version, member: global }, timeout: 0 });
   }
   const ports: AveragingPorts = {
     ...basePorts(svc),
@@ -170,10 +179,10 @@ async function trainAverage(svc: CoordinatorThis, job: JobState, run: RunningJob
       return { member, rows: reply.rows, node: reply.node, fitMs: reply.fitMs };
     },
     average: async (_round, parts) => {
-      await svc.broker.call('registry.average', { version, into: 'global', parts: parts.map((p) => ({ member: p.member, rows: p.rows })) }, { timeout: 0 });
+      await callService(svc.broker, 'registry.average', { version, into: 'global', parts: parts.map((p) => ({ member: p.member, rows: p.rows })) }, { timeout: 0 });
     },
     evaluate: async () => {
-      const evaluation = await svc.broker.call<{ report: Report }, unknown>('inference.evaluate', { version, members: ['global'] }, { timeout: 0 });
+      const evaluation = await callService<{ report: Report }>(svc.broker, 'inference.evaluate', { version, members: ['global'] }, { timeout: 0 });
       return headline(evaluation.report);
     },
   };
@@ -192,8 +201,8 @@ async function completeJob(svc: CoordinatorThis, job: JobState): Promise<void> {
   const started = Date.now();
   const version = job.version!;
   const only = job.request.mode === 'average' ? ['global'] : undefined;
-  const evaluation = await svc.broker.call<{ report: Report; members: unknown[] }, unknown>('inference.evaluate', { version, members: only }, { timeout: 0 });
-  const completion = await svc.broker.call<{ activated: boolean; reason: string }, unknown>('registry.complete', {
+  const evaluation = await callService<{ report: Report; members: unknown[] }>(svc.broker, 'inference.evaluate', { version, members: only }, { timeout: 0 });
+  const completion = await callService<{ activated: boolean; reason: string }>(svc.broker, 'registry.complete', {
     version,
     report: evaluation.report,
     members: evaluation.members,
@@ -207,19 +216,141 @@ async function completeJob(svc: CoordinatorThis, job: JobState): Promise<void> {
   svc.broker.emit('job.completed', { job: job.id, version, metrics: job.metrics, activated: completion.activated });
 }
 
+/** Phase 1 of a `local` job: learn every local node's schema, merge, create the version. */
+async function prepareLocal(svc: CoordinatorThis, job: JobState): Promise<void> {
+  const started = Date.now();
+  const request = job.request;
+  const nodes = nodesWith(svc.broker, 'trainer');
+  const answers = await Promise.allSettled(
+    nodes.map((nodeID) => svc.broker.call<LocalSchema, unknown>('trainer.localProfile', { target: request.target, task: request.task }, { nodeID, timeout: quorumConfig(svc.broker).requestTimeoutMs, retries: 0 })),
+  );
+  const schemas: LocalSchema[] = [];
+  answers.forEach((a, i) => {
+    if (a.status === 'fulfilled') schemas.push(a.value);
+    else if ((a.reason as { type?: string }).type !== 'NOT_FOUND') job.warnings.push(`node ${nodes[i]} could not describe its local data: ${(a.reason as Error).message}`);
+  });
+  const merged = mergeSchemas(schemas, request.target, { task: request.task, ignore: request.ignore });
+  job.warnings.push(...merged.warnings);
+  const voting = request.voting ?? defaultVoting(merged.task);
+  resolveVoting(voting, merged.task);
+  Object.assign(job, { task: merged.task, classes: merged.classes, voting });
+  job.dataset.rows = schemas.reduce((a, s) => a + s.rows, 0);
+  job.members = schemas.map((schema, i): MemberState => {
+    const spec = request.models[i % request.models.length];
+    return { id: `m${i}`, shard: i, kind: spec.kind, params: spec.params, rows: schema.rows, node: schema.nodeID, status: 'pending', progress: 0, attempts: 0 };
+  });
+  const features = featureInfo(merged.encoder);
+  const version = await callService<VersionMeta>(svc.broker, 'registry.create', {
+    meta: {
+      name: job.name,
+      job: job.id,
+      dataset: { id: 'local', name: job.name, rows: job.dataset.rows, schemaHash: 'local' },
+      target: request.target,
+      task: merged.task,
+      classes: merged.classes,
+      mode: 'local',
+      voting,
+      encoder: merged.encoder,
+      features,
+      localSplit: { seed: request.seed, validationFraction: request.validationFraction },
+    },
+  });
+  job.version = version.id;
+  job.plan = { features };
+  job.timings.prepareMs = Date.now() - started;
+  svc.touch(job);
+  await svc.flush();
+}
+
+/** Phase 2 of a `local` job: every node fits on its own rows (a member cannot move: its data does not). */
+async function trainLocal(svc: CoordinatorThis, job: JobState, run: RunningJob): Promise<void> {
+  const config = quorumConfig(svc.broker);
+  const version = await callService<VersionMeta>(svc.broker, 'registry.get', { version: job.version! });
+  const ports: RunnerPorts = {
+    ...basePorts(svc),
+    fit: (member, signal, onProgress) => {
+      const params: LocalFitParams = {
+        job: job.id,
+        version: job.version!,
+        member: member.id,
+        shard: member.shard,
+        target: job.request.target,
+        task: job.task!,
+        classes: job.classes,
+        encoder: version.encoder,
+        kind: member.kind,
+        params: member.params,
+        seed: job.request.seed,
+        validationFraction: job.request.validationFraction,
+      };
+      run.progress.set(member.id, onProgress);
+      return untilAborted(svc.broker.call<FitReply, LocalFitParams>('trainer.fitLocal', params, { nodeID: member.node, timeout: config.fitTimeoutMs, retries: 0 }), signal)
+        .catch((err) => {
+          throw asFailure(err);
+        })
+        .finally(() => run.progress.delete(member.id));
+    },
+  };
+  await trainMembers(job, ports, { attempts: config.fitAttempts, trainerWaitMs: config.trainerWaitMs }, run.abort.signal);
+}
+
+/** Phase 3 of a `local` job: every node evaluates every member on its own rows; the reports are pooled. */
+async function completeLocal(svc: CoordinatorThis, job: JobState): Promise<void> {
+  job.status = 'evaluating';
+  svc.touch(job);
+  const started = Date.now();
+  const version = job.version!;
+  const nodes = [...new Set(job.members.filter((m) => m.status === 'done').map((m) => m.node!))];
+  const timeout = quorumConfig(svc.broker).fitTimeoutMs;
+  const answers = await Promise.allSettled(nodes.map((nodeID) => svc.broker.call<LocalEvaluation, unknown>('trainer.evaluateLocal', { version }, { nodeID, timeout, retries: 0 })));
+  const evaluations: LocalEvaluation[] = [];
+  answers.forEach((a, i) => {
+    if (a.status === 'fulfilled') evaluations.push(a.value);
+    else job.warnings.push(`node ${nodes[i]} could not evaluate: ${(a.reason as Error).message}`);
+  });
+  if (evaluations.length === 0) throw new QuorumError('QUORUM_NOT_REACHED', 'no node could evaluate the version on its own rows');
+  const report = poolReports(evaluations.map((e) => e.report));
+  const memberIds = evaluations[0].members.map((m) => m.id);
+  const pooled = memberIds.map((id) => poolReports(evaluations.map((e) => e.members.find((m) => m.id === id)!.report)));
+  const metric = job.task === 'classification' ? 'accuracy' : 'rmse';
+  const crossNode: CrossNodeEvaluation = {
+    nodes: evaluations.map((e) => ({ node: e.node, rows: e.rows, ensemble: headline(e.report) })),
+    members: memberIds,
+    metric,
+    matrix: evaluations.map((e) => e.members.map((m) => (headline(m.report)[metric] ?? null) as number | null)),
+  };
+  const completion = await callService<{ activated: boolean; reason: string }>(svc.broker, 'registry.complete', {
+    version,
+    report,
+    members: memberIds.map((id, i) => ({ id, metrics: headline(pooled[i]), score: score(pooled[i]) })),
+    crossNode,
+  });
+  job.crossNode = crossNode;
+  job.timings.evaluateMs = Date.now() - started;
+  job.metrics = headline(report);
+  job.status = 'completed';
+  job.message = completion.activated ? `active: ${completion.reason}` : `not activated: ${completion.reason}`;
+  job.progress = 1;
+  svc.broker.emit('job.completed', { job: job.id, version, metrics: job.metrics, activated: completion.activated });
+}
+
 /** Runs (or resumes) a job to its end; never throws. */
 export async function executeJob(svc: CoordinatorThis, job: JobState, run: RunningJob, checked?: Checked): Promise<void> {
   const signal = run.abort.signal;
   try {
+    const local = job.request.mode === 'local';
     if (!job.plan) {
-      if (!checked) throw new QuorumError('INTERNAL', 'a job without a plan cannot resume');
-      await prepareJob(svc, job, checked);
+      if (local) await prepareLocal(svc, job);
+      else if (checked) await prepareJob(svc, job, checked);
+      else throw new QuorumError('INTERNAL', 'a job without a plan cannot resume');
     }
     const trainStarted = Date.now();
-    if (job.request.mode === 'average') await trainAverage(svc, job, run);
+    if (local) await trainLocal(svc, job, run);
+    else if (job.request.mode === 'average') await trainAverage(svc, job, run);
     else await trainEnsemble(svc, job, run);
     job.timings.trainMs = (job.timings.trainMs ?? 0) + Date.now() - trainStarted;
-    await completeJob(svc, job);
+    if (local) await completeLocal(svc, job);
+    else await completeJob(svc, job);
   } catch (err) {
     const e = err as Error & { code?: string | number; type?: string };
     job.status = signal.aborted ? 'cancelled' : 'failed';
@@ -227,7 +358,7 @@ export async function executeJob(svc: CoordinatorThis, job: JobState, run: Runni
     job.error = { code: signal.aborted ? 'CANCELLED' : code, message: signal.aborted ? 'cancelled by request' : e.message };
     for (const m of job.members) if (m.status === 'pending' || m.status === 'running') m.status = 'cancelled';
     if (job.version) {
-      await svc.broker.call('registry.discard', { version: job.version }).catch((discardErr: Error) => {
+      await callService(svc.broker, 'registry.discard', { version: job.version }).catch((discardErr: Error) => {
         job.warnings.push(`version ${job.version} could not be discarded: ${discardErr.message}`);
       });
     }
@@ -248,12 +379,12 @@ export async function executeJob(svc: CoordinatorThis, job: JobState, run: Runni
  */
 export async function resumableState(broker: ServiceBroker, svc: CoordinatorThis, job: JobState): Promise<string | undefined> {
   if (!job.plan || !job.version) return 'the coordinator stopped while preparing the job: start it again';
-  for (const blob of [...job.shards.map((s) => s.blob), job.plan.validationSample]) {
+  for (const blob of [...job.shards.map((s) => s.blob), ...(job.plan.validationSample ? [job.plan.validationSample] : [])]) {
     if (!(await svc.blobs.has(blob.id))) return `shard data ${blob.id} is gone: start the job again`;
   }
   let version: VersionMeta;
   try {
-    version = await broker.call<VersionMeta, unknown>('registry.get', { version: job.version });
+    version = await callService<VersionMeta>(broker, 'registry.get', { version: job.version });
   } catch (err) {
     return `its version ${job.version} is not in the registry (${(err as Error).message})`;
   }

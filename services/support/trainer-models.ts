@@ -8,10 +8,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ServiceBroker } from 'moleculer';
-import { applyDense } from '../../lib/data/preprocess';
 import { QuorumError } from '../../lib/errors';
 import type { TrainerPredictReply, TrainerPredictRequest } from '../../lib/inference/broadcast';
 import { loadModel } from '../../lib/inference/ensemble';
+import { memberInputs } from '../../lib/inference/inputs';
 import { fromWire, toWire } from '../../lib/inference/wire';
 import type { TrainedModel } from '../../lib/models/model';
 import { checkName } from '../../lib/registry/store';
@@ -96,17 +96,18 @@ export class TrainerModels {
     clearTimeout(timer);
 
     const reply: TrainerPredictReply = { node: this.options.nodeID, outputs: [], missing: [] };
-    const matrix = { data: x, rows, cols };
-    const dense = slots.some((s) => s.member?.input === 'dense') && meta.dense ? applyDense(meta.dense, matrix) : undefined;
+    const input = memberInputs(meta.dense, { data: x, rows, cols });
     for (const [i, { id, member, slot }] of slots.entries()) {
       if (!member || !slot) reply.missing.push({ member: id, reason: `not a member of '${version}'` });
       else if (slot.error) reply.missing.push({ member: id, reason: `cannot be loaded: ${slot.error.message}` });
       else if (!slot.model) reply.missing.push({ member: id, reason: `still loading on ${this.options.nodeID}` });
       else {
         if (i > 0 && rows > 256) await turn(); // heartbeats and other calls between members
-        const input = member.input === 'dense' ? dense : matrix;
-        if (!input) reply.missing.push({ member: id, reason: `version '${version}' has no dense transform` });
-        else reply.outputs.push({ member: id, output: toWire(slot.model.predict(input)) });
+        try {
+          reply.outputs.push({ member: id, output: toWire(slot.model.predict(input(member))) });
+        } catch (err) {
+          reply.missing.push({ member: id, reason: `failed on ${this.options.nodeID}: ${(err as Error).message}` });
+        }
       }
     }
     return reply;

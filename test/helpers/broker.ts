@@ -2,14 +2,19 @@
  * One ServiceBroker with Quorum's services loaded from source, a temporary state folder, the
  * gateway on a free port, and quiet logs. `stop()` stops the broker and removes the folder.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ServiceBroker } from 'moleculer';
 import { parseConfig, type ServiceName } from '../../lib/config';
 import { brokerOptions } from '../../moleculer.config';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+/** The project folder (where package.json is), from source (ts-jest) or from dist/ (benchmarks). */
+export const ROOT = (() => {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 
 export interface TestNode {
   broker: ServiceBroker;

@@ -40,6 +40,15 @@ describe('training path on one broker (issue 2)', () => {
     expect(version.report.confusion).toHaveLength(3);
   });
 
+  it('trains a baseline on all rows beside the shards when asked', async () => {
+    const job = await call('coordinator.train', { dataset: 'iris', target: 'class', model: 'baseline', shards: 2, seed: 7, baseline: true, name: 'iris-with-baseline' });
+    const done = await waitForJob(node.broker, job.id);
+    expect(done.status).toBe('completed');
+    expect(done.members.map((m: any) => [m.id, m.shard, m.rows])).toEqual([['m0', 0, 60], ['m1', 1, 60], ['baseline', -1, 120]]);
+    const version = await call('registry.get', { version: done.version });
+    expect(version.members.find((m: any) => m.id === 'baseline').baseline).toBe(true);
+  });
+
   it('refuses bad requests at once, with the catalogue code, and registers nothing', async () => {
     const dataset = await call('coordinator.ingest', { path: 'iris.csv', name: 'iris-bad' });
     const before = (await call<any[]>('registry.list')).length;
@@ -73,8 +82,9 @@ describe('training path on one broker (issue 2)', () => {
   });
 
   it('predict errors name the problem', async () => {
-    await expect(call('inference.predict', { rows: [{ foo: 1 }] })).rejects.toMatchObject({ type: 'MISSING_COLUMNS', code: 400 });
-    await expect(call('inference.predict', { rows: [{ sepal_length: 'long' }] })).rejects.toMatchObject({ type: 'BAD_VALUE' });
+    await expect(call('inference.predict', { rows: [{ sepal_length: 1 }] })).rejects.toMatchObject({ type: 'BAD_REQUEST', message: expect.stringMatching(/several models are active: pass 'name'/) });
+    await expect(call('inference.predict', { rows: [{ foo: 1 }], name: 'iris' })).rejects.toMatchObject({ type: 'MISSING_COLUMNS', code: 400 });
+    await expect(call('inference.predict', { rows: [{ sepal_length: 'long' }], name: 'iris' })).rejects.toMatchObject({ type: 'BAD_VALUE' });
     await expect(call('inference.predict', { rows: [] })).rejects.toMatchObject({ type: 'VALIDATION_ERROR' });
     await expect(call('inference.predict', { rows: [{ sepal_length: 1 }], version: 'iris-v99' })).rejects.toMatchObject({ type: 'VERSION_NOT_FOUND', code: 404 });
   });

@@ -116,10 +116,10 @@ describe('forest inputs (issue 3)', () => {
 
   it('predicts batches of any size, the same as row by row', async () => {
     const model = await fit(synthetic({ rows: 500, seed: 8 }), { nEstimators: 10 });
-    const x = synthetic({ rows: 2500, seed: 9 }).x; // more than one 1,024-row chunk
+    const x = synthetic({ rows: 9000, seed: 9 }).x; // more than one chunk (8,192 rows for 2 classes)
     const all = model.predict(x);
-    expect(all).toHaveLength(5000);
-    for (const r of [0, 1023, 1024, 2048, 2499]) {
+    expect(all).toHaveLength(18000);
+    for (const r of [0, 1023, 8191, 8192, 8999]) {
       expect(Array.from(model.predict({ data: x.data.subarray(r * 4, r * 4 + 4), rows: 1, cols: 4 }))).toEqual(Array.from(all.subarray(2 * r, 2 * r + 2)));
     }
     expect(model.predict({ data: new Float32Array(0), rows: 0, cols: 4 })).toHaveLength(0);

@@ -4,6 +4,7 @@
  */
 import { forestKind, permutationImportance, type ForestModel } from '../../lib/models/forest';
 import { binMatrix, fitBins } from '../../lib/models/forest/binning';
+import { oobTally } from '../../lib/models/forest/fit';
 import type { Matrix, TrainingSet } from '../../lib/models/model';
 import { Rng } from '../../lib/util/random';
 import { synthetic } from './forest-fixtures';
@@ -61,11 +62,33 @@ describe('forest options (issue 3)', () => {
       expect(mismatches).toBe(0);
     });
 
+    it('counts small-range integer columns and sorts the rest, with the same edges', () => {
+      const rng = new Rng(9);
+      const ints = Array.from({ length: 3000 }, () => rng.int(40) - 20);
+      const counted = fitBins(m(ints), 16, 1); // integers in a small range: counted
+      const sorted = fitBins(m([...ints, Infinity, -Infinity]), 16, 1); // ±Infinity: sorted
+      expect(counted.edges.length).toBe(15);
+      expect(Array.from(sorted.edges)).toEqual(Array.from(counted.edges));
+      expect(Array.from(fitBins(m([0, 100000, 5]), 255, 1).edges)).toEqual([2.5, 50002.5]); // wide range: sorted
+    });
+
     it('an all-missing column gets a single bin', () => {
       const bins = fitBins(m([NaN, NaN]), 255, 1);
       expect(bins.edges.length).toBe(0);
       expect(Array.from(binMatrix(m([NaN, 5]), bins))).toEqual([1, 0]);
     });
+  });
+
+  it('tallies out-of-bag votes for a seeded sample of rows when a shard is large', () => {
+    const data = synthetic({ rows: 1000, seed: 3 });
+    expect(oobTally(data, 2, 1).sums.rows).toHaveLength(1000);
+    const { sums, slot } = oobTally(data, 2, 1, 600); // 600 values = 300 rows × 2 classes
+    expect(sums.rows).toHaveLength(300);
+    expect(sums.sum).toHaveLength(600);
+    expect(Array.from(sums.rows).every((r, j) => j === 0 || r > sums.rows[j - 1])).toBe(true);
+    expect(Array.from(sums.rows).every((r, j) => slot[r] === j && sums.y[j] === data.y[r])).toBe(true);
+    expect(slot.filter((s) => s >= 0)).toHaveLength(300);
+    expect(oobTally(data, 2, 1, 600).sums.rows).toEqual(sums.rows); // the same in every part
   });
 
   it('maxDepth bounds every tree; minSamplesLeaf holds for every leaf', async () => {
@@ -127,7 +150,7 @@ describe('forest options (issue 3)', () => {
   it('impurity and permutation importance both rank the signal first and the noise last', async () => {
     const data = synthetic({ rows: 1500, seed: 30 });
     const validation = synthetic({ rows: 800, seed: 31 });
-    const model = (await forestKind.fit(data, forestKind.params({ nEstimators: 30 }), { seed: 1, validation })) as ForestModel;
+    const model = (await forestKind.fit(data, forestKind.params({ nEstimators: 30, importance: 'permutation' }), { seed: 1, validation })) as ForestModel;
     const summary = model.summary();
     const impurity = summary.featureImportances as Record<string, number>;
     const permutation = summary.permutationImportances as Record<string, number>;
@@ -139,17 +162,17 @@ describe('forest options (issue 3)', () => {
     // measured: shuffling 'signal' costs 0.343 of accuracy, shuffling 'noise' 0.0008
     expect(permutation.signal).toBeGreaterThan(0.3);
     expect(Math.abs(permutation.noise)).toBeLessThan(0.02);
-    // the exported function gives the same numbers for the same seed; 'impurity' skips it
+    // the exported function gives the same numbers for the same seed; the default skips it
     const again = permutationImportance(model, validation.x, validation.y, 5);
     expect(again).toEqual(permutationImportance(model, validation.x, validation.y, 5));
-    const impurityOnly = await forestKind.fit(data, forestKind.params({ nEstimators: 5, importance: 'impurity' }), { seed: 1, validation });
+    const impurityOnly = await forestKind.fit(data, forestKind.params({ nEstimators: 5 }), { seed: 1, validation });
     expect(impurityOnly.summary().permutationImportances).toBeNull();
   });
 
   it('regression: permutation importance measures the drop in R²', async () => {
     const data = synthetic({ rows: 1000, seed: 40, task: 'regression' });
     const validation = synthetic({ rows: 500, seed: 41, task: 'regression' });
-    const model = await forestKind.fit(data, forestKind.params({ nEstimators: 20 }), { seed: 1, validation });
+    const model = await forestKind.fit(data, forestKind.params({ nEstimators: 20, importance: 'permutation' }), { seed: 1, validation });
     const permutation = model.summary().permutationImportances as Record<string, number>;
     // measured: R² drops by 1.00 without 'signal', by 0.0009 without 'noise'
     expect(permutation.signal).toBeGreaterThan(0.9);

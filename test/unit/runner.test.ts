@@ -80,6 +80,17 @@ describe('job runner (issue 7)', () => {
     expect(k.members[0].errors?.[0].code).toBe('NO_TRAINERS');
   });
 
+  it('a failed baseline (the model on all rows) warns but does not count for the quorum', async () => {
+    const j = job(3);
+    j.members[2] = { ...j.members[2], id: 'baseline', shard: -1, baseline: true };
+    await trainMembers(j, ports(async (m) => {
+      if (m.baseline) throw fail('FIT_FAILED', false);
+      return outcome('n1');
+    }), options, new AbortController().signal);
+    expect(j.warnings.join()).toMatch(/the baseline model \(all rows\) failed/);
+    expect(j.members.filter((m) => m.status === 'done')).toHaveLength(2);
+  });
+
   it('stops on cancellation', async () => {
     const j = job(2);
     const abort = new AbortController();

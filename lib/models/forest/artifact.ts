@@ -32,6 +32,7 @@ function damaged(reason: string): QuorumError {
   return new QuorumError('BAD_ARTIFACT', `damaged forest artifact: ${reason}; export it again from its registry`);
 }
 
+/** The artifact of a forest (a part of a parallel fit also carries its out-of-bag sums). */
 export function encodeForest(state: ForestState): Artifact {
   const { nodes, bins } = state;
   const n = nodes.feature.length;
@@ -81,6 +82,7 @@ export function encodeForest(state: ForestState): Artifact {
     arrays.leafValue = nodes.leafValue!;
   }
   if (state.oob) {
+    arrays.oobRows = state.oob.rows;
     arrays.oobSum = state.oob.sum;
     arrays.oobCount = state.oob.count;
     arrays.oobY = state.oob.y;
@@ -178,7 +180,7 @@ export function decodeForest(a: Artifact): ForestState {
     const p = packed[i];
     if (p === leafMark) {
       feature[i] = -1;
-      right[i] = leaves++;
+      leaves++;
       continue;
     }
     const f = p >>> 1;
@@ -224,10 +226,14 @@ export function decodeForest(a: Artifact): ForestState {
  * is [i+1, right) and its right subtree [right, end of its own range).
  */
 function checkTree(feature: Int32Array, right: Int32Array, base: number, size: number, t: number): void {
-  const stack: number[] = [0, size];
-  while (stack.length > 0) {
-    const e = stack.pop()!;
-    const b = stack.pop()!;
+  // Pending subtrees [b, e); a preorder tree has at most (depth + 1) of them at once.
+  const stack = new Int32Array(2 * size + 2);
+  let top = 0;
+  stack[top++] = 0;
+  stack[top++] = size;
+  while (top > 0) {
+    const e = stack[--top];
+    const b = stack[--top];
     if (b >= e) throw damaged(`tree ${t} has an empty subtree`);
     if (feature[base + b] < 0) {
       if (e !== b + 1) throw damaged(`tree ${t}: leaf ${b} is followed by nodes of no subtree`);
@@ -235,7 +241,10 @@ function checkTree(feature: Int32Array, right: Int32Array, base: number, size: n
     }
     const r = right[base + b];
     if (!(r > b + 1 && r < e)) throw damaged(`tree ${t}: node ${b} points to right child ${r} outside (${b + 1}, ${e})`);
-    stack.push(b + 1, r, r, e);
+    stack[top++] = r;
+    stack[top++] = e;
+    stack[top++] = b + 1;
+    stack[top++] = r;
   }
 }
 
@@ -276,11 +285,13 @@ function decodeClassLeaves(a: Artifact, nodes: ForestNodes, leaves: number, K: n
 }
 
 function decodeOob(a: Artifact, K: number): ForestState['oob'] {
-  const { oobSum, oobCount, oobY } = a.arrays;
-  if (!oobSum && !oobCount && !oobY) return null;
-  if (!(oobSum instanceof Float64Array && oobCount instanceof Uint32Array && oobY instanceof Float32Array)) {
+  const { oobRows, oobSum, oobCount, oobY } = a.arrays;
+  if (!oobRows && !oobSum && !oobCount && !oobY) return null;
+  if (!(oobRows instanceof Int32Array && oobSum instanceof Float64Array && oobCount instanceof Uint32Array && oobY instanceof Float32Array)) {
     throw damaged('incomplete out-of-bag sums');
   }
-  if (oobSum.length !== oobY.length * Math.max(1, K) || oobCount.length !== oobY.length) throw damaged('out-of-bag sums do not match');
-  return { sum: oobSum, count: oobCount, y: oobY };
+  const m = oobRows.length;
+  if (oobSum.length !== m * Math.max(1, K) || oobCount.length !== m || oobY.length !== m) throw damaged('out-of-bag sums do not match');
+  for (let j = 0; j < m; j++) if (oobRows[j] < 0 || (j > 0 && oobRows[j] <= oobRows[j - 1])) throw damaged('out-of-bag rows are not ascending');
+  return { rows: oobRows, sum: oobSum, count: oobCount, y: oobY };
 }

@@ -50,13 +50,8 @@ export function fitBins(x: Matrix, maxBins: number, seed: number): Bins {
   const perFeature: Float32Array[] = [];
   let total = 0;
   for (let f = 0; f < cols; f++) {
-    values.set(columns.subarray(f * m, (f + 1) * m));
-    values.sort(); // ascending, NaN last
-    let lo = 0;
-    let hi = m;
-    while (hi > lo && !(values[hi - 1] < Infinity)) hi--; // NaN and +Infinity
-    while (lo < hi && values[lo] === -Infinity) lo++;
-    const edges = edgesOf(values.subarray(lo, hi), maxBins);
+    const column = columns.subarray(f * m, (f + 1) * m);
+    const edges = smallIntegerEdges(column, maxBins) ?? sortedEdges(column, values, maxBins);
     perFeature.push(edges);
     total += edges.length;
   }
@@ -69,21 +64,82 @@ export function fitBins(x: Matrix, maxBins: number, seed: number): Bins {
   return { edges, edgeStart };
 }
 
-/** Edges for sorted finite values: a new bin starts where the cumulative count crosses a quantile. */
-function edgesOf(sorted: Float64Array, maxBins: number): Float32Array {
-  const n = sorted.length;
+/** Largest value range counted instead of sorted (counts of a small integer column fit in 256 KB). */
+const COUNT_RANGE = 1 << 16;
+
+/**
+ * Integer-valued columns with a small range (counts, codes, pixel values, years…) are counted,
+ * not sorted: one pass, and the distinct values come out in order. Null for any other column.
+ */
+function smallIntegerEdges(column: Float32Array, maxBins: number): Float32Array | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < column.length; i++) {
+    const v = column[i];
+    if (v !== v) continue; // missing
+    if (v !== Math.floor(v)) return null; // fractional
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo > hi) return new Float32Array(0); // all missing
+  if (!(hi - lo < COUNT_RANGE)) return null; // wide, or ±Infinity present
+  const counts = new Int32Array(hi - lo + 1);
+  for (let i = 0; i < column.length; i++) {
+    const v = column[i];
+    if (v === v) counts[v - lo]++;
+  }
+  let k = 0;
+  for (let j = 0; j < counts.length; j++) if (counts[j] > 0) k++;
+  const distinct = new Float64Array(k);
+  const count = new Float64Array(k);
+  k = 0;
+  for (let j = 0; j < counts.length; j++) {
+    if (counts[j] > 0) {
+      distinct[k] = lo + j;
+      count[k++] = counts[j];
+    }
+  }
+  return edgesOf(distinct, count, maxBins);
+}
+
+/** Any column: sort its finite values (NaN sorts last, ±Infinity sit at the ends). */
+function sortedEdges(column: Float32Array, values: Float64Array, maxBins: number): Float32Array {
+  values.set(column);
+  values.sort();
+  let lo = 0;
+  let hi = column.length;
+  while (hi > lo && !(values[hi - 1] < Infinity)) hi--; // NaN and +Infinity
+  while (lo < hi && values[lo] === -Infinity) lo++;
+  let k = 0;
+  for (let i = lo; i < hi; i++) if (i === lo || values[i] !== values[i - 1]) k++;
+  const distinct = new Float64Array(k);
+  const count = new Float64Array(k);
+  k = -1;
+  for (let i = lo; i < hi; i++) {
+    if (i === lo || values[i] !== values[i - 1]) distinct[++k] = values[i];
+    count[k]++;
+  }
+  return edgesOf(distinct, count, maxBins);
+}
+
+/**
+ * Edges for ascending distinct values with their counts: every value its own bin when there are
+ * few; otherwise bin k starts at the first value with at least k·n/maxBins values below it, so heavy
+ * ties stay within one bin and the bins hold about n/maxBins rows each.
+ */
+function edgesOf(distinct: Float64Array, count: Float64Array, maxBins: number): Float32Array {
+  const k = distinct.length;
+  let n = 0;
+  for (let j = 0; j < k; j++) n += count[j];
   const out: number[] = [];
-  let distinct = 0;
-  for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
   let bin = 0;
-  for (let i = 1; i < n; i++) {
-    if (sorted[i] === sorted[i - 1]) continue;
-    // Few distinct values: every value its own bin. Otherwise start bin k once i·maxBins/n ≥ k,
-    // so that heavy ties stay within one bin and the bins hold about n/maxBins rows each.
-    const target = distinct <= maxBins ? bin + 1 : Math.floor((i * maxBins) / n);
+  let below = count[0];
+  for (let j = 1; j < k; j++) {
+    const target = k <= maxBins ? bin + 1 : Math.floor((below * maxBins) / n);
+    below += count[j];
     if (target <= bin || out.length >= maxBins - 1) continue;
     bin = target;
-    out.push(edgeBetween(sorted[i - 1], sorted[i]));
+    out.push(edgeBetween(distinct[j - 1], distinct[j]));
   }
   return Float32Array.from(out);
 }

@@ -8,6 +8,7 @@
 import type { Rng } from '../../util/random';
 import { BATCH, BestSplit, sortTouched, type BinnedSet } from './grow-common';
 
+/** Finds the best classification split of a node among the features the grower draws. */
 export class ClassSplitter {
   /** Histograms per batch slot: bins × classes present. */
   private readonly hist: Float64Array;

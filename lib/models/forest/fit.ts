@@ -10,14 +10,34 @@ import { binCount, binMatrix, fitBins } from './binning';
 import { ClassGrower } from './grow-class';
 import type { BinnedSet, GrowOptions } from './grow-common';
 import { RegGrower } from './grow-reg';
-import { ForestModel, type OobSums } from './model';
+import { ForestModel, type OobTally } from './model';
 import { NodeWriter } from './nodes';
 import { oobScoreOf } from './oob';
 import { type ForestParams, resolveCriterion, resolveMaxFeatures } from './params';
 import { permutationImportance } from './importance';
 
-/** Label of the seed the binning sample draws from (distinct from every tree index). */
+/** Labels of the seeds of the binning sample and the out-of-bag sample (distinct from tree indices). */
 const BIN_SEED_LABEL = 0x62696e;
+const OOB_SEED_LABEL = 0x6f6f62;
+/** Out-of-bag sums hold at most this many values (32 MB): larger shards track a seeded sample of rows. */
+const OOB_MAX_VALUES = 4_000_000;
+
+/**
+ * The rows whose out-of-bag votes are tallied: all of them, or a seeded sample (the same in every
+ * part of a parallel fit) when rows × classes exceeds `maxValues`.
+ */
+export function oobTally(data: TrainingSet, K: number, seed: number, maxValues = OOB_MAX_VALUES): OobTally {
+  const n = data.x.rows;
+  const m = Math.min(n, Math.max(1, Math.floor(maxValues / K)));
+  const rows = m === n ? Int32Array.from({ length: n }, (_, i) => i) : new Rng(deriveSeed(seed, OOB_SEED_LABEL)).permutation(n).subarray(0, m).sort();
+  const slot = new Int32Array(n).fill(-1);
+  const y = new Float32Array(m);
+  for (let j = 0; j < m; j++) {
+    slot[rows[j]] = j;
+    y[j] = data.y[rows[j]];
+  }
+  return { sums: { rows, sum: new Float64Array(m * K), count: new Uint32Array(m), y }, slot };
+}
 
 function checkData(data: TrainingSet, p: ForestParams): void {
   const { x, y, task } = data;
@@ -88,7 +108,7 @@ export function fitForest(data: TrainingSet, p: ForestParams, ctx: FitContext): 
   const treeImp = new Float64Array(x.cols);
   const treeImportance = new Float32Array(p.nEstimators * x.cols);
   const wantOob = p.oobScore && p.bootstrap;
-  const oob: OobSums | null = wantOob ? { sum: new Float64Array(n * K), count: new Uint32Array(n), y: Float32Array.from(data.y) } : null;
+  const oob = wantOob ? oobTally(data, K, ctx.seed) : null;
   const progressEvery = Math.max(1, Math.floor(p.nEstimators / 20));
 
   for (let i = 0; i < p.nEstimators; i++) {
@@ -124,8 +144,8 @@ export function fitForest(data: TrainingSet, p: ForestParams, ctx: FitContext): 
     bins,
     nodes: writer.finish(),
     treeImportance,
-    oobScore: oob && !isPart ? oobScoreOf(oob, task, K) : null,
-    oob: isPart ? oob : null,
+    oobScore: oob && !isPart ? oobScoreOf(oob.sums, task, K) : null,
+    oob: isPart && oob ? oob.sums : null,
     permutationImportance: null,
   });
   if (!isPart && p.importance === 'permutation' && ctx.validation && ctx.validation.x.rows > 0) {

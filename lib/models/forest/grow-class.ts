@@ -11,9 +11,10 @@ import type { Rng } from '../../util/random';
 import { ClassSplitter } from './class-split';
 import type { BinnedSet, GrowOptions } from './grow-common';
 import { BATCH, Stack, addLeafVotes, drawFeature, isConstant, partition } from './grow-common';
-import type { OobSums } from './model';
+import type { OobTally } from './model';
 import type { NodeWriter } from './nodes';
 
+/** Grows classification trees on one binned shard; one grower serves every tree of a fit. */
 export class ClassGrower {
   private readonly idx: Int32Array;
   /** Rows the tree does not see, when the out-of-bag score is wanted. */
@@ -57,7 +58,7 @@ export class ClassGrower {
    * `out`. Adds each split's weighted impurity decrease to `imp[feature]`, and each leaf's
    * prediction to the out-of-bag sums of the rows with weight 0 that reach it (when `oob`).
    */
-  grow(weight: Float64Array, rng: Rng, out: NodeWriter, imp: Float64Array, oob: OobSums | null): void {
+  grow(weight: Float64Array, rng: Rng, out: NodeWriter, imp: Float64Array, oob: OobTally | null): void {
     const { idx, ly, lw, gy, tot, loc, cls, y, stack, opt } = this;
     const T = this.splitter.T;
     const best = this.splitter.best;
@@ -67,7 +68,7 @@ export class ClassGrower {
     let mo = 0;
     for (let r = 0; r < weight.length; r++) {
       if (weight[r] > 0) idx[m++] = r;
-      else if (oob) oobIdx[mo++] = r;
+      else if (oob && oob.slot[r] >= 0) oobIdx[mo++] = r;
     }
     for (let f = 0; f < this.feats.length; f++) this.feats[f] = f;
     stack.push(0, m, 0, mo, 0, -1);

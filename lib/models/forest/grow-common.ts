@@ -3,7 +3,7 @@
  * options, the explicit node stack and the feature draw.
  */
 import type { Rng } from '../../util/random';
-import type { OobSums } from './model';
+import type { OobTally } from './model';
 import type { NodeWriter } from './nodes';
 
 /** A shard after binning (see binning.ts). */
@@ -71,16 +71,16 @@ export class Stack {
  * are partitioned down the tree alongside the in-bag ones while it grows (a sequential pass per
  * level), which is several times cheaper than walking each of them through the finished tree.
  */
-export function addLeafVotes(out: NodeWriter, oobIdx: Int32Array, s: number, e: number, oob: OobSums, K: number): void {
+export function addLeafVotes(out: NodeWriter, oobIdx: Int32Array, s: number, e: number, oob: OobTally, K: number): void {
   const leaf = out.leaves - 1;
-  const count = oob.count;
-  const sum = oob.sum;
+  const { count, sum } = oob.sums;
+  const slot = oob.slot;
   if (out.classification) {
     const { leafStart, leafClass, leafProb } = out;
     const a = leafStart[leaf];
     const b = leafStart[leaf + 1];
     for (let i = s; i < e; i++) {
-      const r = oobIdx[i];
+      const r = slot[oobIdx[i]];
       const base = r * K;
       for (let j = a; j < b; j++) sum[base + leafClass[j]] += leafProb[j];
       count[r]++;
@@ -88,7 +88,7 @@ export function addLeafVotes(out: NodeWriter, oobIdx: Int32Array, s: number, e: 
   } else {
     const v = out.leafValue[leaf];
     for (let i = s; i < e; i++) {
-      const r = oobIdx[i];
+      const r = slot[oobIdx[i]];
       sum[r] += v;
       count[r]++;
     }

@@ -7,9 +7,10 @@
 import type { Rng } from '../../util/random';
 import type { BinnedSet, GrowOptions } from './grow-common';
 import { BATCH, BestSplit, Stack, addLeafVotes, drawFeature, isConstant, partition, sortTouched } from './grow-common';
-import type { OobSums } from './model';
+import type { OobTally } from './model';
 import type { NodeWriter } from './nodes';
 
+/** Grows regression trees on one binned shard; one grower serves every tree of a fit. */
 export class RegGrower {
   private readonly idx: Int32Array;
   /** Rows the tree does not see, when the out-of-bag score is wanted. */
@@ -56,14 +57,14 @@ export class RegGrower {
    * Grows a tree on the rows with weight > 0; adds squared-error decreases to `imp[feature]`, and
    * leaf values to the out-of-bag sums of the rows with weight 0 (when `oob`).
    */
-  grow(weight: Float64Array, rng: Rng, out: NodeWriter, imp: Float64Array, oob: OobSums | null): void {
+  grow(weight: Float64Array, rng: Rng, out: NodeWriter, imp: Float64Array, oob: OobTally | null): void {
     const { idx, lw, lwy, y, stack, opt } = this;
     const oobIdx = this.oobIdx;
     let m = 0;
     let mo = 0;
     for (let r = 0; r < weight.length; r++) {
       if (weight[r] > 0) idx[m++] = r;
-      else if (oob) oobIdx[mo++] = r;
+      else if (oob && oob.slot[r] >= 0) oobIdx[mo++] = r;
     }
     for (let f = 0; f < this.feats.length; f++) this.feats[f] = f;
     stack.push(0, m, 0, mo, 0, -1);

@@ -3,7 +3,8 @@
  *
  * Nodes of tree t are `treeStart[t] .. treeStart[t + 1])` in preorder, so an internal node's left
  * child is the next node and only the right child needs a pointer (tree-local index). Leaves are
- * numbered in the same order across the whole forest; a leaf's `right` holds its leaf number.
+ * numbered implicitly, in node order across the whole forest, so that concatenating forests is a
+ * plain copy of every node array.
  * Classification leaves hold sparse class distributions (`leafStart` into `leafClass`/`leafProb`),
  * regression leaves one value each.
  */
@@ -17,7 +18,7 @@ export interface ForestNodes {
   thrBin: Uint8Array;
   /** 1 when a missing value goes left. */
   missLeft: Uint8Array;
-  /** Internal node: tree-local index of the right child. Leaf: its forest-wide leaf number. */
+  /** Internal node: tree-local index of the right child (0 for a leaf). */
   right: Int32Array;
   /** Classification: entry offsets per leaf (length nLeaves + 1). */
   leafStart: Int32Array | null;
@@ -89,7 +90,7 @@ export class NodeWriter {
     this.thrBin[id] = 0;
     this.missLeft[id] = 0;
     const leaf = this.leaves++;
-    this.right[id] = leaf;
+    this.right[id] = 0;
     this.leafStart = grown(this.leafStart, leaf + 2);
     this.leafClass = grown(this.leafClass, this.entries + k);
     this.leafProb = grown(this.leafProb, this.entries + k);
@@ -111,7 +112,7 @@ export class NodeWriter {
     this.thrBin[id] = 0;
     this.missLeft[id] = 0;
     const leaf = this.leaves++;
-    this.right[id] = leaf;
+    this.right[id] = 0;
     this.leafValue = grown(this.leafValue, leaf + 1);
     this.leafValue[leaf] = value;
     return id;
@@ -138,7 +139,7 @@ export class NodeWriter {
   }
 }
 
-/** Concatenates forests in order (leaf numbers shift; tree-local child pointers do not). */
+/** Concatenates forests in order (tree-local child pointers and implicit leaf numbers need no change). */
 export function concatNodes(parts: ForestNodes[]): ForestNodes {
   const classification = parts[0].leafStart !== null;
   const treeStarts: number[] = [0];
@@ -164,9 +165,7 @@ export function concatNodes(parts: ForestNodes[]): ForestNodes {
     out.feature.set(p.feature, nodeBase);
     out.thrBin.set(p.thrBin, nodeBase);
     out.missLeft.set(p.missLeft, nodeBase);
-    for (let i = 0; i < p.feature.length; i++) {
-      out.right[nodeBase + i] = p.feature[i] < 0 ? p.right[i] + leafBase : p.right[i];
-    }
+    out.right.set(p.right, nodeBase);
     if (classification) {
       const ls = p.leafStart!;
       for (let l = 1; l < ls.length; l++) out.leafStart![leafBase + l] = entryBase + ls[l];

@@ -34,7 +34,7 @@ export function r2(pred: ArrayLike<number>, y: ArrayLike<number>, rows?: ArrayLi
   return n > 0 ? (sst > 0 ? 1 - sse / sst : sse === 0 ? 1 : 0) : NaN;
 }
 
-/** The out-of-bag score over the rows at least one tree left out; null when there are none. */
+/** The out-of-bag score over the tracked rows at least one tree left out; null when there are none. */
 export function oobScoreOf(oob: OobSums, task: Task, K: number): number | null {
   const seen: number[] = [];
   for (let r = 0; r < oob.count.length; r++) if (oob.count[r] > 0) seen.push(r);

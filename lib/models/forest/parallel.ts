@@ -61,12 +61,16 @@ export function mergeForests(models: TrainedModel[]): ForestModel {
   let oob: OobSums | null = null;
   if (parts.every((m) => m.state.oob)) {
     const o = first.oob!;
-    oob = { sum: new Float64Array(o.sum.length), count: new Uint32Array(o.count.length), y: o.y };
-    for (const { state } of parts) {
-      const s = state.oob!;
-      for (let i = 0; i < s.sum.length; i++) oob.sum[i] += s.sum[i];
-      for (let i = 0; i < s.count.length; i++) oob.count[i] += s.count[i];
+    if (!parts.every((m) => sameArray(m.state.oob!.rows, o.rows))) throw mismatch('out-of-bag rows differ');
+    const sum = o.sum.slice();
+    const count = o.count.slice();
+    for (const { state } of parts.slice(1)) {
+      const s = state.oob!.sum;
+      const c = state.oob!.count;
+      for (let i = 0; i < s.length; i++) sum[i] += s[i];
+      for (let i = 0; i < c.length; i++) count[i] += c[i];
     }
+    oob = { rows: o.rows, sum, count, y: o.y };
   }
   const treeImportance = new Float32Array(parts.reduce((n, m) => n + m.state.treeImportance.length, 0));
   let at = 0;
