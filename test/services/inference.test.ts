@@ -86,6 +86,25 @@ describe('inference on one broker (issue 6)', () => {
     await expect(call('inference.predict', { rows, name: 'petals', quorum: 1.5 })).rejects.toMatchObject({ type: 'BAD_REQUEST' });
   }, 60_000);
 
+  it('a baseline member (one model on all rows) never votes, and is evaluated beside the ensemble', async () => {
+    const iris = await call('coordinator.ingest', { path: 'iris.csv', name: 'sepals' });
+    const job = await waitForJob(node.broker, await train(iris.id, 'class', { model: { kind: 'forest', params: { nEstimators: 10 } }, shards: 2, seed: 6, baseline: true }));
+    expect(job.status).toBe('completed');
+    const version = await call('registry.get', { version: job.version });
+    expect(version.members.map((m: any) => [m.id, !!m.baseline])).toEqual([['baseline', true], ['m0', false], ['m1', false]]);
+    const answer = await call('inference.predict', { rows: [IRIS_ROW], name: 'sepals', members: true });
+    expect(answer).toMatchObject({ voted: 2, expected: 2 });
+    expect(answer.members.map((m: any) => m.id)).toEqual(['m0', 'm1']);
+    const broadcast = await call('inference.predict', { rows: [IRIS_ROW], name: 'sepals', mode: 'broadcast' });
+    expect(broadcast).toMatchObject({ voted: 2, expected: 2 });
+    const evaluation = await call('inference.evaluate', { version: job.version });
+    expect(evaluation.members.map((m: any) => [m.id, m.baseline ?? false])).toEqual([['m0', false], ['m1', false], ['baseline', true]]);
+    expect(evaluation.baseline.id).toBe('baseline');
+    expect(evaluation.baseline.report.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(30);
+    // the registry kept the baseline's own metrics
+    expect(version.members.find((m: any) => m.baseline).metrics.accuracy).toBeGreaterThan(0.8);
+  }, 60_000);
+
   it('evaluates a version: the ensemble, each member alone, and what voting gains', async () => {
     const active = await call<Record<string, string>>('registry.active');
     const evaluation = await call('inference.evaluate', { version: active.petals });

@@ -122,3 +122,23 @@ describe('voting through a loaded version (issue 6)', () => {
     expect(JSON.parse(predictionJson(q).toString('utf8'))).toEqual(predictionObject(q));
   });
 });
+
+describe('what each member reads (issue 6)', () => {
+  it('native features, the version\'s dense transform (computed once), or a node-local member\'s own', async () => {
+    const { fitDense, applyDense } = await import('../../lib/data/preprocess');
+    const { memberInputs } = await import('../../lib/inference/inputs');
+    const features = [{ name: 'x', kind: 'numeric' as const }, { name: 'colour', kind: 'categorical' as const, cardinality: 2 }];
+    const x = { data: Float32Array.from([1, 0, 3, 1, NaN, 0]), rows: 3, cols: 2 };
+    const versionDense = fitDense(x, features);
+    const ownDense = fitDense({ data: Float32Array.from([10, 1, 30, 1]), rows: 2, cols: 2 }, features);
+    const input = memberInputs(versionDense, x);
+    expect(input({ id: 'tree', input: 'native' })).toBe(x);
+    const shared = input({ id: 'mlp', input: 'dense' });
+    expect(Array.from(shared.data)).toEqual(Array.from(applyDense(versionDense, x).data));
+    expect(input({ id: 'mlp2', input: 'dense' })).toBe(shared);
+    const own = input({ id: 'local', input: 'dense', dense: ownDense });
+    expect(Array.from(own.data)).toEqual(Array.from(applyDense(ownDense, x).data));
+    expect(Array.from(own.data)).not.toEqual(Array.from(shared.data));
+    expect(() => memberInputs(undefined, x)({ id: 'mlp', input: 'dense' })).toThrow(expect.objectContaining({ code: 'BAD_ARTIFACT' }));
+  });
+});
