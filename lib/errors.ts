@@ -44,6 +44,11 @@ export const ERRORS = {
   TOO_FEW_ROWS: client(422),
   NO_FEATURES: client(422),
   UNKNOWN_STRATEGY: client(400),
+  /** A column's values are of one type but a few are not (numbers with a stray 'n/a', say). */
+  STRAY_TEXT: client(400),
+  TOO_MANY_COLUMNS: client(400),
+  /** A `delimiter` option that the header does not contain while another candidate does. */
+  WRONG_DELIMITER: client(400),
 
   // -- models --------------------------------------------------------------------------------
   UNKNOWN_MODEL_KIND: client(400),

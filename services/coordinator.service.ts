@@ -4,11 +4,12 @@
  * retried) → evaluate (inference) → complete the version (registry). Serves the blobs trainers and
  * the registry read as streams.
  */
-import { createReadStream } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from 'moleculer';
 import { DatasetCatalog, listDataFiles, resolveDataPath, type DatasetMeta } from '../lib/data/catalog';
 import { ingestCsv, type IngestOptions } from '../lib/data/ingest';
+import { readFileChunks } from '../lib/data/csv/source';
 import { QuorumError } from '../lib/errors';
 import { FsBlobStore } from '../lib/store/blob-store';
 import { FINISHED, type JobState } from '../lib/training/job';
@@ -41,7 +42,7 @@ export type CoordinatorThis = Service & {
   running: Map<string, RunningJob>;
   flushTimer?: NodeJS.Timeout;
   dirty: Set<string>;
-  ingestStream(source: NodeJS.ReadableStream, options: IngestOptions, info: { name?: string; source: DatasetMeta['source'] }): Promise<DatasetMeta>;
+  ingestStream(source: NodeJS.ReadableStream | AsyncIterable<Uint8Array>, options: IngestOptions, info: { name?: string; source: DatasetMeta['source'] }): Promise<DatasetMeta>;
   seedOf(job: JobState, label: number): number;
   resume(jobs: JobState[]): Promise<void>;
   touch(job: JobState): void;
@@ -85,8 +86,9 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
       params: { path: { type: 'string', min: 1, max: 4096 }, name: { type: 'string', optional: true, max: 64 }, ...ingestOptionProps },
       async handler(this: CoordinatorThis, ctx: Context<{ path: string; name?: string } & IngestOptions>) {
         const { path: requested, name, ...options } = ctx.params;
-        const file = resolveDataPath(quorumConfig(this.broker).dataDirs, requested);
-        return this.ingestStream(createReadStream(file), options, { name: name ?? path.basename(file), source: { type: 'file', path: requested } });
+        const file = await resolveDataPath(quorumConfig(this.broker).dataDirs, requested);
+        const { size } = await fs.stat(file);
+        return this.ingestStream(readFileChunks(file), { ...options, sizeHint: size }, { name: name ?? path.basename(file), source: { type: 'file', path: requested } });
       },
     },
 

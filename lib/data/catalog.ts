@@ -4,11 +4,12 @@
  * meta record. Tables are loaded on demand and the most recent ones kept in memory.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs, realpathSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { QuorumError } from '../errors';
 import { removeStaleTemps } from '../store/atomic';
 import type { ColumnProfile, Dialect, IngestResult, Table } from './table';
+import { resolveDataFile } from './ingest';
 import { loadTable, saveTable } from './table-store';
 
 export interface DatasetMeta {
@@ -49,33 +50,18 @@ export function datasetName(filename: string | undefined): string {
 }
 
 /**
- * Resolves a path given by a user against the allowed data folders. Absolute paths, `..` and
- * symbolic links that lead outside every folder are refused (PATH_NOT_ALLOWED).
+ * Resolves a file name given by a user in the allowed data folders, first match wins. What may
+ * not leave a folder (absolute paths, `..`, links outside) is refused by {@link resolveDataFile}.
  */
-export function resolveDataPath(dataDirs: readonly string[], requested: string): string {
-  if (typeof requested !== 'string' || requested.length === 0 || requested.includes('\0')) {
-    throw new QuorumError('BAD_REQUEST', 'path must be a non-empty file name inside the data folder');
-  }
-  const inside = (dir: string, p: string) => p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
+export async function resolveDataPath(dataDirs: readonly string[], requested: string): Promise<string> {
   for (const dir of dataDirs) {
-    const candidate = path.resolve(dir, requested);
-    if (!inside(path.resolve(dir), candidate)) continue;
-    let real: string;
     try {
-      real = realpathSync(candidate);
-    } catch {
-      continue;
+      return await resolveDataFile(dir, requested);
+    } catch (err) {
+      if ((err as QuorumError).code !== 'FILE_NOT_FOUND') throw err;
     }
-    if (inside(realpathSync(dir), real)) return real;
-    throw new QuorumError('PATH_NOT_ALLOWED', `'${requested}' leads outside the data folder (symbolic link): copy the file into ${dir}`);
   }
-  const escapes = dataDirs.every((dir) => !path.resolve(dir, requested).startsWith(path.resolve(dir) + path.sep));
-  if (escapes) {
-    throw new QuorumError('PATH_NOT_ALLOWED', `'${requested}' is outside the data folder: only files under ${dataDirs.join(', ')} can be ingested by path (or upload the file)`, {
-      path: requested,
-    });
-  }
-  throw new QuorumError('FILE_NOT_FOUND', `no file '${requested}' in ${dataDirs.join(', ')}`, { path: requested });
+  throw new QuorumError('FILE_NOT_FOUND', `no file '${requested}' in ${dataDirs.join(', ')}: list them with GET /api/files`, { path: requested });
 }
 
 /** CSV files (plain or gzip) directly inside the data folders, for a user to pick from. */

@@ -10,7 +10,7 @@
 import { QuorumError } from '../errors';
 import type { FeatureInfo, Matrix } from '../models/model';
 import type { ColumnProfile, NumericColumn, Table } from './table';
-import { DEFAULT_MISSING, parseBooleanToken, parseDateToken, parseNumberToken } from './values';
+import { DEFAULT_MISSING, missingTest, parseBooleanToken, parseDateToken, parseNumberToken } from './values';
 
 export type DatePart = 'year' | 'month' | 'day' | 'weekday' | 'hour' | 'minute';
 
@@ -151,13 +151,13 @@ export interface EncodedRows {
  */
 export class RowEncoder {
   readonly width: number;
-  private readonly missing: Set<string>;
+  private readonly missingToken: (s: string) => boolean;
   private readonly known: Set<string>;
   private readonly lookups: (Map<string, number> | undefined)[];
 
   constructor(readonly spec: EncoderSpec) {
     this.width = featureInfo(spec).length;
-    this.missing = new Set(spec.missing);
+    this.missingToken = missingTest(spec.missing);
     this.known = new Set(spec.columns.map((c) => c.name));
     this.lookups = spec.columns.map((c) => (c.type === 'categorical' ? new Map(c.categories.map((v, i) => [v, i])) : undefined));
   }
@@ -210,7 +210,7 @@ export class RowEncoder {
   }
 
   private isMissing(raw: unknown): boolean {
-    return raw === null || raw === undefined || (typeof raw === 'string' && this.missing.has(raw.trim()));
+    return raw === null || raw === undefined || (typeof raw === 'string' && this.missingToken(raw));
   }
 
   private bad(r: number, column: string, raw: unknown, expected: string): QuorumError {

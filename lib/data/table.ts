@@ -5,7 +5,14 @@
  * - `Float64Array` for numeric, boolean (0/1) and datetime (milliseconds since the epoch, UTC)
  *   columns, with NaN for a missing value;
  * - `Int32Array` codes into `categories` for categorical columns, with -1 for a missing value.
+ *
+ * An array may be a view of a slightly larger buffer (the reader reserves a column once from an
+ * estimate and does not copy it to trim the slack): use `.length`, and `.byteOffset` /
+ * `.byteLength` whenever you go through `.buffer`.
  */
+import type { Task } from '../models/model';
+
+export type { Task };
 
 export type LogicalType = 'numeric' | 'categorical' | 'boolean' | 'datetime';
 
@@ -16,6 +23,11 @@ export interface NumericColumn {
   name: string;
   type: 'numeric' | 'boolean' | 'datetime';
   values: Float64Array;
+  /**
+   * Boolean columns: the user's own spellings of false and true (e.g. `['No', 'Yes']`), so that
+   * predictions can answer in the user's words. Absent for numeric and datetime columns.
+   */
+  labels?: [string, string];
 }
 
 export interface CategoricalColumn {
@@ -36,7 +48,8 @@ export interface Dialect {
   delimiter: string;
   quote: string;
   header: boolean;
-  lineEnding: 'lf' | 'crlf';
+  /** The first line ending seen ('cr': old Mac files); every row may end in any of them. */
+  lineEnding: 'lf' | 'crlf' | 'cr';
   bom: boolean;
   gzip: boolean;
 }
@@ -47,6 +60,8 @@ export interface ColumnProfile {
   role: ColumnRole;
   missing: number;
   distinct: number;
+  /** True when `distinct` is an estimate (large high-cardinality numeric columns; about ±1.6 %). */
+  distinctApprox?: boolean;
   /** numeric / datetime / boolean columns */
   min?: number;
   max?: number;
@@ -66,6 +81,36 @@ export interface IngestResult {
   warnings: string[];
   /** Bytes read from the source (compressed size for gzip input). */
   bytes: number;
+  /** Present when a target was chosen (`IngestOptions.target` or `withTarget`). */
+  target?: TargetSummary;
+  /** Counters of the read itself. */
+  stats?: IngestStats;
+}
+
+/**
+ * The column to predict, as reported with an ingest (the full target, with its `y` vector, is
+ * `resolveTarget` in target.ts, whose rules this follows).
+ */
+export interface TargetSummary {
+  name: string;
+  task: Task;
+  /** True when `task` was inferred from the data rather than given. */
+  inferred: boolean;
+  /** Classification: every class with its row count, in class-index order (class balance). */
+  classes?: { label: string; count: number }[];
+  /** Rows dropped because the target was missing in them. */
+  droppedRows: number;
+}
+
+export interface IngestStats {
+  /** Decompressed bytes of CSV text (equals `bytes` for plain input). */
+  textBytes: number;
+  /** Physical lines read, header included. */
+  lines: number;
+  /** Empty or whitespace-only lines skipped. */
+  blankLines: number;
+  /** Cells read as missing, by the token that matched (`''` for empty fields). */
+  missingTokens: Record<string, number>;
 }
 
 export function isCategorical(c: Column): c is CategoricalColumn {
@@ -75,6 +120,26 @@ export function isCategorical(c: Column): c is CategoricalColumn {
 /** True when row `r` of column `c` is missing. */
 export function isMissing(c: Column, r: number): boolean {
   return c.type === 'categorical' ? c.codes[r] < 0 : Number.isNaN(c.values[r]);
+}
+
+/**
+ * A new table holding the rows where `keep[r]` is non-zero, in order. Categories and labels are
+ * shared with the input (they are never mutated).
+ */
+export function filterRows(table: Table, keep: Uint8Array): Table {
+  let n = 0;
+  for (let r = 0; r < table.nRows; r++) if (keep[r]) n++;
+  const columns = table.columns.map((c): Column => {
+    if (c.type === 'categorical') {
+      const codes = new Int32Array(n);
+      for (let r = 0, k = 0; r < table.nRows; r++) if (keep[r]) codes[k++] = c.codes[r];
+      return { ...c, codes };
+    }
+    const values = new Float64Array(n);
+    for (let r = 0, k = 0; r < table.nRows; r++) if (keep[r]) values[k++] = c.values[r];
+    return { ...c, values };
+  });
+  return { nRows: n, columns };
 }
 
 /** The column called `name`, or undefined. */

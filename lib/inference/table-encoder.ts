@@ -8,7 +8,7 @@
  */
 import type { EncoderSpec, FeatureColumnSpec } from '../data/encode';
 import type { Column, Table } from '../data/table';
-import { parseBooleanToken, parseDateToken, parseNumberToken } from '../data/values';
+import { missingTest, parseBooleanToken, parseDateToken, parseNumberToken } from '../data/values';
 import { QuorumError, listNames } from '../errors';
 import type { Matrix } from '../models/model';
 import type { VersionMeta } from '../registry/version';
@@ -53,7 +53,7 @@ function badValue(column: Column, rows: Int32Array | null, r: number, text: stri
  * Reads one column as the spec's type: a number per row (NaN: missing), converting text once per
  * distinct value. `unseen` collects categories the model never saw (they become missing).
  */
-function columnValues(c: FeatureColumnSpec, t: Column, rows: Int32Array | null, n: number, missing: Set<string>, unseen: Set<string>): Float64Array {
+function columnValues(c: FeatureColumnSpec, t: Column, rows: Int32Array | null, n: number, missing: (s: string) => boolean, unseen: Set<string>): Float64Array {
   const out = new Float64Array(n);
   const at = (i: number) => (rows ? rows[i] : i);
   const direct = t.type !== 'categorical' && (c.type === t.type || (c.type === 'numeric' && t.type === 'boolean'));
@@ -74,7 +74,7 @@ function columnValues(c: FeatureColumnSpec, t: Column, rows: Int32Array | null, 
     let v = cache.get(text);
     if (v === undefined) {
       const s = text.trim();
-      if (missing.has(s)) v = NaN;
+      if (missing(s)) v = NaN;
       else if (c.type === 'numeric') {
         v = parseNumberToken(s);
         if (Number.isNaN(v)) throw badValue(t, rows, i, text, 'a number');
@@ -107,7 +107,8 @@ export function encodeTable(spec: EncoderSpec, table: Table, options: { rows?: I
   const n = rows ? rows.length : table.nRows;
   const cols = width(spec);
   const data = new Float32Array(n * cols);
-  const missing = new Set(spec.missing);
+  // the same rule as ingestion and JSON rows: whole field, trimmed, ASCII case-insensitive
+  const missing = missingTest(spec.missing);
   const byName = new Map(table.columns.map((c) => [c.name, c]));
   const known = new Set(spec.columns.map((c) => c.name));
   const absent = spec.columns.filter((c) => !byName.has(c.name)).map((c) => c.name);
@@ -170,7 +171,13 @@ export function labelledRows(meta: VersionMeta, table: Table): LabelledRows {
       column: meta.target,
     });
   }
-  const missingTokens = new Set(meta.encoder.missing);
+  const isMissing = missingTest(meta.encoder.missing);
+  const seen = new Map<string, boolean>();
+  const missingToken = (text: string) => {
+    let m = seen.get(text);
+    if (m === undefined) seen.set(text, (m = isMissing(text)));
+    return m;
+  };
   const index = new Map((meta.classes ?? []).map((label, i) => [label, i]));
   const y: number[] = [];
   const rows: number[] = [];
@@ -178,7 +185,7 @@ export function labelledRows(meta: VersionMeta, table: Table): LabelledRows {
   const unknown = new Map<string, number>();
   for (let r = 0; r < table.nRows; r++) {
     const text = cellText(column, r)?.trim();
-    if (text === undefined || missingTokens.has(text)) {
+    if (text === undefined || missingToken(text)) {
       missing++;
       continue;
     }

@@ -7,10 +7,11 @@
  * member and publishes a new version derived from the one it served, while it and the inference
  * service keep answering with the previous one.
  */
-import { createReadStream, promises as fs, unwatchFile, watchFile } from 'node:fs';
+import { promises as fs, unwatchFile, watchFile } from 'node:fs';
 import path from 'node:path';
 import type { Context, ServiceSchema } from 'moleculer';
 import { encodeTable, featureInfo, type EncoderSpec } from '../../lib/data/encode';
+import { readFileChunks } from '../../lib/data/csv/source';
 import { ingestCsv } from '../../lib/data/ingest';
 import { applyDense, fitDense } from '../../lib/data/preprocess';
 import { splitRows } from '../../lib/data/split';
@@ -129,7 +130,7 @@ export const LocalData = {
     async loadLocal(this: LocalThis): Promise<LocalFile> {
       const file = quorumConfig(this.broker).trainerData!;
       const stat = await fs.stat(file);
-      const result = await ingestCsv(createReadStream(file));
+      const result = await ingestCsv(readFileChunks(file), { sizeHint: stat.size });
       return { file, table: result.table, profile: result.profile, mtimeMs: stat.mtimeMs };
     },
 
