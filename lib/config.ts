@@ -13,6 +13,7 @@ export type ServiceName = (typeof ALL_SERVICES)[number];
 export const BALANCERS = ['RoundRobin', 'Random', 'CpuUsage', 'Latency', 'FreeSlots'] as const;
 export const ACTIVATION_POLICIES = ['always', 'if-better', 'manual'] as const;
 export const TF_BACKENDS = ['auto', 'node', 'wasm', 'cpu'] as const;
+export const VOTING_MODES = ['local', 'broadcast'] as const;
 
 export interface QuorumConfig {
   nodeID?: string;
@@ -45,6 +46,12 @@ export interface QuorumConfig {
   activation: (typeof ACTIVATION_POLICIES)[number];
   tfBackend: (typeof TF_BACKENDS)[number];
   predictTimeoutMs: number;
+  /** Default way to vote: every member in the inference process, or each trainer node with its own. */
+  votingMode: (typeof VOTING_MODES)[number];
+  /** Broadcast voting: members that must vote (≥ 1: a count; below 1: a share of the members). */
+  predictQuorum: number;
+  /** Threads of an inference node for large batches (0: predict on the event loop, in slices). */
+  inferenceWorkers: number;
 }
 
 interface Var<K extends keyof QuorumConfig> {
@@ -70,6 +77,17 @@ function oneOf<T extends string>(name: string, values: readonly T[]) {
     const hit = values.find((v) => v.toLowerCase() === raw.toLowerCase());
     if (!hit) throw new ConfigError(`${name}=${raw}: expected one of ${values.join(', ')}`);
     return hit;
+  };
+}
+
+/** A quorum: a whole count ≥ 1, or a share in (0, 1). */
+function quorum(name: string) {
+  return (raw: string): number => {
+    const q = Number(raw);
+    if (!Number.isFinite(q) || q <= 0 || (q >= 1 && !Number.isInteger(q))) {
+      throw new ConfigError(`${name}=${raw}: expected a whole number of members (1, 2, …) or a share between 0 and 1 (0.5)`);
+    }
+    return q;
   };
 }
 
@@ -148,6 +166,15 @@ export const VARIABLES: Var<keyof QuorumConfig>[] = [
   { env: 'ACTIVATION', key: 'activation', default: 'if-better', describe: 'when a finished version becomes active: always, if-better (not worse on validation), manual', parse: oneOf('ACTIVATION', ACTIVATION_POLICIES) },
   { env: 'TF_BACKEND', key: 'tfBackend', default: 'auto', describe: 'TensorFlow.js backend: auto (node if installed, else wasm, else cpu), node, wasm, cpu', parse: oneOf('TF_BACKEND', TF_BACKENDS) },
   { env: 'PREDICT_TIMEOUT_MS', key: 'predictTimeoutMs', default: '2000', describe: 'per-call timeout of broadcast voting (each trainer node answers within it or is left out)', parse: int('PREDICT_TIMEOUT_MS', 10, 600_000) },
+  { env: 'VOTING_MODE', key: 'votingMode', default: 'local', describe: 'default way to vote: local (the inference node holds every member) or broadcast (each trainer node predicts with its own members)', parse: oneOf('VOTING_MODE', VOTING_MODES) },
+  { env: 'PREDICT_QUORUM', key: 'predictQuorum', default: '0.5', describe: 'broadcast voting: members that must vote, as a count (1, 2, …) or a share of the members (0.5)', parse: quorum('PREDICT_QUORUM') },
+  {
+    env: 'INFERENCE_WORKERS',
+    key: 'inferenceWorkers',
+    default: String(Math.min(4, Math.max(1, os.availableParallelism?.() ?? os.cpus().length))),
+    describe: 'threads an inference node predicts large batches on (default: the number of cores, at most 4; 0: on the event loop, in slices)',
+    parse: int('INFERENCE_WORKERS', 0, 256),
+  },
 ];
 
 /** Validates the environment; throws one Error listing every problem. */

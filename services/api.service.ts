@@ -17,6 +17,7 @@ import { clusterView } from './support/cluster-view';
 import { eventStream, publish } from './support/event-stream';
 import { projectRoot } from './support/paths';
 import { streamUpload } from './support/upload';
+import { evaluateFileRoute, predictCsvRoute, predictJsonRoute } from './support/predict-http';
 
 type GatewayRequest = IncomingMessage & { $ctx: Context; $params: Record<string, string>; $service: Service };
 
@@ -35,12 +36,15 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
     port: 3000,
     ip: '127.0.0.1',
     log4XXResponses: false,
+    // moleculer-web logs three lines per request at 'info' by default: at thousands of requests
+    // a second that is a large share of the gateway's CPU (LOGLEVEL=debug shows them again).
     logRequest: 'debug',
     logResponse: 'debug',
     logRequestParams: null,
     logResponseData: null,
     routes: [
       {
+        name: 'api',
         path: '/api',
         mappingPolicy: 'restrict',
         autoAliases: false,
@@ -65,8 +69,6 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
           'GET trainings/:id': 'coordinator.job',
           'DELETE trainings/:id': 'coordinator.cancel',
 
-          'POST predict': 'inference.predict',
-
           'GET models': 'registry.list',
           'GET models/active': 'registry.active',
           'GET models/activations': 'registry.activations',
@@ -78,6 +80,25 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
           'GET models/:version/export': 'registry.export',
           'POST models/:version/activate': 'registry.activate',
           'DELETE models/:version': 'registry.remove',
+        },
+      },
+      {
+        // Predictions and evaluations whose bodies stream to the inference service unparsed.
+        name: 'api-streams',
+        path: '/api',
+        mappingPolicy: 'restrict',
+        autoAliases: false,
+        bodyParsers: false,
+        aliases: {
+          'POST predict'(this: ApiThis, req: GatewayRequest, res: ServerResponse) {
+            predictJsonRoute(this, req, res);
+          },
+          'POST predict/csv'(this: ApiThis, req: GatewayRequest, res: ServerResponse) {
+            predictCsvRoute(this, req, res);
+          },
+          'POST models/:version/evaluate'(this: ApiThis, req: GatewayRequest, res: ServerResponse) {
+            evaluateFileRoute(this, req, res);
+          },
         },
       },
     ],
@@ -128,7 +149,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
           derivedFrom: v.derivedFrom,
           metrics: v.metrics,
           report: v.report,
-          members: v.members.map((m) => ({ id: m.id, kind: m.kind, shard: m.shard, rows: m.rows, node: m.node, fitMs: m.fitMs, metrics: m.metrics, weight: m.weight })),
+          members: v.members.map((m) => ({ id: m.id, kind: m.kind, shard: m.shard, rows: m.rows, node: m.node, fitMs: m.fitMs, metrics: m.metrics, weight: m.weight, ...(m.baseline ? { baseline: true } : {}) })),
         };
       },
     },

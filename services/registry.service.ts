@@ -139,6 +139,8 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
         const meta = this.store.get(ctx.params.version);
         if (meta.status === 'ready') throw new QuorumError('CONFLICT', `version '${meta.id}' is ready: remove it instead`);
         await this.store.remove(meta.id, true);
+        // Trainers drop the copies they kept for broadcast voting.
+        ctx.broadcast('model.removed', { version: meta.id, name: meta.name, discarded: true });
         return { version: meta.id, discarded: true };
       },
     },
@@ -262,7 +264,7 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
         classes: v.classes,
         mode: v.mode,
         voting: v.voting,
-        members: v.members.map((m) => ({ id: m.id, kind: m.kind, rows: m.rows, node: m.node, fitMs: m.fitMs, metrics: m.metrics, size: m.artifact?.size })),
+        members: v.members.map((m) => ({ id: m.id, kind: m.kind, rows: m.rows, node: m.node, fitMs: m.fitMs, metrics: m.metrics, size: m.artifact?.size, ...(m.baseline ? { baseline: true } : {}) })),
         metrics: v.metrics,
         importedFrom: v.importedFrom,
       };

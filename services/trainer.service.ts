@@ -21,6 +21,8 @@ import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
 import { RestartGuard } from './support/restart-guard';
 import { LocalData } from './support/local-data';
+import { trainerModels, type TrainerModels } from './support/trainer-models';
+import type { TrainerPredictReply, TrainerPredictRequest } from '../lib/inference/broadcast';
 
 /** `trainer.fit`: a member (see {@link FitSpec}) and where its data is. */
 export interface FitParams extends FitSpec {
@@ -84,6 +86,8 @@ export type TrainerThis = Service & {
   /** Set when the node is shutting down: running fits are handed back (retryable error). */
   leaving: boolean;
   loadTimer?: NodeJS.Timeout;
+  /** Members this node fitted (or was asked for), for broadcast voting. */
+  models: TrainerModels;
   fetchSet(ctx: Context, ref: BlobRef & { nodeID: string }, dense?: DenseSpec): Promise<{ set: SharedSet; seconds: number }>;
   fetchArtifact(ctx: Context, version: string, member: string): Promise<Uint8Array>;
   runFit(spec: FitSpec, load: () => Promise<FitData>): Promise<FitReply>;
@@ -151,6 +155,21 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
       },
     },
 
+    /** Broadcast voting: this node's members of a version predict encoded features. */
+    predict: {
+      params: {
+        version: 'string',
+        members: { type: 'array', items: 'string', min: 1 },
+        x: { type: 'any' },
+        rows: { type: 'number', integer: true, positive: true },
+        cols: { type: 'number', integer: true, positive: true },
+        waitMs: { type: 'number', min: 0, default: 0 },
+      },
+      handler(this: TrainerThis, ctx: Context<TrainerPredictRequest>): Promise<TrainerPredictReply> {
+        return this.models.predict(ctx.params);
+      },
+    },
+
     status: {
       handler(this: TrainerThis) {
         return {
@@ -165,6 +184,12 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
   },
 
   events: {
+    'model.activated'(this: TrainerThis, ctx: Context<{ version: string }>) {
+      void this.models.preload(ctx.params.version).catch((err: Error) => this.logger.warn(`members of ${ctx.params.version} not preloaded: ${err.message}`));
+    },
+    'model.removed'(this: TrainerThis, ctx: Context<{ version: string }>) {
+      void this.models.forget(ctx.params.version).catch((err: Error) => this.logger.warn(`members of ${ctx.params.version} not dropped: ${err.message}`));
+    },
     'training.cancelled'(this: TrainerThis, ctx: Context<{ job: string }>) {
       for (const r of this.running.values()) if (r.job === ctx.params.job) r.abort.abort();
     },
@@ -228,6 +253,8 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
           meta: { version: spec.version, member: { ...member, artifact: { size: result.artifact.length, sha256: sha256(result.artifact) } } },
           timeout: 0,
         });
+        // Kept for broadcast voting; a failure here only means the member is fetched again later.
+        await this.models.keep(spec.version, spec.member, result.artifact).catch((err: Error) => this.logger.warn(`member ${spec.member} not kept: ${err.message}`));
         const mb = data.train.x.byteLength / 1e6;
         return {
           node: this.broker.nodeID,
@@ -286,6 +313,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
     this.slots = new Semaphore(config.trainerWorkers);
     this.running = new Map();
     this.leaving = false;
+    this.models = trainerModels(this.broker, config);
   },
 
   started(this: TrainerThis) {
@@ -302,6 +330,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
     if (this.running.size) this.logger.info(`handing back ${this.running.size} fit(s) before leaving`);
     for (const r of this.running.values()) r.abort.abort();
     await this.pool.close();
+    this.models.dispose();
   },
 };
 

@@ -1,148 +1,88 @@
 /**
- * A loaded version: the encoder, the dense transform, every member model, and voting. Predicts
- * from JSON rows by column name or from an encoded matrix, and evaluates itself member by member.
+ * A version with its member models loaded: local voting. Predicts native feature matrices with
+ * every voter (and, for evaluations, the baseline members), aligned by class label; the dense
+ * transform is applied once per batch for the members that need it.
  */
-import { applyDense } from '../data/preprocess';
-import { RowEncoder } from '../data/encode';
-import { alignProbabilities, resolveVoting, type Vote } from '../ensemble';
-import { QuorumError } from '../errors';
-import { evaluate, headline, score, type Report } from '../metrics';
-import { argmaxRow } from '../metrics/classification';
 import { decodeArtifact } from '../models/format';
 import { resolveModelKind } from '../models/kinds';
 import type { Matrix, TrainedModel } from '../models/model';
 import type { MemberMeta, VersionMeta } from '../registry/version';
+import { memberInputs } from './inputs';
+import { VersionView, type MemberVote } from './version-view';
 
 export interface LoadedMember {
   meta: MemberMeta;
   model: TrainedModel;
 }
 
-export type RowPrediction =
-  | { label: string; probabilities: Record<string, number> }
-  | { value: number };
+/** Which members to run: the voters, or the voters and then the baseline members. */
+export type MemberSet = 'voters' | 'all';
 
-export interface PredictOptions {
-  voting?: string;
-  /** Include every member's own prediction. */
-  members?: boolean;
-  strict?: boolean;
-}
+let loadedCount = 0;
 
-export interface PredictResult {
-  version: string;
-  voting: string;
-  predictions: RowPrediction[];
-  members?: { id: string; kind: string; predictions: (string | number)[] }[];
-  voted: number;
-  warnings: string[];
-}
+export class Ensemble extends VersionView {
+  /** Unique per loaded instance (two loads of one version may hold different members). */
+  readonly key = `${this.meta.id}#${++loadedCount}`;
+  private readonly models: Map<string, TrainedModel>;
+  /** The members' artifact bytes, shared with prediction threads (when loaded with `keepArtifacts`). */
+  artifacts?: Map<string, SharedArrayBuffer>;
 
-export class Ensemble {
-  readonly encoder: RowEncoder;
-
-  constructor(readonly meta: VersionMeta, readonly members: LoadedMember[]) {
-    if (members.length === 0) throw new QuorumError('VERSION_NOT_READY', `version '${meta.id}' has no trained member`);
-    this.encoder = new RowEncoder(meta.encoder);
+  constructor(meta: VersionMeta, loaded: LoadedMember[]) {
+    super(meta);
+    this.models = new Map(loaded.map((m) => [m.meta.id, m.model]));
+    for (const m of meta.members) if (!this.models.has(m.id)) throw new Error(`member '${m.id}' of '${meta.id}' is not loaded`);
   }
 
-  get width(): number {
-    return this.meta.task === 'classification' ? this.meta.classes!.length : 1;
+  /** The loaded members, voters first (the order of `votes`). */
+  get members(): LoadedMember[] {
+    return [...this.voters, ...this.baselines].map((meta) => ({ meta, model: this.models.get(meta.id)! }));
   }
 
-  /** Each member's output for native features, aligned to the version's classes. */
-  memberOutputs(x: Matrix): Float32Array[] {
-    // One dense matrix for the version's transform; a node-local member brings its own.
-    const shared = this.members.some((m) => m.meta.input === 'dense' && !m.meta.dense) ? applyDense(this.meta.dense!, x) : undefined;
-    return this.members.map(({ meta, model }) => {
-      const input = meta.input !== 'dense' ? x : meta.dense ? applyDense(meta.dense, x) : shared!;
-      const out = model.predict(input);
-      return this.meta.task === 'classification' && meta.classes ? alignProbabilities(out, x.rows, meta.classes, this.meta.classes!) : out;
+  /** Each member's aligned output for native features `x` (voters, then baselines with 'all'). */
+  votes(x: Matrix, which: MemberSet = 'voters'): MemberVote[] {
+    const members = which === 'all' ? [...this.voters, ...this.baselines] : this.voters;
+    const input = memberInputs(this.meta.dense, x);
+    return members.map((member) => {
+      const model = this.models.get(member.id)!;
+      return { member, output: this.align(member, model.predict(input(member)), x.rows) };
     });
-  }
-
-  combine(outputs: Float32Array[], rows: number, voting = this.meta.voting): Float32Array {
-    const rule = resolveVoting(voting, this.meta.task);
-    const votes: Vote[] = outputs.map((output, i) => ({ output, weight: this.members[i].meta.weight ?? 1 }));
-    return rule.combine(votes, rows, this.width);
-  }
-
-  predictRows(rows: readonly Record<string, unknown>[], options: PredictOptions = {}): PredictResult {
-    const voting = options.voting ?? this.meta.voting;
-    resolveVoting(voting, this.meta.task);
-    const { x, warnings } = this.encoder.encode(rows, { strict: options.strict, ignore: [this.meta.target] });
-    const outputs = this.memberOutputs(x);
-    const combined = this.combine(outputs, x.rows, voting);
-    const result: PredictResult = {
-      version: this.meta.id,
-      voting,
-      predictions: this.format(combined, x.rows),
-      voted: outputs.length,
-      warnings,
-    };
-    if (options.members) {
-      result.members = outputs.map((out, i) => ({
-        id: this.members[i].meta.id,
-        kind: this.members[i].meta.kind,
-        predictions: this.labels(out, x.rows),
-      }));
-    }
-    return result;
-  }
-
-  /** Plain labels (classification) or values, one per row. */
-  labels(output: Float32Array, rows: number): (string | number)[] {
-    const out: (string | number)[] = new Array(rows);
-    if (this.meta.task === 'regression') for (let r = 0; r < rows; r++) out[r] = output[r];
-    else for (let r = 0; r < rows; r++) out[r] = this.meta.classes![argmaxRow(output, r, this.width)];
-    return out;
-  }
-
-  format(output: Float32Array, rows: number): RowPrediction[] {
-    const out: RowPrediction[] = new Array(rows);
-    if (this.meta.task === 'regression') {
-      for (let r = 0; r < rows; r++) out[r] = { value: output[r] };
-      return out;
-    }
-    const classes = this.meta.classes!;
-    const k = classes.length;
-    for (let r = 0; r < rows; r++) {
-      const probabilities: Record<string, number> = {};
-      for (let c = 0; c < k; c++) probabilities[classes[c]] = Math.round(output[r * k + c] * 1e6) / 1e6;
-      out[r] = { label: classes[argmaxRow(output, r, k)], probabilities };
-    }
-    return out;
-  }
-
-  /** The ensemble and each member alone on labelled rows (native features). */
-  evaluate(x: Matrix, y: Float32Array, voting = this.meta.voting): { report: Report; members: { id: string; kind: string; metrics: Record<string, number | null>; score: number }[] } {
-    const outputs = this.memberOutputs(x);
-    const report = evaluate(this.meta.task, y, this.combine(outputs, x.rows, voting), this.meta.classes);
-    const members = outputs.map((out, i) => {
-      const r = evaluate(this.meta.task, y, out, this.meta.classes);
-      return { id: this.members[i].meta.id, kind: this.members[i].meta.kind, metrics: headline(r), score: score(r) };
-    });
-    return { report, members };
   }
 
   dispose(): void {
-    for (const m of this.members) m.model.dispose();
+    for (const model of this.models.values()) model.dispose();
   }
 }
 
-/** Builds an ensemble from version metadata and a reader of member artifacts. */
-export async function loadEnsemble(meta: VersionMeta, read: (memberId: string) => Promise<Uint8Array>, options: { tfBackend?: string } = {}): Promise<Ensemble> {
+/** Decodes an artifact and loads it as its kind (initialising the kind's backend first). */
+export async function loadModel(bytes: Uint8Array, options: { tfBackend?: string } = {}): Promise<TrainedModel> {
+  const artifact = decodeArtifact(bytes);
+  const kind = resolveModelKind(artifact.kind);
+  await kind.init?.({ backend: options.tfBackend });
+  return kind.load(artifact);
+}
+
+/**
+ * Builds an ensemble from version metadata and a reader of member artifacts. `keepArtifacts` keeps
+ * the bytes (in SharedArrayBuffers) for prediction threads to load.
+ */
+export async function loadEnsemble(meta: VersionMeta, read: (memberId: string) => Promise<Uint8Array>, options: { tfBackend?: string; keepArtifacts?: boolean } = {}): Promise<Ensemble> {
   const members: LoadedMember[] = [];
+  const artifacts = new Map<string, SharedArrayBuffer>();
   try {
     for (const m of meta.members) {
-      const artifact = decodeArtifact(await read(m.id));
-      const kind = resolveModelKind(artifact.kind);
-      await kind.init?.({ backend: options.tfBackend });
-      members.push({ meta: m, model: kind.load(artifact) });
+      const bytes = await read(m.id);
+      members.push({ meta: m, model: await loadModel(bytes, options) });
+      if (options.keepArtifacts) {
+        const shared = new SharedArrayBuffer(bytes.byteLength);
+        new Uint8Array(shared).set(bytes);
+        artifacts.set(m.id, shared);
+      }
     }
+    const ensemble = new Ensemble(meta, members);
+    if (options.keepArtifacts) ensemble.artifacts = artifacts;
+    return ensemble;
   } catch (err) {
     members.forEach((m) => m.model.dispose());
     throw err;
   }
-  return new Ensemble(meta, members);
 }

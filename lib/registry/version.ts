@@ -25,7 +25,10 @@ export interface MemberMeta {
   metrics?: Record<string, number | null>;
   /** Weight in `weighted` voting: accuracy, or 1 / RMSE. */
   weight?: number;
-  /** Trained on all training rows for comparison: shown in evaluations, never votes. */
+  /**
+   * One model trained on all training rows, kept as a yardstick: it never votes, and evaluations
+   * show it beside the ensemble (what sharding costs or buys).
+   */
   baseline?: boolean;
   /** Trained on a node's own file (`local` jobs): the node, and its own dense transform if any. */
   local?: boolean;

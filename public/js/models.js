@@ -55,7 +55,7 @@ function crossNode(c) {
 function membersChart(m) {
   const cls = m.task === 'classification';
   const rows = [{ id: 'ensemble', kind: m.voting, value: cls ? m.metrics.accuracy : m.metrics.rmse }]
-    .concat(m.members.map((x) => ({ id: x.id, kind: `${x.kind}${x.node ? ` @ ${x.node}` : ''}`, value: cls ? x.metrics?.accuracy : x.metrics?.rmse })));
+    .concat(m.members.map((x) => ({ id: x.id, kind: `${x.kind}${x.node ? ` @ ${x.node}` : ''}${x.baseline ? ' · baseline, all rows, not voting' : ''}`, value: cls ? x.metrics?.accuracy : x.metrics?.rmse })));
   const max = Math.max(...rows.map((x) => x.value ?? 0)) || 1;
   return el('div', { class: 'chart' }, el('div', { class: 'muted' }, cls ? 'validation accuracy: ensemble vs each member alone' : 'validation RMSE (lower is better): ensemble vs each member'),
     rows.map((x) => el('div', { class: 'prob' }, el('span', {}, `${x.id} · ${x.kind}`),

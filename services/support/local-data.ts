@@ -171,12 +171,13 @@ export const LocalData = {
         return readAll(stream, { idleMs: timeout });
       }, { tfBackend: quorumConfig(this.broker).tfBackend });
       try {
-        const outputs = ensemble.memberOutputs(rows.validation);
+        const votes = ensemble.votes(rows.validation, 'all');
+        const voters = votes.filter((v) => !v.member.baseline);
         return {
           node: this.broker.nodeID,
           rows: rows.validation.rows,
-          report: evaluate(meta.task, rows.validationY, ensemble.combine(outputs, rows.validation.rows), meta.classes),
-          members: outputs.map((out, i) => ({ id: ensemble.members[i].meta.id, kind: ensemble.members[i].meta.kind, report: evaluate(meta.task, rows.validationY, out, meta.classes) })),
+          report: evaluate(meta.task, rows.validationY, ensemble.combine(voters, rows.validation.rows, meta.voting), meta.classes),
+          members: votes.map((v) => ({ id: v.member.id, kind: v.member.kind, report: evaluate(meta.task, rows.validationY, v.output, meta.classes) })),
         };
       } finally {
         ensemble.dispose();

@@ -69,7 +69,7 @@ export function parseUploadOptions(fields: Record<string, string>): { name?: str
 }
 
 /** Counts bytes and fails the stream with PAYLOAD_TOO_LARGE past `limit`. */
-function limiter(limit: number): Transform {
+export function limiter(limit: number): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -80,7 +80,17 @@ function limiter(limit: number): Transform {
   });
 }
 
-export function streamUpload(svc: Gateway, req: IncomingMessage & { $ctx: Context }, res: ServerResponse, action: string): void {
+/** What an upload route may change: the success status, and how option fields are read. */
+export interface UploadRoute {
+  /** Default 201 (something was created); 200 for an upload that only computes an answer. */
+  status?: number;
+  /** Default {@link parseUploadOptions} (dataset and import options). */
+  parse?: (fields: Record<string, string>) => { name?: string; options: Record<string, unknown> };
+  /** Added to the options (route parameters such as a version). */
+  extra?: Record<string, unknown>;
+}
+
+export function streamUpload(svc: Gateway, req: IncomingMessage & { $ctx: Context }, res: ServerResponse, action: string, route: UploadRoute = {}): void {
   const limit = quorumConfig(svc.broker).uploadLimitBytes;
   let answered = false;
   const fail = (err: unknown) => {
@@ -94,7 +104,8 @@ export function streamUpload(svc: Gateway, req: IncomingMessage & { $ctx: Contex
   const call = (file: Readable, filename: string | undefined, fields: Record<string, string>) => {
     let parsed: ReturnType<typeof parseUploadOptions>;
     try {
-      parsed = parseUploadOptions(fields);
+      parsed = (route.parse ?? parseUploadOptions)(fields);
+      if (route.extra) parsed.options = { ...parsed.options, ...route.extra };
     } catch (err) {
       file.resume();
       return fail(err);
@@ -105,11 +116,12 @@ export function streamUpload(svc: Gateway, req: IncomingMessage & { $ctx: Contex
     if (Number.isFinite(declared) && declared > 0) parsed.options.sizeHint = declared;
     file.on('error', (err) => body.destroy(err));
     req.$ctx
-      .call(action, body, { meta: { filename, name: parsed.name, options: parsed.options, activate: parsed.options.activate }, timeout: 0 })
+      // retries: 0 — a retry would get the stream already read (an empty body), never the file again
+      .call(action, body, { meta: { filename, name: parsed.name, options: parsed.options, activate: parsed.options.activate }, timeout: 0, retries: 0 })
       .then((data) => {
         if (answered) return;
         answered = true;
-        res.statusCode = 201;
+        res.statusCode = route.status ?? 201;
         svc.sendResponse(req, res, data);
       })
       .catch(fail);

@@ -1,0 +1,95 @@
+/**
+ * Files in and out of the inference service: the options of a CSV prediction or evaluation (sent
+ * as multipart fields or in the query string, parsed here once), and reading an uploaded CSV
+ * through the project's ingester (`ingestCsv`: streamed, typed columns).
+ */
+import { ingestCsv } from '../../lib/data/ingest';
+import type { Table } from '../../lib/data/table';
+import { QuorumError } from '../../lib/errors';
+import type { CsvOutputOptions } from '../../lib/inference/csv-out';
+import type { VotingMode } from '../../lib/inference/version-view';
+
+/** How the uploaded CSV is read. */
+export interface CsvReadOptions {
+  delimiter?: string;
+  quote?: string;
+  header?: boolean;
+  missing?: string[];
+}
+
+export interface PredictCsvOptions extends CsvReadOptions, Omit<CsvOutputOptions, 'sliceRows'> {
+  name?: string;
+  version?: string;
+  voting?: string;
+  mode?: VotingMode;
+  quorum?: number;
+  timeout?: number;
+  strict?: boolean;
+}
+
+export interface EvaluateFileOptions extends CsvReadOptions {
+  version?: string;
+  voting?: string;
+}
+
+/** Reads an uploaded CSV into a table (at most `maxBytes`). */
+export async function ingestUpload(stream: NodeJS.ReadableStream, options: CsvReadOptions, maxBytes: number): Promise<{ table: Table; warnings: string[] }> {
+  const result = await ingestCsv(stream, { delimiter: options.delimiter, quote: options.quote, header: options.header, missing: options.missing, maxBytes });
+  return { table: result.table, warnings: result.warnings };
+}
+
+const bool = (key: string, raw: string): boolean => {
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new QuorumError('BAD_REQUEST', `option '${key}' must be true or false, got '${raw}'`);
+};
+
+const list = (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter(Boolean);
+
+const number = (key: string, raw: string): number => {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw new QuorumError('BAD_REQUEST', `option '${key}' must be a positive number, got '${raw}'`);
+  return n;
+};
+
+/**
+ * Option fields of POST /api/predict/csv and POST /api/models/:version/evaluate (strings from a
+ * form or a query string) → typed options; an unknown field is a BAD_REQUEST listing the valid ones.
+ */
+export function parseFileOptions(fields: Record<string, string>, allowed: readonly string[]): { options: Record<string, unknown> } {
+  const options: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(fields)) {
+    if (raw === undefined || key === 'file') continue;
+    if (!allowed.includes(key)) throw new QuorumError('BAD_REQUEST', `unknown option '${key}': use ${allowed.join(', ')}`);
+    switch (key) {
+      case 'delimiter':
+        options.delimiter = raw === '\\t' || raw === 'tab' ? '\t' : raw;
+        break;
+      case 'header':
+      case 'probabilities':
+      case 'strict':
+        options[key] = bool(key, raw);
+        break;
+      case 'missing':
+        options.missing = raw.split(',').map((s) => s.trim());
+        break;
+      case 'echo':
+        options.echo = raw.trim() === '*' ? '*' : list(raw);
+        break;
+      case 'quorum':
+      case 'timeout':
+        options[key] = number(key, raw);
+        break;
+      case 'mode':
+        if (raw !== 'local' && raw !== 'broadcast') throw new QuorumError('BAD_REQUEST', `unknown voting mode '${raw}': use 'local' or 'broadcast'`);
+        options.mode = raw;
+        break;
+      default:
+        options[key] = raw;
+    }
+  }
+  return { options };
+}
+
+export const PREDICT_CSV_OPTIONS = ['name', 'version', 'voting', 'mode', 'quorum', 'timeout', 'strict', 'echo', 'probabilities', 'delimiter', 'quote', 'header', 'missing'] as const;
+export const EVALUATE_FILE_OPTIONS = ['voting', 'delimiter', 'quote', 'header', 'missing'] as const;
