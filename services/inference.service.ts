@@ -23,7 +23,7 @@ import { nodesWith } from './support/cluster';
 import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
 import { localVoting, type LocalVoting } from '../lib/inference/local';
-import { ingestUpload, type PredictCsvOptions, type EvaluateFileOptions } from './support/inference-io';
+import { ingestUpload, type PredictCsvOptions, type EvaluateFileOptions, type VoteOptions } from './support/inference-io';
 import { RestartGuard } from './support/restart-guard';
 
 /** Versions kept loaded besides the active ones (explicit `version` requests, evaluations). */
@@ -32,16 +32,6 @@ const EXTRA_LOADED = 4;
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
 const STREAM_ABOVE_BYTES = 512 * 1024;
 
-export interface VoteOptions {
-  name?: string;
-  version?: string;
-  voting?: string;
-  mode?: VotingMode;
-  /** Broadcast: members that must vote (≥ 1) or their share (below 1). */
-  quorum?: number;
-  /** Broadcast: deadline of the trainer nodes' answers, in ms. */
-  timeout?: number;
-}
 
 export interface PredictParams extends VoteOptions {
   rows: Record<string, unknown>[];

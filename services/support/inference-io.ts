@@ -17,13 +17,18 @@ export interface CsvReadOptions {
   missing?: string[];
 }
 
-export interface PredictCsvOptions extends CsvReadOptions, Omit<CsvOutputOptions, 'sliceRows'> {
+export interface VoteOptions {
   name?: string;
   version?: string;
   voting?: string;
   mode?: VotingMode;
+  /** Broadcast: members that must vote (≥ 1) or their share (below 1). */
   quorum?: number;
+  /** Broadcast: deadline of the trainer nodes' answers, in ms. */
   timeout?: number;
+}
+
+export interface PredictCsvOptions extends CsvReadOptions, VoteOptions, Omit<CsvOutputOptions, 'sliceRows'> {
   strict?: boolean;
 }
 
