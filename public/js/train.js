@@ -44,8 +44,8 @@ async function fillTargets(state) {
   const id = $('#train-dataset').value;
   if (!id) return fill($("#train-target"));
   const d = state.dataset?.id === id ? state.dataset : await api.get(`datasets/${id}`);
-  const last = d.profile[d.profile.length - 1]?.name;
-  fill($('#train-target'), ...d.profile.map((c) => el('option', { value: c.name, selected: c.name === last }, `${c.name} (${c.type})`)));
+  const guess = guessTarget(d.profile);
+  fill($('#train-target'), ...d.profile.map((c) => el('option', { value: c.name, selected: c.name === guess }, `${c.name} (${c.type})`)));
 }
 
 export function renderJobs(jobs) {
@@ -69,4 +69,18 @@ export function jobCard(job) {
     ...job.members.map((m) => el('div', { class: `member ${m.status}` },
       el('span', {}, m.baseline ? `${m.id} · all rows` : `${m.id} · shard ${m.shard}`), el('span', {}, m.kind), bar(m.status === 'done' ? 1 : m.progress),
       el('span', { class: 'muted' }, `${m.status}${m.node ? ` on ${m.node}` : ''}${m.attempts > 1 ? ` (attempt ${m.attempts})` : ''}`))));
+}
+
+/**
+ * A first guess for the target: the last column if it holds classes, else the first one if it does
+ * (Letter's `lettr`), else a column named like a target, else the last column.
+ */
+function guessTarget(profile) {
+  const classes = (c) => c && (c.type === 'categorical' || c.type === 'boolean') && c.role !== 'identifier';
+  const first = profile[0];
+  const last = profile[profile.length - 1];
+  if (classes(last)) return last.name;
+  if (classes(first)) return first.name;
+  const named = profile.find((c) => /^(target|label|labels|class|y|outcome|survived|churn)$/i.test(c.name));
+  return (named ?? last)?.name;
 }
