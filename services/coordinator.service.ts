@@ -42,6 +42,8 @@ export type CoordinatorThis = Service & {
   running: Map<string, RunningJob>;
   flushTimer?: NodeJS.Timeout;
   dirty: Set<string>;
+  /** Set while the service stops: running jobs are left to resume, not failed. */
+  stopping?: boolean;
   ingestStream(source: NodeJS.ReadableStream | AsyncIterable<Uint8Array>, options: IngestOptions, info: { name?: string; source: DatasetMeta['source'] }): Promise<DatasetMeta>;
   seedOf(job: JobState, label: number): number;
   resume(jobs: JobState[]): Promise<void>;
@@ -366,6 +368,8 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
 
   async stopped(this: CoordinatorThis) {
     if (this.flushTimer) clearInterval(this.flushTimer);
+    // Jobs in flight are paused, not cancelled: the next start resumes them.
+    this.stopping = true;
     for (const run of this.running.values()) run.abort.abort();
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
     await this.flush();

@@ -17,6 +17,7 @@ import { Semaphore } from '../lib/util/semaphore';
 import type { BlobRef } from '../lib/training/job';
 import { WorkerPool } from '../lib/workers/pool';
 import type { SharedSet } from '../lib/workers/protocol';
+import { nodesWith } from './support/cluster';
 import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
 import { RestartGuard } from './support/restart-guard';
@@ -90,6 +91,7 @@ export type TrainerThis = Service & {
   models: TrainerModels;
   fetchSet(ctx: Context, ref: BlobRef & { nodeID: string }, dense?: DenseSpec): Promise<{ set: SharedSet; seconds: number }>;
   fetchArtifact(ctx: Context, version: string, member: string): Promise<Uint8Array>;
+  nodeServes(nodeID: string, service: string): Promise<void>;
   runFit(spec: FitSpec, load: () => Promise<FitData>): Promise<FitReply>;
   publishLoad(): void;
 };
@@ -278,12 +280,22 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
 
     async fetchSet(this: TrainerThis, ctx: Context, ref: BlobRef & { nodeID: string }, dense?: DenseSpec) {
       const started = process.hrtime.bigint();
+      await this.nodeServes(ref.nodeID, 'coordinator');
       const stream = await ctx.call<NodeJS.ReadableStream, { id: string }>('coordinator.blob', { id: ref.id }, { nodeID: ref.nodeID, timeout: quorumConfig(this.broker).requestTimeoutMs });
       const bytes = await readAll(stream, { size: ref.size, sha256: ref.sha256, idleMs: quorumConfig(this.broker).requestTimeoutMs });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const shard = decodeShard(bytes);
       const x = dense ? applyDense(dense, shard.x) : shard.x;
       return { set: { x: x.data, rows: x.rows, cols: x.cols, y: shard.y }, seconds };
+    },
+
+    /**
+     * Waits (up to the request timeout) until `nodeID` is known to run `service`: a coordinator that
+     * just restarted may ask for a fit before this node has heard of its services.
+     */
+    async nodeServes(this: TrainerThis, nodeID: string, service: string) {
+      const deadline = Date.now() + quorumConfig(this.broker).requestTimeoutMs;
+      while (!nodesWith(this.broker, service).includes(nodeID) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     },
 
     async fetchArtifact(this: TrainerThis, ctx: Context, version: string, member: string) {

@@ -122,6 +122,8 @@ async function fitMember(job: JobState, member: MemberState, ports: RunnerPorts,
       }
       if (!f.retryable) break;
       ports.changed(job);
+      // A cluster that is changing (a node restarting, services being discovered) needs a moment.
+      if (member.attempts < options.attempts) await ports.sleep(Math.min(5000, 250 * 2 ** member.attempts), signal);
     }
   }
   member.status = 'failed';

@@ -352,6 +352,13 @@ export async function executeJob(svc: CoordinatorThis, job: JobState, run: Runni
     if (local) await completeLocal(svc, job);
     else await completeJob(svc, job);
   } catch (err) {
+    if (svc.stopping) {
+      // The coordinator is shutting down, not the job: leave it as it stands, to resume on restart.
+      svc.logger.info(`job ${job.id} paused by the shutdown; it resumes when the coordinator starts again`);
+      svc.touch(job);
+      await svc.flush();
+      return;
+    }
     const e = err as Error & { code?: string | number; type?: string };
     job.status = signal.aborted ? 'cancelled' : 'failed';
     const code = typeof e.type === 'string' ? e.type : typeof e.code === 'string' ? e.code : 'INTERNAL';
@@ -364,12 +371,11 @@ export async function executeJob(svc: CoordinatorThis, job: JobState, run: Runni
     }
     svc.logger.warn(`job ${job.id} ${job.status}: ${job.error.message}`);
     svc.broker.emit('job.failed', { job: job.id, status: job.status, error: job.error });
-  } finally {
-    job.finishedAt = new Date().toISOString();
-    await svc.blobs.remove(`jobs/${job.id}`).catch(() => undefined);
-    svc.touch(job);
-    await svc.flush();
   }
+  job.finishedAt = new Date().toISOString();
+  await svc.blobs.remove(`jobs/${job.id}`).catch(() => undefined);
+  svc.touch(job);
+  await svc.flush();
 }
 
 /**

@@ -116,6 +116,16 @@ run('coordinator and registry restarts (issue 7)', () => {
     expect(done.metrics.accuracy).toBeGreaterThan(0.9);
   }, 300_000);
 
+  it('a coordinator stopped gracefully (SIGTERM) pauses its jobs and resumes them on restart', async () => {
+    const { body: started } = await cluster.api('POST', '/trainings', { dataset, target: 'lettr', shards: 2, seed: 10, model: SLOW_FOREST });
+    await cluster.job(started.id, (j) => j.members.some((m: any) => m.status === 'running'), 120_000, 50);
+    await cluster.kill('coordinator', 'SIGTERM');
+    await cluster.node('coordinator', 'coordinator');
+    const done = await cluster.finished(started.id);
+    expect(done.status).toBe('completed');
+    expect(done.warnings.join(' ')).toMatch(/resumed after a coordinator restart/);
+  }, 300_000);
+
   it('a registry killed and restarted serves every version it had', async () => {
     const before = (await cluster.api('GET', '/models')).body;
     expect(before.length).toBeGreaterThan(0);
