@@ -50,3 +50,19 @@ describe('worker pool', () => {
     await expect(p.fit(job('baseline'))).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 });
+
+describe('worker pool under memory pressure (issue 7)', () => {
+  it('a fit that exhausts its thread heap fails alone with FIT_FAILED; the pool goes on', async () => {
+    const pool = new WorkerPool({ size: 1, maxHeapMb: 32 });
+    try {
+      // Two million feature descriptions: the thread's heap (32 MB) cannot hold them.
+      const wide: FitJob = { ...job('baseline'), features: Array.from({ length: 2_000_000 }, (_, i) => ({ name: `feature-${i}`, kind: 'numeric' as const })) };
+      await expect(pool.fit(wide)).rejects.toMatchObject({ code: 'FIT_FAILED', message: expect.stringMatching(/out of memory/) });
+      // The thread was replaced: the pool still fits.
+      const small = await pool.fit(job('baseline'));
+      expect(small.artifact.length).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+});
