@@ -61,8 +61,11 @@ interface Task {
 }
 
 interface Slot {
-  worker: Worker;
+  /** Null while a thread that keeps dying waits to be started again. */
+  worker: Worker | null;
   task?: Task;
+  /** When its recent threads died (a thread that dies at start must not be restarted in a loop). */
+  deaths: number[];
 }
 
 /** The compiled worker script. Under ts-jest this file is TypeScript, so look in dist/. */
@@ -97,7 +100,7 @@ export class WorkerPool {
     if (!Number.isInteger(options.size) || options.size < 1) {
       throw new QuorumError('BAD_REQUEST', `worker pool size must be an integer ≥ 1, got ${options.size}`);
     }
-    for (let i = 0; i < options.size; i++) this.slots.push({ worker: this.spawn() });
+    for (let i = 0; i < options.size; i++) this.slots.push({ worker: this.spawn(), deaths: [] });
   }
 
   get size(): number {
@@ -162,7 +165,7 @@ export class WorkerPool {
       this.slots.map(async (slot) => {
         slot.task?.reject(new QuorumError('CANCELLED', 'worker pool closed'));
         slot.task = undefined;
-        await slot.worker.terminate();
+        await slot.worker?.terminate();
       }),
     );
   }
@@ -205,7 +208,7 @@ export class WorkerPool {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
-      if (slot.task) continue;
+      if (slot.task || !slot.worker) continue;
       const task = this.queue.shift()!;
       slot.task = task;
       slot.worker.postMessage(task.message);
@@ -261,10 +264,24 @@ export class WorkerPool {
     const old = slot.worker;
     const task = slot.task;
     slot.task = undefined;
-    slot.worker = this.spawn();
-    old.removeAllListeners();
-    old.on('error', () => undefined);
-    void old.terminate();
+    if (old) {
+      old.removeAllListeners();
+      old.on('error', () => undefined);
+      void old.terminate();
+    }
+    const now = Date.now();
+    slot.deaths = slot.deaths.filter((t) => now - t < 10_000).concat(now);
+    if (slot.deaths.length >= 3) {
+      // Three deaths in ten seconds: wait before starting another thread.
+      slot.worker = null;
+      setTimeout(() => {
+        if (this.closed) return;
+        slot.worker = this.spawn();
+        this.dispatch();
+      }, 2000).unref();
+    } else {
+      slot.worker = this.spawn();
+    }
     task?.reject(err);
     this.dispatch();
   }
