@@ -2,9 +2,9 @@
  * A fitted forest: the flat trees (nodes.ts), the bin edges that turn split bins back into value
  * thresholds, and the facts the registry shows (importances, out-of-bag score).
  *
- * Prediction never bins the input: at construction every split becomes (feature, Float32
- * threshold, right child) in three typed arrays, and a batch walks every row of a chunk through
- * one tree before the next tree, so that tree stays in cache.
+ * Prediction never bins the input (walk.ts): on first use every split becomes a node record with
+ * a value threshold, and a batch walks every row of a chunk through one tree before the next tree,
+ * so that tree stays in cache.
  */
 import { QuorumError } from '../../errors';
 import type { Artifact } from '../format';
@@ -13,6 +13,7 @@ import type { Bins } from './binning';
 import type { ForestNodes } from './nodes';
 import type { ForestParams } from './params';
 import { encodeForest } from './artifact';
+import { compileWalker, fillRows, rowWidth, walkTree, type Walker } from './walk';
 
 /**
  * Out-of-bag sums over the tracked training rows (all of them, or a seeded sample of a large
@@ -68,56 +69,6 @@ function chunkRows(K: number): number {
   return Math.min(8192, Math.max(256, Math.floor((1 << 17) / K)));
 }
 
-/** The prediction layout of a forest's splits, and each tree's depth. */
-interface Compiled {
-  /** Split feature; ~feature when missing values go left. */
-  pf: Int32Array;
-  /** Threshold: a value goes left when ≤ it. */
-  pt: Float32Array;
-  /** Absolute right child; ~leaf for a leaf. */
-  pr: Int32Array;
-  depths: Int32Array;
-}
-
-/** Turns split bins into value thresholds and tree-local pointers into absolute ones. */
-function compile(nodes: ForestNodes, bins: Bins): Compiled {
-  const { treeStart, feature, thrBin, missLeft, right } = nodes;
-  const { edges, edgeStart } = bins;
-  const nTrees = treeStart.length - 1;
-  const n = feature.length;
-  const pf = new Int32Array(n);
-  const pt = new Float32Array(n);
-  const pr = new Int32Array(n);
-  const depths = new Int32Array(nTrees);
-  const depth = new Int32Array(n);
-  let leaf = 0;
-  for (let t = 0; t < nTrees; t++) {
-    const base = treeStart[t];
-    const end = treeStart[t + 1];
-    let maxDepth = 0;
-    for (let i = base; i < end; i++) {
-      const f = feature[i];
-      const d = depth[i];
-      if (d > maxDepth) maxDepth = d;
-      if (f < 0) {
-        pr[i] = ~leaf++;
-        continue;
-      }
-      // Bin b is "value ≤ edge b"; the last bin has no upper edge (every value goes left).
-      const b = thrBin[i];
-      const e0 = edgeStart[f];
-      pt[i] = e0 + b < edgeStart[f + 1] ? edges[e0 + b] : Infinity;
-      pf[i] = missLeft[i] ? ~f : f;
-      const r = base + right[i];
-      pr[i] = r;
-      depth[i + 1] = d + 1;
-      depth[r] = d + 1;
-    }
-    depths[t] = maxDepth;
-  }
-  return { pf, pt, pr, depths };
-}
-
 export class ForestModel implements TrainedModel {
   readonly kind = 'forest';
   readonly task: Task;
@@ -125,7 +76,7 @@ export class ForestModel implements TrainedModel {
   readonly nClasses: number;
   readonly nTrees: number;
   /** Built on first use: parts of a parallel fit are only merged, never asked to predict. */
-  private compiled: Compiled | null = null;
+  private compiled: Walker | null = null;
 
   constructor(readonly state: ForestState) {
     this.task = state.task;
@@ -134,8 +85,8 @@ export class ForestModel implements TrainedModel {
     this.nTrees = state.nodes.treeStart.length - 1;
   }
 
-  private get layout(): Compiled {
-    if (!this.compiled) this.compiled = compile(this.state.nodes, this.state.bins);
+  private get walker(): Walker {
+    if (!this.compiled) this.compiled = compileWalker(this.state.nodes, this.state.bins, this.nFeatures);
     return this.compiled;
   }
 
@@ -144,68 +95,35 @@ export class ForestModel implements TrainedModel {
     if (x.cols !== this.nFeatures) {
       throw new QuorumError('BAD_VALUE', `the forest was fitted on ${this.nFeatures} features, got rows of ${x.cols}; send the training columns`);
     }
+    const walker = this.walker;
+    const { leafStart, leafClass, leafProb, leafValue } = this.state.nodes;
     const classification = this.task === 'classification';
     const K = classification ? this.nClasses : 1;
     const out = new Float32Array(x.rows * K);
-    const chunk = chunkRows(K);
-    const acc = new Float64Array(Math.min(x.rows, chunk) * K);
+    const chunk = Math.min(x.rows, chunkRows(K));
+    const acc = new Float64Array(chunk * K);
+    const rows = new Float32Array(chunk * rowWidth(walker));
+    const leaves = new Int32Array(chunk);
     const inv = 1 / this.nTrees;
     for (let start = 0; start < x.rows; start += chunk) {
-      const end = Math.min(x.rows, start + chunk);
+      const n = Math.min(x.rows - start, chunk);
+      fillRows(x, start, start + n, rows);
       acc.fill(0);
       for (let t = 0; t < this.nTrees; t++) {
-        if (classification) this.addClassTree(t, x, start, end, acc);
-        else this.addValueTree(t, x, start, end, acc);
+        walkTree(walker, t, rows, n, leaves);
+        if (classification) {
+          for (let r = 0, o = 0; r < n; r++, o += K) {
+            const leaf = leaves[r];
+            for (let j = leafStart![leaf], stop = leafStart![leaf + 1]; j < stop; j++) acc[o + leafClass![j]] += leafProb![j];
+          }
+        } else {
+          for (let r = 0; r < n; r++) acc[r] += leafValue![leaves[r]];
+        }
       }
       const o = start * K;
-      for (let i = 0; i < (end - start) * K; i++) out[o + i] = acc[i] * inv;
+      for (let i = 0; i < n * K; i++) out[o + i] = acc[i] * inv;
     }
     return out;
-  }
-
-  private addClassTree(t: number, x: Matrix, start: number, end: number, acc: Float64Array): void {
-    const { pf, pt, pr } = this.layout;
-    const leafStart = this.state.nodes.leafStart!;
-    const leafClass = this.state.nodes.leafClass!;
-    const leafProb = this.state.nodes.leafProb!;
-    const root = this.state.nodes.treeStart[t];
-    const data = x.data;
-    const cols = x.cols;
-    const K = this.nClasses;
-    for (let r = start; r < end; r++) {
-      const base = r * cols;
-      let node = root;
-      let next = pr[node];
-      while (next >= 0) {
-        const f = pf[node];
-        if (f >= 0) node = data[base + f] <= pt[node] ? node + 1 : next; // NaN goes right
-        else node = data[base + ~f] > pt[node] ? next : node + 1; // NaN goes left
-        next = pr[node];
-      }
-      const leaf = ~next;
-      const o = (r - start) * K;
-      for (let j = leafStart[leaf], stop = leafStart[leaf + 1]; j < stop; j++) acc[o + leafClass[j]] += leafProb[j];
-    }
-  }
-
-  private addValueTree(t: number, x: Matrix, start: number, end: number, acc: Float64Array): void {
-    const { pf, pt, pr } = this.layout;
-    const leafValue = this.state.nodes.leafValue!;
-    const root = this.state.nodes.treeStart[t];
-    const data = x.data;
-    const cols = x.cols;
-    for (let r = start; r < end; r++) {
-      const base = r * cols;
-      let node = root;
-      let next = pr[node];
-      while (next >= 0) {
-        const f = pf[node];
-        if (f >= 0) node = data[base + f] <= pt[node] ? node + 1 : next;
-        else node = data[base + ~f] > pt[node] ? next : node + 1;
-        next = pr[node];
-      }
-      acc[r - start] += leafValue[~next];
-    }
   }
 
   /** Impurity importances by feature, summing to 1 (all 0 when no tree split). */
@@ -233,7 +151,7 @@ export class ForestModel implements TrainedModel {
     const names = state.features.map((f) => f.name);
     const byName = (values: ArrayLike<number>): Record<string, number> =>
       Object.fromEntries(names.map((name, i) => [name, Number(values[i].toPrecision(6))]));
-    const depths = this.layout.depths;
+    const depths = this.walker.depths;
     let depthSum = 0;
     for (let t = 0; t < this.nTrees; t++) depthSum += depths[t];
     return {
