@@ -68,6 +68,7 @@ export async function* predictionCsv(view: VersionView, table: Table, x: Matrix,
     const { votes } = await votesFor(part);
     const combined = view.combine(votes, part.rows, voting);
     const out = new TextBytes();
+    out.room(part.rows * rowMax);
     for (let r = 0; r < part.rows; r++) {
       if (echo.length) out.text(echo.map((c) => csvField(cellText(c, start + r) ?? '', d) + d).join(''));
       if (!classification) out.text(`${combined[r]}\n`);

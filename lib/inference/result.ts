@@ -116,6 +116,8 @@ export function predictionJson(p: Prediction): Buffer {
     const keys = order.map((c, i) => Buffer.from(`${i ? ',' : ''}${JSON.stringify(classes[c])}:`));
     const zeroKeys = order.map((c, i) => Buffer.from(`${i ? ',' : ''}${JSON.stringify(classes[c])}:0`));
     const rowMax = maxRowBytes(nextLabels, keys, CLOSE);
+    // Room for every row at once (at most 32 MB ahead), rather than growing and copying 7 times for 10,000 rows.
+    out.room(Math.min(rows * rowMax, 32 << 20));
     for (let r = 0; r < rows; r++) {
       const label = argmaxRow(combined, r, k);
       out.row(r ? nextLabels[label] : firstLabels[label], keys, zeroKeys, combined, r * k, order, CLOSE, rowMax);

@@ -13,7 +13,7 @@ import type { Bins } from './binning';
 import type { ForestNodes } from './nodes';
 import type { ForestParams } from './params';
 import { encodeForest } from './artifact';
-import { compileWalker, fillRows, rowWidth, walkTree, type Walker } from './walk';
+import { addClassLeaves, addValueLeaves, compileWalker, fillRows, rowWidth, walkTree, type Walker } from './walk';
 
 /**
  * Out-of-bag sums over the tracked training rows (all of them, or a seeded sample of a large
@@ -111,14 +111,8 @@ export class ForestModel implements TrainedModel {
       acc.fill(0);
       for (let t = 0; t < this.nTrees; t++) {
         walkTree(walker, t, rows, n, leaves);
-        if (classification) {
-          for (let r = 0, o = 0; r < n; r++, o += K) {
-            const leaf = leaves[r];
-            for (let j = leafStart![leaf], stop = leafStart![leaf + 1]; j < stop; j++) acc[o + leafClass![j]] += leafProb![j];
-          }
-        } else {
-          for (let r = 0; r < n; r++) acc[r] += leafValue![leaves[r]];
-        }
+        if (classification) addClassLeaves(leaves, n, leafStart!, leafClass!, leafProb!, K, acc);
+        else addValueLeaves(leaves, n, leafValue!, acc);
       }
       const o = start * K;
       for (let i = 0; i < n * K; i++) out[o + i] = acc[i] * inv;

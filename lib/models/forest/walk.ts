@@ -151,3 +151,17 @@ export function walkTree(w: Walker, t: number, rows: Float32Array, n: number, le
     leaves[r] = words[k + 3];
   }
 }
+
+/** Adds the class distributions of the leaves of n rows into acc (rows × K). */
+export function addClassLeaves(leaves: Int32Array, n: number, leafStart: Int32Array, leafClass: Int32Array, leafProb: Float32Array, K: number, acc: Float64Array): void {
+  for (let r = 0, o = 0; r < n; r++, o += K) {
+    const leaf = leaves[r];
+    const stop = leafStart[leaf + 1];
+    for (let j = leafStart[leaf]; j < stop; j++) acc[o + leafClass[j]] += leafProb[j];
+  }
+}
+
+/** Adds the values of the leaves of n rows into acc. */
+export function addValueLeaves(leaves: Int32Array, n: number, leafValue: Float32Array, acc: Float64Array): void {
+  for (let r = 0; r < n; r++) acc[r] += leafValue[leaves[r]];
+}
