@@ -25,7 +25,7 @@ import { predictionJson } from '../lib/inference/result';
 import { decodeExport } from '../lib/registry/portable';
 import { BenchCluster, natsBinary } from './lib/cluster';
 import { ROOT } from './lib/datasets';
-import { loadAtRate, sequential, type RateResult } from './lib/load';
+import { loadAtRate, request, sequential, type RateResult } from './lib/load';
 import { findSklearn, median, PYTHON, table } from './lib/report';
 
 const RESULTS = path.join(ROOT, 'bench', 'results');
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
       const times: number[] = [];
       for (let i = 0; i < 2000; i++) {
         const t = process.hrtime.bigint();
-        await (await fetch(`${base}/api/health`)).text();
+        await request(`${base}/api/health`);
         times.push(Number(process.hrtime.bigint() - t) / 1e6);
       }
       return times;
