@@ -172,14 +172,19 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
   events: {
     async 'model.activated'(this: InferenceThis, ctx: Context<{ name: string; version: string }>) {
       const { name, version } = ctx.params;
+      // Load first, swap after: until then every request is answered by the previous version.
+      // With no previous version of that name here, requests wait for this one to load rather
+      // than hear that nothing is active (the job that activated it has already said 'completed').
+      const previous = this.active.get(name);
+      if (previous === undefined) this.active.set(name, version);
       try {
-        // Load first, swap after: until then every request is answered by the previous version.
         await this.ensure(version);
         this.active.set(name, version);
         this.logger.info(`now answering '${name}' with ${version}`);
         this.evict();
       } catch (err) {
-        this.logger.error(`could not load ${version}; still answering '${name}' with ${this.active.get(name) ?? 'nothing'}: ${(err as Error).message}`);
+        const now = previous ? `still answering '${name}' with ${previous}` : `requests for '${name}' will try to load it again`;
+        this.logger.error(`could not load ${version}; ${now}: ${(err as Error).message}`);
       }
     },
     'model.removed'(this: InferenceThis, ctx: Context<{ version: string; name: string }>) {

@@ -88,7 +88,9 @@ run('prediction in a cluster of processes (issue 6)', () => {
     // Broadcast: every member votes on the node that fitted it; the same answer as local voting.
     const local = await predict({ mode: 'local', members: true });
     const all = await predict({ mode: 'broadcast', members: true });
-    expect(all.status).toBe(200);
+    // Whole answers compared, so that a failure shows its error body.
+    expect(local).toMatchObject({ status: 200 });
+    expect(all).toMatchObject({ status: 200 });
     expect(all.body).toMatchObject({ version, mode: 'broadcast', voted: 4, expected: 4 });
     expect(all.body.predictions).toEqual(local.body.predictions);
     expect(Object.fromEntries(all.body.members.map((m: { id: string; node: string }) => [m.id, m.node]))).toEqual(Object.fromEntries(nodeOf));

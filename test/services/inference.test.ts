@@ -117,3 +117,26 @@ describe('inference on one broker (issue 6)', () => {
     await expect(call('inference.evaluate', { version: active.petals, voting: 'mean' })).rejects.toMatchObject({ type: 'UNKNOWN_VOTING_RULE' });
   });
 });
+
+describe('the first version of a name (issue 6)', () => {
+  let node: TestNode;
+  beforeAll(async () => {
+    // Manual activation: the version is ready but not active, so no inference node has loaded it.
+    node = await startNode({ services: ['coordinator', 'trainer', 'registry', 'inference'], env: { ACTIVATION: 'manual', INFERENCE_WORKERS: '0' } });
+  });
+  afterAll(() => node.stop());
+
+  it('is answered as soon as it is activated: requests wait for its load instead of hearing that nothing is active', async () => {
+    const call = <T = any>(action: string, params: unknown = {}) => node.broker.call<T, unknown>(action, params);
+    const iris = await call('coordinator.ingest', { path: 'iris.csv', name: 'orchids' });
+    const job = await waitForJob(node.broker, (await call('coordinator.train', { dataset: iris.id, target: 'class', model: { kind: 'forest', params: { nEstimators: 50 } }, shards: 2, seed: 6 })).id);
+    expect(job.status).toBe('completed');
+    // Not active yet: a clear 404 naming the way out.
+    await expect(call('inference.predict', { rows: [IRIS_ROW], name: 'orchids' })).rejects.toMatchObject({ code: 404, type: 'NO_ACTIVE_MODEL' });
+    // Activate, then ask at once: the inference service is still loading the version (reading its
+    // record and two artifacts from the registry), and the request waits for that load.
+    expect(await call('registry.activate', { version: job.version })).toMatchObject({ activated: true, name: 'orchids' });
+    const answer = await call('inference.predict', { rows: [IRIS_ROW], name: 'orchids' }).catch((err: Error) => err);
+    expect(answer).toMatchObject({ version: job.version });
+  }, 60_000);
+});
