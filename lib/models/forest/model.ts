@@ -87,7 +87,7 @@ export class ForestModel implements TrainedModel {
   }
 
   private get walker(): Walker {
-    if (!this.compiled) this.compiled = compileWalker(this.state.nodes, this.state.bins, this.nFeatures);
+    if (!this.compiled) this.compiled = compileWalker(this.state.nodes, this.state.bins);
     return this.compiled;
   }
 

@@ -38,9 +38,10 @@ export interface Walker {
 }
 
 /** Builds the records: split bins become value thresholds, tree-local pointers absolute ones. */
-export function compileWalker(nodes: ForestNodes, bins: Bins, nFeatures: number): Walker {
+export function compileWalker(nodes: ForestNodes, bins: Bins): Walker {
   const { treeStart, feature, thrBin, missLeft, right } = nodes;
   const { edges, edgeStart } = bins;
+  const nFeatures = edgeStart.length - 1;
   const nTrees = treeStart.length - 1;
   const n = feature.length;
   const buffer = new ArrayBuffer(n * WORDS * 4);
