@@ -117,3 +117,35 @@ export function listNames(names: readonly string[]): string {
   if (quoted.length <= 1) return quoted.join('');
   return `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
 }
+
+const PREVIEW_CHARS = 120;
+
+function previewFlat(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (value === null || typeof value !== 'object') return typeof value === 'bigint' ? `${value}n` : String(value);
+  return Array.isArray(value) ? '[…]' : '{…}';
+}
+
+/**
+ * A short, flat picture of a value for an error message or `data`: at most one level of an
+ * object or array (deeper levels as `{…}` / `[…]`), at most 120 characters, and it never throws.
+ * Values a user sent are echoed through this, so an error can never cost more than its message.
+ */
+export function previewValue(value: unknown): string {
+  try {
+    let out: string;
+    if (Array.isArray(value)) {
+      const items = value.slice(0, 5).map(previewFlat);
+      out = `[${items.join(', ')}${value.length > 5 ? `, … (${value.length} items)` : ''}]`;
+    } else if (value !== null && typeof value === 'object') {
+      const keys = Object.keys(value);
+      const items = keys.slice(0, 5).map((k) => `${JSON.stringify(k.length > 30 ? `${k.slice(0, 30)}…` : k)}: ${previewFlat((value as Record<string, unknown>)[k])}`);
+      out = `{${items.join(', ')}${keys.length > 5 ? `, … (${keys.length} keys)` : ''}}`;
+    } else {
+      out = previewFlat(value);
+    }
+    return out.length > PREVIEW_CHARS ? `${out.slice(0, PREVIEW_CHARS - 1)}…` : out;
+  } catch {
+    return '(a value that cannot be shown)';
+  }
+}

@@ -4,6 +4,7 @@
  * the cheapest member to train when checking a cluster end to end.
  */
 import { QuorumError } from '../errors';
+import { paramsObject } from './param-check';
 import { expectArtifact, type Artifact } from './format';
 import type { Matrix, ModelKind, Task, TrainedModel, TrainingSet } from './model';
 
@@ -49,9 +50,7 @@ export const baselineKind: ModelKind<Record<string, never>> = {
   input: 'native',
 
   params(raw: unknown) {
-    if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Object.keys(raw as object).length > 0)) {
-      throw new QuorumError('BAD_MODEL_PARAMS', "the 'baseline' model takes no parameters");
-    }
+    paramsObject('baseline', raw, []);
     return {};
   },
 

@@ -4,7 +4,7 @@
  * request is a 4xx at once, not a failed job later.
  */
 import { resolveVoting, defaultVoting } from '../ensemble';
-import { QuorumError } from '../errors';
+import { QuorumError, listNames, previewValue } from '../errors';
 import { modelKindInfo, validateModelParams } from '../models/kinds';
 import type { Task } from '../models/model';
 import { resolveSharding } from '../data/sharding';
@@ -84,7 +84,28 @@ function toSpecs(model: TrainRequest['model']): ModelSpec[] {
   if (model === undefined) return [{ kind: DEFAULT_MODEL }];
   const list = Array.isArray(model) ? model : [model];
   if (list.length === 0) throw new QuorumError('BAD_REQUEST', 'model: give at least one model kind');
-  return list.map((m) => (typeof m === 'string' ? { kind: m } : m));
+  return list.map((m, i) => (typeof m === 'string' ? { kind: m } : checkSpec(m, list.length > 1 ? `model[${i}]` : 'model')));
+}
+
+const SPEC_KEYS = ['kind', 'params'];
+
+/**
+ * A model spec has exactly `kind` and optional `params`: a parameter written beside `kind`
+ * (`{"kind": "forest", "nEstimators": 300}`) would otherwise be dropped without a word.
+ */
+function checkSpec(spec: unknown, where: string): ModelSpec {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    throw new QuorumError('BAD_REQUEST', `${where}: give a kind name or {"kind", "params"}, got ${previewValue(spec)}`);
+  }
+  const o = spec as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (SPEC_KEYS.includes(key)) continue;
+    const kind = typeof o.kind === 'string' ? o.kind : 'forest';
+    const shown = previewValue(key);
+    throw new QuorumError('BAD_REQUEST', `${where}: unknown key ${shown} (a spec has ${listNames(SPEC_KEYS)}); a model parameter goes inside 'params': {"kind": ${previewValue(kind)}, "params": {${shown}: …}}`, { key: shown, valid: SPEC_KEYS });
+  }
+  if (typeof o.kind !== 'string') throw new QuorumError('BAD_REQUEST', `${where}.kind: give a model kind name, got ${previewValue(o.kind)}`);
+  return o as unknown as ModelSpec;
 }
 
 /** Validates everything that does not need the data; the task-dependent checks come in `checkForTask`. */

@@ -159,18 +159,18 @@ describe('tfjs kind parameters', () => {
 
   it('names the parameter, the allowed range and the value in BAD_MODEL_PARAMS', () => {
     const cases: [() => unknown, RegExp][] = [
-      [() => mlpKind.params({ dropout: 0.95 }), /mlp parameter 'dropout' must be a number from 0 to 0.9, got 0.95/],
-      [() => mlpKind.params({ hidden: [] }), /'hidden' must be an array of 1 to 16 layer sizes/],
-      [() => mlpKind.params({ hidden: [64, 2.5] }), /'hidden\[1\]' must be an integer from 1 to 8192, got 2.5/],
-      [() => mlpKind.params({ activation: 'swish' }), /'activation' must be one of 'relu', 'tanh', 'sigmoid' or 'elu', got "swish"/],
-      [() => mlpKind.params({ learningRate: 0 }), /'learningRate' must be a number above 0 to 10, got 0/],
-      [() => mlpKind.params({ batchSize: '64' }), /'batchSize' must be an integer from 1 to 65536, got "64"/],
-      [() => mlpKind.params({ epochs: -1 }), /'epochs' must be an integer/],
-      [() => mlpKind.params({ earlyStopping: { patience: 0 } }), /'earlyStopping.patience' must be an integer from 1/],
+      [() => mlpKind.params({ dropout: 0.95 }), /mlp parameter 'dropout' is 0.95: use a number from 0 to 0.9/],
+      [() => mlpKind.params({ hidden: [] }), /'hidden' is \[\]: use an array of 1 to 16 layer sizes/],
+      [() => mlpKind.params({ hidden: [64, 2.5] }), /'hidden\[1\]' is 2.5: use an integer from 1 to 8192/],
+      [() => mlpKind.params({ activation: 'swish' }), /'activation' is "swish": use 'relu', 'tanh', 'sigmoid' or 'elu'/],
+      [() => mlpKind.params({ learningRate: 0 }), /'learningRate' is 0: use a number above 0 to 10/],
+      [() => mlpKind.params({ batchSize: '64' }), /'batchSize' is "64": use an integer from 1 to 65536/],
+      [() => mlpKind.params({ epochs: -1 }), /'epochs' is -1: use an integer/],
+      [() => mlpKind.params({ earlyStopping: { patience: 0 } }), /'earlyStopping.patience' is 0: use an integer from 1/],
       [() => mlpKind.params({ earlyStopping: { wait: 3 } }), /'earlyStopping.wait'/],
       [() => mlpKind.params({ optimiser: 'adam' }), /unknown mlp parameter 'optimiser': use 'hidden', 'activation'/],
       [() => linearKind.params({ dropout: 0.1 }), /unknown linear parameter 'dropout'/],
-      [() => linearKind.params({ l2: -1 }), /linear parameter 'l2' must be a number from 0 to 100, got -1/],
+      [() => linearKind.params({ l2: -1 }), /linear parameter 'l2' is -1: use a number from 0 to 100/],
       [() => linearKind.params([1]), /linear parameters must be an object/],
     ];
     for (const [fn, message] of cases) {

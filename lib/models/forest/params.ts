@@ -2,7 +2,7 @@
  * Parameters of the `forest` kind: defaults (scikit-learn's where they make sense), validation at
  * the boundary, and the task-dependent choices (`maxFeatures`, `criterion`) resolved at fit time.
  */
-import { QuorumError, listNames } from '../../errors';
+import { paramChecker, paramsObject } from '../param-check';
 import type { Task } from '../model';
 
 export type MaxFeatures = 'sqrt' | 'log2' | 'all' | number;
@@ -66,65 +66,31 @@ export const DEFAULT_PARAMS: Readonly<ForestParams> = Object.freeze({
 });
 
 const NAMES = Object.keys(DEFAULT_PARAMS);
-
-function bad(name: string, value: unknown, allowed: string): QuorumError {
-  return new QuorumError('BAD_MODEL_PARAMS', `forest parameter '${name}' is ${JSON.stringify(value)}: ${allowed}`, {
-    parameter: name,
-    value,
-  });
-}
-
-function int(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw bad(name, value, `use an integer from ${min} to ${max === Number.MAX_SAFE_INTEGER ? '∞' : max}`);
-  }
-  return value;
-}
-
-function oneOf<T>(name: string, value: unknown, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) throw bad(name, value, `use ${listNames(allowed.map(String))}`);
-  return value as T;
-}
-
-function bool(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw bad(name, value, 'use true or false');
-  return value;
-}
+const check = paramChecker('forest');
 
 /** Merges defaults into user parameters and validates every one (BAD_MODEL_PARAMS otherwise). */
 export function parseParams(raw: unknown): ForestParams {
-  if (raw === undefined || raw === null) return { ...DEFAULT_PARAMS };
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new QuorumError('BAD_MODEL_PARAMS', `forest parameters must be an object, got ${JSON.stringify(raw)}`);
-  }
-  const given = raw as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if (!NAMES.includes(key)) {
-      throw new QuorumError('BAD_MODEL_PARAMS', `unknown forest parameter '${key}': use ${listNames(NAMES)}`, {
-        parameter: key,
-      });
-    }
-  }
+  const given = paramsObject('forest', raw, NAMES);
   const p: ForestParams = { ...DEFAULT_PARAMS };
   const has = (k: keyof ForestParams): boolean => given[k] !== undefined;
-  if (has('nEstimators')) p.nEstimators = int('nEstimators', given.nEstimators, 1, 100_000);
-  if (has('maxDepth')) p.maxDepth = given.maxDepth === null ? null : int('maxDepth', given.maxDepth, 1, 10_000);
-  if (has('minSamplesSplit')) p.minSamplesSplit = int('minSamplesSplit', given.minSamplesSplit, 2);
-  if (has('minSamplesLeaf')) p.minSamplesLeaf = int('minSamplesLeaf', given.minSamplesLeaf, 1);
+  if (has('nEstimators')) p.nEstimators = check.int('nEstimators', given.nEstimators, 1, 100_000);
+  if (has('maxDepth')) p.maxDepth = given.maxDepth === null ? null : check.int('maxDepth', given.maxDepth, 1, 10_000);
+  if (has('minSamplesSplit')) p.minSamplesSplit = check.int('minSamplesSplit', given.minSamplesSplit, 2);
+  if (has('minSamplesLeaf')) p.minSamplesLeaf = check.int('minSamplesLeaf', given.minSamplesLeaf, 1);
   if (has('maxFeatures') && given.maxFeatures !== null) p.maxFeatures = maxFeatures(given.maxFeatures);
   if (has('criterion') && given.criterion !== null) {
-    p.criterion = oneOf('criterion', given.criterion, ['gini', 'entropy', 'mse'] as const);
+    p.criterion = check.oneOf('criterion', given.criterion, ['gini', 'entropy', 'mse'] as const);
   }
-  if (has('bootstrap')) p.bootstrap = bool('bootstrap', given.bootstrap);
-  if (has('maxBins')) p.maxBins = int('maxBins', given.maxBins, 2, 255);
-  if (has('extraTrees')) p.extraTrees = bool('extraTrees', given.extraTrees);
-  if (has('classWeight') && given.classWeight !== null) p.classWeight = oneOf('classWeight', given.classWeight, ['balanced'] as const);
-  if (has('oobScore')) p.oobScore = bool('oobScore', given.oobScore);
-  if (has('importance')) p.importance = oneOf('importance', given.importance, ['impurity', 'permutation'] as const);
-  if (has('treeOffset')) p.treeOffset = int('treeOffset', given.treeOffset, 0);
-  if (has('totalTrees') && given.totalTrees !== null) p.totalTrees = int('totalTrees', given.totalTrees, 1);
+  if (has('bootstrap')) p.bootstrap = check.bool('bootstrap', given.bootstrap);
+  if (has('maxBins')) p.maxBins = check.int('maxBins', given.maxBins, 2, 255);
+  if (has('extraTrees')) p.extraTrees = check.bool('extraTrees', given.extraTrees);
+  if (has('classWeight') && given.classWeight !== null) p.classWeight = check.oneOf('classWeight', given.classWeight, ['balanced'] as const);
+  if (has('oobScore')) p.oobScore = check.bool('oobScore', given.oobScore);
+  if (has('importance')) p.importance = check.oneOf('importance', given.importance, ['impurity', 'permutation'] as const);
+  if (has('treeOffset')) p.treeOffset = check.int('treeOffset', given.treeOffset, 0);
+  if (has('totalTrees') && given.totalTrees !== null) p.totalTrees = check.int('totalTrees', given.totalTrees, 1);
   if (p.totalTrees !== null && p.treeOffset + p.nEstimators > p.totalTrees) {
-    throw bad('treeOffset', p.treeOffset, `trees ${p.treeOffset}..${p.treeOffset + p.nEstimators - 1} lie outside a forest of ${p.totalTrees}`);
+    throw check.bad('treeOffset', p.treeOffset, `trees ${p.treeOffset}..${p.treeOffset + p.nEstimators - 1} lie outside a forest of ${p.totalTrees}`);
   }
   return p;
 }
@@ -132,7 +98,7 @@ export function parseParams(raw: unknown): ForestParams {
 function maxFeatures(value: unknown): MaxFeatures {
   if (value === 'sqrt' || value === 'log2' || value === 'all') return value;
   if (typeof value === 'number' && value > 0 && (value <= 1 || Number.isInteger(value))) return value;
-  throw bad('maxFeatures', value, "use 'sqrt', 'log2', 'all', a fraction in (0, 1] or an integer count ≥ 2");
+  throw check.bad('maxFeatures', value, "use 'sqrt', 'log2', 'all', a fraction in (0, 1] or an integer count ≥ 2");
 }
 
 /** The number of features drawn per split, for `nFeatures` columns and this task. */
@@ -150,7 +116,7 @@ export function resolveMaxFeatures(p: ForestParams, task: Task, nFeatures: numbe
 /** The split criterion for this task; BAD_MODEL_PARAMS when it belongs to the other task. */
 export function resolveCriterion(p: ForestParams, task: Task): Criterion {
   const c = p.criterion ?? (task === 'classification' ? 'gini' : 'mse');
-  if (task === 'classification' && c === 'mse') throw bad('criterion', c, "a classification forest uses 'gini' or 'entropy'");
-  if (task === 'regression' && c !== 'mse') throw bad('criterion', c, "a regression forest uses 'mse'");
+  if (task === 'classification' && c === 'mse') throw check.bad('criterion', c, "a classification forest uses 'gini' or 'entropy'");
+  if (task === 'regression' && c !== 'mse') throw check.bad('criterion', c, "a regression forest uses 'mse'");
   return c;
 }

@@ -2,7 +2,7 @@
  * Parameters of the tfjs kinds: defaults merged once, every value checked at the boundary, errors
  * naming the kind, the parameter, the allowed range and the value received.
  */
-import { QuorumError, listNames } from '../../errors';
+import { badParam, paramChecker, paramsObject } from '../param-check';
 import type { Activation } from './net-spec';
 import { ACTIVATIONS } from './net-spec';
 import type { OptimizerName } from './optimizers';
@@ -43,63 +43,27 @@ export const LINEAR_DEFAULTS: Readonly<LinearParams> = Object.freeze({
 /** Used when `earlyStopping: true` asks for early stopping without details. */
 export const EARLY_STOPPING_DEFAULTS: Readonly<EarlyStopping> = Object.freeze({ patience: 5, minDelta: 1e-4 });
 
-function bad(kind: string, param: string, expected: string, value: unknown): QuorumError {
-  let shown: string;
-  try {
-    shown = JSON.stringify(value) ?? String(value);
-  } catch {
-    shown = String(value);
-  }
-  return new QuorumError('BAD_MODEL_PARAMS', `${kind} parameter '${param}' must be ${expected}, got ${shown}`, {
-    kind,
-    param,
-    expected,
-  });
-}
-
 function num(kind: string, param: string, v: unknown, min: number, max: number, opts: { integer?: boolean; minExclusive?: boolean } = {}): number {
-  const range = `${opts.integer ? 'an integer' : 'a number'} ${opts.minExclusive ? `above ${min}` : `from ${min}`} to ${max}`;
-  const ok =
-    typeof v === 'number' &&
-    Number.isFinite(v) &&
-    (opts.minExclusive ? v > min : v >= min) &&
-    v <= max &&
-    (!opts.integer || Number.isInteger(v));
-  if (!ok) throw bad(kind, param, range, v);
-  return v as number;
+  const check = paramChecker(kind);
+  return opts.integer ? check.int(param, v, min, max) : check.num(param, v, min, max, opts);
 }
 
 function oneOf<T extends string>(kind: string, param: string, v: unknown, names: readonly T[]): T {
-  if (typeof v !== 'string' || !(names as readonly string[]).includes(v)) throw bad(kind, param, `one of ${listNames(names)}`, v);
-  return v as T;
+  return paramChecker(kind).oneOf(param, v, names);
 }
 
 function earlyStopping(kind: string, v: unknown): EarlyStopping | false {
   if (v === false) return false;
   if (v === true) return { ...EARLY_STOPPING_DEFAULTS };
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(kind, 'earlyStopping', 'false, true or {patience, minDelta}', v);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw badParam(kind, 'earlyStopping', v, 'use false, true or {patience, minDelta}');
   const o = v as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (key !== 'patience' && key !== 'minDelta') throw bad(kind, `earlyStopping.${key}`, "absent (known: 'patience', 'minDelta')", o[key]);
+    if (key !== 'patience' && key !== 'minDelta') throw badParam(kind, `earlyStopping.${key}`, o[key], "an unknown key: use 'patience' or 'minDelta'");
   }
   return {
     patience: num(kind, 'earlyStopping.patience', o.patience ?? EARLY_STOPPING_DEFAULTS.patience, 1, 1000, { integer: true }),
     minDelta: num(kind, 'earlyStopping.minDelta', o.minDelta ?? EARLY_STOPPING_DEFAULTS.minDelta, 0, 1e6),
   };
-}
-
-function asObject(kind: string, raw: unknown, known: string[]): Record<string, unknown> {
-  if (raw === undefined || raw === null) return {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new QuorumError('BAD_MODEL_PARAMS', `${kind} parameters must be an object, got ${JSON.stringify(raw)}`, { kind });
-  }
-  const o = raw as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!known.includes(key)) {
-      throw new QuorumError('BAD_MODEL_PARAMS', `unknown ${kind} parameter '${key}': use ${listNames(known)}`, { kind, param: key });
-    }
-  }
-  return o;
 }
 
 function trainOptions(kind: string, o: Record<string, unknown>, d: Readonly<TrainOptions>): TrainOptions {
@@ -120,10 +84,10 @@ const COMMON = ['learningRate', 'batchSize', 'epochs', 'l2', 'optimizer', 'early
 /** Validates `mlp` parameters (see {@link MLP_DEFAULTS}); throws BAD_MODEL_PARAMS. */
 export function mlpParams(raw: unknown): MlpParams {
   const kind = 'mlp';
-  const o = asObject(kind, raw, ['hidden', 'activation', 'dropout', ...COMMON]);
+  const o = paramsObject(kind, raw, ['hidden', 'activation', 'dropout', ...COMMON]);
   const hidden = o.hidden ?? MLP_DEFAULTS.hidden;
   if (!Array.isArray(hidden) || hidden.length < 1 || hidden.length > 16) {
-    throw bad(kind, 'hidden', 'an array of 1 to 16 layer sizes, e.g. [64] or [128, 64]', hidden);
+    throw badParam(kind, 'hidden', hidden, 'use an array of 1 to 16 layer sizes, e.g. [64] or [128, 64]');
   }
   return {
     ...trainOptions(kind, o, MLP_DEFAULTS),
@@ -135,5 +99,5 @@ export function mlpParams(raw: unknown): MlpParams {
 
 /** Validates `linear` parameters (see {@link LINEAR_DEFAULTS}); throws BAD_MODEL_PARAMS. */
 export function linearParams(raw: unknown): LinearParams {
-  return trainOptions('linear', asObject('linear', raw, COMMON), LINEAR_DEFAULTS);
+  return trainOptions('linear', paramsObject('linear', raw, COMMON), LINEAR_DEFAULTS);
 }
