@@ -4,7 +4,7 @@
  * listing kinds loads nothing. Add a kind: one `registerModelKind` line at the bottom.
  */
 import { QuorumError, listNames } from '../errors';
-import type { ModelKind, Task } from './model';
+import type { DataShape, FitPlan, ModelKind, Task } from './model';
 
 type Loader = () => ModelKind<any>;
 
@@ -15,7 +15,11 @@ export interface KindInfo {
   input: 'native' | 'dense';
 }
 
-type ParamsLoader = () => (raw: unknown) => unknown;
+/**
+ * Loads just the parameter validator (and the optional {@link ModelKind.plan}) of a kind whose
+ * full code is heavy, so a coordinator can check a request without loading TensorFlow.js.
+ */
+type ParamsLoader = () => ((raw: unknown) => unknown) | { params: (raw: unknown) => unknown; plan?: (params: any, shape: DataShape) => FitPlan };
 
 const LOADERS = new Map<string, { loader: Loader; info: KindInfo; params?: ParamsLoader }>();
 const cache = new Map<string, ModelKind<any>>();
@@ -45,10 +49,26 @@ export function modelKindInfo(name: string): KindInfo {
   return entryOf(name).info;
 }
 
+function lightweight(name: string): { params: (raw: unknown) => unknown; plan?: (params: any, shape: DataShape) => FitPlan } {
+  const entry = entryOf(name);
+  if (!entry.params) return resolveModelKind(name);
+  const loaded = entry.params();
+  return typeof loaded === 'function' ? { params: loaded } : loaded;
+}
+
 /** Validates parameters of a kind (BAD_MODEL_PARAMS), loading as little as possible. */
 export function validateModelParams(name: string, raw: unknown): unknown {
-  const entry = entryOf(name);
-  return entry.params ? entry.params()(raw) : resolveModelKind(name).params(raw);
+  return lightweight(name).params(raw);
+}
+
+/**
+ * Validates a kind's parameters and runs its data-shape checks ({@link ModelKind.plan}) for one
+ * member, loading as little as possible; a kind without `plan` estimates nothing (0 bytes).
+ */
+export function planModelFit(name: string, raw: unknown, shape: DataShape): FitPlan {
+  const kind = lightweight(name);
+  const params = kind.params(raw);
+  return kind.plan ? kind.plan(params, shape) : { memoryBytes: 0 };
 }
 
 /** The names a job may ask for. */

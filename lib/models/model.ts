@@ -84,6 +84,23 @@ export interface TrainedModel {
   dispose(): void;
 }
 
+/** The size of what one member will be fitted on, known before the job is accepted. */
+export interface DataShape {
+  task: Task;
+  /** Training rows of the member (its shard). */
+  rows: number;
+  /** Feature columns as the kind receives them (after one-hot encoding for 'dense' kinds). */
+  features: number;
+  /** 0 for regression. */
+  nClasses: number;
+}
+
+/** What a kind says about a fit before it starts. */
+export interface FitPlan {
+  /** Estimated peak memory of the fit, in bytes (data the kind allocates, not the shard itself). */
+  memoryBytes: number;
+}
+
 export interface ModelKind<P = Record<string, unknown>> {
   readonly name: string;
   readonly description: string;
@@ -95,6 +112,14 @@ export interface ModelKind<P = Record<string, unknown>> {
    * Throws QuorumError('BAD_MODEL_PARAMS') naming the parameter and the allowed range.
    */
   params(raw: unknown): P;
+  /**
+   * Optional: the checks that need the data's shape or task (a parameter that does not fit the task,
+   * a shard over a size limit), run by the coordinator before it accepts a job, so they are a 4xx
+   * before the 202 rather than a failed job later; and the fit's memory estimate, which the
+   * coordinator holds against its budget. Throws a client error (BAD_MODEL_PARAMS, …) naming the
+   * parameter and the fix. Must be cheap and must not load heavy code.
+   */
+  plan?(params: P, shape: DataShape): FitPlan;
   fit(data: TrainingSet, params: P, ctx: FitContext): Promise<TrainedModel>;
   /** Rebuilds a model; throws BAD_ARTIFACT / UNSUPPORTED_FORMAT_VERSION on a damaged or newer artifact. */
   load(artifact: Artifact): TrainedModel;
