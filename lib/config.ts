@@ -52,6 +52,8 @@ export interface QuorumConfig {
   predictQuorum: number;
   /** Threads of an inference node for large batches (0: predict on the event loop, in slices). */
   inferenceWorkers: number;
+  /** Web origins (`https://app.example.com`) other than the gateway's own that may call the API. */
+  corsOrigins: string[];
 }
 
 interface Var<K extends keyof QuorumConfig> {
@@ -174,6 +176,24 @@ export const VARIABLES: Var<keyof QuorumConfig>[] = [
     default: String(Math.min(4, Math.max(1, os.availableParallelism?.() ?? os.cpus().length))),
     describe: 'threads an inference node predicts large batches on (default: the number of cores, at most 4; 0: on the event loop, in slices)',
     parse: int('INFERENCE_WORKERS', 0, 256),
+  },
+  {
+    env: 'CORS_ORIGINS',
+    key: 'corsOrigins',
+    default: '',
+    describe: 'comma-separated web origins besides the gateway\'s own whose pages may call the API (default: none)',
+    parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean).map((o) => {
+      let url: URL | null = null;
+      try {
+        url = new URL(o);
+      } catch {
+        // reported below
+      }
+      if (!url || url.origin !== o.replace(/\/$/, '') || !/^https?:$/.test(url.protocol)) {
+        throw new ConfigError(`CORS_ORIGINS: '${o}' is not an origin: write scheme, host and port only, e.g. https://app.example.com or http://127.0.0.1:8080 ('*' is not accepted)`);
+      }
+      return url.origin;
+    }),
   },
 ];
 

@@ -20,6 +20,10 @@ export const ERRORS = {
   // -- requests ------------------------------------------------------------------------------
   BAD_REQUEST: client(400),
   BAD_JSON: client(400),
+  /** A JSON body nested deeper than any Quorum request needs (see lib/util/json-guard.ts). */
+  JSON_TOO_DEEP: client(400),
+  /** A state-changing request from a web page of another origin, or a preflight for one. */
+  CROSS_ORIGIN_FORBIDDEN: client(403),
   UNSUPPORTED_MEDIA_TYPE: client(415),
   PAYLOAD_TOO_LARGE: client(413),
   NOT_FOUND: client(404),

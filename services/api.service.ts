@@ -18,6 +18,8 @@ import { eventStream, publish } from './support/event-stream';
 import { projectRoot } from './support/paths';
 import { streamUpload } from './support/upload';
 import { evaluateFileRoute, predictCsvRoute, predictJsonRoute } from './support/predict-http';
+import { guardOrigin } from './support/origin-guard';
+import { checkJsonDepth } from '../lib/util/json-guard';
 
 type GatewayRequest = IncomingMessage & { $ctx: Context; $params: Record<string, string>; $service: Service };
 
@@ -48,7 +50,11 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
         path: '/api',
         mappingPolicy: 'restrict',
         autoAliases: false,
-        bodyParsers: { json: { strict: true, limit: '64mb' }, urlencoded: false },
+        bodyParsers: {
+          // The depth check runs over the raw bytes before JSON.parse (lib/util/json-guard.ts).
+          json: { strict: true, limit: '64mb', verify: (_req: IncomingMessage, _res: ServerResponse, buf: Buffer) => checkJsonDepth(buf) },
+          urlencoded: false,
+        },
         aliases: {
           'GET health': 'api.health',
           'GET cluster': 'api.cluster',
@@ -180,6 +186,12 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
   },
 
   methods: {
+    /** Every request passes the origin guard before moleculer-web routes it (see origin-guard.ts). */
+    httpHandler(this: ApiThis, req: IncomingMessage, res: ServerResponse, next?: unknown) {
+      if (guardOrigin(req, res, quorumConfig(this.broker).corsOrigins)) return undefined;
+      return (ApiGateway.methods as { httpHandler: (this: ApiThis, ...args: unknown[]) => unknown }).httpHandler.call(this, req, res, next);
+    },
+
     url(this: ApiThis) {
       const address = this.server?.address() as AddressInfo | null;
       const host = this.settings.ip === '0.0.0.0' ? '127.0.0.1' : this.settings.ip;

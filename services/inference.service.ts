@@ -19,6 +19,7 @@ import { VersionView, type MemberVote, type MissingMember, type VotingMode } fro
 import type { Matrix } from '../lib/models/model';
 import type { VersionMeta } from '../lib/registry/version';
 import { bufferStream, readAll } from '../lib/store/streams';
+import { parseJson } from '../lib/util/json-guard';
 import { nodesWith } from './support/cluster';
 import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
@@ -91,12 +92,7 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
     predictJson: {
       async handler(this: InferenceThis, ctx: Context<NodeJS.ReadableStream, { $responseType?: string }>) {
         const body = await readAll(ctx.params, { maxBytes: MAX_JSON_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs });
-        let params: PredictParams;
-        try {
-          params = JSON.parse(body.toString('utf8'));
-        } catch (err) {
-          throw new QuorumError('BAD_JSON', `the request body is not valid JSON: ${(err as Error).message}`);
-        }
+        const params = parseJson(body.toString('utf8')) as PredictParams;
         const checked = params !== null && typeof params === 'object' ? this.checkPredict(params) : [{ type: 'object', message: 'the body must be a JSON object' }];
         if (checked !== true) throw new Errors.ValidationError('Parameters validation error!', 'VALIDATION_ERROR', checked);
         const text = predictionJson(await this.predict(params));

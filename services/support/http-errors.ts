@@ -4,6 +4,8 @@
  * (BAD_JSON, PAYLOAD_TOO_LARGE); unexpected errors become a 500 without internals.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ERRORS, isErrorCode } from '../../lib/errors';
+import { boundedData } from '../../lib/util/json-guard';
 
 interface AnyError {
   name?: string;
@@ -16,8 +18,17 @@ interface AnyError {
 
 export function httpError(err: unknown): { status: number; body: Record<string, unknown> } {
   const e = (err ?? {}) as AnyError;
+  if (e.name === 'QuorumError' && isErrorCode(e.code)) {
+    // A lib/ error that reached the gateway directly (a body-parser hook, a route handler).
+    const status = ERRORS[e.code].status;
+    return { status, body: { name: 'QuorumError', message: e.message ?? e.code, code: status, type: e.code, data: boundedData(e.data) } };
+  }
   if (e.type === 'entity.parse.failed') {
     return { status: 400, body: { name: 'QuorumError', message: `the request body is not valid JSON: ${e.message}`, code: 400, type: 'BAD_JSON' } };
+  }
+  if (e.type === 'entity.verify.failed') {
+    // The JSON body parser's only `verify` hook is the depth check (api.service.ts).
+    return { status: 400, body: { name: 'QuorumError', message: e.message ?? 'the request body nests too deep', code: 400, type: 'JSON_TOO_DEEP' } };
   }
   if (e.type === 'entity.too.large') {
     return { status: 413, body: { name: 'QuorumError', message: 'the JSON body is larger than 64 MB: send fewer rows per request', code: 413, type: 'PAYLOAD_TOO_LARGE' } };
@@ -26,17 +37,36 @@ export function httpError(err: unknown): { status: number; body: Record<string, 
   if (status >= 500 && !e.type) {
     return { status: 500, body: { name: 'InternalError', message: 'internal error: see the server log', code: 500, type: 'INTERNAL' } };
   }
-  return { status, body: { name: e.name ?? 'Error', message: e.message ?? 'error', code: status, type: e.type ?? 'ERROR', data: e.data } };
+  return { status, body: { name: e.name ?? 'Error', message: e.message ?? 'error', code: status, type: e.type ?? 'ERROR', data: boundedData(e.data) } };
 }
 
+/**
+ * Writes the error. It cannot throw: the echoed `data` is bounded ({@link boundedData}), and if
+ * anything still goes wrong the client gets a plain 500 and the connection is closed — an error
+ * in the error path must never end the process.
+ */
 export function writeHttpError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
-  const { status, body } = httpError(err);
-  if (res.headersSent) {
-    res.destroy();
-    return;
+  try {
+    const { status, body } = httpError(err);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const text = JSON.stringify(body);
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    if (status === 503) res.setHeader('Retry-After', '5');
+    res.writeHead(status);
+    res.end(text);
+  } catch {
+    try {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
+        res.end('{"name":"InternalError","message":"internal error: see the server log","code":500,"type":"INTERNAL"}');
+      } else {
+        res.destroy();
+      }
+    } catch {
+      res.destroy();
+    }
   }
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  if (status === 503) res.setHeader('Retry-After', '5');
-  res.writeHead(status);
-  res.end(JSON.stringify(body));
 }

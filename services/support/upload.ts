@@ -9,6 +9,7 @@ import { Transform, type Readable } from 'node:stream';
 import Busboy from 'busboy';
 import type { Context, Service } from 'moleculer';
 import { QuorumError } from '../../lib/errors';
+import { parseJson } from '../../lib/util/json-guard';
 import { quorumConfig } from './config';
 import { toMoleculerError } from './errors';
 
@@ -25,7 +26,7 @@ export function parseUploadOptions(fields: Record<string, string>): { name?: str
   const list = (key: string, raw: string) => {
     if (raw.trim().startsWith('[')) {
       try {
-        const parsed = JSON.parse(raw);
+        const parsed = parseJson(raw, `option '${key}'`);
         if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string')) return parsed;
       } catch {
         // fall through to the error below
@@ -53,7 +54,7 @@ export function parseUploadOptions(fields: Record<string, string>): { name?: str
         break;
       case 'types':
         try {
-          options.types = JSON.parse(raw);
+          options.types = parseJson(raw, "option 'types'");
         } catch {
           throw new QuorumError('BAD_REQUEST', `option 'types' must be JSON, e.g. {"zip":"categorical"}`);
         }

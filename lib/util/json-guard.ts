@@ -1,0 +1,98 @@
+/**
+ * JSON from the outside: a nesting-depth check that runs over the raw text before it is parsed,
+ * and a bounded copy of a value for an error's `data`.
+ *
+ * Why: a body nested thousands deep parses fine, but every later walk over it (schema
+ * validation, `JSON.stringify` of the error that echoes it) recurses once per level and can
+ * overflow the stack inside the gateway's error path, which ends the process. Real request bodies
+ * of Quorum are a few levels deep (`{"rows": [{"a": 1}]}`, a model spec with params).
+ */
+import { QuorumError, previewValue } from '../errors';
+
+/** Deepest nesting of objects and arrays a request body may have (`{"a":[1]}` is 2). */
+export const MAX_JSON_DEPTH = 32;
+
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * The nesting depth of JSON text, counted over its bytes (strings skipped, escapes honoured), in
+ * one pass without recursion. Stops early once `limit` is passed and returns `limit + 1`. The text
+ * need not be valid JSON: the parser reports syntax errors afterwards.
+ */
+export function jsonDepth(text: Uint8Array | string, limit = Number.MAX_SAFE_INTEGER): number {
+  const bytes = typeof text === 'string' ? null : text;
+  const n = bytes ? bytes.length : (text as string).length;
+  const at = bytes ? (i: number) => bytes[i] : (i: number) => (text as string).charCodeAt(i);
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < n; i++) {
+    const c = at(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (++depth > max) {
+        max = depth;
+        if (max > limit) return limit + 1;
+      }
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+      depth--;
+    }
+  }
+  return max;
+}
+
+/** Throws JSON_TOO_DEEP (400) when `text` nests deeper than `limit`. */
+export function checkJsonDepth(text: Uint8Array | string, limit = MAX_JSON_DEPTH, what = 'the request body'): void {
+  if (jsonDepth(text, limit) > limit) {
+    throw new QuorumError('JSON_TOO_DEEP', `${what} nests objects or arrays more than ${limit} levels deep: flatten it (Quorum's requests need a few levels)`, { limit });
+  }
+}
+
+/** `JSON.parse` after the depth check; BAD_JSON names the parser's complaint. */
+export function parseJson(text: string, what = 'the request body', limit = MAX_JSON_DEPTH): unknown {
+  checkJsonDepth(text, limit, what);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new QuorumError('BAD_JSON', `${what} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+const DATA_DEPTH = 3;
+const DATA_ITEMS = 20;
+const DATA_STRING = 200;
+
+/**
+ * A copy of an error's `data` that is safe to serialise and small: at most three levels (deeper
+ * values become a flat preview string), 20 keys or items per level, strings cut to 200 characters,
+ * only own enumerable keys, no prototype keys. Never throws.
+ */
+export function boundedData(value: unknown, depth = 0): unknown {
+  try {
+    if (typeof value === 'string') return value.length > DATA_STRING ? `${value.slice(0, DATA_STRING - 1)}…` : value;
+    if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return value;
+    if (typeof value !== 'object') return previewValue(value);
+    if (depth >= DATA_DEPTH) return previewValue(value);
+    if (Array.isArray(value)) {
+      const out = value.slice(0, DATA_ITEMS).map((v) => boundedData(v, depth + 1));
+      if (value.length > DATA_ITEMS) out.push(`… (${value.length} items)`);
+      return out;
+    }
+    const out: Record<string, unknown> = {};
+    const keys = Object.keys(value).filter((k) => k !== '__proto__' && k !== 'constructor' && k !== 'prototype');
+    for (const k of keys.slice(0, DATA_ITEMS)) out[k.length > 60 ? `${k.slice(0, 60)}…` : k] = boundedData((value as Record<string, unknown>)[k], depth + 1);
+    if (keys.length > DATA_ITEMS) out['…'] = `${keys.length} keys`;
+    return out;
+  } catch {
+    return '(a value that cannot be shown)';
+  }
+}
