@@ -21,6 +21,7 @@ import { shardingNames } from '../lib/data/sharding';
 import { votingNames } from '../lib/ensemble';
 import type { FitParams, FitReply } from './trainer.service';
 import { quorumConfig } from './support/config';
+import { csvLimits } from './support/csv-limits';
 import { QuorumErrors } from './support/errors';
 import { RestartGuard } from './support/restart-guard';
 import { forgetTrainer, recordTrainerLoad, type TrainerLoad } from './strategies/trainer-load';
@@ -258,7 +259,7 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
       let lastLog = started;
       const result = await ingestCsv(source, {
         ...options,
-        maxBytes: config.uploadLimitBytes,
+        ...csvLimits(config, 'dataset'),
         onProgress: ({ bytes, rows }) => {
           if (Date.now() - lastLog < 2000) return;
           lastLog = Date.now();

@@ -106,7 +106,7 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
       async handler(this: InferenceThis, ctx: Context<NodeJS.ReadableStream, { options?: PredictCsvOptions; $responseType?: string; $responseHeaders?: Record<string, string> }>) {
         const options = ctx.meta.options ?? {};
         const { view, mode, voting } = await this.prepare(options);
-        const { table } = await ingestUpload(ctx.params, options, quorumConfig(this.broker).uploadLimitBytes);
+        const { table } = await ingestUpload(ctx.params, options, quorumConfig(this.broker));
         const { x, warnings } = encodeTable(view.meta.encoder, table, { strict: options.strict, ignore: [view.meta.target] });
         // The header and the first slice are computed before answering: their errors are plain 4xx/5xx.
         const chunks = await primed(predictionCsv(view, table, x, voting, (part) => this.votes(view, part, mode, options), options), 2);
@@ -146,7 +146,7 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
         if (!options.version) throw new QuorumError('BAD_REQUEST', 'evaluateFile needs meta.options.version');
         const ensemble = await this.ensure(options.version);
         const voting = ensemble.votingName(options.voting);
-        const { table, warnings } = await ingestUpload(ctx.params, options, quorumConfig(this.broker).uploadLimitBytes);
+        const { table, warnings } = await ingestUpload(ctx.params, options, quorumConfig(this.broker));
         const labelled = labelledRows(ensemble.meta, table);
         const { x, warnings: encoding } = encodeTable(ensemble.meta.encoder, table, { rows: labelled.rows, ignore: [ensemble.meta.target] });
         const votes = await this.local.votes(ensemble, x, 'all');

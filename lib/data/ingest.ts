@@ -19,7 +19,7 @@ import { ColumnFactory } from './csv/columns';
 import { detectDialect, sniffBinary, type DialectOptions } from './csv/dialect';
 import { fmtBytes, fmtInt, showValue } from './csv/messages';
 import { MissingMatcher } from './csv/missing';
-import { ChunkSource, readFileChunks, type ByteSource } from './csv/source';
+import { ChunkSource, DEFAULT_MAX_RATIO, readFileChunks, type ByteSource } from './csv/source';
 import { Tokenizer } from './csv/tokenizer';
 import { profileTable, withTarget } from './profile';
 import type { Column, IngestResult, LogicalType, Table, Task } from './table';
@@ -45,6 +45,8 @@ export interface IngestOptions {
   types?: Record<string, LogicalType>;
   /** Default 2 GiB of CSV text (decompressed for gzip) → PAYLOAD_TOO_LARGE. */
   maxBytes?: number;
+  /** Default 200: gzip text past this many bytes per compressed byte → PAYLOAD_TOO_LARGE (a decompression bomb). */
+  maxRatio?: number;
   /** Default 1 MiB → FIELD_TOO_LARGE naming the line and column. */
   maxFieldBytes?: number;
   /** Default 10,000 → TOO_MANY_COLUMNS. */
@@ -82,6 +84,7 @@ interface Resolved {
   ignore: string[];
   types: Record<string, LogicalType>;
   maxBytes: number;
+  maxRatio: number;
   maxFieldBytes: number;
   maxColumns: number;
   sizeHint: number;
@@ -143,6 +146,7 @@ function resolveOptions(options: IngestOptions): Resolved {
     ignore: names(options.ignore, 'ignore'),
     types,
     maxBytes: positive('maxBytes', options.maxBytes, DEFAULT_MAX_BYTES),
+    maxRatio: positive('maxRatio', options.maxRatio, DEFAULT_MAX_RATIO),
     maxFieldBytes: positive('maxFieldBytes', options.maxFieldBytes, DEFAULT_MAX_FIELD_BYTES),
     maxColumns: positive('maxColumns', options.maxColumns, DEFAULT_MAX_COLUMNS),
     sizeHint: options.sizeHint === undefined ? 0 : positive('sizeHint', options.sizeHint, 0),
@@ -193,7 +197,7 @@ function isBlank(buf: Buffer): boolean {
  */
 export async function ingestCsv(source: ByteSource, options: IngestOptions = {}): Promise<IngestResult> {
   const opts = resolveOptions(options);
-  const reader = new ChunkSource(source, opts.maxBytes);
+  const reader = new ChunkSource(source, opts.maxBytes, opts.maxRatio);
   try {
     return await ingest(reader, opts, options);
   } finally {

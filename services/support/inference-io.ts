@@ -8,6 +8,7 @@ import type { Table } from '../../lib/data/table';
 import { QuorumError } from '../../lib/errors';
 import type { CsvOutputOptions } from '../../lib/inference/csv-out';
 import type { VotingMode } from '../../lib/inference/version-view';
+import { csvLimits, type CsvLimitConfig } from './csv-limits';
 
 /** How the uploaded CSV is read. */
 export interface CsvReadOptions {
@@ -37,9 +38,12 @@ export interface EvaluateFileOptions extends CsvReadOptions {
   voting?: string;
 }
 
-/** Reads an uploaded CSV into a table (at most `maxBytes`). */
-export async function ingestUpload(stream: NodeJS.ReadableStream, options: CsvReadOptions, maxBytes: number): Promise<{ table: Table; warnings: string[] }> {
-  const result = await ingestCsv(stream, { delimiter: options.delimiter, quote: options.quote, header: options.header, missing: options.missing, maxBytes });
+/**
+ * Reads an uploaded CSV into a table, within the decompression guard of {@link csvLimits}
+ * (the table is held whole, so the limit is INFERENCE_LIMIT_MB, not the dataset upload limit).
+ */
+export async function ingestUpload(stream: NodeJS.ReadableStream, options: CsvReadOptions, config: CsvLimitConfig): Promise<{ table: Table; warnings: string[] }> {
+  const result = await ingestCsv(stream, { delimiter: options.delimiter, quote: options.quote, header: options.header, missing: options.missing, ...csvLimits(config, 'inference') });
   return { table: result.table, warnings: result.warnings };
 }
 

@@ -17,6 +17,10 @@ import { fmtBytes } from './messages';
 
 /** Pieces handed to the parser are at most this long, so progress and the event loop keep moving. */
 const MAX_PIECE = 1 << 20;
+/** Real CSV files compress 3–20×; an all-zero bomb compresses ~1,000×. */
+export const DEFAULT_MAX_RATIO = 200;
+/** Text produced before the ratio is checked (small files may compress far better). */
+export const RATIO_GRACE = 4 << 20;
 
 export type ByteSource = NodeJS.ReadableStream | AsyncIterable<Uint8Array>;
 
@@ -57,7 +61,12 @@ export class ChunkSource {
   private piece: Buffer | null = null;
   private closed = false;
 
-  constructor(source: ByteSource, private readonly maxBytes: number) {
+  /**
+   * @param maxBytes most bytes of CSV text (after gunzip), counted as they stream out of the decompressor.
+   * @param maxRatio most bytes of text per compressed byte once {@link RATIO_GRACE} bytes are out: a
+   *   gzip bomb (1 MB inflating to 1 GB) is refused after a few MB, before any of it is held.
+   */
+  constructor(source: ByteSource, private readonly maxBytes: number, private readonly maxRatio = DEFAULT_MAX_RATIO) {
     this.raw = iteratorOf(source);
   }
 
@@ -115,6 +124,14 @@ export class ChunkSource {
         `the CSV is larger than the limit of ${fmtBytes(this.maxBytes)}${this.gzip ? ' (after decompression)' : ''}; ` +
           `split it, or raise maxBytes`,
         { limit: this.maxBytes },
+      );
+    }
+    if (this.gzip && this.textBytes > RATIO_GRACE && this.textBytes > this.rawBytes * this.maxRatio) {
+      throw new QuorumError(
+        'PAYLOAD_TOO_LARGE',
+        `the gzip data inflates more than ${this.maxRatio}× (${fmtBytes(this.textBytes)} from ${fmtBytes(this.rawBytes)}), as a decompression bomb does; ` +
+          `upload the CSV uncompressed, or raise GZIP_MAX_RATIO`,
+        { limit: this.maxBytes, maxRatio: this.maxRatio },
       );
     }
     return this.cut(buf);
