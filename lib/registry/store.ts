@@ -6,6 +6,12 @@
  * versions/<id>/validation.qs       the validation rows the version is evaluated on
  * active.json                       name → active version id
  * names.json                        name → last version number (ids are never reused)
+ * ```
+ * Ids come from one serialised allocator (`serial`): the counter is written atomically before the
+ * version's folder is made, the folder is made exclusively (an existing one is never reused, even
+ * beside a stale counter), and at start the counter is raised to the highest id on disk.
+ * `active.json` and `history.json` are written through the same queue, so writes never land out of order.
+ * ```
  * history.json                      activations, newest last
  * ```
  * A crash mid-write leaves a temp file (removed at start) and the previous state, never half a file.
@@ -34,6 +40,8 @@ export class VersionStore {
   private history: ActivationRecord[] = [];
   /** Serialises metadata writes per version (members arrive concurrently). */
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Serialises the store-wide files (names.json, active.json, history.json) and id allocation. */
+  private serial: Promise<unknown> = Promise.resolve();
 
   constructor(readonly root: string) {}
 
@@ -54,6 +62,12 @@ export class VersionStore {
     this.active = (await readJson<Record<string, string>>(path.join(this.root, 'active.json'))) ?? {};
     this.counters = (await readJson<Record<string, number>>(path.join(this.root, 'names.json'))) ?? {};
     this.history = (await readJson<ActivationRecord[]>(path.join(this.root, 'history.json'))) ?? [];
+    // A counter behind the folders on disk (an older write landed last, or a crash between
+    // the two): raise it, so the next id is above every id that ever existed.
+    for (const id of await fs.readdir(dir)) {
+      const m = /^(.+)-v(\d+)$/.exec(id.startsWith('.removed-') ? '' : id);
+      if (m && Number(m[2]) > (this.counters[m[1]] ?? 0)) this.counters[m[1]] = Number(m[2]);
+    }
     for (const [name, id] of Object.entries(this.active)) if (!this.versions.has(id)) delete this.active[name];
   }
 
@@ -65,6 +79,12 @@ export class VersionStore {
     const previous = this.locks.get(id) ?? Promise.resolve();
     const next = previous.then(work, work);
     this.locks.set(id, next.catch(() => undefined));
+    return next;
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.serial.then(work, work);
+    this.serial = next.catch(() => undefined);
     return next;
   }
 
@@ -94,13 +114,24 @@ export class VersionStore {
   /** Registers a new version (status 'training') and gives it the next id of its name: `<name>-v<n>`. */
   async create(meta: Omit<VersionMeta, 'id' | 'status' | 'createdAt'>): Promise<VersionMeta> {
     checkName(meta.name);
-    const n = (this.counters[meta.name] ?? 0) + 1;
-    this.counters[meta.name] = n;
-    await writeJsonAtomic(path.join(this.root, 'names.json'), this.counters);
-    const version: VersionMeta = { ...meta, id: `${meta.name}-v${n}`, status: 'training', createdAt: new Date().toISOString() };
-    await fs.mkdir(path.join(this.dir(version.id), 'members'), { recursive: true });
-    await this.writeMeta(version);
-    return version;
+    return this.exclusive(async () => {
+      for (;;) {
+        const n = (this.counters[meta.name] ?? 0) + 1;
+        this.counters[meta.name] = n;
+        await writeJsonAtomic(path.join(this.root, 'names.json'), this.counters);
+        const version: VersionMeta = { ...meta, id: `${meta.name}-v${n}`, status: 'training', createdAt: new Date().toISOString() };
+        try {
+          // not recursive: fails when the folder exists (another store on this folder took the id)
+          await fs.mkdir(this.dir(version.id));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+          throw err;
+        }
+        await fs.mkdir(path.join(this.dir(version.id), 'members'));
+        await this.writeMeta(version);
+        return version;
+      }
+    });
   }
 
   /** Stores a member artifact after checking its size and SHA-256. */
@@ -175,6 +206,10 @@ export class VersionStore {
 
   /** Points `name` at version `id`. */
   async activate(id: string, reason: string): Promise<ActivationRecord> {
+    return this.exclusive(() => this.activateNow(id, reason));
+  }
+
+  private async activateNow(id: string, reason: string): Promise<ActivationRecord> {
     const meta = this.get(id);
     if (meta.status !== 'ready') throw new QuorumError('VERSION_NOT_READY', `version '${id}' is ${meta.status}: only a ready version can be activated`);
     const record: ActivationRecord = { name: meta.name, version: id, at: new Date().toISOString(), previous: this.active[meta.name], reason };
@@ -187,6 +222,10 @@ export class VersionStore {
 
   /** Deletes a version. The active version of a name is only removed with `force` (its pointer is cleared). */
   async remove(id: string, force = false): Promise<void> {
+    return this.exclusive(() => this.removeNow(id, force));
+  }
+
+  private async removeNow(id: string, force: boolean): Promise<void> {
     const meta = this.get(id);
     if (this.active[meta.name] === id) {
       if (!force) throw new QuorumError('CONFLICT', `version '${id}' is active for '${meta.name}': activate another version first, or remove with force`);
