@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { QuorumError, listNames } from '../errors';
 import { DEFAULT_DICT_LIMIT, type RowContext } from './csv/column-builder';
 import { ColumnFactory } from './csv/columns';
-import { detectDialect, sniffBinary, type DialectOptions } from './csv/dialect';
+import { detectDialect, FirstLineWidth, sniffBinary, type DialectOptions } from './csv/dialect';
 import { fmtBytes, fmtInt, showValue } from './csv/messages';
 import { MissingMatcher } from './csv/missing';
 import { ChunkSource, DEFAULT_MAX_RATIO, readFileChunks, type ByteSource } from './csv/source';
@@ -154,13 +154,14 @@ function resolveOptions(options: IngestOptions): Resolved {
 }
 
 /** Reads at least SAMPLE_BYTES and the whole first line (or everything, if shorter). */
-async function readSample(source: ChunkSource): Promise<{ sample: Buffer; complete: boolean }> {
+async function readSample(source: ChunkSource, width: FirstLineWidth): Promise<{ sample: Buffer; complete: boolean }> {
   const parts: Buffer[] = [];
   let size = 0;
   let newline = false;
   for (;;) {
     const chunk = await source.next();
     if (chunk === null) return { sample: Buffer.concat(parts), complete: true };
+    width.feed(chunk);
     parts.push(Buffer.from(chunk)); // a chunk is only valid until the next is read
     size += chunk.length;
     newline ||= chunk.includes(10) || chunk.includes(13);
@@ -207,7 +208,7 @@ export async function ingestCsv(source: ByteSource, options: IngestOptions = {})
 
 async function ingest(reader: ChunkSource, opts: Resolved, options: IngestOptions): Promise<IngestResult> {
   const warnings: string[] = [];
-  let { sample, complete } = await readSample(reader);
+  let { sample, complete } = await readSample(reader, new FirstLineWidth(opts.dialect.delimiter, opts.dialect.quote, opts.maxColumns));
   const bom = sample.length >= 3 && sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf;
   if (bom) sample = sample.subarray(3);
   if (sample.length === 0 || (complete && isBlank(sample))) {

@@ -35,3 +35,19 @@ describe('decompression guard', () => {
     expect(big.table.nRows).toBe(2_000_000);
   });
 });
+
+describe('column cap while line 1 is read (issue 17)', () => {
+  it('refuses a single-line CSV of a million columns after the first 10,000, holding little', async () => {
+    const header = Buffer.from(Array.from({ length: 1_000_000 }, (_, i) => `c${i}`).join(','));
+    const before = process.memoryUsage().rss;
+    await expect(ingestCsv(chunks(header, 64 * 1024))).rejects.toMatchObject({ code: 'TOO_MANY_COLUMNS', data: { line: 1, limit: 10_000 } });
+    // measured: a few MB (it was 1.6 GB before the cap moved into the sample reader)
+    expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);
+  });
+
+  it('counts no delimiter inside quotes', async () => {
+    const wide = `"${','.repeat(20_000)}",b\n1,2\n`;
+    const result = await ingestCsv(chunks(Buffer.from(wide)), {});
+    expect(result.table.columns.length).toBe(2);
+  });
+});

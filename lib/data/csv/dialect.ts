@@ -218,3 +218,46 @@ export function detectDialect(
   if (cr >= 0 && (lf < 0 || cr < lf)) lineEnding = sample[cr + 1] === 10 ? 'crlf' : 'cr';
   return { delimiter, quote, header, lineEnding };
 }
+
+/**
+ * Counts the fields of line 1 as its bytes arrive, for every candidate delimiter (or the one
+ * given), outside quotes, and throws TOO_MANY_COLUMNS as soon as one passes `maxColumns`: a
+ * single-line CSV of a million columns is refused after its first 10,000, before it is held.
+ */
+export class FirstLineWidth {
+  private readonly codes: number[];
+  private readonly counts: number[];
+  private readonly quote: number;
+  private inQuote = false;
+  done = false;
+
+  constructor(delimiter: string | undefined, quote: string | undefined, private readonly maxColumns: number) {
+    const ds = delimiter !== undefined ? [delimiter] : [...DELIMITERS];
+    this.codes = ds.map((d) => d.charCodeAt(0));
+    this.counts = ds.map(() => 1);
+    this.quote = (quote ?? '"').charCodeAt(0);
+  }
+
+  /** Feeds the next bytes; stops counting at the end of line 1. */
+  feed(chunk: Buffer): void {
+    if (this.done) return;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (b === this.quote) this.inQuote = !this.inQuote;
+      else if (this.inQuote) continue;
+      else if (b === 10 || b === 13) {
+        this.done = true;
+        return;
+      } else {
+        const k = this.codes.indexOf(b);
+        if (k >= 0 && ++this.counts[k] > this.maxColumns) {
+          throw new QuorumError(
+            'TOO_MANY_COLUMNS',
+            `line 1 has more than ${fmtInt(this.maxColumns)} fields (maxColumns); check the delimiter, or raise maxColumns if the data really is that wide`,
+            { line: 1, limit: this.maxColumns },
+          );
+        }
+      }
+    }
+  }
+}
