@@ -32,6 +32,10 @@ export interface QuorumConfig {
   inferenceLimitBytes: number;
   /** Most bytes of CSV text per gzip byte (decompression bombs). */
   gzipMaxRatio: number;
+  /** Largest estimated memory of one member's fit, in bytes (FIT_TOO_LARGE before the job starts). */
+  fitMemoryBytes: number;
+  /** Most members of one training job. */
+  maxMembers: number;
   trainerWorkers: number;
   trainerHeapMb: number;
   /** Node-local dataset of a trainer (a path it reads itself; only models travel). */
@@ -139,6 +143,8 @@ export const VARIABLES: Var<keyof QuorumConfig>[] = [
   { env: 'UPLOAD_LIMIT_MB', key: 'uploadLimitBytes', default: '2048', describe: 'largest CSV accepted, in MB (after gzip decompression)', parse: (raw) => int('UPLOAD_LIMIT_MB', 1, 1 << 20)(raw) * 1024 * 1024 },
   { env: 'INFERENCE_LIMIT_MB', key: 'inferenceLimitBytes', default: '256', describe: 'largest CSV sent to `POST /api/predict/csv` or `/evaluate`, in MB (after gzip decompression)', parse: (raw) => int('INFERENCE_LIMIT_MB', 1, 1 << 20)(raw) * 1024 * 1024 },
   { env: 'GZIP_MAX_RATIO', key: 'gzipMaxRatio', default: '200', describe: 'most bytes of CSV per gzip byte (past 4 MB) on every CSV route; a decompression bomb is refused 413', parse: int('GZIP_MAX_RATIO', 2, 1 << 20) },
+  { env: 'FIT_MEMORY_MB', key: 'fitMemoryBytes', default: '8192', describe: "largest estimated memory of one member's fit, in MB; a bigger one is refused 400 before the job starts", parse: (raw) => int('FIT_MEMORY_MB', 16, 1 << 22)(raw) * 1024 * 1024 },
+  { env: 'MAX_MEMBERS', key: 'maxMembers', default: '1024', describe: 'most members (shards × kinds, and the baseline) of one training job', parse: int('MAX_MEMBERS', 1, 1 << 20) },
   { env: 'TRAINER_WORKERS', key: 'trainerWorkers', default: String(Math.max(1, os.availableParallelism?.() ?? os.cpus().length)), describe: 'worker threads of a trainer node (default: the number of cores)', parse: int('TRAINER_WORKERS', 1, 1024) },
   { env: 'TRAINER_HEAP_MB', key: 'trainerHeapMb', default: '4096', describe: 'heap limit of one worker thread; a fit over it fails alone', parse: int('TRAINER_HEAP_MB', 64, 1 << 20) },
   { env: 'TRAINER_DATA', key: 'trainerData', default: '', describe: 'a CSV this trainer node keeps to itself, for `local` jobs', parse: (raw) => (raw ? path.resolve(raw) : null) },

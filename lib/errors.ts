@@ -57,6 +57,10 @@ export const ERRORS = {
   // -- models --------------------------------------------------------------------------------
   UNKNOWN_MODEL_KIND: client(400),
   BAD_MODEL_PARAMS: client(400),
+  /** A fit whose estimated memory is over FIT_MEMORY_MB (refused before the job is accepted). */
+  FIT_TOO_LARGE: client(400),
+  /** A job of more members than MAX_MEMBERS. */
+  TOO_MANY_MEMBERS: client(400),
   MODEL_TASK_MISMATCH: client(422),
   BAD_ARTIFACT: client(422),
   UNSUPPORTED_FORMAT_VERSION: client(422),

@@ -22,6 +22,7 @@ import { votingNames } from '../lib/ensemble';
 import type { FitParams, FitReply } from './trainer.service';
 import { quorumConfig } from './support/config';
 import { csvLimits } from './support/csv-limits';
+import { checkBudget } from '../lib/training/budget';
 import { QuorumErrors } from './support/errors';
 import { RestartGuard } from './support/restart-guard';
 import { forgetTrainer, recordTrainerLoad, type TrainerLoad } from './strategies/trainer-load';
@@ -182,6 +183,8 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         } else {
           const dataset = await this.catalog.load(request.dataset!);
           checked = checkRequest(dataset.table, dataset.profile, request);
+          const config = quorumConfig(this.broker);
+          checkBudget(dataset.table, dataset.profile, request, checked, { fitMemoryBytes: config.fitMemoryBytes, maxMembers: config.maxMembers });
           job = {
             ...base,
             request: { ...request, dataset: dataset.meta.id },

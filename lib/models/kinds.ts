@@ -97,12 +97,12 @@ registerModelKind(
 registerModelKind(
   { name: 'mlp', description: 'dense neural network (TensorFlow.js): hidden layers, dropout, Adam, early stopping', tasks: ['classification', 'regression'], input: 'dense' },
   () => require('./tf/mlp').mlpKind,
-  () => require('./tf/params').mlpParams,
+  () => ({ params: require('./tf/params').mlpParams, plan: require('./tf/plan').mlpPlan }),
 );
 registerModelKind(
   { name: 'linear', description: 'logistic / linear regression with L2 (TensorFlow.js), mini-batch Adam', tasks: ['classification', 'regression'], input: 'dense' },
   () => require('./tf/linear').linearKind,
-  () => require('./tf/params').linearParams,
+  () => ({ params: require('./tf/params').linearParams, plan: require('./tf/plan').linearPlan }),
 );
 registerModelKind(
   { name: 'forest', description: 'random forest / extra trees on histogram bins: missing values and categorical codes welcome', tasks: ['classification', 'regression'], input: 'native' },

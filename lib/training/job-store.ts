@@ -7,7 +7,24 @@ import type { JobState } from './job';
 
 const SAFE = /^[A-Za-z0-9_-]{1,64}$/;
 
+/**
+ * Writes of one job are coalesced: while one is on disk, the saves that arrive wait for a single
+ * next write carrying the latest state. A job of many members updating at once costs at most two
+ * writes in flight, not one full rewrite per member update.
+ */
+interface Writer {
+  latest: JobState;
+  /** The write not started yet (every save until it starts shares it). */
+  next?: Promise<void>;
+  /** The chain of writes, settled. */
+  tail: Promise<void>;
+}
+
 export class JobStore {
+  private readonly writers = new Map<string, Writer>();
+  /** Writes done (for tests: coalescing bounds this, not the number of saves). */
+  writes = 0;
+
   constructor(readonly dir: string) {}
 
   private file(id: string): string {
@@ -15,8 +32,28 @@ export class JobStore {
     return path.join(this.dir, `${id}.json`);
   }
 
-  async save(job: JobState): Promise<void> {
-    await writeJsonAtomic(this.file(job.id), job);
+  save(job: JobState): Promise<void> {
+    const file = this.file(job.id);
+    let w = this.writers.get(job.id);
+    if (!w) this.writers.set(job.id, (w = { latest: job, tail: Promise.resolve() }));
+    w.latest = job;
+    if (w.next) return w.next;
+    const writer = w;
+    const next = writer.tail.then(() => {
+      writer.next = undefined;
+      this.writes++;
+      return writeJsonAtomic(file, writer.latest);
+    });
+    writer.next = next;
+    writer.tail = next.then(
+      () => this.idle(job.id, writer),
+      () => this.idle(job.id, writer),
+    );
+    return next;
+  }
+
+  private idle(id: string, writer: Writer): void {
+    if (!writer.next && this.writers.get(id) === writer) this.writers.delete(id);
   }
 
   async get(id: string): Promise<JobState | undefined> {

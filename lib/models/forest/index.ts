@@ -11,6 +11,7 @@ import { fitForest } from './fit';
 import { ForestModel } from './model';
 import { mergeForests, splitParams } from './parallel';
 import { type ForestParams, parseParams } from './params';
+import { forestPlan } from './plan';
 
 export type { ForestParams } from './params';
 export { ForestModel } from './model';
@@ -25,6 +26,8 @@ export const forestKind: ModelKind<ForestParams> = {
   params(raw: unknown): ForestParams {
     return parseParams(raw);
   },
+
+  plan: forestPlan,
 
   async fit(data: TrainingSet, params: ForestParams, ctx: FitContext): Promise<TrainedModel> {
     return fitForest(data, params, ctx);

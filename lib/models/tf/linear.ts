@@ -10,6 +10,7 @@ import { fitNet } from './fit-net';
 import { loadNetModel } from './net-model';
 import type { LinearParams } from './params';
 import { linearParams } from './params';
+import { linearPlan } from './plan';
 
 export const linearKind: ModelKind<LinearParams> = {
   name: 'linear',
@@ -18,6 +19,7 @@ export const linearKind: ModelKind<LinearParams> = {
   input: 'dense',
   init: initTfKind,
   params: linearParams,
+  plan: linearPlan,
   fit(data: TrainingSet, params: LinearParams, ctx: FitContext): Promise<TrainedModel> {
     const { dropout: _unused, ...shown } = params;
     return fitNet('linear', data, [], 'relu', params, shown, ctx);

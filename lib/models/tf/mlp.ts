@@ -10,6 +10,7 @@ import { fitNet } from './fit-net';
 import { loadNetModel } from './net-model';
 import type { MlpParams } from './params';
 import { mlpParams } from './params';
+import { mlpPlan } from './plan';
 
 export const mlpKind: ModelKind<MlpParams> = {
   name: 'mlp',
@@ -18,6 +19,7 @@ export const mlpKind: ModelKind<MlpParams> = {
   input: 'dense',
   init: initTfKind,
   params: mlpParams,
+  plan: mlpPlan,
   fit(data: TrainingSet, params: MlpParams, ctx: FitContext): Promise<TrainedModel> {
     return fitNet('mlp', data, params.hidden, params.activation, params, { ...params }, ctx);
   },
