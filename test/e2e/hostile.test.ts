@@ -152,4 +152,23 @@ describe('hostile requests against a real process (issue 17)', () => {
       expect([r.what, res.status, res.body?.type]).toEqual([r.what, 400, 'TOO_MANY_COLUMNS']);
     }
   });
+
+  it('huge parameters and jobs, and data-dependent mistakes: 4xx at POST /api/trainings, no job started', async () => {
+    const before = (await bodyOf(await fetch(`${base}/trainings`))).length;
+    // status from the error catalogue: NO_FEATURES is a 422 like the other data errors
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['mlp 16 × 8,192', { model: { kind: 'mlp', params: { hidden: Array(16).fill(8192) } } }, 'FIT_TOO_LARGE'],
+      ['65,536 members', { model: Array(64).fill('baseline'), assign: 'each', shards: 1024 }, 'TOO_MANY_MEMBERS'],
+      ['hash:nope', { sharding: 'hash:nope' }, 'UNKNOWN_COLUMN'],
+      ['every feature ignored', { ignore: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'] }, 'NO_FEATURES'],
+      ['minShards > shards', { shards: 2, minShards: 5 }, 'BAD_REQUEST'],
+      ["criterion 'mse' on classes", { model: { kind: 'forest', params: { criterion: 'mse' } } }, 'BAD_MODEL_PARAMS'],
+    ];
+    for (const [what, extra, type] of cases) {
+      const res = await fetch(`${base}/trainings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dataset: 'flowers', target: 'class', ...extra }) });
+      const err = await bodyOf(res);
+      expect([what, res.status, err.type]).toEqual([what, type === 'NO_FEATURES' ? 422 : 400, type]);
+    }
+    expect((await bodyOf(await fetch(`${base}/trainings`))).length).toBe(before);
+  });
 });
