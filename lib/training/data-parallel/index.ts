@@ -36,3 +36,4 @@ export async function fitLocal(data: TrainingSet, p: ForestParams, seed: number,
     await Promise.all(ports.map((port) => port.close()));
   }
 }
+export { SessionHost, HostPort, type HostRequest, type HostReply, type SessionStatus } from './host';
