@@ -25,7 +25,7 @@ import type { ShardConfig } from './shard';
 export interface DriverOptions {
   /** Nodes with at most this many in-bag rows (all shards) are sent as rows and finished here. */
   smallRows?: number;
-  /** Bound on the summed histograms held at once; sets how many trees grow together. */
+  /** Bound on the summed histograms held at once (default 256 MB); sets how many trees grow together. */
   histBudgetBytes?: number;
   /** Trees grown together (default: from the budget). */
   treesPerBatch?: number;
@@ -120,7 +120,10 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
   };
   const smallRows = Math.max(1, opts.smallRows ?? 1000);
   const budget = opts.histBudgetBytes ?? 256 << 20;
-  const treesPerBatch = Math.max(1, Math.min(p.nEstimators, opts.treesPerBatch ?? Math.floor(budget / (histLength * 8 * 64))));
+  // Nodes of more than smallRows rows are disjoint within a level, so a tree holds at most
+  // 2·rows/smallRows summed histograms at once (a level's parents and their children).
+  const histsPerTree = Math.max(1, Math.ceil((2 * config.totalRows) / smallRows));
+  const treesPerBatch = Math.max(1, Math.min(p.nEstimators, opts.treesPerBatch ?? Math.floor(budget / (histLength * 8 * histsPerTree))));
   const cost: DriverCost = { roundTrips: 0, bytesIn: 0, bytesOut: 0, portMs: 0, driverMs: 0, levels: 0, treesPerBatch, histNodes: 0, rowNodes: 0 };
   const splitter = new HistSplitter(layout);
   const nBins = Int32Array.from(config.nBins);

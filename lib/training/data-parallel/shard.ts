@@ -20,6 +20,8 @@ export interface ShardConfig {
   /** Classes (classification) or 1. */
   nClasses: number;
   cols: number;
+  /** Training rows over all shards (the driver sizes its batches of trees from it). */
+  totalRows: number;
   /** Value bins per feature (code nBins[f] = missing). */
   nBins: number[];
   seed: number;
@@ -89,6 +91,7 @@ export function prepareShards(data: TrainingSet, maxBins: number, seed: number, 
     task: data.task,
     nClasses: classification ? data.nClasses : 1,
     cols: x.cols,
+    totalRows: x.rows,
     nBins: Array.from({ length: x.cols }, (_, f) => binCount(bins, f)),
     seed,
     bootstrap,

@@ -5,6 +5,7 @@
  */
 import { irisSplit } from '../../../bench/lib/datasets';
 import { forestKind } from '../../../lib/models/forest';
+import { encodeArtifact } from '../../../lib/models/format';
 import {
   BytesPort,
   ShardSession,
@@ -12,6 +13,7 @@ import {
   decodeShard,
   encodeShard,
   fitForestDataParallel,
+  fitLocal,
   joinChunks,
   prepareShards,
   rowWeight,
@@ -118,5 +120,19 @@ describe('data-parallel shard sessions', () => {
     expect(cost.roundTrips).toBeGreaterThan(2);
     expect(cost.histNodes).toBeGreaterThan(0);
     expect(cost.rowNodes).toBeGreaterThan(0);
+  });
+});
+
+describe('data-parallel driver batches', () => {
+  it('grows fewer trees together under a smaller histogram budget, with the same artifact', async () => {
+    const { train } = irisSplit();
+    const p = forestKind.params({ nEstimators: 12 });
+    const all = await fitLocal(train, p, 1, 2, { smallRows: 8 });
+    // a node histogram of Iris is about 4 features × ~30 bins × 4 values × 8 bytes; 25 of them per tree
+    const few = await fitLocal(train, p, 1, 2, { smallRows: 8, histBudgetBytes: 3 * all.sessions[0].histLength * 8 * 25 });
+    expect(all.cost.treesPerBatch).toBe(12);
+    expect(few.cost.treesPerBatch).toBe(3);
+    expect(few.cost.roundTrips).toBeGreaterThan(all.cost.roundTrips);
+    expect(encodeArtifact(few.model.toArtifact()).equals(encodeArtifact(all.model.toArtifact()))).toBe(true);
   });
 });
