@@ -9,18 +9,17 @@
  */
 import { QuorumError } from '../../errors';
 import type { Bins } from '../../models/forest/binning';
-import { ClassGrower } from '../../models/forest/grow-class';
-import type { BinnedSet, GrowOptions } from '../../models/forest/grow-common';
-import { RegGrower } from '../../models/forest/grow-reg';
+import type { GrowOptions } from '../../models/forest/grow-common';
 import { ForestModel } from '../../models/forest/model';
-import { NodeWriter, type ForestNodes } from '../../models/forest/nodes';
+import { NodeWriter } from '../../models/forest/nodes';
 import { resolveCriterion, resolveMaxFeatures, type ForestParams } from '../../models/forest/params';
 import type { FeatureInfo } from '../../models/model';
 import { Rng, deriveSeed } from '../../util/random';
 import { HistSplitter, nodeTotals, parentProxy, type HistLayout, type NodeTotals } from './hist-split';
 import type { ShardPort } from './port';
-import { featureOffsets, statsPerBin, type NodeRef, type NodeRows, type SplitOrder } from './session';
+import { featureOffsets, statsPerBin, type NodeRef, type SplitOrder } from './session';
 import type { ShardConfig } from './shard';
+import { emitTree, growSmall, newNode, type DNode, type DTree } from './tree-build';
 
 export interface DriverOptions {
   /** Nodes with at most this many in-bag rows (all shards) are sent as rows and finished here. */
@@ -51,37 +50,6 @@ export interface DataParallelInput {
   bins: Bins;
   features: FeatureInfo[];
   classes?: string[];
-}
-
-interface DNode {
-  depth: number;
-  n: number;
-  hist: Float64Array | null;
-  lo: number;
-  hi: number;
-  rows: NodeRows[] | null;
-  feature: number;
-  bin: number;
-  missLeft: boolean;
-  left: number;
-  right: number;
-  leafCls: Int32Array | null;
-  leafW: Float64Array | null;
-  value: number;
-  sub: ForestNodes | null;
-}
-
-interface DTree {
-  index: number;
-  rng: Rng;
-  feats: Int32Array;
-  nodes: DNode[];
-  imp: Float64Array;
-  frontier: number[];
-}
-
-function newNode(depth: number): DNode {
-  return { depth, n: 0, hist: null, lo: Infinity, hi: -Infinity, rows: null, feature: -1, bin: 0, missLeft: false, left: -1, right: -1, leafCls: null, leafW: null, value: 0, sub: null };
 }
 
 /** Checks the parameters this preview supports. */
@@ -196,35 +164,7 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
     return { tree: tree.index, node: -1, feature: best.feature, bin: best.bin, missLeft: best.missLeft, left: node.left, right: node.right };
   };
 
-  /** Grows a small node's subtree from its rows with the one-node growers. */
-  const finishSmall = (tree: DTree, node: DNode): void => {
-    const parts = node.rows!;
-    let m = 0;
-    for (const part of parts) m += part.rowIndex.length;
-    const order: Array<[number, number, number]> = []; // global row, part, position
-    parts.forEach((part, s) => part.rowIndex.forEach((g, i) => order.push([g, s, i])));
-    order.sort((a, b) => a[0] - b[0]);
-    const codes = new Uint8Array(m * cols);
-    const y = new Float64Array(m);
-    const weight = new Float64Array(m);
-    order.forEach(([, s, i], r) => {
-      const part = parts[s];
-      codes.set(part.codes.subarray(i * cols, (i + 1) * cols), r * cols);
-      y[r] = part.y[i];
-      weight[r] = part.weight[i];
-    });
-    const set: BinnedSet = { codes, rows: m, cols, nBins };
-    const sub: GrowOptions = { ...opt, maxDepth: opt.maxDepth - node.depth };
-    const writer = new NodeWriter(classification);
-    if (classification) {
-      new ClassGrower(set, Int32Array.from(y), K, sub, criterion as 'gini' | 'entropy').grow(weight, tree.rng, writer, tree.imp, null);
-    } else {
-      for (let r = 0; r < m; r++) y[r] *= yScale;
-      new RegGrower(set, y, sub).grow(weight, tree.rng, writer, tree.imp, null);
-    }
-    node.sub = writer.finish();
-    node.rows = null;
-  };
+  const finishSmall = (tree: DTree, node: DNode): void => growSmall(tree, node, { classification, K, cols, nBins, opt, criterion, yScale });
 
   const writer = new NodeWriter(classification);
   const treeImportance = new Float32Array(p.nEstimators * cols);
@@ -338,7 +278,7 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
     const d2 = performance.now();
     for (const tree of batch) {
       const treeBase = writer.size;
-      emit(writer, tree, 0, treeBase);
+      emitTree(writer, tree, 0, treeBase);
       writer.endTree();
       let total = 0;
       for (let f = 0; f < cols; f++) total += tree.imp[f];
@@ -362,38 +302,4 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
     permutationImportance: null,
   });
   return { model, cost };
-}
-
-/** Writes node `id` of a driver tree and its subtree in preorder; returns the written node's index. */
-function emit(w: NodeWriter, tree: DTree, id: number, treeBase: number): number {
-  const node = tree.nodes[id];
-  if (node.sub) return copySubtree(w, node.sub, treeBase);
-  if (node.feature < 0) {
-    return node.leafCls ? w.classLeaf(node.leafCls, node.leafW!, node.leafCls.length) : w.valueLeaf(node.value);
-  }
-  const me = w.split(node.feature, node.bin, node.missLeft);
-  emit(w, tree, node.left, treeBase);
-  const r = emit(w, tree, node.right, treeBase);
-  w.right[me] = r - treeBase;
-  return me;
-}
-
-/** Appends a one-tree ForestNodes (preorder) to the writer; returns the index of its root. */
-function copySubtree(w: NodeWriter, sub: ForestNodes, treeBase: number): number {
-  const base = w.size;
-  let leaf = 0;
-  for (let i = 0; i < sub.feature.length; i++) {
-    if (sub.feature[i] < 0) {
-      if (sub.leafStart) {
-        const a = sub.leafStart[leaf];
-        const b = sub.leafStart[leaf + 1];
-        w.classLeaf(sub.leafClass!.subarray(a, b), Float64Array.from(sub.leafProb!.subarray(a, b)), b - a);
-      } else w.valueLeaf(sub.leafValue![leaf]);
-      leaf++;
-    } else {
-      const id = w.split(sub.feature[i], sub.thrBin[i], sub.missLeft[i] === 1);
-      w.right[id] = base + sub.right[i] - treeBase;
-    }
-  }
-  return base;
 }

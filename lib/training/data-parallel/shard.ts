@@ -84,6 +84,7 @@ export interface PreparedShards {
 export function prepareShards(data: TrainingSet, maxBins: number, seed: number, nShards: number, bootstrap = true, assignment?: Int32Array): PreparedShards {
   const { x } = data;
   if (!(Number.isInteger(nShards) && nShards >= 1)) throw new QuorumError('BAD_VALUE', `shards must be an integer ≥ 1, got ${nShards}`);
+  checkRows(data);
   const bins = fitBins(x, maxBins, deriveSeed(seed, BIN_SEED_LABEL));
   const codes = binMatrix(x, bins);
   const classification = data.task === 'classification';
@@ -117,6 +118,20 @@ export function prepareShards(data: TrainingSet, maxBins: number, seed: number, 
     sh.rowIndex[i] = r;
   }
   return { bins, config, shards };
+}
+
+/** The checks of a one-node forest fit that binning needs (rows, classes, finite targets). */
+function checkRows(data: TrainingSet): void {
+  const { x, y } = data;
+  if (x.rows < 1 || x.cols < 1) throw new QuorumError('TOO_FEW_ROWS', `a data-parallel forest needs at least 1 row and 1 feature, got ${x.rows} × ${x.cols}`);
+  if (y.length !== x.rows) throw new QuorumError('BAD_VALUE', `${y.length} targets for ${x.rows} rows`);
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i];
+    if (data.task === 'classification' ? !(Number.isInteger(v) && v >= 0 && v < data.nClasses) : !Number.isFinite(v)) {
+      const want = data.task === 'classification' ? `a class index in 0..${data.nClasses - 1}` : 'a finite number; drop or impute the row';
+      throw new QuorumError('BAD_VALUE', `row ${i}: target ${v} is not ${want}`, { row: i });
+    }
+  }
 }
 
 /** Bytes of a shard: u32 header length, JSON header, then codes, y (f64), rowIndex (i32). */

@@ -76,8 +76,11 @@ describe('data-parallel forest: the same model for any sharding', () => {
     expect(bytesOf(await fit(data, params, 3, { smallRows: 100 })).equals(ref)).toBe(true);
   });
 
-  it('refuses the parameters this preview does not support, naming them', async () => {
+  it('refuses the parameters this preview does not support, naming them, and bad targets', async () => {
     await expect(fit(train, { extraTrees: true }, 2)).rejects.toThrow(/extraTrees.*data-parallel/);
     await expect(fit(train, { classWeight: 'balanced' }, 2)).rejects.toThrow(/classWeight/);
+    const bad = synthetic({ rows: 50, seed: 1, task: 'regression' });
+    bad.y[7] = NaN;
+    await expect(fit(bad, {}, 2)).rejects.toThrow(/row 7: target NaN is not a finite number/);
   });
 });
