@@ -250,7 +250,11 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
         }
       });
       const refsBytes = JSON.stringify(histRefs).length + JSON.stringify(rowRefs).length;
-      const replies = await call(async (port) => ({ h: histRefs.length ? await port.histograms(histRefs) : new Float64Array(0), r: rowRefs.length ? await port.rows(rowRefs) : [] }), refsBytes);
+      // Both requests at once (they only read the session): one hop per level.
+      const replies = await call(async (port) => {
+        const [h, r] = await Promise.all([histRefs.length ? port.histograms(histRefs) : new Float64Array(0), rowRefs.length ? port.rows(rowRefs) : []]);
+        return { h, r };
+      }, refsBytes);
       const d1 = performance.now();
       cost.histNodes += histRefs.length;
       cost.rowNodes += rowRefs.length;

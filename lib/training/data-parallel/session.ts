@@ -225,7 +225,10 @@ export class ShardSession {
     return out;
   }
 
-  /** The in-bag rows of small nodes (the driver finishes them); the nodes are closed here. */
+  /**
+   * The in-bag rows of small nodes (the driver finishes them). Read-only, like histograms, so the
+   * two requests of a level may arrive in either order; ranges are freed with their tree.
+   */
   rows(nodes: NodeRef[]): NodeRows[] {
     const t0 = performance.now();
     const { codes, y, rows, rowIndex, config } = this.shard;
@@ -242,7 +245,6 @@ export class ShardSession {
         res.weight[i] = st.weight[r];
         for (let f = 0; f < cols; f++) res.codes[i * cols + f] = codes[f * rows + r];
       }
-      st.range[2 * ref.node] = -1;
       return res;
     });
     this.computeMs += performance.now() - t0;
