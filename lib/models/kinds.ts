@@ -108,3 +108,8 @@ registerModelKind(
   { name: 'forest', description: 'random forest / extra trees on histogram bins: missing values and categorical codes welcome', tasks: ['classification', 'regression'], input: 'native' },
   () => require('./forest').forestKind,
 );
+registerModelKind(
+  { name: 'gbm', description: 'gradient-boosted trees on histogram bins (XGBoost-style second-order splits): missing values and categorical codes welcome', tasks: ['classification', 'regression'], input: 'native' },
+  () => require('./gbm').gbmKind,
+  () => require('./gbm/params').gbmParamsCheck,
+);

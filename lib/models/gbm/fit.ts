@@ -1,0 +1,200 @@
+/**
+ * Fitting a boosted model: bin the shard once (the forest's binning), then per round compute the
+ * objective's derivatives at the current margins, draw the round's rows and the features, grow one
+ * tree per output, and move the margins of training and validation rows by the new leaves.
+ *
+ * Randomness is counter-based where it touches rows: row r is in round i's sample when
+ * hash(seed, i, r) < subsample, so the sample does not depend on how rows are spread over shards
+ * (what data-parallel training needs). Feature sampling draws from a generator seeded per round.
+ */
+import { QuorumError } from '../../errors';
+import { Rng, deriveSeed } from '../../util/random';
+import { permutationImportance } from '../forest/importance';
+import { binCount, binMatrix, fitBins } from '../forest/binning';
+import { NodeWriter, type ForestNodes } from '../forest/nodes';
+import type { FitContext, TrainingSet } from '../model';
+import { TreeGrower } from './grow';
+import { histLayout } from './histogram';
+import { GbmModel } from './model';
+import { objectiveFor } from './objectives';
+import { type GbmParams, resolveObjective } from './params';
+
+/** Labels of the seeds of the binning sample, row sampling, feature sampling, permutation importance. */
+const BIN_LABEL = 0x62696e;
+const ROW_LABEL = 0x726f77;
+const COL_LABEL = 0x636f6c;
+const PERM_LABEL = 0x706572;
+/** Learning-curve points per fit at most (every round up to this many rounds). */
+const MAX_CURVE_POINTS = 1000;
+
+function checkData(data: TrainingSet): void {
+  const { x, y, task } = data;
+  if (x.rows < 1) throw new QuorumError('TOO_FEW_ROWS', 'a gbm needs at least 1 training row, got 0');
+  if (x.cols < 1) throw new QuorumError('NO_FEATURES', 'a gbm needs at least 1 feature column, got 0');
+  if (x.data.length !== x.rows * x.cols) throw new QuorumError('BAD_VALUE', `x holds ${x.data.length} values, not rows × cols = ${x.rows} × ${x.cols}`);
+  if (y.length !== x.rows) throw new QuorumError('BAD_VALUE', `${y.length} targets for ${x.rows} rows`);
+  if (data.features.length !== x.cols) throw new QuorumError('BAD_VALUE', `${data.features.length} feature descriptions for ${x.cols} columns`);
+  for (let i = 0; i < y.length; i++) {
+    const c = y[i];
+    if (task === 'classification' ? !(Number.isInteger(c) && c >= 0 && c < data.nClasses) : !Number.isFinite(c)) {
+      const what = task === 'classification' ? `class index ${c} is not an integer in 0..${data.nClasses - 1}` : `regression target ${c} is not a finite number; drop or impute the row`;
+      throw new QuorumError('BAD_VALUE', `row ${i}: ${what}`, { row: i });
+    }
+  }
+}
+
+/** `n / (classes present · count)` per row's class, as scikit-learn's class_weight='balanced'. */
+function balancedRowWeights(y: Float32Array, K: number): Float64Array {
+  const count = new Float64Array(K);
+  for (let i = 0; i < y.length; i++) count[y[i]]++;
+  const present = count.reduce((s, c) => s + (c > 0 ? 1 : 0), 0);
+  const perClass = count.map((c) => (c > 0 ? y.length / (present * c) : 0));
+  return Float64Array.from(y, (c) => perClass[c]);
+}
+
+/** The first `nTrees` trees of `nodes` (a prefix: nodes and implicitly numbered leaves). */
+export function firstTrees(nodes: ForestNodes, nTrees: number): ForestNodes {
+  const end = nodes.treeStart[nTrees];
+  let leaves = 0;
+  for (let i = 0; i < end; i++) if (nodes.feature[i] < 0) leaves++;
+  return {
+    treeStart: nodes.treeStart.slice(0, nTrees + 1),
+    feature: nodes.feature.slice(0, end),
+    thrBin: nodes.thrBin.slice(0, end),
+    missLeft: nodes.missLeft.slice(0, end),
+    right: nodes.right.slice(0, end),
+    leafStart: null,
+    leafClass: null,
+    leafProb: null,
+    leafValue: nodes.leafValue!.slice(0, leaves),
+  };
+}
+
+/** Whether row r is in round i's sample (a counter-based draw: the same on any shard layout). */
+export function rowInSample(seed: number, round: number, row: number, subsample: number): boolean {
+  return deriveSeed(seed, ROW_LABEL, round, row) / 4294967296 < subsample;
+}
+
+export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmModel {
+  checkData(data);
+  const { x, y, task } = data;
+  const n = x.rows;
+  const cols = x.cols;
+  const classification = task === 'classification';
+  const K = classification ? data.nClasses : 0;
+  const objectiveName = resolveObjective(p, task, K);
+  const objective = objectiveFor(objectiveName, K, p.huberDelta);
+  const O = objective.outputs;
+  const seed = p.seed ?? ctx.seed;
+
+  const bins = fitBins(x, p.maxBins, deriveSeed(seed, BIN_LABEL));
+  const codes = binMatrix(x, bins);
+  const valueBins = new Int32Array(cols);
+  for (let f = 0; f < cols; f++) valueBins[f] = binCount(bins, f);
+  const layout = histLayout(valueBins);
+  const grower = new TreeGrower({ codes, rows: n, cols }, layout, {
+    maxDepth: p.maxDepth,
+    maxLeaves: p.maxLeaves ?? 0,
+    lambda: p.lambda,
+    gamma: p.gamma,
+    minChildWeight: p.minChildWeight,
+    learningRate: p.learningRate,
+  });
+
+  const weight = classification && p.classWeight === 'balanced' ? balancedRowWeights(y, K) : null;
+  const baseMargin = objective.baseMargin(y, weight);
+  const margin = new Float64Array(n * O);
+  for (let i = 0; i < n; i++) margin.set(baseMargin, i * O);
+  const v = ctx.validation && ctx.validation.x.rows > 0 ? ctx.validation : null;
+  const nv = v ? v.x.rows : 0;
+  const vCodes = v ? binMatrix(v.x, bins) : null;
+  const vMargin = new Float64Array(nv * O);
+  for (let i = 0; i < nv; i++) vMargin.set(baseMargin, i * O);
+
+  const grad = new Float32Array(n * O);
+  const hess = new Float32Array(n * O);
+  const sample = new Int32Array(n);
+  const inSample = new Uint8Array(n);
+  const features = Int32Array.from({ length: cols }, (_, f) => f);
+  const nColumns = Math.max(1, Math.round(p.colsampleByTree * cols));
+  const gain = new Float64Array(cols);
+  let bestGain = new Float64Array(cols);
+  const writer = new NodeWriter(false);
+  const stopping = v !== null && p.earlyStopping !== null;
+  let best = { round: 0, validLoss: Infinity, trainLoss: NaN };
+  let round = 0;
+  const curveEvery = Math.ceil(p.nEstimators / MAX_CURVE_POINTS);
+
+  while (round < p.nEstimators) {
+    if (ctx.isCancelled?.()) throw new QuorumError('CANCELLED', `gbm fit cancelled after ${round} of ${p.nEstimators} rounds`);
+    objective.gradients(margin, y, weight, grad, hess);
+    let m = 0;
+    if (p.subsample < 1) {
+      for (let r = 0; r < n; r++) {
+        const keep = rowInSample(seed, round, r, p.subsample);
+        inSample[r] = keep ? 1 : 0;
+        if (keep) sample[m++] = r;
+      }
+    } else {
+      for (let r = 0; r < n; r++) sample[r] = r;
+      m = n;
+    }
+    let nf = cols;
+    if (nColumns < cols) {
+      // A seeded draw of the round's features, in ascending order (ties in split search go to the lower).
+      const drawn = new Rng(deriveSeed(seed, COL_LABEL, round)).permutation(cols).subarray(0, nColumns).sort();
+      features.set(drawn);
+      nf = nColumns;
+    }
+    for (let k = 0; k < O; k++) {
+      grower.index.set(sample.subarray(0, m));
+      grower.grow(m, grad.subarray(k * n, (k + 1) * n), hess.subarray(k * n, (k + 1) * n), features, nf, gain);
+      grower.emit(writer);
+      grower.addToMargin(margin, O, k);
+      if (m < n) for (let r = 0; r < n; r++) if (!inSample[r]) margin[r * O + k] += grower.valueOf(codes, cols, r);
+      for (let r = 0; r < nv; r++) vMargin[r * O + k] += grower.valueOf(vCodes!, cols, r);
+    }
+    round++;
+    const trainLoss = objective.loss(margin, y, n);
+    const validLoss = v ? objective.loss(vMargin, v.y, nv) : null;
+    if (!Number.isFinite(trainLoss)) {
+      throw new QuorumError('TRAINING_DIVERGED', `gbm training diverged at round ${round} (loss ${trainLoss}); lower learningRate (now ${p.learningRate}) or raise lambda`);
+    }
+    if (!stopping || validLoss! < best.validLoss) {
+      best = { round, validLoss: validLoss ?? Infinity, trainLoss };
+      if (stopping) bestGain = Float64Array.from(gain);
+    }
+    if (round % curveEvery === 0 || round === p.nEstimators) {
+      const metrics: Record<string, number> = { loss: trainLoss };
+      if (validLoss !== null) metrics.valLoss = validLoss;
+      ctx.onProgress?.({ fraction: round / p.nEstimators, epoch: round, metrics, message: `${round} of ${p.nEstimators} rounds` });
+    }
+    if (stopping && round - best.round >= p.earlyStopping!) break;
+  }
+
+  let nodes = writer.finish();
+  if (best.round < round) nodes = firstTrees(nodes, best.round * O);
+  const model = new GbmModel({
+    task,
+    nFeatures: cols,
+    nClasses: K,
+    classes: data.classes,
+    features: data.features,
+    params: p,
+    objective: objectiveName,
+    outputs: O,
+    baseMargin,
+    bins,
+    nodes,
+    gainImportance: stopping ? bestGain : gain,
+    roundsRun: round,
+    bestRound: best.round,
+    trainLoss: best.trainLoss,
+    validLoss: v ? best.validLoss : null,
+    permutationImportance: null,
+  });
+  if (p.importance === 'permutation' && v) {
+    model.state.permutationImportance = Array.from(permutationImportance(model, v.x, v.y, deriveSeed(seed, PERM_LABEL)));
+  }
+  return model;
+}

@@ -1,0 +1,111 @@
+/**
+ * Gradient histograms of one tree node, over the binned codes of binning.ts: per feature and bin,
+ * the sums of gradient, hessian and row count of the node's rows. A split is then found by
+ * scanning the bins (split.ts) instead of sorting rows.
+ *
+ * Layout: feature f owns bins `binOffset[f] .. binOffset[f + 1])` — its value bins, then one bin for
+ * missing values (code = number of value bins) — and bin j of the whole histogram is the three
+ * doubles `hist[3j] (Σ gradient), hist[3j + 1] (Σ hessian), hist[3j + 2] (rows)`.
+ *
+ * The codes are row-major (`codes[r · cols + f]`, as binMatrix writes them), the layout XGBoost's
+ * `hist` method uses for dense data: a node's rows are a list of indices, and each row's codes share
+ * a cache line, so one pass over the rows fills every feature's histogram. (Column-major codes read
+ * one scattered byte per row and feature instead.) The children of a split come from one build and
+ * one subtraction ({@link subtractHistogram}): the smaller child is built, the larger is the parent
+ * minus it. Summed histograms of several shards ({@link addHistogram}) split exactly like one.
+ */
+
+export interface HistLayout {
+  cols: number;
+  /** Bin offsets per feature (length cols + 1), missing bin included. */
+  binOffset: Int32Array;
+  /** All bins of all features. */
+  totalBins: number;
+}
+
+/** The layout for features with `valueBins[f]` value bins each (binCount of binning.ts). */
+export function histLayout(valueBins: ArrayLike<number>): HistLayout {
+  const cols = valueBins.length;
+  const binOffset = new Int32Array(cols + 1);
+  for (let f = 0; f < cols; f++) binOffset[f + 1] = binOffset[f] + valueBins[f] + 1;
+  return { cols, binOffset, totalBins: binOffset[cols] };
+}
+
+/** Doubles of one histogram. */
+export function histLength(layout: HistLayout): number {
+  return 3 * layout.totalBins;
+}
+
+/**
+ * The histogram of rows `index[start .. end)` into `hist` (overwritten): one pass over the rows,
+ * all features. `grad` / `hess` are indexed by row.
+ */
+export function buildHistogram(
+  codes: Uint8Array,
+  layout: HistLayout,
+  index: Int32Array,
+  start: number,
+  end: number,
+  grad: Float32Array,
+  hess: Float32Array,
+  hist: Float64Array,
+): void {
+  hist.fill(0);
+  const cols = layout.cols;
+  // Offsets ×3 once, so the inner loop is one load, one add and three accumulations per feature.
+  const off = offsets3(layout);
+  for (let i = start; i < end; i++) {
+    const r = index[i];
+    const g = grad[r];
+    const h = hess[r];
+    const o = r * cols;
+    for (let f = 0; f < cols; f++) {
+      const b = off[f] + 3 * codes[o + f];
+      hist[b] += g;
+      hist[b + 1] += h;
+      hist[b + 2] += 1;
+    }
+  }
+}
+
+const offsetCache = new WeakMap<HistLayout, Int32Array>();
+
+function offsets3(layout: HistLayout): Int32Array {
+  let off = offsetCache.get(layout);
+  if (!off) {
+    off = layout.binOffset.map((v) => 3 * v);
+    offsetCache.set(layout, off);
+  }
+  return off;
+}
+
+/** `out = parent − child` (the sibling's histogram); `out` may be `parent`. */
+export function subtractHistogram(parent: Float64Array, child: Float64Array, out: Float64Array = parent): void {
+  for (let j = 0; j < parent.length; j++) out[j] = parent[j] - child[j];
+}
+
+/** `acc += h` (summing the histograms of one node over shards, in a fixed order). */
+export function addHistogram(acc: Float64Array, h: Float64Array): void {
+  for (let j = 0; j < acc.length; j++) acc[j] += h[j];
+}
+
+/**
+ * Reusable histogram buffers: a tree holds at most a few at once (depth-first growth: about one
+ * per level; best-first: one per open leaf), and they outlive the tree, so no node allocates.
+ */
+export class HistPool {
+  private free: Float64Array[] = [];
+  private readonly length: number;
+
+  constructor(layout: HistLayout) {
+    this.length = histLength(layout);
+  }
+
+  take(): Float64Array {
+    return this.free.pop() ?? new Float64Array(this.length);
+  }
+
+  give(h: Float64Array): void {
+    this.free.push(h);
+  }
+}

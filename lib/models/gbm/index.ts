@@ -1,0 +1,40 @@
+/**
+ * The `gbm` model kind: histogram gradient boosting (second-order splits, L2 leaf regularisation)
+ * on the forest's binning, for classification (binary log loss, softmax) and regression (squared
+ * error, pseudo-Huber), with learned missing-value directions, early stopping on the job's
+ * validation rows, gain and permutation importance. Prediction is the forest's tree walk.
+ *
+ * The pieces data-parallel training reuses are plain functions over typed arrays:
+ * objectives.ts (derivatives), histogram.ts (node histograms, subtraction, sums),
+ * split.ts (best split from a histogram, leaf values).
+ */
+import type { Artifact } from '../format';
+import type { FitContext, ModelKind, TrainedModel, TrainingSet } from '../model';
+import { decodeGbm } from './artifact';
+import { fitGbm } from './fit';
+import { GbmModel } from './model';
+import { type GbmParams, parseParams, planFit } from './params';
+
+export type { GbmParams } from './params';
+export { GbmModel } from './model';
+
+export const gbmKind: ModelKind<GbmParams> = {
+  name: 'gbm',
+  description: 'gradient-boosted trees on histogram bins (XGBoost-style second-order splits): missing values and categorical codes welcome',
+  tasks: ['classification', 'regression'],
+  input: 'native',
+
+  params(raw: unknown): GbmParams {
+    return parseParams(raw);
+  },
+
+  plan: planFit,
+
+  async fit(data: TrainingSet, params: GbmParams, ctx: FitContext): Promise<TrainedModel> {
+    return fitGbm(data, params, ctx);
+  },
+
+  load(artifact: Artifact): TrainedModel {
+    return new GbmModel(decodeGbm(artifact));
+  },
+};

@@ -1,0 +1,147 @@
+/**
+ * A fitted boosted model: the trees in the forest's flat form (forest/nodes.ts, value leaves), the
+ * bin edges, the starting margin and the objective that turns margins into predictions.
+ *
+ * Prediction is the forest's walk (forest/walk.ts): split bins become value thresholds once, and a
+ * chunk of rows walks one tree at a time, eight rows in lock step. Tree t adds its leaf value to the
+ * margin of output t mod K (K = trees per round), so a boosted model of N trees predicts as fast as
+ * a forest of N trees.
+ */
+import { QuorumError } from '../../errors';
+import type { Artifact } from '../format';
+import type { FeatureInfo, Matrix, Task, TrainedModel } from '../model';
+import type { Bins } from '../forest/binning';
+import type { ForestNodes } from '../forest/nodes';
+import { compileWalker, fillRows, rowWidth, walkTree, type Walker } from '../forest/walk';
+import { encodeGbm } from './artifact';
+import { objectiveFor, type ObjectiveName } from './objectives';
+import type { GbmParams } from './params';
+
+export interface GbmState {
+  task: Task;
+  nFeatures: number;
+  /** 0 for regression. */
+  nClasses: number;
+  classes?: string[];
+  features: FeatureInfo[];
+  params: GbmParams;
+  objective: ObjectiveName;
+  /** Trees per round (margins per row). */
+  outputs: number;
+  /** Starting margin per output. */
+  baseMargin: Float64Array;
+  bins: Bins;
+  /** rounds × outputs trees, round-major (tree t belongs to output t mod outputs). */
+  nodes: ForestNodes;
+  /** Total split gain per feature (over the kept trees). */
+  gainImportance: Float64Array;
+  /** Rounds fitted before stopping, and the round kept (1-based; = rounds kept). */
+  roundsRun: number;
+  bestRound: number;
+  /** Loss of the kept model on the training and the validation rows (null: no validation). */
+  trainLoss: number;
+  validLoss: number | null;
+  permutationImportance: number[] | null;
+}
+
+/** Rows per prediction chunk: the margins (rows × outputs doubles) stay within about 1 MB. */
+function chunkRows(outputs: number): number {
+  return Math.min(8192, Math.max(256, Math.floor((1 << 17) / outputs)));
+}
+
+export class GbmModel implements TrainedModel {
+  readonly kind = 'gbm';
+  readonly task: Task;
+  readonly nFeatures: number;
+  readonly nClasses: number;
+  readonly nTrees: number;
+  private compiled: Walker | null = null;
+
+  constructor(readonly state: GbmState) {
+    this.task = state.task;
+    this.nFeatures = state.nFeatures;
+    this.nClasses = state.nClasses;
+    this.nTrees = state.nodes.treeStart.length - 1;
+  }
+
+  private get walker(): Walker {
+    if (!this.compiled) this.compiled = compileWalker(this.state.nodes, this.state.bins);
+    return this.compiled;
+  }
+
+  /** Margins (rows × outputs): base margin plus every tree's leaf value. */
+  margins(x: Matrix): Float64Array {
+    if (x.cols !== this.nFeatures) {
+      throw new QuorumError('BAD_VALUE', `the gbm was fitted on ${this.nFeatures} features, got rows of ${x.cols}; send the training columns`);
+    }
+    const walker = this.walker;
+    const O = this.state.outputs;
+    const base = this.state.baseMargin;
+    const leafValue = this.state.nodes.leafValue!;
+    const margin = new Float64Array(x.rows * O);
+    const chunk = Math.max(1, Math.min(x.rows, chunkRows(O)));
+    const rows = new Float32Array(chunk * rowWidth(walker));
+    const leaves = new Int32Array(chunk);
+    for (let start = 0; start < x.rows; start += chunk) {
+      const n = Math.min(x.rows - start, chunk);
+      fillRows(x, start, start + n, rows);
+      const acc = margin.subarray(start * O, (start + n) * O);
+      for (let i = 0; i < n; i++) for (let k = 0; k < O; k++) acc[i * O + k] = base[k];
+      for (let t = 0; t < this.nTrees; t++) {
+        walkTree(walker, t, rows, n, leaves);
+        const k = t % O;
+        for (let i = 0, o = k; i < n; i++, o += O) acc[o] += leafValue[leaves[i]];
+      }
+    }
+    return margin;
+  }
+
+  /** Class probabilities (rows × nClasses) or values (rows). */
+  predict(x: Matrix): Float32Array {
+    const { state } = this;
+    const margin = this.margins(x);
+    if (this.task === 'classification' && this.nClasses < 2) return new Float32Array(x.rows).fill(1);
+    const out = new Float32Array(x.rows * (this.task === 'classification' ? this.nClasses : 1));
+    objectiveFor(state.objective, state.outputs, state.params.huberDelta).transform(margin, x.rows, out);
+    return out;
+  }
+
+  /** Gain importances by feature, summing to 1 (all 0 when no tree split). */
+  importances(): Float64Array {
+    const g = this.state.gainImportance;
+    let total = 0;
+    for (let f = 0; f < g.length; f++) total += g[f];
+    return g.map((v) => (total > 0 ? v / total : 0));
+  }
+
+  toArtifact(): Artifact {
+    return encodeGbm(this.state);
+  }
+
+  /** Trees, rounds, nodes, depth, losses, gain (and permutation) importances by name, parameters. */
+  summary(): Record<string, unknown> {
+    const { state } = this;
+    const names = state.features.map((f) => f.name);
+    const byName = (values: ArrayLike<number>): Record<string, number> =>
+      Object.fromEntries(names.map((name, i) => [name, Number(values[i].toPrecision(6))]));
+    const depths = this.walker.depths;
+    let depthSum = 0;
+    for (let t = 0; t < this.nTrees; t++) depthSum += depths[t];
+    return {
+      nTrees: this.nTrees,
+      rounds: state.bestRound,
+      roundsRun: state.roundsRun,
+      stoppedEarly: state.roundsRun > state.bestRound,
+      objective: state.objective,
+      totalNodes: state.nodes.feature.length,
+      meanDepth: this.nTrees ? depthSum / this.nTrees : 0,
+      trainLoss: state.trainLoss,
+      validLoss: state.validLoss,
+      featureImportances: byName(this.importances()),
+      permutationImportances: state.permutationImportance ? byName(state.permutationImportance) : null,
+      params: state.params,
+    };
+  }
+
+  dispose(): void {}
+}

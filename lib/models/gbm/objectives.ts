@@ -1,0 +1,210 @@
+/**
+ * Loss functions of gradient boosting, as plain functions over typed arrays: the first and second
+ * derivative of the loss per row and output (what a tree is fitted to), the starting margin, the
+ * loss itself (the learning curve, early stopping) and the margin → prediction transform.
+ *
+ * Shapes: `margin` is row-major `n × outputs` (margin[i·O + k], as prediction accumulates it);
+ * `grad` / `hess` are output-major (`grad[k·n + i]`), so the tree of output k reads one contiguous
+ * block. `weight` (null: all 1) multiplies both derivatives (class weights).
+ *
+ * - `logistic`: binary log loss on one margin m, p = σ(m); g = p − y, h = p(1 − p).
+ * - `softmax`: multiclass log loss, one margin per class; g_k = p_k − [y = k], h_k = p_k(1 − p_k)
+ *   (the diagonal of the Hessian, as XGBoost and LightGBM use it, without XGBoost's factor 2).
+ * - `squared`: ½(m − y)²; g = m − y, h = 1.
+ * - `huber`: the pseudo-Huber loss δ²(√(1 + (r/δ)²) − 1), r = m − y: quadratic near 0, linear far
+ *   out (robust to outliers), and twice differentiable, so its hessian is never 0 (XGBoost's
+ *   `reg:pseudohubererror`).
+ */
+
+export type ObjectiveName = 'logistic' | 'softmax' | 'squared' | 'huber';
+
+/** Smallest hessian a row contributes (a saturated probability would otherwise give 0). */
+const MIN_HESS = 1e-16;
+/** Probabilities are clipped to [EPS, 1 − EPS] in the loss so that it stays finite. */
+const EPS = 1e-15;
+
+export interface Objective {
+  readonly name: ObjectiveName;
+  /** Margins (trees per round) per row: nClasses for softmax, else 1. */
+  readonly outputs: number;
+  /** The starting margin of every row (length `outputs`): the best constant. */
+  baseMargin(y: Float32Array, weight: Float64Array | null): Float64Array;
+  /** Derivatives of the loss at `margin` for rows 0..n-1 into grad/hess (output-major). */
+  gradients(margin: Float64Array, y: Float32Array, weight: Float64Array | null, grad: Float32Array, hess: Float32Array): void;
+  /** Mean loss over rows 0..n-1 (log loss, RMSE for `squared`, mean pseudo-Huber loss), unweighted. */
+  loss(margin: Float64Array, y: Float32Array, n: number): number;
+  /** Predictions from margins: class probabilities (n × nClasses) or values (n). */
+  transform(margin: Float64Array, n: number, out: Float32Array): void;
+}
+
+const sigmoid = (m: number): number => 1 / (1 + Math.exp(-m));
+
+function weightedMean(y: Float32Array, w: Float64Array | null): number {
+  let s = 0;
+  let t = 0;
+  for (let i = 0; i < y.length; i++) {
+    const wi = w ? w[i] : 1;
+    s += wi * y[i];
+    t += wi;
+  }
+  return t > 0 ? s / t : 0;
+}
+
+export const logistic: Objective = {
+  name: 'logistic',
+  outputs: 1,
+  baseMargin(y, w) {
+    const p = Math.min(1 - 1e-6, Math.max(1e-6, weightedMean(y, w)));
+    return Float64Array.of(Math.log(p / (1 - p)));
+  },
+  gradients(margin, y, w, grad, hess) {
+    for (let i = 0; i < y.length; i++) {
+      const p = sigmoid(margin[i]);
+      const wi = w ? w[i] : 1;
+      grad[i] = wi * (p - y[i]);
+      hess[i] = wi * Math.max(p * (1 - p), MIN_HESS);
+    }
+  },
+  loss(margin, y, n) {
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const p = Math.min(1 - EPS, Math.max(EPS, sigmoid(margin[i])));
+      s -= y[i] === 1 ? Math.log(p) : Math.log(1 - p);
+    }
+    return n > 0 ? s / n : 0;
+  },
+  transform(margin, n, out) {
+    for (let i = 0; i < n; i++) {
+      const p = sigmoid(margin[i]);
+      out[2 * i] = 1 - p;
+      out[2 * i + 1] = p;
+    }
+  },
+};
+
+/** Softmax of row i's K margins into p (stable: the largest margin is subtracted first). */
+function softmaxRow(margin: Float64Array, o: number, K: number, p: Float64Array): void {
+  let max = -Infinity;
+  for (let k = 0; k < K; k++) if (margin[o + k] > max) max = margin[o + k];
+  let sum = 0;
+  for (let k = 0; k < K; k++) {
+    p[k] = Math.exp(margin[o + k] - max);
+    sum += p[k];
+  }
+  for (let k = 0; k < K; k++) p[k] /= sum;
+}
+
+export function softmax(K: number): Objective {
+  const p = new Float64Array(K);
+  return {
+    name: 'softmax',
+    outputs: K,
+    baseMargin(y, w) {
+      // Log class priors (centred): the constant that minimises the loss.
+      const count = new Float64Array(K);
+      for (let i = 0; i < y.length; i++) count[y[i]] += w ? w[i] : 1;
+      let total = 0;
+      for (let k = 0; k < K; k++) total += count[k];
+      const out = new Float64Array(K);
+      let mean = 0;
+      for (let k = 0; k < K; k++) {
+        out[k] = Math.log(Math.max(count[k] / total, 1e-6));
+        mean += out[k] / K;
+      }
+      for (let k = 0; k < K; k++) out[k] -= mean;
+      return out;
+    },
+    gradients(margin, y, w, grad, hess) {
+      const n = y.length;
+      for (let i = 0; i < n; i++) {
+        softmaxRow(margin, i * K, K, p);
+        const wi = w ? w[i] : 1;
+        const c = y[i];
+        for (let k = 0; k < K; k++) {
+          grad[k * n + i] = wi * (p[k] - (k === c ? 1 : 0));
+          hess[k * n + i] = wi * Math.max(p[k] * (1 - p[k]), MIN_HESS);
+        }
+      }
+    },
+    loss(margin, y, n) {
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        softmaxRow(margin, i * K, K, p);
+        s -= Math.log(Math.max(EPS, p[y[i]]));
+      }
+      return n > 0 ? s / n : 0;
+    },
+    transform(margin, n, out) {
+      for (let i = 0; i < n; i++) {
+        softmaxRow(margin, i * K, K, p);
+        for (let k = 0; k < K; k++) out[i * K + k] = p[k];
+      }
+    },
+  };
+}
+
+export const squared: Objective = {
+  name: 'squared',
+  outputs: 1,
+  baseMargin(y, w) {
+    return Float64Array.of(weightedMean(y, w));
+  },
+  gradients(margin, y, w, grad, hess) {
+    for (let i = 0; i < y.length; i++) {
+      const wi = w ? w[i] : 1;
+      grad[i] = wi * (margin[i] - y[i]);
+      hess[i] = wi;
+    }
+  },
+  loss(margin, y, n) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += (margin[i] - y[i]) ** 2;
+    return n > 0 ? Math.sqrt(s / n) : 0;
+  },
+  transform(margin, n, out) {
+    for (let i = 0; i < n; i++) out[i] = margin[i];
+  },
+};
+
+export function huber(delta: number): Objective {
+  const d2 = delta * delta;
+  return {
+    name: 'huber',
+    outputs: 1,
+    baseMargin(y) {
+      // The median: the best constant for the linear part, robust to the outliers huber is for.
+      const s = Float64Array.from(y).sort();
+      const m = s.length >> 1;
+      return Float64Array.of(s.length === 0 ? 0 : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2);
+    },
+    gradients(margin, y, w, grad, hess) {
+      for (let i = 0; i < y.length; i++) {
+        const r = margin[i] - y[i];
+        const q = 1 + (r * r) / d2;
+        const sq = Math.sqrt(q);
+        const wi = w ? w[i] : 1;
+        grad[i] = (wi * r) / sq;
+        hess[i] = wi * Math.max(1 / (q * sq), MIN_HESS);
+      }
+    },
+    loss(margin, y, n) {
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        const r = margin[i] - y[i];
+        s += d2 * (Math.sqrt(1 + (r * r) / d2) - 1);
+      }
+      return n > 0 ? s / n : 0;
+    },
+    transform(margin, n, out) {
+      for (let i = 0; i < n; i++) out[i] = margin[i];
+    },
+  };
+}
+
+/** The objective called `name` for `nClasses` classes (0 for regression). */
+export function objectiveFor(name: ObjectiveName, nClasses: number, huberDelta: number): Objective {
+  if (name === 'logistic') return logistic;
+  if (name === 'softmax') return softmax(nClasses);
+  if (name === 'huber') return huber(huberDelta);
+  return squared;
+}

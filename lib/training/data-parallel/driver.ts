@@ -1,0 +1,309 @@
+/**
+ * The data-parallel forest driver: grows the trees of a forest level by level over shard sessions
+ * it reaches through {@link ShardPort}s. Per level, one call per shard for the histograms of the
+ * open nodes (the smaller child of each split; the larger is its parent minus it) and the rows of
+ * small nodes, summed in shard order; the splits are picked with the forest's rules
+ * (hist-split.ts) and sent back; small nodes are grown here by the one-node growers on their rows
+ * (sorted by global row index). Trees grow together in batches so one round trip serves many.
+ * The result is a normal ForestModel: the same artifact whatever the number of shards.
+ */
+import { QuorumError } from '../../errors';
+import type { Bins } from '../../models/forest/binning';
+import type { GrowOptions } from '../../models/forest/grow-common';
+import { ForestModel } from '../../models/forest/model';
+import { NodeWriter } from '../../models/forest/nodes';
+import { resolveCriterion, resolveMaxFeatures, type ForestParams } from '../../models/forest/params';
+import type { FeatureInfo } from '../../models/model';
+import { Rng, deriveSeed } from '../../util/random';
+import { HistSplitter, nodeTotals, parentProxy, type HistLayout, type NodeTotals } from './hist-split';
+import type { ShardPort } from './port';
+import { featureOffsets, statsPerBin, type NodeRef, type SplitOrder } from './session';
+import type { ShardConfig } from './shard';
+import { emitTree, growSmall, newNode, type DNode, type DTree } from './tree-build';
+
+export interface DriverOptions {
+  /** Nodes with at most this many in-bag rows (all shards) are sent as rows and finished here. */
+  smallRows?: number;
+  /** Bound on the summed histograms held at once (default 256 MB); sets how many trees grow together. */
+  histBudgetBytes?: number;
+  /** Trees grown together (default: from the budget). */
+  treesPerBatch?: number;
+  isCancelled?: () => boolean;
+}
+
+export interface DriverCost {
+  roundTrips: number;
+  /** Reply bytes (histograms, counts, rows) and request bytes (JSON) over all shards. */
+  bytesIn: number;
+  bytesOut: number;
+  /** Waiting for ports (communication plus the sessions' compute) and the driver's own compute. */
+  portMs: number;
+  driverMs: number;
+  levels: number;
+  treesPerBatch: number;
+  histNodes: number;
+  rowNodes: number;
+}
+
+export interface DataParallelInput {
+  config: ShardConfig;
+  bins: Bins;
+  features: FeatureInfo[];
+  classes?: string[];
+}
+
+/** Checks the parameters this preview supports. */
+function checkParams(p: ForestParams): void {
+  const refuse = (what: string): never => {
+    throw new QuorumError('BAD_MODEL_PARAMS', `forest parameter ${what} is not supported in mode 'data-parallel' yet; leave it at its default or use mode 'ensemble'`);
+  };
+  if (p.extraTrees) refuse("'extraTrees': true");
+  if (p.classWeight !== null) refuse("'classWeight'");
+  if (p.importance === 'permutation') refuse("'importance': 'permutation'");
+}
+
+export async function fitForestDataParallel(ports: ShardPort[], input: DataParallelInput, p: ForestParams, opts: DriverOptions = {}): Promise<{ model: ForestModel; cost: DriverCost }> {
+  checkParams(p);
+  const { config } = input;
+  const classification = config.task === 'classification';
+  const K = config.nClasses;
+  const cols = config.cols;
+  const criterion = resolveCriterion(p, config.task);
+  const layout: HistLayout = {
+    classification,
+    nClasses: K,
+    entropy: criterion === 'entropy',
+    S: statsPerBin(config.task, K),
+    off: featureOffsets(config.nBins),
+    nBins: config.nBins,
+    minLeaf: p.minSamplesLeaf,
+  };
+  const histLength = layout.off[cols] * layout.S + (classification ? 0 : 2);
+  const opt: GrowOptions = {
+    maxDepth: p.maxDepth ?? Infinity,
+    minSamplesSplit: p.minSamplesSplit,
+    minSamplesLeaf: p.minSamplesLeaf,
+    mtry: resolveMaxFeatures(p, config.task, cols),
+    extraTrees: false,
+  };
+  const smallRows = Math.max(1, opts.smallRows ?? 1000);
+  const budget = opts.histBudgetBytes ?? 256 << 20;
+  // Nodes of more than smallRows rows are disjoint within a level, so a tree holds at most
+  // 2·rows/smallRows summed histograms at once (a level's parents and their children).
+  const histsPerTree = Math.max(1, Math.ceil((2 * config.totalRows) / smallRows));
+  const treesPerBatch = Math.max(1, Math.min(p.nEstimators, opts.treesPerBatch ?? Math.floor(budget / (histLength * 8 * histsPerTree))));
+  const cost: DriverCost = { roundTrips: 0, bytesIn: 0, bytesOut: 0, portMs: 0, driverMs: 0, levels: 0, treesPerBatch, histNodes: 0, rowNodes: 0 };
+  const splitter = new HistSplitter(layout);
+  const nBins = Int32Array.from(config.nBins);
+  const yScale = 2 ** -config.yShift;
+
+  /** All ports in parallel; the time waited counts as port time. */
+  const call = async <T>(fn: (port: ShardPort) => Promise<T>, requestBytes: number): Promise<T[]> => {
+    const a = performance.now();
+    const out = await Promise.all(ports.map(fn));
+    cost.portMs += performance.now() - a;
+    cost.roundTrips++;
+    cost.bytesOut += requestBytes * ports.length;
+    return out;
+  };
+
+  /** Sums the shards' histograms in shard order. */
+  const sumHist = (parts: Float64Array[]): Float64Array => {
+    const sum = Float64Array.from(parts[0]);
+    for (let s = 1; s < parts.length; s++) {
+      const h = parts[s];
+      if (classification) for (let i = 0; i < sum.length; i++) sum[i] += h[i];
+      else {
+        for (let i = 0; i < sum.length - 2; i++) sum[i] += h[i];
+        sum[sum.length - 2] = Math.min(sum[sum.length - 2], h[sum.length - 2]);
+        sum[sum.length - 1] = Math.max(sum[sum.length - 1], h[sum.length - 1]);
+      }
+    }
+    for (const h of parts) cost.bytesIn += h.byteLength;
+    return sum;
+  };
+
+  const decide = (tree: DTree, node: DNode): SplitOrder | null => {
+    const h = node.hist!;
+    const t: NodeTotals = nodeTotals(layout, h, 0);
+    node.n = t.n;
+    let kk = 0;
+    if (classification) for (let k = 0; k < K; k++) if (t.T[k] > 0) kk++;
+    const impure = classification ? kk > 1 : node.lo < node.hi;
+    let split = false;
+    if (impure && t.n >= opt.minSamplesSplit && t.n >= 2 * opt.minSamplesLeaf && node.depth < opt.maxDepth) {
+      split = splitter.find(h, 0, t, tree.feats, opt.mtry, tree.rng);
+    }
+    node.hist = split ? h : null;
+    if (!split) {
+      if (classification) {
+        node.leafCls = new Int32Array(kk);
+        node.leafW = new Float64Array(kk);
+        let j = 0;
+        for (let k = 0; k < K; k++) {
+          if (t.T[k] > 0) {
+            node.leafCls[j] = k;
+            node.leafW[j++] = t.T[k];
+          }
+        }
+      } else node.value = (t.T[1] / t.W) * yScale;
+      return null;
+    }
+    const best = splitter.best;
+    tree.imp[best.feature] += best.proxy - parentProxy(layout, t);
+    node.feature = best.feature;
+    node.bin = best.bin;
+    node.missLeft = best.missLeft;
+    node.left = tree.nodes.length;
+    node.right = node.left + 1;
+    const l = newNode(node.depth + 1);
+    const r = newNode(node.depth + 1);
+    l.n = splitter.bestNLeft;
+    r.n = t.n - l.n;
+    tree.nodes.push(l, r);
+    return { tree: tree.index, node: -1, feature: best.feature, bin: best.bin, missLeft: best.missLeft, left: node.left, right: node.right };
+  };
+
+  const finishSmall = (tree: DTree, node: DNode): void => growSmall(tree, node, { classification, K, cols, nBins, opt, criterion, yScale });
+
+  const writer = new NodeWriter(classification);
+  const treeImportance = new Float32Array(p.nEstimators * cols);
+  for (let first = 0; first < p.nEstimators; first += treesPerBatch) {
+    if (opts.isCancelled?.()) throw new QuorumError('CANCELLED', `data-parallel forest cancelled after ${first} of ${p.nEstimators} trees`);
+    const batch: DTree[] = [];
+    for (let i = first; i < Math.min(p.nEstimators, first + treesPerBatch); i++) {
+      batch.push({ index: i, rng: new Rng(deriveSeed(input.config.seed, p.treeOffset + i)), feats: Int32Array.from({ length: cols }, (_, f) => f), nodes: [newNode(0)], imp: new Float64Array(cols), frontier: [0] });
+    }
+    // Roots: histograms of every tree's node 0.
+    const roots: NodeRef[] = batch.map((t) => ({ tree: t.index, node: 0 }));
+    const rootParts = await call((port) => port.histograms(roots), JSON.stringify(roots).length);
+    batch.forEach((t, q) => {
+      const h = sumHist(rootParts.map((part) => part.subarray(q * histLength, (q + 1) * histLength)));
+      t.nodes[0].hist = h;
+      if (!classification) {
+        t.nodes[0].lo = h[histLength - 2];
+        t.nodes[0].hi = h[histLength - 1];
+      }
+    });
+    let release: number[] = [];
+    for (;;) {
+      const d0 = performance.now();
+      const splits: SplitOrder[] = [];
+      for (const tree of batch) {
+        const next: number[] = [];
+        for (const id of tree.frontier) {
+          const node = tree.nodes[id];
+          if (node.rows) finishSmall(tree, node);
+          else {
+            const s = decide(tree, node);
+            if (s) {
+              s.node = id;
+              splits.push(s);
+              next.push(s.left, s.right);
+            }
+          }
+        }
+        if (tree.frontier.length > 0 && next.length === 0) release.push(tree.index);
+        tree.frontier = next;
+      }
+      cost.driverMs += performance.now() - d0;
+      if (splits.length === 0) break;
+      cost.levels++;
+      const req = { splits, release };
+      const applied = await call((port) => port.applySplits(req), JSON.stringify(req).length);
+      release = [];
+      cost.bytesIn += 48 * splits.length * applied.length;
+      // Children: per split, the smaller one's histogram (the larger is the parent minus it) when
+      // either is big; the rows of the small ones.
+      const histRefs: NodeRef[] = [];
+      const pairs: Array<[DTree, DNode, DNode, DNode]> = [];
+      const rowRefs: NodeRef[] = [];
+      const rowNodes: DNode[] = [];
+      const byTree = new Map(batch.map((t) => [t.index, t]));
+      splits.forEach((s, q) => {
+        const tree = byTree.get(s.tree)!;
+        const l = tree.nodes[s.left];
+        const r = tree.nodes[s.right];
+        let nl = 0;
+        let nr = 0;
+        for (const a of applied) {
+          nl += a[6 * q];
+          nr += a[6 * q + 1];
+          l.lo = Math.min(l.lo, a[6 * q + 2]);
+          l.hi = Math.max(l.hi, a[6 * q + 3]);
+          r.lo = Math.min(r.lo, a[6 * q + 4]);
+          r.hi = Math.max(r.hi, a[6 * q + 5]);
+        }
+        if (nl !== l.n || nr !== r.n) throw new QuorumError('INTERNAL', `shard sessions disagree with the histograms on split ${s.tree}/${s.node}: ${nl}/${nr} rows, expected ${l.n}/${r.n}`);
+        const parent = tree.nodes[s.node];
+        const smaller = nl <= nr ? l : r;
+        const larger = smaller === l ? r : l;
+        if (larger.n > smallRows) {
+          histRefs.push({ tree: s.tree, node: smaller === l ? s.left : s.right });
+          pairs.push([tree, parent, smaller, larger]);
+        } else parent.hist = null;
+        for (const [c, id] of [[l, s.left], [r, s.right]] as Array<[DNode, number]>) {
+          if (c.n <= smallRows) {
+            rowRefs.push({ tree: s.tree, node: id });
+            rowNodes.push(c);
+          }
+        }
+      });
+      const refsBytes = JSON.stringify(histRefs).length + JSON.stringify(rowRefs).length;
+      // Both requests at once (they only read the session): one hop per level.
+      const replies = await call(async (port) => {
+        const [h, r] = await Promise.all([histRefs.length ? port.histograms(histRefs) : new Float64Array(0), rowRefs.length ? port.rows(rowRefs) : []]);
+        return { h, r };
+      }, refsBytes);
+      const d1 = performance.now();
+      cost.histNodes += histRefs.length;
+      cost.rowNodes += rowRefs.length;
+      pairs.forEach(([, parent, smaller, larger], q) => {
+        const h = sumHist(replies.map((x) => x.h.subarray(q * histLength, (q + 1) * histLength)));
+        const ph = parent.hist!;
+        const big = new Float64Array(histLength);
+        const end = classification ? histLength : histLength - 2;
+        for (let i = 0; i < end; i++) big[i] = ph[i] - h[i];
+        if (smaller.n > smallRows) smaller.hist = h;
+        if (larger.n > smallRows) larger.hist = big;
+        parent.hist = null;
+      });
+      rowNodes.forEach((node, q) => {
+        node.rows = replies.map((x) => x.r[q]);
+        for (const part of node.rows) cost.bytesIn += part.rowIndex.byteLength + part.codes.byteLength + part.y.byteLength + part.weight.byteLength;
+        node.hist = null;
+      });
+      cost.driverMs += performance.now() - d1;
+    }
+    if (release.length > 0) {
+      const req = { splits: [], release };
+      await call((port) => port.applySplits(req), JSON.stringify(req).length);
+    }
+    const d2 = performance.now();
+    for (const tree of batch) {
+      const treeBase = writer.size;
+      emitTree(writer, tree, 0, treeBase);
+      writer.endTree();
+      let total = 0;
+      for (let f = 0; f < cols; f++) total += tree.imp[f];
+      if (total > 0) for (let f = 0; f < cols; f++) treeImportance[tree.index * cols + f] = tree.imp[f] / total;
+      tree.nodes = [];
+    }
+    cost.driverMs += performance.now() - d2;
+  }
+  const model = new ForestModel({
+    task: config.task,
+    nFeatures: cols,
+    nClasses: classification ? K : 0,
+    classes: input.classes,
+    features: input.features,
+    params: { ...p, oobScore: false },
+    bins: input.bins,
+    nodes: writer.finish(),
+    treeImportance,
+    oobScore: null,
+    oob: null,
+    permutationImportance: null,
+  });
+  return { model, cost };
+}

@@ -1,0 +1,160 @@
+/**
+ * What a trainer runs for data-parallel fits, as messages (so the same code serves a worker
+ * thread's postMessage or a Moleculer action): shard sessions by id, opened from shard bytes,
+ * answering requests with packed typed-array bytes cut into chunks of at most 1 MB, closed by the
+ * coordinator — per session or for a whole job — or after an idle timeout, so a coordinator that
+ * died leaks nothing. {@link HostPort} is the driver's side of it over any async transport.
+ */
+import { QuorumError } from '../../errors';
+import { packArrays, unpackArrays, type ShardPort } from './port';
+import { ShardSession, type ApplyRequest, type NodeRef, type NodeRows } from './session';
+import { chunkBytes, decodeShard, joinChunks, MAX_MESSAGE } from './shard';
+
+export type HostRequest =
+  | { op: 'open'; id: string; shard: Uint8Array }
+  | { op: 'histograms'; id: string; nodes: NodeRef[] }
+  | { op: 'applySplits'; id: string; req: ApplyRequest }
+  | { op: 'rows'; id: string; nodes: NodeRef[] }
+  | { op: 'close'; id: string };
+
+/** A reply: packed typed arrays (see packArrays), in chunks of at most the message limit. */
+export type HostReply = Uint8Array[];
+
+export interface SessionStatus {
+  id: string;
+  rows: number;
+  openTrees: number;
+  memoryBytes: number;
+  idleMs: number;
+  computeMs: number;
+}
+
+interface Entry {
+  session: ShardSession;
+  rows: number;
+  lastUsed: number;
+}
+
+export class SessionHost {
+  private readonly sessions = new Map<string, Entry>();
+  private readonly now: () => number;
+
+  constructor(
+    /** Sessions unused for longer than this are closed by {@link sweep}. */
+    readonly idleMs: number,
+    now?: () => number,
+    private readonly maxMessage = MAX_MESSAGE,
+  ) {
+    if (!(idleMs > 0)) throw new QuorumError('BAD_VALUE', `the shard session idle timeout must be > 0 ms, got ${idleMs}`);
+    this.now = now ?? ((): number => Date.now());
+  }
+
+  handle(msg: HostRequest): HostReply {
+    if (msg.op === 'open') {
+      if (this.sessions.has(msg.id)) throw new QuorumError('CONFLICT', `shard session '${msg.id}' is already open on this trainer; close it first or use another id`);
+      const shard = decodeShard(msg.shard);
+      this.sessions.set(msg.id, { session: new ShardSession(shard), rows: shard.rows, lastUsed: this.now() });
+      return this.reply([Int32Array.of(shard.rows)]);
+    }
+    if (msg.op === 'close') {
+      const e = this.sessions.get(msg.id);
+      e?.session.close();
+      this.sessions.delete(msg.id);
+      return this.reply([Int32Array.of(e ? 1 : 0)]);
+    }
+    const e = this.sessions.get(msg.id);
+    if (!e) {
+      throw new QuorumError('NOT_FOUND', `no shard session '${msg.id}' on this trainer (never opened, closed, or idle for more than ${Math.round(this.idleMs / 1000)} s); the coordinator must open it again from the shard's blob`, { id: msg.id });
+    }
+    e.lastUsed = this.now();
+    if (msg.op === 'histograms') return this.reply([e.session.histograms(msg.nodes)]);
+    if (msg.op === 'applySplits') return this.reply([e.session.applySplits(msg.req)]);
+    return this.reply(e.session.rows(msg.nodes).flatMap((r) => [r.rowIndex, r.codes, r.y, r.weight]));
+  }
+
+  private reply(arrays: Array<Float64Array | Int32Array | Uint8Array>): HostReply {
+    return chunkBytes(packArrays(arrays), this.maxMessage);
+  }
+
+  /** Closes every session whose id starts with `${jobId}/` (the job ended, failed or was cancelled). */
+  closeJob(jobId: string): number {
+    let n = 0;
+    for (const [id, e] of this.sessions) {
+      if (id.startsWith(`${jobId}/`)) {
+        e.session.close();
+        this.sessions.delete(id);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Closes the sessions idle for longer than the timeout; returns their ids. */
+  sweep(): string[] {
+    const t = this.now();
+    const closed: string[] = [];
+    for (const [id, e] of this.sessions) {
+      if (t - e.lastUsed > this.idleMs) {
+        e.session.close();
+        this.sessions.delete(id);
+        closed.push(id);
+      }
+    }
+    return closed;
+  }
+
+  status(): { sessions: SessionStatus[]; memoryBytes: number } {
+    const t = this.now();
+    const sessions = [...this.sessions].map(([id, e]) => ({
+      id,
+      rows: e.rows,
+      openTrees: e.session.openTrees,
+      memoryBytes: e.session.memoryBytes(),
+      idleMs: t - e.lastUsed,
+      computeMs: e.session.computeMs,
+    }));
+    return { sessions, memoryBytes: sessions.reduce((s, x) => s + x.memoryBytes, 0) };
+  }
+}
+
+/** The driver's port to one session over a transport that delivers host requests. */
+export class HostPort implements ShardPort {
+  constructor(
+    readonly id: string,
+    private readonly send: (msg: HostRequest) => Promise<HostReply>,
+  ) {}
+
+  private async arrays(msg: HostRequest): Promise<Uint8Array[]> {
+    return unpackArrays(joinChunks(await this.send(msg)));
+  }
+
+  /** Opens the session from shard bytes; resolves to its row count. */
+  async open(shard: Uint8Array): Promise<number> {
+    const [rows] = await this.arrays({ op: 'open', id: this.id, shard });
+    return new Int32Array(rows.buffer)[0];
+  }
+
+  async histograms(nodes: NodeRef[]): Promise<Float64Array> {
+    const [h] = await this.arrays({ op: 'histograms', id: this.id, nodes });
+    return new Float64Array(h.buffer);
+  }
+
+  async applySplits(req: ApplyRequest): Promise<Float64Array> {
+    const [a] = await this.arrays({ op: 'applySplits', id: this.id, req });
+    return new Float64Array(a.buffer);
+  }
+
+  async rows(nodes: NodeRef[]): Promise<NodeRows[]> {
+    const parts = await this.arrays({ op: 'rows', id: this.id, nodes });
+    return nodes.map((_, i) => ({
+      rowIndex: new Int32Array(parts[4 * i].buffer),
+      codes: parts[4 * i + 1],
+      y: new Float64Array(parts[4 * i + 2].buffer),
+      weight: new Float64Array(parts[4 * i + 3].buffer),
+    }));
+  }
+
+  async close(): Promise<void> {
+    await this.send({ op: 'close', id: this.id });
+  }
+}

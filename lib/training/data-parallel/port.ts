@@ -1,0 +1,121 @@
+/**
+ * How the driver reaches a shard session: an async port, so that the service layer can implement
+ * it as calls to the node that holds the shard. Two in-process ports here: one calling a session
+ * directly, and one that sends every request and reply through bytes (JSON requests, typed-array
+ * replies cut into chunks of at most 1 MB), as a remote port would.
+ */
+import type { ApplyRequest, NodeRef, NodeRows, ShardSession } from './session';
+import { chunkBytes, joinChunks, MAX_MESSAGE } from './shard';
+
+export interface ShardPort {
+  /** Concatenated node histograms (the session's histLength values per node). */
+  histograms(nodes: NodeRef[]): Promise<Float64Array>;
+  /** 6 values per split: left rows, right rows, min/max target left, min/max target right. */
+  applySplits(req: ApplyRequest): Promise<Float64Array>;
+  rows(nodes: NodeRef[]): Promise<NodeRows[]>;
+  close(): Promise<void>;
+}
+
+/** Calls a session in this process. */
+export class LocalPort implements ShardPort {
+  constructor(readonly session: ShardSession) {}
+  async histograms(nodes: NodeRef[]): Promise<Float64Array> {
+    return this.session.histograms(nodes);
+  }
+  async applySplits(req: ApplyRequest): Promise<Float64Array> {
+    return this.session.applySplits(req);
+  }
+  async rows(nodes: NodeRef[]): Promise<NodeRows[]> {
+    return this.session.rows(nodes);
+  }
+  async close(): Promise<void> {
+    this.session.close();
+  }
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function toBytes(a: Float64Array | Int32Array | Uint8Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Typed arrays concatenated with a u32 length prefix each (copies, so the result is aligned-safe). */
+export function packArrays(arrays: Array<Float64Array | Int32Array | Uint8Array>): Uint8Array {
+  const n = arrays.reduce((s, a) => s + 4 + a.byteLength, 0);
+  const out = new Uint8Array(n);
+  const view = new DataView(out.buffer);
+  let o = 0;
+  for (const a of arrays) {
+    view.setUint32(o, a.byteLength, true);
+    out.set(toBytes(a), o + 4);
+    o += 4 + a.byteLength;
+  }
+  return out;
+}
+
+export function unpackArrays(bytes: Uint8Array): Uint8Array[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Uint8Array[] = [];
+  for (let o = 0; o < bytes.length; ) {
+    const len = view.getUint32(o, true);
+    out.push(bytes.slice(o + 4, o + 4 + len));
+    o += 4 + len;
+  }
+  return out;
+}
+
+/** Serialises every request and reply through bytes, in chunks of at most `maxMessage`. */
+export class BytesPort implements ShardPort {
+  /** Bytes sent and received, and the largest message seen. */
+  sent = 0;
+  received = 0;
+  largest = 0;
+
+  constructor(
+    readonly session: ShardSession,
+    private readonly maxMessage = MAX_MESSAGE,
+  ) {}
+
+  private request<T>(value: T): T {
+    const bytes = enc.encode(JSON.stringify(value));
+    this.sent += bytes.length;
+    this.largest = Math.max(this.largest, bytes.length);
+    return JSON.parse(dec.decode(bytes)) as T;
+  }
+
+  private reply(arrays: Array<Float64Array | Int32Array | Uint8Array>): Uint8Array[] {
+    const chunks = chunkBytes(packArrays(arrays), this.maxMessage).map((c) => c.slice());
+    for (const c of chunks) {
+      this.received += c.length;
+      this.largest = Math.max(this.largest, c.length);
+    }
+    return unpackArrays(joinChunks(chunks));
+  }
+
+  async histograms(nodes: NodeRef[]): Promise<Float64Array> {
+    const [h] = this.reply([this.session.histograms(this.request(nodes))]);
+    return new Float64Array(h.buffer);
+  }
+
+  async applySplits(req: ApplyRequest): Promise<Float64Array> {
+    const [a] = this.reply([this.session.applySplits(this.request(req))]);
+    return new Float64Array(a.buffer);
+  }
+
+  async rows(nodes: NodeRef[]): Promise<NodeRows[]> {
+    const rows = this.session.rows(this.request(nodes));
+    const parts = this.reply(rows.flatMap((r) => [r.rowIndex, r.codes, r.y, r.weight]));
+    return rows.map((_, i) => ({
+      rowIndex: new Int32Array(parts[4 * i].buffer),
+      codes: parts[4 * i + 1],
+      y: new Float64Array(parts[4 * i + 2].buffer),
+      weight: new Float64Array(parts[4 * i + 3].buffer),
+    }));
+  }
+
+  async close(): Promise<void> {
+    this.request({ close: true });
+    this.session.close();
+  }
+}
