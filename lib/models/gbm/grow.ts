@@ -67,7 +67,6 @@ export class TreeGrower {
   private gain: Float64Array = new Float64Array(64);
   private gl: Float64Array = new Float64Array(64);
   private hl: Float64Array = new Float64Array(64);
-  private cl: Float64Array = new Float64Array(64);
   private hists: (Float64Array | null)[] = [];
   private open: Int32Array = new Int32Array(64);
   private stack: Int32Array = new Int32Array(64);
@@ -104,7 +103,6 @@ export class TreeGrower {
       this.gain = grownFloat(this.gain, need);
       this.gl = grownFloat(this.gl, need);
       this.hl = grownFloat(this.hl, need);
-      this.cl = grownFloat(this.cl, need);
       this.value = grownFloat(this.value, need);
     }
     this.feature[id] = -1;
@@ -128,15 +126,13 @@ export class TreeGrower {
   private consider(id: number, features: Int32Array, nFeatures: number): void {
     const hist = this.hists[id]!;
     const s = this.split;
-    const count = this.end[id] - this.start[id];
-    if (findBestSplit(hist, this.layout, features, nFeatures, this.sumG[id], this.sumH[id], count, this.p, s)) {
+    if (findBestSplit(hist, this.layout, features, nFeatures, this.sumG[id], this.sumH[id], this.p, s)) {
       this.feature[id] = s.feature; // provisional: a node stays a leaf if it is never expanded
       this.bin[id] = s.bin;
       this.missLeft[id] = s.missLeft ? 1 : 0;
       this.gain[id] = s.gain;
       this.gl[id] = s.gl;
       this.hl[id] = s.hl;
-      this.cl[id] = s.cl;
       this.open = grownInt(this.open, this.nOpen + 1);
       this.open[this.nOpen++] = id;
     } else {

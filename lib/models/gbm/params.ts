@@ -119,7 +119,7 @@ export function planFit(p: GbmParams, shape: DataShape): FitPlan {
   resolveObjective(p, shape.task, shape.nClasses);
   const outputs = shape.task === 'classification' && shape.nClasses > 2 ? shape.nClasses : 1;
   const perRow = shape.features + outputs * (8 + 4 + 4) + 8 + 8;
-  const histBytes = 24 * shape.features * (p.maxBins + 1);
+  const histBytes = 16 * shape.features * (p.maxBins + 1);
   const liveHists = p.maxLeaves ?? p.maxDepth + 2;
   return { memoryBytes: shape.rows * perRow + liveHists * histBytes };
 }

@@ -30,10 +30,9 @@ export class BestSplit {
   feature = -1;
   bin = 0;
   missLeft = false;
-  /** Sums of the left child (gradient, hessian, rows). */
+  /** Sums of the left child (gradient, hessian). */
   gl = 0;
   hl = 0;
-  cl = 0;
 }
 
 /** Best leaf value for sums G, H, times the learning rate. */
@@ -50,7 +49,7 @@ export function leafScore(G: number, H: number, lambda: number): number {
 const MIN_GAIN = 1e-10;
 
 /**
- * The best split of a node with sums (G, H, C) over the features `features[0 .. nFeatures)`,
+ * The best split of a node with sums (G, H) over the features `features[0 .. nFeatures)`,
  * from its histogram. Returns false (and `out.gain` ≤ 0) when no split qualifies. Ties go to the
  * first feature and bin in scan order, so the result is deterministic.
  */
@@ -61,7 +60,6 @@ export function findBestSplit(
   nFeatures: number,
   G: number,
   H: number,
-  C: number,
   p: SplitParams,
   out: BestSplit,
 ): boolean {
@@ -75,42 +73,38 @@ export function findBestSplit(
     const f = features[j];
     const b0 = off[f];
     const nb = off[f + 1] - b0 - 1; // value bins; bin nb holds the missing values
-    const m = 3 * (b0 + nb);
+    const m = 2 * (b0 + nb);
     const gm = hist[m];
     const hm = hist[m + 1];
-    const cm = hist[m + 2];
-    const hasMissing = cm > 0;
+    const hasMissing = hm > 0;
     let gl = 0;
     let hl = 0;
-    let cl = 0;
     // Split after bin b; b = nb − 1 (all values left) only separates the missing values.
     const last = hasMissing ? nb - 1 : nb - 2;
     for (let b = 0; b <= last; b++) {
-      const k = 3 * (b0 + b);
+      const k = 2 * (b0 + b);
       gl += hist[k];
       hl += hist[k + 1];
-      cl += hist[k + 2];
-      if (hist[k + 2] === 0 && b < nb - 1) continue; // an empty bin moves no row: same split as before
-      // Missing values right.
+      if (hist[k + 1] === 0 && b < nb - 1) continue; // an empty bin moves no row: same split as before
+      // Missing values right (every row has a hessian > 0, so a child with hessian 0 is empty).
       const hr = H - hl;
-      if (hl >= minChildWeight && hr >= minChildWeight && cl > 0 && C - cl > 0) {
+      if (hl >= minChildWeight && hr >= minChildWeight && hl > 0 && hr > 0) {
         const gain = leafScore(gl, hl, lambda) + leafScore(G - gl, hr, lambda) - parent - p.gamma;
         if (gain > best) {
           best = gain;
-          set(out, gain, f, b, hasMissing ? false : hl > hr, gl, hl, cl);
+          set(out, gain, f, b, hasMissing ? false : hl > hr, gl, hl);
         }
       }
       if (!hasMissing) continue;
       // Missing values left.
       const gl2 = gl + gm;
       const hl2 = hl + hm;
-      const cl2 = cl + cm;
       const hr2 = H - hl2;
-      if (hl2 >= minChildWeight && hr2 >= minChildWeight && C - cl2 > 0) {
+      if (hl2 >= minChildWeight && hr2 >= minChildWeight && hr2 > 0) {
         const gain = leafScore(gl2, hl2, lambda) + leafScore(G - gl2, hr2, lambda) - parent - p.gamma;
         if (gain > best) {
           best = gain;
-          set(out, gain, f, b, true, gl2, hl2, cl2);
+          set(out, gain, f, b, true, gl2, hl2);
         }
       }
     }
@@ -118,12 +112,11 @@ export function findBestSplit(
   return out.feature >= 0;
 }
 
-function set(out: BestSplit, gain: number, f: number, b: number, missLeft: boolean, gl: number, hl: number, cl: number): void {
+function set(out: BestSplit, gain: number, f: number, b: number, missLeft: boolean, gl: number, hl: number): void {
   out.gain = gain;
   out.feature = f;
   out.bin = b;
   out.missLeft = missLeft;
   out.gl = gl;
   out.hl = hl;
-  out.cl = cl;
 }

@@ -18,10 +18,10 @@ describe('gbm histogram and split (issue 12)', () => {
   const layout = histLayout([4]);
   const all = Int32Array.of(0, 1, 2, 3);
 
-  it('sums gradient, hessian and rows per bin; the larger child is the parent minus the smaller', () => {
-    const parent = new Float64Array(3 * layout.totalBins);
+  it('sums gradient and hessian per bin; the larger child is the parent minus the smaller', () => {
+    const parent = new Float64Array(2 * layout.totalBins);
     buildHistogram(codes, layout, all, 0, 4, grad, hess, parent);
-    expect(Array.from(parent)).toEqual([0.5, 1, 1, 0.5, 1, 1, -0.5, 1, 1, -0.5, 1, 1, 0, 0, 0]);
+    expect(Array.from(parent)).toEqual([0.5, 1, 0.5, 1, -0.5, 1, -0.5, 1, 0, 0]);
     const small = new Float64Array(parent.length);
     const direct = new Float64Array(parent.length);
     buildHistogram(codes, layout, all, 0, 1, grad, hess, small);
@@ -31,20 +31,20 @@ describe('gbm histogram and split (issue 12)', () => {
   });
 
   it('finds the optimal split and gain in closed form: ½(G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ))', () => {
-    const hist = new Float64Array(3 * layout.totalBins);
+    const hist = new Float64Array(2 * layout.totalBins);
     buildHistogram(codes, layout, all, 0, 4, grad, hess, hist);
     const s = new BestSplit();
-    expect(findBestSplit(hist, layout, Int32Array.of(0), 1, 0, 4, 4, P, s)).toBe(true);
+    expect(findBestSplit(hist, layout, Int32Array.of(0), 1, 0, 4, P, s)).toBe(true);
     // Split after bin 1: G_L = 1, H_L = 2, G_R = −1, H_R = 2 → ½(1/3 + 1/3 − 0) = 1/3.
-    expect(s).toMatchObject({ feature: 0, bin: 1, gl: 1, hl: 2, cl: 2 });
+    expect(s).toMatchObject({ feature: 0, bin: 1, gl: 1, hl: 2 });
     expect(s.gain).toBeCloseTo(1 / 3, 12);
     // Leaves −G/(H+λ)·rate: −1/3 and +1/3 at rate 1, a tenth of that at 0.1.
     expect(leafValue(1, 2, 1, 1)).toBeCloseTo(-1 / 3, 12);
     expect(leafValue(-1, 2, 1, 0.1)).toBeCloseTo(1 / 30, 12);
     // γ above the gain: no split.
-    expect(findBestSplit(hist, layout, Int32Array.of(0), 1, 0, 4, 4, { ...P, gamma: 0.34 }, s)).toBe(false);
+    expect(findBestSplit(hist, layout, Int32Array.of(0), 1, 0, 4, { ...P, gamma: 0.34 }, s)).toBe(false);
     // minChildWeight above every child's hessian: no split.
-    expect(findBestSplit(hist, layout, Int32Array.of(0), 1, 0, 4, 4, { ...P, minChildWeight: 2.5 }, s)).toBe(false);
+    expect(findBestSplit(hist, layout, Int32Array.of(0), 1, 0, 4, { ...P, minChildWeight: 2.5 }, s)).toBe(false);
   });
 
   it('sends missing values to the side that gains most', () => {
@@ -53,15 +53,15 @@ describe('gbm histogram and split (issue 12)', () => {
     const g = Float32Array.of(1, 1, -1, -1, -1, -1);
     const h = new Float32Array(6).fill(1);
     const lay = histLayout([2]);
-    const hist = new Float64Array(3 * lay.totalBins);
+    const hist = new Float64Array(2 * lay.totalBins);
     buildHistogram(c, lay, Int32Array.of(0, 1, 2, 3, 4, 5), 0, 6, g, h, hist);
     const s = new BestSplit();
-    findBestSplit(hist, lay, Int32Array.of(0), 1, -2, 6, 6, P, s);
+    findBestSplit(hist, lay, Int32Array.of(0), 1, -2, 6, P, s);
     expect(s).toMatchObject({ bin: 0, missLeft: false, gl: 2, hl: 2 });
     // The same with the missing rows' gradient +1: they go left.
     g[4] = g[5] = 1;
     buildHistogram(c, lay, Int32Array.of(0, 1, 2, 3, 4, 5), 0, 6, g, h, hist);
-    findBestSplit(hist, lay, Int32Array.of(0), 1, 2, 6, 6, P, s);
+    findBestSplit(hist, lay, Int32Array.of(0), 1, 2, 6, P, s);
     expect(s).toMatchObject({ bin: 0, missLeft: true, gl: 4, hl: 4 });
   });
 
