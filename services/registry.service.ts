@@ -8,7 +8,7 @@ import type { Context, Service, ServiceSchema, ServiceSettingSchema } from 'mole
 import { QuorumError } from '../lib/errors';
 import { headline, type Report } from '../lib/metrics';
 import { decideActivation } from '../lib/registry/activation';
-import { decodeExport, encodeExport } from '../lib/registry/portable';
+import { decodeExport, encodeExport, probeExport } from '../lib/registry/portable';
 import { decodeArtifact, encodeArtifact } from '../lib/models/format';
 import { averageArtifacts } from '../lib/models/tf/average';
 import { VersionStore } from '../lib/registry/store';
@@ -227,6 +227,7 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
       async handler(this: RegistryThis, ctx: Context<NodeJS.ReadableStream, { name?: string; filename?: string; activate?: boolean }>) {
         const bytes = await readAll(ctx.params, { maxBytes: MAX_IMPORT_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs });
         const decoded = decodeExport(bytes);
+        await probeExport(decoded, { tfBackend: quorumConfig(this.broker).tfBackend });
         const source = decoded.meta;
         const created = await this.store.create({
           ...source,

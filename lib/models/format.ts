@@ -108,6 +108,15 @@ export function encodeArtifact(artifact: Artifact): Buffer {
   return out;
 }
 
+/** Keys that could reach an object's prototype when metadata is spread or merged. */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** JSON.parse reviver: refuses prototype keys anywhere in a header. */
+function refusePrototypeKeys(this: unknown, key: string, value: unknown): unknown {
+  if (PROTOTYPE_KEYS.has(key)) throw damaged(`the header holds a '${key}' key`);
+  return value;
+}
+
 function damaged(reason: string): QuorumError {
   return new QuorumError('BAD_ARTIFACT', `damaged model artifact: ${reason}; export it again from its registry`);
 }
@@ -147,25 +156,42 @@ export function decodeArtifact(bytes: Uint8Array): Artifact {
 
   let parsed: { kind?: unknown; formatVersion?: unknown; header?: unknown; arrays?: unknown };
   try {
-    parsed = JSON.parse(headerJson.toString('utf8'));
-  } catch {
+    parsed = JSON.parse(headerJson.toString('utf8'), refusePrototypeKeys);
+  } catch (err) {
+    if (err instanceof QuorumError) throw err;
     throw damaged('header is not JSON');
   }
   if (typeof parsed.kind !== 'string' || !Number.isInteger(parsed.formatVersion)) throw damaged('header lacks kind or formatVersion');
   if (typeof parsed.header !== 'object' || parsed.header === null || !Array.isArray(parsed.arrays)) throw damaged('header lacks fields');
 
-  const arrays: Record<string, NumericArray> = {};
+  // Every entry is checked before anything is allocated: names unique, regions inside the body and
+  // disjoint, so the decoded arrays never add up to more than the file (an array table naming one
+  // region a thousand times would otherwise multiply the file's size in memory).
+  const entries: (ArrayEntry & { byteLength: number })[] = [];
+  const names = new Set<string>();
   for (const raw of parsed.arrays as ArrayEntry[]) {
     const ctor = DTYPES[raw?.dtype];
-    if (!ctor || typeof raw.name !== 'string' || !Number.isInteger(raw.offset) || !Number.isInteger(raw.length)) {
+    if (!ctor || typeof raw.name !== 'string' || !Number.isSafeInteger(raw.offset) || !Number.isSafeInteger(raw.length)) {
       throw damaged('bad array entry');
     }
+    if (PROTOTYPE_KEYS.has(raw.name)) throw damaged(`an array is named '${raw.name}'`);
+    if (names.has(raw.name)) throw damaged(`array '${raw.name}' is listed twice`);
+    names.add(raw.name);
     if (raw.offset < 0 || raw.length < 0 || raw.offset % 8 !== 0) throw damaged(`array '${raw.name}' misplaced`);
     const byteLength = raw.length * ctor.BYTES_PER_ELEMENT;
     if (raw.offset + byteLength > bodyLength) throw damaged(`array '${raw.name}' runs past the end`);
-    const copy = new ctor(raw.length);
-    new Uint8Array(copy.buffer).set(buf.subarray(bodyStart + raw.offset, bodyStart + raw.offset + byteLength));
-    arrays[raw.name] = copy;
+    entries.push({ ...raw, byteLength });
+  }
+  const byOffset = [...entries].sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < byOffset.length; i++) {
+    const prev = byOffset[i - 1];
+    if (byOffset[i].offset < prev.offset + prev.byteLength) throw damaged(`arrays '${prev.name}' and '${byOffset[i].name}' overlap`);
+  }
+  const arrays: Record<string, NumericArray> = {};
+  for (const entry of entries) {
+    const copy = new DTYPES[entry.dtype](entry.length);
+    new Uint8Array(copy.buffer).set(buf.subarray(bodyStart + entry.offset, bodyStart + entry.offset + entry.byteLength));
+    arrays[entry.name] = copy;
   }
   return {
     kind: parsed.kind,

@@ -160,12 +160,15 @@ export function decodeForest(a: Artifact): ForestState {
   const thrBinIn = a.arrays.thrBin as Uint8Array;
   const rightIn = uintArray(a, 'right');
   if (treeSize.length !== nTrees) throw damaged(`${treeSize.length} tree sizes for ${nTrees} trees`);
+  const n = packed.length;
   const treeStart = new Int32Array(nTrees + 1);
+  let total = 0; // summed as a JS number: Int32Array arithmetic would wrap a huge size into range
   for (let t = 0; t < nTrees; t++) {
     if (treeSize[t] < 1) throw damaged(`tree ${t} is empty`);
-    treeStart[t + 1] = treeStart[t] + treeSize[t];
+    total += treeSize[t];
+    if (total > n) throw damaged(`tree sizes add up to more than the ${n} nodes of the node array (tree ${t}, size ${treeSize[t]})`);
+    treeStart[t + 1] = total;
   }
-  const n = packed.length;
   if (treeStart[nTrees] !== n) throw damaged(`tree sizes add up to ${treeStart[nTrees]} nodes, the node array has ${n}`);
   const leafMark = packed instanceof Uint16Array ? 0xffff : packed instanceof Uint32Array ? 0xffffffff : -1;
   if (leafMark < 0) throw damaged("array 'node' has the wrong type");
