@@ -183,7 +183,7 @@ function confusion(r) {
     const value = (i, j) => (norm ? r.confusion[i][j] / rowSum[i] : r.confusion[i][j]);
     const max = norm ? 1 : Math.max(1, ...r.confusion.flat());
     fill(box, el('div', { class: 'row' }, el('span', { class: 'muted' }, 'confusion matrix (rows: true class, columns: predicted)'), mode),
-      el('div', { class: 'scroll', id: 'confusion-scroll' }, el('table', { class: 'confusion', id: 'confusion' },
+      el('div', { class: 'scroll', id: 'confusion-scroll' }, el('table', { class: `confusion${r.classes.length > 12 ? ' dense' : ''}`, id: 'confusion' },
         el('tr', {}, el('th', {}, ''), r.classes.map((c) => el('th', { title: c }, c.length > 6 ? `${c.slice(0, 5)}…` : c))),
         r.confusion.map((row, i) => el('tr', {}, el('th', { title: r.classes[i] }, r.classes[i].length > 10 ? `${r.classes[i].slice(0, 9)}…` : r.classes[i]),
           row.map((_, j) => {
