@@ -16,6 +16,7 @@ import { ROOT, startNode, type TestNode } from '../helpers/broker';
 import { chromiumAvailable, launchChromium } from '../helpers/browser';
 
 /** The page's document, as the functions run in Chromium see it (this project's tsconfig has no DOM lib). */
+declare const getComputedStyle: (e: unknown) => { backgroundColor: string };
 declare const document: { querySelectorAll(s: string): { length: number }; querySelector(s: string): { textContent: string | null } | null };
 
 const run = chromiumAvailable() ? describe : describe.skip; // skip reason printed by chromiumAvailable()
@@ -102,6 +103,10 @@ run('dashboard explains models (issue 15)', () => {
 
     expect(await overflowingCards(page)).toEqual([]);
     await page.screenshot({ path: path.join(SHOTS, 'letter-4-shards.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await page.$eval('.card', (c) => getComputedStyle(c).backgroundColor)).toBe('rgb(27, 32, 41)'); // --card in dark mode
+    await page.screenshot({ path: path.join(SHOTS, 'letter-4-shards-dark.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
     expect(errors).toEqual([]);
   }, 300_000);
 
@@ -144,4 +149,40 @@ run('dashboard explains models (issue 15)', () => {
     await page.screenshot({ path: path.join(SHOTS, 'regression.png'), fullPage: true });
     expect(errors).toEqual([]);
   }, 300_000);
+
+  it('reports lastHeartbeat as wall time, not 1970', async () => {
+    const cluster = (await (await fetch(`${node.url}/api/cluster`)).json()) as { nodes: { lastHeartbeat: string | null }[] };
+    for (const n of cluster.nodes) expect(Date.parse(n.lastHeartbeat ?? '')).toBeGreaterThan(Date.parse('2024-01-01'));
+  });
+
+  it('asks for an API key on a 401, then sends it as a Bearer header and on the events URL', async () => {
+    // This branch's gateway has no keys: a route stands in for one that asks for the key 'k-123'.
+    const keyed = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const pageErrors: string[] = [];
+    keyed.on('pageerror', (e) => pageErrors.push(e.message));
+    const seen = { bearer: 0, eventsKey: false };
+    await keyed.route('**/api/**', async (route) => {
+      const req = route.request();
+      if (req.url().includes('/api/events')) {
+        seen.eventsKey ||= new URL(req.url()).searchParams.get('key') === 'k-123';
+        return route.continue();
+      }
+      if (req.headers().authorization !== 'Bearer k-123') return route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ name: 'QuorumError', type: 'UNAUTHORIZED', message: 'an API key is required: send Authorization: Bearer <key>' }) });
+      seen.bearer++;
+      return route.continue();
+    });
+    await keyed.goto(`${node.url}/`);
+    await keyed.waitForSelector('#key-modal');
+    expect(await keyed.textContent('#key-modal')).toContain('an API key is required');
+    await keyed.fill('#key-input', 'k-123');
+    await keyed.click('#key-modal button');
+    await keyed.waitForSelector('.nodeCard');
+    await keyed.waitForSelector('#live.ok');
+    expect(seen.bearer).toBeGreaterThan(3);
+    expect(seen.eventsKey).toBe(true);
+    expect(await keyed.evaluate('sessionStorage.getItem("quorum.apiKey")')).toBe('k-123');
+    await keyed.screenshot({ path: path.join(SHOTS, 'api-key.png') });
+    expect(pageErrors).toEqual([]);
+    await keyed.close();
+  }, 60_000);
 });
