@@ -155,7 +155,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
           derivedFrom: v.derivedFrom,
           metrics: v.metrics,
           report: v.report,
-          members: v.members.map((m) => ({ id: m.id, kind: m.kind, shard: m.shard, rows: m.rows, node: m.node, fitMs: m.fitMs, metrics: m.metrics, weight: m.weight, ...(m.baseline ? { baseline: true } : {}) })),
+          members: v.members.map((m) => ({ id: m.id, kind: m.kind, shard: m.shard, rows: m.rows, node: m.node, fitMs: m.fitMs, metrics: m.metrics, weight: m.weight, summary: m.summary, curve: m.curve, ...(m.baseline ? { baseline: true } : {}) })),
         };
       },
     },

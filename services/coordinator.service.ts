@@ -247,6 +247,14 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
     'shard.progress'(this: CoordinatorThis, ctx: Context<{ job: string; member: string; fraction: number; epoch?: number; metrics?: Record<string, number> }>) {
       this.running.get(ctx.params.job)?.progress.get(ctx.params.member)?.(ctx.params);
     },
+    'model.live'(this: CoordinatorThis, ctx: Context<{ version: string }>) {
+      for (const job of this.jobs.values()) {
+        if (job.version === ctx.params.version && !job.liveAt) {
+          job.liveAt = new Date().toISOString();
+          this.touch(job);
+        }
+      }
+    },
     'trainer.load'(ctx: Context<TrainerLoad>) {
       recordTrainerLoad(ctx.params);
     },
@@ -335,8 +343,10 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         models: job.request.models.map((m) => m.kind),
         mode: job.request.mode,
         version: job.version,
+        live: Boolean(job.liveAt),
+        liveAt: job.liveAt,
         progress: job.progress,
-        members: job.members.map((m) => ({ id: m.id, shard: m.shard, kind: m.kind, rows: m.rows, status: m.status, progress: m.progress, node: m.node, attempts: m.attempts, ...(m.baseline ? { baseline: true } : {}) })),
+        members: job.members.map((m) => ({ id: m.id, shard: m.shard, kind: m.kind, rows: m.rows, status: m.status, progress: m.progress, node: m.node, attempts: m.attempts, errors: m.errors, ...(m.baseline ? { baseline: true } : {}) })),
         rounds: job.rounds?.map((r) => ({ round: r.round, trainers: r.trainers, metrics: r.metrics })),
         transfer: transferSummary(job),
         metrics: job.metrics,

@@ -177,6 +177,7 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
         await this.ensure(version);
         this.active.set(name, version);
         this.logger.info(`now answering '${name}' with ${version}`);
+        ctx.emit('model.live', { name, version, node: this.broker.nodeID });
         this.evict();
       } catch (err) {
         const now = previous ? `still answering '${name}' with ${previous}` : `requests for '${name}' will try to load it again`;

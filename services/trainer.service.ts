@@ -212,6 +212,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
       let release: (() => void) | undefined;
       try {
         release = await this.slots.acquire(running.abort.signal);
+        this.broker.emit('shard.progress', { job: spec.job, member: spec.member, node: this.broker.nodeID, fraction: 0 }); // the coordinator learns the node now
         const data = await load();
         const threads = Math.max(1, Math.floor(this.pool.size / Math.max(1, this.slots.active)));
         const result = await this.pool.fit(

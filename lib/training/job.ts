@@ -77,6 +77,8 @@ export interface JobState {
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;
+  /** When an inference node first answered with this job's version (after `completed`: activation loads it). */
+  liveAt?: string;
   progress: number;
   /** Rows held out and trained on, rows dropped for a missing target, and the class balance. */
   split?: { train: number; validation: number; method: string; droppedRows: number; balance?: { label: string; count: number }[] };

@@ -92,7 +92,8 @@ async function fitMember(job: JobState, member: MemberState, ports: RunnerPorts,
     member.progress = 0;
     ports.changed(job);
     try {
-      const outcome = await ports.fit(member, signal, (p) => {
+      const outcome = await ports.fit(member, signal, (p: FitProgress & { node?: string }) => {
+        if (p.node) member.node = p.node; // the trainer says where it fits from the first event on
         member.progress = Math.min(1, Math.max(0, p.fraction));
         if (p.epoch !== undefined && p.metrics) (member.curve ??= []).push({ epoch: p.epoch, ...p.metrics });
         updateProgress(job);

@@ -8,8 +8,34 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body) {
+const KEY = 'quorum.apiKey';
+export const apiKey = () => sessionStorage.getItem(KEY) ?? '';
+
+/** A small modal asking for an API key (after a 401); resolves once one is given. */
+let asking;
+function askKey(text) {
+  asking ??= new Promise((resolve) => {
+    const box = document.createElement('div');
+    box.className = 'modal';
+    box.id = 'key-modal';
+    box.innerHTML = '<form><strong>API key needed</strong><span class="muted"></span><input type="password" id="key-input" autocomplete="off" required><button type="submit">Use key</button></form>';
+    box.querySelector('.muted').textContent = text;
+    box.querySelector('form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      sessionStorage.setItem(KEY, box.querySelector('input').value.trim());
+      box.remove();
+      asking = undefined;
+      resolve();
+    });
+    document.body.append(box);
+    box.querySelector('input').focus();
+  });
+  return asking;
+}
+
+async function request(method, path, body, retried = false) {
   const init = { method, headers: {} };
+  if (apiKey()) init.headers.Authorization = `Bearer ${apiKey()}`;
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -18,12 +44,26 @@ async function request(method, path, body) {
   const text = await res.text();
   let data;
   try { data = text ? JSON.parse(text) : undefined; } catch { data = { message: text }; }
+  if (res.status === 401 && !retried) {
+    await askKey(data?.message || 'this server asks for an API key');
+    return request(method, path, body, true);
+  }
   if (!res.ok) throw new ApiError(res.status, data);
   return data;
 }
 
 export const api = {
   get: (path) => request('GET', path),
+  /** A download (export, batch predictions) with the key: fetch, then save the blob. */
+  async download(path, filename, init = {}) {
+    const headers = { ...(init.headers ?? {}) };
+    if (apiKey()) headers.Authorization = `Bearer ${apiKey()}`;
+    const res = await fetch(`api/${path}`, { ...init, headers });
+    if (!res.ok) { let d; try { d = await res.json(); } catch { d = {}; } throw new ApiError(res.status, d); }
+    const url = URL.createObjectURL(await res.blob());
+    Object.assign(document.createElement('a'), { href: url, download: filename }).click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  },
   post: (path, body) => request('POST', path, body ?? {}),
   del: (path) => request('DELETE', path),
   /** Multipart upload with upload progress (fetch has none): XMLHttpRequest. */
@@ -31,6 +71,7 @@ export const api = {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       xhr.open('POST', `api/${path}`);
+      if (apiKey()) xhr.setRequestHeader('Authorization', `Bearer ${apiKey()}`);
       xhr.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
       xhr.onload = () => {
         let data;
@@ -45,7 +86,7 @@ export const api = {
 
 /** Server-sent events with automatic reconnection (EventSource retries by itself). */
 export function subscribe(handlers, onState) {
-  const source = new EventSource('api/events');
+  const source = new EventSource(apiKey() ? `api/events?key=${encodeURIComponent(apiKey())}` : 'api/events');
   source.onopen = () => onState(true);
   source.onerror = () => onState(false);
   for (const [event, handler] of Object.entries(handlers)) {

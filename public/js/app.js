@@ -2,7 +2,7 @@
 import { api, subscribe } from './api.js';
 import { renderCluster } from './cluster.js';
 import { renderDatasets, renderFiles, renderProfile, setupData } from './data.js';
-import { renderModel, renderVersions } from './models.js';
+import { renderModel, renderVersions, setupModels } from './models.js';
 import { renderPredictForm, setupPredict } from './predict.js';
 import { fillTrainForm, renderJobs, setupTrain } from './train.js';
 import { $ } from './ui.js';
@@ -30,8 +30,10 @@ function guard(fn) {
 async function main() {
   setupData(state, refreshData);
   setupPredict(state);
+  setupModels(state, refreshModels);
+  $('#jobs-filter').addEventListener('change', guard(refreshJobs));
   await setupTrain(state, guard(refreshJobs));
-  await Promise.all([renderFiles(state, refreshData), refreshData(), refreshJobs(), refreshModels(), renderCluster()]);
+  await Promise.all([renderFiles(state, refreshData), refreshData(), refreshJobs(), refreshModels(), renderCluster(state)]);
 
   const jobs = new Map();
   subscribe({
@@ -41,15 +43,15 @@ async function main() {
     },
     'job.completed': guard(async () => { await refreshJobs(); await refreshModels(); }),
     'job.failed': guard(refreshJobs),
-    'model.activated': guard(refreshModels),
+    'model.activated': guard(async () => { await refreshModels(); await refreshJobs(); }),
     'dataset.ingested': guard(refreshData),
-    'node.connected': guard(renderCluster),
-    'node.disconnected': guard(renderCluster),
+    'node.connected': (e) => { (state.clusterLog ??= []).push(`${new Date().toLocaleTimeString()} ${e?.node?.id ?? e?.id ?? 'a node'} joined`); guard(() => renderCluster(state))(); },
+    'node.disconnected': (e) => { (state.clusterLog ??= []).push(`${new Date().toLocaleTimeString()} ${e?.node?.id ?? e?.id ?? 'a node'} left`); guard(() => renderCluster(state))(); },
   }, (up) => {
     $('#live').textContent = up ? 'live' : 'reconnecting…';
     $('#live').className = `badge ${up ? 'ok' : 'bad'}`;
   });
-  setInterval(guard(renderCluster), 3000);
+  setInterval(guard(() => renderCluster(state)), 3000);
 }
 
 main().catch((err) => {

@@ -1,5 +1,5 @@
 import { api } from './api.js';
-import { $, el, num, fill } from './ui.js';
+import { $, el, message, num, fill } from './ui.js';
 
 export async function renderPredictForm(state) {
   const versions = (state.versions ?? []).slice().reverse();
@@ -25,6 +25,20 @@ export async function renderPredictForm(state) {
 }
 
 export function setupPredict(state) {
+  $('#batch-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const file = $('#batch-file').files[0];
+    if (!file) return;
+    const form = new FormData();
+    form.append('version', $('#predict-version').value);
+    form.append('file', file, file.name);
+    try {
+      await api.download('predict/csv', file.name.replace(/(\.\w+)?$/, '.predictions.csv'), { method: 'POST', body: form });
+      message($('#batch-message'), `predictions for ${file.name} downloaded`, 'ok');
+    } catch (err) {
+      message($('#batch-message'), `${err.message}${err.type ? ` (${err.type})` : ''}`, 'error');
+    }
+  });
   $('#predict-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const row = {};

@@ -9,16 +9,22 @@ export async function setupTrain(state, onStarted) {
   fill($('#train-sharding'), ...options.sharding.filter((s) => !s.includes('<')).map((s) => el('option', {}, s)));
   $('#train-form').addEventListener('submit', async (e) => {
     e.preventDefault();
-    const models = [...document.querySelectorAll('#train-models input:checked')].map((i) => i.value);
+    let params = {};
+    const text = $('#train-params').value.trim();
+    if (text) {
+      try { params = JSON.parse(text); } catch (err) { return message($('#train-message'), `params: not JSON (${err.message})`, 'error'); }
+    }
+    const models = [...document.querySelectorAll('#train-models input:checked')].map((i) => (params[i.value] ? { kind: i.value, params: params[i.value] } : i.value));
+    const local = $('#train-mode').value === 'local';
     const body = {
-      dataset: $('#train-dataset').value,
+      dataset: local ? undefined : $('#train-dataset').value,
       target: $('#train-target').value,
       model: models.length === 1 ? models[0] : models,
       mode: $('#train-mode').value,
-      sharding: $('#train-sharding').value,
+      sharding: local ? undefined : $('#train-sharding').value,
       seed: Number($('#train-seed').value || 42),
     };
-    if ($('#train-shards').value) body.shards = Number($('#train-shards').value);
+    if ($('#train-shards').value && !local) body.shards = Number($('#train-shards').value);
     if ($('#train-voting').value) body.voting = $('#train-voting').value;
     $('#train-button').disabled = true;
     try {
@@ -49,7 +55,9 @@ async function fillTargets(state) {
 }
 
 export function renderJobs(jobs) {
-  fill($('#jobs'), ...jobs.slice(0, 8).map(jobCard));
+  const f = $('#jobs-filter')?.value;
+  const shown = jobs.filter((j) => !f || (f === 'running' ? !['completed', 'failed', 'cancelled'].includes(j.status) : j.status === f));
+  fill($('#jobs'), ...shown.slice(0, 20).map(jobCard), shown.length > 20 ? el('div', { class: 'muted' }, `${shown.length - 20} older jobs not shown`) : null);
 }
 
 export function jobCard(job) {
@@ -59,6 +67,7 @@ export function jobCard(job) {
     el('div', { class: 'head' }, el('strong', {}, job.id), statusTag,
       el('span', { class: 'muted' }, `${job.name} · ${job.target} · ${job.models.join(' + ')} · ${job.mode}`),
       job.version ? el('span', { class: 'tag' }, job.version) : null,
+      job.live ? el('span', { class: 'tag active', title: `answering predictions since ${job.liveAt}` }, 'live') : null,
       el('span', { class: 'muted' }, ago(job.createdAt)),
       running ? el('button', { class: 'link', type: 'button', onclick: () => api.del(`trainings/${job.id}`).catch((e) => alert(e.message)) }, 'cancel') : null),
     bar(job.progress),
@@ -68,7 +77,8 @@ export function jobCard(job) {
     job.rounds?.length ? el('div', { class: 'muted rounds' }, 'rounds: ', job.rounds.map((r) => `${r.round}: ${score(r.metrics)}${r.trainers < job.members.length ? ` (${r.trainers}/${job.members.length} shards)` : ''}`).join(' · ')) : null,
     ...job.members.map((m) => el('div', { class: `member ${m.status}` },
       el('span', {}, m.baseline ? `${m.id} · all rows` : `${m.id} · shard ${m.shard}`), el('span', {}, m.kind), bar(m.status === 'done' ? 1 : m.progress),
-      el('span', { class: 'muted' }, `${m.status}${m.node ? ` on ${m.node}` : ''}${m.attempts > 1 ? ` (attempt ${m.attempts})` : ''}`))));
+      el('span', { class: 'muted', title: (m.errors ?? []).map((e) => `${e.node ?? ''} ${e.code}: ${e.message}`).join('\n') || undefined },
+        `${m.status}${m.node ? ` on ${m.node}` : ''}${m.attempts > 1 ? ` (attempt ${m.attempts})` : ''}${m.errors?.length ? ` · ${m.errors.length} error${m.errors.length > 1 ? 's' : ''}: ${m.errors[m.errors.length - 1].code}` : ''}`))));
 }
 
 /**

@@ -17,6 +17,13 @@ function redact(url: string | null): string | null {
   return url ? url.replace(/\/\/[^@/]*@/, '//***@') : null;
 }
 
+/** Moleculer keeps `lastHeartbeatTime` in seconds of this process's uptime, not epoch time. */
+function heartbeatIso(n: NodeInfo): string | null {
+  if (n.local) return new Date().toISOString();
+  if (!n.lastHeartbeatTime) return null;
+  return new Date(Date.now() - Math.max(0, process.uptime() - n.lastHeartbeatTime) * 1000).toISOString();
+}
+
 export async function clusterView(broker: ServiceBroker, ctx: Context) {
   const config = quorumConfig(broker);
   const nodes = ((broker.registry as unknown as { getNodeList(o: object): NodeInfo[] }).getNodeList({ onlyAvailable: false, withServices: true })).map((n) => ({
@@ -25,7 +32,7 @@ export async function clusterView(broker: ServiceBroker, ctx: Context) {
     local: n.local,
     hostname: n.hostname,
     cpu: n.cpu ?? null,
-    lastHeartbeat: n.lastHeartbeatTime ? new Date(n.lastHeartbeatTime).toISOString() : null,
+    lastHeartbeat: heartbeatIso(n),
     services: [...new Set((n.services ?? []).map((s) => s.name).filter((s) => !s.startsWith('$')))],
   }));
   const trainerNodes = nodes.filter((n) => n.available && n.services.includes('trainer'));
