@@ -43,7 +43,7 @@ describe('hostile imports over HTTP (issue 11)', () => {
     const good = await goodExport();
     for (const c of hostileCases(good.bytes, good.member)) {
       const res = await post(c.bytes, 'hostile-bad');
-      const body = await res.json();
+      const body = (await res.json()) as { type?: string };
       expect({ name: c.name, status: res.status, type: body.type }).toEqual({ name: c.name, status: 422, type: 'BAD_ARTIFACT' });
     }
 
@@ -57,12 +57,13 @@ describe('hostile imports over HTTP (issue 11)', () => {
 
     const ok = await post(good.bytes, 'hostile-good');
     expect(ok.status).toBe(201);
+    const imported = (await ok.json()) as { id: string };
     const list = (await (await fetch(`${base}/models`)).json()) as { name: string }[];
     expect(list.map((v) => v.name).filter((n) => n.startsWith('hostile'))).toEqual(['hostile-good']);
-    const predicted = await fetch(`${base}/models/hostile-good/predict`, {
+    const predicted = await fetch(`${base}/predict`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ rows: [{ signal: 1, noise: 0, colour: 2, extra: 0.5 }] }),
+      body: JSON.stringify({ version: imported.id, rows: [{ signal: 1, noise: 0, colour: 2, extra: 0.5 }] }),
     });
     expect(predicted.status).toBe(200);
   });
