@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ServiceBroker } from 'moleculer';
 import { parseConfig, type QuorumConfig } from '../lib/config';
 import { brokerOptions } from '../moleculer.config';
+import { assertPortFree, PortInUseError } from '../lib/util/port-check';
 
 async function main(): Promise<void> {
   let config: Readonly<QuorumConfig>;
@@ -15,6 +16,16 @@ async function main(): Promise<void> {
   } catch (err) {
     console.error((err as Error).message);
     process.exit(2);
+  }
+  if (config.services.includes('api')) {
+    // Before any service starts: a second node on a used port must not run services on a state
+    // folder another process owns (exit code 3: the port is taken).
+    try {
+      await assertPortFree(config.port, config.host);
+    } catch (err) {
+      console.error(`Quorum failed to start: ${(err as Error).message}`);
+      process.exit(err instanceof PortInUseError ? 3 : 1);
+    }
   }
   const broker = new ServiceBroker(brokerOptions(config));
   for (const name of config.services) broker.loadService(path.join(__dirname, '..', 'services', `${name}.service.js`));
@@ -38,5 +49,5 @@ async function main(): Promise<void> {
 
 main().catch((err: Error) => {
   console.error(`Quorum failed to start: ${err.message}`);
-  process.exit(1);
+  process.exit(err instanceof PortInUseError ? 3 : 1);
 });

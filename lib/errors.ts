@@ -80,6 +80,8 @@ export const ERRORS = {
   // -- cluster (retryable: another node or a later attempt may succeed) -------------------------
   NO_TRAINERS: server(503),
   SERVICE_UNAVAILABLE: server(503),
+  /** The node is still starting its services (the gateway answers with Retry-After). */
+  STARTING: server(503),
   TRAINER_BUSY: server(503),
   TRAINER_LEAVING: server(503),
   BLOB_NOT_FOUND: server(503),

@@ -20,6 +20,8 @@ import { streamUpload } from './support/upload';
 import { evaluateFileRoute, predictCsvRoute, predictJsonRoute } from './support/predict-http';
 import { guardOrigin } from './support/origin-guard';
 import { checkJsonDepth } from '../lib/util/json-guard';
+import { listenOrFail } from '../lib/util/port-check';
+import { notReady } from './support/readiness';
 
 type GatewayRequest = IncomingMessage & { $ctx: Context; $params: Record<string, string>; $service: Service };
 
@@ -35,6 +37,9 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
   mixins: [ApiGateway, QuorumErrors, RestartGuard],
 
   settings: {
+    // The server is created and listened here (created/started below), not by moleculer-web, so a
+    // port in use fails the start instead of being only logged.
+    server: false,
     port: 3000,
     ip: '127.0.0.1',
     log4XXResponses: false,
@@ -189,6 +194,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
     /** Every request passes the origin guard before moleculer-web routes it (see origin-guard.ts). */
     httpHandler(this: ApiThis, req: IncomingMessage, res: ServerResponse, next?: unknown) {
       if (guardOrigin(req, res, quorumConfig(this.broker).corsOrigins)) return undefined;
+      if (notReady(this.broker, req, res)) return undefined;
       return (ApiGateway.methods as { httpHandler: (this: ApiThis, ...args: unknown[]) => unknown }).httpHandler.call(this, req, res, next);
     },
 
@@ -203,10 +209,18 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
     const config = quorumConfig(this.broker);
     this.settings.port = config.port;
     this.settings.ip = config.host;
+    (this as unknown as { createServer(): void }).createServer();
+    this.server.on('error', (err) => this.logger.error(`HTTP server error: ${err.message}`));
   },
 
-  started(this: ApiThis) {
+  async started(this: ApiThis) {
+    await listenOrFail(this.server, this.settings.port, this.settings.ip);
     this.logger.info(`Quorum dashboard and API: ${this.url()}  (API under ${this.url()}api)`);
+  },
+
+  stopped(this: ApiThis) {
+    if (!this.server.listening) return undefined;
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
   },
 };
 

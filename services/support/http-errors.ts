@@ -33,6 +33,10 @@ export function httpError(err: unknown): { status: number; body: Record<string, 
   if (e.type === 'entity.too.large') {
     return { status: 413, body: { name: 'QuorumError', message: 'the JSON body is larger than 64 MB: send fewer rows per request', code: 413, type: 'PAYLOAD_TOO_LARGE' } };
   }
+  if (e.type === 'SERVICE_NOT_FOUND' || e.type === 'SERVICE_NOT_AVAILABLE') {
+    // A service whose node has not joined (yet) or just left: retryable, not a missing route.
+    return { status: 503, body: { name: 'QuorumError', message: `${e.message ?? 'a service is not available'}: the node that runs it is not up (yet); retry in a moment`, code: 503, type: 'SERVICE_UNAVAILABLE' } };
+  }
   const status = typeof e.code === 'number' && e.code >= 400 && e.code < 600 ? e.code : typeof e.status === 'number' ? e.status : 500;
   if (status >= 500 && !e.type) {
     return { status: 500, body: { name: 'InternalError', message: 'internal error: see the server log', code: 500, type: 'INTERNAL' } };
