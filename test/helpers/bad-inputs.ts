@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import type { ErrorCode } from '../../lib/errors';
 import type { IngestOptions } from '../../lib/data/ingest';
 import { Rng } from '../../lib/util/random';
-import { chunked } from '../unit/csv-helpers';
+import { chunked } from '../unit/data/csv/helpers';
 
 export type Input = string | Buffer | (() => AsyncIterable<Uint8Array>);
 

@@ -12,7 +12,7 @@ import { encodeArtifact } from '../../../lib/models/format';
 import type { TrainingSet } from '../../../lib/models/model';
 import { fitLocal, type LocalFitOptions } from '../../../lib/training/data-parallel';
 import { Rng } from '../../../lib/util/random';
-import { synthetic } from '../forest-fixtures';
+import { synthetic } from '../models/forest/fixtures';
 
 async function fit(data: TrainingSet, params: Record<string, unknown>, shards: number, opts: LocalFitOptions = {}): Promise<ForestModel> {
   return (await fitLocal(data, forestKind.params(params), 1, shards, opts)).model;

@@ -1,0 +1,144 @@
+/** Column typing, roles, missing tokens and target rules (the policies documented in lib/data). */
+import { withTarget } from '../../../lib/data/ingest';
+import { countDistinct, estimateDistinct } from '../../../lib/data/profile';
+import { Rng } from '../../../lib/util/random';
+import { findColumn, type IngestResult } from '../../../lib/data/table';
+import { cells, ingestText } from './csv/helpers';
+
+const column = (r: IngestResult, name: string) => {
+  const c = findColumn(r.table, name);
+  if (!c) throw new Error(`no column ${name}`);
+  return c;
+};
+const profile = (r: IngestResult, name: string) => r.profile.find((p) => p.name === name)!;
+const lines = (n: number, f: (i: number) => string): string => Array.from({ length: n }, (_, i) => `${f(i)}\n`).join('');
+
+describe('column types', () => {
+  it('reads Yes/No, true/false, t/f and y/n pairs as booleans with the spellings kept as labels', async () => {
+    const r = await ingestText('a,b,c,d,e\nYes,TRUE,t,n,yes\nNo,false,f,y,Yes\nNA,TRUE,t,y,no\n');
+    expect(column(r, 'a')).toMatchObject({ type: 'boolean', labels: ['No', 'Yes'] });
+    expect(cells(column(r, 'a'))).toEqual([1, 0, null]);
+    expect(column(r, 'b')).toMatchObject({ type: 'boolean', labels: ['false', 'TRUE'] });
+    expect(column(r, 'c')).toMatchObject({ type: 'boolean', labels: ['f', 't'] });
+    expect(column(r, 'd')).toMatchObject({ type: 'boolean', labels: ['n', 'y'] });
+    // mixed spellings of one pair: the most frequent spelling labels each side
+    expect(column(r, 'e')).toMatchObject({ type: 'boolean', labels: ['no', 'yes'] });
+    expect(profile(r, 'a').top).toEqual([{ value: 'No', count: 1 }, { value: 'Yes', count: 1 }]);
+  });
+
+  it('keeps 0/1 numeric, and yes/true mixes or a single word categorical', async () => {
+    const r = await ingestText('z,m,s\n0,yes,on\n1,true,on\n1,no,on\n');
+    expect(column(r, 'z').type).toBe('numeric');
+    expect(profile(r, 'z').note).toMatch(/only 0 and 1/);
+    expect(column(r, 'm').type).toBe('categorical');
+    expect(column(r, 's').type).toBe('categorical');
+  });
+
+  it('reads ISO dates and date-times as epoch milliseconds (UTC)', async () => {
+    const r = await ingestText('d,t\n2008-12-01,2020-01-01T10:00:00Z\n2008-12-02,2020-01-01 12:30\nNA,\n');
+    expect(column(r, 'd').type).toBe('datetime');
+    expect(cells(column(r, 'd'))).toEqual([Date.UTC(2008, 11, 1), Date.UTC(2008, 11, 2), null]);
+    expect(cells(column(r, 't'))).toEqual([Date.UTC(2020, 0, 1, 10), Date.UTC(2020, 0, 1, 12, 30), null]);
+  });
+
+  it('turns a column that looked numeric into text when text follows, keeping first spellings', async () => {
+    // 60 % numeric codes, 40 % letters: a categorical column, not stray text
+    const r = await ingestText(`code,x\n${lines(10, (i) => (i < 6 ? `0${i},1` : `K${i},1`))}`);
+    const c = column(r, 'code');
+    expect(c.type).toBe('categorical');
+    expect(cells(c)).toEqual(['00', '01', '02', '03', '04', '05', 'K6', 'K7', 'K8', 'K9']);
+  });
+
+  it('keeps columns of only missing values as empty, and forced types apply', async () => {
+    const r = await ingestText('a,b,c,d\n1,NA,5,2020-01-01\n2,,6,2020-01-02\n', { types: { c: 'categorical', d: 'categorical' } });
+    expect(profile(r, 'b')).toMatchObject({ role: 'empty', missing: 2 });
+    expect(cells(column(r, 'c'))).toEqual(['5', '6']);
+    expect(column(r, 'd').type).toBe('categorical');
+    const forced = await ingestText('f\n1\n0\n1\n', { types: { f: 'boolean' } });
+    expect(column(forced, 'f')).toMatchObject({ type: 'boolean', labels: ['0', '1'] });
+    const numeric = await ingestText('n\n1\n2\n', { types: { n: 'numeric' } });
+    expect(cells(column(numeric, 'n'))).toEqual([1, 2]);
+  });
+
+  it('replaces the missing tokens when given, matching them case-insensitively; the empty field stays missing', async () => {
+    const r = await ingestText('a,b\nunknown,NA\nUNKNOWN,x\n,y\n5,z\n', { missing: ['unknown'] });
+    expect(cells(column(r, 'a'))).toEqual([null, null, null, 5]);
+    expect(cells(column(r, 'b'))).toEqual(['NA', 'x', 'y', 'z']);
+    expect(r.stats?.missingTokens).toEqual({ '': 1, unknown: 2 });
+  });
+});
+
+describe('column roles', () => {
+  const n = 30;
+  const text = `id,name,const,constNA,val,score,PassengerId\n${lines(n, (i) => `${i + 1},person ${i},k,${i % 2 ? 'k' : ''},${i % 5},${(i * 7) % n},${(i * 13) % n}`)}`;
+
+  it('marks identifiers, constants and empty columns, and keeps the rest as features', async () => {
+    const r = await ingestText(text, { ignore: ['val'] });
+    expect(profile(r, 'id')).toMatchObject({ role: 'identifier', note: expect.stringMatching(/file order/) });
+    expect(profile(r, 'name')).toMatchObject({ role: 'identifier', distinct: n });
+    expect(profile(r, 'const')).toMatchObject({ role: 'constant', distinct: 1 });
+    // one value plus missing cells: whether it is there may carry information
+    expect(profile(r, 'constNA')).toMatchObject({ role: 'feature', distinct: 1, missing: n / 2 });
+    expect(profile(r, 'val').role).toBe('ignored');
+    // all distinct whole numbers in shuffled order: a feature, unless named like an id
+    expect(profile(r, 'score').role).toBe('feature');
+    expect(profile(r, 'PassengerId').role).toBe('identifier');
+    expect(r.warnings.some((w) => /'id' is not a feature/.test(w))).toBe(true);
+  });
+
+  it('calls nothing an identifier in a table of fewer than 20 rows', async () => {
+    const r = await ingestText(`id,name\n${lines(10, (i) => `${i},n${i}`)}`);
+    expect(r.profile.map((p) => p.role)).toEqual(['feature', 'feature']);
+  });
+
+  it('profiles numbers with min, max, mean, std and text with its top values', async () => {
+    const r = await ingestText('x,c\n1,a\n2,b\n3,a\nNA,a\n');
+    expect(profile(r, 'x')).toMatchObject({ min: 1, max: 3, mean: 2, std: 1, missing: 1, distinct: 3 });
+    expect(profile(r, 'c').top).toEqual([{ value: 'a', count: 3 }, { value: 'b', count: 1 }]);
+  });
+});
+
+describe('distinct counts', () => {
+  it('counts exactly with a hash set and estimates within 5 % with HyperLogLog', () => {
+    const rng = new Rng(11);
+    for (const distinct of [10, 3000, 50000, 150000]) {
+      // every value of 0..distinct-1 (× 0.37) once, then repeats, then one missing value
+      const values = new Float64Array(200001);
+      for (let i = 0; i < 200000; i++) values[i] = (i < distinct ? i : rng.int(distinct)) * 0.37;
+      values[200000] = NaN;
+      expect(countDistinct(values)).toBe(distinct);
+      expect(Math.abs(estimateDistinct(values) - distinct) / distinct).toBeLessThan(0.05);
+    }
+  });
+
+  it('marks estimates in the profile, and stays exact for ids and monotone columns', async () => {
+    const n = 120000;
+    const r = await ingestText(`a,b,c_id\n${lines(n, (i) => `${(i * 7919) % n}.5,${i},${(i * 31) % n}`)}`);
+    expect(profile(r, 'a')).toMatchObject({ distinct: expect.any(Number), distinctApprox: true });
+    expect(Math.abs(profile(r, 'a').distinct - n) / n).toBeLessThan(0.05);
+    expect(profile(r, 'b')).toMatchObject({ distinct: n, role: 'identifier' });
+    expect(profile(r, 'b').distinctApprox).toBeUndefined();
+    expect(profile(r, 'c_id')).toMatchObject({ distinct: n, role: 'identifier' });
+  });
+});
+
+describe('targets', () => {
+  it('infers classification for text, booleans and few whole numbers; regression otherwise', async () => {
+    const base = await ingestText(`t,b,k,r,f\n${lines(40, (i) => `c${i % 3},${i % 2 ? 'Yes' : 'No'},${i % 4},${i * 10},${i / 3}`)}`);
+    expect(withTarget(base, 't').target).toMatchObject({ task: 'classification', inferred: true });
+    expect(withTarget(base, 'b').target?.classes).toEqual([{ label: 'No', count: 20 }, { label: 'Yes', count: 20 }]);
+    expect(withTarget(base, 'k').target?.task).toBe('classification');
+    expect(withTarget(base, 'r').target?.task).toBe('regression');
+    expect(withTarget(base, 'f').target?.task).toBe('regression');
+    expect(withTarget(base, 'k', 'regression').target).toMatchObject({ task: 'regression', inferred: false });
+  });
+
+  it('drops and counts rows whose target is missing, and re-profiles what is left', async () => {
+    const r = await ingestText('x,y\n1,a\n2,NA\n3,b\n4,\n5,a\n', { target: 'y' });
+    expect(r.table.nRows).toBe(3);
+    expect(cells(column(r, 'x'))).toEqual([1, 3, 5]);
+    expect(r.target).toMatchObject({ droppedRows: 2, classes: [{ label: 'a', count: 2 }, { label: 'b', count: 1 }] });
+    expect(profile(r, 'x')).toMatchObject({ min: 1, max: 5, distinct: 3 });
+    expect(r.warnings).toContain("dropped 2 rows whose target 'y' is missing");
+  });
+});

@@ -1,0 +1,50 @@
+import { decodeArtifact, encodeArtifact, expectArtifact } from '../../../lib/models/format';
+import { QuorumError } from '../../../lib/errors';
+
+describe('artifact container', () => {
+  const artifact = {
+    kind: 'demo',
+    formatVersion: 1,
+    header: { a: 1, labels: ['x', 'y'] },
+    arrays: {
+      f: new Float32Array([1.5, NaN, -2]),
+      i: new Int32Array([7, -8]),
+      b: new Uint8Array([1, 2, 3, 4, 5]),
+      d: new Float64Array([Math.PI]),
+    },
+  };
+
+  it('round-trips header and every array type', () => {
+    const back = decodeArtifact(encodeArtifact(artifact));
+    expect(back.kind).toBe('demo');
+    expect(back.header).toEqual(artifact.header);
+    expect(Array.from(back.arrays.f as Float32Array)).toEqual([1.5, NaN, -2]);
+    expect(back.arrays.i).toEqual(new Int32Array([7, -8]));
+    expect(back.arrays.b).toEqual(new Uint8Array([1, 2, 3, 4, 5]));
+    expect((back.arrays.d as Float64Array)[0]).toBe(Math.PI);
+  });
+
+  it('refuses a flipped byte, a truncated file and foreign bytes with BAD_ARTIFACT', () => {
+    const bytes = encodeArtifact(artifact);
+    const flipped = Buffer.from(bytes);
+    flipped[flipped.length - 3] ^= 0xff;
+    for (const bad of [flipped, bytes.subarray(0, bytes.length - 8), Buffer.from('lettr,x-box\nA,1\n')]) {
+      expect(() => decodeArtifact(bad)).toThrow(QuorumError);
+      try {
+        decodeArtifact(bad);
+      } catch (e) {
+        expect((e as QuorumError).code).toBe('BAD_ARTIFACT');
+      }
+    }
+  });
+
+  it('refuses a newer container or format version with UNSUPPORTED_FORMAT_VERSION', () => {
+    const bytes = Buffer.from(encodeArtifact(artifact));
+    bytes.writeUInt16LE(99, 4);
+    expect(() => decodeArtifact(bytes)).toThrow(/newer than this Quorum reads/);
+    const newer = decodeArtifact(encodeArtifact({ ...artifact, formatVersion: 3 }));
+    expect(() => expectArtifact(newer, 'demo', 2)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_FORMAT_VERSION' }));
+    expect(() => expectArtifact(newer, 'forest', 9)).toThrow(expect.objectContaining({ code: 'BAD_ARTIFACT' }));
+    expect(() => expectArtifact(newer, 'demo', 3, { missing: 'f32' })).toThrow(/lacks array 'missing'/);
+  });
+});
