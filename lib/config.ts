@@ -6,6 +6,8 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { parseKeys, type KeyEntry } from './security/keys';
+import { isLoopback } from './security/hosts';
 
 export const ALL_SERVICES = ['api', 'coordinator', 'trainer', 'registry', 'inference'] as const;
 export type ServiceName = (typeof ALL_SERVICES)[number];
@@ -62,6 +64,18 @@ export interface QuorumConfig {
   inferenceWorkers: number;
   /** Web origins (`https://app.example.com`) other than the gateway's own that may call the API. */
   corsOrigins: string[];
+  /** Keys from API_KEYS (null: none set there). */
+  apiKeys: KeyEntry[] | null;
+  /** A file of keys, read at start and on SIGHUP (null: none). */
+  apiKeysFile: string | null;
+  /** Requests per minute per key (or per client IP without keys); 0: no limit. */
+  rateLimit: number;
+  /** Server-sent event streams one client (key or IP) may hold open at once. */
+  maxSsePerClient: number;
+  /** Training jobs one coordinator runs at once; more are refused with 429. */
+  maxConcurrentJobs: number;
+  /** Host names (besides localhost, IP literals and HOST) requests may name; `*`: any. */
+  allowedHosts: string[];
 }
 
 interface Var<K extends keyof QuorumConfig> {
@@ -207,6 +221,24 @@ export const VARIABLES: Var<keyof QuorumConfig>[] = [
       return url.origin;
     }),
   },
+  {
+    env: 'API_KEYS',
+    key: 'apiKeys',
+    default: '',
+    describe: 'API keys as `role:key` pairs separated by commas, roles read, train, admin (default: none, the API is open on loopback only)',
+    parse: (raw) => (raw ? parseKeys(raw, 'API_KEYS') : null),
+  },
+  { env: 'API_KEYS_FILE', key: 'apiKeysFile', default: '', describe: 'a file of `role:key` entries (one a line or comma-separated), re-read on SIGHUP', parse: (raw) => (raw ? path.resolve(raw) : null) },
+  { env: 'RATE_LIMIT', key: 'rateLimit', default: '6000', describe: 'requests a minute per API key (per client IP without keys) before 429 with Retry-After; 0: no limit', parse: int('RATE_LIMIT', 0, 10_000_000) },
+  { env: 'MAX_SSE_PER_CLIENT', key: 'maxSsePerClient', default: '8', describe: 'event streams (GET /api/events) one key or client IP may hold open at once', parse: int('MAX_SSE_PER_CLIENT', 1, 10_000) },
+  { env: 'MAX_CONCURRENT_JOBS', key: 'maxConcurrentJobs', default: '16', describe: 'training jobs a coordinator runs at once; more are refused with 429 until one ends', parse: int('MAX_CONCURRENT_JOBS', 1, 10_000) },
+  {
+    env: 'ALLOWED_HOSTS',
+    key: 'allowedHosts',
+    default: '',
+    describe: 'comma-separated host names requests may be addressed to, besides localhost, IP addresses and HOST (`*`: any; against DNS rebinding)',
+    parse: (raw) => raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
+  },
 ];
 
 /** Validates the environment; throws one Error listing every problem. */
@@ -225,6 +257,12 @@ export function parseConfig(env: Record<string, string | undefined>): Readonly<Q
   if (!problems.length && config.heartbeatTimeout <= config.heartbeatInterval) {
     problems.push(`HEARTBEAT_TIMEOUT (${config.heartbeatTimeout}) must be larger than HEARTBEAT_INTERVAL (${config.heartbeatInterval})`);
   }
+  if (!problems.length && config.services.includes('api') && !isLoopback(config.host) && !config.apiKeys && !config.apiKeysFile) {
+    problems.push(
+      `HOST=${config.host} lets other machines reach the gateway, but no API keys are set: set API_KEYS=admin:<key>,read:<key> (roles read, train, admin; e.g. admin:$(openssl rand -hex 24)) or API_KEYS_FILE=<file>, or bind HOST=127.0.0.1`,
+    );
+  }
+  if (!problems.length && config.apiKeys && config.apiKeysFile) problems.push('API_KEYS and API_KEYS_FILE are both set: keep the keys in one place (API_KEYS_FILE can be re-read on SIGHUP)');
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return Object.freeze(config);
 }

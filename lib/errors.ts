@@ -24,6 +24,17 @@ export const ERRORS = {
   JSON_TOO_DEEP: client(400),
   /** A state-changing request from a web page of another origin, or a preflight for one. */
   CROSS_ORIGIN_FORBIDDEN: client(403),
+  /** No API key, or one the gateway does not know. */
+  UNAUTHORIZED: client(401),
+  /** A key whose role is below the route's (the message names the role needed). */
+  FORBIDDEN: client(403),
+  /** A Host header that names neither this gateway nor an ALLOWED_HOSTS entry (DNS rebinding). */
+  HOST_NOT_ALLOWED: client(403),
+  /** More requests a minute than RATE_LIMIT, or more open event streams than MAX_SSE_PER_CLIENT. */
+  RATE_LIMITED: client(429),
+  TOO_MANY_STREAMS: client(429),
+  /** MAX_CONCURRENT_JOBS jobs are running on this coordinator. */
+  TOO_MANY_JOBS: client(429),
   UNSUPPORTED_MEDIA_TYPE: client(415),
   PAYLOAD_TOO_LARGE: client(413),
   NOT_FOUND: client(404),

@@ -22,6 +22,7 @@ import { guardOrigin } from './support/origin-guard';
 import { checkJsonDepth } from '../lib/util/json-guard';
 import { listenOrFail } from '../lib/util/port-check';
 import { notReady } from './support/readiness';
+import { AccessGuard } from './support/access-guard';
 
 type GatewayRequest = IncomingMessage & { $ctx: Context; $params: Record<string, string>; $service: Service };
 
@@ -30,6 +31,8 @@ type ApiThis = Service & {
   sendResponse(req: IncomingMessage, res: ServerResponse, data: unknown): void;
   sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void;
   url(): string;
+  access: AccessGuard;
+  reloadKeys?: () => void;
 };
 
 const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
@@ -194,6 +197,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
     /** Every request passes the origin guard before moleculer-web routes it (see origin-guard.ts). */
     httpHandler(this: ApiThis, req: IncomingMessage, res: ServerResponse, next?: unknown) {
       if (guardOrigin(req, res, quorumConfig(this.broker).corsOrigins)) return undefined;
+      if (this.access.refuse(req, res)) return undefined;
       if (notReady(this.broker, req, res)) return undefined;
       return (ApiGateway.methods as { httpHandler: (this: ApiThis, ...args: unknown[]) => unknown }).httpHandler.call(this, req, res, next);
     },
@@ -209,16 +213,22 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
     const config = quorumConfig(this.broker);
     this.settings.port = config.port;
     this.settings.ip = config.host;
+    this.access = new AccessGuard(config, this.logger);
     (this as unknown as { createServer(): void }).createServer();
     this.server.on('error', (err) => this.logger.error(`HTTP server error: ${err.message}`));
   },
 
   async started(this: ApiThis) {
     await listenOrFail(this.server, this.settings.port, this.settings.ip);
+    if (quorumConfig(this.broker).apiKeysFile) {
+      this.reloadKeys = () => this.access.reload();
+      process.on('SIGHUP', this.reloadKeys);
+    }
     this.logger.info(`Quorum dashboard and API: ${this.url()}  (API under ${this.url()}api)`);
   },
 
   stopped(this: ApiThis) {
+    if (this.reloadKeys) process.off('SIGHUP', this.reloadKeys);
     if (!this.server.listening) return undefined;
     return new Promise<void>((resolve) => this.server.close(() => resolve()));
   },

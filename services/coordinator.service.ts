@@ -171,6 +171,10 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
       },
       async handler(this: CoordinatorThis, ctx: Context<TrainRequest, { $statusCode?: number }>) {
         const request = normaliseRequest(ctx.params);
+        const { maxConcurrentJobs } = quorumConfig(this.broker);
+        if (this.running.size >= maxConcurrentJobs) {
+          throw new QuorumError('TOO_MANY_JOBS', `${this.running.size} jobs are running on this coordinator (MAX_CONCURRENT_JOBS ${maxConcurrentJobs}): wait for one to end or cancel one`);
+        }
         const now = new Date().toISOString();
         const id = `job-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
         const base = { id, status: 'preparing' as const, createdAt: now, updatedAt: now, progress: 0, shards: [], members: [], warnings: [], timings: {} };
