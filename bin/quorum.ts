@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { ServiceBroker } from 'moleculer';
 import { parseConfig, type QuorumConfig } from '../lib/config';
-import { brokerOptions } from '../moleculer.config';
+import { brokerOptions, redactUrl } from '../moleculer.config';
 import { assertPortFree, PortInUseError } from '../lib/util/port-check';
 
 async function main(): Promise<void> {
@@ -43,7 +43,8 @@ async function main(): Promise<void> {
 
   await broker.start();
   // Printed whatever LOGLEVEL says: scripts and tests wait for this line.
-  console.log(`quorum: node ${broker.nodeID} up: ${config.services.join(', ')} · transporter ${config.transporter ?? 'none (one process)'} · state in ${config.stateDir}`);
+  const up = `quorum: node ${broker.nodeID} up: ${config.services.join(', ')} · transporter ${config.transporter ? redactUrl(config.transporter) : 'none (one process)'} · state in ${config.stateDir}`;
+  console.log(config.logFormat === 'json' ? JSON.stringify({ ts: Date.now(), level: 'info', msg: up, nodeID: broker.nodeID, mod: 'quorum' }) : up);
   if (process.argv.includes('--repl')) broker.repl();
 }
 

@@ -5,6 +5,7 @@
  * reads `process.env`.
  */
 import os from 'node:os';
+import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { parseKeys, type KeyEntry } from './security/keys';
 import { isLoopback } from './security/hosts';
@@ -76,6 +77,11 @@ export interface QuorumConfig {
   maxConcurrentJobs: number;
   /** Host names (besides localhost, IP literals and HOST) requests may name; `*`: any. */
   allowedHosts: string[];
+  /** Moleculer's metrics and Quorum's, served as Prometheus text at GET /metrics. */
+  metrics: boolean;
+  logFormat: 'text' | 'json';
+  /** Credentials and TLS files of the NATS connection (null: not set). */
+  nats: { user: string | null; password: string | null; token: string | null; tlsCa: string | null; tlsCert: string | null; tlsKey: string | null };
 }
 
 interface Var<K extends keyof QuorumConfig> {
@@ -83,7 +89,8 @@ interface Var<K extends keyof QuorumConfig> {
   key: K;
   default: string;
   describe: string;
-  parse(raw: string, env: Record<string, string | undefined>): QuorumConfig[K];
+  /** `sofar`: the values parsed before this one (variables that fill one object together). */
+  parse(raw: string, env: Record<string, string | undefined>, sofar: Partial<QuorumConfig>): QuorumConfig[K];
 }
 
 class ConfigError extends Error {}
@@ -115,6 +122,31 @@ function quorum(name: string) {
   };
 }
 
+/** A file that must exist and be readable when the node starts (TLS material). */
+function readableFile(name: string) {
+  return (raw: string): string | null => {
+    if (!raw) return null;
+    const file = path.resolve(raw);
+    try {
+      accessSync(file, constants.R_OK);
+    } catch {
+      throw new ConfigError(`${name}=${raw}: no readable file there`);
+    }
+    return file;
+  };
+}
+
+const NO_NATS: QuorumConfig['nats'] = { user: null, password: null, token: null, tlsCa: null, tlsCert: null, tlsKey: null };
+
+const natsVars: { env: string; field: keyof QuorumConfig['nats']; describe: string; parse: (raw: string) => string | null }[] = [
+  { env: 'NATS_USER', field: 'user', describe: 'user name of the NATS connection (with NATS_PASSWORD)', parse: (raw) => raw || null },
+  { env: 'NATS_PASSWORD', field: 'password', describe: 'password of the NATS connection; never logged', parse: (raw) => raw || null },
+  { env: 'NATS_TOKEN', field: 'token', describe: 'token of the NATS connection (instead of a user and password); never logged', parse: (raw) => raw || null },
+  { env: 'NATS_TLS_CA', field: 'tlsCa', describe: 'PEM file of the certificate authority the NATS server is checked against (turns TLS on)', parse: readableFile('NATS_TLS_CA') },
+  { env: 'NATS_TLS_CERT', field: 'tlsCert', describe: 'PEM client certificate for NATS (with NATS_TLS_KEY)', parse: readableFile('NATS_TLS_CERT') },
+  { env: 'NATS_TLS_KEY', field: 'tlsKey', describe: 'PEM private key of NATS_TLS_CERT', parse: readableFile('NATS_TLS_KEY') },
+];
+
 const seconds = (name: string, min: number, max: number) => (raw: string) => int(name, min, max)(raw);
 
 export const VARIABLES: Var<keyof QuorumConfig>[] = [
@@ -127,7 +159,14 @@ export const VARIABLES: Var<keyof QuorumConfig>[] = [
     describe: 'empty: one process, no network; `nats://host:4222`: a cluster over NATS',
     parse: (raw) => {
       if (!raw) return null;
-      if (!/^nats:\/\/[^\s]+$/.test(raw)) throw new ConfigError(`TRANSPORTER=${raw}: expected nats://host:port (or empty for one process)`);
+      const ok = raw.split(',').every((u) => {
+        try {
+          return /^nats:\/\/[^\s]+$/.test(u.trim()) && !!new URL(u.trim()).host;
+        } catch {
+          return false;
+        }
+      });
+      if (!ok) throw new ConfigError(`TRANSPORTER=${raw.replace(/\/\/([^:@/]+):[^@/]*@/g, '//$1:***@')}: expected nats://host:port, several separated by commas (or empty for one process)`);
       return raw;
     },
   },
@@ -239,6 +278,17 @@ export const VARIABLES: Var<keyof QuorumConfig>[] = [
     describe: 'comma-separated host names requests may be addressed to, besides localhost, IP addresses and HOST (`*`: any; against DNS rebinding)',
     parse: (raw) => raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
   },
+  { env: 'METRICS', key: 'metrics', default: 'on', describe: "on: Moleculer's and Quorum's metrics of every node as Prometheus text at `GET /metrics` (role read); off: none collected", parse: (raw) => oneOf('METRICS', ['on', 'off'] as const)(raw) === 'on' },
+  { env: 'LOG_FORMAT', key: 'logFormat', default: 'text', describe: 'text: one short line per entry; json: one JSON object per line (ts, level, msg, nodeID, mod)', parse: oneOf('LOG_FORMAT', ['text', 'json'] as const) },
+  ...natsVars.map(
+    (v): Var<'nats'> => ({
+      env: v.env,
+      key: 'nats',
+      default: '',
+      describe: v.describe,
+      parse: (raw, _env, sofar) => ({ ...NO_NATS, ...sofar.nats, [v.field]: v.parse(raw) }),
+    }),
+  ),
 ];
 
 /** Validates the environment; throws one Error listing every problem. */
@@ -248,11 +298,12 @@ export function parseConfig(env: Record<string, string | undefined>): Readonly<Q
   for (const v of VARIABLES) {
     const raw = env[v.env] ?? v.default;
     try {
-      (out as Record<string, unknown>)[v.key] = v.parse(raw.trim(), env);
+      (out as Record<string, unknown>)[v.key] = v.parse(raw.trim(), env, out);
     } catch (err) {
       problems.push((err as Error).message);
     }
   }
+  out.nats ??= { ...NO_NATS };
   const config = out as QuorumConfig;
   if (!problems.length && config.heartbeatTimeout <= config.heartbeatInterval) {
     problems.push(`HEARTBEAT_TIMEOUT (${config.heartbeatTimeout}) must be larger than HEARTBEAT_INTERVAL (${config.heartbeatInterval})`);
@@ -261,6 +312,14 @@ export function parseConfig(env: Record<string, string | undefined>): Readonly<Q
     problems.push(
       `HOST=${config.host} lets other machines reach the gateway, but no API keys are set: set API_KEYS=admin:<key>,read:<key> (roles read, train, admin; e.g. admin:$(openssl rand -hex 24)) or API_KEYS_FILE=<file>, or bind HOST=127.0.0.1`,
     );
+  }
+  if (!problems.length) {
+    const n = config.nats;
+    const set = natsVars.filter((v) => n[v.field] !== null).map((v) => v.env);
+    if (set.length && !config.transporter) problems.push(`${set.join(', ')} set but TRANSPORTER is empty: these configure the NATS connection (TRANSPORTER=nats://host:4222)`);
+    if (!!n.user !== !!n.password) problems.push('NATS_USER and NATS_PASSWORD go together: set both (or NATS_TOKEN alone)');
+    if (n.token && n.user) problems.push('NATS_TOKEN and NATS_USER are both set: the NATS server takes one or the other');
+    if (!!n.tlsCert !== !!n.tlsKey) problems.push('NATS_TLS_CERT and NATS_TLS_KEY go together: set both');
   }
   if (!problems.length && config.apiKeys && config.apiKeysFile) problems.push('API_KEYS and API_KEYS_FILE are both set: keep the keys in one place (API_KEYS_FILE can be re-read on SIGHUP)');
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);

@@ -23,6 +23,7 @@ import { checkJsonDepth } from '../lib/util/json-guard';
 import { listenOrFail } from '../lib/util/port-check';
 import { notReady } from './support/readiness';
 import { AccessGuard } from './support/access-guard';
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type MetricList, type NodeMetrics } from '../lib/ops/prometheus';
 
 type GatewayRequest = IncomingMessage & { $ctx: Context; $params: Record<string, string>; $service: Service };
 
@@ -97,6 +98,15 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
         },
       },
       {
+        // Prometheus text of every node's metrics (role read once keys exist).
+        name: 'metrics',
+        path: '/metrics',
+        mappingPolicy: 'restrict',
+        autoAliases: false,
+        bodyParsers: false,
+        aliases: { 'GET /': 'api.prometheus' },
+      },
+      {
         // Predictions and evaluations whose bodies stream to the inference service unparsed.
         name: 'api-streams',
         path: '/api',
@@ -142,6 +152,37 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
         ctx.meta.$responseType = 'text/event-stream';
         ctx.meta.$responseHeaders = { 'Cache-Control': 'no-cache', Connection: 'keep-alive' };
         return eventStream(this.broker);
+      },
+    },
+
+    /**
+     * Every reachable node's metrics (`$node.metrics`), as one Prometheus text page; each sample
+     * carries its node. A node that does not answer within 2 s is left out and counted.
+     */
+    prometheus: {
+      async handler(this: ApiThis, ctx: Context<unknown, { $responseType?: string }>) {
+        if (!this.broker.metrics.isEnabled()) throw new QuorumError('NOT_FOUND', 'metrics are off on this node (METRICS=off): set METRICS=on to serve them');
+        const nodes = (this.broker.registry as unknown as { getNodeList(o: object): { id: string }[] }).getNodeList({ onlyAvailable: true, withServices: false }).map((n) => n.id);
+        const lists = await Promise.all(
+          nodes.map((nodeID) =>
+            ctx
+              .call<MetricList[], Record<string, never>>('$node.metrics', {}, { nodeID, timeout: 2000, retries: 0 })
+              .then((metrics) => ({ nodeID, metrics }))
+              .catch(() => null),
+          ),
+        );
+        const answered = lists.filter((l): l is NodeMetrics => l !== null);
+        const scrape: MetricList = {
+          type: 'gauge',
+          name: 'quorum.scrape.nodes',
+          description: 'Nodes asked for their metrics by this scrape, by whether they answered',
+          values: [
+            { labels: { answered: 'true' }, value: answered.length },
+            { labels: { answered: 'false' }, value: nodes.length - answered.length },
+          ],
+        };
+        ctx.meta.$responseType = PROMETHEUS_CONTENT_TYPE;
+        return renderPrometheus([...answered, { nodeID: this.broker.nodeID, metrics: [scrape] }]);
       },
     },
 

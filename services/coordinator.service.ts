@@ -28,6 +28,7 @@ import { RestartGuard } from './support/restart-guard';
 import { forgetTrainer, recordTrainerLoad, type TrainerLoad } from './strategies/trainer-load';
 import { executeJob, resumableState } from './support/job-executor';
 import { deriveSeed } from '../lib/util/random';
+import { registerMetrics, setCounts } from '../lib/ops/metrics';
 
 export interface RunningJob {
   state: JobState;
@@ -51,6 +52,8 @@ export type CoordinatorThis = Service & {
   resume(jobs: JobState[]): Promise<void>;
   touch(job: JobState): void;
   flush(): Promise<void>;
+  countJobs(): void;
+  jobStates?: Set<string>;
   datasetView(meta: DatasetMeta): Record<string, unknown>;
   jobSummary(job: JobState): Record<string, unknown>;
 };
@@ -329,6 +332,14 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         await this.jobStore.save(job).catch((err: Error) => this.logger.error(`could not save job ${id}: ${err.message}`));
         this.broker.broadcast('training.progress', this.jobSummary(job));
       }
+      if (ids.length) this.countJobs();
+    },
+
+    /** The jobs gauge of /metrics: jobs by state. */
+    countJobs(this: CoordinatorThis) {
+      const counts = new Map<string, number>();
+      for (const j of this.jobs.values()) counts.set(j.status, (counts.get(j.status) ?? 0) + 1);
+      setCounts(this.broker.metrics, 'jobs', 'state', counts, (this.jobStates ??= new Set()));
     },
 
     datasetView(meta: DatasetMeta) {
@@ -369,6 +380,7 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
     this.jobs = new Map();
     this.running = new Map();
     this.dirty = new Set();
+    registerMetrics(this.broker.metrics, ['jobs']);
   },
 
   async started(this: CoordinatorThis) {
@@ -378,6 +390,7 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
       this.jobs.set(job.id, job);
       if (!FINISHED.includes(job.status)) unfinished.push(job);
     }
+    this.countJobs();
     if (unfinished.length) void this.resume(unfinished);
     this.flushTimer = setInterval(() => void this.flush(), 500);
     this.flushTimer.unref();

@@ -26,6 +26,7 @@ import { QuorumErrors } from './support/errors';
 import { localVoting, type LocalVoting } from '../lib/inference/local';
 import { ingestUpload, type PredictCsvOptions, type EvaluateFileOptions, type VoteOptions } from './support/inference-io';
 import { RestartGuard } from './support/restart-guard';
+import { QUORUM_METRICS, registerMetrics } from '../lib/ops/metrics';
 
 /** Versions kept loaded besides the active ones (explicit `version` requests, evaluations). */
 const EXTRA_LOADED = 4;
@@ -58,6 +59,7 @@ type InferenceThis = Service & {
   loading: Map<string, Promise<Ensemble>>;
   active: Map<string, string>;
   activeKnown: boolean;
+  countPredictions(route: string, rows: number, started: bigint): void;
   local: LocalVoting;
   checkPredict: (params: unknown) => true | unknown[];
   ensure(id: string): Promise<Ensemble>;
@@ -104,12 +106,14 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
     /** Stream in: a CSV of rows (meta.options: PredictCsvOptions). Stream out: the CSV of predictions. */
     predictCsv: {
       async handler(this: InferenceThis, ctx: Context<NodeJS.ReadableStream, { options?: PredictCsvOptions; $responseType?: string; $responseHeaders?: Record<string, string> }>) {
+        const started = process.hrtime.bigint();
         const options = ctx.meta.options ?? {};
         const { view, mode, voting } = await this.prepare(options);
         const { table } = await ingestUpload(ctx.params, options, quorumConfig(this.broker));
         const { x, warnings } = encodeTable(view.meta.encoder, table, { strict: options.strict, ignore: [view.meta.target] });
         // The header and the first slice are computed before answering: their errors are plain 4xx/5xx.
         const chunks = await primed(predictionCsv(view, table, x, voting, (part) => this.votes(view, part, mode, options), options), 2);
+        this.countPredictions('csv', x.rows, started);
         ctx.meta.$responseType = 'text/csv; charset=utf-8';
         ctx.meta.$responseHeaders = {
           'Content-Disposition': `attachment; filename="${view.id}-predictions.csv"`,
@@ -195,10 +199,19 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
 
   methods: {
     async predict(this: InferenceThis, params: PredictParams): Promise<Prediction> {
+      const started = process.hrtime.bigint();
       const { view, mode, voting } = await this.prepare(params);
       const { x, warnings } = view.encodeRows(params.rows, params.strict);
       const { votes, missing } = await this.votes(view, x, mode, params);
+      this.countPredictions('json', x.rows, started);
       return { view, voting, mode, rows: x.rows, combined: view.combine(votes, x.rows, voting), votes, missing, warnings, withMembers: !!params.members };
+    },
+
+    /** /metrics: rows predicted and the request's seconds, by route (`json`, `csv`). */
+    countPredictions(this: InferenceThis, route: string, rows: number, started: bigint) {
+      if (!this.broker.metrics.isEnabled()) return;
+      this.broker.metrics.increment(QUORUM_METRICS.predictions.name, { route }, rows);
+      this.broker.metrics.observe(QUORUM_METRICS.predictSeconds.name, Number(process.hrtime.bigint() - started) / 1e9, { route });
     },
 
     /** The version, the mode and the voting rule of a request (checked before any row is read). */
@@ -306,6 +319,7 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
     this.checkPredict = (this.broker.validator as unknown as { compile(schema: unknown): (p: unknown) => true | unknown[] }).compile(PREDICT_PARAMS);
     const config = quorumConfig(this.broker);
     this.local = localVoting({ workers: config.inferenceWorkers, tfBackend: config.tfBackend });
+    registerMetrics(this.broker.metrics, ['predictions', 'predictSeconds']);
   },
 
   async started(this: InferenceThis) {

@@ -16,6 +16,7 @@ import type { CrossNodeEvaluation, MemberMeta, VersionMeta } from '../lib/regist
 import { bufferStream, readAll } from '../lib/store/streams';
 import { quorumConfig } from './support/config';
 import { QuorumErrors } from './support/errors';
+import { registerMetrics, setCounts } from '../lib/ops/metrics';
 
 /** Largest export file accepted by import. */
 const MAX_IMPORT_BYTES = 4 * 1024 * 1024 * 1024 - 1;
@@ -24,6 +25,8 @@ const MAX_ARTIFACT_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 
 type RegistryThis = Service & {
   store: VersionStore;
+  countTimer?: NodeJS.Timeout;
+  versionStates: Set<string>;
   summary(v: VersionMeta): Record<string, unknown>;
   activate(ctx: Context, id: string, reason: string): Promise<Record<string, unknown>>;
 };
@@ -281,11 +284,28 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
 
   async created(this: RegistryThis) {
     this.store = new VersionStore(path.join(quorumConfig(this.broker).stateDir, 'registry'));
+    this.versionStates = new Set();
+    registerMetrics(this.broker.metrics, ['versions']);
   },
 
   async started(this: RegistryThis) {
     await this.store.init();
     this.logger.info(`registry: ${this.store.list().length} version(s) in ${this.store.root}`);
+    if (this.broker.metrics.isEnabled()) {
+      // The versions gauge of /metrics, from the in-memory index (cheap: no file is read).
+      const count = () => {
+        const counts = new Map<string, number>();
+        for (const v of this.store.list()) counts.set(v.status, (counts.get(v.status) ?? 0) + 1);
+        setCounts(this.broker.metrics, 'versions', 'status', counts, this.versionStates);
+      };
+      count();
+      this.countTimer = setInterval(count, 1000);
+      this.countTimer.unref();
+    }
+  },
+
+  stopped(this: RegistryThis) {
+    if (this.countTimer) clearInterval(this.countTimer);
   },
 };
 

@@ -24,6 +24,7 @@ import { RestartGuard } from './support/restart-guard';
 import { LocalData } from './support/local-data';
 import { trainerModels, type TrainerModels } from './support/trainer-models';
 import type { TrainerPredictReply, TrainerPredictRequest } from '../lib/inference/broadcast';
+import { QUORUM_METRICS, registerMetrics } from '../lib/ops/metrics';
 
 /** `trainer.fit`: a member (see {@link FitSpec}) and where its data is. */
 export interface FitParams extends FitSpec {
@@ -237,6 +238,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
             },
           },
         );
+        if (this.broker.metrics.isEnabled()) this.broker.metrics.observe(QUORUM_METRICS.fitSeconds.name, result.fitMs / 1000, { kind: spec.kind });
         const member: MemberMeta = {
           id: spec.member,
           kind: spec.kind,
@@ -285,6 +287,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
       const stream = await ctx.call<NodeJS.ReadableStream, { id: string }>('coordinator.blob', { id: ref.id }, { nodeID: ref.nodeID, timeout: quorumConfig(this.broker).requestTimeoutMs });
       const bytes = await readAll(stream, { size: ref.size, sha256: ref.sha256, idleMs: quorumConfig(this.broker).requestTimeoutMs });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (this.broker.metrics.isEnabled()) this.broker.metrics.increment(QUORUM_METRICS.shardBytes.name, undefined, bytes.byteLength);
       const shard = decodeShard(bytes);
       const x = dense ? applyDense(dense, shard.x) : shard.x;
       return { set: { x: x.data, rows: x.rows, cols: x.cols, y: shard.y }, seconds };
@@ -307,6 +310,10 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
 
     publishLoad(this: TrainerThis) {
       const stats = this.pool.stats();
+      if (this.broker.metrics.isEnabled()) {
+        this.broker.metrics.set(QUORUM_METRICS.threads.name, stats.size);
+        this.broker.metrics.set(QUORUM_METRICS.threadsBusy.name, stats.busy);
+      }
       this.broker.broadcast('trainer.load', {
         nodeID: this.broker.nodeID,
         workers: stats.size,
@@ -327,6 +334,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
     this.running = new Map();
     this.leaving = false;
     this.models = trainerModels(this.broker, config);
+    registerMetrics(this.broker.metrics, ['fitSeconds', 'shardBytes', 'threads', 'threadsBusy']);
   },
 
   started(this: TrainerThis) {

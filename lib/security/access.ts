@@ -1,6 +1,6 @@
 /**
  * Which role each gateway route needs. One table, keyed exactly as the gateway's aliases are
- * (`METHOD path` under /api): a route the gateway serves without an entry here fails
+ * (`METHOD path` under /api, or from the root when the path starts with `/`): a route the gateway serves without an entry here fails
  * `test/e2e/auth-roles.test.ts`, so no route is ever added without deciding who may call it.
  *
  *   read  — GET routes, predictions, evaluations;
@@ -40,6 +40,9 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   'POST predict': 'read',
   'POST predict/csv': 'read',
   'POST models/:version/evaluate': 'read',
+
+  // Outside /api: a key starting with '/' is a path from the root.
+  'GET /metrics': 'read',
 };
 
 interface Compiled {
@@ -55,21 +58,20 @@ const compiled: Compiled[] = Object.entries(ROUTE_ACCESS).map(([route, access]) 
     .split('/')
     .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('/');
-  return { method, pattern: new RegExp(`^/api/${source}/?$`), access, route };
+  const root = path.startsWith('/') ? source : `/api/${source}`;
+  return { method, pattern: new RegExp(`^${root}/?$`), access, route };
 });
 // Literal segments before parameters (`models/active` before `models/:version`).
-compiled.sort((a, b) => b.pattern.source.split('[^/]+').length - a.pattern.source.split('[^/]+').length);
 compiled.sort((a, b) => a.pattern.source.split('[^/]+').length - b.pattern.source.split('[^/]+').length);
 
 /**
- * What a request needs. `GET /metrics` (Prometheus) needs `read`. Outside /api (the dashboard's static files) nothing: the page must load to
+ * What a request needs. Outside /api and the routes listed from the root (the dashboard's static files) nothing: the page must load to
  * ask for a key. An /api path no route matches needs `admin` (it answers 404 to those who have it,
  * and tells others nothing about what exists).
  */
 export function accessFor(method: string, pathname: string): { access: Access; route: string | null } {
-  if (pathname === '/metrics' || pathname === '/metrics/') return { access: 'read', route: 'GET /metrics' };
-  if (pathname !== '/api' && !pathname.startsWith('/api/')) return { access: 'open', route: null };
   const m = method === 'HEAD' ? 'GET' : method;
   const hit = compiled.find((c) => c.method === m && c.pattern.test(pathname));
+  if (!hit && pathname !== '/api' && !pathname.startsWith('/api/')) return { access: 'open', route: null };
   return hit ? { access: hit.access, route: hit.route } : { access: 'admin', route: null };
 }

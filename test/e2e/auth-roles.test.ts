@@ -20,8 +20,15 @@ const KEYS: Record<Role, string> = { read: 'r'.repeat(8) + '-read-key-0001', tra
 const API_KEYS = ROLES.map((r) => `${r}:${KEYS[r]}`).join(',');
 
 function gatewayAliases(): string[] {
-  const routes = (ApiService.settings as { routes: { aliases: Record<string, unknown> }[] }).routes;
-  return routes.flatMap((r) => Object.keys(r.aliases));
+  // Under /api an alias is keyed as written ('GET models'); elsewhere by its whole path ('GET /metrics').
+  const routes = (ApiService.settings as { routes: { path: string; aliases: Record<string, unknown> }[] }).routes;
+  return routes.flatMap((r) =>
+    Object.keys(r.aliases).map((alias) => {
+      if (r.path === '/api') return alias;
+      const [method, rest] = alias.split(' ');
+      return `${method} ${r.path}${rest === '/' ? '' : rest}`;
+    }),
+  );
 }
 
 /** A request through node:http (fetch may not set Host), answering status, headers and body text. */
@@ -74,7 +81,7 @@ describe('API keys and roles (issue 11)', () => {
 
     it.each(gatewayAliases())('%s: 401 without a key or with a wrong one, 403 naming the role below it, served at or above it', async (alias) => {
       const [method, route] = alias.split(' ');
-      const url = `/api/${route.replace(':id', 'no-such-thing').replace(':version', 'no-such-v1')}`;
+      const url = route.startsWith('/') ? route : `/api/${route.replace(':id', 'no-such-thing').replace(':version', 'no-such-v1')}`;
       const need = ROUTE_ACCESS[alias];
       const json = { 'content-type': 'application/json' };
       const body = method === 'GET' || method === 'DELETE' ? undefined : '{}';

@@ -47,6 +47,21 @@ describe('start-up (issue 17)', () => {
     }
   });
 
+  it('LOG_FORMAT=json: every line the node writes is one JSON object with ts, level and msg', async () => {
+    const port = await freePort();
+    const node = startProcess('startup-json', { PORT: String(port), HOST: '127.0.0.1', STATE_DIR: tmp(), TRANSPORTER: '', TRAINER_WORKERS: '1', LOG_FORMAT: 'json' });
+    try {
+      await node.ready;
+      await fetch(`http://127.0.0.1:${port}/api/datasets/nope`); // a 404 on the way
+      const lines = node.log().split('\n').filter(Boolean);
+      expect(lines.length).toBeGreaterThan(5);
+      for (const line of lines) expect(JSON.parse(line)).toMatchObject({ ts: expect.any(Number), level: expect.any(String), msg: expect.any(String) });
+      expect(lines.some((l) => JSON.parse(l).msg.includes(' up: '))).toBe(true);
+    } finally {
+      await node.kill();
+    }
+  });
+
   it('answers 503 with Retry-After while a service is still starting, then serves', async () => {
     const config = parseConfig({ STATE_DIR: tmp(), DATA_DIR: path.join(ROOT, 'data'), PORT: '0', LOGLEVEL: 'warn', TRAINER_WORKERS: '1', SERVICES: 'api,coordinator,registry' });
     const broker = new ServiceBroker({ ...brokerOptions(config), nodeID: `startup-${process.pid}`, logger: false });

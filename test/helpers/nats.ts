@@ -50,11 +50,12 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-export async function startNats(): Promise<NatsServer> {
+/** A real nats-server on a free loopback port; `args` are passed on (e.g. `--user u --pass p`). */
+export async function startNats(args: string[] = []): Promise<NatsServer> {
   const bin = natsServerBinary();
   if (!bin) throw new Error(`nats-server not found. Install it with: ${NATS_INSTALL}`);
   const port = await freePort();
-  const child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout!.on('data', (d) => (log += d));
   child.stderr!.on('data', (d) => (log += d));
