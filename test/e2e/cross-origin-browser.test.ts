@@ -52,6 +52,8 @@ async function attack(page: Page, api: string, dataset: string, oldVersion: stri
 /** A plain HTML form posted by the page (no script can stop a browser sending this). */
 async function formPost(page: Page, action: string): Promise<void> {
   await page.evaluate((action) => {
+    // runs in the page (the test's TypeScript has no DOM types)
+    const document = (globalThis as unknown as { document: { createElement(t: string): any; body: { appendChild(e: unknown): void } } }).document;
     const f = document.createElement('form');
     f.method = 'POST';
     f.action = action;

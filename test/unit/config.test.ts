@@ -63,7 +63,7 @@ describe('configuration (lib/config)', () => {
   });
 
   it('LOG_FORMAT=json gives the json formatter without colours', () => {
-    const logger = brokerOptions(parseConfig({ LOG_FORMAT: 'json' })).logger as { options: { formatter: string; colors: boolean } };
+    const logger = brokerOptions(parseConfig({ LOG_FORMAT: 'json' })).logger as unknown as { options: { formatter: string; colors: boolean } };
     expect(logger.options).toMatchObject({ formatter: 'json', colors: false });
   });
 });
