@@ -25,6 +25,7 @@ function askKey(text) {
       sessionStorage.setItem(KEY, box.querySelector('input').value.trim());
       box.remove();
       asking = undefined;
+      window.dispatchEvent(new Event('quorum:key'));
       resolve();
     });
     document.body.append(box);
@@ -33,7 +34,7 @@ function askKey(text) {
   return asking;
 }
 
-async function request(method, path, body, retried = false) {
+async function request(method, path, body) {
   const init = { method, headers: {} };
   if (apiKey()) init.headers.Authorization = `Bearer ${apiKey()}`;
   if (body !== undefined) {
@@ -44,9 +45,10 @@ async function request(method, path, body, retried = false) {
   const text = await res.text();
   let data;
   try { data = text ? JSON.parse(text) : undefined; } catch { data = { message: text }; }
-  if (res.status === 401 && !retried) {
+  if (res.status === 401) {
+    // No key, or a wrong one: ask (again) and repeat the request with the key given.
     await askKey(data?.message || 'this server asks for an API key');
-    return request(method, path, body, true);
+    return request(method, path, body);
   }
   if (!res.ok) throw new ApiError(res.status, data);
   return data;
@@ -84,13 +86,28 @@ export const api = {
   },
 };
 
-/** Server-sent events with automatic reconnection (EventSource retries by itself). */
+/**
+ * Server-sent events. EventSource retries by itself after a network error, but not after an HTTP
+ * error (a 401 before a key is given, a 503 while the gateway starts): then the stream is opened
+ * again after a few seconds, and at once when a new key is given.
+ */
 export function subscribe(handlers, onState) {
-  const source = new EventSource(apiKey() ? `api/events?key=${encodeURIComponent(apiKey())}` : 'api/events');
-  source.onopen = () => onState(true);
-  source.onerror = () => onState(false);
-  for (const [event, handler] of Object.entries(handlers)) {
-    source.addEventListener(event, (e) => handler(JSON.parse(e.data)));
-  }
-  return source;
+  let source;
+  let timer;
+  const open = () => {
+    clearTimeout(timer);
+    source?.close();
+    source = new EventSource(apiKey() ? `api/events?key=${encodeURIComponent(apiKey())}` : 'api/events');
+    source.onopen = () => onState(true);
+    source.onerror = () => {
+      onState(false);
+      if (source.readyState === EventSource.CLOSED) timer = setTimeout(open, 3000);
+    };
+    for (const [event, handler] of Object.entries(handlers)) {
+      source.addEventListener(event, (e) => handler(JSON.parse(e.data)));
+    }
+  };
+  window.addEventListener('quorum:key', open);
+  open();
+  return { close: () => { clearTimeout(timer); source?.close(); window.removeEventListener('quorum:key', open); } };
 }

@@ -12,7 +12,7 @@ import { accessFor } from '../../lib/security/access';
 import { hostAllowed, hostPolicy, type HostPolicy } from '../../lib/security/hosts';
 import { bearerKey, KeyRing, parseKeys, roleAllows, type KeyEntry } from '../../lib/security/keys';
 import { RateLimiter } from '../../lib/security/rate-limit';
-import { writeHttpError } from './http-errors';
+import { discardBody, writeHttpError } from './http-errors';
 
 interface Logger {
   info(msg: string): void;
@@ -102,8 +102,7 @@ export class AccessGuard {
   }
 
   private deny(req: IncomingMessage, res: ServerResponse, err: QuorumError): true {
-    req.resume();
-    res.setHeader('Connection', 'close');
+    discardBody(req, res);
     writeHttpError(req, res, err);
     return true;
   }

@@ -44,6 +44,37 @@ export function httpError(err: unknown): { status: number; body: Record<string, 
   return { status, body: { name: e.name ?? 'Error', message: e.message ?? 'error', code: status, type: e.type ?? 'ERROR', data: boundedData(e.data) } };
 }
 
+/** Most bytes of a refused request's body read and dropped before the connection is cut. */
+const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
+/** Longest a refused request's body is read for, after the answer. */
+const DISCARD_MAX_MS = 10_000;
+
+/**
+ * For an answer given before the request's body was read (a refusal): the rest of the body is read
+ * and dropped, so the client, still sending, gets the answer and not a reset connection (closing a
+ * socket with unread data resets it, and the client may lose the answer it was sent). Bounded: past
+ * 64 MB or 10 s the connection is cut.
+ */
+export function discardBody(req: IncomingMessage, res: ServerResponse): void {
+  req.unpipe();
+  if (req.complete) return;
+  let bytes = 0;
+  const cut = () => {
+    res.setHeader?.('Connection', 'close');
+    req.socket?.destroy();
+  };
+  const timer = setTimeout(cut, DISCARD_MAX_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes > DISCARD_MAX_BYTES) cut();
+  });
+  const done = () => clearTimeout(timer);
+  req.once('end', done);
+  req.once('close', done);
+  req.resume();
+}
+
 /**
  * Writes the error. It cannot throw: the echoed `data` is bounded ({@link boundedData}), and if
  * anything still goes wrong the client gets a plain 500 and the connection is closed — an error

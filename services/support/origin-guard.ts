@@ -13,7 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { QuorumError } from '../../lib/errors';
-import { writeHttpError } from './http-errors';
+import { discardBody, writeHttpError } from './http-errors';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 const ALLOW_METHODS = 'GET, HEAD, POST, DELETE';
@@ -66,8 +66,7 @@ export function guardOrigin(req: IncomingMessage, res: ServerResponse, allowed: 
   if (SAFE_METHODS.has(method)) return false;
   const foreign = origin !== undefined ? !own && !listed : req.headers['sec-fetch-site'] === 'cross-site';
   if (foreign) {
-    // The body is not read: end the connection after the answer rather than drain an upload.
-    res.setHeader('Connection', 'close');
+    discardBody(req, res);
     const who = origin !== undefined ? `the web page at '${origin.slice(0, 200)}'` : 'a page of another site';
     writeHttpError(req, res, new QuorumError('CROSS_ORIGIN_FORBIDDEN', `${who} may not change anything here: use the dashboard served by this gateway, or list that origin in CORS_ORIGINS`, { origin: origin?.slice(0, 200) ?? null }));
     return true;

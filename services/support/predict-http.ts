@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Service } from 'moleculer';
 import { QuorumError } from '../../lib/errors';
 import { toMoleculerError } from './errors';
+import { discardBody } from './http-errors';
 import { EVALUATE_FILE_OPTIONS, PREDICT_CSV_OPTIONS, parseFileOptions } from './inference-io';
 import { limiter, streamUpload } from './upload';
 
@@ -25,8 +26,7 @@ export function predictJsonRoute(svc: Gateway, req: GatewayRequest, res: ServerR
   const fail = (err: unknown) => {
     if (answered) return;
     answered = true;
-    req.unpipe();
-    req.resume();
+    discardBody(req, res);
     svc.sendError(req, res, toMoleculerError(err));
   };
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();

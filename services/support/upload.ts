@@ -12,6 +12,7 @@ import { QuorumError } from '../../lib/errors';
 import { parseJson } from '../../lib/util/json-guard';
 import { quorumConfig } from './config';
 import { toMoleculerError } from './errors';
+import { discardBody } from './http-errors';
 
 type Gateway = Service & {
   sendResponse(req: IncomingMessage, res: ServerResponse, data: unknown): void;
@@ -97,9 +98,7 @@ export function streamUpload(svc: Gateway, req: IncomingMessage & { $ctx: Contex
   const fail = (err: unknown) => {
     if (answered) return;
     answered = true;
-    req.unpipe();
-    req.resume(); // drain what the client still sends, then answer
-    res.setHeader('Connection', 'close');
+    discardBody(req, res);
     svc.sendError(req, res, toMoleculerError(err));
   };
   const call = (file: Readable, filename: string | undefined, fields: Record<string, string>) => {

@@ -62,6 +62,8 @@ function post(url: string, type: string, body: Buffer): Promise<{ status: number
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') reject(err);
     });
+    // An answer lost to a reset connection fails here, not at the test's timeout.
+    req.setTimeout(20_000, () => req.destroy(Object.assign(new Error(`no answer from ${url} in 20 s`), { code: 'TIMEOUT' })));
     req.end(body);
   });
 }

@@ -69,7 +69,7 @@ run('a cluster over a NATS server that requires a user and password (issue 11)',
     expect(page.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = await page.text();
     const { types } = parsePrometheus(text); // throws on any line Prometheus would refuse
-    expect(types.get('process_memory_rss')).toBe('gauge');
+    expect(types.get('moleculer_request_total')).toBe('counter'); // Moleculer's own, from every call
     expect(text).toMatch(new RegExp(`^quorum_fit_seconds_count\\{node="${nodes[1].nodeID}",kind="forest"\\} 1$`, 'm'));
     expect(text).toMatch(new RegExp(`^quorum_jobs\\{node="${nodes[0].nodeID}",state="completed"\\} 1$`, 'm'));
     expect(text).toMatch(/^quorum_scrape_nodes\{node="[^"]+",answered="true"\} 2$/m);
