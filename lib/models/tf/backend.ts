@@ -1,9 +1,9 @@
 /**
  * Chooses and initialises the TensorFlow.js backend of this thread, once.
  *
- * Order of preference: `@tensorflow/tfjs-node` (native libtensorflow; only when it is installed —
- * its install step downloads libtensorflow, which fails without internet, so it is not a
- * dependency), then `@tensorflow/tfjs-backend-wasm` (XNNPACK kernels, SIMD when the runtime has
+ * Order of preference: `@tensorflow/tfjs-node` (native libtensorflow; an optional dependency —
+ * its install step downloads libtensorflow, which fails without internet, and npm then drops it),
+ * then `@tensorflow/tfjs-backend-wasm` (XNNPACK kernels, SIMD when the runtime has
  * it; single-threaded in Node, see https://github.com/tensorflow/tfjs/issues/3830), then the
  * pure-JS `cpu` backend. Every worker thread has its own engine and calls this itself.
  *
