@@ -20,6 +20,8 @@ export const ERRORS = {
   // -- requests ------------------------------------------------------------------------------
   BAD_REQUEST: client(400),
   BAD_JSON: client(400),
+  /** A request key the action does not declare (the message names it and the valid ones). */
+  UNKNOWN_KEY: client(400),
   /** A JSON body nested deeper than any Quorum request needs (see lib/util/json-guard.ts). */
   JSON_TOO_DEEP: client(400),
   /** A state-changing request from a web page of another origin, or a preflight for one. */

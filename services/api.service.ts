@@ -23,6 +23,7 @@ import { checkJsonDepth } from '../lib/util/json-guard';
 import { listenOrFail } from '../lib/util/port-check';
 import { notReady } from './support/readiness';
 import { AccessGuard } from './support/access-guard';
+import { refuseUnknownKeys } from './support/unknown-keys';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type MetricList, type NodeMetrics } from '../lib/ops/prometheus';
 
 type GatewayRequest = IncomingMessage & { $ctx: Context; $params: Record<string, string>; $service: Service };
@@ -35,6 +36,11 @@ type ApiThis = Service & {
   access: AccessGuard;
   reloadKeys?: () => void;
 };
+
+/** Unknown keys (query, body) are refused against the action's declared params, not ignored. */
+function refuseUnknownParams(_ctx: Context, _route: unknown, req: GatewayRequest & { originalUrl?: string; $action?: { params?: Record<string, unknown> } }): void {
+  if (req.$action) refuseUnknownKeys(req.$action.params, req.$params, `${req.method} ${(req.originalUrl ?? req.url ?? '').split('?')[0]}`);
+}
 
 const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
   name: 'api',
@@ -59,6 +65,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
         path: '/api',
         mappingPolicy: 'restrict',
         autoAliases: false,
+        onBeforeCall: refuseUnknownParams,
         bodyParsers: {
           // The depth check runs over the raw bytes before JSON.parse (lib/util/json-guard.ts).
           json: { strict: true, limit: '64mb', verify: (_req: IncomingMessage, _res: ServerResponse, buf: Buffer) => checkJsonDepth(buf) },
@@ -104,6 +111,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
         mappingPolicy: 'restrict',
         autoAliases: false,
         bodyParsers: false,
+        onBeforeCall: refuseUnknownParams,
         aliases: { 'GET /': 'api.prometheus' },
       },
       {

@@ -164,7 +164,7 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         preprocess: {
           type: 'object',
           optional: true,
-          strict: 'remove',
+          strict: true,
           props: {
             imputation: { type: 'enum', values: ['median', 'mean', 'constant'], optional: true },
             fillValue: { type: 'number', optional: true },

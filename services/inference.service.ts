@@ -27,6 +27,7 @@ import { localVoting, type LocalVoting } from '../lib/inference/local';
 import { ingestUpload, type PredictCsvOptions, type EvaluateFileOptions, type VoteOptions } from './support/inference-io';
 import { RestartGuard } from './support/restart-guard';
 import { QUORUM_METRICS, registerMetrics } from '../lib/ops/metrics';
+import { refuseUnknownKeys } from './support/unknown-keys';
 
 /** Versions kept loaded besides the active ones (explicit `version` requests, evaluations). */
 const EXTRA_LOADED = 4;
@@ -95,6 +96,7 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
       async handler(this: InferenceThis, ctx: Context<NodeJS.ReadableStream, { $responseType?: string }>) {
         const body = await readAll(ctx.params, { maxBytes: MAX_JSON_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs });
         const params = parseJson(body.toString('utf8')) as PredictParams;
+        refuseUnknownKeys(PREDICT_PARAMS, params, 'POST /api/predict');
         const checked = params !== null && typeof params === 'object' ? this.checkPredict(params) : [{ type: 'object', message: 'the body must be a JSON object' }];
         if (checked !== true) throw new Errors.ValidationError('Parameters validation error!', 'VALIDATION_ERROR', checked);
         const text = predictionJson(await this.predict(params));

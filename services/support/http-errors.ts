@@ -38,6 +38,11 @@ export function httpError(err: unknown): { status: number; body: Record<string, 
     return { status: 503, body: { name: 'QuorumError', message: `${e.message ?? 'a service is not available'}: the node that runs it is not up (yet); retry in a moment`, code: 503, type: 'SERVICE_UNAVAILABLE' } };
   }
   const status = typeof e.code === 'number' && e.code >= 400 && e.code < 600 ? e.code : typeof e.status === 'number' ? e.status : 500;
+  if (e.type === 'VALIDATION_ERROR' && Array.isArray(e.data) && e.data.length) {
+    // The validator's own message is 'Parameters validation error!': name each problem instead.
+    const problems = (e.data as { message?: unknown }[]).slice(0, 5).map((d) => String(d?.message ?? '').slice(0, 300)).filter(Boolean);
+    if (problems.length) return { status, body: { name: e.name ?? 'ValidationError', message: `invalid request: ${problems.join(' ')}`, code: status, type: e.type, data: boundedData(e.data) } };
+  }
   if (status >= 500 && !e.type) {
     return { status: 500, body: { name: 'InternalError', message: 'internal error: see the server log', code: 500, type: 'INTERNAL' } };
   }

@@ -1,0 +1,36 @@
+/**
+ * Unknown keys refused at the boundary: a request's parameters are compared with the params schema
+ * its action declares (fastest-validator shorthand or objects, nested `props` followed), and a key
+ * the schema does not name is a 400 naming the key, where it is, and the keys that are valid there.
+ * A misspelt option (`nEstimator`, `shard`) is never silently ignored.
+ */
+import { QuorumError } from '../../lib/errors';
+
+type Schema = Record<string, unknown>;
+
+const isPlain = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The first unknown key of `params` under `schema`, as a path (`preprocess.bogus`), or null. */
+export function findUnknownKey(schema: Schema | undefined, params: unknown, at = ''): { path: string; valid: string[] } | null {
+  if (!isPlain(params)) return null;
+  const valid = Object.keys(schema ?? {}).filter((k) => !k.startsWith('$$'));
+  for (const key of Object.keys(params)) {
+    if (!valid.includes(key)) return { path: at ? `${at}.${key}` : key, valid };
+    const rule = schema![key];
+    if (isPlain(rule) && rule.type === 'object' && isPlain(rule.props)) {
+      const inner = findUnknownKey(rule.props as Schema, params[key], at ? `${at}.${key}` : key);
+      if (inner) return inner;
+    }
+  }
+  return null;
+}
+
+/** Throws a 400 UNKNOWN_KEY when `params` has a key `schema` does not declare. */
+export function refuseUnknownKeys(schema: Schema | undefined, params: unknown, what: string): void {
+  const hit = findUnknownKey(schema, params);
+  if (!hit) return;
+  const where = hit.path.includes('.') ? ` in '${hit.path.slice(0, hit.path.lastIndexOf('.'))}'` : '';
+  const key = hit.path.slice(hit.path.lastIndexOf('.') + 1).slice(0, 100);
+  const message = hit.valid.length ? `unknown key '${key}'${where} for ${what}: valid keys${where}: ${hit.valid.join(', ')}` : `unknown key '${key}': ${what} takes no parameters`;
+  throw new QuorumError('UNKNOWN_KEY', message, { key, path: hit.path.slice(0, 200), valid: hit.valid });
+}
