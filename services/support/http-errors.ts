@@ -60,13 +60,14 @@ const DISCARD_MAX_MS = 10_000;
  * socket with unread data resets it, and the client may lose the answer it was sent). Bounded: past
  * 64 MB or 10 s the connection is cut.
  */
-export function discardBody(req: IncomingMessage, res: ServerResponse): void {
+export function discardBody(req: IncomingMessage, _res: ServerResponse): void {
   req.unpipe();
   if (req.complete) return;
   let bytes = 0;
+  // Only the socket is cut: the answer may be written already (a header now would throw).
+  // (and only while this request is unfinished: a kept-alive socket may be serving the next one).
   const cut = () => {
-    res.setHeader?.('Connection', 'close');
-    req.socket?.destroy();
+    if (!req.complete) req.socket?.destroy();
   };
   const timer = setTimeout(cut, DISCARD_MAX_MS);
   timer.unref();

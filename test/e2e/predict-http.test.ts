@@ -101,7 +101,7 @@ describe('prediction over HTTP (issue 6)', () => {
   it('answers bad prediction input with a 4xx JSON error naming the problem', async () => {
     const cases: [string, Promise<Response>, number, string, RegExp][] = [
       ['malformed JSON', post('/predict', '{"rows":'), 400, 'BAD_JSON', /not valid JSON/],
-      ['no rows', post('/predict', { rows: [] }), 422, 'VALIDATION_ERROR', /validation/i],
+      ['no rows', post('/predict', { rows: [] }), 422, 'VALIDATION_ERROR', /invalid request: The 'rows' field must contain at least 1 items/],
       ['a form instead of JSON', post('/predict', 'rows=1', 'application/x-www-form-urlencoded'), 415, 'UNSUPPORTED_MEDIA_TYPE', /application\/json/],
       ['unknown voting rule', post('/predict', { rows: [{ sepal_length: 1 }], voting: 'mean' }), 400, 'UNKNOWN_VOTING_RULE', /'soft', 'hard' or 'weighted'/],
       ['unknown version', post('/predict', { rows: [{ sepal_length: 1 }], version: 'iris-v99' }), 404, 'VERSION_NOT_FOUND', /iris-v99/],
