@@ -113,3 +113,13 @@ registerModelKind(
   () => require('./gbm').gbmKind,
   () => require('./gbm/params').gbmParamsCheck,
 );
+registerModelKind(
+  { name: 'knn', description: 'k-nearest neighbours (k-d tree or brute force; euclidean, manhattan, cosine): the model holds its shard’s rows', tasks: ['classification', 'regression'], input: 'dense' },
+  () => require('./knn').knnKind,
+  () => require('./knn/params').knnParamsCheck,
+);
+registerModelKind(
+  { name: 'svm', description: 'linear support vector machine (dual coordinate descent), rbf through random Fourier features; one-vs-rest, Platt probabilities', tasks: ['classification', 'regression'], input: 'dense' },
+  () => require('./svm').svmKind,
+  () => require('./svm/params').svmParamsCheck,
+);
