@@ -145,7 +145,7 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         task: { type: 'enum', values: ['classification', 'regression'], optional: true },
         model: { type: 'multi', optional: true, rules: [{ type: 'string' }, { type: 'object' }, { type: 'array', min: 1, max: 64 }] },
         assign: { type: 'enum', values: ['spread', 'each'], optional: true },
-        mode: { type: 'enum', values: ['ensemble', 'average', 'local'], optional: true },
+        mode: { type: 'enum', values: ['ensemble', 'average', 'local', 'data-parallel'], optional: true },
         shards: { type: 'number', integer: true, min: 1, max: 1024, optional: true, convert: true },
         rowsPerShard: { type: 'number', integer: true, min: 10, optional: true, convert: true },
         sharding: { type: 'string', optional: true, max: 256 },

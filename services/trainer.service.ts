@@ -25,6 +25,11 @@ import { LocalData } from './support/local-data';
 import { trainerModels, type TrainerModels } from './support/trainer-models';
 import type { TrainerPredictReply, TrainerPredictRequest } from '../lib/inference/broadcast';
 import { QUORUM_METRICS, registerMetrics } from '../lib/ops/metrics';
+import { joinChunks, SessionHost, type HostRequest } from '../lib/training/data-parallel';
+import { DP_INLINE_BYTES } from './support/data-parallel';
+
+/** A data-parallel shard session unused this long is closed (a coordinator that died leaks nothing). */
+const DP_IDLE_MS = 10 * 60_000;
 
 /** `trainer.fit`: a member (see {@link FitSpec}) and where its data is. */
 export interface FitParams extends FitSpec {
@@ -88,6 +93,9 @@ export type TrainerThis = Service & {
   /** Set when the node is shutting down: running fits are handed back (retryable error). */
   leaving: boolean;
   loadTimer?: NodeJS.Timeout;
+  /** Data-parallel shard sessions held for coordinators (see lib/training/data-parallel/host.ts). */
+  sessions: SessionHost;
+  sweepTimer?: NodeJS.Timeout;
   /** Members this node fitted (or was asked for), for broadcast voting. */
   models: TrainerModels;
   fetchSet(ctx: Context, ref: BlobRef & { nodeID: string }, dense?: DenseSpec): Promise<{ set: SharedSet; seconds: number }>;
@@ -158,6 +166,36 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
       },
     },
 
+    /** Data-parallel: opens a shard session from the shard's blob (fetched from its coordinator). */
+    dpOpen: {
+      params: { id: { type: 'string', max: 256 }, blob: { type: 'object', props: { id: 'string', size: 'number', sha256: 'string', nodeID: 'string' } } },
+      async handler(this: TrainerThis, ctx: Context<{ id: string; blob: BlobRef & { nodeID: string } }>) {
+        if (this.leaving) throw leavingError(this.broker.nodeID);
+        const timeout = quorumConfig(this.broker).requestTimeoutMs;
+        await this.nodeServes(ctx.params.blob.nodeID, 'coordinator');
+        const stream = await ctx.call<NodeJS.ReadableStream, { id: string }>('coordinator.blob', { id: ctx.params.blob.id }, { nodeID: ctx.params.blob.nodeID, timeout });
+        const bytes = await readAll(stream, { size: ctx.params.blob.size, sha256: ctx.params.blob.sha256, idleMs: timeout });
+        if (this.broker.metrics.isEnabled()) this.broker.metrics.increment(QUORUM_METRICS.shardBytes.name, undefined, bytes.byteLength);
+        const reply = this.sessions.handle({ op: 'open', id: ctx.params.id, shard: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
+        this.logger.info(`data-parallel session ${ctx.params.id} open: ${(bytes.byteLength / 1e6).toFixed(1)} MB`);
+        return { id: ctx.params.id, bytes: reply.length };
+      },
+    },
+
+    /** Data-parallel: a request to an open shard session; packed typed arrays (a stream when large). */
+    dp: {
+      params: {
+        op: { type: 'enum', values: ['histograms', 'applySplits', 'rows', 'close'] },
+        id: { type: 'string', max: 256 },
+        nodes: { type: 'array', optional: true },
+        req: { type: 'object', optional: true },
+      },
+      handler(this: TrainerThis, ctx: Context<HostRequest>) {
+        const bytes = Buffer.from(joinChunks(this.sessions.handle(ctx.params)));
+        return bytes.length > DP_INLINE_BYTES ? bufferStream(bytes) : bytes;
+      },
+    },
+
     /** Broadcast voting: this node's members of a version predict encoded features. */
     predict: {
       params: {
@@ -181,6 +219,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
           fits: [...this.running.values()].map(({ job, member, progress }) => ({ job, member, progress })),
           memory: memoryOf(this),
           local: localSummary(this),
+          dataParallel: this.sessions.status(),
         };
       },
     },
@@ -195,6 +234,8 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
     },
     'training.cancelled'(this: TrainerThis, ctx: Context<{ job: string }>) {
       for (const r of this.running.values()) if (r.job === ctx.params.job) r.abort.abort();
+      const closed = this.sessions.closeJob(ctx.params.job);
+      if (closed) this.logger.info(`job ${ctx.params.job} cancelled: ${closed} data-parallel session(s) closed`);
     },
   },
 
@@ -335,6 +376,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
     this.leaving = false;
     this.models = trainerModels(this.broker, config);
     registerMetrics(this.broker.metrics, ['fitSeconds', 'shardBytes', 'threads', 'threadsBusy']);
+    this.sessions = new SessionHost(DP_IDLE_MS);
   },
 
   started(this: TrainerThis) {
@@ -342,10 +384,16 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
     this.publishLoad();
     this.loadTimer = setInterval(() => this.publishLoad(), 5000);
     this.loadTimer.unref();
+    this.sweepTimer = setInterval(() => {
+      for (const id of this.sessions.sweep()) this.logger.warn(`data-parallel session ${id} closed after ${DP_IDLE_MS / 60_000} min unused`);
+    }, 30_000);
+    this.sweepTimer.unref();
   },
 
   async stopped(this: TrainerThis) {
     if (this.loadTimer) clearInterval(this.loadTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sessions.closeAll();
     this.leaving = true;
     this.publishLoad();
     if (this.running.size) this.logger.info(`handing back ${this.running.size} fit(s) before leaving`);

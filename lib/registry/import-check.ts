@@ -114,7 +114,7 @@ export function checkVersionMeta(raw: unknown): VersionMeta {
   if (typeof meta.id !== 'string') throw bad('version.id', 'must be a string', meta.id);
   if (typeof meta.target !== 'string') throw bad('version.target', 'must be a string', meta.target);
   if (meta.task !== 'classification' && meta.task !== 'regression') throw bad('version.task', "must be 'classification' or 'regression'", meta.task);
-  if (!['ensemble', 'average', 'local'].includes(meta.mode)) throw bad('version.mode', "must be 'ensemble', 'average' or 'local'", meta.mode);
+  if (!['ensemble', 'average', 'local', 'data-parallel'].includes(meta.mode)) throw bad('version.mode', "must be 'ensemble', 'average', 'local' or 'data-parallel'", meta.mode);
   if (meta.task === 'classification') {
     if (stringList(meta.classes, 'version.classes').length < 1) throw bad('version.classes', 'is empty for a classifier');
   } else if (meta.classes !== undefined) throw bad('version.classes', 'is set on a regression version');

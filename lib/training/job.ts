@@ -60,6 +60,11 @@ export interface JobPlan {
   validationSample?: BlobRef & { rows: number };
   /** Regression: mean and std of the target over the training rows (scaling of averaged models). */
   targetStats?: { mean: number; std: number };
+  /**
+   * `data-parallel` jobs: the bins fitted once on all training rows and the settings every shard
+   * session shares; the binned shards are `JobState.shards` (blobs a trainer opens a session from).
+   */
+  dataParallel?: { config: import('./data-parallel/shard').ShardConfig; edges: number[]; edgeStart: number[] };
 }
 
 export interface JobState {

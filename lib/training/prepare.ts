@@ -14,7 +14,10 @@ import { resolveTarget, type TargetInfo } from '../data/target';
 import { modelKindInfo } from '../models/kinds';
 import type { FeatureInfo, Task } from '../models/model';
 import { Rng, deriveSeed } from '../util/random';
-import type { BlobRef, MemberState } from './job';
+import type { BlobRef, JobPlan, MemberState } from './job';
+import { encodeShard as encodeBinnedShard, prepareShards } from './data-parallel/shard';
+import type { ForestParams } from '../models/forest/params';
+import { validateModelParams } from '../models/kinds';
 import { checkForTask, type NormalisedRequest } from './request';
 
 /** Fewer training rows than this per shard is refused: a model on 3 rows helps nobody. */
@@ -59,6 +62,7 @@ export interface Prepared {
   /** A sample of them for trainers. */
   validationSample: BlobRef & { rows: number };
   targetStats?: { mean: number; std: number };
+  dataParallel?: JobPlan['dataParallel'];
   warnings: string[];
 }
 
@@ -118,7 +122,32 @@ export async function prepare(
     });
 
   const shards: Prepared['shards'] = [];
-  for (let index = 0; index < groups.length; index++) {
+  let dataParallel: Prepared['dataParallel'];
+  if (request.mode === 'data-parallel') {
+    // One training set in split order (a row's global index is its place there, whatever the
+    // shards), binned once; each group of the sharding strategy becomes one binned shard.
+    const rows = split.train;
+    const position = new Map<number, number>();
+    rows.forEach((r, i) => position.set(r, i));
+    const assignment = new Int32Array(rows.length);
+    groups.forEach((g, s) => g.forEach((r) => (assignment[position.get(r)!] = s)));
+    const data = {
+      task,
+      x: encodeTable(encoder, table, rows),
+      y: Float32Array.from(rows, (r) => target.y[r]),
+      nClasses: target.classes?.length ?? 0,
+      classes: target.classes,
+      features,
+    };
+    const params = validateModelParams(request.models[0].kind, request.models[0].params) as ForestParams;
+    const binned = prepareShards(data, params.maxBins, request.seed, groups.length, params.bootstrap, assignment);
+    for (const [index, shard] of binned.shards.entries()) {
+      const blob = await sink.put(`dp-${index}`, Buffer.from(encodeBinnedShard(shard)));
+      shards.push({ index, rows: shard.rows, blob });
+    }
+    dataParallel = { config: binned.config, edges: Array.from(binned.bins.edges), edgeStart: Array.from(binned.bins.edgeStart) };
+  }
+  for (let index = 0; index < groups.length && request.mode !== 'data-parallel'; index++) {
     const rows = groups[index];
     const x = encodeTable(encoder, table, rows);
     const y = new Float32Array(rows.length);
@@ -165,7 +194,11 @@ export async function prepare(
 
   const members: MemberState[] = [];
   const specs = request.mode === 'average' ? [request.models[0]] : request.models;
-  for (const shard of shards) {
+  if (request.mode === 'data-parallel') {
+    const spec = request.models[0];
+    members.push({ id: 'm0', shard: -1, kind: spec.kind, params: spec.params, rows: split.train.length, status: 'pending', progress: 0, attempts: 0 });
+  }
+  for (const shard of request.mode === 'data-parallel' ? [] : shards) {
     if (shard.index < 0) continue;
     const kinds = request.assign === 'each' || request.mode === 'average' ? specs : [specs[shard.index % specs.length]];
     for (const spec of kinds) {
@@ -186,6 +219,7 @@ export async function prepare(
     validation,
     validationSample,
     targetStats,
+    dataParallel,
     warnings,
   };
 }

@@ -6,6 +6,8 @@
 import { resolveVoting, defaultVoting } from '../ensemble';
 import { QuorumError, listNames, previewValue } from '../errors';
 import { modelKindInfo, validateModelParams } from '../models/kinds';
+import type { ForestParams } from '../models/forest/params';
+import { checkDataParallelParams } from './data-parallel/params';
 import type { Task } from '../models/model';
 import { resolveSharding } from '../data/sharding';
 
@@ -14,7 +16,10 @@ export interface ModelSpec {
   params?: Record<string, unknown>;
 }
 
-export type TrainingMode = 'ensemble' | 'average' | 'local';
+export type TrainingMode = 'ensemble' | 'average' | 'local' | 'data-parallel';
+
+/** Kinds one model of which can be trained over all shards by summing histograms. */
+export const DATA_PARALLEL_KINDS = ['forest'] as const;
 
 export interface TrainRequest {
   /** Dataset id or name; absent for mode 'local'. */
@@ -131,6 +136,14 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
         throw new QuorumError('BAD_REQUEST', `mode 'average' trains one shared neural or linear model: use a single kind 'mlp' or 'linear', not '${m.kind}'`);
       }
     }
+  }
+  if (mode === 'data-parallel') {
+    if (models.length !== 1 || !(DATA_PARALLEL_KINDS as readonly string[]).includes(models[0].kind)) {
+      const asked = models.map((m) => `'${m.kind}'`).join(', ');
+      throw new QuorumError('BAD_REQUEST', `mode 'data-parallel' trains one model over all shards, of a kind that supports it: ${DATA_PARALLEL_KINDS.map((k) => `'${k}'`).join(', ')} (asked: ${asked}); use mode 'ensemble' for other kinds and lists of kinds, 'average' for mlp and linear`, { valid: [...DATA_PARALLEL_KINDS] });
+    }
+    checkDataParallelParams(validateModelParams(models[0].kind, models[0].params) as ForestParams);
+    if (request.assign !== undefined) throw new QuorumError('BAD_REQUEST', "mode 'data-parallel' trains one model: leave out 'assign'");
   }
   if (request.baseline && mode !== 'ensemble') throw new QuorumError('BAD_REQUEST', "'baseline' compares an ensemble with one model on all rows: it applies to mode 'ensemble' only");
   if (request.split === 'time' && !request.timeColumn) throw new QuorumError('BAD_REQUEST', "split 'time' needs 'timeColumn'");

@@ -26,6 +26,12 @@ import type { CoordinatorThis, RunningJob } from '../coordinator.service';
 import type { FitParams, FitReply } from '../trainer.service';
 import { callService, nodesWith } from './cluster';
 import { quorumConfig } from './config';
+import { fitForestDataParallel } from '../../lib/training/data-parallel';
+import type { ForestParams } from '../../lib/models/forest/params';
+import { validateModelParams } from '../../lib/models/kinds';
+import { sha256 } from '../../lib/store/streams';
+import { waitForTrainer } from '../../lib/training/runner';
+import { ClusterShardPort } from './data-parallel';
 
 /** Settles with the promise, or rejects with CANCELLED as soon as the signal aborts. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -92,6 +98,7 @@ async function prepareJob(svc: CoordinatorThis, job: JobState, checked: Checked)
     validation: prepared.validation,
     validationSample: prepared.validationSample,
     targetStats: prepared.targetStats,
+    ...(prepared.dataParallel ? { dataParallel: prepared.dataParallel } : {}),
   };
   job.timings.prepareMs = Date.now() - started;
   svc.touch(job);
@@ -192,6 +199,71 @@ async function trainAverage(svc: CoordinatorThis, job: JobState, run: RunningJob
     rounds: job.request.rounds,
     minTrainers: job.request.minTrainers,
   }, run.abort.signal);
+}
+
+/**
+ * Phase 2c: one forest over all shards. Each binned shard is opened as a session on a trainer
+ * (shard i on trainer i mod n); the driver grows the trees here, asking every session for
+ * histograms; a session whose trainer fails moves to another one (ClusterShardPort).
+ */
+async function trainDataParallel(svc: CoordinatorThis, job: JobState, run: RunningJob): Promise<void> {
+  const config = quorumConfig(svc.broker);
+  const member = job.members[0];
+  const dp = job.plan!.dataParallel!;
+  await waitForTrainer(job, basePorts(svc), { attempts: config.fitAttempts, trainerWaitMs: config.trainerWaitMs }, run.abort.signal);
+  job.status = 'training';
+  member.status = 'running';
+  member.attempts++;
+  svc.touch(job);
+  const trainers = nodesWith(svc.broker, 'trainer').sort();
+  const ports = job.shards.map(
+    (s, i) =>
+      new ClusterShardPort(svc.broker, job.id, s.index, { ...s.blob, nodeID: svc.broker.nodeID }, trainers[i % trainers.length], config.fitAttempts, config.fitTimeoutMs, {
+        opened: (shard, node, moved, why) => {
+          if (moved) {
+            job.warnings.push(`shard ${shard} moved to trainer ${node} (${why}); the splits of its open trees were replayed`);
+            svc.logger.warn(`job ${job.id}: shard ${shard} moved to ${node}: ${why}`);
+          }
+          svc.touch(job);
+        },
+      }),
+  );
+  const params = validateModelParams(member.kind, member.params) as ForestParams;
+  const started = Date.now();
+  try {
+    const { model, cost } = await fitForestDataParallel(
+      ports,
+      { config: dp.config, bins: { edges: Float32Array.from(dp.edges), edgeStart: Int32Array.from(dp.edgeStart) }, features: job.plan!.features, classes: job.classes },
+      params,
+      {
+        isCancelled: () => run.abort.signal.aborted,
+        onProgress: (done, total) => {
+          member.progress = done / total;
+          job.progress = done / total;
+          job.message = `${done} of ${total} trees, over ${ports.length} shard(s)`;
+          svc.touch(job);
+        },
+      },
+    );
+    const fitMs = Date.now() - started;
+    const bytes = encodeArtifact(model.toArtifact());
+    const nodes = [...new Set(ports.map((p) => p.nodeID).filter((n): n is string => !!n))];
+    const summary = {
+      ...model.summary(),
+      dataParallel: { shards: ports.length, trainers: nodes, roundTrips: cost.roundTrips, bytesIn: cost.bytesIn, bytesOut: cost.bytesOut, portMs: Math.round(cost.portMs), driverMs: Math.round(cost.driverMs), treesPerBatch: cost.treesPerBatch, levels: cost.levels },
+    };
+    const meta: MemberMeta = { id: member.id, kind: member.kind, params: member.params, input: 'native', shard: -1, rows: member.rows, node: nodes.join(','), fitMs, classes: job.classes, summary, artifact: { size: bytes.length, sha256: sha256(bytes) } };
+    const stored = await callService<MemberMeta>(svc.broker, 'registry.putMember', bufferStream(bytes), { meta: { version: job.version, member: meta }, timeout: 0 });
+    Object.assign(member, { status: 'done', progress: 1, node: meta.node, fitMs, artifact: stored.artifact, summary });
+    job.message = undefined;
+    svc.touch(job);
+  } catch (err) {
+    member.status = run.abort.signal.aborted ? 'cancelled' : 'failed';
+    (member.errors ??= []).push({ code: (err as { type?: string }).type ?? 'INTERNAL', message: (err as Error).message });
+    throw err;
+  } finally {
+    await Promise.all(ports.map((p) => p.close()));
+  }
 }
 
 /** Phase 3: evaluate the ensemble and each member, record it, activate by policy. */
@@ -347,6 +419,7 @@ export async function executeJob(svc: CoordinatorThis, job: JobState, run: Runni
     const trainStarted = Date.now();
     if (local) await trainLocal(svc, job, run);
     else if (job.request.mode === 'average') await trainAverage(svc, job, run);
+    else if (job.request.mode === 'data-parallel') await trainDataParallel(svc, job, run);
     else await trainEnsemble(svc, job, run);
     job.timings.trainMs = (job.timings.trainMs ?? 0) + Date.now() - trainStarted;
     if (local) await completeLocal(svc, job);

@@ -17,6 +17,7 @@ import type { FeatureInfo } from '../../models/model';
 import { Rng, deriveSeed } from '../../util/random';
 import { HistSplitter, nodeTotals, parentProxy, type HistLayout, type NodeTotals } from './hist-split';
 import type { ShardPort } from './port';
+import { checkDataParallelParams } from './params';
 import { featureOffsets, statsPerBin, type NodeRef, type SplitOrder } from './session';
 import type { ShardConfig } from './shard';
 import { emitTree, growSmall, newNode, type DNode, type DTree } from './tree-build';
@@ -29,6 +30,8 @@ export interface DriverOptions {
   /** Trees grown together (default: from the budget). */
   treesPerBatch?: number;
   isCancelled?: () => boolean;
+  /** After every batch of trees: trees finished so far, of `total`. */
+  onProgress?: (done: number, total: number, cost: DriverCost) => void;
 }
 
 export interface DriverCost {
@@ -52,18 +55,8 @@ export interface DataParallelInput {
   classes?: string[];
 }
 
-/** Checks the parameters this preview supports. */
-function checkParams(p: ForestParams): void {
-  const refuse = (what: string): never => {
-    throw new QuorumError('BAD_MODEL_PARAMS', `forest parameter ${what} is not supported in mode 'data-parallel' yet; leave it at its default or use mode 'ensemble'`);
-  };
-  if (p.extraTrees) refuse("'extraTrees': true");
-  if (p.classWeight !== null) refuse("'classWeight'");
-  if (p.importance === 'permutation') refuse("'importance': 'permutation'");
-}
-
 export async function fitForestDataParallel(ports: ShardPort[], input: DataParallelInput, p: ForestParams, opts: DriverOptions = {}): Promise<{ model: ForestModel; cost: DriverCost }> {
-  checkParams(p);
+  checkDataParallelParams(p);
   const { config } = input;
   const classification = config.task === 'classification';
   const K = config.nClasses;
@@ -290,6 +283,7 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
       tree.nodes = [];
     }
     cost.driverMs += performance.now() - d2;
+    opts.onProgress?.(Math.min(p.nEstimators, first + treesPerBatch), p.nEstimators, cost);
   }
   const model = new ForestModel({
     task: config.task,

@@ -89,6 +89,14 @@ export class SessionHost {
     return n;
   }
 
+  /** Closes every session (the trainer stops). */
+  closeAll(): number {
+    const n = this.sessions.size;
+    for (const e of this.sessions.values()) e.session.close();
+    this.sessions.clear();
+    return n;
+  }
+
   /** Closes the sessions idle for longer than the timeout; returns their ids. */
   sweep(): string[] {
     const t = this.now();
