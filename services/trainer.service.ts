@@ -192,6 +192,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
       },
       handler(this: TrainerThis, ctx: Context<HostRequest>) {
         const bytes = Buffer.from(joinChunks(this.sessions.handle(ctx.params)));
+        if (ctx.params.op === 'close') this.logger.info(`data-parallel session ${ctx.params.id} closed`);
         return bytes.length > DP_INLINE_BYTES ? bufferStream(bytes) : bytes;
       },
     },

@@ -29,6 +29,8 @@ export class ClusterShardPort implements ShardPort {
   /** applySplits of the trees still open, in order (replayed on a new session). */
   private log: ApplyRequest[] = [];
   private readonly failed = new Set<string>();
+  /** Session ids are unique per coordinator run: a restarted coordinator never meets its old ones. */
+  private readonly nonce = Date.now().toString(36);
 
   constructor(
     private readonly broker: ServiceBroker,
@@ -57,7 +59,7 @@ export class ClusterShardPort implements ShardPort {
 
   private async open(why?: string): Promise<HostPort> {
     const node = this.pick();
-    const id = `${this.job}/${this.shard}/${this.opens++}`;
+    const id = `${this.job}/${this.shard}/${this.nonce}-${this.opens++}`;
     await this.broker.call('trainer.dpOpen', { id, blob: this.blob }, { nodeID: node, timeout: this.timeoutMs, retries: 0 });
     const port = new HostPort(id, (msg) => this.send(node, msg));
     for (const req of this.log) await port.applySplits({ splits: req.splits, release: [] });

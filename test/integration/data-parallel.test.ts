@@ -1,0 +1,94 @@
+/**
+ * Issue 13 over a real NATS server with real trainer processes: a data-parallel forest is the same
+ * model (byte-identical artifact, identical predictions) for 1, 2 and 3 shards spread over two
+ * trainers; a trainer SIGKILLed mid-fit hands its shards to the other one and the job ends with
+ * the undisturbed model; a cancelled job frees the sessions on every trainer.
+ */
+import { Cluster } from '../helpers/cluster';
+import { waitFor } from '../helpers/broker';
+import { natsAvailable } from '../helpers/nats';
+
+const run = natsAvailable() ? describe : describe.skip; // skip reason printed by natsAvailable()
+
+const ROWS = [
+  { 'x-box': 2, 'y-box': 8, width: 3, high: 5, onpix: 1, 'x-bar': 8, 'y-bar': 13, x2bar: 0, y2bar: 6, xybar: 6, x2ybr: 10, xy2br: 8, 'x-ege': 0, xegvy: 8, 'y-ege': 0, yegvx: 8 },
+  { 'x-box': 5, 'y-box': 12, width: 3, high: 7, onpix: 2, 'x-bar': 10, 'y-bar': 5, x2bar: 5, y2bar: 4, xybar: 13, x2ybr: 3, xy2br: 9, 'x-ege': 2, xegvy: 8, 'y-ege': 4, yegvx: 10 },
+];
+
+run('data-parallel forest over NATS (issue 13)', () => {
+  const cluster = new Cluster();
+  let dataset: string;
+
+  beforeAll(async () => {
+    await cluster.start();
+    await cluster.node('core', 'api,coordinator,registry,inference');
+    await Promise.all(['dpa', 'dpb'].map((t) => cluster.node(t, 'trainer')));
+    await cluster.trainers(2);
+    dataset = (await cluster.api('POST', '/datasets/ingest', { path: 'letter-recognition.csv', name: 'letter' })).body.id;
+  }, 90_000);
+
+  afterAll(() => cluster.stop());
+
+  const train = async (shards: number, trees: number) => {
+    const { status, body } = await cluster.api('POST', '/trainings', { dataset, target: 'lettr', mode: 'data-parallel', shards, seed: 11, model: { kind: 'forest', params: { nEstimators: trees } } });
+    expect(status).toBe(202);
+    return body.id as string;
+  };
+  const member = async (version: string) => (await cluster.api('GET', `/models/${version}`)).body.members[0];
+  const predict = async (version: string) => (await cluster.api('POST', '/predict', { rows: ROWS, version })).body.predictions;
+
+  let reference: { sha: string; predictions: unknown };
+
+  it('1, 2 and 3 shards over two trainers: the same artifact and the same predictions', async () => {
+    const out: { sha: string; predictions: unknown; trainers: string[] }[] = [];
+    for (const shards of [1, 2, 3]) {
+      const done = await cluster.finished(await train(shards, 60));
+      expect([shards, done.status, done.error]).toEqual([shards, 'completed', undefined]);
+      const m = await member(done.version);
+      out.push({ sha: m.artifact.sha256, predictions: await predict(done.version), trainers: m.summary.dataParallel.trainers });
+    }
+    expect(new Set(out.map((o) => o.sha)).size).toBe(1);
+    expect(out[1].predictions).toEqual(out[0].predictions);
+    expect(out[2].predictions).toEqual(out[0].predictions);
+    expect(out[2].trainers.sort()).toEqual(['dpa', 'dpb']); // shards 0 and 2 on one trainer, 1 on the other
+    reference = { sha: out[2].sha, predictions: out[2].predictions };
+  }, 300_000);
+
+  it('a trainer SIGKILLed mid-fit: its shards move to the other trainer and the model is the undisturbed one', async () => {
+    const id = await train(3, 60);
+    // both trainers hold sessions of this job
+    await waitFor(async () => ['dpa', 'dpb'].every((t) => cluster.nodes.get(t)!.log().includes(`session ${id}/`)), 'sessions on both trainers', 60_000, 20);
+    await cluster.kill('dpb');
+    const done = await cluster.finished(id);
+    expect([done.status, done.error]).toEqual(['completed', undefined]);
+    expect(done.warnings.join(' ')).toMatch(/shard 1 moved to trainer dpa/);
+    const m = await member(done.version);
+    expect(m.summary.dataParallel.trainers).toEqual(['dpa']);
+    expect(m.artifact.sha256).toBe(reference.sha);
+    expect(await predict(done.version)).toEqual(reference.predictions);
+    await cluster.node('dpb', 'trainer');
+    await cluster.trainers(2);
+  }, 300_000);
+
+  it('a coordinator killed mid-fit resumes the job on restart and makes the same model', async () => {
+    const id = await train(3, 60);
+    await waitFor(async () => ['dpa', 'dpb'].every((t) => cluster.nodes.get(t)!.log().includes(`session ${id}/`)), 'sessions on both trainers', 60_000, 20);
+    await cluster.kill('core');
+    await cluster.node('core', 'api,coordinator,registry,inference');
+    const done = await cluster.finished(id);
+    expect([done.status, done.error]).toEqual(['completed', undefined]);
+    expect(done.warnings.join(' ')).toMatch(/resumed after a coordinator restart/);
+    expect((await member(done.version)).artifact.sha256).toBe(reference.sha);
+  }, 300_000);
+
+  it('cancelling a data-parallel job closes its sessions on every trainer', async () => {
+    const id = await train(2, 3000);
+    await waitFor(async () => ['dpa', 'dpb'].every((t) => cluster.nodes.get(t)!.log().includes(`session ${id}/`)), 'sessions on both trainers', 60_000, 20);
+    expect((await cluster.api('DELETE', `/trainings/${id}`)).status).toBe(200);
+    const done = await cluster.finished(id);
+    expect(done.status).toBe('cancelled');
+    // closed by the coordinator's close call or by the cancel broadcast, whichever comes first
+    const closed = new RegExp(`data-parallel session ${id}/\\d+/[\\w-]+ closed|job ${id} cancelled: 1 data-parallel session`);
+    await waitFor(async () => ['dpa', 'dpb'].every((t) => closed.test(cluster.nodes.get(t)!.log())), 'sessions closed on both trainers', 30_000, 100);
+  }, 300_000);
+});
