@@ -36,7 +36,7 @@ describe('knn and svm beside a forest (issue 14)', () => {
     const byKind = Object.fromEntries(metrics.members.map((m: { kind: string; metrics: { accuracy: number } }) => [m.kind, m.metrics.accuracy]));
     expect(byKind.knn).toBeGreaterThanOrEqual(0.9); // measured 0.933 alone
     expect(byKind.svm).toBeGreaterThanOrEqual(0.83); // measured 0.867 alone (rbf, 200 features, 40 rows)
-    expect(metrics.members.find((m: { kind: string }) => m.kind === 'knn').summary).toMatchObject({ rows: 40, k: 5, search: 'k-d tree of 7 nodes' });
+    expect(metrics.members.find((m: { kind: string }) => m.kind === 'knn').summary).toMatchObject({ rows: 40, k: 5, search: 'brute force' });
 
     for (const mode of ['local', 'broadcast']) {
       const p = await post('predict', { rows: [row], version: job.version, mode, members: true });

@@ -28,7 +28,7 @@ export class KnnModel implements TrainedModel {
     private readonly x: Float32Array,
     private readonly y: Float32Array,
   ) {
-    this.index = new KnnIndex(x, y.length, nFeatures, params.metric, usesTree(params, nFeatures), params.leafSize);
+    this.index = new KnnIndex(x, y.length, nFeatures, params.metric, usesTree(params, nFeatures, y.length), params.leafSize);
   }
 
   get rows(): number {

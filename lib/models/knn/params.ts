@@ -15,7 +15,7 @@ export interface KnnParams {
   /** 'uniform': each neighbour counts once; 'distance': by 1 / distance (an exact match takes all). */
   weights: 'uniform' | 'distance';
   metric: (typeof KNN_METRICS)[number];
-  /** 'auto': a k-d tree up to 32 features, brute force beyond; or forced. Default 'auto'. */
+  /** 'auto': a k-d tree for 256 rows or more of up to 32 features, else brute force; or forced. */
   algorithm: (typeof KNN_ALGORITHMS)[number];
   /** Rows per k-d tree leaf, 1..10,000. Default 16. */
   leafSize: number;
@@ -41,9 +41,12 @@ export function knnParams(raw: unknown): KnnParams {
   };
 }
 
-/** Whether a k-d tree serves the queries (it prunes well in few dimensions only). */
-export function usesTree(p: Pick<KnnParams, 'algorithm'>, features: number): boolean {
-  return p.algorithm === 'kdtree' || (p.algorithm === 'auto' && features <= 32);
+/** Rows below which `auto` scans them all (a tree does not pay for itself). */
+export const TREE_MIN_ROWS = 256;
+
+/** Whether a k-d tree serves the queries: it prunes well in few dimensions and pays off on many rows. */
+export function usesTree(p: Pick<KnnParams, 'algorithm'>, features: number, rows: number): boolean {
+  return p.algorithm === 'kdtree' || (p.algorithm === 'auto' && features <= 32 && rows >= TREE_MIN_ROWS);
 }
 
 export function knnPlan(p: KnnParams, shape: DataShape): FitPlan {

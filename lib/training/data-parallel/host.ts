@@ -7,6 +7,8 @@
  */
 import { QuorumError } from '../../errors';
 import { packArrays, unpackArrays, type ShardPort } from './port';
+import { BoostSession, type LevelRequest, type RoundRequest } from './boost-session';
+import type { BoostPort } from './boost-driver';
 import { ShardSession, type ApplyRequest, type NodeRef, type NodeRows } from './session';
 import { chunkBytes, decodeShard, joinChunks, MAX_MESSAGE } from './shard';
 
@@ -15,6 +17,8 @@ export type HostRequest =
   | { op: 'histograms'; id: string; nodes: NodeRef[] }
   | { op: 'applySplits'; id: string; req: ApplyRequest }
   | { op: 'rows'; id: string; nodes: NodeRef[] }
+  | { op: 'round'; id: string; req: RoundRequest }
+  | { op: 'level'; id: string; req: LevelRequest }
   | { op: 'close'; id: string };
 
 /** A reply: packed typed arrays (see packArrays), in chunks of at most the message limit. */
@@ -30,7 +34,8 @@ export interface SessionStatus {
 }
 
 interface Entry {
-  session: ShardSession;
+  /** A forest's session, or a boosted model's (the shard's config says which). */
+  session: ShardSession | BoostSession;
   rows: number;
   lastUsed: number;
 }
@@ -53,8 +58,9 @@ export class SessionHost {
     if (msg.op === 'open') {
       if (this.sessions.has(msg.id)) throw new QuorumError('CONFLICT', `shard session '${msg.id}' is already open on this trainer; close it first or use another id`);
       const shard = decodeShard(msg.shard);
-      this.sessions.set(msg.id, { session: new ShardSession(shard), rows: shard.rows, lastUsed: this.now() });
-      return this.reply([Int32Array.of(shard.rows)]);
+      const rows = shard.rows;
+      this.sessions.set(msg.id, { session: shard.config.boost ? new BoostSession(shard) : new ShardSession(shard), rows, lastUsed: this.now() });
+      return this.reply([Int32Array.of(rows)]);
     }
     if (msg.op === 'close') {
       const e = this.sessions.get(msg.id);
@@ -67,9 +73,16 @@ export class SessionHost {
       throw new QuorumError('NOT_FOUND', `no shard session '${msg.id}' on this trainer (never opened, closed, or idle for more than ${Math.round(this.idleMs / 1000)} s); the coordinator must open it again from the shard's blob`, { id: msg.id });
     }
     e.lastUsed = this.now();
-    if (msg.op === 'histograms') return this.reply([e.session.histograms(msg.nodes)]);
-    if (msg.op === 'applySplits') return this.reply([e.session.applySplits(msg.req)]);
-    return this.reply(e.session.rows(msg.nodes).flatMap((r) => [r.rowIndex, r.codes, r.y, r.weight]));
+    const s = e.session;
+    if (s instanceof BoostSession) {
+      if (msg.op === 'round') return this.reply([s.roundStep(msg.req)]);
+      if (msg.op === 'level') return this.reply([s.levelStep(msg.req)]);
+    } else {
+      if (msg.op === 'histograms') return this.reply([s.histograms(msg.nodes)]);
+      if (msg.op === 'applySplits') return this.reply([s.applySplits(msg.req)]);
+      if (msg.op === 'rows') return this.reply(s.rows(msg.nodes).flatMap((r) => [r.rowIndex, r.codes, r.y, r.weight]));
+    }
+    throw new QuorumError('BAD_VALUE', `shard session '${msg.id}' holds a ${s instanceof BoostSession ? 'gbm' : 'forest'} shard and does not answer '${msg.op}'`);
   }
 
   private reply(arrays: Array<Float64Array | Int32Array | Uint8Array>): HostReply {
@@ -126,7 +139,7 @@ export class SessionHost {
 }
 
 /** The driver's port to one session over a transport that delivers host requests. */
-export class HostPort implements ShardPort {
+export class HostPort implements ShardPort, BoostPort {
   constructor(
     readonly id: string,
     private readonly send: (msg: HostRequest) => Promise<HostReply>,
@@ -160,6 +173,16 @@ export class HostPort implements ShardPort {
       y: new Float64Array(parts[4 * i + 2].buffer),
       weight: new Float64Array(parts[4 * i + 3].buffer),
     }));
+  }
+
+  async round(req: RoundRequest): Promise<Float64Array> {
+    const [a] = await this.arrays({ op: 'round', id: this.id, req });
+    return new Float64Array(a.buffer);
+  }
+
+  async level(req: LevelRequest): Promise<Float64Array> {
+    const [a] = await this.arrays({ op: 'level', id: this.id, req });
+    return new Float64Array(a.buffer);
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,12 @@
  */
 import type { ForestModel } from '../../models/forest/model';
 import type { ForestParams } from '../../models/forest/params';
-import type { TrainingSet } from '../../models/model';
+import type { GbmModel } from '../../models/gbm/model';
+import type { GbmParams } from '../../models/gbm/params';
+import type { Matrix, TrainingSet } from '../../models/model';
+import { fitGbmDataParallel, type BoostOptions } from './boost-driver';
+import { prepareBoostShards } from './boost-prepare';
+import { HostPort, SessionHost } from './host';
 import { fitForestDataParallel, type DriverCost, type DriverOptions } from './driver';
 import { BytesPort, LocalPort, type ShardPort } from './port';
 import { ShardSession } from './session';
@@ -37,3 +42,34 @@ export async function fitLocal(data: TrainingSet, p: ForestParams, seed: number,
   }
 }
 export { SessionHost, HostPort, type HostRequest, type HostReply, type SessionStatus } from './host';
+export { fitGbmDataParallel, type BoostPort, type BoostInput, type BoostOptions } from './boost-driver';
+export { BoostSession, type BoostConfig, type BoostTree, type RoundRequest, type LevelRequest } from './boost-session';
+export { boostConfig, prepareBoostShards } from './boost-prepare';
+
+export interface GbmLocalOptions extends BoostOptions {
+  assignment?: Int32Array;
+  validation?: { x: Matrix; y: Float32Array } | null;
+  /** Called with the host before its sessions are closed (status, memory). */
+  onHost?: (host: SessionHost) => void;
+}
+
+/**
+ * A data-parallel gbm fit in this process: every shard a session of one SessionHost, reached
+ * through HostPorts, so each request and reply goes through the wire format a trainer speaks.
+ */
+export async function fitGbmLocal(data: TrainingSet, p: GbmParams, seed: number, nShards: number, opts: GbmLocalOptions = {}): Promise<{ model: GbmModel; cost: DriverCost }> {
+  const prepared = prepareBoostShards(data, p, seed, nShards, opts.assignment);
+  const host = new SessionHost(60_000);
+  const ports = prepared.shards.map((s, i) => {
+    const port = new HostPort(`local/${i}`, async (msg) => host.handle(JSON.parse(JSON.stringify(msg, (_, v) => (v instanceof Uint8Array ? undefined : v)))));
+    host.handle({ op: 'open', id: port.id, shard: encodeShard(s) });
+    return port;
+  });
+  try {
+    const out = await fitGbmDataParallel(ports, { config: prepared.config, bins: prepared.bins, features: data.features, classes: data.classes, validation: opts.validation }, p, opts);
+    opts.onHost?.(host);
+    return out;
+  } finally {
+    await Promise.all(ports.map((port) => port.close()));
+  }
+}

@@ -8,6 +8,7 @@ import { QuorumError } from '../../errors';
 import { binCount, binMatrix, fitBins, type Bins } from '../../models/forest/binning';
 import type { TrainingSet } from '../../models/model';
 import { deriveSeed } from '../../util/random';
+import type { BoostConfig } from './boost-session';
 
 /** Seed label of the binning sample: the same as a one-node forest fit uses (fit.ts). */
 const BIN_SEED_LABEL = 0x62696e;
@@ -31,6 +32,8 @@ export interface ShardConfig {
    * that sums over shards are identical whatever the split. 0 for classification.
    */
   yShift: number;
+  /** Boosting (gbm): the objective, starting margins and gradient quantisation; absent for a forest. */
+  boost?: BoostConfig;
 }
 
 /** One shard: column-major codes (feature f of local row r at codes[f * rows + r]). */
@@ -81,7 +84,7 @@ export interface PreparedShards {
  * Fits the bins on all rows, then cuts the rows into shards: `assignment[r]` is the shard of row r
  * (any assignment; by default contiguous equal ranges).
  */
-export function prepareShards(data: TrainingSet, maxBins: number, seed: number, nShards: number, bootstrap = true, assignment?: Int32Array): PreparedShards {
+export function prepareShards(data: TrainingSet, maxBins: number, seed: number, nShards: number, bootstrap = true, assignment?: Int32Array, boost?: BoostConfig): PreparedShards {
   const { x } = data;
   if (!(Number.isInteger(nShards) && nShards >= 1)) throw new QuorumError('BAD_VALUE', `shards must be an integer ≥ 1, got ${nShards}`);
   checkRows(data);
@@ -96,7 +99,8 @@ export function prepareShards(data: TrainingSet, maxBins: number, seed: number, 
     nBins: Array.from({ length: x.cols }, (_, f) => binCount(bins, f)),
     seed,
     bootstrap,
-    yShift: classification ? 0 : targetShift(data.y, x.rows),
+    yShift: classification || boost ? 0 : targetShift(data.y, x.rows),
+    ...(boost ? { boost } : {}),
   };
   const of = assignment ?? Int32Array.from({ length: x.rows }, (_, r) => Math.floor((r * nShards) / x.rows));
   const counts = new Int32Array(nShards);
@@ -114,7 +118,7 @@ export function prepareShards(data: TrainingSet, maxBins: number, seed: number, 
     const sh = shards[of[r]];
     const i = fill[of[r]]++;
     for (let f = 0; f < x.cols; f++) sh.codes[f * sh.rows + i] = codes[r * x.cols + f];
-    sh.y[i] = classification ? data.y[r] : Math.round(data.y[r] * scale);
+    sh.y[i] = classification || boost ? data.y[r] : Math.round(data.y[r] * scale);
     sh.rowIndex[i] = r;
   }
   return { bins, config, shards };
@@ -123,7 +127,7 @@ export function prepareShards(data: TrainingSet, maxBins: number, seed: number, 
 /** The checks of a one-node forest fit that binning needs (rows, classes, finite targets). */
 function checkRows(data: TrainingSet): void {
   const { x, y } = data;
-  if (x.rows < 1 || x.cols < 1) throw new QuorumError('TOO_FEW_ROWS', `a data-parallel forest needs at least 1 row and 1 feature, got ${x.rows} × ${x.cols}`);
+  if (x.rows < 1 || x.cols < 1) throw new QuorumError('TOO_FEW_ROWS', `a data-parallel fit needs at least 1 row and 1 feature, got ${x.rows} × ${x.cols}`);
   if (y.length !== x.rows) throw new QuorumError('BAD_VALUE', `${y.length} targets for ${x.rows} rows`);
   for (let i = 0; i < y.length; i++) {
     const v = y[i];

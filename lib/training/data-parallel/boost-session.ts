@@ -1,0 +1,294 @@
+/**
+ * Data-parallel boosting (issue 13, gbm): what a trainer keeps for one shard — the binned rows
+ * (row-major, as the one-node grower reads them), the target, every row's margins — and the round
+ * protocol the driver speaks to it:
+ *
+ * - `round`: add the previous round's trees to every row's margin (each row walks them), report the
+ *   training loss, then (open) compute the objective's derivatives, draw the round's rows and open
+ *   one tree per output at its root, and (hist) answer the roots' histograms;
+ * - `level`: partition the rows of the nodes the driver split, then answer the histograms it asks
+ *   for (the smaller child of each split; the larger is the parent minus it).
+ *
+ * Gradients and hessians are held as integers (g·2^gradShift, h·2^hessShift, fixed by the
+ * coordinator for the whole job), so histogram sums are exact in float64 whatever the order: the
+ * same trees come out of 1, 2 or 4 shards. Row sampling is the one-node fit's counter-based draw on
+ * the global row index. A session rebuilt elsewhere replays the rounds' trees and the current
+ * round's splits and reaches the same state.
+ */
+import { QuorumError } from '../../errors';
+import { rowInSample } from '../../models/gbm/fit';
+import { objectiveFor, type Objective, type ObjectiveName } from '../../models/gbm/objectives';
+import { featureOffsets, type SplitOrder, type NodeRef } from './session';
+import type { BinnedShard } from './shard';
+
+/** What every session of a boosted job shares (in the shard config). */
+export interface BoostConfig {
+  objective: ObjectiveName;
+  /** Trees per round (margins per row). */
+  outputs: number;
+  baseMargin: number[];
+  huberDelta: number;
+  subsample: number;
+  /** Per-class row weights (classWeight 'balanced'); null: all 1. */
+  classWeight: number[] | null;
+  /** Derivatives are held as round(g · 2^gradShift), round(h · 2^hessShift) (at least 1). */
+  gradShift: number;
+  hessShift: number;
+  /** |quantised gradient| is clamped to this (exact sums of up to totalRows rows). */
+  gradLimit: number;
+  hessLimit: number;
+  /** Per-row losses are summed as round(loss · 2^lossShift), clamped to lossLimit (an exact, order-free sum). */
+  lossShift: number;
+  lossLimit: number;
+}
+
+/** A finished tree as the sessions apply it: node arrays by the driver's node ids (feature −1: leaf). */
+export interface BoostTree {
+  feature: number[];
+  bin: number[];
+  missLeft: boolean[];
+  left: number[];
+  right: number[];
+  value: number[];
+}
+
+export interface RoundRequest {
+  round: number;
+  /** The previous round's trees (one per output, in output order), added to the margins first. */
+  trees: BoostTree[];
+  /** Open the round: derivatives, sample, one root per output. */
+  open: boolean;
+  /** Answer the roots' histograms (needs open). */
+  hist: boolean;
+}
+
+export interface LevelRequest {
+  /** Splits of this round's trees (`tree` is the output index). */
+  splits: SplitOrder[];
+  /** Nodes whose histograms are wanted, after the splits. */
+  hist: NodeRef[];
+}
+
+/** Exact-sum bounds: the shift and clamp for values of magnitude up to `bound` over `rows` rows. */
+export function quantisation(bound: number, rows: number): { shift: number; limit: number } {
+  const limit = Math.floor(2 ** 52 / Math.max(1, rows));
+  const shift = Math.min(60, Math.floor(Math.log2(limit / Math.max(bound, 2 ** -30))));
+  return { shift, limit };
+}
+
+/** The round reply's head: [Σ quantised per-row loss (squared: residual²), rows]. */
+export const ROUND_HEAD = 2;
+
+export class BoostSession {
+  private readonly codes: Uint8Array;
+  private readonly y: Float32Array;
+  private readonly weight: Float64Array | null;
+  private readonly margin: Float64Array;
+  private readonly grad: Float32Array;
+  private readonly hess: Float32Array;
+  private readonly qg: Float64Array;
+  private readonly qh: Float64Array;
+  private readonly objective: Objective;
+  private readonly off: Int32Array;
+  private readonly miss: Int32Array;
+  /** The open round's trees: rows of the sample, partitioned so each node is a range. */
+  private idx: Int32Array[] = [];
+  private range: Int32Array[] = [];
+  private round = -1;
+  private closed = false;
+  computeMs = 0;
+
+  constructor(private readonly shard: BinnedShard) {
+    const c = shard.config;
+    const b = c.boost;
+    if (!b) throw new QuorumError('BAD_VALUE', 'this binned shard was prepared for a forest, not for boosting');
+    const n = shard.rows;
+    const cols = c.cols;
+    this.codes = new Uint8Array(n * cols);
+    for (let f = 0; f < cols; f++) for (let r = 0; r < n; r++) this.codes[r * cols + f] = shard.codes[f * n + r];
+    shard.codes = new Uint8Array(0); // the row-major copy is what the session reads
+    this.y = Float32Array.from(shard.y);
+    this.weight = b.classWeight ? Float64Array.from(this.y, (k) => b.classWeight![k]) : null;
+    const O = b.outputs;
+    this.margin = new Float64Array(n * O);
+    for (let i = 0; i < n; i++) for (let k = 0; k < O; k++) this.margin[i * O + k] = b.baseMargin[k];
+    this.grad = new Float32Array(n * O);
+    this.hess = new Float32Array(n * O);
+    this.qg = new Float64Array(n * O);
+    this.qh = new Float64Array(n * O);
+    this.objective = objectiveFor(b.objective, c.nClasses, b.huberDelta);
+    this.off = featureOffsets(c.nBins);
+    this.miss = Int32Array.from(c.nBins);
+  }
+
+  private get boost(): BoostConfig {
+    return this.shard.config.boost!;
+  }
+
+  /** Doubles of one node histogram (Σ g, Σ h per bin). */
+  get histLength(): number {
+    return 2 * this.off[this.off.length - 1];
+  }
+
+  get openTrees(): number {
+    return this.idx.length;
+  }
+
+  memoryBytes(): number {
+    if (this.closed) return 0;
+    let b = this.codes.byteLength + this.y.byteLength + this.margin.byteLength + this.grad.byteLength * 2 + this.qg.byteLength * 2 + (this.weight?.byteLength ?? 0);
+    for (let k = 0; k < this.idx.length; k++) b += this.idx[k].byteLength + this.range[k].byteLength;
+    return b;
+  }
+
+  private check(): void {
+    if (this.closed) throw new QuorumError('BAD_VALUE', 'this shard session is closed; open a new one for another fit');
+  }
+
+  /** Adds a tree's value to margin k of every row. */
+  private applyTree(t: BoostTree, k: number): void {
+    const { codes, margin, miss } = this;
+    const { cols } = this.shard.config;
+    const O = this.boost.outputs;
+    const n = this.shard.rows;
+    for (let r = 0; r < n; r++) {
+      let id = 0;
+      const o = r * cols;
+      while (t.feature[id] >= 0) {
+        const f = t.feature[id];
+        const c = codes[o + f];
+        id = (c === miss[f] ? t.missLeft[id] : c <= t.bin[id]) ? t.left[id] : t.right[id];
+      }
+      margin[r * O + k] += t.value[id];
+    }
+  }
+
+  roundStep(req: RoundRequest): Float64Array {
+    this.check();
+    const t0 = performance.now();
+    const b = this.boost;
+    const O = b.outputs;
+    const n = this.shard.rows;
+    if (req.trees.length !== 0 && req.trees.length !== O) throw new QuorumError('BAD_VALUE', `a round's trees are one per output (${O}), got ${req.trees.length}`);
+    req.trees.forEach((t, k) => this.applyTree(t, k));
+    this.idx = [];
+    this.range = [];
+    const out = new Float64Array(ROUND_HEAD + (req.hist ? O * this.histLength : 0));
+    out[0] = this.lossSum();
+    out[1] = n;
+    if (req.open) {
+      this.round = req.round;
+      this.objective.gradients(this.margin, this.y, this.weight, this.grad, this.hess);
+      const gs = 2 ** b.gradShift;
+      const hs = 2 ** b.hessShift;
+      for (let i = 0; i < n * O; i++) {
+        this.qg[i] = Math.max(-b.gradLimit, Math.min(b.gradLimit, Math.round(this.grad[i] * gs)));
+        this.qh[i] = Math.max(1, Math.min(b.hessLimit, Math.round(this.hess[i] * hs)));
+      }
+      const sample = new Int32Array(n);
+      let m = 0;
+      const { seed } = this.shard.config;
+      for (let r = 0; r < n; r++) if (b.subsample >= 1 || rowInSample(seed, req.round, this.shard.rowIndex[r], b.subsample)) sample[m++] = r;
+      for (let k = 0; k < O; k++) {
+        this.idx.push(sample.slice(0, m));
+        const range = new Int32Array(64).fill(-1);
+        range[0] = 0;
+        range[1] = m;
+        this.range.push(range);
+      }
+      if (req.hist) for (let k = 0; k < O; k++) this.histogram({ tree: k, node: 0 }, out, ROUND_HEAD + k * this.histLength);
+    } else if (req.hist) throw new QuorumError('BAD_VALUE', 'root histograms need an open round');
+    this.computeMs += performance.now() - t0;
+    return out;
+  }
+
+  /** Σ over rows of the row's loss, each quantised (so shards' sums add up exactly in any order). */
+  private lossSum(): number {
+    const b = this.boost;
+    const O = b.outputs;
+    const scale = 2 ** b.lossShift;
+    let sum = 0;
+    for (let r = 0; r < this.shard.rows; r++) {
+      let l = this.objective.loss(this.margin.subarray(r * O, (r + 1) * O), this.y.subarray(r, r + 1), 1);
+      if (b.objective === 'squared') l *= l;
+      sum += Math.min(b.lossLimit, Math.round(l * scale));
+    }
+    return sum / scale;
+  }
+
+  levelStep(req: LevelRequest): Float64Array {
+    this.check();
+    const t0 = performance.now();
+    for (const sp of req.splits) this.partition(sp);
+    const L = this.histLength;
+    const out = new Float64Array(req.hist.length * L);
+    req.hist.forEach((ref, q) => this.histogram(ref, out, q * L));
+    this.computeMs += performance.now() - t0;
+    return out;
+  }
+
+  private nodeRange(ref: NodeRef): [number, number] {
+    const range = this.range[ref.tree];
+    const s = range && 2 * ref.node < range.length ? range[2 * ref.node] : -1;
+    if (s < 0) throw new QuorumError('BAD_VALUE', `round ${this.round}: tree ${ref.tree} has no open node ${ref.node} in this shard session`);
+    return [s, range[2 * ref.node + 1]];
+  }
+
+  private partition(sp: SplitOrder): void {
+    const [s, e] = this.nodeRange(sp);
+    const idx = this.idx[sp.tree];
+    const { codes, miss } = this;
+    const cols = this.shard.config.cols;
+    const f = sp.feature;
+    // Stable: left rows keep their order, then the right ones (scratch at the end of the range).
+    const right: number[] = [];
+    let l = s;
+    for (let i = s; i < e; i++) {
+      const r = idx[i];
+      const c = codes[r * cols + f];
+      if (c === miss[f] ? sp.missLeft : c <= sp.bin) idx[l++] = r;
+      else right.push(r);
+    }
+    idx.set(right, l);
+    let range = this.range[sp.tree];
+    const need = 2 * Math.max(sp.left, sp.right) + 2;
+    if (need > range.length) {
+      const bigger = new Int32Array(Math.max(need, 2 * range.length)).fill(-1);
+      bigger.set(range);
+      range = this.range[sp.tree] = bigger;
+    }
+    range[2 * sp.left] = s;
+    range[2 * sp.left + 1] = l;
+    range[2 * sp.right] = l;
+    range[2 * sp.right + 1] = e;
+    range[2 * sp.node] = -1;
+  }
+
+  /** Σ quantised g and h per bin of the node's rows into out[at ..]. */
+  private histogram(ref: NodeRef, out: Float64Array, at: number): void {
+    const [s, e] = this.nodeRange(ref);
+    const idx = this.idx[ref.tree];
+    const { codes, off } = this;
+    const cols = this.shard.config.cols;
+    const n = this.shard.rows;
+    const g = this.qg.subarray(ref.tree * n, (ref.tree + 1) * n);
+    const h = this.qh.subarray(ref.tree * n, (ref.tree + 1) * n);
+    for (let i = s; i < e; i++) {
+      const r = idx[i];
+      const gr = g[r];
+      const hr = h[r];
+      const o = r * cols;
+      for (let f = 0; f < cols; f++) {
+        const bIdx = at + 2 * (off[f] + codes[o + f]);
+        out[bIdx] += gr;
+        out[bIdx + 1] += hr;
+      }
+    }
+  }
+
+  close(): void {
+    this.idx = [];
+    this.range = [];
+    this.closed = true;
+  }
+}
