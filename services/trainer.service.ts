@@ -185,7 +185,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
     /** Data-parallel: a request to an open shard session; packed typed arrays (a stream when large). */
     dp: {
       params: {
-        op: { type: 'enum', values: ['histograms', 'applySplits', 'rows', 'close'] },
+        op: { type: 'enum', values: ['histograms', 'applySplits', 'rows', 'round', 'level', 'close'] },
         id: { type: 'string', max: 256 },
         nodes: { type: 'array', optional: true },
         req: { type: 'object', optional: true },

@@ -17,6 +17,8 @@ import { Rng, deriveSeed } from '../util/random';
 import type { BlobRef, JobPlan, MemberState } from './job';
 import { encodeShard as encodeBinnedShard, prepareShards } from './data-parallel/shard';
 import type { ForestParams } from '../models/forest/params';
+import type { GbmParams } from '../models/gbm/params';
+import { prepareBoostShards } from './data-parallel/boost-prepare';
 import { validateModelParams } from '../models/kinds';
 import { checkForTask, type NormalisedRequest } from './request';
 
@@ -139,8 +141,12 @@ export async function prepare(
       classes: target.classes,
       features,
     };
-    const params = validateModelParams(request.models[0].kind, request.models[0].params) as ForestParams;
-    const binned = prepareShards(data, params.maxBins, request.seed, groups.length, params.bootstrap, assignment);
+    const spec = request.models[0];
+    const params = validateModelParams(spec.kind, spec.params);
+    const binned =
+      spec.kind === 'gbm'
+        ? prepareBoostShards(data, params as GbmParams, (params as GbmParams).seed ?? request.seed, groups.length, assignment)
+        : prepareShards(data, (params as ForestParams).maxBins, request.seed, groups.length, (params as ForestParams).bootstrap, assignment);
     for (const [index, shard] of binned.shards.entries()) {
       const blob = await sink.put(`dp-${index}`, Buffer.from(encodeBinnedShard(shard)));
       shards.push({ index, rows: shard.rows, blob });

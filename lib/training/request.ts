@@ -7,7 +7,8 @@ import { resolveVoting, defaultVoting } from '../ensemble';
 import { QuorumError, listNames, previewValue } from '../errors';
 import { modelKindInfo, validateModelParams } from '../models/kinds';
 import type { ForestParams } from '../models/forest/params';
-import { checkDataParallelParams } from './data-parallel/params';
+import { checkDataParallelParams, checkGbmDataParallelParams } from './data-parallel/params';
+import type { GbmParams } from '../models/gbm/params';
 import type { Task } from '../models/model';
 import { resolveSharding } from '../data/sharding';
 
@@ -19,7 +20,7 @@ export interface ModelSpec {
 export type TrainingMode = 'ensemble' | 'average' | 'local' | 'data-parallel';
 
 /** Kinds one model of which can be trained over all shards by summing histograms. */
-export const DATA_PARALLEL_KINDS = ['forest'] as const;
+export const DATA_PARALLEL_KINDS = ['forest', 'gbm'] as const;
 
 export interface TrainRequest {
   /** Dataset id or name; absent for mode 'local'. */
@@ -142,7 +143,9 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
       const asked = models.map((m) => `'${m.kind}'`).join(', ');
       throw new QuorumError('BAD_REQUEST', `mode 'data-parallel' trains one model over all shards, of a kind that supports it: ${DATA_PARALLEL_KINDS.map((k) => `'${k}'`).join(', ')} (asked: ${asked}); use mode 'ensemble' for other kinds and lists of kinds, 'average' for mlp and linear`, { valid: [...DATA_PARALLEL_KINDS] });
     }
-    checkDataParallelParams(validateModelParams(models[0].kind, models[0].params) as ForestParams);
+    const params = validateModelParams(models[0].kind, models[0].params);
+    if (models[0].kind === 'gbm') checkGbmDataParallelParams(params as GbmParams);
+    else checkDataParallelParams(params as ForestParams);
     if (request.assign !== undefined) throw new QuorumError('BAD_REQUEST', "mode 'data-parallel' trains one model: leave out 'assign'");
   }
   if (request.baseline && mode !== 'ensemble') throw new QuorumError('BAD_REQUEST', "'baseline' compares an ensemble with one model on all rows: it applies to mode 'ensemble' only");

@@ -3,14 +3,14 @@
  * reaching the trainer node that holds the shard's session through `trainer.dpOpen` / `trainer.dp`
  * calls. A port survives its trainer: when a call fails (the node died or left, the session was
  * swept), it opens the session again on another trainer from the shard's blob, replays the splits
- * of the trees still open, and repeats the call — so the model is the one an undisturbed run
+ * of the trees still open (gbm: every round's trees and the current round's splits), and repeats the call — so the model is the one an undisturbed run
  * makes. Replies over 512 KB come back as streams (no message over 1 MB).
  */
 import type { ServiceBroker } from 'moleculer';
 import { QuorumError } from '../../lib/errors';
 import { readAll } from '../../lib/store/streams';
 import { HostPort, type HostRequest, type ShardPort } from '../../lib/training/data-parallel';
-import type { ApplyRequest, NodeRef, NodeRows } from '../../lib/training/data-parallel';
+import type { ApplyRequest, BoostPort, LevelRequest, NodeRef, NodeRows, RoundRequest } from '../../lib/training/data-parallel';
 import type { BlobRef } from '../../lib/training/job';
 import { nodesWith } from './cluster';
 
@@ -22,12 +22,15 @@ export interface PortEvents {
   opened(shard: number, node: string, moved: boolean, why?: string): void;
 }
 
-export class ClusterShardPort implements ShardPort {
+export class ClusterShardPort implements ShardPort, BoostPort {
   private port: HostPort | null = null;
   private node: string | null = null;
   private opens = 0;
   /** applySplits of the trees still open, in order (replayed on a new session). */
   private log: ApplyRequest[] = [];
+  /** gbm: every round so far (its trees move the margins) and the current round's splits. */
+  private rounds: RoundRequest[] = [];
+  private levels: LevelRequest[] = [];
   private readonly failed = new Set<string>();
   /** Session ids are unique per coordinator run: a restarted coordinator never meets its old ones. */
   private readonly nonce = Date.now().toString(36);
@@ -63,6 +66,8 @@ export class ClusterShardPort implements ShardPort {
     await this.broker.call('trainer.dpOpen', { id, blob: this.blob }, { nodeID: node, timeout: this.timeoutMs, retries: 0 });
     const port = new HostPort(id, (msg) => this.send(node, msg));
     for (const req of this.log) await port.applySplits({ splits: req.splits, release: [] });
+    for (const req of this.rounds) await port.round(req);
+    for (const req of this.levels) await port.level(req);
     this.node = node;
     this.port = port;
     this.events.opened(this.shard, node, why !== undefined, why);
@@ -105,6 +110,21 @@ export class ClusterShardPort implements ShardPort {
     }
     const open = req.splits.filter((s) => !req.release.includes(s.tree));
     if (open.length) this.log.push({ splits: open, release: [] });
+    return out;
+  }
+
+  async round(req: RoundRequest): Promise<Float64Array> {
+    const out = await this.run((p) => p.round(req));
+    const last = this.rounds[this.rounds.length - 1];
+    if (last) last.open = false;
+    this.rounds.push({ ...req, hist: false });
+    this.levels = [];
+    return out;
+  }
+
+  async level(req: LevelRequest): Promise<Float64Array> {
+    const out = await this.run((p) => p.level(req));
+    this.levels.push({ splits: req.splits, hist: [] });
     return out;
   }
 

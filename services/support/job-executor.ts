@@ -8,7 +8,7 @@ import type { ServiceBroker } from 'moleculer';
 import { encodeArtifact } from '../../lib/models/format';
 import { headline, type Report } from '../../lib/metrics';
 import type { MemberMeta, VersionMeta } from '../../lib/registry/version';
-import { bufferStream } from '../../lib/store/streams';
+import { bufferStream, readAll } from '../../lib/store/streams';
 import { trainByAveraging, type AveragingPorts } from '../../lib/training/averaging';
 import type { JobState, MemberState } from '../../lib/training/job';
 import { prepare, type Checked } from '../../lib/training/prepare';
@@ -26,7 +26,11 @@ import type { CoordinatorThis, RunningJob } from '../coordinator.service';
 import type { FitParams, FitReply } from '../trainer.service';
 import { callService, nodesWith } from './cluster';
 import { quorumConfig } from './config';
-import { fitForestDataParallel } from '../../lib/training/data-parallel';
+import { fitForestDataParallel, fitGbmDataParallel, type DriverCost } from '../../lib/training/data-parallel';
+import type { ForestModel } from '../../lib/models/forest/model';
+import type { GbmModel } from '../../lib/models/gbm/model';
+import type { GbmParams } from '../../lib/models/gbm/params';
+import { decodeShard } from '../../lib/data/shard-codec';
 import type { ForestParams } from '../../lib/models/forest/params';
 import { validateModelParams } from '../../lib/models/kinds';
 import { sha256 } from '../../lib/store/streams';
@@ -202,7 +206,7 @@ async function trainAverage(svc: CoordinatorThis, job: JobState, run: RunningJob
 }
 
 /**
- * Phase 2c: one forest over all shards. Each binned shard is opened as a session on a trainer
+ * Phase 2c: one forest or boosted model over all shards. Each binned shard is opened as a session on a trainer
  * (shard i on trainer i mod n); the driver grows the trees here, asking every session for
  * histograms; a session whose trainer fails moves to another one (ClusterShardPort).
  */
@@ -228,23 +232,38 @@ async function trainDataParallel(svc: CoordinatorThis, job: JobState, run: Runni
         },
       }),
   );
-  const params = validateModelParams(member.kind, member.params) as ForestParams;
   const started = Date.now();
+  const input = { config: dp.config, bins: { edges: Float32Array.from(dp.edges), edgeStart: Int32Array.from(dp.edgeStart) }, features: job.plan!.features, classes: job.classes };
+  const isCancelled = (): boolean => run.abort.signal.aborted;
   try {
-    const { model, cost } = await fitForestDataParallel(
-      ports,
-      { config: dp.config, bins: { edges: Float32Array.from(dp.edges), edgeStart: Int32Array.from(dp.edgeStart) }, features: job.plan!.features, classes: job.classes },
-      params,
-      {
-        isCancelled: () => run.abort.signal.aborted,
+    let fitted: { model: ForestModel | GbmModel; cost: DriverCost };
+    if (member.kind === 'gbm') {
+      const sample = job.plan!.validationSample;
+      const validation = sample ? decodeShard(await readAll(await svc.blobs.stream(sample.id))) : null;
+      const total = (validateModelParams(member.kind, member.params) as GbmParams).nEstimators;
+      member.curve = [];
+      fitted = await fitGbmDataParallel(ports, { ...input, validation }, validateModelParams(member.kind, member.params) as GbmParams, {
+        isCancelled,
+        onRound: (round, _total, trainLoss, validLoss) => {
+          member.progress = round / total;
+          job.progress = round / total;
+          member.curve!.push({ epoch: round, loss: trainLoss, ...(validLoss !== null ? { valLoss: validLoss } : {}) });
+          job.message = `round ${round} of ${total} (loss ${trainLoss.toPrecision(4)}${validLoss !== null ? `, validation ${validLoss.toPrecision(4)}` : ''}), over ${ports.length} shard(s)`;
+          svc.touch(job);
+        },
+      });
+    } else {
+      fitted = await fitForestDataParallel(ports, input, validateModelParams(member.kind, member.params) as ForestParams, {
+        isCancelled,
         onProgress: (done, total) => {
           member.progress = done / total;
           job.progress = done / total;
           job.message = `${done} of ${total} trees, over ${ports.length} shard(s)`;
           svc.touch(job);
         },
-      },
-    );
+      });
+    }
+    const { model, cost } = fitted;
     const fitMs = Date.now() - started;
     const bytes = encodeArtifact(model.toArtifact());
     const nodes = [...new Set(ports.map((p) => p.nodeID).filter((n): n is string => !!n))];
