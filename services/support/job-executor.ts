@@ -271,7 +271,7 @@ async function trainDataParallel(svc: CoordinatorThis, job: JobState, run: Runni
       ...model.summary(),
       dataParallel: { shards: ports.length, trainers: nodes, roundTrips: cost.roundTrips, bytesIn: cost.bytesIn, bytesOut: cost.bytesOut, portMs: Math.round(cost.portMs), driverMs: Math.round(cost.driverMs), treesPerBatch: cost.treesPerBatch, levels: cost.levels },
     };
-    const meta: MemberMeta = { id: member.id, kind: member.kind, params: member.params, input: 'native', shard: -1, rows: member.rows, node: nodes.join(','), fitMs, classes: job.classes, summary, artifact: { size: bytes.length, sha256: sha256(bytes) } };
+    const meta: MemberMeta = { id: member.id, kind: member.kind, params: member.params, input: 'native', shard: -1, rows: member.rows, node: nodes.join(','), fitMs, classes: job.classes, summary, ...(member.curve?.length ? { curve: member.curve } : {}), artifact: { size: bytes.length, sha256: sha256(bytes) } };
     const stored = await callService<MemberMeta>(svc.broker, 'registry.putMember', bufferStream(bytes), { meta: { version: job.version, member: meta }, timeout: 0 });
     Object.assign(member, { status: 'done', progress: 1, node: meta.node, fitMs, artifact: stored.artifact, summary });
     job.message = undefined;

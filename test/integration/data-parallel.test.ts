@@ -1,5 +1,5 @@
 /**
- * Issue 13 over a real NATS server with real trainer processes: a data-parallel forest is the same
+ * Issue 13 over a real NATS server with real trainer processes: a data-parallel forest (and gbm) is the same
  * model (byte-identical artifact, identical predictions) for 1, 2 and 3 shards spread over two
  * trainers; a trainer SIGKILLed mid-fit hands its shards to the other one and the job ends with
  * the undisturbed model; a cancelled job frees the sessions on every trainer.
@@ -29,8 +29,8 @@ run('data-parallel forest over NATS (issue 13)', () => {
 
   afterAll(() => cluster.stop());
 
-  const train = async (shards: number, trees: number) => {
-    const { status, body } = await cluster.api('POST', '/trainings', { dataset, target: 'lettr', mode: 'data-parallel', shards, seed: 11, model: { kind: 'forest', params: { nEstimators: trees } } });
+  const train = async (shards: number, trees: number, kind = 'forest', extra: Record<string, unknown> = {}) => {
+    const { status, body } = await cluster.api('POST', '/trainings', { dataset, target: 'lettr', mode: 'data-parallel', shards, seed: 11, model: { kind, params: { nEstimators: trees, ...extra } } });
     expect(status).toBe(202);
     return body.id as string;
   };
@@ -79,6 +79,30 @@ run('data-parallel forest over NATS (issue 13)', () => {
     expect([done.status, done.error]).toEqual(['completed', undefined]);
     expect(done.warnings.join(' ')).toMatch(/resumed after a coordinator restart/);
     expect((await member(done.version)).artifact.sha256).toBe(reference.sha);
+  }, 300_000);
+
+  it('gbm: 1 and 3 shards the same artifact and predictions; a trainer SIGKILLed mid-fit changes nothing', async () => {
+    const gbm = { maxDepth: 5 };
+    const out: { sha: string; predictions: unknown }[] = [];
+    for (const shards of [1, 3]) {
+      const done = await cluster.finished(await train(shards, 12, 'gbm', gbm));
+      expect([shards, done.status, done.error]).toEqual([shards, 'completed', undefined]);
+      const m = await member(done.version);
+      expect(m.curve).toHaveLength(12);
+      out.push({ sha: m.artifact.sha256, predictions: await predict(done.version) });
+    }
+    expect(out[1]).toEqual(out[0]);
+    const id = await train(3, 12, 'gbm', gbm);
+    await waitFor(async () => ['dpa', 'dpb'].every((t) => cluster.nodes.get(t)!.log().includes(`session ${id}/`)), 'sessions on both trainers', 60_000, 20);
+    await cluster.kill('dpb');
+    const done = await cluster.finished(id);
+    expect([done.status, done.error]).toEqual(['completed', undefined]);
+    expect(done.warnings.join(' ')).toMatch(/shard 1 moved to trainer dpa/);
+    const m = await member(done.version);
+    expect(m.artifact.sha256).toBe(out[0].sha);
+    expect(await predict(done.version)).toEqual(out[0].predictions);
+    await cluster.node('dpb', 'trainer');
+    await cluster.trainers(2);
   }, 300_000);
 
   it('cancelling a data-parallel job closes its sessions on every trainer', async () => {
