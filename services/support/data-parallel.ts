@@ -46,6 +46,14 @@ export class ClusterShardPort implements ShardPort, BoostPort {
     private readonly events: PortEvents,
   ) {}
 
+  /** Compute time of the sessions this port closed or lost (ms). */
+  private pastComputeMs = 0;
+
+  /** The shard's sessions' compute time so far (ms), over every trainer that held it. */
+  get computeMs(): number {
+    return this.pastComputeMs + (this.port?.computeMs ?? 0);
+  }
+
   /** Where the session is now (null before the first call). */
   get nodeID(): string | null {
     return this.node;
@@ -92,6 +100,7 @@ export class ClusterShardPort implements ShardPort, BoostPort {
         if (e.type === 'CANCELLED' || e.type === 'NO_TRAINERS' || attempt >= this.attempts) throw err;
         why = `${this.node ?? 'a trainer'}: ${e.message}`;
         if (this.node) this.failed.add(this.node);
+        this.pastComputeMs += this.port?.computeMs ?? 0;
         this.port = null;
         this.node = null;
       }

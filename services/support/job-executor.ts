@@ -269,7 +269,7 @@ async function trainDataParallel(svc: CoordinatorThis, job: JobState, run: Runni
     const nodes = [...new Set(ports.map((p) => p.nodeID).filter((n): n is string => !!n))];
     const summary = {
       ...model.summary(),
-      dataParallel: { shards: ports.length, trainers: nodes, roundTrips: cost.roundTrips, bytesIn: cost.bytesIn, bytesOut: cost.bytesOut, portMs: Math.round(cost.portMs), driverMs: Math.round(cost.driverMs), treesPerBatch: cost.treesPerBatch, levels: cost.levels },
+      dataParallel: { shards: ports.length, trainers: nodes, roundTrips: cost.roundTrips, bytesIn: cost.bytesIn, bytesOut: cost.bytesOut, portMs: Math.round(cost.portMs), sessionMs: Math.round(cost.sessionMs), commMs: Math.round(Math.max(0, cost.portMs - cost.sessionMs)), driverMs: Math.round(cost.driverMs), treesPerBatch: cost.treesPerBatch, levels: cost.levels },
     };
     const meta: MemberMeta = { id: member.id, kind: member.kind, params: member.params, input: 'native', shard: -1, rows: member.rows, node: nodes.join(','), fitMs, classes: job.classes, summary, ...(member.curve?.length ? { curve: member.curve } : {}), artifact: { size: bytes.length, sha256: sha256(bytes) } };
     const stored = await callService<MemberMeta>(svc.broker, 'registry.putMember', bufferStream(bytes), { meta: { version: job.version, member: meta }, timeout: 0 });

@@ -33,6 +33,8 @@ export interface Objective {
   gradients(margin: Float64Array, y: Float32Array, weight: Float64Array | null, grad: Float32Array, hess: Float32Array): void;
   /** Mean loss over rows 0..n-1 (log loss, RMSE for `squared`, mean pseudo-Huber loss), unweighted. */
   loss(margin: Float64Array, y: Float32Array, n: number): number;
+  /** Row i's term of the loss's sum (`squared`: its squared residual); `loss` is their mean (`squared`: its root). */
+  rowLoss(margin: Float64Array, i: number, y: number): number;
   /** Predictions from margins: class probabilities (n × nClasses) or values (n). */
   transform(margin: Float64Array, n: number, out: Float32Array): void;
 }
@@ -67,11 +69,12 @@ export const logistic: Objective = {
   },
   loss(margin, y, n) {
     let s = 0;
-    for (let i = 0; i < n; i++) {
-      const p = Math.min(1 - EPS, Math.max(EPS, sigmoid(margin[i])));
-      s -= y[i] === 1 ? Math.log(p) : Math.log(1 - p);
-    }
+    for (let i = 0; i < n; i++) s += this.rowLoss(margin, i, y[i]);
     return n > 0 ? s / n : 0;
+  },
+  rowLoss(margin, i, y) {
+    const p = Math.min(1 - EPS, Math.max(EPS, sigmoid(margin[i])));
+    return y === 1 ? -Math.log(p) : -Math.log(1 - p);
   },
   transform(margin, n, out) {
     for (let i = 0; i < n; i++) {
@@ -128,11 +131,12 @@ export function softmax(K: number): Objective {
     },
     loss(margin, y, n) {
       let s = 0;
-      for (let i = 0; i < n; i++) {
-        softmaxRow(margin, i * K, K, p);
-        s -= Math.log(Math.max(EPS, p[y[i]]));
-      }
+      for (let i = 0; i < n; i++) s += this.rowLoss(margin, i, y[i]);
       return n > 0 ? s / n : 0;
+    },
+    rowLoss(margin, i, y) {
+      softmaxRow(margin, i * K, K, p);
+      return -Math.log(Math.max(EPS, p[y]));
     },
     transform(margin, n, out) {
       for (let i = 0; i < n; i++) {
@@ -160,6 +164,9 @@ export const squared: Objective = {
     let s = 0;
     for (let i = 0; i < n; i++) s += (margin[i] - y[i]) ** 2;
     return n > 0 ? Math.sqrt(s / n) : 0;
+  },
+  rowLoss(margin, i, y) {
+    return (margin[i] - y) ** 2;
   },
   transform(margin, n, out) {
     for (let i = 0; i < n; i++) out[i] = margin[i];
@@ -189,11 +196,12 @@ export function huber(delta: number): Objective {
     },
     loss(margin, y, n) {
       let s = 0;
-      for (let i = 0; i < n; i++) {
-        const r = margin[i] - y[i];
-        s += d2 * (Math.sqrt(1 + (r * r) / d2) - 1);
-      }
+      for (let i = 0; i < n; i++) s += this.rowLoss(margin, i, y[i]);
       return n > 0 ? s / n : 0;
+    },
+    rowLoss(margin, i, y) {
+      const r = margin[i] - y;
+      return d2 * (Math.sqrt(1 + (r * r) / d2) - 1);
     },
     transform(margin, n, out) {
       for (let i = 0; i < n; i++) out[i] = margin[i];

@@ -19,7 +19,7 @@ import { resolveObjective, type GbmParams } from '../../models/gbm/params';
 import { BestSplit, findBestSplit, leafValue } from '../../models/gbm/split';
 import type { FeatureInfo, Matrix } from '../../models/model';
 import { Rng, deriveSeed } from '../../util/random';
-import { ROUND_HEAD, type BoostTree, type LevelRequest, type RoundRequest } from './boost-session';
+import { quantisation, ROUND_HEAD, type BoostTree, type LevelRequest, type RoundRequest } from './boost-session';
 import type { DriverCost } from './driver';
 import { checkGbmDataParallelParams } from './params';
 import type { NodeRef, SplitOrder } from './session';
@@ -32,6 +32,8 @@ export interface BoostPort {
   round(req: RoundRequest): Promise<Float64Array>;
   level(req: LevelRequest): Promise<Float64Array>;
   close(): Promise<void>;
+  /** The session's compute time so far (ms), when the port knows it. */
+  readonly computeMs?: number;
 }
 
 export interface BoostInput {
@@ -113,14 +115,20 @@ export async function fitGbmDataParallel(ports: BoostPort[], input: BoostInput, 
   const cols = config.cols;
   const layout: HistLayout = histLayout(config.nBins);
   const L = 2 * layout.totalBins;
-  const gScale = 2 ** -b.gradShift;
-  const hScale = 2 ** -b.hessShift;
-  const cost: DriverCost = { roundTrips: 0, bytesIn: 0, bytesOut: 0, portMs: 0, driverMs: 0, levels: 0, treesPerBatch: O, histNodes: 0, rowNodes: 0 };
+  // This round's quantisation: round 0 from the coordinator's bounds, then from the largest
+  // derivatives of the round before, with room for them to double (larger ones are clamped).
+  let gradShift = b.gradShift;
+  let hessShift = b.hessShift;
+  let gScale = 2 ** -gradShift;
+  let hScale = 2 ** -hessShift;
+  const cost: DriverCost = { roundTrips: 0, bytesIn: 0, bytesOut: 0, portMs: 0, sessionMs: 0, driverMs: 0, levels: 0, treesPerBatch: O, histNodes: 0, rowNodes: 0 };
 
   const call = async (fn: (port: BoostPort) => Promise<Float64Array>, requestBytes: number): Promise<Float64Array[]> => {
     const a = performance.now();
+    const before = ports.map((port) => port.computeMs ?? 0);
     const out = await Promise.all(ports.map(fn));
     cost.portMs += performance.now() - a;
+    cost.sessionMs += Math.max(...ports.map((port, s) => (port.computeMs ?? 0) - before[s]));
     cost.roundTrips++;
     cost.bytesOut += requestBytes * ports.length;
     for (const h of out) cost.bytesIn += h.byteLength;
@@ -194,10 +202,20 @@ export async function fitGbmDataParallel(ports: BoostPort[], input: BoostInput, 
       features.set(new Rng(deriveSeed(seed, COL_LABEL, round)).permutation(cols).subarray(0, nColumns).sort());
       nf = nColumns;
     }
-    const rreq: RoundRequest = { round, trees: prev, open: true, hist: true };
+    const rreq: RoundRequest = { round, trees: prev, open: true, hist: true, gradShift, hessShift };
     const rootParts = await call((port) => port.round(rreq), JSON.stringify(rreq).length);
     const d0 = performance.now();
     takeLoss(rootParts);
+    gScale = 2 ** -gradShift;
+    hScale = 2 ** -hessShift;
+    let gMax = 0;
+    let hMax = 0;
+    for (const part of rootParts) {
+      gMax = Math.max(gMax, part[2]);
+      hMax = Math.max(hMax, part[3]);
+    }
+    gradShift = quantisation(2 * gMax, config.totalRows).shift;
+    hessShift = quantisation(2 * hMax, config.totalRows).shift;
     const trees: BNode[][] = [];
     let frontier: Array<[number, number]> = []; // (tree, node) with a histogram, to consider
     for (let k = 0; k < O; k++) {
@@ -277,7 +295,7 @@ export async function fitGbmDataParallel(ports: BoostPort[], input: BoostInput, 
     if (stopping && round - best.round >= p.earlyStopping!) break;
   }
   // The last round's trees on the sessions: its training loss.
-  const last: RoundRequest = { round, trees: prev, open: false, hist: false };
+  const last: RoundRequest = { round, trees: prev, open: false, hist: false, gradShift, hessShift };
   takeLoss(await call((port) => port.round(last), JSON.stringify(last).length));
 
   let nodes = writer.finish();

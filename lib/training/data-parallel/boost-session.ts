@@ -9,15 +9,16 @@
  * - `level`: partition the rows of the nodes the driver split, then answer the histograms it asks
  *   for (the smaller child of each split; the larger is the parent minus it).
  *
- * Gradients and hessians are held as integers (g·2^gradShift, h·2^hessShift, fixed by the
- * coordinator for the whole job), so histogram sums are exact in float64 whatever the order: the
- * same trees come out of 1, 2 or 4 shards. Row sampling is the one-node fit's counter-based draw on
+ * Gradients and hessians are held as integers below 2^24 (g·2^gradShift, h·2^hessShift; the
+ * driver picks the shifts per round from the largest derivatives of the round before), so histogram
+ * sums are exact in float64 whatever the order: the same trees come out of 1, 2 or 4 shards. Row sampling is the one-node fit's counter-based draw on
  * the global row index. A session rebuilt elsewhere replays the rounds' trees and the current
  * round's splits and reaches the same state.
  */
 import { QuorumError } from '../../errors';
 import { rowInSample } from '../../models/gbm/fit';
 import { objectiveFor, type Objective, type ObjectiveName } from '../../models/gbm/objectives';
+import { buildHistogram, histLayout, type HistLayout } from '../../models/gbm/histogram';
 import { featureOffsets, type SplitOrder, type NodeRef } from './session';
 import type { BinnedShard } from './shard';
 
@@ -31,7 +32,7 @@ export interface BoostConfig {
   subsample: number;
   /** Per-class row weights (classWeight 'balanced'); null: all 1. */
   classWeight: number[] | null;
-  /** Derivatives are held as round(g · 2^gradShift), round(h · 2^hessShift) (at least 1). */
+  /** Round 0's shifts: derivatives are held as round(g · 2^gradShift), round(h · 2^hessShift) (at least 1). */
   gradShift: number;
   hessShift: number;
   /** |quantised gradient| is clamped to this (exact sums of up to totalRows rows). */
@@ -60,6 +61,9 @@ export interface RoundRequest {
   open: boolean;
   /** Answer the roots' histograms (needs open). */
   hist: boolean;
+  /** This round's quantisation (with open). */
+  gradShift: number;
+  hessShift: number;
 }
 
 export interface LevelRequest {
@@ -69,15 +73,22 @@ export interface LevelRequest {
   hist: NodeRef[];
 }
 
-/** Exact-sum bounds: the shift and clamp for values of magnitude up to `bound` over `rows` rows. */
+/**
+ * Exact-sum bounds: the shift and clamp for values of magnitude up to `bound` over `rows` rows.
+ * Quantised values stay below 2^24, so they are exact in a Float32Array (the one-node histogram
+ * kernel's input) and their sums over up to 2^29 rows exact in float64.
+ */
 export function quantisation(bound: number, rows: number): { shift: number; limit: number } {
-  const limit = Math.floor(2 ** 52 / Math.max(1, rows));
+  const limit = Math.min(2 ** 24 - 1, Math.floor(2 ** 52 / Math.max(1, rows)));
   const shift = Math.min(60, Math.floor(Math.log2(limit / Math.max(bound, 2 ** -30))));
   return { shift, limit };
 }
 
-/** The round reply's head: [Σ quantised per-row loss (squared: residual²), rows]. */
-export const ROUND_HEAD = 2;
+/**
+ * The round reply's head: [Σ quantised per-row loss (squared: residual²), rows, largest |gradient|,
+ * largest hessian] (the last two of the opened round, before quantisation: the next round's shifts).
+ */
+export const ROUND_HEAD = 4;
 
 export class BoostSession {
   private readonly codes: Uint8Array;
@@ -86,8 +97,10 @@ export class BoostSession {
   private readonly margin: Float64Array;
   private readonly grad: Float32Array;
   private readonly hess: Float32Array;
-  private readonly qg: Float64Array;
-  private readonly qh: Float64Array;
+  private readonly qg: Float32Array;
+  private readonly qh: Float32Array;
+  private readonly layout: HistLayout;
+  private readonly scratch: Int32Array;
   private readonly objective: Objective;
   private readonly off: Int32Array;
   private readonly miss: Int32Array;
@@ -114,8 +127,10 @@ export class BoostSession {
     for (let i = 0; i < n; i++) for (let k = 0; k < O; k++) this.margin[i * O + k] = b.baseMargin[k];
     this.grad = new Float32Array(n * O);
     this.hess = new Float32Array(n * O);
-    this.qg = new Float64Array(n * O);
-    this.qh = new Float64Array(n * O);
+    this.qg = new Float32Array(n * O);
+    this.qh = new Float32Array(n * O);
+    this.layout = histLayout(c.nBins);
+    this.scratch = new Int32Array(n);
     this.objective = objectiveFor(b.objective, c.nClasses, b.huberDelta);
     this.off = featureOffsets(c.nBins);
     this.miss = Int32Array.from(c.nBins);
@@ -179,12 +194,20 @@ export class BoostSession {
     if (req.open) {
       this.round = req.round;
       this.objective.gradients(this.margin, this.y, this.weight, this.grad, this.hess);
-      const gs = 2 ** b.gradShift;
-      const hs = 2 ** b.hessShift;
+      const gs = 2 ** req.gradShift;
+      const hs = 2 ** req.hessShift;
+      let gMax = 0;
+      let hMax = 0;
       for (let i = 0; i < n * O; i++) {
-        this.qg[i] = Math.max(-b.gradLimit, Math.min(b.gradLimit, Math.round(this.grad[i] * gs)));
-        this.qh[i] = Math.max(1, Math.min(b.hessLimit, Math.round(this.hess[i] * hs)));
+        const g = this.grad[i];
+        const h = this.hess[i];
+        if (Math.abs(g) > gMax) gMax = Math.abs(g);
+        if (h > hMax) hMax = h;
+        this.qg[i] = Math.max(-b.gradLimit, Math.min(b.gradLimit, Math.round(g * gs)));
+        this.qh[i] = Math.max(1, Math.min(b.hessLimit, Math.round(h * hs)));
       }
+      out[2] = gMax;
+      out[3] = hMax;
       const sample = new Int32Array(n);
       let m = 0;
       const { seed } = this.shard.config;
@@ -205,14 +228,10 @@ export class BoostSession {
   /** Σ over rows of the row's loss, each quantised (so shards' sums add up exactly in any order). */
   private lossSum(): number {
     const b = this.boost;
-    const O = b.outputs;
     const scale = 2 ** b.lossShift;
+    const { objective, margin, y } = this;
     let sum = 0;
-    for (let r = 0; r < this.shard.rows; r++) {
-      let l = this.objective.loss(this.margin.subarray(r * O, (r + 1) * O), this.y.subarray(r, r + 1), 1);
-      if (b.objective === 'squared') l *= l;
-      sum += Math.min(b.lossLimit, Math.round(l * scale));
-    }
+    for (let r = 0; r < this.shard.rows; r++) sum += Math.min(b.lossLimit, Math.round(objective.rowLoss(margin, r, y[r]) * scale));
     return sum / scale;
   }
 
@@ -237,19 +256,19 @@ export class BoostSession {
   private partition(sp: SplitOrder): void {
     const [s, e] = this.nodeRange(sp);
     const idx = this.idx[sp.tree];
-    const { codes, miss } = this;
+    const { codes, miss, scratch } = this;
     const cols = this.shard.config.cols;
     const f = sp.feature;
-    // Stable: left rows keep their order, then the right ones (scratch at the end of the range).
-    const right: number[] = [];
+    // Stable: left rows keep their order, then the right ones (through the scratch buffer).
+    let k = 0;
     let l = s;
     for (let i = s; i < e; i++) {
       const r = idx[i];
       const c = codes[r * cols + f];
       if (c === miss[f] ? sp.missLeft : c <= sp.bin) idx[l++] = r;
-      else right.push(r);
+      else scratch[k++] = r;
     }
-    idx.set(right, l);
+    idx.set(scratch.subarray(0, k), l);
     let range = this.range[sp.tree];
     const need = 2 * Math.max(sp.left, sp.right) + 2;
     if (need > range.length) {
@@ -264,26 +283,13 @@ export class BoostSession {
     range[2 * sp.node] = -1;
   }
 
-  /** Σ quantised g and h per bin of the node's rows into out[at ..]. */
+  /** Σ quantised g and h per bin of the node's rows into out[at ..] (the one-node kernel). */
   private histogram(ref: NodeRef, out: Float64Array, at: number): void {
     const [s, e] = this.nodeRange(ref);
-    const idx = this.idx[ref.tree];
-    const { codes, off } = this;
-    const cols = this.shard.config.cols;
     const n = this.shard.rows;
     const g = this.qg.subarray(ref.tree * n, (ref.tree + 1) * n);
     const h = this.qh.subarray(ref.tree * n, (ref.tree + 1) * n);
-    for (let i = s; i < e; i++) {
-      const r = idx[i];
-      const gr = g[r];
-      const hr = h[r];
-      const o = r * cols;
-      for (let f = 0; f < cols; f++) {
-        const bIdx = at + 2 * (off[f] + codes[o + f]);
-        out[bIdx] += gr;
-        out[bIdx + 1] += hr;
-      }
-    }
+    buildHistogram(this.codes, this.layout, this.idx[ref.tree], s, e, g, h, out.subarray(at, at + this.histLength));
   }
 
   close(): void {

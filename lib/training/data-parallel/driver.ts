@@ -41,6 +41,11 @@ export interface DriverCost {
   bytesOut: number;
   /** Waiting for ports (communication plus the sessions' compute) and the driver's own compute. */
   portMs: number;
+  /**
+   * The sessions' compute on the critical path: per call, the slowest shard's compute time (0 when
+   * the ports cannot tell). portMs − sessionMs is the time in communication.
+   */
+  sessionMs: number;
   driverMs: number;
   levels: number;
   treesPerBatch: number;
@@ -85,7 +90,7 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
   // 2·rows/smallRows summed histograms at once (a level's parents and their children).
   const histsPerTree = Math.max(1, Math.ceil((2 * config.totalRows) / smallRows));
   const treesPerBatch = Math.max(1, Math.min(p.nEstimators, opts.treesPerBatch ?? Math.floor(budget / (histLength * 8 * histsPerTree))));
-  const cost: DriverCost = { roundTrips: 0, bytesIn: 0, bytesOut: 0, portMs: 0, driverMs: 0, levels: 0, treesPerBatch, histNodes: 0, rowNodes: 0 };
+  const cost: DriverCost = { roundTrips: 0, bytesIn: 0, bytesOut: 0, portMs: 0, sessionMs: 0, driverMs: 0, levels: 0, treesPerBatch, histNodes: 0, rowNodes: 0 };
   const splitter = new HistSplitter(layout);
   const nBins = Int32Array.from(config.nBins);
   const yScale = 2 ** -config.yShift;
@@ -93,8 +98,10 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
   /** All ports in parallel; the time waited counts as port time. */
   const call = async <T>(fn: (port: ShardPort) => Promise<T>, requestBytes: number): Promise<T[]> => {
     const a = performance.now();
+    const before = ports.map((port) => port.computeMs ?? 0);
     const out = await Promise.all(ports.map(fn));
     cost.portMs += performance.now() - a;
+    cost.sessionMs += Math.max(...ports.map((port, s) => (port.computeMs ?? 0) - before[s]));
     cost.roundTrips++;
     cost.bytesOut += requestBytes * ports.length;
     return out;

@@ -74,14 +74,15 @@ export class SessionHost {
     }
     e.lastUsed = this.now();
     const s = e.session;
+    let arrays: Array<Float64Array | Int32Array | Uint8Array> | null = null;
     if (s instanceof BoostSession) {
-      if (msg.op === 'round') return this.reply([s.roundStep(msg.req)]);
-      if (msg.op === 'level') return this.reply([s.levelStep(msg.req)]);
-    } else {
-      if (msg.op === 'histograms') return this.reply([s.histograms(msg.nodes)]);
-      if (msg.op === 'applySplits') return this.reply([s.applySplits(msg.req)]);
-      if (msg.op === 'rows') return this.reply(s.rows(msg.nodes).flatMap((r) => [r.rowIndex, r.codes, r.y, r.weight]));
-    }
+      if (msg.op === 'round') arrays = [s.roundStep(msg.req)];
+      else if (msg.op === 'level') arrays = [s.levelStep(msg.req)];
+    } else if (msg.op === 'histograms') arrays = [s.histograms(msg.nodes)];
+    else if (msg.op === 'applySplits') arrays = [s.applySplits(msg.req)];
+    else if (msg.op === 'rows') arrays = s.rows(msg.nodes).flatMap((r) => [r.rowIndex, r.codes, r.y, r.weight]);
+    // Every answer ends with the session's compute time so far (the driver splits wait from work).
+    if (arrays) return this.reply([...arrays, Float64Array.of(s.computeMs)]);
     throw new QuorumError('BAD_VALUE', `shard session '${msg.id}' holds a ${s instanceof BoostSession ? 'gbm' : 'forest'} shard and does not answer '${msg.op}'`);
   }
 
@@ -140,13 +141,18 @@ export class SessionHost {
 
 /** The driver's port to one session over a transport that delivers host requests. */
 export class HostPort implements ShardPort, BoostPort {
+  /** The session's compute time (ms) as of its last answer. */
+  computeMs = 0;
+
   constructor(
     readonly id: string,
     private readonly send: (msg: HostRequest) => Promise<HostReply>,
   ) {}
 
   private async arrays(msg: HostRequest): Promise<Uint8Array[]> {
-    return unpackArrays(joinChunks(await this.send(msg)));
+    const parts = unpackArrays(joinChunks(await this.send(msg)));
+    if (msg.op !== 'open' && msg.op !== 'close') this.computeMs = new Float64Array(parts.pop()!.buffer)[0];
+    return parts;
   }
 
   /** Opens the session from shard bytes; resolves to its row count. */

@@ -14,11 +14,16 @@ export interface ShardPort {
   applySplits(req: ApplyRequest): Promise<Float64Array>;
   rows(nodes: NodeRef[]): Promise<NodeRows[]>;
   close(): Promise<void>;
+  /** The session's compute time so far (ms), when the port knows it. */
+  readonly computeMs?: number;
 }
 
 /** Calls a session in this process. */
 export class LocalPort implements ShardPort {
   constructor(readonly session: ShardSession) {}
+  get computeMs(): number {
+    return this.session.computeMs;
+  }
   async histograms(nodes: NodeRef[]): Promise<Float64Array> {
     return this.session.histograms(nodes);
   }
@@ -76,6 +81,10 @@ export class BytesPort implements ShardPort {
     readonly session: ShardSession,
     private readonly maxMessage = MAX_MESSAGE,
   ) {}
+
+  get computeMs(): number {
+    return this.session.computeMs;
+  }
 
   private request<T>(value: T): T {
     const bytes = enc.encode(JSON.stringify(value));
