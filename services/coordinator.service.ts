@@ -15,7 +15,7 @@ import { FsBlobStore } from '../lib/store/blob-store';
 import { FINISHED, type JobState } from '../lib/training/job';
 import { JobStore } from '../lib/training/job-store';
 import { checkRequest, type Checked } from '../lib/training/prepare';
-import { DEFAULT_MODEL, normaliseRequest, type TrainRequest } from '../lib/training/request';
+import { AVERAGE_KINDS, DATA_PARALLEL_KINDS, DEFAULT_MODEL, normaliseRequest, type TrainRequest } from '../lib/training/request';
 import { modelKinds } from '../lib/models/kinds';
 import { shardingNames } from '../lib/data/sharding';
 import { votingNames } from '../lib/ensemble';
@@ -102,7 +102,14 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
     /** What a training request may name: model kinds, sharding strategies, voting rules. */
     options: {
       handler() {
-        return { models: modelKinds(), defaultModel: DEFAULT_MODEL, sharding: shardingNames(), voting: { classification: votingNames('classification'), regression: votingNames('regression') } };
+        const kinds = modelKinds();
+        const modes = [
+          { name: 'ensemble', kinds: kinds.map((k) => k.name) },
+          { name: 'data-parallel', kinds: [...DATA_PARALLEL_KINDS] },
+          { name: 'average', kinds: [...AVERAGE_KINDS] },
+          { name: 'local', kinds: kinds.map((k) => k.name) },
+        ];
+        return { models: kinds, defaultModel: DEFAULT_MODEL, modes, sharding: shardingNames(), voting: { classification: votingNames('classification'), regression: votingNames('regression') } };
       },
     },
 

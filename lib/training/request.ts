@@ -21,6 +21,8 @@ export type TrainingMode = 'ensemble' | 'average' | 'local' | 'data-parallel';
 
 /** Kinds one model of which can be trained over all shards by summing histograms. */
 export const DATA_PARALLEL_KINDS = ['forest', 'gbm'] as const;
+/** Kinds whose weights can be averaged over shards (mode 'average'). */
+export const AVERAGE_KINDS = ['mlp', 'linear'] as const;
 
 export interface TrainRequest {
   /** Dataset id or name; absent for mode 'local'. */
@@ -133,7 +135,7 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
   }
   if (mode === 'average') {
     for (const m of models) {
-      if (m.kind !== models[0].kind || modelKindInfo(m.kind).input !== 'dense') {
+      if (m.kind !== models[0].kind || !(AVERAGE_KINDS as readonly string[]).includes(m.kind)) {
         throw new QuorumError('BAD_REQUEST', `mode 'average' trains one shared neural or linear model: use a single kind 'mlp' or 'linear', not '${m.kind}'`);
       }
     }

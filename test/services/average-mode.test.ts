@@ -51,5 +51,8 @@ describe('average mode and mixed kinds (issue 4)', () => {
 
   it('refuses average mode for kinds that cannot be averaged', async () => {
     await expect(call('coordinator.train', { dataset, target: 'lettr', mode: 'average', model: 'forest' })).rejects.toMatchObject({ type: 'BAD_REQUEST', message: expect.stringMatching(/'mlp' or 'linear'/) });
+    await expect(call('coordinator.train', { dataset, target: 'lettr', mode: 'average', model: 'knn' })).rejects.toMatchObject({ type: 'BAD_REQUEST', message: expect.stringMatching(/'mlp' or 'linear', not 'knn'/) });
+    const options = await call('coordinator.options');
+    expect(options.modes).toEqual(expect.arrayContaining([{ name: 'average', kinds: ['mlp', 'linear'] }, { name: 'data-parallel', kinds: ['forest', 'gbm'] }]));
   });
 });
