@@ -26,7 +26,7 @@ import type { CoordinatorThis, RunningJob } from '../coordinator.service';
 import type { FitParams, FitReply } from '../trainer.service';
 import { callService, nodesWith } from './cluster';
 import { quorumConfig } from './config';
-import { fitForestDataParallel, fitGbmDataParallel, type DriverCost } from '../../lib/training/data-parallel';
+import { fitForestDataParallel, fitGbmDataParallel, type BoostCheckpoint, type DriverCost } from '../../lib/training/data-parallel';
 import type { ForestModel } from '../../lib/models/forest/model';
 import type { GbmModel } from '../../lib/models/gbm/model';
 import type { GbmParams } from '../../lib/models/gbm/params';
@@ -241,9 +241,19 @@ async function trainDataParallel(svc: CoordinatorThis, job: JobState, run: Runni
       const sample = job.plan!.validationSample;
       const validation = sample ? decodeShard(await readAll(await svc.blobs.stream(sample.id))) : null;
       const total = (validateModelParams(member.kind, member.params) as GbmParams).nEstimators;
+      const checkpointId = `jobs/${job.id}/dp-checkpoint`;
+      const resume = (await svc.blobs.has(checkpointId)) ? (JSON.parse((await svc.blobs.read(checkpointId)).toString('utf8')) as BoostCheckpoint) : null;
       member.curve = [];
+      if (resume) {
+        for (let r = 1; r < resume.trainLosses.length; r++) member.curve.push({ epoch: r, loss: resume.trainLosses[r], ...(resume.validLosses[r - 1] !== null ? { valLoss: resume.validLosses[r - 1]! } : {}) });
+        job.warnings.push(`data-parallel gbm resumed from its checkpoint after round ${resume.round} of ${total}`);
+      }
       fitted = await fitGbmDataParallel(ports, { ...input, validation }, validateModelParams(member.kind, member.params) as GbmParams, {
         isCancelled,
+        resume,
+        checkpoint: async (state) => {
+          await svc.blobs.put(checkpointId, Buffer.from(JSON.stringify(state)));
+        },
         onRound: (round, _total, trainLoss, validLoss) => {
           member.progress = round / total;
           job.progress = round / total;

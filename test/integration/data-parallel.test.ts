@@ -105,6 +105,27 @@ run('data-parallel forest over NATS (issue 13)', () => {
     await cluster.trainers(2);
   }, 300_000);
 
+  it('gbm: a coordinator killed mid-fit resumes from its last checkpoint (every 10 rounds) and makes the undisturbed model', async () => {
+    const gbm = { maxDepth: 4 };
+    const undisturbed = await cluster.finished(await train(2, 30, 'gbm', gbm));
+    expect(undisturbed.status).toBe('completed');
+    const sha = (await member(undisturbed.version)).artifact.sha256;
+    const id = await train(2, 30, 'gbm', gbm);
+    // past round 10, so the checkpoint of round 10 is on disk
+    await waitFor(async () => {
+      const m = /round (\d+) of 30/.exec((await cluster.api('GET', `/trainings/${id}`)).body.message ?? '');
+      return m && Number(m[1]) >= 12 ? true : undefined;
+    }, 'round 12', 120_000, 20);
+    await cluster.kill('core');
+    await cluster.node('core', 'api,coordinator,registry,inference');
+    const done = await cluster.finished(id);
+    expect([done.status, done.error]).toEqual(['completed', undefined]);
+    expect(done.warnings.join(' ')).toMatch(/data-parallel gbm resumed from its checkpoint after round (10|20) of 30/);
+    const m = await member(done.version);
+    expect(m.artifact.sha256).toBe(sha);
+    expect(m.curve.map((p: { epoch: number }) => p.epoch)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+  }, 300_000);
+
   it('cancelling a data-parallel job closes its sessions on every trainer', async () => {
     const id = await train(2, 3000);
     await waitFor(async () => ['dpa', 'dpb'].every((t) => cluster.nodes.get(t)!.log().includes(`session ${id}/`)), 'sessions on both trainers', 60_000, 20);

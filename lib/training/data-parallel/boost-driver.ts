@@ -45,8 +45,32 @@ export interface BoostInput {
   validation?: { x: Matrix; y: Float32Array } | null;
 }
 
+/**
+ * The driver's whole state after a round: enough to resume the fit on a restarted coordinator and
+ * make the model an undisturbed run makes (sessions catch up by applying the trees).
+ */
+export interface BoostCheckpoint {
+  version: 1;
+  /** Rounds done. */
+  round: number;
+  /** Every round's trees (outputs per round, in order). */
+  trees: BoostTree[][];
+  gain: number[];
+  bestGain: number[];
+  best: { round: number; validLoss: number | null };
+  trainLosses: number[];
+  validLosses: Array<number | null>;
+  gradShift: number;
+  hessShift: number;
+}
+
 export interface BoostOptions {
   isCancelled?: () => boolean;
+  /** Start from this state (a checkpoint of the same job). */
+  resume?: BoostCheckpoint | null;
+  /** Called with the state every `checkpointEvery` rounds (default 10). */
+  checkpoint?: (state: BoostCheckpoint) => Promise<void>;
+  checkpointEvery?: number;
   /** After every round whose training loss is known: rounds done, of `total`, and the losses. */
   onRound?: (round: number, total: number, trainLoss: number, validLoss: number | null, cost: DriverCost) => void;
 }
@@ -195,7 +219,37 @@ export async function fitGbmDataParallel(ports: BoostPort[], input: BoostInput, 
   };
 
   let round = 0;
-  while (round < p.nEstimators) {
+  const allTrees: BoostTree[][] = [];
+  const resume = opts.resume;
+  if (resume) {
+    if (resume.version !== 1 || resume.trees.length !== resume.round || resume.trees.some((t) => t.length !== O) || resume.gain.length !== cols || resume.round > p.nEstimators) {
+      throw new QuorumError('BAD_VALUE', `a data-parallel gbm checkpoint of ${resume.round} rounds does not fit this job (${O} trees per round, ${cols} features, ${p.nEstimators} rounds)`);
+    }
+    round = resume.round;
+    for (const ts of resume.trees) {
+      allTrees.push(ts);
+      ts.forEach((t, k) => {
+        emit(writer, t);
+        for (let r = 0; r < nv; r++) vMargin[r * O + k] += valueOf(t, vCodes!, cols, r, config.nBins);
+      });
+    }
+    gain.set(resume.gain);
+    bestGain = Float64Array.from(resume.bestGain);
+    best = { round: resume.best.round, validLoss: resume.best.validLoss ?? Infinity };
+    trainLosses.push(...resume.trainLosses);
+    validLosses.push(...resume.validLosses);
+    gradShift = resume.gradShift;
+    hessShift = resume.hessShift;
+    // The sessions catch up: every round's trees but the last, whose trees the next round applies.
+    if (round > 1) {
+      const catchUp: RoundRequest = { round: round - 1, trees: allTrees.slice(0, round - 1).flat(), open: false, hist: false, gradShift, hessShift };
+      await call((port) => port.round(catchUp), JSON.stringify(catchUp).length);
+    }
+    prev = round > 0 ? allTrees[round - 1] : [];
+  }
+  const every = Math.max(1, opts.checkpointEvery ?? 10);
+  const stoppedBefore = (): boolean => stopping && round - best.round >= p.earlyStopping!;
+  while (round < p.nEstimators && !stoppedBefore()) {
     if (opts.isCancelled?.()) throw new QuorumError('CANCELLED', `data-parallel gbm cancelled after ${round} of ${p.nEstimators} rounds`);
     let nf = cols;
     if (nColumns < cols) {
@@ -280,6 +334,7 @@ export async function fitGbmDataParallel(ports: BoostPort[], input: BoostInput, 
     }
     const d3 = performance.now();
     prev = trees.map((nodes) => toMessage(nodes, p));
+    allTrees.push(prev);
     prev.forEach((t, k) => {
       emit(writer, t);
       for (let r = 0; r < nv; r++) vMargin[r * O + k] += valueOf(t, vCodes!, cols, r, config.nBins);
@@ -292,7 +347,21 @@ export async function fitGbmDataParallel(ports: BoostPort[], input: BoostInput, 
       if (stopping) bestGain = Float64Array.from(gain);
     }
     cost.driverMs += performance.now() - d3;
-    if (stopping && round - best.round >= p.earlyStopping!) break;
+    if (stoppedBefore()) break;
+    if (opts.checkpoint && round % every === 0 && round < p.nEstimators) {
+      await opts.checkpoint({
+        version: 1,
+        round,
+        trees: allTrees,
+        gain: Array.from(gain),
+        bestGain: Array.from(bestGain),
+        best: { round: best.round, validLoss: Number.isFinite(best.validLoss) ? best.validLoss : null },
+        trainLosses: [...trainLosses],
+        validLosses: [...validLosses],
+        gradShift,
+        hessShift,
+      });
+    }
   }
   // The last round's trees on the sessions: its training loss.
   const last: RoundRequest = { round, trees: prev, open: false, hist: false, gradShift, hessShift };

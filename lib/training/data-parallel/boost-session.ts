@@ -55,7 +55,7 @@ export interface BoostTree {
 
 export interface RoundRequest {
   round: number;
-  /** The previous round's trees (one per output, in output order), added to the margins first. */
+  /** The previous round's trees (one per output, in output order; several rounds when a resumed fit catches up), added to the margins first. */
   trees: BoostTree[];
   /** Open the round: derivatives, sample, one root per output. */
   open: boolean;
@@ -184,8 +184,8 @@ export class BoostSession {
     const b = this.boost;
     const O = b.outputs;
     const n = this.shard.rows;
-    if (req.trees.length !== 0 && req.trees.length !== O) throw new QuorumError('BAD_VALUE', `a round's trees are one per output (${O}), got ${req.trees.length}`);
-    req.trees.forEach((t, k) => this.applyTree(t, k));
+    if (req.trees.length % O !== 0) throw new QuorumError('BAD_VALUE', `trees come in rounds of one per output (${O}), got ${req.trees.length}`);
+    req.trees.forEach((t, i) => this.applyTree(t, i % O));
     this.idx = [];
     this.range = [];
     const out = new Float64Array(ROUND_HEAD + (req.hist ? O * this.histLength : 0));

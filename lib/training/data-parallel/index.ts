@@ -42,7 +42,7 @@ export async function fitLocal(data: TrainingSet, p: ForestParams, seed: number,
   }
 }
 export { SessionHost, HostPort, type HostRequest, type HostReply, type SessionStatus } from './host';
-export { fitGbmDataParallel, type BoostPort, type BoostInput, type BoostOptions } from './boost-driver';
+export { fitGbmDataParallel, type BoostPort, type BoostInput, type BoostOptions, type BoostCheckpoint } from './boost-driver';
 export { BoostSession, type BoostConfig, type BoostTree, type RoundRequest, type LevelRequest } from './boost-session';
 export { boostConfig, prepareBoostShards } from './boost-prepare';
 

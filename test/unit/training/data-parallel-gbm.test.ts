@@ -4,14 +4,14 @@
  * trainer's wire format), and it is the one-node fit's model up to the gradient quantisation: the
  * same trees' splits and predictions within a hair, on Iris (softmax), a binary set with missing
  * values and row/column sampling, and regressions (squared, huber); early stopping keeps the same
- * round; unsupported params are refused.
+ * round; a fit resumed from a checkpoint makes the undisturbed model; unsupported params are refused.
  */
 import { irisSplit } from '../../../bench/lib/datasets';
 import { QuorumError } from '../../../lib/errors';
 import { encodeArtifact } from '../../../lib/models/format';
 import { gbmKind, type GbmModel } from '../../../lib/models/gbm';
 import type { TrainingSet } from '../../../lib/models/model';
-import { fitGbmLocal, type GbmLocalOptions } from '../../../lib/training/data-parallel';
+import { fitGbmLocal, type BoostCheckpoint, type GbmLocalOptions } from '../../../lib/training/data-parallel';
 import { Rng } from '../../../lib/util/random';
 import { synthetic } from '../models/forest/fixtures';
 
@@ -129,6 +129,25 @@ describe('data-parallel gbm: one model for any sharding, the one-node model', ()
     const one = await oneNode(data, params, validation);
     expect(ref.model.state.bestRound).toBe(one.state.bestRound);
     expect(ref.model.state.trainLoss).toBeCloseTo(one.state.trainLoss, 4);
+  });
+
+  it('a fit resumed from a checkpoint (as a restarted coordinator does) makes the undisturbed model', async () => {
+    const data = synthetic({ rows: 2000, seed: 41, task: 'regression' });
+    const validation = synthetic({ rows: 500, seed: 42, task: 'regression' });
+    const params = { nEstimators: 60, subsample: 0.8, earlyStopping: 50 };
+    const saved: BoostCheckpoint[] = [];
+    const ref = await fit(data, params, 2, { validation, checkpointEvery: 7, checkpoint: async (c) => void saved.push(JSON.parse(JSON.stringify(c))) });
+    expect(saved.map((c) => c.round)).toEqual([7, 14, 21, 28, 35, 42, 49, 56]);
+    for (const resume of [saved[0], saved[4]]) {
+      const rounds: number[] = [];
+      const again = await fit(data, params, 3, { validation, resume, onRound: (r) => rounds.push(r) });
+      expect(bytesOf(again.model).equals(bytesOf(ref.model))).toBe(true);
+      expect(rounds[0]).toBe(resume.round); // the first loss the sessions report is the checkpoint's last round
+    }
+    const iris = await fit(train, { nEstimators: 12 }, 2, { checkpointEvery: 5, checkpoint: async (c) => void saved.push(JSON.parse(JSON.stringify(c))) });
+    const resumed = await fit(train, { nEstimators: 12 }, 1, { resume: saved[saved.length - 1] });
+    expect(bytesOf(resumed.model).equals(bytesOf(iris.model))).toBe(true);
+    await expect(fit(train, { nEstimators: 12 }, 1, { resume: saved[0] })).rejects.toThrow(/checkpoint of 7 rounds does not fit this job/);
   });
 
   it('sessions are closed at the end, and hold only their shard while open', async () => {
