@@ -2,7 +2,8 @@
  * Issue 15: the dashboard explains every model in pictures, at 1400 px, in Chromium — Letter with
  * 4 shards (26 classes: the confusion matrix scrolls inside its card), the importance chart, the
  * mlp learning curve, ROC / precision–recall with a class picker, a regression's residuals, the
- * compare view and activation from it; no card overflows, no page error. Screenshots for review in
+ * compare view and activation from it, a data-parallel gbm from the form with its rounds and curve;
+ * no card overflows, no page error. Screenshots for review in
  * test-output/dashboard/ (git-ignored).
  *
  * Letter ships in data/ (20,000 rows), so this always runs; the regression uses House Prices from
@@ -147,6 +148,30 @@ run('dashboard explains models (issue 15)', () => {
     expect(await page.locator('#actual-predicted circle').count()).toBeGreaterThan(50);
     expect(await overflowingCards(page)).toEqual([]);
     await page.screenshot({ path: path.join(SHOTS, 'regression.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  }, 300_000);
+
+  it('data-parallel gbm from the form (issue 13): the rounds while it runs, one member, its learning curve', async () => {
+    await page.locator('#datasets tbody tr[data-id]', { hasText: 'letter' }).first().click();
+    await page.waitForSelector('#train-target option[value="lettr"]', { state: 'attached' });
+    await page.selectOption('#train-target', 'lettr');
+    await page.selectOption('#train-mode', 'data-parallel');
+    for (const box of await page.locator('#train-models input').all()) await box.uncheck();
+    await page.check('#train-models input[value="gbm"]');
+    await page.fill('#train-shards', '2');
+    await page.fill('#train-params', JSON.stringify({ gbm: { nEstimators: 25, maxDepth: 4 } }));
+    const before = await page.locator('.job[data-status="completed"]').count();
+    await page.click('#train-button');
+    await page.waitForFunction(() => /round \d+ of 25 \(loss [\d.]+, validation [\d.]+\), over 2 shard/.test(document.querySelector('#jobs')?.textContent ?? ''), undefined, { timeout: 120_000, polling: 50 });
+    await page.waitForFunction((n) => document.querySelectorAll('.job[data-status="completed"]').length > n, before, { timeout: 240_000 });
+    const version = await page.$eval('.job[data-status="completed"]', (j) => j.querySelector('.tag:not(.active)')?.textContent ?? j.querySelector('.tag')?.textContent ?? '');
+    await page.click(`#versions tr[data-version="${version.trim()}"]`);
+    await page.waitForSelector('#learning-curve polyline');
+    expect(await page.locator('#member-table tbody tr').count()).toBe(1);
+    expect(await page.textContent('#member-table')).toMatch(/gbm/);
+    expect(await overflowingCards(page)).toEqual([]);
+    await page.screenshot({ path: path.join(SHOTS, 'data-parallel-gbm.png'), fullPage: true });
+    await page.selectOption('#train-mode', 'ensemble');
     expect(errors).toEqual([]);
   }, 300_000);
 

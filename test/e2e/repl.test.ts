@@ -1,6 +1,6 @@
 /**
  * Issue 2: the REPL on a node (`npm run repl` = `quorum --repl`), driven through its stdin as a user
- * types: ingest, train, follow, predict, evaluate.
+ * types: ingest, train, follow, predict, evaluate; a data-parallel gbm job (issue 13).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -61,6 +61,16 @@ describe('REPL (issue 2)', () => {
     const predicted = await type('call inference.predict {"rows":[{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}]}', /label: '/);
     expect(predicted).toMatch(/label: 'Iris-setosa'/);
     expect(await type('call inference.evaluate --version iris-v1', /accuracy: /)).toMatch(/confusion/);
+    // Issue 13: one gbm over both shards, followed round by round
+    const started = await type('call coordinator.train {"dataset":"iris","target":"class","mode":"data-parallel","shards":2,"model":{"kind":"gbm","params":{"nEstimators":20}}}', /status: 'preparing'/);
+    const id = /id: '(job-[^']+)'/.exec(started)![1];
+    let job = '';
+    for (let i = 0; i < 100 && !/status: 'completed'/.test(job); i++) {
+      job = await type(`call coordinator.job --id ${id}`, /Response:[\s\S]*status: '\w+'/);
+      if (/status: 'failed'/.test(job)) throw new Error(job);
+    }
+    expect(job).toMatch(/mode: 'data-parallel'/);
+    expect(job).toMatch(/kind: 'gbm'/);
     await type('quit', /$/);
   }, 120_000);
 });
