@@ -25,7 +25,8 @@ import { LocalData } from './support/local-data';
 import { trainerModels, type TrainerModels } from './support/trainer-models';
 import type { TrainerPredictReply, TrainerPredictRequest } from '../lib/inference/broadcast';
 import { QUORUM_METRICS, registerMetrics } from '../lib/ops/metrics';
-import { joinChunks, SessionHost, type HostRequest } from '../lib/training/data-parallel';
+import { joinChunks, type HostRequest } from '../lib/training/data-parallel';
+import { SessionThread } from '../lib/workers/session-thread';
 import { DP_INLINE_BYTES } from './support/data-parallel';
 
 /** A data-parallel shard session unused this long is closed (a coordinator that died leaks nothing). */
@@ -93,8 +94,14 @@ export type TrainerThis = Service & {
   /** Set when the node is shutting down: running fits are handed back (retryable error). */
   leaving: boolean;
   loadTimer?: NodeJS.Timeout;
-  /** Data-parallel shard sessions held for coordinators (see lib/training/data-parallel/host.ts). */
-  sessions: SessionHost;
+  /**
+   * Data-parallel shard sessions held for coordinators (lib/training/data-parallel/host.ts), in a
+   * thread of their own (started on the first session), so their compute never blocks this node's
+   * event loop.
+   */
+  dpThread?: SessionThread;
+  dpSwept: number;
+  sessions(): SessionThread;
   sweepTimer?: NodeJS.Timeout;
   /** Members this node fitted (or was asked for), for broadcast voting. */
   models: TrainerModels;
@@ -176,7 +183,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
         const stream = await ctx.call<NodeJS.ReadableStream, { id: string }>('coordinator.blob', { id: ctx.params.blob.id }, { nodeID: ctx.params.blob.nodeID, timeout });
         const bytes = await readAll(stream, { size: ctx.params.blob.size, sha256: ctx.params.blob.sha256, idleMs: timeout });
         if (this.broker.metrics.isEnabled()) this.broker.metrics.increment(QUORUM_METRICS.shardBytes.name, undefined, bytes.byteLength);
-        const reply = this.sessions.handle({ op: 'open', id: ctx.params.id, shard: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
+        const reply = await this.sessions().send({ op: 'open', id: ctx.params.id, shard: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
         this.logger.info(`data-parallel session ${ctx.params.id} open: ${(bytes.byteLength / 1e6).toFixed(1)} MB`);
         return { id: ctx.params.id, bytes: reply.length };
       },
@@ -190,8 +197,8 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
         nodes: { type: 'array', optional: true },
         req: { type: 'object', optional: true },
       },
-      handler(this: TrainerThis, ctx: Context<HostRequest>) {
-        const bytes = Buffer.from(joinChunks(this.sessions.handle(ctx.params)));
+      async handler(this: TrainerThis, ctx: Context<HostRequest>) {
+        const bytes = Buffer.from(joinChunks(await this.sessions().send(ctx.params)));
         if (ctx.params.op === 'close') this.logger.info(`data-parallel session ${ctx.params.id} closed`);
         return bytes.length > DP_INLINE_BYTES ? bufferStream(bytes) : bytes;
       },
@@ -213,14 +220,14 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
     },
 
     status: {
-      handler(this: TrainerThis) {
+      async handler(this: TrainerThis) {
         return {
           nodeID: this.broker.nodeID,
           ...this.pool.stats(),
           fits: [...this.running.values()].map(({ job, member, progress }) => ({ job, member, progress })),
           memory: memoryOf(this),
           local: localSummary(this),
-          dataParallel: this.sessions.status(),
+          dataParallel: this.dpThread ? await this.dpThread.status() : { sessions: [], memoryBytes: 0 },
         };
       },
     },
@@ -235,12 +242,23 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
     },
     'training.cancelled'(this: TrainerThis, ctx: Context<{ job: string }>) {
       for (const r of this.running.values()) if (r.job === ctx.params.job) r.abort.abort();
-      const closed = this.sessions.closeJob(ctx.params.job);
-      if (closed) this.logger.info(`job ${ctx.params.job} cancelled: ${closed} data-parallel session(s) closed`);
+      void this.dpThread
+        ?.closeJob(ctx.params.job)
+        .then((closed) => closed && this.logger.info(`job ${ctx.params.job} cancelled: ${closed} data-parallel session(s) closed`))
+        .catch((err: Error) => this.logger.warn(`data-parallel sessions of ${ctx.params.job} not closed: ${err.message}`));
     },
   },
 
   methods: {
+    /** The session thread, started on first use. */
+    sessions(this: TrainerThis): SessionThread {
+      if (!this.dpThread || this.dpThread.exited) {
+        this.dpThread = new SessionThread(DP_IDLE_MS);
+        this.dpSwept = 0;
+      }
+      return this.dpThread;
+    },
+
     /**
      * One fit on this node: waits for a free worker slot (bulkhead), loads the data (`load` runs only
      * then, so a queued fit holds no rows), fits on the pool, streams the artifact to the registry.
@@ -377,7 +395,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
     this.leaving = false;
     this.models = trainerModels(this.broker, config);
     registerMetrics(this.broker.metrics, ['fitSeconds', 'shardBytes', 'threads', 'threadsBusy']);
-    this.sessions = new SessionHost(DP_IDLE_MS);
+    this.dpSwept = 0;
   },
 
   started(this: TrainerThis) {
@@ -386,7 +404,8 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
     this.loadTimer = setInterval(() => this.publishLoad(), 5000);
     this.loadTimer.unref();
     this.sweepTimer = setInterval(() => {
-      for (const id of this.sessions.sweep()) this.logger.warn(`data-parallel session ${id} closed after ${DP_IDLE_MS / 60_000} min unused`);
+      const swept = this.dpThread?.swept ?? [];
+      for (; this.dpSwept < swept.length; this.dpSwept++) this.logger.warn(`data-parallel session ${swept[this.dpSwept]} closed after ${DP_IDLE_MS / 60_000} min unused`);
     }, 30_000);
     this.sweepTimer.unref();
   },
@@ -394,7 +413,8 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
   async stopped(this: TrainerThis) {
     if (this.loadTimer) clearInterval(this.loadTimer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    this.sessions.closeAll();
+    await this.dpThread?.terminate();
+    this.dpThread = undefined;
     this.leaving = true;
     this.publishLoad();
     if (this.running.size) this.logger.info(`handing back ${this.running.size} fit(s) before leaving`);

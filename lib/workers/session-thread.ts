@@ -30,6 +30,8 @@ export class SessionThread {
   private readonly pending = new Map<number, { resolve: (r: SessionThreadReply) => void; reject: (e: Error) => void }>();
   /** Ids of the sessions the thread closed for idleness (most recent last). */
   readonly swept: string[] = [];
+  /** Set when the thread has ended (crashed or terminated): its sessions are gone. */
+  exited = false;
 
   constructor(idleMs: number, sweepMs = 1000) {
     if (!(idleMs > 0)) throw new QuorumError('BAD_VALUE', `the shard session idle timeout must be > 0 ms, got ${idleMs}`);
@@ -44,7 +46,10 @@ export class SessionThread {
       p?.resolve(r);
     });
     this.worker.on('error', (err) => this.failAll(err));
-    this.worker.on('exit', (code) => this.failAll(new QuorumError('INTERNAL', `the data-parallel session thread exited (code ${code})`)));
+    this.worker.on('exit', (code) => {
+      this.exited = true;
+      this.failAll(new QuorumError('INTERNAL', `the data-parallel session thread exited (code ${code})`));
+    });
   }
 
   private failAll(err: Error): void {
@@ -53,6 +58,7 @@ export class SessionThread {
   }
 
   private async call(msg: SessionThreadRequest['msg']): Promise<SessionThreadReply & { ok: true }> {
+    if (this.exited) throw new QuorumError('INTERNAL', 'the data-parallel session thread has ended; its sessions are gone (the coordinator opens them again)');
     const id = this.next++;
     const reply = await new Promise<SessionThreadReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
