@@ -6,7 +6,7 @@
 import { resolveVoting, defaultVoting } from '../ensemble';
 import { QuorumError, listNames, previewValue } from '../errors';
 import { modelKindInfo, validateModelParams } from '../models/kinds';
-import type { ForestParams } from '../models/forest/params';
+import { INTERNAL_PARAMS as FOREST_INTERNAL_PARAMS, type ForestParams } from '../models/forest/params';
 import { checkDataParallelParams, checkGbmDataParallelParams } from './data-parallel/params';
 import type { GbmParams } from '../models/gbm/params';
 import type { Task } from '../models/model';
@@ -21,6 +21,13 @@ export type TrainingMode = 'ensemble' | 'average' | 'local' | 'data-parallel';
 
 /** Kinds one model of which can be trained over all shards by summing histograms. */
 export const DATA_PARALLEL_KINDS = ['forest', 'gbm'] as const;
+/** The job defaults that other modules (local data, the dashboard through GET /api/options) share. */
+export const DEFAULT_SEED = 42;
+export const DEFAULT_VALIDATION_FRACTION = 0.2;
+
+/** Parameters a kind sets for itself (a forest split over threads); a request naming them is refused. */
+const INTERNAL_PARAMS: Record<string, readonly string[]> = { forest: FOREST_INTERNAL_PARAMS };
+
 /** Kinds whose weights can be averaged over shards (mode 'average'). */
 export const AVERAGE_KINDS = ['mlp', 'linear'] as const;
 
@@ -119,6 +126,11 @@ function checkSpec(spec: unknown, where: string): ModelSpec {
 /** Validates everything that does not need the data; the task-dependent checks come in `checkForTask`. */
 export function normaliseRequest(request: TrainRequest): NormalisedRequest {
   const models = toSpecs(request.model).map((spec) => {
+    const given = spec.params && typeof spec.params === 'object' ? Object.keys(spec.params) : [];
+    const internal = given.find((k) => INTERNAL_PARAMS[spec.kind]?.includes(k));
+    if (internal) {
+      throw new QuorumError('BAD_MODEL_PARAMS', `${spec.kind} parameter '${internal}' is internal (set when a forest is fitted over several threads); leave it out`, { param: internal, kind: spec.kind });
+    }
     validateModelParams(spec.kind, spec.params ?? {});
     return { kind: spec.kind, params: spec.params ?? {} };
   });
@@ -164,8 +176,8 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
     shards: request.shards,
     rowsPerShard: request.rowsPerShard,
     sharding,
-    seed: request.seed ?? 42,
-    validationFraction: request.validationFraction ?? 0.2,
+    seed: request.seed ?? DEFAULT_SEED,
+    validationFraction: request.validationFraction ?? DEFAULT_VALIDATION_FRACTION,
     split: request.split ?? (request.timeColumn ? 'time' : 'auto'),
     timeColumn: request.timeColumn,
     ignore: request.ignore ?? [],

@@ -27,6 +27,7 @@ import type { Matrix, Task } from '../../lib/models/model';
 import type { VersionMeta } from '../../lib/registry/version';
 import { readAll } from '../../lib/store/streams';
 import { deriveSeed } from '../../lib/util/random';
+import { DEFAULT_SEED, DEFAULT_VALIDATION_FRACTION } from '../../lib/training/request';
 import type { FitReply, TrainerThis } from '../trainer.service';
 import { quorumConfig } from './config';
 
@@ -163,7 +164,7 @@ export const LocalData = {
     },
 
     async evaluateVersion(this: LocalThis, meta: VersionMeta): Promise<LocalEvaluation> {
-      const split = meta.localSplit ?? { seed: 42, validationFraction: 0.2 };
+      const split = meta.localSplit ?? { seed: DEFAULT_SEED, validationFraction: DEFAULT_VALIDATION_FRACTION };
       const rows = this.localRows({ target: meta.target, task: meta.task, classes: meta.classes, encoder: meta.encoder, ...split });
       const timeout = quorumConfig(this.broker).requestTimeoutMs;
       const ensemble = await loadEnsemble(meta, async (member) => {
@@ -201,7 +202,7 @@ export const LocalData = {
         if (!member || from.mode !== 'local') continue;
         const derived = await this.broker.call<VersionMeta, unknown>('registry.derive', { from: from.id, without: [member.id], node: this.broker.nodeID, reason: decision.reason });
         try {
-          const split = from.localSplit ?? { seed: 42, validationFraction: 0.2 };
+          const split = from.localSplit ?? { seed: DEFAULT_SEED, validationFraction: DEFAULT_VALIDATION_FRACTION };
           await this.runFit({ job: `retrain-${derived.id}`, version: derived.id, member: member.id, shard: member.shard, kind: member.kind, params: member.params, seed: split.seed, task: from.task, classes: from.classes }, async () => {
             const rows = this.localRows({ target: from.target, task: from.task, classes: from.classes, encoder: from.encoder, ...split });
             const dense = member.input === 'dense' ? fitDense(rows.train, featureInfo(from.encoder), { seed: split.seed }) : undefined;

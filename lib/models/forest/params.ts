@@ -67,6 +67,8 @@ export const DEFAULT_PARAMS: Readonly<ForestParams> = Object.freeze({
 
 const NAMES = Object.keys(DEFAULT_PARAMS);
 const check = paramChecker('forest');
+/** Set by `parallel.split` for the parts of a forest fitted over threads; not a user's to give. */
+export const INTERNAL_PARAMS = ['treeOffset', 'totalTrees'] as const;
 
 /** Merges defaults into user parameters and validates every one (BAD_MODEL_PARAMS otherwise). */
 export function parseParams(raw: unknown): ForestParams {

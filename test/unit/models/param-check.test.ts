@@ -27,6 +27,14 @@ describe('model parameter checks (issue 12)', () => {
     expect(thrown(() => normaliseRequest({ dataset: 'd', target: 't', model: { params: {} } as never })).message).toMatch(/model.kind: give a model kind name, got undefined/);
   });
 
+  it("refuses a forest's internal parameters (issue 16): they belong to the thread split, not to a request", () => {
+    for (const param of ['treeOffset', 'totalTrees']) {
+      const err = thrown(() => normaliseRequest({ dataset: 'd', target: 't', model: { kind: 'forest', params: { [param]: 10 } } }));
+      expect([err.code, err.message]).toEqual(['BAD_MODEL_PARAMS', `forest parameter '${param}' is internal (set when a forest is fitted over several threads); leave it out`]);
+    }
+    expect(normaliseRequest({ dataset: 'd', target: 't' }).seed).toBe(42);
+  });
+
   it('refuses unknown keys inside params for every kind, listing the valid ones', () => {
     for (const kind of ['forest', 'mlp', 'linear', 'baseline']) {
       const err = thrown(() => validateModelParams(kind, { nope: 1 }));
