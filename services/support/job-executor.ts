@@ -26,7 +26,7 @@ import type { CoordinatorThis, RunningJob } from '../coordinator.service';
 import type { FitParams, FitReply } from '../trainer.service';
 import { callService, nodesWith } from './cluster';
 import { quorumConfig } from './config';
-import { fitForestDataParallel, fitGbmDataParallel, type BoostCheckpoint, type DriverCost } from '../../lib/training/data-parallel';
+import { fitForestDataParallel, fitGbmDataParallel, type BoostCheckpoint, type DriverCost, type ForestCheckpoint } from '../../lib/training/data-parallel';
 import type { ForestModel } from '../../lib/models/forest/model';
 import type { GbmModel } from '../../lib/models/gbm/model';
 import type { GbmParams } from '../../lib/models/gbm/params';
@@ -235,13 +235,14 @@ async function trainDataParallel(svc: CoordinatorThis, job: JobState, run: Runni
   const started = Date.now();
   const input = { config: dp.config, bins: { edges: Float32Array.from(dp.edges), edgeStart: Int32Array.from(dp.edgeStart) }, features: job.plan!.features, classes: job.classes };
   const isCancelled = (): boolean => run.abort.signal.aborted;
+  /** The driver's state every few trees or rounds, beside the job's shards: a restarted coordinator resumes from it. */
+  const checkpointId = `jobs/${job.id}/dp-checkpoint`;
   try {
     let fitted: { model: ForestModel | GbmModel; cost: DriverCost };
     if (member.kind === 'gbm') {
       const sample = job.plan!.validationSample;
       const validation = sample ? decodeShard(await readAll(await svc.blobs.stream(sample.id))) : null;
       const total = (validateModelParams(member.kind, member.params) as GbmParams).nEstimators;
-      const checkpointId = `jobs/${job.id}/dp-checkpoint`;
       const resume = (await svc.blobs.has(checkpointId)) ? (JSON.parse((await svc.blobs.read(checkpointId)).toString('utf8')) as BoostCheckpoint) : null;
       member.curve = [];
       if (resume) {
@@ -263,8 +264,15 @@ async function trainDataParallel(svc: CoordinatorThis, job: JobState, run: Runni
         },
       });
     } else {
-      fitted = await fitForestDataParallel(ports, input, validateModelParams(member.kind, member.params) as ForestParams, {
+      const params = validateModelParams(member.kind, member.params) as ForestParams;
+      const resume = (await svc.blobs.has(checkpointId)) ? (JSON.parse((await svc.blobs.read(checkpointId)).toString('utf8')) as ForestCheckpoint) : null;
+      if (resume) job.warnings.push(`data-parallel forest resumed from its checkpoint after ${resume.trees} of ${params.nEstimators} trees`);
+      fitted = await fitForestDataParallel(ports, input, params, {
         isCancelled,
+        resume,
+        checkpoint: async (state) => {
+          await svc.blobs.put(checkpointId, Buffer.from(JSON.stringify(state)));
+        },
         onProgress: (done, total) => {
           member.progress = done / total;
           job.progress = done / total;

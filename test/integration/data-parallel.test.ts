@@ -70,14 +70,18 @@ run('data-parallel forest over NATS (issue 13)', () => {
     await cluster.trainers(2);
   }, 300_000);
 
-  it('a coordinator killed mid-fit resumes the job on restart and makes the same model', async () => {
+  it('a coordinator killed mid-fit resumes from its last checkpoint (every 20 trees) and makes the same model', async () => {
     const id = await train(3, 60);
-    await waitFor(async () => ['dpa', 'dpb'].every((t) => cluster.nodes.get(t)!.log().includes(`session ${id}/`)), 'sessions on both trainers', 60_000, 20);
+    await waitFor(async () => {
+      const m = /(\d+) of 60 trees/.exec((await cluster.api('GET', `/trainings/${id}`)).body.message ?? '');
+      return m && Number(m[1]) >= 20 ? true : undefined;
+    }, '20 trees', 120_000, 20);
     await cluster.kill('core');
     await cluster.node('core', 'api,coordinator,registry,inference');
     const done = await cluster.finished(id);
     expect([done.status, done.error]).toEqual(['completed', undefined]);
     expect(done.warnings.join(' ')).toMatch(/resumed after a coordinator restart/);
+    expect(done.warnings.join(' ')).toMatch(/data-parallel forest resumed from its checkpoint after (20|40) of 60 trees/);
     expect((await member(done.version)).artifact.sha256).toBe(reference.sha);
   }, 300_000);
 

@@ -11,7 +11,7 @@ import { QuorumError } from '../../errors';
 import type { Bins } from '../../models/forest/binning';
 import type { GrowOptions } from '../../models/forest/grow-common';
 import { ForestModel } from '../../models/forest/model';
-import { NodeWriter } from '../../models/forest/nodes';
+import { NodeWriter, concatNodes, type ForestNodes } from '../../models/forest/nodes';
 import { resolveCriterion, resolveMaxFeatures, type ForestParams } from '../../models/forest/params';
 import type { FeatureInfo } from '../../models/model';
 import { Rng, deriveSeed } from '../../util/random';
@@ -22,7 +22,47 @@ import { featureOffsets, statsPerBin, type NodeRef, type SplitOrder } from './se
 import type { ShardConfig } from './shard';
 import { emitTree, growSmall, newNode, type DNode, type DTree } from './tree-build';
 
+/** A forest's finished trees (whole batches), enough to resume the fit on a restarted coordinator. */
+export interface ForestCheckpoint {
+  version: 1;
+  /** Trees done (the first `trees` of the forest). */
+  trees: number;
+  nodes: { [K in keyof ForestNodes]: number[] | null };
+  /** Normalised impurity importance per tree and feature (trees × cols). */
+  treeImportance: number[];
+}
+
+const NODE_KEYS = ['treeStart', 'feature', 'thrBin', 'missLeft', 'right', 'leafStart', 'leafClass', 'leafProb', 'leafValue'] as const;
+
+function nodesToJson(n: ForestNodes): ForestCheckpoint['nodes'] {
+  return Object.fromEntries(NODE_KEYS.map((k) => [k, n[k] ? Array.from(n[k]!) : null])) as ForestCheckpoint['nodes'];
+}
+
+function nodesFromJson(j: ForestCheckpoint['nodes']): ForestNodes {
+  const f32 = (a: number[] | null) => (a ? Float32Array.from(a) : null);
+  const i32 = (a: number[] | null) => (a ? Int32Array.from(a) : null);
+  return {
+    treeStart: Int32Array.from(j.treeStart!),
+    feature: Int32Array.from(j.feature!),
+    thrBin: Uint8Array.from(j.thrBin!),
+    missLeft: Uint8Array.from(j.missLeft!),
+    right: Int32Array.from(j.right!),
+    leafStart: i32(j.leafStart),
+    leafClass: i32(j.leafClass),
+    leafProb: f32(j.leafProb),
+    leafValue: f32(j.leafValue),
+  };
+}
+
 export interface DriverOptions {
+  /** Start after the trees of this checkpoint (of the same job). */
+  resume?: ForestCheckpoint | null;
+  /**
+   * Called after every batch of trees with the trees so far; batches are then at most
+   * `checkpointEvery` trees (default 20), so a restarted coordinator loses at most that many.
+   */
+  checkpoint?: (state: ForestCheckpoint) => Promise<void>;
+  checkpointEvery?: number;
   /** Nodes with at most this many in-bag rows (all shards) are sent as rows and finished here. */
   smallRows?: number;
   /** Bound on the summed histograms held at once (default 256 MB); sets how many trees grow together. */
@@ -89,7 +129,8 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
   // Nodes of more than smallRows rows are disjoint within a level, so a tree holds at most
   // 2·rows/smallRows summed histograms at once (a level's parents and their children).
   const histsPerTree = Math.max(1, Math.ceil((2 * config.totalRows) / smallRows));
-  const treesPerBatch = Math.max(1, Math.min(p.nEstimators, opts.treesPerBatch ?? Math.floor(budget / (histLength * 8 * histsPerTree))));
+  const fromBudget = Math.floor(budget / (histLength * 8 * histsPerTree));
+  const treesPerBatch = Math.max(1, Math.min(p.nEstimators, opts.treesPerBatch ?? fromBudget, opts.checkpoint ? Math.max(1, opts.checkpointEvery ?? 20) : Infinity));
   const cost: DriverCost = { roundTrips: 0, bytesIn: 0, bytesOut: 0, portMs: 0, sessionMs: 0, driverMs: 0, levels: 0, treesPerBatch, histNodes: 0, rowNodes: 0 };
   const splitter = new HistSplitter(layout);
   const nBins = Int32Array.from(config.nBins);
@@ -168,7 +209,16 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
 
   const writer = new NodeWriter(classification);
   const treeImportance = new Float32Array(p.nEstimators * cols);
-  for (let first = 0; first < p.nEstimators; first += treesPerBatch) {
+  const resume = opts.resume;
+  const resumed = resume ? nodesFromJson(resume.nodes) : null;
+  if (resume) {
+    if (resume.version !== 1 || resume.trees >= p.nEstimators || resumed!.treeStart.length !== resume.trees + 1 || resume.treeImportance.length !== resume.trees * cols || (resumed!.leafStart !== null) !== classification) {
+      throw new QuorumError('BAD_VALUE', `a data-parallel forest checkpoint of ${resume.trees} trees does not fit this job (${p.nEstimators} trees, ${cols} features, ${config.task})`);
+    }
+    treeImportance.set(resume.treeImportance);
+  }
+  const nodesSoFar = (): ForestNodes => (resumed ? concatNodes([resumed, writer.finish()]) : writer.finish());
+  for (let first = resume?.trees ?? 0; first < p.nEstimators; first += treesPerBatch) {
     if (opts.isCancelled?.()) throw new QuorumError('CANCELLED', `data-parallel forest cancelled after ${first} of ${p.nEstimators} trees`);
     const batch: DTree[] = [];
     for (let i = first; i < Math.min(p.nEstimators, first + treesPerBatch); i++) {
@@ -290,7 +340,11 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
       tree.nodes = [];
     }
     cost.driverMs += performance.now() - d2;
-    opts.onProgress?.(Math.min(p.nEstimators, first + treesPerBatch), p.nEstimators, cost);
+    const done = Math.min(p.nEstimators, first + treesPerBatch);
+    if (opts.checkpoint && done < p.nEstimators) {
+      await opts.checkpoint({ version: 1, trees: done, nodes: nodesToJson(nodesSoFar()), treeImportance: Array.from(treeImportance.subarray(0, done * cols)) });
+    }
+    opts.onProgress?.(done, p.nEstimators, cost);
   }
   const model = new ForestModel({
     task: config.task,
@@ -300,7 +354,7 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
     features: input.features,
     params: { ...p, oobScore: false },
     bins: input.bins,
-    nodes: writer.finish(),
+    nodes: nodesSoFar(),
     treeImportance,
     oobScore: null,
     oob: null,

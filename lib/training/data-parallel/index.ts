@@ -15,7 +15,7 @@ import { BytesPort, LocalPort, type ShardPort } from './port';
 import { ShardSession } from './session';
 import { decodeShard, encodeShard, prepareShards } from './shard';
 
-export { fitForestDataParallel, type DriverCost, type DriverOptions } from './driver';
+export { fitForestDataParallel, type DriverCost, type DriverOptions, type ForestCheckpoint } from './driver';
 export { BytesPort, LocalPort, type ShardPort } from './port';
 export { ShardSession, type NodeRef, type SplitOrder, type ApplyRequest, type NodeRows } from './session';
 export { prepareShards, encodeShard, decodeShard, chunkBytes, joinChunks, rowWeight, MAX_MESSAGE, type BinnedShard, type ShardConfig } from './shard';

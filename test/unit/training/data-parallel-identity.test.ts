@@ -10,7 +10,7 @@ import type { ForestModel } from '../../../lib/models/forest';
 import { accuracy, r2 } from '../../../lib/models/forest/oob';
 import { encodeArtifact } from '../../../lib/models/format';
 import type { TrainingSet } from '../../../lib/models/model';
-import { fitLocal, type LocalFitOptions } from '../../../lib/training/data-parallel';
+import { fitLocal, type ForestCheckpoint, type LocalFitOptions } from '../../../lib/training/data-parallel';
 import { Rng } from '../../../lib/util/random';
 import { synthetic } from '../models/forest/fixtures';
 
@@ -67,6 +67,20 @@ describe('data-parallel forest: the same model for any sharding', () => {
     }
     // measured: R² 0.9849 on the held-out set (the one-node forest with the same params: 0.9846)
     expect(r2(one.predict(hold.x), hold.y)).toBeGreaterThan(0.975);
+  });
+
+  it('trees do not depend on the batch size; a fit resumed from a checkpoint makes the undisturbed forest', async () => {
+    for (const data of [train, synthetic({ rows: 2000, seed: 13, task: 'regression' })]) {
+      const params = { nEstimators: 23 };
+      const ref = bytesOf(await fit(data, params, 2, { smallRows: 40 }));
+      expect(bytesOf(await fit(data, params, 3, { smallRows: 40, treesPerBatch: 4 })).equals(ref)).toBe(true);
+      const saved: ForestCheckpoint[] = [];
+      const withCheckpoints = await fit(data, params, 2, { smallRows: 40, checkpointEvery: 5, checkpoint: async (c) => void saved.push(JSON.parse(JSON.stringify(c))) });
+      expect(saved.map((c) => c.trees)).toEqual([5, 10, 15, 20]);
+      expect(bytesOf(withCheckpoints).equals(ref)).toBe(true);
+      for (const resume of [saved[0], saved[3]]) expect(bytesOf(await fit(data, params, 3, { smallRows: 40, resume })).equals(ref)).toBe(true);
+      await expect(fit(data, { nEstimators: 5 }, 1, { resume: saved[1] })).rejects.toThrow(/checkpoint of 10 trees does not fit this job/);
+    }
   });
 
   it('entropy and a depth limit, in classification with missing values', async () => {
