@@ -198,7 +198,8 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
         req: { type: 'object', optional: true },
       },
       async handler(this: TrainerThis, ctx: Context<HostRequest>) {
-        const bytes = Buffer.from(joinChunks(await this.sessions().send(ctx.params)));
+        const joined = joinChunks(await this.sessions().send(ctx.params));
+        const bytes = Buffer.from(joined.buffer, joined.byteOffset, joined.byteLength);
         if (ctx.params.op === 'close') this.logger.info(`data-parallel session ${ctx.params.id} closed`);
         return bytes.length > DP_INLINE_BYTES ? bufferStream(bytes) : bytes;
       },

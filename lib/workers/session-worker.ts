@@ -24,7 +24,10 @@ port.on('message', (req: SessionThreadRequest) => {
     if (req.msg.op === 'closeJob') reply = { id: req.id, ok: true, closed: host.closeJob(req.msg.job) };
     else if (req.msg.op === 'status') reply = { id: req.id, ok: true, status: host.status() };
     else {
-      const chunks = host.handle(req.msg).map((c) => c.slice());
+      // Chunks are views of one packed buffer: a single one covering it is transferred as it is.
+      const parts = host.handle(req.msg);
+      const whole = parts.length === 1 && parts[0].byteOffset === 0 && parts[0].byteLength === parts[0].buffer.byteLength;
+      const chunks = whole ? parts : parts.map((c) => c.slice());
       reply = { id: req.id, ok: true, chunks };
       port.postMessage(reply, chunks.map((c) => c.buffer as ArrayBuffer));
       return;

@@ -181,7 +181,9 @@ export function chunkBytes(bytes: Uint8Array, max = MAX_MESSAGE): Uint8Array[] {
   return out;
 }
 
+/** One array of the chunks' bytes (the chunk itself, not a copy, when there is one). */
 export function joinChunks(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
   const n = chunks.reduce((s, c) => s + c.length, 0);
   const out = new Uint8Array(n);
   let o = 0;
