@@ -5,6 +5,7 @@
 import type { BrokerOptions } from 'moleculer';
 import { parseConfig, type QuorumConfig } from './lib/config';
 import { FreeSlotsStrategy } from './services/strategies/free-slots';
+import { StrictKeys } from './services/support/unknown-keys';
 
 export function brokerOptions(config: Readonly<QuorumConfig>): BrokerOptions & { quorum: Readonly<QuorumConfig> } {
   return {
@@ -25,6 +26,7 @@ export function brokerOptions(config: Readonly<QuorumConfig>): BrokerOptions & {
     },
     transit: { maxQueueSize: 50_000, disableReconnect: false, maxChunkSize: 256 * 1024 },
     validator: true,
+    middlewares: [StrictKeys],
     // Collected without a reporter: the gateway gathers every node's list and serves it at /metrics.
     metrics: config.metrics ? { enabled: true, reporter: [] } : false,
     tracing: false,

@@ -4,6 +4,7 @@
  * the schema does not name is a 400 naming the key, where it is, and the keys that are valid there.
  * A misspelt option (`nEstimator`, `shard`) is never silently ignored.
  */
+import type { ActionHandler, ActionSchema, Context, Middleware } from 'moleculer';
 import { QuorumError } from '../../lib/errors';
 
 type Schema = Record<string, unknown>;
@@ -34,3 +35,36 @@ export function refuseUnknownKeys(schema: Schema | undefined, params: unknown, w
   const message = hit.valid.length ? `unknown key '${key}'${where} for ${what}: valid keys${where}: ${hit.valid.join(', ')}` : `unknown key '${key}': ${what} takes no parameters`;
   throw new QuorumError('UNKNOWN_KEY', message, { key, path: hit.path.slice(0, 200), valid: hit.valid });
 }
+
+/**
+ * The actions users reach (HTTP routes, the REPL's `call`): their parameters are checked for
+ * unknown keys on the node that runs them, whoever calls — the gateway checks HTTP requests
+ * before the call as well (with the route in the message); this covers the REPL and other nodes.
+ */
+export const USER_ACTIONS: ReadonlySet<string> = new Set([
+  'coordinator.ingest',
+  'coordinator.train',
+  'coordinator.job',
+  'coordinator.cancel',
+  'coordinator.dataset',
+  'coordinator.removeDataset',
+  'registry.get',
+  'registry.activate',
+  'registry.remove',
+  'registry.export',
+  'inference.predict',
+  'inference.evaluate',
+]);
+
+/** Broker middleware: {@link USER_ACTIONS} refuse unknown keys (400 UNKNOWN_KEY naming the key). */
+export const StrictKeys: Middleware = {
+  localAction(next: ActionHandler, action: ActionSchema) {
+    if (!action.name || !USER_ACTIONS.has(action.name) || !action.params) return next;
+    const schema = action.params as Schema;
+    const name = action.name;
+    return (ctx: Context) => {
+      refuseUnknownKeys(schema, ctx.params, `action ${name}`);
+      return next(ctx);
+    };
+  },
+};

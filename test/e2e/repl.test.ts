@@ -71,6 +71,8 @@ describe('REPL (issue 2)', () => {
     }
     expect(job).toMatch(/mode: 'data-parallel'/);
     expect(job).toMatch(/kind: 'gbm'/);
+    // Unknown keys are refused here too, not only over HTTP
+    expect(await type('call coordinator.train {"dataset":"iris","target":"class","shard":2}', /UNKNOWN_KEY|unknown key/)).toMatch(/unknown key 'shard' for action coordinator.train: valid keys: .*shards/);
     await type('quit', /$/);
   }, 120_000);
 });
