@@ -8,7 +8,7 @@ import type { ServiceBroker } from 'moleculer';
 import { encodeArtifact } from '../../lib/models/format';
 import { headline, type Report } from '../../lib/metrics';
 import type { MemberMeta, VersionMeta } from '../../lib/registry/version';
-import { bufferStream, readAll } from '../../lib/store/streams';
+import { bufferStream, sha256 } from '../../lib/store/streams';
 import { trainByAveraging, type AveragingPorts } from '../../lib/training/averaging';
 import type { JobState, MemberState } from '../../lib/training/job';
 import { prepare, type Checked } from '../../lib/training/prepare';
@@ -26,16 +26,7 @@ import type { CoordinatorThis, RunningJob } from '../coordinator.service';
 import type { FitParams, FitReply } from '../trainer.service';
 import { callService, nodesWith } from './cluster';
 import { quorumConfig } from './config';
-import { fitForestDataParallel, fitGbmDataParallel, type BoostCheckpoint, type DriverCost, type ForestCheckpoint } from '../../lib/training/data-parallel';
-import type { ForestModel } from '../../lib/models/forest/model';
-import type { GbmModel } from '../../lib/models/gbm/model';
-import type { GbmParams } from '../../lib/models/gbm/params';
-import { decodeShard } from '../../lib/data/shard-codec';
-import type { ForestParams } from '../../lib/models/forest/params';
-import { validateModelParams } from '../../lib/models/kinds';
-import { sha256 } from '../../lib/store/streams';
-import { waitForTrainer } from '../../lib/training/runner';
-import { ClusterShardPort } from './data-parallel';
+import { trainDataParallel } from './data-parallel';
 
 /** Settles with the promise, or rejects with CANCELLED as soon as the signal aborts. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -205,104 +196,6 @@ async function trainAverage(svc: CoordinatorThis, job: JobState, run: RunningJob
   }, run.abort.signal);
 }
 
-/**
- * Phase 2c: one forest or boosted model over all shards. Each binned shard is opened as a session on a trainer
- * (shard i on trainer i mod n); the driver grows the trees here, asking every session for
- * histograms; a session whose trainer fails moves to another one (ClusterShardPort).
- */
-async function trainDataParallel(svc: CoordinatorThis, job: JobState, run: RunningJob): Promise<void> {
-  const config = quorumConfig(svc.broker);
-  const member = job.members[0];
-  const dp = job.plan!.dataParallel!;
-  await waitForTrainer(job, basePorts(svc), { attempts: config.fitAttempts, trainerWaitMs: config.trainerWaitMs }, run.abort.signal);
-  job.status = 'training';
-  member.status = 'running';
-  member.attempts++;
-  svc.touch(job);
-  const trainers = nodesWith(svc.broker, 'trainer').sort();
-  const ports = job.shards.map(
-    (s, i) =>
-      new ClusterShardPort(svc.broker, job.id, s.index, { ...s.blob, nodeID: svc.broker.nodeID }, trainers[i % trainers.length], config.fitAttempts, config.fitTimeoutMs, {
-        opened: (shard, node, moved, why) => {
-          if (moved) {
-            job.warnings.push(`shard ${shard} moved to trainer ${node} (${why}); the splits of its open trees were replayed`);
-            svc.logger.warn(`job ${job.id}: shard ${shard} moved to ${node}: ${why}`);
-          }
-          svc.touch(job);
-        },
-      }),
-  );
-  const started = Date.now();
-  const input = { config: dp.config, bins: { edges: Float32Array.from(dp.edges), edgeStart: Int32Array.from(dp.edgeStart) }, features: job.plan!.features, classes: job.classes };
-  const isCancelled = (): boolean => run.abort.signal.aborted;
-  /** The driver's state every few trees or rounds, beside the job's shards: a restarted coordinator resumes from it. */
-  const checkpointId = `jobs/${job.id}/dp-checkpoint`;
-  try {
-    let fitted: { model: ForestModel | GbmModel; cost: DriverCost };
-    if (member.kind === 'gbm') {
-      const sample = job.plan!.validationSample;
-      const validation = sample ? decodeShard(await readAll(await svc.blobs.stream(sample.id))) : null;
-      const total = (validateModelParams(member.kind, member.params) as GbmParams).nEstimators;
-      const resume = (await svc.blobs.has(checkpointId)) ? (JSON.parse((await svc.blobs.read(checkpointId)).toString('utf8')) as BoostCheckpoint) : null;
-      member.curve = [];
-      if (resume) {
-        for (let r = 1; r < resume.trainLosses.length; r++) member.curve.push({ epoch: r, loss: resume.trainLosses[r], ...(resume.validLosses[r - 1] !== null ? { valLoss: resume.validLosses[r - 1]! } : {}) });
-        job.warnings.push(`data-parallel gbm resumed from its checkpoint after round ${resume.round} of ${total}`);
-      }
-      fitted = await fitGbmDataParallel(ports, { ...input, validation }, validateModelParams(member.kind, member.params) as GbmParams, {
-        isCancelled,
-        resume,
-        checkpoint: async (state) => {
-          await svc.blobs.put(checkpointId, Buffer.from(JSON.stringify(state)));
-        },
-        onRound: (round, _total, trainLoss, validLoss) => {
-          member.progress = round / total;
-          job.progress = round / total;
-          member.curve!.push({ epoch: round, loss: trainLoss, ...(validLoss !== null ? { valLoss: validLoss } : {}) });
-          job.message = `round ${round} of ${total} (loss ${trainLoss.toPrecision(4)}${validLoss !== null ? `, validation ${validLoss.toPrecision(4)}` : ''}), over ${ports.length} shard(s)`;
-          svc.touch(job);
-        },
-      });
-    } else {
-      const params = validateModelParams(member.kind, member.params) as ForestParams;
-      const resume = (await svc.blobs.has(checkpointId)) ? (JSON.parse((await svc.blobs.read(checkpointId)).toString('utf8')) as ForestCheckpoint) : null;
-      if (resume) job.warnings.push(`data-parallel forest resumed from its checkpoint after ${resume.trees} of ${params.nEstimators} trees`);
-      fitted = await fitForestDataParallel(ports, input, params, {
-        isCancelled,
-        resume,
-        checkpoint: async (state) => {
-          await svc.blobs.put(checkpointId, Buffer.from(JSON.stringify(state)));
-        },
-        onProgress: (done, total) => {
-          member.progress = done / total;
-          job.progress = done / total;
-          job.message = `${done} of ${total} trees, over ${ports.length} shard(s)`;
-          svc.touch(job);
-        },
-      });
-    }
-    const { model, cost } = fitted;
-    const fitMs = Date.now() - started;
-    const bytes = encodeArtifact(model.toArtifact());
-    const nodes = [...new Set(ports.map((p) => p.nodeID).filter((n): n is string => !!n))];
-    const summary = {
-      ...model.summary(),
-      dataParallel: { shards: ports.length, trainers: nodes, roundTrips: cost.roundTrips, bytesIn: cost.bytesIn, bytesOut: cost.bytesOut, portMs: Math.round(cost.portMs), sessionMs: Math.round(cost.sessionMs), commMs: Math.round(Math.max(0, cost.portMs - cost.sessionMs)), driverMs: Math.round(cost.driverMs), treesPerBatch: cost.treesPerBatch, levels: cost.levels },
-    };
-    const meta: MemberMeta = { id: member.id, kind: member.kind, params: member.params, input: 'native', shard: -1, rows: member.rows, node: nodes.join(','), fitMs, classes: job.classes, summary, ...(member.curve?.length ? { curve: member.curve } : {}), artifact: { size: bytes.length, sha256: sha256(bytes) } };
-    const stored = await callService<MemberMeta>(svc.broker, 'registry.putMember', bufferStream(bytes), { meta: { version: job.version, member: meta }, timeout: 0 });
-    Object.assign(member, { status: 'done', progress: 1, node: meta.node, fitMs, artifact: stored.artifact, summary });
-    job.message = undefined;
-    svc.touch(job);
-  } catch (err) {
-    member.status = run.abort.signal.aborted ? 'cancelled' : 'failed';
-    (member.errors ??= []).push({ code: (err as { type?: string }).type ?? 'INTERNAL', message: (err as Error).message });
-    throw err;
-  } finally {
-    await Promise.all(ports.map((p) => p.close()));
-  }
-}
-
 /** Phase 3: evaluate the ensemble and each member, record it, activate by policy. */
 async function completeJob(svc: CoordinatorThis, job: JobState): Promise<void> {
   job.status = 'evaluating';
@@ -456,7 +349,7 @@ export async function executeJob(svc: CoordinatorThis, job: JobState, run: Runni
     const trainStarted = Date.now();
     if (local) await trainLocal(svc, job, run);
     else if (job.request.mode === 'average') await trainAverage(svc, job, run);
-    else if (job.request.mode === 'data-parallel') await trainDataParallel(svc, job, run);
+    else if (job.request.mode === 'data-parallel') await trainDataParallel(svc, job, run, basePorts(svc));
     else await trainEnsemble(svc, job, run);
     job.timings.trainMs = (job.timings.trainMs ?? 0) + Date.now() - trainStarted;
     if (local) await completeLocal(svc, job);

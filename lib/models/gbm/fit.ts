@@ -70,6 +70,21 @@ export function firstTrees(nodes: ForestNodes, nTrees: number): ForestNodes {
   };
 }
 
+/** Features a round's trees may split on (colsampleByTree). */
+export function roundFeatureCount(p: GbmParams, cols: number): number {
+  return Math.max(1, Math.round(p.colsampleByTree * cols));
+}
+
+/**
+ * The round's features into `features[0 ..)`: all of them, or a seeded draw of `count` in
+ * ascending order (ties in split search go to the lower); returns how many.
+ */
+export function drawRoundFeatures(seed: number, round: number, cols: number, count: number, features: Int32Array): number {
+  if (count >= cols) return cols;
+  features.set(new Rng(deriveSeed(seed, COL_LABEL, round)).permutation(cols).subarray(0, count).sort());
+  return count;
+}
+
 /** Whether row r is in round i's sample (a counter-based draw: the same on any shard layout). */
 export function rowInSample(seed: number, round: number, row: number, subsample: number): boolean {
   return deriveSeed(seed, ROW_LABEL, round, row) / 4294967296 < subsample;
@@ -116,7 +131,7 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
   const sample = new Int32Array(n);
   const inSample = new Uint8Array(n);
   const features = Int32Array.from({ length: cols }, (_, f) => f);
-  const nColumns = Math.max(1, Math.round(p.colsampleByTree * cols));
+  const nColumns = roundFeatureCount(p, cols);
   const gain = new Float64Array(cols);
   let bestGain = new Float64Array(cols);
   const writer = new NodeWriter(false);
@@ -139,13 +154,7 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
       for (let r = 0; r < n; r++) sample[r] = r;
       m = n;
     }
-    let nf = cols;
-    if (nColumns < cols) {
-      // A seeded draw of the round's features, in ascending order (ties in split search go to the lower).
-      const drawn = new Rng(deriveSeed(seed, COL_LABEL, round)).permutation(cols).subarray(0, nColumns).sort();
-      features.set(drawn);
-      nf = nColumns;
-    }
+    const nf = drawRoundFeatures(seed, round, cols, nColumns, features);
     for (let k = 0; k < O; k++) {
       grower.index.set(sample.subarray(0, m));
       grower.grow(m, grad.subarray(k * n, (k + 1) * n), hess.subarray(k * n, (k + 1) * n), features, nf, gain);

@@ -11,22 +11,19 @@
 import { QuorumError } from '../../errors';
 import { binMatrix, type Bins } from '../../models/forest/binning';
 import { NodeWriter } from '../../models/forest/nodes';
-import { firstTrees } from '../../models/gbm/fit';
+import { drawRoundFeatures, firstTrees, roundFeatureCount } from '../../models/gbm/fit';
 import { histLayout, type HistLayout } from '../../models/gbm/histogram';
 import { GbmModel } from '../../models/gbm/model';
 import { objectiveFor } from '../../models/gbm/objectives';
 import { resolveObjective, type GbmParams } from '../../models/gbm/params';
 import { BestSplit, findBestSplit, leafValue } from '../../models/gbm/split';
 import type { FeatureInfo, Matrix } from '../../models/model';
-import { Rng, deriveSeed } from '../../util/random';
 import { quantisation, ROUND_HEAD, type BoostTree, type LevelRequest, type RoundRequest } from './boost-session';
-import type { DriverCost } from './driver';
+import { callAll, type DriverCost } from './driver';
 import { checkGbmDataParallelParams } from './params';
 import type { NodeRef, SplitOrder } from './session';
 import type { ShardConfig } from './shard';
 
-/** Seed label of the round's feature draw: the one-node fit's (gbm/fit.ts). */
-const COL_LABEL = 0x636f6c;
 
 export interface BoostPort {
   round(req: RoundRequest): Promise<Float64Array>;
@@ -148,13 +145,7 @@ export async function fitGbmDataParallel(ports: BoostPort[], input: BoostInput, 
   const cost: DriverCost = { roundTrips: 0, bytesIn: 0, bytesOut: 0, portMs: 0, sessionMs: 0, driverMs: 0, levels: 0, treesPerBatch: O, histNodes: 0, rowNodes: 0 };
 
   const call = async (fn: (port: BoostPort) => Promise<Float64Array>, requestBytes: number): Promise<Float64Array[]> => {
-    const a = performance.now();
-    const before = ports.map((port) => port.computeMs ?? 0);
-    const out = await Promise.all(ports.map(fn));
-    cost.portMs += performance.now() - a;
-    cost.sessionMs += Math.max(...ports.map((port, s) => (port.computeMs ?? 0) - before[s]));
-    cost.roundTrips++;
-    cost.bytesOut += requestBytes * ports.length;
+    const out = await callAll(ports, fn, requestBytes, cost);
     for (const h of out) cost.bytesIn += h.byteLength;
     return out;
   };
@@ -190,7 +181,7 @@ export async function fitGbmDataParallel(ports: BoostPort[], input: BoostInput, 
 
   const seed = config.seed;
   const features = Int32Array.from({ length: cols }, (_, f) => f);
-  const nColumns = Math.max(1, Math.round(p.colsampleByTree * cols));
+  const nColumns = roundFeatureCount(p, cols);
   const gain = new Float64Array(cols);
   let bestGain = new Float64Array(cols);
   const writer = new NodeWriter(false);
@@ -251,11 +242,7 @@ export async function fitGbmDataParallel(ports: BoostPort[], input: BoostInput, 
   const stoppedBefore = (): boolean => stopping && round - best.round >= p.earlyStopping!;
   while (round < p.nEstimators && !stoppedBefore()) {
     if (opts.isCancelled?.()) throw new QuorumError('CANCELLED', `data-parallel gbm cancelled after ${round} of ${p.nEstimators} rounds`);
-    let nf = cols;
-    if (nColumns < cols) {
-      features.set(new Rng(deriveSeed(seed, COL_LABEL, round)).permutation(cols).subarray(0, nColumns).sort());
-      nf = nColumns;
-    }
+    const nf = drawRoundFeatures(seed, round, cols, nColumns, features);
     const rreq: RoundRequest = { round, trees: prev, open: true, hist: true, gradShift, hessShift };
     const rootParts = await call((port) => port.round(rreq), JSON.stringify(rreq).length);
     const d0 = performance.now();

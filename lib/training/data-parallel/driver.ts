@@ -93,6 +93,21 @@ export interface DriverCost {
   rowNodes: number;
 }
 
+/**
+ * One round trip: `fn` on every port in parallel. The wait counts as port time, the slowest
+ * shard's compute in it as session time; `requestBytes` is sent to every port.
+ */
+export async function callAll<P extends { readonly computeMs?: number }, T>(ports: P[], fn: (port: P) => Promise<T>, requestBytes: number, cost: DriverCost): Promise<T[]> {
+  const a = performance.now();
+  const before = ports.map((port) => port.computeMs ?? 0);
+  const out = await Promise.all(ports.map(fn));
+  cost.portMs += performance.now() - a;
+  cost.sessionMs += Math.max(...ports.map((port, s) => (port.computeMs ?? 0) - before[s]));
+  cost.roundTrips++;
+  cost.bytesOut += requestBytes * ports.length;
+  return out;
+}
+
 export interface DataParallelInput {
   config: ShardConfig;
   bins: Bins;
@@ -136,17 +151,7 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
   const nBins = Int32Array.from(config.nBins);
   const yScale = 2 ** -config.yShift;
 
-  /** All ports in parallel; the time waited counts as port time. */
-  const call = async <T>(fn: (port: ShardPort) => Promise<T>, requestBytes: number): Promise<T[]> => {
-    const a = performance.now();
-    const before = ports.map((port) => port.computeMs ?? 0);
-    const out = await Promise.all(ports.map(fn));
-    cost.portMs += performance.now() - a;
-    cost.sessionMs += Math.max(...ports.map((port, s) => (port.computeMs ?? 0) - before[s]));
-    cost.roundTrips++;
-    cost.bytesOut += requestBytes * ports.length;
-    return out;
-  };
+  const call = <T>(fn: (port: ShardPort) => Promise<T>, requestBytes: number): Promise<T[]> => callAll(ports, fn, requestBytes, cost);
 
   /** Sums the shards' histograms in shard order. */
   const sumHist = (parts: Float64Array[]): Float64Array => {

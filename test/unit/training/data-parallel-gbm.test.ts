@@ -8,6 +8,7 @@
  */
 import { irisSplit } from '../../../bench/lib/datasets';
 import { QuorumError } from '../../../lib/errors';
+import { accuracy } from '../../../lib/models/forest/oob';
 import { encodeArtifact } from '../../../lib/models/format';
 import { gbmKind, type GbmModel } from '../../../lib/models/gbm';
 import type { TrainingSet } from '../../../lib/models/model';
@@ -40,16 +41,6 @@ function splits(m: GbmModel, trees: number): string {
   const out: string[] = [];
   for (let i = 0; i < n.treeStart[trees]; i++) out.push(n.feature[i] < 0 ? 'leaf' : `${n.feature[i]}:${n.thrBin[i]}:${n.missLeft[i]}`);
   return out.join(' ');
-}
-
-function accuracy(p: Float32Array, y: Float32Array, K: number): number {
-  let hit = 0;
-  for (let r = 0; r < y.length; r++) {
-    let best = 0;
-    for (let k = 1; k < K; k++) if (p[r * K + k] > p[r * K + best]) best = k;
-    if (best === y[r]) hit++;
-  }
-  return hit / y.length;
 }
 
 function rmse(p: Float32Array, y: Float32Array): number {
