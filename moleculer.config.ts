@@ -5,7 +5,7 @@
 import type { BrokerOptions } from 'moleculer';
 import { parseConfig, type QuorumConfig } from './lib/config';
 import { FreeSlotsStrategy } from './services/strategies/free-slots';
-import { StrictKeys } from './services/support/unknown-keys';
+import { StrictKeys } from './services/mixins/unknown-keys';
 
 export function brokerOptions(config: Readonly<QuorumConfig>): BrokerOptions & { quorum: Readonly<QuorumConfig> } {
   return {

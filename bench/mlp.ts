@@ -15,7 +15,7 @@ import { initBackend } from '../lib/models/tf/backend';
 import type { BackendName } from '../lib/models/tf/backend';
 import { dataPath, letterSplit } from './lib/tf-data';
 import type { Variant, VariantResult } from './lib/tf-variants';
-import { VARIANTS, runVariant } from './lib/tf-variants';
+import { runVariant } from './lib/tf-variants';
 
 const PYTHON = '/usr/bin/python3';
 const ROOT = join(__dirname, '..', '..');

@@ -129,10 +129,25 @@ export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERRORS, code);
 }
 
-/** Shorthand for the most common guard: throw a BAD_REQUEST naming what is wrong. */
-export function badRequest(message: string, data?: Record<string, unknown>): QuorumError {
-  return new QuorumError('BAD_REQUEST', message, data);
+/** An error as a workflow sees it, wherever it was thrown: catalogue code, retryable, the node it came from. */
+export interface RemoteFailure {
+  code: string;
+  message: string;
+  retryable: boolean;
+  node?: string;
 }
+
+/**
+ * The one mapping of errors that cross nodes: a QuorumError (`code`), a Moleculer error from
+ * another node (`type` carries the catalogue code, `code` is the HTTP status, `data.nodeID` or
+ * `nodeID` the node) or anything else (`fallback`).
+ */
+export function remoteFailure(err: unknown, fallback = 'INTERNAL'): RemoteFailure {
+  const e = (err ?? {}) as { code?: unknown; type?: unknown; message?: string; retryable?: boolean; node?: string; nodeID?: string; data?: { nodeID?: string } };
+  const code = typeof e.code === 'string' && e.code ? e.code : typeof e.type === 'string' && e.type ? e.type : fallback;
+  return { code, message: e.message ?? String(err), retryable: e.retryable ?? false, node: e.node ?? e.data?.nodeID ?? e.nodeID };
+}
+
 
 /** Lists valid names in an "unknown X" message: `'a', 'b' or 'c'`. */
 export function listNames(names: readonly string[]): string {

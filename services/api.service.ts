@@ -9,22 +9,23 @@ import type { Context, Service, ServiceSchema, ServiceSettingSchema } from 'mole
 import ApiGateway from 'moleculer-web';
 import { QuorumError } from '../lib/errors';
 import type { VersionMeta } from '../lib/registry/version';
-import { quorumConfig } from './support/config';
-import { QuorumErrors } from './support/errors';
-import { RestartGuard } from './support/restart-guard';
-import { httpError, writeHttpError } from './support/http-errors';
-import { clusterView } from './support/cluster-view';
-import { eventStream, publish } from './support/event-stream';
-import { projectRoot } from './support/paths';
-import { streamUpload } from './support/upload';
-import { evaluateFileRoute, predictCsvRoute, predictJsonRoute } from './support/predict-http';
-import { guardOrigin } from './support/origin-guard';
+import { quorumConfig } from './ports/config';
+import { QuorumErrors } from './mixins/errors';
+import { RestartGuard } from './mixins/restart-guard';
+import { httpError, writeHttpError } from './gateway/http-errors';
+import { clusterView } from './gateway/cluster-view';
+import { eventStream, publish } from './gateway/event-stream';
+import { projectRoot } from './gateway/paths';
+import { streamUpload } from './gateway/upload';
+import { evaluateFileRoute, predictCsvRoute, predictJsonRoute } from './gateway/predict-http';
+import { guardOrigin } from './gateway/origin-guard';
 import { checkJsonDepth } from '../lib/util/json-guard';
 import { listenOrFail } from '../lib/util/port-check';
-import { notReady } from './support/readiness';
-import { AccessGuard } from './support/access-guard';
-import { refuseUnknownKeys } from './support/unknown-keys';
+import { notReady } from './gateway/readiness';
+import { AccessGuard } from './gateway/access-guard';
+import { refuseUnknownKeys } from './mixins/unknown-keys';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type MetricList, type NodeMetrics } from '../lib/ops/prometheus';
+import { MAX_JSON_BODY_BYTES } from '../lib/limits';
 
 type GatewayRequest = IncomingMessage & { $ctx: Context; $params: Record<string, string>; $service: Service };
 
@@ -68,7 +69,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
         onBeforeCall: refuseUnknownParams,
         bodyParsers: {
           // The depth check runs over the raw bytes before JSON.parse (lib/util/json-guard.ts).
-          json: { strict: true, limit: '64mb', verify: (_req: IncomingMessage, _res: ServerResponse, buf: Buffer) => checkJsonDepth(buf) },
+          json: { strict: true, limit: MAX_JSON_BODY_BYTES, verify: (_req: IncomingMessage, _res: ServerResponse, buf: Buffer) => checkJsonDepth(buf) },
           urlencoded: false,
         },
         aliases: {

@@ -8,39 +8,45 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from 'moleculer';
 import { DatasetCatalog, listDataFiles, resolveDataPath, type DatasetMeta } from '../lib/data/catalog';
-import { ingestCsv, type IngestOptions } from '../lib/data/ingest';
+import { csvLimits } from '../lib/data/csv/limits';
 import { readFileChunks } from '../lib/data/csv/source';
-import { QuorumError } from '../lib/errors';
-import { FsBlobStore } from '../lib/store/blob-store';
-import { FINISHED, type JobState } from '../lib/training/job';
-import { JobStore } from '../lib/training/job-store';
-import { checkRequest, type Checked } from '../lib/training/prepare';
-import { AVERAGE_KINDS, DATA_PARALLEL_KINDS, DEFAULT_MODEL, normaliseRequest, type TrainRequest } from '../lib/training/request';
-import { modelKinds } from '../lib/models/kinds';
+import { ingestCsv, INGEST_OPTION_PARAMS, type IngestOptions } from '../lib/data/ingest';
 import { shardingNames } from '../lib/data/sharding';
 import { votingNames } from '../lib/ensemble';
-import type { FitParams, FitReply } from './trainer.service';
-import { quorumConfig } from './support/config';
-import { csvLimits } from './support/csv-limits';
-import { checkBudget } from '../lib/training/budget';
-import { QuorumErrors } from './support/errors';
-import { RestartGuard } from './support/restart-guard';
-import { forgetTrainer, recordTrainerLoad, type TrainerLoad } from './strategies/trainer-load';
-import { executeJob, resumableState } from './support/job-executor';
-import { deriveSeed } from '../lib/util/random';
+import { QuorumError } from '../lib/errors';
+import { modelKinds } from '../lib/models/kinds';
+import type { FitProgress } from '../lib/models/model';
 import { registerMetrics, setCounts } from '../lib/ops/metrics';
+import { FsBlobStore } from '../lib/store/blob-store';
+import { admitJob } from '../lib/training/admission';
+import type { JobEnv } from '../lib/training/cluster';
+import { executeJob, resumableState } from '../lib/training/executor';
+import { FINISHED, type JobState } from '../lib/training/job';
+import { JobStore } from '../lib/training/job-store';
+import { jobSummary, transferSummary } from '../lib/training/job-view';
+import { modeOptions } from '../lib/training/modes';
+import type { Checked } from '../lib/training/prepare';
+import { DEFAULT_MODEL, normaliseRequest, REQUEST_DEFAULTS, TRAIN_PARAMS, type TrainRequest } from '../lib/training/request';
+import { abortableSleep } from '../lib/util/sleep';
+import { QuorumErrors } from './mixins/errors';
+import { RestartGuard } from './mixins/restart-guard';
+import { quorumConfig } from './ports/config';
+import { BrokerTrainingCluster } from './ports/training-cluster';
+import { forgetTrainer, recordTrainerLoad, type TrainerLoad } from './strategies/trainer-load';
+import { MAX_JSON_BODY_BYTES, MAX_PREDICT_ROWS } from '../lib/limits';
 
-export interface RunningJob {
+interface RunningJob {
   state: JobState;
   abort: AbortController;
   done: Promise<void>;
-  progress: Map<string, (p: { fraction: number; epoch?: number; metrics?: Record<string, number> }) => void>;
 }
 
-export type CoordinatorThis = Service & {
+type CoordinatorThis = Service & {
   catalog: DatasetCatalog;
   jobStore: JobStore;
   blobs: FsBlobStore;
+  cluster: BrokerTrainingCluster;
+  env: JobEnv;
   jobs: Map<string, JobState>;
   running: Map<string, RunningJob>;
   flushTimer?: NodeJS.Timeout;
@@ -48,31 +54,12 @@ export type CoordinatorThis = Service & {
   /** Set while the service stops: running jobs are left to resume, not failed. */
   stopping?: boolean;
   ingestStream(source: NodeJS.ReadableStream | AsyncIterable<Uint8Array>, options: IngestOptions, info: { name?: string; source: DatasetMeta['source'] }): Promise<DatasetMeta>;
-  seedOf(job: JobState, label: number): number;
+  start(job: JobState, checked?: Checked): void;
   resume(jobs: JobState[]): Promise<void>;
   touch(job: JobState): void;
   flush(): Promise<void>;
   countJobs(): void;
   jobStates?: Set<string>;
-  datasetView(meta: DatasetMeta): Record<string, unknown>;
-  jobSummary(job: JobState): Record<string, unknown>;
-};
-
-/** Shard transfers to trainers in this job: how many, and the median throughput (MB/s). */
-function transferSummary(job: JobState): { shards: number; medianMBps: number | null } | undefined {
-  const rates = job.members.map((m) => m.transferMBps).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
-  if (!rates.length) return undefined;
-  const mid = rates.length >> 1;
-  return { shards: rates.length, medianMBps: rates.length % 2 ? rates[mid] : +((rates[mid - 1] + rates[mid]) / 2).toFixed(1) };
-}
-
-const ingestOptionProps = {
-  delimiter: { type: 'string', optional: true, min: 1, max: 1 },
-  quote: { type: 'string', optional: true, min: 1, max: 1 },
-  header: { type: 'boolean', optional: true, convert: true },
-  missing: { type: 'array', items: 'string', optional: true, max: 100 },
-  ignore: { type: 'array', items: 'string', optional: true, max: 10_000 },
-  types: { type: 'record', key: 'string', value: { type: 'enum', values: ['numeric', 'categorical', 'boolean', 'datetime'] }, optional: true },
 };
 
 const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> = {
@@ -90,7 +77,7 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
 
     /** Ingests a file of the data folder by its path (REPL / API). */
     ingest: {
-      params: { path: { type: 'string', min: 1, max: 4096 }, name: { type: 'string', optional: true, max: 64 }, ...ingestOptionProps },
+      params: { path: { type: 'string', min: 1, max: 4096 }, name: { type: 'string', optional: true, max: 64 }, ...INGEST_OPTION_PARAMS },
       async handler(this: CoordinatorThis, ctx: Context<{ path: string; name?: string } & IngestOptions>) {
         const { path: requested, name, ...options } = ctx.params;
         const file = await resolveDataPath(quorumConfig(this.broker).dataDirs, requested);
@@ -99,17 +86,11 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
       },
     },
 
-    /** What a training request may name: model kinds, sharding strategies, voting rules. */
+    /** What a training request may name: model kinds, modes, sharding strategies, voting rules; the defaults and limits. */
     options: {
-      handler() {
-        const kinds = modelKinds();
-        const modes = [
-          { name: 'ensemble', kinds: kinds.map((k) => k.name) },
-          { name: 'data-parallel', kinds: [...DATA_PARALLEL_KINDS] },
-          { name: 'average', kinds: [...AVERAGE_KINDS] },
-          { name: 'local', kinds: kinds.map((k) => k.name) },
-        ];
-        return { models: kinds, defaultModel: DEFAULT_MODEL, modes, sharding: shardingNames(), voting: { classification: votingNames('classification'), regression: votingNames('regression') } };
+      handler(this: CoordinatorThis) {
+        const config = quorumConfig(this.broker);
+        return { models: modelKinds(), defaultModel: DEFAULT_MODEL, modes: modeOptions(), sharding: shardingNames(), voting: { classification: votingNames('classification'), regression: votingNames('regression') }, defaults: REQUEST_DEFAULTS, limits: { jsonBodyBytes: MAX_JSON_BODY_BYTES, predictRows: MAX_PREDICT_ROWS, uploadBytes: config.uploadLimitBytes, inferenceBytes: config.inferenceLimitBytes } };
       },
     },
 
@@ -129,7 +110,7 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
     dataset: {
       params: { id: 'string' },
       handler(this: CoordinatorThis, ctx: Context<{ id: string }>) {
-        return this.datasetView(this.catalog.get(ctx.params.id));
+        return this.catalog.get(ctx.params.id);
       },
     },
 
@@ -146,82 +127,25 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
 
     /** Starts a training job and returns at once (HTTP 202); follow it with `job`. */
     train: {
-      params: {
-        dataset: { type: 'string', min: 1, optional: true },
-        target: { type: 'string', min: 1 },
-        task: { type: 'enum', values: ['classification', 'regression'], optional: true },
-        model: { type: 'multi', optional: true, rules: [{ type: 'string' }, { type: 'object' }, { type: 'array', min: 1, max: 64 }] },
-        assign: { type: 'enum', values: ['spread', 'each'], optional: true },
-        mode: { type: 'enum', values: ['ensemble', 'average', 'local', 'data-parallel'], optional: true },
-        shards: { type: 'number', integer: true, min: 1, max: 1024, optional: true, convert: true },
-        rowsPerShard: { type: 'number', integer: true, min: 10, optional: true, convert: true },
-        sharding: { type: 'string', optional: true, max: 256 },
-        seed: { type: 'number', integer: true, min: 0, max: 4294967295, optional: true, convert: true },
-        validationFraction: { type: 'number', gt: 0, lte: 0.9, optional: true, convert: true },
-        split: { type: 'enum', values: ['auto', 'stratified', 'random', 'time'], optional: true },
-        timeColumn: { type: 'string', optional: true },
-        ignore: { type: 'array', items: 'string', optional: true },
-        voting: { type: 'string', optional: true },
-        name: { type: 'string', optional: true, pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/ },
-        minShards: { type: 'number', integer: true, min: 1, optional: true, convert: true },
-        minFraction: { type: 'number', gt: 0, lte: 1, optional: true, convert: true },
-        rounds: { type: 'number', integer: true, min: 1, max: 1000, optional: true, convert: true },
-        minTrainers: { type: 'number', integer: true, min: 1, optional: true, convert: true },
-        baseline: { type: 'boolean', optional: true, convert: true },
-        preprocess: {
-          type: 'object',
-          optional: true,
-          strict: true,
-          props: {
-            imputation: { type: 'enum', values: ['median', 'mean', 'constant'], optional: true },
-            fillValue: { type: 'number', optional: true },
-            maxOneHot: { type: 'number', integer: true, min: 1, max: 10_000, optional: true },
-          },
-        },
-      },
+      params: TRAIN_PARAMS,
       async handler(this: CoordinatorThis, ctx: Context<TrainRequest, { $statusCode?: number }>) {
         const request = normaliseRequest(ctx.params);
-        const { maxConcurrentJobs } = quorumConfig(this.broker);
-        if (this.running.size >= maxConcurrentJobs) {
-          throw new QuorumError('TOO_MANY_JOBS', `${this.running.size} jobs are running on this coordinator (MAX_CONCURRENT_JOBS ${maxConcurrentJobs}): wait for one to end or cancel one`);
+        const config = quorumConfig(this.broker);
+        if (this.running.size >= config.maxConcurrentJobs) {
+          throw new QuorumError('TOO_MANY_JOBS', `${this.running.size} jobs are running on this coordinator (MAX_CONCURRENT_JOBS ${config.maxConcurrentJobs}): wait for one to end or cancel one`);
         }
-        const now = new Date().toISOString();
-        const id = `job-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-        const base = { id, status: 'preparing' as const, createdAt: now, updatedAt: now, progress: 0, shards: [], members: [], warnings: [], timings: {} };
-        let job: JobState;
-        let checked: Checked | undefined;
-        if (request.mode === 'local') {
-          // The data stays on the trainers: the schema is learned from them when the job starts.
-          const name = request.name ?? 'local';
-          job = { ...base, request, dataset: { id: 'local', name, rows: 0 }, name, task: request.task };
-        } else {
-          const dataset = await this.catalog.load(request.dataset!);
-          checked = checkRequest(dataset.table, dataset.profile, request);
-          const config = quorumConfig(this.broker);
-          checkBudget(dataset.table, dataset.profile, request, checked, { fitMemoryBytes: config.fitMemoryBytes, maxMembers: config.maxMembers });
-          job = {
-            ...base,
-            request: { ...request, dataset: dataset.meta.id },
-            dataset: { id: dataset.meta.id, name: dataset.meta.name, rows: dataset.meta.rows },
-            name: request.name ?? dataset.meta.name,
-            task: checked.task,
-            classes: checked.target.classes,
-            voting: checked.voting,
-          };
-        }
-        this.jobs.set(id, job);
+        const { job, checked } = await admitJob(request, this.catalog, { fitMemoryBytes: config.fitMemoryBytes, maxMembers: config.maxMembers });
+        this.jobs.set(job.id, job);
         await this.jobStore.save(job);
-        const run: RunningJob = { state: job, abort: new AbortController(), done: Promise.resolve(), progress: new Map() };
-        this.running.set(id, run);
-        run.done = executeJob(this, job, run, checked).finally(() => this.running.delete(id));
+        this.start(job, checked);
         ctx.meta.$statusCode = 202;
-        return this.jobSummary(job);
+        return jobSummary(job);
       },
     },
 
     jobs: {
       handler(this: CoordinatorThis) {
-        return [...this.jobs.values()].reverse().map((j) => this.jobSummary(j));
+        return [...this.jobs.values()].reverse().map((j) => jobSummary(j));
       },
     },
 
@@ -244,7 +168,7 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         run.abort.abort();
         this.broker.broadcast('training.cancelled', { job: job.id });
         await run.done;
-        return this.jobSummary(job);
+        return jobSummary(job);
       },
     },
 
@@ -258,8 +182,8 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
   },
 
   events: {
-    'shard.progress'(this: CoordinatorThis, ctx: Context<{ job: string; member: string; fraction: number; epoch?: number; metrics?: Record<string, number> }>) {
-      this.running.get(ctx.params.job)?.progress.get(ctx.params.member)?.(ctx.params);
+    'shard.progress'(this: CoordinatorThis, ctx: Context<{ job: string; member: string } & FitProgress>) {
+      this.cluster.progressed(ctx.params);
     },
     'model.live'(this: CoordinatorThis, ctx: Context<{ version: string }>) {
       for (const job of this.jobs.values()) {
@@ -295,20 +219,26 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
       const meta = await this.catalog.register(result, { ...info, ingestMs: Date.now() - started });
       this.logger.info(`dataset ${meta.id}: ${meta.rows} rows × ${meta.columns} columns in ${meta.ingestMs} ms`);
       this.broker.broadcast('dataset.ingested', { id: meta.id, name: meta.name, rows: meta.rows, columns: meta.columns });
-      return this.datasetView(meta);
+      return meta;
+    },
+
+    /** Runs a job (new, with its checks, or resumed) until it ends; it stays in `running` until then. */
+    start(this: CoordinatorThis, job: JobState, checked?: Checked) {
+      const run: RunningJob = { state: job, abort: new AbortController(), done: Promise.resolve() };
+      this.running.set(job.id, run);
+      run.done = executeJob(this.env, job, run.abort.signal, checked).finally(() => this.running.delete(job.id));
     },
 
     /** Jobs in flight when the coordinator stopped: resume them, or fail them with the reason. */
     async resume(this: CoordinatorThis, jobs: JobState[]) {
       await this.broker.waitForServices(['registry'], 60_000).catch(() => undefined);
       for (const job of jobs) {
-        const reason = await resumableState(this.broker, this, job).catch((err: Error) => err.message);
-        const run: RunningJob = { state: job, abort: new AbortController(), done: Promise.resolve(), progress: new Map() };
+        const reason = await resumableState(this.env, job).catch((err: Error) => err.message);
         if (reason) {
           job.status = 'failed';
           job.error = { code: 'INTERNAL', message: `coordinator restarted: ${reason}` };
           job.finishedAt = new Date().toISOString();
-          if (job.version) await this.broker.call('registry.discard', { version: job.version }).catch(() => undefined);
+          if (job.version) await this.cluster.discard(job.version).catch(() => undefined);
           await this.blobs.remove(`jobs/${job.id}`).catch(() => undefined);
           this.touch(job);
           this.logger.warn(`job ${job.id} failed: ${job.error.message}`);
@@ -316,13 +246,8 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         }
         job.warnings.push(`resumed after a coordinator restart at ${new Date().toISOString()}`);
         this.logger.info(`resuming job ${job.id} (${job.members.filter((m) => m.status === 'done').length} of ${job.members.length} members already trained)`);
-        this.running.set(job.id, run);
-        run.done = executeJob(this, job, run).finally(() => this.running.delete(job.id));
+        this.start(job);
       }
-    },
-
-    seedOf(this: CoordinatorThis, job: JobState, label: number) {
-      return deriveSeed(job.request.seed, 100 + label);
     },
 
     touch(this: CoordinatorThis, job: JobState) {
@@ -337,7 +262,7 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         const job = this.jobs.get(id);
         if (!job) continue;
         await this.jobStore.save(job).catch((err: Error) => this.logger.error(`could not save job ${id}: ${err.message}`));
-        this.broker.broadcast('training.progress', this.jobSummary(job));
+        this.broker.broadcast('training.progress', jobSummary(job));
       }
       if (ids.length) this.countJobs();
     },
@@ -349,34 +274,6 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
       setCounts(this.broker.metrics, 'jobs', 'state', counts, (this.jobStates ??= new Set()));
     },
 
-    datasetView(meta: DatasetMeta) {
-      return meta;
-    },
-
-    jobSummary(job: JobState) {
-      return {
-        id: job.id,
-        status: job.status,
-        message: job.message,
-        dataset: job.dataset,
-        name: job.name,
-        target: job.request.target,
-        task: job.task,
-        models: job.request.models.map((m) => m.kind),
-        mode: job.request.mode,
-        version: job.version,
-        live: Boolean(job.liveAt),
-        liveAt: job.liveAt,
-        progress: job.progress,
-        members: job.members.map((m) => ({ id: m.id, shard: m.shard, kind: m.kind, rows: m.rows, status: m.status, progress: m.progress, node: m.node, attempts: m.attempts, errors: m.errors, ...(m.baseline ? { baseline: true } : {}) })),
-        rounds: job.rounds?.map((r) => ({ round: r.round, trainers: r.trainers, metrics: r.metrics })),
-        transfer: transferSummary(job),
-        metrics: job.metrics,
-        error: job.error,
-        createdAt: job.createdAt,
-        finishedAt: job.finishedAt,
-      };
-    },
   },
 
   async created(this: CoordinatorThis) {
@@ -387,6 +284,20 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
     this.jobs = new Map();
     this.running = new Map();
     this.dirty = new Set();
+    this.cluster = new BrokerTrainingCluster(this.broker, this.blobs);
+    const config = quorumConfig(this.broker);
+    this.env = {
+      nodeID: this.broker.nodeID,
+      cluster: this.cluster,
+      blobs: this.blobs,
+      datasets: this.catalog,
+      settings: { fitAttempts: config.fitAttempts, trainerWaitMs: config.trainerWaitMs, fitTimeoutMs: config.fitTimeoutMs, requestTimeoutMs: config.requestTimeoutMs },
+      changed: (job) => this.touch(job),
+      flush: () => this.flush(),
+      log: this.logger,
+      stopping: () => this.stopping === true,
+      sleep: abortableSleep,
+    };
     registerMetrics(this.broker.metrics, ['jobs']);
   },
 
@@ -415,4 +326,3 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
 };
 
 export default CoordinatorService;
-export type { FitParams, FitReply };

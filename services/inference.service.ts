@@ -8,32 +8,29 @@
 import { Readable } from 'node:stream';
 import { Errors, type Context, type Service, type ServiceSchema, type ServiceSettingSchema } from 'moleculer';
 import { decodeShard } from '../lib/data/shard-codec';
-import { QuorumError, listNames } from '../lib/errors';
+import { QuorumError } from '../lib/errors';
 import { broadcastVotes } from '../lib/inference/broadcast';
 import { predictionCsv, primed } from '../lib/inference/csv-out';
-import { loadEnsemble, type Ensemble } from '../lib/inference/ensemble';
+import type { Ensemble } from '../lib/inference/ensemble';
 import { evaluateVotes, type Evaluation } from '../lib/inference/evaluation';
 import { predictionJson, predictionObject, type PredictResult, type Prediction } from '../lib/inference/result';
 import { encodeTable, labelledRows } from '../lib/inference/table-encoder';
 import { VersionView, type MemberVote, type MissingMember, type VotingMode } from '../lib/inference/version-view';
 import type { Matrix } from '../lib/models/model';
-import type { VersionMeta } from '../lib/registry/version';
 import { bufferStream, readAll } from '../lib/store/streams';
 import { parseJson } from '../lib/util/json-guard';
-import { nodesWith } from './support/cluster';
-import { quorumConfig } from './support/config';
-import { QuorumErrors } from './support/errors';
+import { nodesWith } from './ports/cluster';
+import { quorumConfig } from './ports/config';
+import { QuorumErrors } from './mixins/errors';
 import { localVoting, type LocalVoting } from '../lib/inference/local';
-import { ingestUpload, type PredictCsvOptions, type EvaluateFileOptions, type VoteOptions } from './support/inference-io';
-import { RestartGuard } from './support/restart-guard';
+import { ModelCache } from '../lib/inference/model-cache';
+import { versionSource } from './ports/version-source';
+import { ingestUpload, type PredictCsvOptions, type EvaluateFileOptions, type VoteOptions } from '../lib/inference/upload-read';
+import { RestartGuard } from './mixins/restart-guard';
 import { QUORUM_METRICS, registerMetrics } from '../lib/ops/metrics';
-import { refuseUnknownKeys } from './support/unknown-keys';
+import { refuseUnknownKeys } from './mixins/unknown-keys';
+import { MAX_JSON_BODY_BYTES, MAX_PREDICT_ROWS, STREAM_ABOVE_BYTES } from '../lib/limits';
 
-/** Versions kept loaded besides the active ones (explicit `version` requests, evaluations). */
-const EXTRA_LOADED = 4;
-/** Largest JSON body of `predictJson`, and the size above which its answer is streamed. */
-const MAX_JSON_BYTES = 64 * 1024 * 1024;
-const STREAM_ABOVE_BYTES = 512 * 1024;
 
 
 export interface PredictParams extends VoteOptions {
@@ -43,7 +40,7 @@ export interface PredictParams extends VoteOptions {
 }
 
 const PREDICT_PARAMS = {
-  rows: { type: 'array', items: 'object', min: 1, max: 100_000 },
+  rows: { type: 'array', items: 'object', min: 1, max: MAX_PREDICT_ROWS },
   name: { type: 'string', optional: true },
   version: { type: 'string', optional: true },
   voting: { type: 'string', optional: true },
@@ -55,24 +52,13 @@ const PREDICT_PARAMS = {
 };
 
 type InferenceThis = Service & {
-  ensembles: Map<string, Ensemble>;
-  views: Map<string, VersionView>;
-  loading: Map<string, Promise<Ensemble>>;
-  active: Map<string, string>;
-  activeKnown: boolean;
-  countPredictions(route: string, rows: number, started: bigint): void;
+  cache: ModelCache;
   local: LocalVoting;
   checkPredict: (params: unknown) => true | unknown[];
-  ensure(id: string): Promise<Ensemble>;
-  view(id: string): Promise<VersionView>;
-  load(id: string, evaluating: boolean, only?: string[]): Promise<Ensemble>;
-  refreshActive(): Promise<void>;
-  resolveId(params: { name?: string; version?: string }): Promise<string>;
+  countPredictions(route: string, rows: number, started: bigint): void;
   prepare(options: VoteOptions): Promise<{ view: VersionView; mode: VotingMode; voting: string }>;
   votes(view: VersionView, x: Matrix, mode: VotingMode, options: VoteOptions): Promise<{ votes: MemberVote[]; missing: MissingMember[] }>;
   predict(params: PredictParams): Promise<Prediction>;
-  evict(): void;
-  drop(ensemble: Ensemble): void;
 };
 
 const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
@@ -94,7 +80,7 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
      */
     predictJson: {
       async handler(this: InferenceThis, ctx: Context<NodeJS.ReadableStream, { $responseType?: string }>) {
-        const body = await readAll(ctx.params, { maxBytes: MAX_JSON_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs });
+        const body = await readAll(ctx.params, { maxBytes: MAX_JSON_BODY_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs });
         const params = parseJson(body.toString('utf8')) as PredictParams;
         refuseUnknownKeys(PREDICT_PARAMS, params, 'POST /api/predict');
         const checked = params !== null && typeof params === 'object' ? this.checkPredict(params) : [{ type: 'object', message: 'the body must be a JSON object' }];
@@ -130,8 +116,8 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
     evaluate: {
       params: { version: 'string', voting: { type: 'string', optional: true }, members: { type: 'array', items: 'string', optional: true } },
       async handler(this: InferenceThis, ctx: Context<{ version: string; voting?: string; members?: string[] }>): Promise<Evaluation> {
-        const cached = ctx.params.members ? undefined : this.ensembles.get(ctx.params.version);
-        const ensemble = cached ?? (await this.load(ctx.params.version, true, ctx.params.members));
+        const cached = ctx.params.members ? undefined : this.cache.cached(ctx.params.version);
+        const ensemble = cached ?? (await this.cache.load(ctx.params.version, true, ctx.params.members));
         try {
           const voting = ensemble.votingName(ctx.params.voting);
           const timeout = quorumConfig(this.broker).requestTimeoutMs;
@@ -140,7 +126,7 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
           const shard = decodeShard(await readAll(stream, { size: meta?.size, sha256: meta?.sha256, idleMs: timeout }));
           return evaluateVotes(ensemble, shard.y, await this.local.votes(ensemble, shard.x, 'all'), voting);
         } finally {
-          if (ensemble !== cached) this.drop(ensemble);
+          if (ensemble !== cached) this.cache.drop(ensemble);
         }
       },
     },
@@ -150,7 +136,7 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
       async handler(this: InferenceThis, ctx: Context<NodeJS.ReadableStream, { options?: EvaluateFileOptions }>): Promise<Evaluation> {
         const options = ctx.meta.options ?? {};
         if (!options.version) throw new QuorumError('BAD_REQUEST', 'evaluateFile needs meta.options.version');
-        const ensemble = await this.ensure(options.version);
+        const ensemble = await this.cache.ensure(options.version);
         const voting = ensemble.votingName(options.voting);
         const { table, warnings } = await ingestUpload(ctx.params, options, quorumConfig(this.broker));
         const labelled = labelledRows(ensemble.meta, table);
@@ -163,10 +149,7 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
     /** Versions in memory and the active pointers this node follows. */
     loaded: {
       handler(this: InferenceThis) {
-        return {
-          active: Object.fromEntries(this.active),
-          loaded: [...this.ensembles.values()].map((e) => ({ version: e.id, name: e.meta.name, members: e.meta.members.length })),
-        };
+        return this.cache.loaded();
       },
     },
   },
@@ -174,28 +157,18 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
   events: {
     async 'model.activated'(this: InferenceThis, ctx: Context<{ name: string; version: string }>) {
       const { name, version } = ctx.params;
-      // Load first, swap after: until then every request is answered by the previous version.
-      // With no previous version of that name here, requests wait for this one to load rather
-      // than hear that nothing is active (the job that activated it has already said 'completed').
-      const previous = this.active.get(name);
-      if (previous === undefined) this.active.set(name, version);
+      const previous = this.cache.activeOf(name);
       try {
-        await this.ensure(version);
-        this.active.set(name, version);
+        await this.cache.activate(name, version);
         this.logger.info(`now answering '${name}' with ${version}`);
         ctx.emit('model.live', { name, version, node: this.broker.nodeID });
-        this.evict();
       } catch (err) {
         const now = previous ? `still answering '${name}' with ${previous}` : `requests for '${name}' will try to load it again`;
         this.logger.error(`could not load ${version}; ${now}: ${(err as Error).message}`);
       }
     },
     'model.removed'(this: InferenceThis, ctx: Context<{ version: string; name: string }>) {
-      if (this.active.get(ctx.params.name) === ctx.params.version) this.active.delete(ctx.params.name);
-      const ensemble = this.ensembles.get(ctx.params.version);
-      if (ensemble) this.drop(ensemble);
-      this.ensembles.delete(ctx.params.version);
-      this.views.delete(ctx.params.version);
+      this.cache.removed(ctx.params.name, ctx.params.version);
     },
   },
 
@@ -223,8 +196,8 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
       if (options.quorum !== undefined && !(options.quorum > 0 && (options.quorum < 1 || Number.isInteger(options.quorum)))) {
         throw new QuorumError('BAD_REQUEST', `quorum ${options.quorum}: use a whole number of members (1, 2, …) or a share between 0 and 1`);
       }
-      const id = await this.resolveId(options);
-      const view = mode === 'local' ? await this.ensure(id) : await this.view(id);
+      const id = await this.cache.resolveId(options);
+      const view = mode === 'local' ? await this.cache.ensure(id) : await this.cache.view(id);
       return { view, mode, voting: view.votingName(options.voting) };
     },
 
@@ -236,105 +209,26 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
         call: (node, request, timeout) => this.broker.call('trainer.predict', request, { nodeID: node, timeout, retries: 0 }),
       });
     },
-
-    async ensure(this: InferenceThis, id: string): Promise<Ensemble> {
-      const hit = this.ensembles.get(id);
-      if (hit) return hit;
-      let pending = this.loading.get(id);
-      if (!pending) {
-        pending = this.load(id, false).then((ensemble) => {
-          this.ensembles.set(id, ensemble);
-          this.evict();
-          return ensemble;
-        });
-        this.loading.set(id, pending);
-        pending.finally(() => this.loading.delete(id)).catch(() => undefined);
-      }
-      return pending;
-    },
-
-    /** What broadcast voting needs of a version: its metadata (no models). */
-    async view(this: InferenceThis, id: string): Promise<VersionView> {
-      const hit = this.ensembles.get(id) ?? this.views.get(id);
-      if (hit) return hit;
-      const meta = await this.broker.call<VersionMeta, { version: string }>('registry.get', { version: id });
-      if (meta.status !== 'ready') throw new QuorumError('VERSION_NOT_READY', `version '${id}' is still training`);
-      const view = new VersionView(meta);
-      this.views.set(id, view);
-      return view;
-    },
-
-    /** Loads a version from the registry; `evaluating` also accepts a version whose job is finishing. */
-    async load(this: InferenceThis, id: string, evaluating: boolean, only?: string[]): Promise<Ensemble> {
-      const full = await this.broker.call<VersionMeta, { version: string }>('registry.get', { version: id });
-      const meta = only ? { ...full, members: full.members.filter((m) => only.includes(m.id)) } : full;
-      if (meta.status !== 'ready' && !evaluating) throw new QuorumError('VERSION_NOT_READY', `version '${id}' is still training`);
-      return loadEnsemble(meta, async (member) => {
-        const stream = await this.broker.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version: id, member }, { timeout: quorumConfig(this.broker).requestTimeoutMs });
-        const m = meta.members.find((x) => x.id === member);
-        return readAll(stream, { size: m?.artifact?.size, sha256: m?.artifact?.sha256, idleMs: quorumConfig(this.broker).requestTimeoutMs });
-      }, { tfBackend: quorumConfig(this.broker).tfBackend, keepArtifacts: quorumConfig(this.broker).inferenceWorkers > 0 });
-    },
-
-    async refreshActive(this: InferenceThis) {
-      const active = await this.broker.call<Record<string, string>>('registry.active');
-      this.active = new Map(Object.entries(active));
-      this.activeKnown = true;
-    },
-
-    async resolveId(this: InferenceThis, params: { name?: string; version?: string }): Promise<string> {
-      if (params.version) return params.version;
-      if (!this.activeKnown) await this.refreshActive();
-      if (params.name) {
-        const id = this.active.get(params.name);
-        if (id) return id;
-        throw new QuorumError('NO_ACTIVE_MODEL', `no active version for '${params.name}'${this.active.size ? `: active models are ${listNames([...this.active.keys()])}` : ': train one with POST /api/trainings'}`);
-      }
-      if (this.active.size === 1) return [...this.active.values()][0];
-      if (this.active.size === 0) throw new QuorumError('NO_ACTIVE_MODEL', 'no model is active yet: train one with POST /api/trainings (or activate a version)');
-      throw new QuorumError('BAD_REQUEST', `several models are active: pass 'name' (${listNames([...this.active.keys()])}) or 'version'`, { names: [...this.active.keys()] });
-    },
-
-    /** Frees an ensemble's models, here and in the prediction threads. */
-    drop(this: InferenceThis, ensemble: Ensemble) {
-      this.local.forget(ensemble);
-      ensemble.dispose();
-    },
-
-    evict(this: InferenceThis) {
-      const keep = new Set(this.active.values());
-      const extra = [...this.ensembles.keys()].filter((id) => !keep.has(id));
-      for (const id of extra.slice(0, Math.max(0, extra.length - EXTRA_LOADED))) {
-        this.drop(this.ensembles.get(id)!);
-        this.ensembles.delete(id);
-      }
-      for (const id of [...this.views.keys()].slice(0, Math.max(0, this.views.size - EXTRA_LOADED - keep.size))) this.views.delete(id);
-    },
   },
 
   created(this: InferenceThis) {
-    this.ensembles = new Map();
-    this.views = new Map();
-    this.loading = new Map();
-    this.active = new Map();
-    this.activeKnown = false;
     this.checkPredict = (this.broker.validator as unknown as { compile(schema: unknown): (p: unknown) => true | unknown[] }).compile(PREDICT_PARAMS);
     const config = quorumConfig(this.broker);
     this.local = localVoting({ workers: config.inferenceWorkers, tfBackend: config.tfBackend });
+    this.cache = new ModelCache(versionSource(this.broker), this.local, { tfBackend: config.tfBackend, keepArtifacts: config.inferenceWorkers > 0 });
     registerMetrics(this.broker.metrics, ['predictions', 'predictSeconds']);
   },
 
   async started(this: InferenceThis) {
     // The registry may be on another node that is not up yet: load lazily on the first predict.
-    this.refreshActive()
-      .then(() => Promise.all([...this.active.values()].map((id) => this.ensure(id))))
+    this.cache
+      .loadActive()
       .catch((err) => this.logger.debug(`active versions not loaded at start: ${(err as Error).message}`));
   },
 
   async stopped(this: InferenceThis) {
     await this.local.close();
-    for (const e of this.ensembles.values()) e.dispose();
-    this.ensembles.clear();
+    this.cache.dispose();
   },
 };
 

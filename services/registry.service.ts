@@ -6,22 +6,18 @@
 import path from 'node:path';
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from 'moleculer';
 import { QuorumError } from '../lib/errors';
-import { headline, type Report } from '../lib/metrics';
+import type { Report } from '../lib/metrics';
 import { decideActivation } from '../lib/registry/activation';
 import { decodeExport, encodeExport, probeExport } from '../lib/registry/portable';
-import { decodeArtifact, encodeArtifact } from '../lib/models/format';
-import { averageArtifacts } from '../lib/models/tf/average';
 import { VersionStore } from '../lib/registry/store';
+import { averageInto, completeVersion } from '../lib/registry/completion';
 import type { CrossNodeEvaluation, MemberMeta, VersionMeta } from '../lib/registry/version';
 import { bufferStream, readAll } from '../lib/store/streams';
-import { quorumConfig } from './support/config';
-import { QuorumErrors } from './support/errors';
+import { quorumConfig } from './ports/config';
+import { QuorumErrors } from './mixins/errors';
 import { registerMetrics, setCounts } from '../lib/ops/metrics';
+import { MAX_ARTIFACT_BYTES, MAX_IMPORT_BYTES } from '../lib/limits';
 
-/** Largest export file accepted by import. */
-const MAX_IMPORT_BYTES = 4 * 1024 * 1024 * 1024 - 1;
-/** Largest single member artifact accepted. */
-const MAX_ARTIFACT_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 
 type RegistryThis = Service & {
   store: VersionStore;
@@ -73,24 +69,8 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
         crossNode: { type: 'object', optional: true },
       },
       async handler(this: RegistryThis, ctx: Context<{ version: string; report: Report; members: { id: string; metrics: Record<string, number | null>; score: number }[]; policy?: 'always' | 'if-better' | 'manual'; keep?: string[]; crossNode?: CrossNodeEvaluation }>) {
-        const { version, report, members, keep, crossNode } = ctx.params;
-        if (keep) await this.store.removeMembers(version, this.store.get(version).members.map((m) => m.id).filter((id) => !keep.includes(id)));
-        const meta = this.store.get(version);
-        const byId = new Map(members.map((m) => [m.id, m]));
-        const task = meta.task;
-        const updated = await this.store.update(version, {
-          status: 'ready',
-          completedAt: new Date().toISOString(),
-          report,
-          metrics: headline(report),
-          ...(crossNode ? { crossNode } : {}),
-          members: meta.members.map((m) => {
-            const r = byId.get(m.id);
-            if (!r) return m;
-            const weight = task === 'classification' ? r.score : r.score < 0 ? 1 / Math.max(1e-12, -r.score) : 1;
-            return { ...m, metrics: r.metrics, weight };
-          }),
-        });
+        const { version } = ctx.params;
+        const updated = await completeVersion(this.store, ctx.params);
         const policy = ctx.params.policy ?? quorumConfig(this.broker).activation;
         const currentId = this.store.activeVersions()[updated.name];
         const current = currentId ? this.store.get(currentId) : undefined;
@@ -112,17 +92,7 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
         parts: { type: 'array', min: 1, items: { type: 'object', props: { member: 'string', rows: { type: 'number', positive: true } } } },
       },
       async handler(this: RegistryThis, ctx: Context<{ version: string; into: string; parts: { member: string; rows: number }[] }>) {
-        const { version, into, parts } = ctx.params;
-        const meta = this.store.get(version);
-        const artifacts = [];
-        for (const part of parts) artifacts.push({ artifact: decodeArtifact(await this.store.readMember(version, part.member)), rows: part.rows });
-        const averaged = averageArtifacts(artifacts);
-        const first = meta.members.find((m) => m.id === parts[0].member)!;
-        const rows = parts.reduce((a, p) => a + p.rows, 0);
-        const stored = await this.store.putMember(version, { ...first, id: into, shard: -1, rows, node: undefined, fitMs: undefined, artifact: undefined }, encodeArtifact(averaged));
-        // Parts of this round, and stragglers of earlier ones: only the global model stays.
-        await this.store.removeMembers(version, this.store.get(version).members.map((m) => m.id).filter((m) => m !== into));
-        return stored;
+        return averageInto(this.store, ctx.params.version, ctx.params.into, ctx.params.parts);
       },
     },
 

@@ -327,3 +327,13 @@ export async function ingestFile(dataDir: string, name: string, options: IngestO
 
 export { withTarget } from './profile';
 export { DEFAULT_MISSING } from './values';
+
+/** The validator schema of the CSV reading options a dataset ingest takes (`coordinator.ingest`). */
+export const INGEST_OPTION_PARAMS = {
+  delimiter: { type: 'string', optional: true, min: 1, max: 1 },
+  quote: { type: 'string', optional: true, min: 1, max: 1 },
+  header: { type: 'boolean', optional: true, convert: true },
+  missing: { type: 'array', items: 'string', optional: true, max: 100 },
+  ignore: { type: 'array', items: 'string', optional: true, max: 10_000 },
+  types: { type: 'record', key: 'string', value: { type: 'enum', values: ['numeric', 'categorical', 'boolean', 'datetime'] }, optional: true },
+};

@@ -113,9 +113,6 @@ export interface IngestStats {
   missingTokens: Record<string, number>;
 }
 
-export function isCategorical(c: Column): c is CategoricalColumn {
-  return c.type === 'categorical';
-}
 
 /** True when row `r` of column `c` is missing. */
 export function isMissing(c: Column, r: number): boolean {

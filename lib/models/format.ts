@@ -121,10 +121,6 @@ function damaged(reason: string): QuorumError {
   return new QuorumError('BAD_ARTIFACT', `damaged model artifact: ${reason}; export it again from its registry`);
 }
 
-/** True when the bytes start like a Quorum container (cheap sniffing before a full decode). */
-export function looksLikeArtifact(bytes: Uint8Array): boolean {
-  return bytes.length >= PREFIX && Buffer.from(bytes.buffer, bytes.byteOffset, 4).toString('latin1') === MAGIC;
-}
 
 /**
  * Parses and verifies a container. Arrays are copied out, so the result does not keep `bytes`

@@ -3,7 +3,13 @@
  * registers the ones it feeds in `created()`; the gateway gathers every node's list through
  * `$node.metrics` and renders it as Prometheus text (`GET /metrics`, lib/ops/prometheus.ts).
  */
-import type { MetricRegistry } from 'moleculer';
+/** What these helpers use of a metric registry (Moleculer's `broker.metrics` is one). */
+export interface MetricRegistry {
+  isEnabled(): boolean;
+  hasMetric(name: string): unknown;
+  register(def: never): unknown;
+  set(name: string, value: number, labels?: Record<string, string>): unknown;
+}
 
 interface Definition {
   type: 'counter' | 'gauge' | 'histogram';

@@ -47,7 +47,7 @@ export interface VersionMeta {
   target: string;
   task: Task;
   classes?: string[];
-  mode: 'ensemble' | 'average' | 'local';
+  mode: 'ensemble' | 'data-parallel' | 'average' | 'local';
   voting: string;
   encoder: EncoderSpec;
   features: FeatureInfo[];

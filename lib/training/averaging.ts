@@ -8,7 +8,7 @@
  * least `minTrainers` shards came back (else the job fails with QUORUM_NOT_REACHED). Shards are
  * dispatched afresh each round, so a trainer that joins takes part from the next round.
  */
-import { QuorumError } from '../errors';
+import { QuorumError, remoteFailure } from '../errors';
 import type { JobState, MemberState } from './job';
 import { waitForTrainer, type FitOutcome, type RunnerOptions, type RunnerPorts } from './runner';
 
@@ -59,9 +59,9 @@ export async function trainByAveraging(job: JobState, ports: AveragingPorts, opt
         parts.push(result.value);
         Object.assign(s, { status: 'done', progress: 1, node: result.value.node, fitMs: (s.fitMs ?? 0) + result.value.fitMs });
       } else {
-        const e = result.reason as { code?: string; message?: string; node?: string };
+        const e = remoteFailure(result.reason, 'FIT_FAILED');
         s.status = 'failed';
-        (s.errors ??= []).push({ node: e.node, code: e.code ?? 'FIT_FAILED', message: `round ${round}: ${e.message ?? String(e)}` });
+        (s.errors ??= []).push({ node: e.node, code: e.code, message: `round ${round}: ${e.message}` });
       }
     });
     if (parts.length < minTrainers) {

@@ -25,6 +25,20 @@ export const DATA_PARALLEL_KINDS = ['forest', 'gbm'] as const;
 export const DEFAULT_SEED = 42;
 export const DEFAULT_VALIDATION_FRACTION = 0.2;
 
+/** Every default of a training request, in one place (`GET /api/options` shows them as `defaults`). */
+export const REQUEST_DEFAULTS = {
+  mode: 'ensemble',
+  assign: 'spread',
+  sharding: 'random',
+  seed: DEFAULT_SEED,
+  validationFraction: DEFAULT_VALIDATION_FRACTION,
+  split: 'auto',
+  minFraction: 1,
+  rounds: 10,
+  minTrainers: 1,
+  preprocess: { imputation: 'median', fillValue: 0, maxOneHot: 32 },
+} as const;
+
 /** Parameters a kind sets for itself (a forest split over threads); a request naming them is refused. */
 const INTERNAL_PARAMS: Record<string, readonly string[]> = { forest: FOREST_INTERNAL_PARAMS };
 
@@ -131,15 +145,15 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
     if (internal) {
       throw new QuorumError('BAD_MODEL_PARAMS', `${spec.kind} parameter '${internal}' is internal (set when a forest is fitted over several threads); leave it out`, { param: internal, kind: spec.kind });
     }
-    validateModelParams(spec.kind, spec.params ?? {});
-    return { kind: spec.kind, params: spec.params ?? {} };
+    // Parsed once, here: every later step (sharding, the trainers, the data-parallel driver) gets the complete params.
+    return { kind: spec.kind, params: validateModelParams(spec.kind, spec.params ?? {}) as Record<string, unknown> };
   });
-  const sharding = request.sharding ?? 'random';
+  const sharding = request.sharding ?? REQUEST_DEFAULTS.sharding;
   resolveSharding(sharding);
   if (request.shards !== undefined && request.rowsPerShard !== undefined) {
     throw new QuorumError('BAD_REQUEST', "give either 'shards' or 'rowsPerShard', not both");
   }
-  const mode = request.mode ?? 'ensemble';
+  const mode: TrainingMode = request.mode ?? REQUEST_DEFAULTS.mode;
   if (mode !== 'local' && !request.dataset) throw new QuorumError('BAD_REQUEST', "'dataset' is required (only mode 'local' trains on the trainers' own files)");
   if (mode === 'local' && request.dataset) throw new QuorumError('BAD_REQUEST', "mode 'local' trains on each trainer's own file (TRAINER_DATA): leave out 'dataset'");
   if (mode === 'local' && (request.shards !== undefined || request.rowsPerShard !== undefined || request.sharding !== undefined)) {
@@ -157,38 +171,38 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
       const asked = models.map((m) => `'${m.kind}'`).join(', ');
       throw new QuorumError('BAD_REQUEST', `mode 'data-parallel' trains one model over all shards, of a kind that supports it: ${DATA_PARALLEL_KINDS.map((k) => `'${k}'`).join(', ')} (asked: ${asked}); use mode 'ensemble' for other kinds and lists of kinds, 'average' for mlp and linear`, { valid: [...DATA_PARALLEL_KINDS] });
     }
-    const params = validateModelParams(models[0].kind, models[0].params);
+    const params: unknown = models[0].params;
     if (models[0].kind === 'gbm') checkGbmDataParallelParams(params as GbmParams);
     else checkDataParallelParams(params as ForestParams);
     if (request.assign !== undefined) throw new QuorumError('BAD_REQUEST', "mode 'data-parallel' trains one model: leave out 'assign'");
   }
   if (request.baseline && mode !== 'ensemble') throw new QuorumError('BAD_REQUEST', "'baseline' compares an ensemble with one model on all rows: it applies to mode 'ensemble' only");
   if (request.split === 'time' && !request.timeColumn) throw new QuorumError('BAD_REQUEST', "split 'time' needs 'timeColumn'");
-  const minFraction = request.minFraction ?? 1;
+  const minFraction = request.minFraction ?? REQUEST_DEFAULTS.minFraction;
   if (!(minFraction > 0 && minFraction <= 1)) throw new QuorumError('BAD_REQUEST', `minFraction must be in (0, 1], got ${minFraction}`);
   return {
     dataset: request.dataset,
     target: request.target,
     task: request.task,
     models: models.map(({ kind, params }) => ({ kind, params })),
-    assign: request.assign ?? 'spread',
+    assign: request.assign ?? REQUEST_DEFAULTS.assign,
     mode,
     shards: request.shards,
     rowsPerShard: request.rowsPerShard,
     sharding,
-    seed: request.seed ?? DEFAULT_SEED,
-    validationFraction: request.validationFraction ?? DEFAULT_VALIDATION_FRACTION,
-    split: request.split ?? (request.timeColumn ? 'time' : 'auto'),
+    seed: request.seed ?? REQUEST_DEFAULTS.seed,
+    validationFraction: request.validationFraction ?? REQUEST_DEFAULTS.validationFraction,
+    split: request.split ?? (request.timeColumn ? 'time' : REQUEST_DEFAULTS.split),
     timeColumn: request.timeColumn,
     ignore: request.ignore ?? [],
     voting: request.voting,
     name: request.name,
     minShards: request.minShards,
     minFraction,
-    rounds: request.rounds ?? 10,
-    minTrainers: request.minTrainers ?? 1,
+    rounds: request.rounds ?? REQUEST_DEFAULTS.rounds,
+    minTrainers: request.minTrainers ?? REQUEST_DEFAULTS.minTrainers,
     baseline: request.baseline ?? false,
-    preprocess: { imputation: request.preprocess?.imputation ?? 'median', fillValue: request.preprocess?.fillValue ?? 0, maxOneHot: request.preprocess?.maxOneHot ?? 32 },
+    preprocess: { imputation: request.preprocess?.imputation ?? REQUEST_DEFAULTS.preprocess.imputation, fillValue: request.preprocess?.fillValue ?? REQUEST_DEFAULTS.preprocess.fillValue, maxOneHot: request.preprocess?.maxOneHot ?? REQUEST_DEFAULTS.preprocess.maxOneHot },
   };
 }
 
@@ -206,3 +220,38 @@ export function checkForTask(request: NormalisedRequest, task: Task): string {
   }
   return voting;
 }
+
+/** The validator schema of a training request (`coordinator.train`, `POST /api/trainings`). */
+export const TRAIN_PARAMS = {
+  dataset: { type: 'string', min: 1, optional: true },
+  target: { type: 'string', min: 1 },
+  task: { type: 'enum', values: ['classification', 'regression'], optional: true },
+  model: { type: 'multi', optional: true, rules: [{ type: 'string' }, { type: 'object' }, { type: 'array', min: 1, max: 64 }] },
+  assign: { type: 'enum', values: ['spread', 'each'], optional: true },
+  mode: { type: 'enum', values: ['ensemble', 'data-parallel', 'average', 'local'], optional: true },
+  shards: { type: 'number', integer: true, min: 1, max: 1024, optional: true, convert: true },
+  rowsPerShard: { type: 'number', integer: true, min: 10, optional: true, convert: true },
+  sharding: { type: 'string', optional: true, max: 256 },
+  seed: { type: 'number', integer: true, min: 0, max: 4294967295, optional: true, convert: true },
+  validationFraction: { type: 'number', gt: 0, lte: 0.9, optional: true, convert: true },
+  split: { type: 'enum', values: ['auto', 'stratified', 'random', 'time'], optional: true },
+  timeColumn: { type: 'string', optional: true },
+  ignore: { type: 'array', items: 'string', optional: true },
+  voting: { type: 'string', optional: true },
+  name: { type: 'string', optional: true, pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/ },
+  minShards: { type: 'number', integer: true, min: 1, optional: true, convert: true },
+  minFraction: { type: 'number', gt: 0, lte: 1, optional: true, convert: true },
+  rounds: { type: 'number', integer: true, min: 1, max: 1000, optional: true, convert: true },
+  minTrainers: { type: 'number', integer: true, min: 1, optional: true, convert: true },
+  baseline: { type: 'boolean', optional: true, convert: true },
+  preprocess: {
+    type: 'object',
+    optional: true,
+    strict: true,
+    props: {
+      imputation: { type: 'enum', values: ['median', 'mean', 'constant'], optional: true },
+      fillValue: { type: 'number', optional: true },
+      maxOneHot: { type: 'number', integer: true, min: 1, max: 10_000, optional: true },
+    },
+  },
+};

@@ -6,7 +6,7 @@
  *
  * The cluster is reached through {@link RunnerPorts}, so this logic is tested without a broker.
  */
-import { QuorumError } from '../errors';
+import { QuorumError, remoteFailure, type RemoteFailure } from '../errors';
 import type { FitProgress } from '../models/model';
 import type { JobState, MemberState } from './job';
 
@@ -20,13 +20,8 @@ export interface FitOutcome {
   transferMBps?: number;
 }
 
-/** An error as it arrives from a trainer (a QuorumError, or a Moleculer error mapped to one). */
-export interface FitFailure {
-  code: string;
-  message: string;
-  retryable: boolean;
-  node?: string;
-}
+/** An error as it arrives from a trainer (see {@link remoteFailure}). */
+export type FitFailure = RemoteFailure;
 
 export interface RunnerPorts {
   /** Trainer nodes online now. */
@@ -44,11 +39,7 @@ export interface RunnerOptions {
   trainerWaitMs: number;
 }
 
-function failure(err: unknown): FitFailure {
-  const e = err as Partial<FitFailure> & { type?: string; data?: { nodeID?: string } };
-  const code = typeof e.code === 'string' ? e.code : typeof e.type === 'string' ? e.type : 'FIT_FAILED';
-  return { code, message: e.message ?? String(err), retryable: e.retryable ?? false, node: e.node ?? e.data?.nodeID };
-}
+const failure = (err: unknown): FitFailure => remoteFailure(err, 'FIT_FAILED');
 
 function updateProgress(job: JobState): void {
   const total = job.members.reduce((a, m) => a + m.rows, 0) || 1;

@@ -7,6 +7,9 @@ export async function setupTrain(state, onStarted) {
   fill($('#train-models'), ...options.models.map((m) => el('label', { title: m.description },
     el('input', { type: 'checkbox', value: m.name, checked: m.name === options.defaultModel }), m.name)));
   fill($('#train-sharding'), ...options.sharding.filter((s) => !s.includes('<')).map((s) => el('option', {}, s)));
+  // The server's defaults (GET /api/options), not copies of them.
+  $('#train-seed').value = String(options.defaults.seed);
+  $('#train-sharding').value = options.defaults.sharding;
   $('#train-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     let params = {};
@@ -22,7 +25,7 @@ export async function setupTrain(state, onStarted) {
       model: models.length === 1 ? models[0] : models,
       mode: $('#train-mode').value,
       sharding: local ? undefined : $('#train-sharding').value,
-      seed: Number($('#train-seed').value || 42),
+      seed: $('#train-seed').value === '' ? undefined : Number($('#train-seed').value),
     };
     if ($('#train-shards').value && !local) body.shards = Number($('#train-shards').value);
     if ($('#train-voting').value) body.voting = $('#train-voting').value;

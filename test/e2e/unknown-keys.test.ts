@@ -5,7 +5,7 @@
  * and the valid keys. Nested objects (`preprocess`) and the streamed JSON prediction too.
  */
 import ApiService from '../../services/api.service';
-import { findUnknownKey } from '../../services/support/unknown-keys';
+import { findUnknownKey } from '../../services/mixins/unknown-keys';
 import { bodyOf } from '../helpers/http';
 import { startNode, type TestNode } from '../helpers/broker';
 

@@ -50,14 +50,13 @@ export function initialArtifact(kind: 'mlp' | 'linear', shape: InitialShape, raw
     activation: mlp ? mlp.activation : 'relu',
     ...outputFor(shape.task, shape.nClasses),
   };
-  const { dropout: _unused, ...shown } = params;
   return netArtifact(kind, spec, initWeights(spec, deriveSeed(seed, SEED_INIT)), {
     task: shape.task,
     nClasses: shape.task === 'classification' ? shape.nClasses : 0,
     classes: shape.classes,
     features: shape.features,
     target,
-    params: mlp ? { ...mlp } : shown,
+    params: { ...params },
     curve: [],
     epochsRun: 0,
     bestEpoch: 0,

@@ -21,8 +21,7 @@ export const linearKind: ModelKind<LinearParams> = {
   params: linearParams,
   plan: linearPlan,
   fit(data: TrainingSet, params: LinearParams, ctx: FitContext): Promise<TrainedModel> {
-    const { dropout: _unused, ...shown } = params;
-    return fitNet('linear', data, [], 'relu', params, shown, ctx);
+    return fitNet('linear', data, [], 'relu', { ...params, dropout: 0 }, params, ctx);
   },
   load(artifact: Artifact): TrainedModel {
     return loadNetModel(artifact, 'linear');

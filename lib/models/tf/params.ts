@@ -14,7 +14,8 @@ export interface MlpParams extends TrainOptions {
   activation: Activation;
 }
 
-export type LinearParams = TrainOptions;
+/** A linear model has no hidden layer, so no dropout. */
+export type LinearParams = Omit<TrainOptions, 'dropout'>;
 
 export const MLP_DEFAULTS: Readonly<MlpParams> = Object.freeze({
   hidden: [64],
@@ -30,7 +31,6 @@ export const MLP_DEFAULTS: Readonly<MlpParams> = Object.freeze({
 });
 
 export const LINEAR_DEFAULTS: Readonly<LinearParams> = Object.freeze({
-  dropout: 0,
   learningRate: 1e-2,
   batchSize: 64,
   epochs: 30,
@@ -99,5 +99,6 @@ export function mlpParams(raw: unknown): MlpParams {
 
 /** Validates `linear` parameters (see {@link LINEAR_DEFAULTS}); throws BAD_MODEL_PARAMS. */
 export function linearParams(raw: unknown): LinearParams {
-  return trainOptions('linear', paramsObject('linear', raw, COMMON), LINEAR_DEFAULTS);
+  const { dropout: _none, ...params } = trainOptions('linear', paramsObject('linear', raw, COMMON), { ...LINEAR_DEFAULTS, dropout: 0 });
+  return params;
 }

@@ -11,7 +11,7 @@ import { PredictPool } from '../../../lib/inference/predict-pool';
 import { inSlices } from '../../../lib/inference/slices';
 import { fromWire, toWire } from '../../../lib/inference/wire';
 import { encodeArtifact } from '../../../lib/models/format';
-import { TrainerModels, type MemberSource } from '../../../services/support/trainer-models';
+import { TrainerModels, type MemberSource } from '../../../lib/trainer/member-cache';
 import { constantArtifact, forestEnsemble, forestRows, versionMeta } from './fixtures';
 
 describe('prediction threads and slices (issue 6)', () => {

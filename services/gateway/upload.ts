@@ -10,8 +10,8 @@ import Busboy from 'busboy';
 import type { Context, Service } from 'moleculer';
 import { QuorumError } from '../../lib/errors';
 import { parseJson } from '../../lib/util/json-guard';
-import { quorumConfig } from './config';
-import { toMoleculerError } from './errors';
+import { quorumConfig } from '../ports/config';
+import { toMoleculerError } from '../mixins/errors';
 import { discardBody } from './http-errors';
 
 type Gateway = Service & {

@@ -7,17 +7,15 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { ServiceBroker } from 'moleculer';
-import { QuorumError } from '../../lib/errors';
-import type { TrainerPredictReply, TrainerPredictRequest } from '../../lib/inference/broadcast';
-import { loadModel } from '../../lib/inference/ensemble';
-import { memberInputs } from '../../lib/inference/inputs';
-import { fromWire, toWire } from '../../lib/inference/wire';
-import type { TrainedModel } from '../../lib/models/model';
-import { checkName } from '../../lib/registry/store';
-import type { VersionMeta } from '../../lib/registry/version';
-import { writeFileAtomic } from '../../lib/store/atomic';
-import { readAll } from '../../lib/store/streams';
+import { QuorumError } from '../errors';
+import type { TrainerPredictReply, TrainerPredictRequest } from '../inference/broadcast';
+import { loadModel } from '../inference/ensemble';
+import { memberInputs } from '../inference/inputs';
+import { fromWire, toWire } from '../inference/wire';
+import type { TrainedModel } from '../models/model';
+import { checkName } from '../registry/store';
+import type { VersionMeta } from '../registry/version';
+import { writeFileAtomic } from '../store/atomic';
 
 /** Where a trainer gets what it does not have: the registry. */
 export interface MemberSource {
@@ -178,14 +176,4 @@ export class TrainerModels {
     this.loaded.delete(version);
     for (const slot of members?.values() ?? []) slot.promise.then((m) => m.dispose(), () => undefined);
   }
-}
-
-/** The registry as a {@link MemberSource}, and the store for `broker`'s node (none when the registry runs here). */
-export function trainerModels(broker: ServiceBroker, config: { stateDir: string; services: readonly string[]; tfBackend: string }): TrainerModels {
-  const source: MemberSource = {
-    meta: (version) => broker.call<VersionMeta, { version: string }>('registry.get', { version }),
-    artifact: async (version, member) => readAll(await broker.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version, member }, { timeout: 0 })),
-  };
-  const dir = config.services.includes('registry') ? null : path.join(config.stateDir, 'trainer', 'members');
-  return new TrainerModels(dir, source, { nodeID: broker.nodeID, tfBackend: config.tfBackend });
 }

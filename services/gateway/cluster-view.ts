@@ -1,6 +1,6 @@
 /** What `GET /api/cluster` shows: nodes, their services and load, the transporter, backends. */
 import type { Context, ServiceBroker } from 'moleculer';
-import { quorumConfig } from './config';
+import { quorumConfig } from '../ports/config';
 
 interface NodeInfo {
   id: string;

@@ -4,7 +4,7 @@
  * come out of the decompressor (`ChunkSource` in lib/data/csv/source.ts), and the request is
  * refused 413 PAYLOAD_TOO_LARGE as soon as either limit is passed — never after inflating it whole.
  */
-import type { QuorumConfig } from '../../lib/config';
+import type { QuorumConfig } from '../../config';
 
 export type CsvLimitConfig = Pick<QuorumConfig, 'uploadLimitBytes' | 'inferenceLimitBytes' | 'gzipMaxRatio'>;
 

@@ -3,12 +3,12 @@
  * as multipart fields or in the query string, parsed here once), and reading an uploaded CSV
  * through the project's ingester (`ingestCsv`: streamed, typed columns).
  */
-import { ingestCsv } from '../../lib/data/ingest';
-import type { Table } from '../../lib/data/table';
-import { QuorumError } from '../../lib/errors';
-import type { CsvOutputOptions } from '../../lib/inference/csv-out';
-import type { VotingMode } from '../../lib/inference/version-view';
-import { csvLimits, type CsvLimitConfig } from './csv-limits';
+import { ingestCsv } from '../data/ingest';
+import type { Table } from '../data/table';
+import { QuorumError } from '../errors';
+import type { CsvOutputOptions } from './csv-out';
+import type { VotingMode } from './version-view';
+import { csvLimits, type CsvLimitConfig } from '../data/csv/limits';
 
 /** How the uploaded CSV is read. */
 export interface CsvReadOptions {

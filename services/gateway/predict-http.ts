@@ -6,10 +6,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Service } from 'moleculer';
 import { QuorumError } from '../../lib/errors';
-import { toMoleculerError } from './errors';
+import { toMoleculerError } from '../mixins/errors';
 import { discardBody } from './http-errors';
-import { EVALUATE_FILE_OPTIONS, PREDICT_CSV_OPTIONS, parseFileOptions } from './inference-io';
+import { EVALUATE_FILE_OPTIONS, PREDICT_CSV_OPTIONS, parseFileOptions } from '../../lib/inference/upload-read';
 import { limiter, streamUpload } from './upload';
+import { MAX_JSON_BODY_BYTES } from '../../lib/limits';
 
 type Gateway = Service & {
   sendResponse(req: IncomingMessage, res: ServerResponse, data: unknown): void;
@@ -18,7 +19,6 @@ type Gateway = Service & {
 type GatewayRequest = IncomingMessage & { $ctx: Context; $params: Record<string, string> };
 
 /** Largest JSON prediction body (about 250,000 rows of 16 numbers). */
-export const MAX_JSON_BODY = 64 * 1024 * 1024;
 
 /** POST /api/predict: the JSON body streams into `inference.predictJson`; its JSON text is the answer. */
 export function predictJsonRoute(svc: Gateway, req: GatewayRequest, res: ServerResponse): void {
@@ -33,10 +33,10 @@ export function predictJsonRoute(svc: Gateway, req: GatewayRequest, res: ServerR
   if (type !== 'application/json') {
     return fail(new QuorumError('UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type '${type || '(none)'}': send the rows as application/json, or a CSV file to POST /api/predict/csv`));
   }
-  if (Number(req.headers['content-length']) > MAX_JSON_BODY) {
-    return fail(new QuorumError('PAYLOAD_TOO_LARGE', `the JSON body is larger than ${MAX_JSON_BODY / 1048576} MB: send fewer rows per request, or a CSV file to POST /api/predict/csv`));
+  if (Number(req.headers['content-length']) > MAX_JSON_BODY_BYTES) {
+    return fail(new QuorumError('PAYLOAD_TOO_LARGE', `the JSON body is larger than ${MAX_JSON_BODY_BYTES / 1048576} MB: send fewer rows per request, or a CSV file to POST /api/predict/csv`));
   }
-  const body = req.pipe(limiter(MAX_JSON_BODY));
+  const body = req.pipe(limiter(MAX_JSON_BODY_BYTES));
   req.on('error', (err) => body.destroy(err));
   req.$ctx
     // retries: 0 — a retry would read the body stream again, and find it empty

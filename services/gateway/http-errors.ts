@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERRORS, isErrorCode } from '../../lib/errors';
 import { boundedData } from '../../lib/util/json-guard';
+import { DISCARD_MAX_BYTES, MAX_JSON_BODY_BYTES } from '../../lib/limits';
 
 interface AnyError {
   name?: string;
@@ -31,7 +32,7 @@ export function httpError(err: unknown): { status: number; body: Record<string, 
     return { status: 400, body: { name: 'QuorumError', message: e.message ?? 'the request body nests too deep', code: 400, type: 'JSON_TOO_DEEP' } };
   }
   if (e.type === 'entity.too.large') {
-    return { status: 413, body: { name: 'QuorumError', message: 'the JSON body is larger than 64 MB: send fewer rows per request', code: 413, type: 'PAYLOAD_TOO_LARGE' } };
+    return { status: 413, body: { name: 'QuorumError', message: `the JSON body is larger than ${MAX_JSON_BODY_BYTES / 1048576} MB: send fewer rows per request`, code: 413, type: 'PAYLOAD_TOO_LARGE' } };
   }
   if (e.type === 'SERVICE_NOT_FOUND' || e.type === 'SERVICE_NOT_AVAILABLE') {
     // A service whose node has not joined (yet) or just left: retryable, not a missing route.
@@ -49,8 +50,6 @@ export function httpError(err: unknown): { status: number; body: Record<string, 
   return { status, body: { name: e.name ?? 'Error', message: e.message ?? 'error', code: status, type: e.type ?? 'ERROR', data: boundedData(e.data) } };
 }
 
-/** Most bytes of a refused request's body read and dropped before the connection is cut. */
-const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
 /** Longest a refused request's body is read for, after the answer. */
 const DISCARD_MAX_MS = 10_000;
 

@@ -4,7 +4,7 @@
  * attempt (on another node) may succeed.
  */
 import { Errors, type Context, type ServiceSchema } from 'moleculer';
-import { ERRORS, QuorumError, isErrorCode } from '../../lib/errors';
+import { QuorumError } from '../../lib/errors';
 
 export function toMoleculerError(err: unknown): Error {
   if (err instanceof QuorumError) {
@@ -16,17 +16,7 @@ export function toMoleculerError(err: unknown): Error {
   return err as Error;
 }
 
-/** A Moleculer error from another node back into the catalogue (by `type`), for lib code. */
-export function fromMoleculerError(err: unknown): QuorumError | Error {
-  const e = err as Errors.MoleculerError;
-  if (e && isErrorCode(e.type)) return new QuorumError(e.type, e.message, e.data as Record<string, unknown>);
-  return err as Error;
-}
 
-/** Status and retryability of a catalogue code (for errors rebuilt from JSON). */
-export function specOf(code: string): { status: number; retryable: boolean } | undefined {
-  return isErrorCode(code) ? ERRORS[code] : undefined;
-}
 
 /** Mixin: every action's QuorumError leaves the service as the matching Moleculer error. */
 export const QuorumErrors: Partial<ServiceSchema> = {

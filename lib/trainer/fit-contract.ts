@@ -1,0 +1,62 @@
+/**
+ * The one fit contract between a coordinator and a trainer: what a fit is ({@link FitSpec}), where
+ * its data is ({@link FitParams}, {@link LocalFitParams}) and what comes back ({@link FitReply}).
+ * `params` are the model's parameters as `normaliseRequest` parsed them (complete, defaults filled);
+ * the trainer checks them again only because its action is a boundary other nodes can call.
+ */
+import type { EncoderSpec } from '../data/encode';
+import type { DenseSpec } from '../data/preprocess';
+import type { Report } from '../metrics';
+import type { FeatureInfo, Task } from '../models/model';
+import type { BlobRef } from '../training/job';
+
+/** What a fit is (the identity of the member it makes). */
+export interface FitSpec {
+  job: string;
+  version: string;
+  member: string;
+  shard: number;
+  kind: string;
+  params: Record<string, unknown>;
+  seed: number;
+  task: Task;
+  classes?: string[];
+  /** The member trained on all rows for comparison (it does not vote). */
+  baseline?: boolean;
+}
+
+/** `trainer.fit`: a member and where its data is. */
+export interface FitParams extends FitSpec {
+  features: FeatureInfo[];
+  dense?: DenseSpec;
+  /** Where the shard is: a blob of the coordinator on `nodeID`. */
+  source: BlobRef & { nodeID: string };
+  validation?: BlobRef & { nodeID: string };
+  /** Start from these weights (parameter averaging): a member artifact in the registry. */
+  initial?: { version: string; member: string };
+}
+
+/** `trainer.fitLocal`: a member fitted on the node's own rows with the job's common encoder. */
+export interface LocalFitParams extends FitSpec {
+  target: string;
+  encoder: EncoderSpec;
+  validationFraction: number;
+}
+
+export interface FitReply {
+  node: string;
+  rows: number;
+  fitMs: number;
+  threads: number;
+  transferMBps: number;
+  artifact: { size: number; sha256: string };
+  summary: Record<string, unknown>;
+}
+
+/** `trainer.evaluateLocal`: every member of a version (and the ensemble) on a node's own validation rows. */
+export interface LocalEvaluation {
+  node: string;
+  rows: number;
+  report: Report;
+  members: { id: string; kind: string; report: Report }[];
+}

@@ -1,0 +1,127 @@
+/**
+ * `data-parallel`: one forest or boosted model over all shards. Each binned shard is opened as a
+ * session on a trainer (shard i on trainer i mod n); the driver grows the trees here, asking every
+ * session for histograms; a session whose trainer fails moves to another one (the cluster's
+ * {@link ShardSession}). The driver's state is checkpointed beside the job's shards, so a restarted
+ * coordinator resumes from it.
+ */
+import { decodeShard } from '../../data/shard-codec';
+import type { ForestModel } from '../../models/forest/model';
+import type { ForestParams } from '../../models/forest/params';
+import { encodeArtifact } from '../../models/format';
+import type { GbmModel } from '../../models/gbm/model';
+import type { GbmParams } from '../../models/gbm/params';
+import type { MemberMeta } from '../../registry/version';
+import { readAll } from '../../store/streams';
+import { remoteFailure } from '../../errors';
+import type { JobBlobs, ShardSession } from '../cluster';
+import { fitForestDataParallel, fitGbmDataParallel, type BoostCheckpoint, type DriverCost, type ForestCheckpoint } from '../data-parallel';
+import type { JobState } from '../job';
+import { DATA_PARALLEL_KINDS } from '../request';
+import { waitForTrainer } from '../runner';
+import { completeVersion, prepareShards, runnerOptions, runnerPorts, type Mode } from './mode';
+
+/** The driver's state every few trees or rounds, beside the job's shards. */
+function checkpointStore(blobs: JobBlobs, job: JobState): { read<T>(): Promise<T | null>; save(state: unknown): Promise<void> } {
+  const id = `jobs/${job.id}/dp-checkpoint`;
+  return {
+    read: async <T>() => ((await blobs.has(id)) ? (JSON.parse((await blobs.read(id)).toString('utf8')) as T) : null),
+    save: async (state) => void (await blobs.put(id, Buffer.from(JSON.stringify(state)))),
+  };
+}
+
+export const dataParallelMode: Mode = {
+  name: 'data-parallel',
+  kinds: () => [...DATA_PARALLEL_KINDS],
+  keepsStoredMembers: true,
+  prepare: prepareShards,
+
+  async train({ job, env, signal }) {
+    const member = job.members[0];
+    const dp = job.plan!.dataParallel!;
+    await waitForTrainer(job, runnerPorts(env), runnerOptions(env), signal);
+    job.status = 'training';
+    member.status = 'running';
+    member.attempts++;
+    env.changed(job);
+    const trainers = env.cluster.trainers();
+    const ports: ShardSession[] = job.shards.map((s, i) =>
+      env.cluster.openShard(job.id, s.index, s.blob, trainers[i % trainers.length], {
+        opened: (shard, node, moved, why) => {
+          if (moved) {
+            job.warnings.push(`shard ${shard} moved to trainer ${node} (${why}); the splits of its open trees were replayed`);
+            env.log.warn(`job ${job.id}: shard ${shard} moved to ${node}: ${why}`);
+          }
+          env.changed(job);
+        },
+      }),
+    );
+    const started = Date.now();
+    const input = { config: dp.config, bins: { edges: Float32Array.from(dp.edges), edgeStart: Int32Array.from(dp.edgeStart) }, features: job.plan!.features, classes: job.classes };
+    const isCancelled = (): boolean => signal.aborted;
+    const checkpoints = checkpointStore(env.blobs, job);
+    const progress = (fraction: number, message: string): void => {
+      member.progress = fraction;
+      job.progress = fraction;
+      job.message = `${message}, over ${ports.length} shard(s)`;
+      env.changed(job);
+    };
+    try {
+      let fitted: { model: ForestModel | GbmModel; cost: DriverCost };
+      if (member.kind === 'gbm') {
+        const params = member.params as unknown as GbmParams;
+        const total = params.nEstimators;
+        const sample = job.plan!.validationSample;
+        const validation = sample ? decodeShard(await readAll(await env.blobs.stream(sample.id))) : null;
+        const resume = await checkpoints.read<BoostCheckpoint>();
+        const curve: Record<string, number>[] = (member.curve = []);
+        const point = (epoch: number, loss: number, valLoss: number | null) => curve.push({ epoch, loss, ...(valLoss !== null ? { valLoss } : {}) });
+        if (resume) {
+          for (let r = 1; r < resume.trainLosses.length; r++) point(r, resume.trainLosses[r], resume.validLosses[r - 1]);
+          job.warnings.push(`data-parallel gbm resumed from its checkpoint after round ${resume.round} of ${total}`);
+        }
+        fitted = await fitGbmDataParallel(ports, { ...input, validation }, params, {
+          isCancelled,
+          resume,
+          checkpoint: checkpoints.save,
+          onRound: (round, _total, trainLoss, validLoss) => {
+            point(round, trainLoss, validLoss);
+            progress(round / total, `round ${round} of ${total} (loss ${trainLoss.toPrecision(4)}${validLoss !== null ? `, validation ${validLoss.toPrecision(4)}` : ''})`);
+          },
+        });
+      } else {
+        const params = member.params as unknown as ForestParams;
+        const resume = await checkpoints.read<ForestCheckpoint>();
+        if (resume) job.warnings.push(`data-parallel forest resumed from its checkpoint after ${resume.trees} of ${params.nEstimators} trees`);
+        fitted = await fitForestDataParallel(ports, input, params, {
+          isCancelled,
+          resume,
+          checkpoint: checkpoints.save,
+          onProgress: (done, total) => progress(done / total, `${done} of ${total} trees`),
+        });
+      }
+      const { model, cost } = fitted;
+      const fitMs = Date.now() - started;
+      const bytes = encodeArtifact(model.toArtifact());
+      const nodes = [...new Set(ports.map((p) => p.nodeID).filter((n): n is string => !!n))];
+      const summary = {
+        ...model.summary(),
+        dataParallel: { shards: ports.length, trainers: nodes, roundTrips: cost.roundTrips, bytesIn: cost.bytesIn, bytesOut: cost.bytesOut, portMs: Math.round(cost.portMs), sessionMs: Math.round(cost.sessionMs), commMs: Math.round(Math.max(0, cost.portMs - cost.sessionMs)), driverMs: Math.round(cost.driverMs), treesPerBatch: cost.treesPerBatch, levels: cost.levels },
+      };
+      const meta: MemberMeta = { id: member.id, kind: member.kind, params: member.params, input: 'native', shard: -1, rows: member.rows, node: nodes.join(','), fitMs, classes: job.classes, summary, ...(member.curve?.length ? { curve: member.curve } : {}) };
+      const stored = await env.cluster.putMember(job.version!, meta, bytes);
+      Object.assign(member, { status: 'done', progress: 1, node: meta.node, fitMs, artifact: stored.artifact, summary });
+      job.message = undefined;
+      env.changed(job);
+    } catch (err) {
+      member.status = signal.aborted ? 'cancelled' : 'failed';
+      const e = remoteFailure(err);
+      (member.errors ??= []).push({ code: e.code, message: e.message });
+      throw err;
+    } finally {
+      await Promise.all(ports.map((p) => p.close()));
+    }
+  },
+
+  complete: (run) => completeVersion(run),
+};
