@@ -30,7 +30,7 @@ import type { TrainingSet } from '../lib/models/model';
 import { gbmKind, type GbmModel } from '../lib/models/gbm';
 import { fitGbmLocal, fitLocal, type DriverCost } from '../lib/training/data-parallel';
 import { BenchCluster, freePort, natsBinary } from './lib/cluster';
-import { letterSplit, ROOT } from './lib/datasets';
+import { letterSplit, ROOT } from '../fixtures/datasets';
 import { findSklearn, PYTHON, table } from './lib/report';
 
 function arg(name: string, fallback: string): string {

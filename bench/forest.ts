@@ -21,8 +21,8 @@ import { decodeArtifact, encodeArtifact } from '../lib/models/format';
 import type { TrainedModel } from '../lib/models/model';
 import { WorkerPool } from '../lib/workers/pool';
 import { findSklearn, mean, median, PYTHON, table } from './lib/report';
-import { houseRows, houseSplit, letterSplit, ROOT, SHARED_DATA, sharedFile, type Split } from './lib/datasets';
-import { loadSimpleCsv } from './lib/simple-csv';
+import { houseRows, houseSplit, letterSplit, ROOT, SHARED_DATA, sharedFile, type Split } from '../fixtures/datasets';
+import { loadSimpleCsv } from '../fixtures/simple-csv';
 
 const RESULTS = path.join(ROOT, 'bench', 'results');
 const PY_SCRIPT = path.join(ROOT, 'bench', 'python', 'forest.py');

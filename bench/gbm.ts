@@ -24,8 +24,8 @@ import { gbmKind } from '../lib/models/gbm';
 import { encodeArtifact } from '../lib/models/format';
 import { Rng } from '../lib/util/random';
 import { findSklearn, mean, median, PYTHON, table } from './lib/report';
-import { ROOT, sharedFile } from './lib/datasets';
-import { loadSimpleCsv, toTrainingSet } from './lib/simple-csv';
+import { ROOT, sharedFile } from '../fixtures/datasets';
+import { loadSimpleCsv, toTrainingSet } from '../fixtures/simple-csv';
 
 const RESULTS = path.join(ROOT, 'bench', 'results');
 const PY_SCRIPT = path.join(ROOT, 'bench', 'python', 'gbm.py');

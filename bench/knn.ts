@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { knnKind } from '../lib/models/knn';
 import type { Matrix } from '../lib/models/model';
-import { accuracy, dataPath, letterSplit } from './lib/tf-data';
+import { accuracy, dataPath, letterSplit } from '../fixtures/tf-data';
 
 const PYTHON = '/usr/bin/python3';
 const ROOT = join(__dirname, '..', '..');

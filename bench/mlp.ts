@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../lib/models/tf/backend';
 import type { BackendName } from '../lib/models/tf/backend';
-import { dataPath, letterSplit } from './lib/tf-data';
+import { dataPath, letterSplit } from '../fixtures/tf-data';
 import type { Variant, VariantResult } from './lib/tf-variants';
 import { runVariant } from './lib/tf-variants';
 

@@ -24,7 +24,7 @@ import { PredictPool } from '../lib/inference/predict-pool';
 import { predictionJson } from '../lib/inference/result';
 import { decodeExport } from '../lib/registry/portable';
 import { BenchCluster, natsBinary } from './lib/cluster';
-import { ROOT } from './lib/datasets';
+import { ROOT } from '../fixtures/datasets';
 import { loadAtRate, request, sequential, type RateResult } from './lib/load';
 import { findSklearn, median, PYTHON, table } from './lib/report';
 

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { svmKind } from '../lib/models/svm';
 import type { TrainingSet } from '../lib/models/model';
-import { accuracy, dataPath, letterSplit, subset } from './lib/tf-data';
+import { accuracy, dataPath, letterSplit, subset } from '../fixtures/tf-data';
 
 const PYTHON = '/usr/bin/python3';
 const ROOT = join(__dirname, '..', '..');

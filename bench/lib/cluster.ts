@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from './datasets';
+import { ROOT } from '../../fixtures/datasets';
 
 export interface BenchNode {
   name: string;

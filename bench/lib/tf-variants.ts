@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainingSet } from '../../lib/models/model';
 import { mlpKind } from '../../lib/models/tf/mlp';
 import { Rng } from '../../lib/util/random';
-import { accuracy } from './tf-data';
+import { accuracy } from '../../fixtures/tf-data';
 
 export const VARIANTS = ['layers-fit', 'autograd', 'quorum'] as const;
 export type Variant = (typeof VARIANTS)[number];

@@ -7,7 +7,7 @@ import { assignMembers, broadcastVotes, requiredVotes, rowsPerCall, type Broadca
 import type { Ensemble } from '../../../lib/inference/ensemble';
 import { fromWire, toWire } from '../../../lib/inference/wire';
 import type { MemberMeta } from '../../../lib/registry/version';
-import { fixedEnsemble, forestEnsemble, forestRows } from './fixtures';
+import { fixedEnsemble, forestEnsemble, forestRows } from '../../fixtures/versions';
 
 const CLASSES = ['A', 'B', 'C'];
 const MEMBERS = [

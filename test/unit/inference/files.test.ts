@@ -8,7 +8,7 @@ import type { Table } from '../../../lib/data/table';
 import { csvField, predictionCsv } from '../../../lib/inference/csv-out';
 import { encodeTable, labelledRows } from '../../../lib/inference/table-encoder';
 import { probabilityText } from '../../../lib/inference/result';
-import { ENCODER, fixedEnsemble, forestEnsemble, forestRows, versionMeta } from './fixtures';
+import { ENCODER, fixedEnsemble, forestEnsemble, forestRows, versionMeta } from '../../fixtures/versions';
 
 const table = (columns: Table['columns']): Table => ({ nRows: columns[0].type === 'categorical' ? columns[0].codes.length : columns[0].values.length, columns });
 const nan = (a: ArrayLike<number>) => Array.from(a, (v) => (Number.isNaN(v) ? null : v));

@@ -6,7 +6,7 @@
 import { evaluateVotes } from '../../../lib/inference/evaluation';
 import { predictionJson, predictionObject, keyOrder, probabilityText, type Prediction } from '../../../lib/inference/result';
 import type { Ensemble } from '../../../lib/inference/ensemble';
-import { fixedEnsemble, forestEnsemble, forestRows } from './fixtures';
+import { fixedEnsemble, forestEnsemble, forestRows } from '../../fixtures/versions';
 
 const CLASSES = ['A', 'B', 'C'];
 const rows = [{ x: 1, colour: 'red' }, { x: 2, colour: 'blue' }];

@@ -66,3 +66,22 @@ describe('model parameter checks (issue 12)', () => {
     expect(thrown(() => paramChecker('demo').int('n', deep, 1)).message.length).toBeLessThan(200);
   });
 });
+
+describe('params are parsed once (issue 16)', () => {
+  const given: [string, Record<string, unknown>][] = [
+    ['forest', { nEstimators: 30, maxFeatures: 'sqrt', criterion: 'entropy', classWeight: 'balanced' }],
+    ['gbm', { nEstimators: 50, earlyStopping: 5, subsample: 0.8, classWeight: 'balanced' }],
+    ['mlp', { hidden: [16, 8], dropout: 0.2, earlyStopping: { patience: 3 } }],
+    ['linear', { epochs: 3, l2: 0.01 }],
+    ['knn', { k: 7, weights: 'distance' }],
+    ['svm', {}],
+    ['baseline', {}],
+  ];
+  it.each(given)('%s: normaliseRequest hands on the complete params, and parsing them again changes nothing', (kind, params) => {
+    const request = normaliseRequest({ dataset: 'd', target: 't', model: { kind, params } });
+    const parsed = request.models[0].params;
+    expect(parsed).toEqual(validateModelParams(kind, params));
+    expect(parsed).toMatchObject(params);
+    expect(validateModelParams(kind, JSON.parse(JSON.stringify(parsed)))).toEqual(parsed);
+  });
+});

@@ -11,7 +11,7 @@ import { VersionStore } from '../../../lib/registry/store';
 import type { VersionMeta } from '../../../lib/registry/version';
 import { decodeArtifact, encodeArtifact } from '../../../lib/models/format';
 import { sha256 } from '../../../lib/store/streams';
-import { constantArtifact, versionMeta } from '../inference/fixtures';
+import { constantArtifact, versionMeta } from '../../fixtures/versions';
 
 type NewVersion = Omit<VersionMeta, 'id' | 'status' | 'createdAt'>;
 const fresh = (name: string): NewVersion => {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { VersionStore } from '../../../lib/registry/store';
 import type { VersionMeta } from '../../../lib/registry/version';
-import { versionMeta } from '../inference/fixtures';
+import { versionMeta } from '../../fixtures/versions';
 
 type NewVersion = Omit<VersionMeta, 'id' | 'status' | 'createdAt'>;
 const fresh = (name: string, job: string): NewVersion => {

@@ -3,7 +3,7 @@
  * two threads (as two trainers) gives the one-shard artifact; per-job close frees the sessions;
  * an idle session is swept; errors keep their codes.
  */
-import { irisSplit } from '../../../bench/lib/datasets';
+import { irisSplit } from '../../../fixtures/datasets';
 import { forestKind } from '../../../lib/models/forest';
 import { encodeArtifact } from '../../../lib/models/format';
 import { HostPort, encodeShard, fitForestDataParallel, fitLocal, prepareShards } from '../../../lib/training/data-parallel';

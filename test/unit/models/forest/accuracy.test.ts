@@ -3,7 +3,7 @@
  * sit a little below what was measured (noted beside each); scikit-learn's RandomForest reaches
  * 96.2 % on the same Letter split (mean of 8 seeds: 96.23 %, ours 96.26 %).
  */
-import { houseSplit, irisSplit, letterSplit } from '../../../../bench/lib/datasets';
+import { houseSplit, irisSplit, letterSplit } from '../../../../fixtures/datasets';
 import { forestKind } from '../../../../lib/models/forest';
 import type { ForestModel } from '../../../../lib/models/forest';
 import { accuracy, r2 } from '../../../../lib/models/forest/oob';

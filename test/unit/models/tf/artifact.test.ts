@@ -3,7 +3,7 @@
  * validation, and the backend loader.
  */
 import * as tf from '@tensorflow/tfjs';
-import { irisSplit, syntheticRegression } from '../../../../bench/lib/tf-data';
+import { irisSplit, syntheticRegression } from '../../../../fixtures/tf-data';
 import { QuorumError } from '../../../../lib/errors';
 import { decodeArtifact, encodeArtifact } from '../../../../lib/models/format';
 import type { Artifact } from '../../../../lib/models/format';

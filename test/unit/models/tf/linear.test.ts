@@ -2,7 +2,7 @@
  * Issue 4 (model part): the `linear` kind (logistic and linear regression with L2) and regression
  * with both tfjs kinds — seeded synthetic data always, House Prices when ../shared is present.
  */
-import { accuracy, head, irisSplit, letterSplit, loadCsv, rmse, sharedDataPath, split, standardize, syntheticRegression } from '../../../../bench/lib/tf-data';
+import { accuracy, head, irisSplit, letterSplit, loadCsv, rmse, sharedDataPath, split, standardize, syntheticRegression } from '../../../../fixtures/tf-data';
 import { resolveModelKind } from '../../../../lib/models/kinds';
 import type { TrainingSet } from '../../../../lib/models/model';
 import { linearKind } from '../../../../lib/models/tf/linear';

@@ -3,7 +3,7 @@
  * determinism, tensor hygiene, early stopping, dropout, cancellation.
  */
 import * as tf from '@tensorflow/tfjs';
-import { accuracy, head, irisSplit, letterSplit } from '../../../../bench/lib/tf-data';
+import { accuracy, head, irisSplit, letterSplit } from '../../../../fixtures/tf-data';
 import { QuorumError } from '../../../../lib/errors';
 import { resolveModelKind } from '../../../../lib/models/kinds';
 import type { FitProgress, TrainedModel } from '../../../../lib/models/model';

@@ -32,7 +32,7 @@ function inWorker<T>(body: string): Promise<T> {
 }
 
 const FIT_IRIS = `
-  const { irisSplit, accuracy } = require(dist + '/bench/lib/tf-data.js');
+  const { irisSplit, accuracy } = require(dist + '/fixtures/tf-data.js');
   const { mlpKind } = require(dist + '/lib/models/tf/mlp.js');
   const tf = require('@tensorflow/tfjs');
   const iris = irisSplit();
@@ -62,7 +62,7 @@ const FIT_IRIS = `
 
   it('a model loaded in a thread that never initialised a backend predicts on the synchronous cpu backend', async () => {
     const result = await inWorker<{ sum: number; name: string; note: string }>(`
-      const { irisSplit } = require(dist + '/bench/lib/tf-data.js');
+      const { irisSplit } = require(dist + '/fixtures/tf-data.js');
       const { initialArtifact } = require(dist + '/lib/models/tf/initial.js');
       const { mlpKind } = require(dist + '/lib/models/tf/mlp.js');
       const { backendInfo } = require(dist + '/lib/models/tf/backend.js');

@@ -3,9 +3,9 @@
  * a session's histograms against a direct count, subtraction, memory freed on close, and no
  * message over the limit on the bytes port.
  */
-import { irisSplit } from '../../../bench/lib/datasets';
-import { forestKind } from '../../../lib/models/forest';
-import { encodeArtifact } from '../../../lib/models/format';
+import { irisSplit } from '../../../../fixtures/datasets';
+import { forestKind } from '../../../../lib/models/forest';
+import { encodeArtifact } from '../../../../lib/models/format';
 import {
   BytesPort,
   ShardSession,
@@ -17,8 +17,8 @@ import {
   joinChunks,
   prepareShards,
   rowWeight,
-} from '../../../lib/training/data-parallel';
-import { featureOffsets } from '../../../lib/training/data-parallel/session';
+} from '../../../../lib/training/data-parallel';
+import { featureOffsets } from '../../../../lib/training/data-parallel/session';
 
 describe('data-parallel shard sessions', () => {
   const { train } = irisSplit();

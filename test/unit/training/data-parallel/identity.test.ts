@@ -4,15 +4,15 @@
  * over direct calls and over the bytes wire format; the artifact loads and predicts through the
  * ordinary forest kind.
  */
-import { irisSplit } from '../../../bench/lib/datasets';
-import { forestKind } from '../../../lib/models/forest';
-import type { ForestModel } from '../../../lib/models/forest';
-import { accuracy, r2 } from '../../../lib/models/forest/oob';
-import { encodeArtifact } from '../../../lib/models/format';
-import type { TrainingSet } from '../../../lib/models/model';
-import { fitLocal, type ForestCheckpoint, type LocalFitOptions } from '../../../lib/training/data-parallel';
-import { Rng } from '../../../lib/util/random';
-import { synthetic } from '../models/forest/fixtures';
+import { irisSplit } from '../../../../fixtures/datasets';
+import { forestKind } from '../../../../lib/models/forest';
+import type { ForestModel } from '../../../../lib/models/forest';
+import { accuracy, r2 } from '../../../../lib/models/forest/oob';
+import { encodeArtifact } from '../../../../lib/models/format';
+import type { TrainingSet } from '../../../../lib/models/model';
+import { fitLocal, type ForestCheckpoint, type LocalFitOptions } from '../../../../lib/training/data-parallel';
+import { Rng } from '../../../../lib/util/random';
+import { synthetic } from '../../models/forest/fixtures';
 
 async function fit(data: TrainingSet, params: Record<string, unknown>, shards: number, opts: LocalFitOptions = {}): Promise<ForestModel> {
   return (await fitLocal(data, forestKind.params(params), 1, shards, opts)).model;

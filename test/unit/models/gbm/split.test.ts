@@ -3,10 +3,10 @@
  * subtraction trick, the second-order split and leaf values in closed form, missing values sent
  * the way that gains most (and learned so by a fitted model).
  */
-import { buildHistogram, histLayout, subtractHistogram } from '../../../lib/models/gbm/histogram';
-import { BestSplit, findBestSplit, leafValue } from '../../../lib/models/gbm/split';
-import { gbmKind } from '../../../lib/models/gbm';
-import type { TrainingSet } from '../../../lib/models/model';
+import { buildHistogram, histLayout, subtractHistogram } from '../../../../lib/models/gbm/histogram';
+import { BestSplit, findBestSplit, leafValue } from '../../../../lib/models/gbm/split';
+import { gbmKind } from '../../../../lib/models/gbm';
+import type { TrainingSet } from '../../../../lib/models/model';
 
 const P = { lambda: 1, gamma: 0, minChildWeight: 0 };
 

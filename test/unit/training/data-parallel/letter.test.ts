@@ -3,11 +3,11 @@
  * ../shared/data when present) a 4-shard data-parallel forest is as accurate as one shard —
  * where a 4-shard ensemble loses about 2.8 points.
  */
-import { letterSplit } from '../../../bench/lib/datasets';
-import { forestKind } from '../../../lib/models/forest';
-import type { ForestModel } from '../../../lib/models/forest';
-import { accuracy } from '../../../lib/models/forest/oob';
-import { fitLocal } from '../../../lib/training/data-parallel';
+import { letterSplit } from '../../../../fixtures/datasets';
+import { forestKind } from '../../../../lib/models/forest';
+import type { ForestModel } from '../../../../lib/models/forest';
+import { accuracy } from '../../../../lib/models/forest/oob';
+import { fitLocal } from '../../../../lib/training/data-parallel';
 
 describe('data-parallel forest on Letter', () => {
   it('4 shards stay within 0.3 points of the one-node fit (100 trees, defaults)', async () => {

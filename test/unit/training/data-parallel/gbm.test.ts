@@ -6,15 +6,15 @@
  * values and row/column sampling, and regressions (squared, huber); early stopping keeps the same
  * round; a fit resumed from a checkpoint makes the undisturbed model; unsupported params are refused.
  */
-import { irisSplit } from '../../../bench/lib/datasets';
-import { QuorumError } from '../../../lib/errors';
-import { accuracy } from '../../../lib/models/forest/oob';
-import { encodeArtifact } from '../../../lib/models/format';
-import { gbmKind, type GbmModel } from '../../../lib/models/gbm';
-import type { TrainingSet } from '../../../lib/models/model';
-import { fitGbmLocal, type BoostCheckpoint, type GbmLocalOptions } from '../../../lib/training/data-parallel';
-import { Rng } from '../../../lib/util/random';
-import { synthetic } from '../models/forest/fixtures';
+import { irisSplit } from '../../../../fixtures/datasets';
+import { QuorumError } from '../../../../lib/errors';
+import { accuracy } from '../../../../lib/models/forest/oob';
+import { encodeArtifact } from '../../../../lib/models/format';
+import { gbmKind, type GbmModel } from '../../../../lib/models/gbm';
+import type { TrainingSet } from '../../../../lib/models/model';
+import { fitGbmLocal, type BoostCheckpoint, type GbmLocalOptions } from '../../../../lib/training/data-parallel';
+import { Rng } from '../../../../lib/util/random';
+import { synthetic } from '../../models/forest/fixtures';
 
 const SEED = 1;
 

@@ -4,13 +4,13 @@
  * artifact is refused, the learning curve is reported per round, bad params are a 400 naming
  * param, value and range.
  */
-import { QuorumError } from '../../../lib/errors';
-import { decodeArtifact, encodeArtifact } from '../../../lib/models/format';
-import { gbmKind } from '../../../lib/models/gbm';
-import { resolveModelKind, validateModelParams } from '../../../lib/models/kinds';
-import type { FitProgress, TrainingSet } from '../../../lib/models/model';
-import { Rng } from '../../../lib/util/random';
-import { irisSplit, letterSplit } from '../../../bench/lib/datasets';
+import { QuorumError } from '../../../../lib/errors';
+import { decodeArtifact, encodeArtifact } from '../../../../lib/models/format';
+import { gbmKind } from '../../../../lib/models/gbm';
+import { resolveModelKind, validateModelParams } from '../../../../lib/models/kinds';
+import type { FitProgress, TrainingSet } from '../../../../lib/models/model';
+import { Rng } from '../../../../lib/util/random';
+import { irisSplit, letterSplit } from '../../../../fixtures/datasets';
 
 function accuracy(p: Float32Array, y: Float32Array, K: number): number {
   let hit = 0;

@@ -1,5 +1,5 @@
 /** Issue 12: each objective's gradient and hessian against finite differences of its loss. */
-import { huber, logistic, softmax, squared, type Objective } from '../../../lib/models/gbm/objectives';
+import { huber, logistic, softmax, squared, type Objective } from '../../../../lib/models/gbm/objectives';
 
 /** The summed (not mean) loss of one row as a function of its margins. */
 function rowLoss(obj: Objective, m: Float64Array, y: number): number {

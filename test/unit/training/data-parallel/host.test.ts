@@ -3,10 +3,10 @@
  * trainers), the driver over HostPorts with every message structured-cloned (as postMessage or a
  * remote call would), idle timeout, per-job close and status.
  */
-import { irisSplit } from '../../../bench/lib/datasets';
-import { forestKind } from '../../../lib/models/forest';
-import { encodeArtifact } from '../../../lib/models/format';
-import { HostPort, SessionHost, encodeShard, fitForestDataParallel, fitLocal, prepareShards, type HostRequest } from '../../../lib/training/data-parallel';
+import { irisSplit } from '../../../../fixtures/datasets';
+import { forestKind } from '../../../../lib/models/forest';
+import { encodeArtifact } from '../../../../lib/models/format';
+import { HostPort, SessionHost, encodeShard, fitForestDataParallel, fitLocal, prepareShards, type HostRequest } from '../../../../lib/training/data-parallel';
 
 describe('data-parallel session host', () => {
   const { train } = irisSplit();
