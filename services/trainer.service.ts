@@ -15,7 +15,7 @@ import { modelKindInfo } from '../lib/models/kinds';
 import type { Task } from '../lib/models/model';
 import { QUORUM_METRICS, registerMetrics } from '../lib/ops/metrics';
 import { bufferStream } from '../lib/store/streams';
-import type { FitParams, FitReply, LocalFitParams } from '../lib/trainer/fit-contract';
+import { BLOB_REF, FIT_PARAMS, LOCAL_FIT_PARAMS, TASK, type FitParams, type FitReply, type LocalFitParams } from '../lib/trainer/fit-contract';
 import { FitRunner } from '../lib/trainer/fit-runner';
 import { LocalData } from '../lib/trainer/local-data';
 import type { TrainerModels } from '../lib/trainer/member-cache';
@@ -32,8 +32,6 @@ import { fetchArtifact, fetchBlob, fetchSet, fitRunnerPorts, localRegistry } fro
 /** A data-parallel shard session unused this long is closed (a coordinator that died leaks nothing). */
 const DP_IDLE_MS = 10 * 60_000;
 
-const BLOB_REF = { type: 'object', props: { id: 'string', size: 'number', sha256: 'string', nodeID: 'string' } };
-const TASK = { type: 'enum', values: ['classification', 'regression'] };
 
 type TrainerThis = Service & {
   pool: WorkerPool;
@@ -68,17 +66,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
 
   actions: {
     fit: {
-      params: {
-        job: 'string', version: 'string', member: 'string', shard: 'number', kind: 'string',
-        params: { type: 'object', optional: true }, seed: 'number', task: TASK,
-        classes: { type: 'array', items: 'string', optional: true },
-        features: { type: 'array', items: 'object' },
-        dense: { type: 'object', optional: true },
-        source: BLOB_REF,
-        validation: { type: 'object', optional: true },
-        initial: { type: 'object', optional: true, props: { version: 'string', member: 'string' } },
-        baseline: { type: 'boolean', optional: true },
-      },
+      params: FIT_PARAMS,
       async handler(this: TrainerThis, ctx: Context<FitParams>): Promise<FitReply> {
         const p = ctx.params;
         const kind = modelKindInfo(p.kind);
@@ -107,12 +95,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
 
     /** Fits a member on this node's own training rows with the job's common encoder. */
     fitLocal: {
-      params: {
-        job: 'string', version: 'string', member: 'string', shard: 'number', target: 'string', task: TASK,
-        classes: { type: 'array', items: 'string', optional: true },
-        encoder: 'object', kind: 'string', params: { type: 'object', optional: true }, seed: 'number',
-        validationFraction: { type: 'number', gt: 0, lte: 0.9 },
-      },
+      params: LOCAL_FIT_PARAMS,
       handler(this: TrainerThis, ctx: Context<LocalFitParams>): Promise<FitReply> {
         return this.requireLocal().fit(ctx.params);
       },

@@ -60,3 +60,24 @@ export interface LocalEvaluation {
   report: Report;
   members: { id: string; kind: string; report: Report }[];
 }
+
+/** Validator schemas of the trainer's actions (the boundary other nodes call). */
+export const BLOB_REF = { type: 'object', props: { id: 'string', size: 'number', sha256: 'string', nodeID: 'string' } };
+export const TASK = { type: 'enum', values: ['classification', 'regression'] };
+export const FIT_PARAMS = {
+  job: 'string', version: 'string', member: 'string', shard: 'number', kind: 'string',
+  params: { type: 'object', optional: true }, seed: 'number', task: TASK,
+  classes: { type: 'array', items: 'string', optional: true },
+  features: { type: 'array', items: 'object' },
+  dense: { type: 'object', optional: true },
+  source: BLOB_REF,
+  validation: { type: 'object', optional: true },
+  initial: { type: 'object', optional: true, props: { version: 'string', member: 'string' } },
+  baseline: { type: 'boolean', optional: true },
+};
+export const LOCAL_FIT_PARAMS = {
+  job: 'string', version: 'string', member: 'string', shard: 'number', target: 'string', task: TASK,
+  classes: { type: 'array', items: 'string', optional: true },
+  encoder: 'object', kind: 'string', params: { type: 'object', optional: true }, seed: 'number',
+  validationFraction: { type: 'number', gt: 0, lte: 0.9 },
+};
