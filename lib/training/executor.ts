@@ -35,6 +35,7 @@ export async function executeJob(env: JobEnv, job: JobState, signal: AbortSignal
     const failure = remoteFailure(err);
     job.error = { code: signal.aborted ? 'CANCELLED' : failure.code, message: signal.aborted ? 'cancelled by request' : failure.message };
     for (const m of job.members) if (m.status === 'pending' || m.status === 'running') m.status = 'cancelled';
+    env.changed(job);
     if (job.version) {
       await env.cluster.discard(job.version).catch((discardErr: Error) => {
         job.warnings.push(`version ${job.version} could not be discarded: ${discardErr.message}`);

@@ -99,9 +99,11 @@ export class Jobs {
     }
   }
 
+  /** The job changed: saved and published at the next flush; the jobs-by-state gauge follows at once. */
   touch(job: JobState): void {
     job.updatedAt = new Date().toISOString();
     this.dirty.add(job.id);
+    this.count();
   }
 
   /** Saves and publishes every job that changed since the last flush. */
@@ -114,7 +116,6 @@ export class Jobs {
       await this.ports.store.save(job).catch((err: Error) => this.ports.log.error(`could not save job ${id}: ${err.message}`));
       this.ports.publish(jobSummary(job));
     }
-    if (ids.length) this.count();
   }
 
   /** The coordinator stops: running jobs are paused, not cancelled (the next start resumes them). */

@@ -40,6 +40,10 @@ run('dashboard in Chromium (issue 2)', () => {
 
     await page.waitForSelector('#train-target option[value="class"]', { state: 'attached' });
     await page.selectOption('#train-target', 'class');
+    // The form's defaults are the server's (GET /api/options), not copies written in the page.
+    const options = (await (await fetch(`${node.url}/api/options`)).json()) as { defaults: { seed: number; sharding: string } };
+    expect([await page.inputValue('#train-seed'), await page.inputValue('#train-sharding')]).toEqual([String(options.defaults.seed), options.defaults.sharding]);
+    expect(options.defaults.seed).toBe(42);
     for (const box of await page.locator('#train-models input').all()) await box.uncheck();
     await page.check('#train-models input[value="baseline"]');
     await page.fill('#train-shards', '2');

@@ -132,5 +132,6 @@ export function finish(env: JobEnv, job: JobState, metrics: Record<string, numbe
   job.status = 'completed';
   job.message = completion.activated ? `active: ${completion.reason}` : `not activated: ${completion.reason}`;
   job.progress = 1;
+  env.changed(job);
   env.cluster.emit('job.completed', { job: job.id, version: job.version, metrics: job.metrics, activated: completion.activated });
 }
