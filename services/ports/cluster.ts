@@ -1,5 +1,6 @@
 import type { CallingOptions, ServiceBroker } from 'moleculer';
 import { QuorumError } from '../../lib/errors';
+import { readAll } from '../../lib/store/streams';
 
 /** Node ids that run `service` and are available now (dynamic discovery: no host lists). */
 export function nodesWith(broker: ServiceBroker, service: string): string[] {
@@ -28,4 +29,10 @@ export async function callService<T>(broker: ServiceBroker, action: string, para
       if (!retriable || attempt >= 3 || !GONE.has(type)) throw err;
     }
   }
+}
+
+/** A member artifact from the registry, read whole (checked against `expected` when given). */
+export async function readArtifact(broker: ServiceBroker, version: string, member: string, timeout: number, expected?: { size: number; sha256: string }): Promise<Buffer> {
+  const stream = await broker.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version, member }, { timeout });
+  return readAll(stream, { size: expected?.size, sha256: expected?.sha256, idleMs: timeout });
 }

@@ -13,7 +13,7 @@ import type { LocalRegistry } from '../../lib/trainer/local-data';
 import type { TrainerModels } from '../../lib/trainer/member-cache';
 import type { BlobRef } from '../../lib/training/job';
 import type { SharedSet } from '../../lib/workers/protocol';
-import { nodesWith } from './cluster';
+import { nodesWith, readArtifact } from './cluster';
 import { quorumConfig } from './config';
 
 export function fitRunnerPorts(broker: ServiceBroker, models: TrainerModels, changed: () => void): FitRunnerPorts {
@@ -42,7 +42,7 @@ export function localRegistry(broker: ServiceBroker): LocalRegistry {
     derive: (request) => broker.call<VersionMeta, unknown>('registry.derive', request),
     complete: (request) => broker.call('registry.complete', request),
     discard: async (version) => void (await broker.call('registry.discard', { version })),
-    artifact: async (version, member) => readAll(await broker.call<NodeJS.ReadableStream, unknown>('registry.artifact', { version, member }, { timeout }), { idleMs: timeout }),
+    artifact: (version, member) => readArtifact(broker, version, member, timeout),
   };
 }
 
@@ -78,8 +78,6 @@ export async function fetchSet(ctx: Context, ref: BlobRef & { nodeID: string }, 
 
 /** A member artifact from the registry (the start weights of an averaging round). */
 export async function fetchArtifact(ctx: Context, version: string, member: string): Promise<Uint8Array> {
-  const timeout = quorumConfig(ctx.broker).requestTimeoutMs;
-  const stream = await ctx.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version, member }, { timeout });
-  const bytes = await readAll(stream, { idleMs: timeout });
+  const bytes = await readArtifact(ctx.broker, version, member, quorumConfig(ctx.broker).requestTimeoutMs);
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
