@@ -128,6 +128,7 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
 
   const grad = new Float32Array(n * O);
   const hess = new Float32Array(n * O);
+  const treeOut = new Float64Array(n);
   const sample = new Int32Array(n);
   const inSample = new Uint8Array(n);
   const features = Int32Array.from({ length: cols }, (_, f) => f);
@@ -140,9 +141,10 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
   let round = 0;
   const curveEvery = Math.ceil(p.nEstimators / MAX_CURVE_POINTS);
 
+  // Derivatives for the first round; each later round's come with the loss of the round before.
+  objective.gradients(margin, y, weight, grad, hess);
   while (round < p.nEstimators) {
     if (ctx.isCancelled?.()) throw new QuorumError('CANCELLED', `gbm fit cancelled after ${round} of ${p.nEstimators} rounds`);
-    objective.gradients(margin, y, weight, grad, hess);
     let m = 0;
     if (p.subsample < 1) {
       for (let r = 0; r < n; r++) {
@@ -159,12 +161,14 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
       grower.index.set(sample.subarray(0, m));
       grower.grow(m, grad.subarray(k * n, (k + 1) * n), hess.subarray(k * n, (k + 1) * n), features, nf, gain);
       grower.emit(writer);
-      grower.addToMargin(margin, O, k);
-      if (m < n) for (let r = 0; r < n; r++) if (!inSample[r]) margin[r * O + k] += grower.valueOf(codes, cols, r);
+      grower.rowValues(treeOut);
+      if (m < n) for (let r = 0; r < n; r++) if (!inSample[r]) treeOut[r] = grower.valueOf(codes, cols, r);
+      for (let r = 0; r < n; r++) margin[r * O + k] += treeOut[r];
       for (let r = 0; r < nv; r++) vMargin[r * O + k] += grower.valueOf(vCodes!, cols, r);
     }
     round++;
-    const trainLoss = objective.loss(margin, y, n);
+    // The next round's derivatives and this round's loss in one pass (the last round needs only the loss).
+    const trainLoss = round < p.nEstimators ? objective.gradients(margin, y, weight, grad, hess) : objective.loss(margin, y, n);
     const validLoss = v ? objective.loss(vMargin, v.y, nv) : null;
     if (!Number.isFinite(trainLoss)) {
       throw new QuorumError('TRAINING_DIVERGED', `gbm training diverged at round ${round} (loss ${trainLoss}); lower learningRate (now ${p.learningRate}) or raise lambda`);

@@ -252,12 +252,16 @@ export class TreeGrower {
     return this.feature[id] >= 0;
   }
 
-  /** Adds each sampled row's leaf value to `margin[row · stride + k]` (the rows' ranges are their leaves). */
-  addToMargin(margin: Float64Array, stride: number, k: number): void {
+  /**
+   * Each sampled row's leaf value into `out[row]` (the rows' ranges are their leaves). Written by
+   * row into a buffer of one value per row, not into the n × outputs margins at once: scattered
+   * writes at a stride of `outputs` doubles miss the cache (Letter, 26 classes: 3 s of a 14 s fit).
+   */
+  rowValues(out: Float64Array): void {
     for (let id = 0; id < this.size; id++) {
       if (this.isSplit(id)) continue;
       const v = this.value[id];
-      for (let i = this.start[id]; i < this.end[id]; i++) margin[this.index[i] * stride + k] += v;
+      for (let i = this.start[id]; i < this.end[id]; i++) out[this.index[i]] = v;
     }
   }
 

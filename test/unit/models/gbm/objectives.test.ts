@@ -47,6 +47,20 @@ describe('gbm objectives (issue 12)', () => {
     check(huber(1), [5], -2);
     check(huber(2.5), [-1], 1);
   });
+  it('gradients return the loss at the margins they were given (one pass for both)', () => {
+    const y2 = Float32Array.of(1, 0, 0, 1, 1);
+    const y3 = Float32Array.of(0, 2, 1, 1, 0);
+    const yr = Float32Array.of(0.5, -2, 3, 10, 0);
+    const margins = (O: number): Float64Array => Float64Array.from({ length: 5 * O }, (_, i) => Math.sin(i * 1.7) * 2);
+    for (const [obj, y] of [[logistic, y2], [softmax(3), y3], [squared, yr], [huber(1.5), yr]] as const) {
+      const m = margins(obj.outputs);
+      const g = new Float32Array(5 * obj.outputs);
+      const h = new Float32Array(5 * obj.outputs);
+      const fused = obj.gradients(m, y, null, g, h);
+      expect(fused).toBeCloseTo(obj.loss(m, y, 5), 12);
+      expect(fused).toBeGreaterThan(0);
+    }
+  });
   it('base margins are the best constants', () => {
     expect(logistic.baseMargin(Float32Array.of(1, 0, 0, 0), null)[0]).toBeCloseTo(Math.log(1 / 3), 9);
     expect(squared.baseMargin(Float32Array.of(1, 2, 6), null)[0]).toBeCloseTo(3, 9);
