@@ -13,7 +13,7 @@
  * The tree ends up in the forest's flat preorder form (nodes.ts), so prediction is the forest's walk.
  */
 import type { NodeWriter } from '../forest/nodes';
-import { buildHistogram, HistPool, subtractHistogram, type HistLayout } from './histogram';
+import { binSlots, buildHistogram, HistPool, subtractHistogram, type BinSlots, type HistLayout } from './histogram';
 import { BestSplit, findBestSplit, leafValue, type SplitParams } from './split';
 
 export interface GrowParams extends SplitParams {
@@ -51,6 +51,8 @@ export class TreeGrower {
   readonly index: Int32Array;
   private readonly scratch: Int32Array;
   private readonly pool: HistPool;
+  /** The codes' histogram slots (what histograms read; partitions and walks read the codes). */
+  private readonly slots: BinSlots;
   private readonly split = new BestSplit();
   // The tree being grown, by node id (root 0; children get ids as they are made).
   private feature: Int32Array = new Int32Array(64);
@@ -84,6 +86,7 @@ export class TreeGrower {
     this.index = new Int32Array(data.rows);
     this.scratch = new Int32Array(data.rows);
     this.pool = new HistPool(layout);
+    this.slots = binSlots(data.codes, layout);
   }
 
   private node(start: number, end: number, depth: number, G: number, H: number): number {
@@ -202,7 +205,7 @@ export class TreeGrower {
     const maxLeaves = this.p.maxLeaves || Infinity;
     if (this.splittable(root) && maxLeaves > 1) {
       this.hists[root] = this.pool.take();
-      buildHistogram(this.data.codes, this.layout, this.index, 0, m, grad, hess, this.hists[root]!);
+      buildHistogram(this.slots, this.data.cols, this.index, 0, m, grad, hess, this.hists[root]!);
       this.consider(root, features, nFeatures);
     }
     while (this.nOpen > 0 && leaves < maxLeaves) {
@@ -229,7 +232,7 @@ export class TreeGrower {
       const small = mid - this.start[id] <= this.end[id] - mid ? L : R;
       const large = small === L ? R : L;
       const hs = this.pool.take();
-      buildHistogram(this.data.codes, this.layout, this.index, this.start[small], this.end[small], grad, hess, hs);
+      buildHistogram(this.slots, this.data.cols, this.index, this.start[small], this.end[small], grad, hess, hs);
       subtractHistogram(parent, hs);
       this.hists[small] = hs;
       this.hists[large] = parent;

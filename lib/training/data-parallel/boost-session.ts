@@ -18,7 +18,7 @@
 import { QuorumError } from '../../errors';
 import { rowInSample } from '../../models/gbm/fit';
 import { objectiveFor, type Objective, type ObjectiveName } from '../../models/gbm/objectives';
-import { buildHistogram, histLayout, type HistLayout } from '../../models/gbm/histogram';
+import { binSlots, buildHistogram, histLayout, type BinSlots, type HistLayout } from '../../models/gbm/histogram';
 import { featureOffsets, type SplitOrder, type NodeRef } from './session';
 import type { BinnedShard } from './shard';
 
@@ -100,6 +100,8 @@ export class BoostSession {
   private readonly qg: Float32Array;
   private readonly qh: Float32Array;
   private readonly layout: HistLayout;
+  /** Histogram slots of the codes (histogram.ts). */
+  private readonly slots: BinSlots;
   private readonly scratch: Int32Array;
   private readonly objective: Objective;
   private readonly off: Int32Array;
@@ -130,6 +132,7 @@ export class BoostSession {
     this.qg = new Float32Array(n * O);
     this.qh = new Float32Array(n * O);
     this.layout = histLayout(c.nBins);
+    this.slots = binSlots(this.codes, this.layout);
     this.scratch = new Int32Array(n);
     this.objective = objectiveFor(b.objective, c.nClasses, b.huberDelta);
     this.off = featureOffsets(c.nBins);
@@ -151,7 +154,7 @@ export class BoostSession {
 
   memoryBytes(): number {
     if (this.closed) return 0;
-    let b = this.codes.byteLength + this.y.byteLength + this.margin.byteLength + this.grad.byteLength * 2 + this.qg.byteLength * 2 + (this.weight?.byteLength ?? 0);
+    let b = this.codes.byteLength + this.slots.byteLength + this.y.byteLength + this.margin.byteLength + this.grad.byteLength * 2 + this.qg.byteLength * 2 + (this.weight?.byteLength ?? 0);
     for (let k = 0; k < this.idx.length; k++) b += this.idx[k].byteLength + this.range[k].byteLength;
     return b;
   }
@@ -289,7 +292,7 @@ export class BoostSession {
     const n = this.shard.rows;
     const g = this.qg.subarray(ref.tree * n, (ref.tree + 1) * n);
     const h = this.qh.subarray(ref.tree * n, (ref.tree + 1) * n);
-    buildHistogram(this.codes, this.layout, this.idx[ref.tree], s, e, g, h, out.subarray(at, at + this.histLength));
+    buildHistogram(this.slots, this.shard.config.cols, this.idx[ref.tree], s, e, g, h, out.subarray(at, at + this.histLength));
   }
 
   close(): void {

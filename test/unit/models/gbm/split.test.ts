@@ -3,7 +3,7 @@
  * subtraction trick, the second-order split and leaf values in closed form, missing values sent
  * the way that gains most (and learned so by a fitted model).
  */
-import { buildHistogram, histLayout, subtractHistogram } from '../../../../lib/models/gbm/histogram';
+import { binSlots, buildHistogram, histLayout, subtractHistogram } from '../../../../lib/models/gbm/histogram';
 import { BestSplit, findBestSplit, leafValue } from '../../../../lib/models/gbm/split';
 import { gbmKind } from '../../../../lib/models/gbm';
 import type { TrainingSet } from '../../../../lib/models/model';
@@ -20,19 +20,36 @@ describe('gbm histogram and split (issue 12)', () => {
 
   it('sums gradient and hessian per bin; the larger child is the parent minus the smaller', () => {
     const parent = new Float64Array(2 * layout.totalBins);
-    buildHistogram(codes, layout, all, 0, 4, grad, hess, parent);
+    buildHistogram(binSlots(codes, layout), 1, all, 0, 4, grad, hess, parent);
     expect(Array.from(parent)).toEqual([0.5, 1, 0.5, 1, -0.5, 1, -0.5, 1, 0, 0]);
     const small = new Float64Array(parent.length);
     const direct = new Float64Array(parent.length);
-    buildHistogram(codes, layout, all, 0, 1, grad, hess, small);
-    buildHistogram(codes, layout, all, 1, 4, grad, hess, direct);
+    buildHistogram(binSlots(codes, layout), 1, all, 0, 1, grad, hess, small);
+    buildHistogram(binSlots(codes, layout), 1, all, 1, 4, grad, hess, direct);
     subtractHistogram(parent, small);
     expect(Array.from(parent)).toEqual(Array.from(direct));
   });
 
+  it('histogram slots are 16-bit up to 32,768 bins and 32-bit beyond, with the same sums', () => {
+    // 200 features of 255 value bins (+1 missing each): 51,200 bins, past 16-bit slots.
+    const wide = histLayout(new Array(200).fill(255));
+    const narrow = histLayout(new Array(100).fill(255));
+    const rowsOf = (cols: number): Uint8Array => Uint8Array.from({ length: 3 * cols }, (_, i) => (i * 37) % 256);
+    const ws = binSlots(rowsOf(200), wide);
+    expect(ws).toBeInstanceOf(Uint32Array);
+    expect(binSlots(rowsOf(100), narrow)).toBeInstanceOf(Uint16Array);
+    // Row 2, feature 199: code (2·200 + 199)·37 mod 256 = 139, so slot 2·(199·256 + 139).
+    expect(ws[2 * 200 + 199]).toBe(2 * (199 * 256 + ((599 * 37) % 256)));
+    const hist = new Float64Array(2 * wide.totalBins);
+    buildHistogram(ws, 200, Int32Array.of(0, 1, 2), 0, 3, Float32Array.of(1, 2, 4), Float32Array.of(1, 1, 1), hist);
+    let g = 0;
+    for (let j = 0; j < hist.length; j += 2) g += hist[j];
+    expect(g).toBe(200 * 7); // every row lands once per feature
+  });
+
   it('finds the optimal split and gain in closed form: ½(G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ))', () => {
     const hist = new Float64Array(2 * layout.totalBins);
-    buildHistogram(codes, layout, all, 0, 4, grad, hess, hist);
+    buildHistogram(binSlots(codes, layout), 1, all, 0, 4, grad, hess, hist);
     const s = new BestSplit();
     expect(findBestSplit(hist, layout, Int32Array.of(0), 1, 0, 4, P, s)).toBe(true);
     // Split after bin 1: G_L = 1, H_L = 2, G_R = −1, H_R = 2 → ½(1/3 + 1/3 − 0) = 1/3.
@@ -54,13 +71,13 @@ describe('gbm histogram and split (issue 12)', () => {
     const h = new Float32Array(6).fill(1);
     const lay = histLayout([2]);
     const hist = new Float64Array(2 * lay.totalBins);
-    buildHistogram(c, lay, Int32Array.of(0, 1, 2, 3, 4, 5), 0, 6, g, h, hist);
+    buildHistogram(binSlots(c, lay), 1, Int32Array.of(0, 1, 2, 3, 4, 5), 0, 6, g, h, hist);
     const s = new BestSplit();
     findBestSplit(hist, lay, Int32Array.of(0), 1, -2, 6, P, s);
     expect(s).toMatchObject({ bin: 0, missLeft: false, gl: 2, hl: 2 });
     // The same with the missing rows' gradient +1: they go left.
     g[4] = g[5] = 1;
-    buildHistogram(c, lay, Int32Array.of(0, 1, 2, 3, 4, 5), 0, 6, g, h, hist);
+    buildHistogram(binSlots(c, lay), 1, Int32Array.of(0, 1, 2, 3, 4, 5), 0, 6, g, h, hist);
     findBestSplit(hist, lay, Int32Array.of(0), 1, 2, 6, P, s);
     expect(s).toMatchObject({ bin: 0, missLeft: true, gl: 4, hl: 4 });
   });
