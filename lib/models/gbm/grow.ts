@@ -14,6 +14,7 @@
  */
 import type { NodeWriter } from '../forest/nodes';
 import { binSlots, buildHistogram, HistPool, subtractHistogram, type BinSlots, type HistLayout } from './histogram';
+import { leftTable, partitionRows } from './partition';
 import { BestSplit, findBestSplit, leafValue, type SplitParams } from './split';
 
 export interface GrowParams extends SplitParams {
@@ -54,6 +55,8 @@ export class TreeGrower {
   /** The codes' histogram slots (what histograms read; partitions and walks read the codes). */
   private readonly slots: BinSlots;
   private readonly split = new BestSplit();
+  /** The split being applied, per code (partition.ts). */
+  private readonly table = new Uint8Array(256);
   // The tree being grown, by node id (root 0; children get ids as they are made).
   private feature: Int32Array = new Int32Array(64);
   private bin: Int32Array = new Int32Array(64);
@@ -166,22 +169,10 @@ export class TreeGrower {
 
   /** Moves node id's rows that go left to the front of its range (stable); returns the split point. */
   private partition(id: number): number {
-    const { codes, cols } = this.data;
-    const { index, scratch } = this;
     const f = this.feature[id];
-    const b = this.bin[id];
     const miss = this.layout.binOffset[f + 1] - this.layout.binOffset[f] - 1;
-    const missLeft = this.missLeft[id] === 1;
-    let l = this.start[id];
-    let k = 0;
-    for (let i = this.start[id]; i < this.end[id]; i++) {
-      const r = index[i];
-      const c = codes[r * cols + f];
-      if (c === miss ? missLeft : c <= b) index[l++] = r;
-      else scratch[k++] = r;
-    }
-    index.set(scratch.subarray(0, k), l);
-    return l;
+    leftTable(this.bin[id], miss, this.missLeft[id] === 1, this.table);
+    return partitionRows(this.data.codes, this.data.cols, f, this.table, this.index, this.start[id], this.end[id], this.scratch);
   }
 
   /**

@@ -18,6 +18,7 @@
 import { QuorumError } from '../../errors';
 import { rowInSample } from '../../models/gbm/fit';
 import { objectiveFor, type Objective, type ObjectiveName } from '../../models/gbm/objectives';
+import { leftTable, partitionRows } from '../../models/gbm/partition';
 import { binSlots, buildHistogram, histLayout, type BinSlots, type HistLayout } from '../../models/gbm/histogram';
 import { featureOffsets, type SplitOrder, type NodeRef } from './session';
 import type { BinnedShard } from './shard';
@@ -103,6 +104,8 @@ export class BoostSession {
   /** Histogram slots of the codes (histogram.ts). */
   private readonly slots: BinSlots;
   private readonly scratch: Int32Array;
+  /** The split being applied, per code (partition.ts). */
+  private readonly table = new Uint8Array(256);
   private readonly objective: Objective;
   private readonly off: Int32Array;
   private readonly miss: Int32Array;
@@ -259,19 +262,9 @@ export class BoostSession {
   private partition(sp: SplitOrder): void {
     const [s, e] = this.nodeRange(sp);
     const idx = this.idx[sp.tree];
-    const { codes, miss, scratch } = this;
-    const cols = this.shard.config.cols;
     const f = sp.feature;
-    // Stable: left rows keep their order, then the right ones (through the scratch buffer).
-    let k = 0;
-    let l = s;
-    for (let i = s; i < e; i++) {
-      const r = idx[i];
-      const c = codes[r * cols + f];
-      if (c === miss[f] ? sp.missLeft : c <= sp.bin) idx[l++] = r;
-      else scratch[k++] = r;
-    }
-    idx.set(scratch.subarray(0, k), l);
+    const table = leftTable(sp.bin, this.miss[f], sp.missLeft, this.table);
+    const l = partitionRows(this.codes, this.shard.config.cols, f, table, idx, s, e, this.scratch);
     let range = this.range[sp.tree];
     const need = 2 * Math.max(sp.left, sp.right) + 2;
     if (need > range.length) {
