@@ -114,7 +114,7 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
     gamma: p.gamma,
     minChildWeight: p.minChildWeight,
     learningRate: p.learningRate,
-  });
+  }, O);
 
   const weight = classification && p.classWeight === 'balanced' ? balancedRowWeights(y, K) : null;
   const baseMargin = objective.baseMargin(y, weight);
@@ -126,8 +126,7 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
   const vMargin = new Float64Array(nv * O);
   for (let i = 0; i < nv; i++) vMargin.set(baseMargin, i * O);
 
-  const grad = new Float32Array(n * O);
-  const hess = new Float32Array(n * O);
+  const { grad, hess } = grower;
   const treeOut = new Float64Array(n);
   const sample = new Int32Array(n);
   const inSample = new Uint8Array(n);

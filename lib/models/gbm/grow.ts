@@ -13,6 +13,7 @@
  * The tree ends up in the forest's flat preorder form (nodes.ts), so prediction is the forest's walk.
  */
 import type { NodeWriter } from '../forest/nodes';
+import { arenaPlan, HistArena } from './hist-kernel';
 import { binSlots, buildHistogram, HistPool, subtractHistogram, type BinSlots, type HistLayout } from './histogram';
 import { leftTable, partitionRows } from './partition';
 import { BestSplit, findBestSplit, leafValue, type SplitParams } from './split';
@@ -47,6 +48,13 @@ function grownFloat(a: Float64Array, need: number): Float64Array {
   return b;
 }
 
+/** Row-major codes transposed to column-major. */
+function byColumn({ codes, rows, cols }: BinnedRows): Uint8Array {
+  const out = new Uint8Array(codes.length);
+  for (let r = 0, i = 0; r < rows; r++) for (let f = 0; f < cols; f++) out[f * rows + r] = codes[i++];
+  return out;
+}
+
 export class TreeGrower {
   /** Row indices of the current tree; node i owns index[start[i] .. end[i]). */
   readonly index: Int32Array;
@@ -54,6 +62,8 @@ export class TreeGrower {
   private readonly pool: HistPool;
   /** The codes' histogram slots (what histograms read; partitions and walks read the codes). */
   private readonly slots: BinSlots;
+  /** The codes column-major (`columns[f · rows + r]`): what partitions read. */
+  private readonly columns: Uint8Array;
   private readonly split = new BestSplit();
   /** The split being applied, per code (partition.ts). */
   private readonly table = new Uint8Array(256);
@@ -81,15 +91,26 @@ export class TreeGrower {
   /** Leaf values of the current tree (by node id; meaningful for leaves). */
   value: Float64Array = new Float64Array(64);
 
+  /** Derivatives per output and row (`grad[k · rows + r]`), for the caller to fill each round. */
+  readonly grad: Float32Array;
+  readonly hess: Float32Array;
+
+  /** A grower for trees of `outputs` outputs per round over `data` (its arrays in a {@link HistArena} when one can be had). */
   constructor(
     readonly data: BinnedRows,
     readonly layout: HistLayout,
     readonly p: GrowParams,
+    outputs = 1,
   ) {
-    this.index = new Int32Array(data.rows);
-    this.scratch = new Int32Array(data.rows);
+    const n = data.rows;
+    const arena = HistArena.create(arenaPlan(layout, n, outputs, n));
+    this.index = arena?.index ?? new Int32Array(n);
+    this.grad = arena?.grad ?? new Float32Array(n * outputs);
+    this.hess = arena?.hess ?? new Float32Array(n * outputs);
+    this.scratch = new Int32Array(n);
     this.pool = new HistPool(layout);
-    this.slots = binSlots(data.codes, layout);
+    this.slots = binSlots(data.codes, layout, 'rows', arena?.slots);
+    this.columns = byColumn(data);
   }
 
   private node(start: number, end: number, depth: number, G: number, H: number): number {
@@ -172,7 +193,8 @@ export class TreeGrower {
     const f = this.feature[id];
     const miss = this.layout.binOffset[f + 1] - this.layout.binOffset[f] - 1;
     leftTable(this.bin[id], miss, this.missLeft[id] === 1, this.table);
-    return partitionRows(this.data.codes, this.data.cols, f, this.table, this.index, this.start[id], this.end[id], this.scratch);
+    const n = this.data.rows;
+    return partitionRows(this.columns.subarray(f * n, (f + 1) * n), this.table, this.index, this.start[id], this.end[id], this.scratch);
   }
 
   /**

@@ -21,6 +21,8 @@
  * minus it. Summed histograms of several shards ({@link addHistogram}) split exactly like one.
  */
 
+import { arenaOf, wideSlots } from './hist-kernel';
+
 export interface HistLayout {
   cols: number;
   /** Bin offsets per feature (length cols + 1), missing bin included. */
@@ -43,14 +45,21 @@ export function histLength(layout: HistLayout): number {
 }
 
 /**
- * Histogram slots of row-major codes: 2 · (binOffset[f] + codes[r · cols + f]) per cell. 16 bits
+ * Histogram slots of codes (row-major, or column-major with `order` 'columns'), always row-major:
+ * 2 · (binOffset[f] + code) per cell. 16 bits
  * while the histogram has at most 32,768 bins (128 features of 255 bins), else 32.
  */
 export type BinSlots = Uint16Array | Uint32Array;
 
-export function binSlots(codes: Uint8Array, layout: HistLayout): BinSlots {
+export function binSlots(codes: Uint8Array, layout: HistLayout, order: 'rows' | 'columns' = 'rows', into?: BinSlots): BinSlots {
   const { cols, binOffset, totalBins } = layout;
-  const slots = 2 * totalBins <= 0x10000 ? new Uint16Array(codes.length) : new Uint32Array(codes.length);
+  const slots = into ?? (wideSlots(layout) ? new Uint32Array(codes.length) : new Uint16Array(codes.length));
+  if (order === 'columns') {
+    // codes[f · n + r] in, slots row-major out.
+    const n = codes.length / cols;
+    for (let f = 0; f < cols; f++) for (let r = 0, base = 2 * binOffset[f]; r < n; r++) slots[r * cols + f] = base + 2 * codes[f * n + r];
+    return slots;
+  }
   for (let i = 0, f = 0; i < codes.length; i++) {
     slots[i] = 2 * (binOffset[f] + codes[i]);
     if (++f === cols) f = 0;
@@ -60,7 +69,9 @@ export function binSlots(codes: Uint8Array, layout: HistLayout): BinSlots {
 
 /**
  * The histogram of rows `index[start .. end)` into `hist` (overwritten): one pass over the rows,
- * all features. `slots` from {@link binSlots}; `grad` / `hess` are indexed by row.
+ * all features. `slots` from {@link binSlots}; `grad` / `hess` are indexed by row. When the slots,
+ * index and gradients are all views of one {@link HistArena}, the WebAssembly kernel does it
+ * (hist-kernel.ts); else this loop, with the same sums.
  */
 export function buildHistogram(
   slots: BinSlots,
@@ -72,6 +83,7 @@ export function buildHistogram(
   hess: Float32Array,
   hist: Float64Array,
 ): void {
+  if (arenaOf(slots)?.build(slots, cols, index, start, end, grad, hess, hist)) return;
   hist.fill(0);
   for (let i = start; i < end; i++) {
     const r = index[i];

@@ -17,14 +17,14 @@ export function leftTable(bin: number, miss: number, missLeft: boolean, table: U
 }
 
 /**
- * Partitions `index[start .. end)` by feature f of row-major `codes` (`cols` per row) with the
+ * Partitions `index[start .. end)` by the split's feature, `column` (its code per row), with the
  * split `table` ({@link leftTable}); returns where the right rows begin. `scratch` holds at least
- * end − start entries.
+ * end − start entries. A column, not row-major codes: a node's rows are ascending, so their codes
+ * in one column are read almost in order, where row-major codes put each row's on its own cache
+ * line (Bank, 20 features: partitioning took 0.9 ms of a 3.5 ms round).
  */
 export function partitionRows(
-  codes: Uint8Array,
-  cols: number,
-  f: number,
+  column: Uint8Array,
   table: Uint8Array,
   index: Int32Array,
   start: number,
@@ -35,7 +35,7 @@ export function partitionRows(
   let k = 0;
   for (let i = start; i < end; i++) {
     const r = index[i];
-    const left = table[codes[r * cols + f]];
+    const left = table[column[r]];
     index[l] = r; // l ≤ i: this slot was read already
     scratch[k] = r;
     l += left;

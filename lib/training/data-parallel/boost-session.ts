@@ -19,6 +19,7 @@ import { QuorumError } from '../../errors';
 import { rowInSample } from '../../models/gbm/fit';
 import { objectiveFor, type Objective, type ObjectiveName } from '../../models/gbm/objectives';
 import { leftTable, partitionRows } from '../../models/gbm/partition';
+import { arenaPlan, HistArena } from '../../models/gbm/hist-kernel';
 import { binSlots, buildHistogram, histLayout, type BinSlots, type HistLayout } from '../../models/gbm/histogram';
 import { featureOffsets, type SplitOrder, type NodeRef } from './session';
 import type { BinnedShard } from './shard';
@@ -92,6 +93,7 @@ export function quantisation(bound: number, rows: number): { shift: number; limi
 export const ROUND_HEAD = 4;
 
 export class BoostSession {
+  /** The shard's codes, column-major (`codes[f · rows + r]`). */
   private readonly codes: Uint8Array;
   private readonly y: Float32Array;
   private readonly weight: Float64Array | null;
@@ -101,6 +103,8 @@ export class BoostSession {
   private readonly qg: Float32Array;
   private readonly qh: Float32Array;
   private readonly layout: HistLayout;
+  /** Every open tree's rows: tree k's in index[k · rows ..) (idx[k] is that view). */
+  private readonly index: Int32Array;
   /** Histogram slots of the codes (histogram.ts). */
   private readonly slots: BinSlots;
   private readonly scratch: Int32Array;
@@ -122,9 +126,7 @@ export class BoostSession {
     if (!b) throw new QuorumError('BAD_VALUE', 'this binned shard was prepared for a forest, not for boosting');
     const n = shard.rows;
     const cols = c.cols;
-    this.codes = new Uint8Array(n * cols);
-    for (let f = 0; f < cols; f++) for (let r = 0; r < n; r++) this.codes[r * cols + f] = shard.codes[f * n + r];
-    shard.codes = new Uint8Array(0); // the row-major copy is what the session reads
+    this.codes = shard.codes; // column-major: what partitions read, in row order
     this.y = Float32Array.from(shard.y);
     this.weight = b.classWeight ? Float64Array.from(this.y, (k) => b.classWeight![k]) : null;
     const O = b.outputs;
@@ -132,10 +134,13 @@ export class BoostSession {
     for (let i = 0; i < n; i++) for (let k = 0; k < O; k++) this.margin[i * O + k] = b.baseMargin[k];
     this.grad = new Float32Array(n * O);
     this.hess = new Float32Array(n * O);
-    this.qg = new Float32Array(n * O);
-    this.qh = new Float32Array(n * O);
     this.layout = histLayout(c.nBins);
-    this.slots = binSlots(this.codes, this.layout);
+    // Quantised derivatives, row index and slots in the histogram kernel's memory (hist-kernel.ts).
+    const arena = HistArena.create(arenaPlan(this.layout, n, O, n * O));
+    this.qg = arena?.grad ?? new Float32Array(n * O);
+    this.qh = arena?.hess ?? new Float32Array(n * O);
+    this.index = arena?.index ?? new Int32Array(n * O);
+    this.slots = binSlots(this.codes, this.layout, 'columns', arena?.slots);
     this.scratch = new Int32Array(n);
     this.objective = objectiveFor(b.objective, c.nClasses, b.huberDelta);
     this.off = featureOffsets(c.nBins);
@@ -158,7 +163,8 @@ export class BoostSession {
   memoryBytes(): number {
     if (this.closed) return 0;
     let b = this.codes.byteLength + this.slots.byteLength + this.y.byteLength + this.margin.byteLength + this.grad.byteLength * 2 + this.qg.byteLength * 2 + (this.weight?.byteLength ?? 0);
-    for (let k = 0; k < this.idx.length; k++) b += this.idx[k].byteLength + this.range[k].byteLength;
+    b += this.index.byteLength; // the open trees' rows are views of it
+    for (let k = 0; k < this.range.length; k++) b += this.range[k].byteLength;
     return b;
   }
 
@@ -169,15 +175,13 @@ export class BoostSession {
   /** Adds a tree's value to margin k of every row. */
   private applyTree(t: BoostTree, k: number): void {
     const { codes, margin, miss } = this;
-    const { cols } = this.shard.config;
     const O = this.boost.outputs;
     const n = this.shard.rows;
     for (let r = 0; r < n; r++) {
       let id = 0;
-      const o = r * cols;
       while (t.feature[id] >= 0) {
         const f = t.feature[id];
-        const c = codes[o + f];
+        const c = codes[f * n + r];
         id = (c === miss[f] ? t.missLeft[id] : c <= t.bin[id]) ? t.left[id] : t.right[id];
       }
       margin[r * O + k] += t.value[id];
@@ -219,7 +223,9 @@ export class BoostSession {
       const { seed } = this.shard.config;
       for (let r = 0; r < n; r++) if (b.subsample >= 1 || rowInSample(seed, req.round, this.shard.rowIndex[r], b.subsample)) sample[m++] = r;
       for (let k = 0; k < O; k++) {
-        this.idx.push(sample.slice(0, m));
+        const idx = this.index.subarray(k * n, k * n + m);
+        idx.set(sample.subarray(0, m));
+        this.idx.push(idx);
         const range = new Int32Array(64).fill(-1);
         range[0] = 0;
         range[1] = m;
@@ -264,7 +270,8 @@ export class BoostSession {
     const idx = this.idx[sp.tree];
     const f = sp.feature;
     const table = leftTable(sp.bin, this.miss[f], sp.missLeft, this.table);
-    const l = partitionRows(this.codes, this.shard.config.cols, f, table, idx, s, e, this.scratch);
+    const n = this.shard.rows;
+    const l = partitionRows(this.codes.subarray(f * n, (f + 1) * n), table, idx, s, e, this.scratch);
     let range = this.range[sp.tree];
     const need = 2 * Math.max(sp.left, sp.right) + 2;
     if (need > range.length) {

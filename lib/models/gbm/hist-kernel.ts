@@ -1,0 +1,151 @@
+/**
+ * The histogram build in WebAssembly (hist.wat, 128-bit SIMD), for arrays that live in its memory.
+ *
+ * A {@link HistArena} is one wasm instance whose memory is sized once for a fit (growing a memory
+ * detaches every view of it, so nothing grows): the fit takes its slots, row index and gradients
+ * from it as ordinary typed arrays, and every other step (partitions, objectives, split search)
+ * reads and writes them as before. {@link buildHistogram} sees that all four arrays are views of
+ * one arena and runs the kernel, which writes the node's histogram into the arena's output buffer,
+ * copied out to the caller's. Anything else (plain arrays, a memory that could not be had) takes
+ * the JavaScript loop, which computes the same sums bit for bit.
+ */
+import type { BinSlots, HistLayout } from './histogram';
+import { HIST_WASM } from './hist-wasm';
+
+// The WebAssembly API as far as this file uses it (the compiler's `lib` here has no DOM types).
+declare namespace WebAssembly {
+  class Module {
+    constructor(bytes: Uint8Array);
+  }
+  class Instance {
+    constructor(module: Module, imports: object);
+    readonly exports: unknown;
+  }
+  interface Memory {
+    readonly buffer: ArrayBuffer;
+    grow(pages: number): number;
+  }
+}
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  build16(slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number): void;
+  build32(slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number): void;
+}
+
+const PAGE = 65536;
+/** A wasm32 memory holds at most 65,536 pages (4 GiB). */
+const MAX_PAGES = 65536;
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled kernel, or null where this runtime has no WebAssembly SIMD. */
+function kernelModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(Buffer.from(HIST_WASM, 'base64'));
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+/** Whether the layout needs 32-bit slots (more than 32,768 bins). */
+export function wideSlots(layout: HistLayout): boolean {
+  return 2 * layout.totalBins > 0x10000;
+}
+
+const arenas = new WeakMap<ArrayBufferLike, HistArena>();
+
+/** Sizes, in elements, of what a fit takes from an arena. */
+export interface ArenaPlan {
+  /** Slots (row-major rows × cols). */
+  slots: number;
+  /** 32-bit slots (the histogram has more than 32,768 bins). */
+  wideSlots: boolean;
+  /** Row-index entries (Int32). */
+  index: number;
+  /** Gradient entries, and as many hessian entries (Float32). */
+  gradients: number;
+  /** Doubles of one histogram. */
+  histLength: number;
+}
+
+export class HistArena {
+  readonly slots: BinSlots;
+  readonly index: Int32Array;
+  readonly grad: Float32Array;
+  readonly hess: Float32Array;
+  private readonly out: Float64Array;
+  private readonly kernel: KernelExports;
+
+  private constructor(kernel: KernelExports, plan: ArenaPlan) {
+    this.kernel = kernel;
+    const buf = kernel.memory.buffer;
+    let at = 0;
+    const take = (bytes: number): number => {
+      const p = at;
+      at += Math.ceil(bytes / 16) * 16; // v128 loads of the histogram want 16-byte alignment
+      return p;
+    };
+    this.out = new Float64Array(buf, take(8 * plan.histLength), plan.histLength);
+    this.slots = plan.wideSlots ? new Uint32Array(buf, take(4 * plan.slots), plan.slots) : new Uint16Array(buf, take(2 * plan.slots), plan.slots);
+    this.index = new Int32Array(buf, take(4 * plan.index), plan.index);
+    this.grad = new Float32Array(buf, take(4 * plan.gradients), plan.gradients);
+    this.hess = new Float32Array(buf, take(4 * plan.gradients), plan.gradients);
+    arenas.set(buf, this);
+  }
+
+  /** Bytes an arena of this plan occupies. */
+  static bytes(plan: ArenaPlan): number {
+    const up = (b: number): number => Math.ceil(b / 16) * 16;
+    return up(8 * plan.histLength) + up((plan.wideSlots ? 4 : 2) * plan.slots) + up(4 * plan.index) + 2 * up(4 * plan.gradients);
+  }
+
+  /** An arena for this plan, or null when the runtime has no kernel or the plan exceeds 4 GiB. */
+  static create(plan: ArenaPlan): HistArena | null {
+    const mod = kernelModule();
+    const pages = Math.ceil(HistArena.bytes(plan) / PAGE);
+    if (!mod || pages > MAX_PAGES) return null;
+    try {
+      const kernel = new WebAssembly.Instance(mod, {}).exports as unknown as KernelExports;
+      const have = kernel.memory.buffer.byteLength / PAGE;
+      if (pages > have) kernel.memory.grow(pages - have);
+      return new HistArena(kernel, plan);
+    } catch {
+      return null; // the memory could not be had: the JavaScript loop serves
+    }
+  }
+
+  /**
+   * Runs the kernel when slots, index, grad and hess are all views of this arena's memory and the
+   * histogram fits its output; false otherwise (then nothing was written).
+   */
+  build(slots: BinSlots, cols: number, index: Int32Array, start: number, end: number, grad: Float32Array, hess: Float32Array, hist: Float64Array): boolean {
+    const buf = this.out.buffer;
+    if (index.buffer !== buf || grad.buffer !== buf || hess.buffer !== buf || hist.length > this.out.length) return false;
+    const out = this.out.subarray(0, hist.length);
+    out.fill(0);
+    const run = slots instanceof Uint16Array ? this.kernel.build16 : this.kernel.build32;
+    run(slots.byteOffset, cols, index.byteOffset, start, end, grad.byteOffset, hess.byteOffset, out.byteOffset);
+    hist.set(out);
+    return true;
+  }
+}
+
+/** The arena whose memory `slots` is a view of, if any. */
+export function arenaOf(slots: BinSlots): HistArena | undefined {
+  return arenas.get(slots.buffer);
+}
+
+/** The arena plan of a fit over `rows` rows with `outputs` trees per round, `indexLength` row-index entries. */
+export function arenaPlan(layout: HistLayout, rows: number, outputs: number, indexLength: number): ArenaPlan {
+  return {
+    slots: rows * layout.cols,
+    wideSlots: wideSlots(layout),
+    index: indexLength,
+    gradients: rows * outputs,
+    histLength: 2 * layout.totalBins,
+  };
+}

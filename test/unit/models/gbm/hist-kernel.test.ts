@@ -1,0 +1,82 @@
+/**
+ * Issue 12: the WebAssembly histogram kernel gives the JavaScript loop's sums bit for bit (16- and
+ * 32-bit slots, row subsets, several outputs), falls back to that loop for arrays outside its
+ * arena, and its committed bytes are what hist.wat compiles to.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { arenaOf, arenaPlan, HistArena } from '../../../../lib/models/gbm/hist-kernel';
+import { binSlots, buildHistogram, histLayout, type BinSlots } from '../../../../lib/models/gbm/histogram';
+import { Rng } from '../../../../lib/util/random';
+import { compileKernel, moduleSource } from '../../../../bin/build-wasm';
+
+function setup(cols: number, valueBins: number, n: number, outputs: number, seed: number) {
+  const layout = histLayout(new Array(cols).fill(valueBins));
+  const rng = new Rng(seed);
+  // Codes 0..valueBins (the last one: missing).
+  const codes = Uint8Array.from({ length: n * cols }, () => Math.floor(rng.float() * (valueBins + 1)));
+  const arena = HistArena.create(arenaPlan(layout, n, outputs, n));
+  if (!arena) throw new Error('no WebAssembly SIMD in this runtime: the kernel cannot be tested');
+  const slots = binSlots(codes, layout, 'rows', arena.slots);
+  for (let i = 0; i < n * outputs; i++) {
+    arena.grad[i] = rng.float() * 2 - 1;
+    arena.hess[i] = rng.float();
+  }
+  // A node's rows: an ascending subset, as partitions leave them.
+  let m = 0;
+  for (let r = 0; r < n; r++) if (rng.float() < 0.6) arena.index[m++] = r;
+  return { layout, codes, arena, slots, m };
+}
+
+/** The JavaScript loop's histogram: the same inputs copied out of the arena. */
+function plain(slots: BinSlots, cols: number, index: Int32Array, start: number, end: number, grad: Float32Array, hess: Float32Array, length: number): Float64Array {
+  const copy = slots instanceof Uint16Array ? Uint16Array.from(slots) : Uint32Array.from(slots);
+  expect(arenaOf(copy)).toBeUndefined();
+  const out = new Float64Array(length);
+  buildHistogram(copy, cols, Int32Array.from(index), start, end, Float32Array.from(grad), Float32Array.from(hess), out);
+  return out;
+}
+
+describe('gbm WebAssembly histogram kernel (issue 12)', () => {
+  it.each([
+    ['16-bit slots, 16 features (Letter-like)', 16, 16, 3000, 1],
+    ['16-bit slots, 7 features (a partial block of four)', 7, 255, 2000, 3],
+    ['32-bit slots, 130 features of 255 bins', 130, 255, 400, 2],
+  ])('%s: bit-identical to the JavaScript loop', (_name, cols, bins, n, outputs) => {
+    const { layout, arena, slots, m } = setup(cols, bins, n, outputs, 7 + cols);
+    expect(slots).toBeInstanceOf(cols > 128 ? Uint32Array : Uint16Array);
+    expect(arenaOf(slots)).toBe(arena);
+    const len = 2 * layout.totalBins;
+    for (let k = 0; k < outputs; k++) {
+      const grad = arena.grad.subarray(k * n, (k + 1) * n);
+      const hess = arena.hess.subarray(k * n, (k + 1) * n);
+      for (const [s, e] of [[0, m], [3, Math.floor(m / 2)], [m - 1, m], [5, 5]]) {
+        const hist = new Float64Array(len).fill(NaN); // overwritten entirely
+        buildHistogram(slots, cols, arena.index, s, e, grad, hess, hist);
+        const want = plain(slots, cols, arena.index, s, e, grad, hess, len);
+        expect(Buffer.from(hist.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+        if (e > s) expect(hist.some((v) => v !== 0)).toBe(true);
+      }
+    }
+  });
+
+  it('arrays outside the arena take the JavaScript loop (same answer, arena untouched)', () => {
+    const { layout, arena, slots, m } = setup(4, 3, 50, 1, 11);
+    const hist = new Float64Array(2 * layout.totalBins);
+    // Index outside the arena: the kernel declines, the loop runs.
+    expect(arena.build(slots, 4, Int32Array.from(arena.index), 0, m, arena.grad, arena.hess, hist)).toBe(false);
+    buildHistogram(slots, 4, Int32Array.from(arena.index), 0, m, arena.grad, arena.hess, hist);
+    const want = plain(slots, 4, arena.index, 0, m, arena.grad, arena.hess, hist.length);
+    expect(Array.from(hist)).toEqual(Array.from(want));
+  });
+
+  it('an arena past 4 GiB is refused (the fit then uses plain arrays)', () => {
+    const layout = histLayout(new Array(20).fill(255));
+    expect(HistArena.create(arenaPlan(layout, 200_000_000, 1, 200_000_000))).toBeNull();
+  });
+
+  it('hist-wasm.ts holds what hist.wat compiles to (npm run build:wasm regenerates it)', async () => {
+    const committed = readFileSync(path.join(__dirname, '../../../../lib/models/gbm/hist-wasm.ts'), 'utf8');
+    expect(committed).toBe(moduleSource(await compileKernel()));
+  });
+});
