@@ -16,7 +16,7 @@ const OUT = path.join(ROOT, 'lib', 'models', 'gbm', 'hist-wasm.ts');
 /** The kernel's wasm bytes, compiled from the .wat source. */
 export async function compileKernel(): Promise<Uint8Array> {
   const wabt = await (require('wabt') as () => Promise<{ parseWat(name: string, src: string, features: Record<string, boolean>): { toBinary(o: object): { buffer: Uint8Array }; destroy(): void } }>)();
-  const mod = wabt.parseWat('hist.wat', readFileSync(WAT, 'utf8'), { simd: true });
+  const mod = wabt.parseWat('hist.wat', readFileSync(WAT, 'utf8'), { simd: true, bulk_memory: true });
   try {
     return mod.toBinary({}).buffer;
   } finally {

@@ -49,8 +49,8 @@ function grownFloat(a: Float64Array, need: number): Float64Array {
 }
 
 /** Row-major codes transposed to column-major. */
-function byColumn({ codes, rows, cols }: BinnedRows): Uint8Array {
-  const out = new Uint8Array(codes.length);
+function byColumn({ codes, rows, cols }: BinnedRows, into?: Uint8Array): Uint8Array {
+  const out = into ?? new Uint8Array(codes.length);
   for (let r = 0, i = 0; r < rows; r++) for (let f = 0; f < cols; f++) out[f * rows + r] = codes[i++];
   return out;
 }
@@ -66,7 +66,7 @@ export class TreeGrower {
   private readonly columns: Uint8Array;
   private readonly split = new BestSplit();
   /** The split being applied, per code (partition.ts). */
-  private readonly table = new Uint8Array(256);
+  private readonly table: Uint8Array;
   // The tree being grown, by node id (root 0; children get ids as they are made).
   private feature: Int32Array = new Int32Array(64);
   private bin: Int32Array = new Int32Array(64);
@@ -107,10 +107,11 @@ export class TreeGrower {
     this.index = arena?.index ?? new Int32Array(n);
     this.grad = arena?.grad ?? new Float32Array(n * outputs);
     this.hess = arena?.hess ?? new Float32Array(n * outputs);
-    this.scratch = new Int32Array(n);
+    this.scratch = arena?.scratch ?? new Int32Array(n);
+    this.table = arena?.table ?? new Uint8Array(256);
     this.pool = new HistPool(layout);
     this.slots = binSlots(data.codes, layout, 'rows', arena?.slots);
-    this.columns = byColumn(data);
+    this.columns = byColumn(data, arena?.columns);
   }
 
   private node(start: number, end: number, depth: number, G: number, H: number): number {

@@ -1,13 +1,15 @@
 /**
- * The histogram build in WebAssembly (hist.wat, 128-bit SIMD), for arrays that live in its memory.
+ * The histogram build (128-bit SIMD) and the row partition in WebAssembly (hist.wat), for arrays
+ * that live in its memory.
  *
  * A {@link HistArena} is one wasm instance whose memory is sized once for a fit (growing a memory
  * detaches every view of it, so nothing grows): the fit takes its slots, row index and gradients
  * from it as ordinary typed arrays, and every other step (partitions, objectives, split search)
- * reads and writes them as before. {@link buildHistogram} sees that all four arrays are views of
+ * reads and writes them as before. buildHistogram (histogram.ts) sees that its arrays are views of
  * one arena and runs the kernel, which writes the node's histogram into the arena's output buffer,
- * copied out to the caller's. Anything else (plain arrays, a memory that could not be had) takes
- * the JavaScript loop, which computes the same sums bit for bit.
+ * copied out to the caller's; partitionRows (partition.ts) likewise. Anything else (plain arrays,
+ * a memory that could not be had) takes the JavaScript loops, which give the same results bit for
+ * bit.
  */
 import type { BinSlots, HistLayout } from './histogram';
 import { HIST_WASM } from './hist-wasm';
@@ -31,6 +33,7 @@ interface KernelExports {
   memory: WebAssembly.Memory;
   build16(slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number): void;
   build32(slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number): void;
+  partition(column: number, table: number, index: number, start: number, end: number, scratch: number): number;
 }
 
 const PAGE = 65536;
@@ -70,6 +73,9 @@ export interface ArenaPlan {
   gradients: number;
   /** Doubles of one histogram. */
   histLength: number;
+  /** Column-major codes (bytes) and partition scratch entries (Int32). */
+  columns: number;
+  scratch: number;
 }
 
 export class HistArena {
@@ -77,6 +83,11 @@ export class HistArena {
   readonly index: Int32Array;
   readonly grad: Float32Array;
   readonly hess: Float32Array;
+  /** Column-major codes (`columns[f · rows + r]`), what partitions read. */
+  readonly columns: Uint8Array;
+  readonly scratch: Int32Array;
+  /** A split's left-or-right table per code (partition.ts's leftTable). */
+  readonly table: Uint8Array;
   private readonly out: Float64Array;
   private readonly kernel: KernelExports;
 
@@ -94,13 +105,16 @@ export class HistArena {
     this.index = new Int32Array(buf, take(4 * plan.index), plan.index);
     this.grad = new Float32Array(buf, take(4 * plan.gradients), plan.gradients);
     this.hess = new Float32Array(buf, take(4 * plan.gradients), plan.gradients);
+    this.columns = new Uint8Array(buf, take(plan.columns), plan.columns);
+    this.scratch = new Int32Array(buf, take(4 * plan.scratch), plan.scratch);
+    this.table = new Uint8Array(buf, take(256), 256);
     arenas.set(buf, this);
   }
 
   /** Bytes an arena of this plan occupies. */
   static bytes(plan: ArenaPlan): number {
     const up = (b: number): number => Math.ceil(b / 16) * 16;
-    return up(8 * plan.histLength) + up((plan.wideSlots ? 4 : 2) * plan.slots) + up(4 * plan.index) + 2 * up(4 * plan.gradients);
+    return up(8 * plan.histLength) + up((plan.wideSlots ? 4 : 2) * plan.slots) + up(4 * plan.index) + 2 * up(4 * plan.gradients) + up(plan.columns) + up(4 * plan.scratch) + 256;
   }
 
   /** An arena for this plan, or null when the runtime has no kernel or the plan exceeds 4 GiB. */
@@ -125,6 +139,8 @@ export class HistArena {
   build(slots: BinSlots, cols: number, index: Int32Array, start: number, end: number, grad: Float32Array, hess: Float32Array, hist: Float64Array): boolean {
     const buf = this.out.buffer;
     if (index.buffer !== buf || grad.buffer !== buf || hess.buffer !== buf || hist.length > this.out.length) return false;
+    // Rows beyond the views would read other arrays of the arena: left to the loop (which reads undefined).
+    if (start < 0 || end > index.length) return false;
     const out = this.out.subarray(0, hist.length);
     out.fill(0);
     const run = slots instanceof Uint16Array ? this.kernel.build16 : this.kernel.build32;
@@ -132,11 +148,22 @@ export class HistArena {
     hist.set(out);
     return true;
   }
+
+  /**
+   * partitionRows in the kernel when column, table, index and scratch are views of this arena's
+   * memory (and scratch can hold the range); −1 otherwise (then nothing was moved).
+   */
+  partition(column: Uint8Array, table: Uint8Array, index: Int32Array, start: number, end: number, scratch: Int32Array): number {
+    const buf = this.out.buffer;
+    if (column.buffer !== buf || table.buffer !== buf || scratch.buffer !== buf || scratch.length < end - start || table.length < 256) return -1;
+    if (start < 0 || end > index.length) return -1;
+    return this.kernel.partition(column.byteOffset, table.byteOffset, index.byteOffset, start, end, scratch.byteOffset);
+  }
 }
 
-/** The arena whose memory `slots` is a view of, if any. */
-export function arenaOf(slots: BinSlots): HistArena | undefined {
-  return arenas.get(slots.buffer);
+/** The arena whose memory `array` is a view of, if any. */
+export function arenaOf(array: { buffer: ArrayBufferLike }): HistArena | undefined {
+  return arenas.get(array.buffer);
 }
 
 /** The arena plan of a fit over `rows` rows with `outputs` trees per round, `indexLength` row-index entries. */
@@ -147,5 +174,7 @@ export function arenaPlan(layout: HistLayout, rows: number, outputs: number, ind
     index: indexLength,
     gradients: rows * outputs,
     histLength: 2 * layout.totalBins,
+    columns: rows * layout.cols,
+    scratch: rows,
   };
 }

@@ -1,10 +1,15 @@
-;; The gradient-histogram kernel of lib/models/gbm/histogram.ts in WebAssembly with 128-bit SIMD:
+;; The gbm kernels in WebAssembly, over arrays that hist-kernel.ts lays out in this memory.
+;;
+;; build16 / build32: the gradient histogram of lib/models/gbm/histogram.ts, with 128-bit SIMD:
 ;; for each row r of index[start .. end), the pair (grad[r], hess[r]) is added as one f64x2 to the
 ;; pair of doubles at each of r's slots (row-major, `cols` per row; a slot is the index of the
 ;; pair's first double in `hist`). Same rows, same order, same double additions as the JavaScript
 ;; loop, so the sums are bit-identical; one load, one add and one store per feature instead of two
 ;; each (0.5 against 1.7 ns per row and feature measured). Pointers are byte offsets into the
-;; memory; hist-kernel.ts lays the arrays out. `build16` reads 16-bit slots, `build32` 32-bit ones.
+;; memory. `build16` reads 16-bit slots, `build32` 32-bit ones.
+;;
+;; partition: partitionRows of lib/models/gbm/partition.ts (stable, branch-free, the rows that go
+;; left first; returns where the right ones begin): 1.6 against 3.3 ns per row measured.
 ;; Regenerate hist-wasm.ts after editing: npm run build:wasm
 (module
   (memory (export "memory") 1)
@@ -84,4 +89,28 @@
           (br $f1)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
+  (func (export "partition")
+    (param $column i32) (param $table i32) (param $index i32) (param $start i32) (param $end i32) (param $scratch i32)
+    (result i32)
+    (local $i i32) (local $l i32) (local $k i32) (local $r i32) (local $left i32)
+    (local.set $i (local.get $start))
+    (local.set $l (local.get $start))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $r (i32.load (i32.add (local.get $index) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $left (i32.load8_u (i32.add (local.get $table) (i32.load8_u (i32.add (local.get $column) (local.get $r))))))
+        ;; l <= i: that entry was read already
+        (i32.store (i32.add (local.get $index) (i32.shl (local.get $l) (i32.const 2))) (local.get $r))
+        (i32.store (i32.add (local.get $scratch) (i32.shl (local.get $k) (i32.const 2))) (local.get $r))
+        (local.set $l (i32.add (local.get $l) (local.get $left)))
+        (local.set $k (i32.add (local.get $k) (i32.sub (i32.const 1) (local.get $left))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows)))
+    ;; the right rows, in order, after the left ones
+    (memory.copy
+      (i32.add (local.get $index) (i32.shl (local.get $l) (i32.const 2)))
+      (local.get $scratch)
+      (i32.shl (local.get $k) (i32.const 2)))
+    (local.get $l))
 )

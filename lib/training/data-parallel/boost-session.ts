@@ -109,7 +109,7 @@ export class BoostSession {
   private readonly slots: BinSlots;
   private readonly scratch: Int32Array;
   /** The split being applied, per code (partition.ts). */
-  private readonly table = new Uint8Array(256);
+  private readonly table: Uint8Array;
   private readonly objective: Objective;
   private readonly off: Int32Array;
   private readonly miss: Int32Array;
@@ -126,7 +126,6 @@ export class BoostSession {
     if (!b) throw new QuorumError('BAD_VALUE', 'this binned shard was prepared for a forest, not for boosting');
     const n = shard.rows;
     const cols = c.cols;
-    this.codes = shard.codes; // column-major: what partitions read, in row order
     this.y = Float32Array.from(shard.y);
     this.weight = b.classWeight ? Float64Array.from(this.y, (k) => b.classWeight![k]) : null;
     const O = b.outputs;
@@ -135,13 +134,20 @@ export class BoostSession {
     this.grad = new Float32Array(n * O);
     this.hess = new Float32Array(n * O);
     this.layout = histLayout(c.nBins);
-    // Quantised derivatives, row index and slots in the histogram kernel's memory (hist-kernel.ts).
+    // Codes, quantised derivatives, row index and slots in the gbm kernels' memory (hist-kernel.ts).
     const arena = HistArena.create(arenaPlan(this.layout, n, O, n * O));
+    // Column-major: what partitions read, in row order (the shard's own copy is dropped).
+    this.codes = arena ? arena.columns : shard.codes;
+    if (arena) {
+      arena.columns.set(shard.codes);
+      shard.codes = new Uint8Array(0);
+    }
     this.qg = arena?.grad ?? new Float32Array(n * O);
     this.qh = arena?.hess ?? new Float32Array(n * O);
     this.index = arena?.index ?? new Int32Array(n * O);
     this.slots = binSlots(this.codes, this.layout, 'columns', arena?.slots);
-    this.scratch = new Int32Array(n);
+    this.scratch = arena?.scratch ?? new Int32Array(n);
+    this.table = arena?.table ?? new Uint8Array(256);
     this.objective = objectiveFor(b.objective, c.nClasses, b.huberDelta);
     this.off = featureOffsets(c.nBins);
     this.miss = Int32Array.from(c.nBins);

@@ -1,12 +1,13 @@
 /**
- * Issue 12: the WebAssembly histogram kernel gives the JavaScript loop's sums bit for bit (16- and
- * 32-bit slots, row subsets, several outputs), falls back to that loop for arrays outside its
- * arena, and its committed bytes are what hist.wat compiles to.
+ * Issue 12: the WebAssembly kernels give the JavaScript loops' results bit for bit — histogram sums
+ * (16- and 32-bit slots, row subsets, several outputs) and partitions — fall back to those loops
+ * for arrays outside their arena, and the committed bytes are what hist.wat compiles to.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { arenaOf, arenaPlan, HistArena } from '../../../../lib/models/gbm/hist-kernel';
 import { binSlots, buildHistogram, histLayout, type BinSlots } from '../../../../lib/models/gbm/histogram';
+import { leftTable, partitionRows } from '../../../../lib/models/gbm/partition';
 import { Rng } from '../../../../lib/util/random';
 import { compileKernel, moduleSource } from '../../../../bin/build-wasm';
 
@@ -57,6 +58,28 @@ describe('gbm WebAssembly histogram kernel (issue 12)', () => {
         expect(Buffer.from(hist.buffer).equals(Buffer.from(want.buffer))).toBe(true);
         if (e > s) expect(hist.some((v) => v !== 0)).toBe(true);
       }
+    }
+  });
+
+  it('partitions like the JavaScript loop: stable, left rows first, the same split point', () => {
+    const n = 3000;
+    const { arena, m } = setup(3, 20, n, 1, 5);
+    const rng = new Rng(9);
+    for (let i = 0; i < n * 3; i++) arena.columns[i] = Math.floor(rng.float() * 21); // code 20: missing
+    for (const [f, bin, missLeft, s, e] of [[0, 9, false, 0, m], [1, 0, true, 10, m - 10], [2, 19, false, 0, m], [2, 5, true, 7, 7]] as const) {
+      const column = arena.columns.subarray(f * n, (f + 1) * n);
+      const table = leftTable(bin, 20, missLeft, arena.table);
+      const plainIndex = Int32Array.from(arena.index);
+      expect(arena.partition(column, table, arena.index, s, s, arena.scratch)).toBe(s); // the kernel takes these arrays
+      const before = Array.from(arena.index.subarray(s, e));
+      const got = partitionRows(column, table, arena.index, s, e, arena.scratch);
+      const want = partitionRows(Uint8Array.from(column), Uint8Array.from(table), plainIndex, s, e, new Int32Array(n));
+      expect(got).toBe(want);
+      expect(Array.from(arena.index)).toEqual(Array.from(plainIndex));
+      // Left rows are those with code ≤ bin (or missing when missLeft), in their old order.
+      const goesLeft = (r: number): boolean => (column[r] === 20 ? missLeft : column[r] <= bin);
+      expect(Array.from(arena.index.subarray(s, got))).toEqual(before.filter(goesLeft));
+      expect(Array.from(arena.index.subarray(got, e))).toEqual(before.filter((r) => !goesLeft(r)));
     }
   });
 
