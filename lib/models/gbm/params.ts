@@ -112,13 +112,16 @@ export function resolveObjective(p: GbmParams, task: Task, nClasses: number): Ob
 }
 
 /**
- * Data-shape checks and the fit's memory estimate: codes (1 byte per value), margins and
- * derivatives per row and output, index lists, and the histograms alive at once.
+ * Data-shape checks and the fit's memory estimate: per value the codes twice (row- and
+ * column-major) and the histogram slot (2 bytes, 4 past 32,768 bins); per row and output the
+ * margin and derivatives; per row a tree's values, the index, scratch and sample lists; and the
+ * histograms alive at once.
  */
 export function planFit(p: GbmParams, shape: DataShape): FitPlan {
   resolveObjective(p, shape.task, shape.nClasses);
   const outputs = shape.task === 'classification' && shape.nClasses > 2 ? shape.nClasses : 1;
-  const perRow = shape.features + outputs * (8 + 4 + 4) + 8 + 8;
+  const slotBytes = 2 * shape.features * (p.maxBins + 1) > 0x10000 ? 4 : 2;
+  const perRow = shape.features * (2 + slotBytes) + outputs * (8 + 4 + 4) + 8 + 3 * 4 + 1;
   const histBytes = 16 * shape.features * (p.maxBins + 1);
   const liveHists = p.maxLeaves ?? p.maxDepth + 2;
   return { memoryBytes: shape.rows * perRow + liveHists * histBytes };
