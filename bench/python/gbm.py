@@ -32,6 +32,8 @@ def main():
     ap.add_argument('--depth', type=int, default=6)
     ap.add_argument('--rate', type=float, default=0.1)
     ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--base-mean', action='store_true',
+                    help='XGBoost regression: start from the mean training target, as XGBoost >= 2.0 estimates base_score (1.7 starts at 0.5)')
     a = ap.parse_args()
     import numpy as np
     import pandas as pd
@@ -65,6 +67,8 @@ def main():
     if a.lib == 'xgboost':
         common = dict(n_estimators=a.rounds, max_depth=a.depth, learning_rate=a.rate, tree_method='hist',
                       max_bin=256, n_jobs=a.threads, random_state=a.seed)
+        if a.base_mean and a.task == 'regression':
+            common['base_score'] = float(np.mean(ytr))
         model = xgb.XGBRegressor(**common) if a.task == 'regression' else xgb.XGBClassifier(**common)
     else:
         from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor

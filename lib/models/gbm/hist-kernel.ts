@@ -1,5 +1,5 @@
 /**
- * The histogram build (128-bit SIMD) and the row partition in WebAssembly (hist.wat), for arrays
+ * The histogram build (128-bit SIMD) and the row partition in WebAssembly (kernels.wat), for arrays
  * that live in its memory.
  *
  * A {@link HistArena} is one wasm instance whose memory is sized once for a fit (growing a memory
@@ -12,7 +12,7 @@
  * bit.
  */
 import type { BinSlots, HistLayout } from './histogram';
-import { HIST_WASM } from './hist-wasm';
+import { KERNELS_WASM } from './kernels-wasm';
 
 // The WebAssembly API as far as this file uses it (the compiler's `lib` here has no DOM types).
 declare namespace WebAssembly {
@@ -29,24 +29,25 @@ declare namespace WebAssembly {
   }
 }
 
-interface KernelExports {
+export interface KernelExports {
   memory: WebAssembly.Memory;
   build16(slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number): void;
   build32(slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number): void;
   partition(column: number, table: number, index: number, start: number, end: number, scratch: number): number;
+  walkAdd(nodes: number, root: number, rows: number, width: number, n: number, values: number, acc: number, stride: number): void;
 }
 
-const PAGE = 65536;
+export const PAGE = 65536;
 /** A wasm32 memory holds at most 65,536 pages (4 GiB). */
-const MAX_PAGES = 65536;
+export const MAX_PAGES = 65536;
 
 let compiled: WebAssembly.Module | null | undefined;
 
-/** The compiled kernel, or null where this runtime has no WebAssembly SIMD. */
+/** The compiled kernels, or null where this runtime has no WebAssembly SIMD. */
 function kernelModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
     try {
-      compiled = new WebAssembly.Module(Buffer.from(HIST_WASM, 'base64'));
+      compiled = new WebAssembly.Module(Buffer.from(KERNELS_WASM, 'base64'));
     } catch {
       compiled = null;
     }
@@ -57,6 +58,24 @@ function kernelModule(): WebAssembly.Module | null {
 /** Whether the layout needs 32-bit slots (more than 32,768 bins). */
 export function wideSlots(layout: HistLayout): boolean {
   return 2 * layout.totalBins > 0x10000;
+}
+
+/**
+ * A new instance of the kernels with a memory of at least `bytes`, or null (no WebAssembly SIMD,
+ * more than 4 GiB, or the memory could not be had).
+ */
+export function kernelInstance(bytes: number): KernelExports | null {
+  const mod = kernelModule();
+  const pages = Math.ceil(bytes / PAGE);
+  if (!mod || pages > MAX_PAGES) return null;
+  try {
+    const kernel = new WebAssembly.Instance(mod, {}).exports as unknown as KernelExports;
+    const have = kernel.memory.buffer.byteLength / PAGE;
+    if (pages > have) kernel.memory.grow(pages - have);
+    return kernel;
+  } catch {
+    return null;
+  }
 }
 
 const arenas = new WeakMap<ArrayBufferLike, HistArena>();
@@ -119,17 +138,8 @@ export class HistArena {
 
   /** An arena for this plan, or null when the runtime has no kernel or the plan exceeds 4 GiB. */
   static create(plan: ArenaPlan): HistArena | null {
-    const mod = kernelModule();
-    const pages = Math.ceil(HistArena.bytes(plan) / PAGE);
-    if (!mod || pages > MAX_PAGES) return null;
-    try {
-      const kernel = new WebAssembly.Instance(mod, {}).exports as unknown as KernelExports;
-      const have = kernel.memory.buffer.byteLength / PAGE;
-      if (pages > have) kernel.memory.grow(pages - have);
-      return new HistArena(kernel, plan);
-    } catch {
-      return null; // the memory could not be had: the JavaScript loop serves
-    }
+    const kernel = kernelInstance(HistArena.bytes(plan));
+    return kernel ? new HistArena(kernel, plan) : null; // null: the JavaScript loops serve
   }
 
   /**

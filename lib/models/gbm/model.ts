@@ -5,7 +5,8 @@
  * Prediction is the forest's walk (forest/walk.ts): split bins become value thresholds once, and a
  * chunk of rows walks one tree at a time, eight rows in lock step. Tree t adds its leaf value to the
  * margin of output t mod K (K = trees per round), so a boosted model of N trees predicts as fast as
- * a forest of N trees.
+ * a forest of N trees. Where WebAssembly is at hand, the same walk and sums run in the kernel of
+ * walk-kernel.ts (bit-identical margins).
  */
 import { QuorumError } from '../../errors';
 import type { Artifact } from '../format';
@@ -14,6 +15,14 @@ import type { Bins } from '../forest/binning';
 import type { ForestNodes } from '../forest/nodes';
 import { compileWalker, fillRows, rowWidth, walkTree, type Walker } from '../forest/walk';
 import { encodeGbm } from './artifact';
+import { WalkKernel } from './walk-kernel';
+
+let useWalkKernel = true;
+
+/** Tests: whether models made from now on predict through the WebAssembly walk (default) or the JavaScript one. */
+export function setWalkKernel(on: boolean): void {
+  useWalkKernel = on;
+}
 import { objectiveFor, type ObjectiveName } from './objectives';
 import type { GbmParams } from './params';
 
@@ -56,6 +65,8 @@ export class GbmModel implements TrainedModel {
   readonly nClasses: number;
   readonly nTrees: number;
   private compiled: Walker | null = null;
+  private kernel: WalkKernel | null | undefined;
+  private readonly useKernel = useWalkKernel;
 
   constructor(readonly state: GbmState) {
     this.task = state.task;
@@ -69,6 +80,15 @@ export class GbmModel implements TrainedModel {
     return this.compiled;
   }
 
+  /** The WebAssembly walk (walk-kernel.ts), made with the walker; null where there is none (then the JavaScript walk). */
+  private get walkKernel(): WalkKernel | null {
+    if (this.kernel === undefined) {
+      const w = this.walker;
+      this.kernel = this.useKernel ? WalkKernel.create(w.words, this.state.nodes.leafValue!, chunkRows(this.state.outputs), rowWidth(w), this.state.outputs) : null;
+    }
+    return this.kernel;
+  }
+
   /** Margins (rows × outputs): base margin plus every tree's leaf value. */
   margins(x: Matrix): Float64Array {
     if (x.cols !== this.nFeatures) {
@@ -79,6 +99,19 @@ export class GbmModel implements TrainedModel {
     const base = this.state.baseMargin;
     const leafValue = this.state.nodes.leafValue!;
     const margin = new Float64Array(x.rows * O);
+    const kernel = this.walkKernel;
+    if (kernel) {
+      const chunk = chunkRows(O);
+      for (let start = 0; start < x.rows; start += chunk) {
+        const n = Math.min(x.rows - start, chunk);
+        fillRows(x, start, start + n, kernel.rows);
+        const acc = kernel.acc;
+        for (let i = 0; i < n; i++) for (let k = 0; k < O; k++) acc[i * O + k] = base[k];
+        for (let t = 0; t < this.nTrees; t++) kernel.walkAdd(walker.roots[t], n, t % O);
+        margin.set(acc.subarray(0, n * O), start * O);
+      }
+      return margin;
+    }
     const chunk = Math.max(1, Math.min(x.rows, chunkRows(O)));
     const rows = new Float32Array(chunk * rowWidth(walker));
     const leaves = new Int32Array(chunk);

@@ -1,7 +1,7 @@
 /**
  * Issue 12: the WebAssembly kernels give the JavaScript loops' results bit for bit — histogram sums
  * (16- and 32-bit slots, row subsets, several outputs) and partitions — fall back to those loops
- * for arrays outside their arena, and the committed bytes are what hist.wat compiles to.
+ * for arrays outside their arena, and the committed bytes are what kernels.wat compiles to.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -98,8 +98,8 @@ describe('gbm WebAssembly histogram kernel (issue 12)', () => {
     expect(HistArena.create(arenaPlan(layout, 200_000_000, 1, 200_000_000))).toBeNull();
   });
 
-  it('hist-wasm.ts holds what hist.wat compiles to (npm run build:wasm regenerates it)', async () => {
-    const committed = readFileSync(path.join(__dirname, '../../../../lib/models/gbm/hist-wasm.ts'), 'utf8');
+  it('kernels-wasm.ts holds what kernels.wat compiles to (npm run build:wasm regenerates it)', async () => {
+    const committed = readFileSync(path.join(__dirname, '../../../../lib/models/gbm/kernels-wasm.ts'), 'utf8');
     expect(committed).toBe(moduleSource(await compileKernel()));
   });
 });
