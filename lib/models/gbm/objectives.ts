@@ -72,12 +72,16 @@ export const logistic: Objective = {
   gradients(margin, y, w, grad, hess) {
     const n = y.length;
     let s = 0;
+    // Written out rather than calling sigmoid and logLoss: their results came back boxed (a heap
+    // number per call, about 800 KB of garbage per round on 33,000 rows).
     for (let i = 0; i < n; i++) {
-      const p = sigmoid(margin[i]);
+      const p = 1 / (1 + Math.exp(-margin[i]));
       const wi = w ? w[i] : 1;
-      grad[i] = wi * (p - y[i]);
+      const yi = y[i];
+      grad[i] = wi * (p - yi);
       hess[i] = wi * Math.max(p * (1 - p), MIN_HESS);
-      s += logLoss(p, y[i]);
+      const q = p < EPS ? EPS : p > 1 - EPS ? 1 - EPS : p;
+      s -= Math.log(yi === 1 ? q : 1 - q);
     }
     return n > 0 ? s / n : 0;
   },
