@@ -13,7 +13,7 @@
  * The tree ends up in the forest's flat preorder form (nodes.ts), so prediction is the forest's walk.
  */
 import type { NodeWriter } from '../forest/nodes';
-import { arenaPlan, HistArena } from './hist-kernel';
+import { arenaPlan, fitBuffers } from './hist-kernel';
 import { binSlots, buildHistogram, HistPool, subtractHistogram, type BinSlots, type HistLayout } from './histogram';
 import { leftTable, partitionRows } from './partition';
 import { BestSplit, findBestSplit, leafValue, type SplitParams } from './split';
@@ -49,8 +49,7 @@ function grownFloat(a: Float64Array, need: number): Float64Array {
 }
 
 /** Row-major codes transposed to column-major. */
-function byColumn({ codes, rows, cols }: BinnedRows, into?: Uint8Array): Uint8Array {
-  const out = into ?? new Uint8Array(codes.length);
+function byColumn({ codes, rows, cols }: BinnedRows, out: Uint8Array): Uint8Array {
   for (let r = 0, i = 0; r < rows; r++) for (let f = 0; f < cols; f++) out[f * rows + r] = codes[i++];
   return out;
 }
@@ -95,7 +94,7 @@ export class TreeGrower {
   readonly grad: Float32Array;
   readonly hess: Float32Array;
 
-  /** A grower for trees of `outputs` outputs per round over `data` (its arrays in a {@link HistArena} when one can be had). */
+  /** A grower for trees of `outputs` outputs per round over `data` (its arrays from fitBuffers: in the kernels' memory when it can be had). */
   constructor(
     readonly data: BinnedRows,
     readonly layout: HistLayout,
@@ -103,15 +102,11 @@ export class TreeGrower {
     outputs = 1,
   ) {
     const n = data.rows;
-    const arena = HistArena.create(arenaPlan(layout, n, outputs, n));
-    this.index = arena?.index ?? new Int32Array(n);
-    this.grad = arena?.grad ?? new Float32Array(n * outputs);
-    this.hess = arena?.hess ?? new Float32Array(n * outputs);
-    this.scratch = arena?.scratch ?? new Int32Array(n);
-    this.table = arena?.table ?? new Uint8Array(256);
+    const buffers = fitBuffers(arenaPlan(layout, n, outputs, n));
+    ({ index: this.index, grad: this.grad, hess: this.hess, scratch: this.scratch, table: this.table } = buffers);
     this.pool = new HistPool(layout);
-    this.slots = binSlots(data.codes, layout, 'rows', arena?.slots);
-    this.columns = byColumn(data, arena?.columns);
+    this.slots = binSlots(data.codes, layout, 'rows', buffers.slots);
+    this.columns = byColumn(data, buffers.columns);
   }
 
   private node(start: number, end: number, depth: number, G: number, H: number): number {

@@ -61,18 +61,25 @@ export function wideSlots(layout: HistLayout): boolean {
 }
 
 /**
- * A new instance of the kernels with a memory of at least `bytes`, or null (no WebAssembly SIMD,
- * more than 4 GiB, or the memory could not be had).
+ * A new instance of the kernels whose memory holds regions of these byte sizes, each at a 16-byte
+ * boundary (v128 loads want it), with the regions' byte offsets; null when there is no
+ * WebAssembly SIMD, the regions exceed 4 GiB, or the memory could not be had.
  */
-export function kernelInstance(bytes: number): KernelExports | null {
+export function kernelRegions(sizes: number[]): { kernel: KernelExports; at: number[] } | null {
+  const at: number[] = [];
+  let end = 0;
+  for (const bytes of sizes) {
+    at.push(end);
+    end += Math.ceil(bytes / 16) * 16;
+  }
   const mod = kernelModule();
-  const pages = Math.ceil(bytes / PAGE);
+  const pages = Math.ceil(end / PAGE);
   if (!mod || pages > MAX_PAGES) return null;
   try {
     const kernel = new WebAssembly.Instance(mod, {}).exports as unknown as KernelExports;
     const have = kernel.memory.buffer.byteLength / PAGE;
     if (pages > have) kernel.memory.grow(pages - have);
-    return kernel;
+    return { kernel, at };
   } catch {
     return null;
   }
@@ -97,49 +104,64 @@ export interface ArenaPlan {
   scratch: number;
 }
 
-export class HistArena {
+/** The arrays of one fit that the kernels read: an arena's views, or plain arrays. */
+export interface FitBuffers {
+  slots: BinSlots;
+  index: Int32Array;
+  grad: Float32Array;
+  hess: Float32Array;
+  /** Column-major codes (`columns[f · rows + r]`), what partitions read. */
+  columns: Uint8Array;
+  scratch: Int32Array;
+  /** A split's left-or-right table per code (partition.ts's leftTable). */
+  table: Uint8Array;
+}
+
+/** A fit's buffers in a {@link HistArena} when one can be had, else plain arrays (the JavaScript loops then serve). */
+export function fitBuffers(plan: ArenaPlan): FitBuffers {
+  return (
+    HistArena.create(plan) ?? {
+      slots: plan.wideSlots ? new Uint32Array(plan.slots) : new Uint16Array(plan.slots),
+      index: new Int32Array(plan.index),
+      grad: new Float32Array(plan.gradients),
+      hess: new Float32Array(plan.gradients),
+      columns: new Uint8Array(plan.columns),
+      scratch: new Int32Array(plan.scratch),
+      table: new Uint8Array(256),
+    }
+  );
+}
+
+export class HistArena implements FitBuffers {
   readonly slots: BinSlots;
   readonly index: Int32Array;
   readonly grad: Float32Array;
   readonly hess: Float32Array;
-  /** Column-major codes (`columns[f · rows + r]`), what partitions read. */
   readonly columns: Uint8Array;
   readonly scratch: Int32Array;
-  /** A split's left-or-right table per code (partition.ts's leftTable). */
   readonly table: Uint8Array;
   private readonly out: Float64Array;
   private readonly kernel: KernelExports;
 
-  private constructor(kernel: KernelExports, plan: ArenaPlan) {
+  private constructor(kernel: KernelExports, at: number[], plan: ArenaPlan) {
     this.kernel = kernel;
     const buf = kernel.memory.buffer;
-    let at = 0;
-    const take = (bytes: number): number => {
-      const p = at;
-      at += Math.ceil(bytes / 16) * 16; // v128 loads of the histogram want 16-byte alignment
-      return p;
-    };
-    this.out = new Float64Array(buf, take(8 * plan.histLength), plan.histLength);
-    this.slots = plan.wideSlots ? new Uint32Array(buf, take(4 * plan.slots), plan.slots) : new Uint16Array(buf, take(2 * plan.slots), plan.slots);
-    this.index = new Int32Array(buf, take(4 * plan.index), plan.index);
-    this.grad = new Float32Array(buf, take(4 * plan.gradients), plan.gradients);
-    this.hess = new Float32Array(buf, take(4 * plan.gradients), plan.gradients);
-    this.columns = new Uint8Array(buf, take(plan.columns), plan.columns);
-    this.scratch = new Int32Array(buf, take(4 * plan.scratch), plan.scratch);
-    this.table = new Uint8Array(buf, take(256), 256);
+    this.out = new Float64Array(buf, at[0], plan.histLength);
+    this.slots = plan.wideSlots ? new Uint32Array(buf, at[1], plan.slots) : new Uint16Array(buf, at[1], plan.slots);
+    this.index = new Int32Array(buf, at[2], plan.index);
+    this.grad = new Float32Array(buf, at[3], plan.gradients);
+    this.hess = new Float32Array(buf, at[4], plan.gradients);
+    this.columns = new Uint8Array(buf, at[5], plan.columns);
+    this.scratch = new Int32Array(buf, at[6], plan.scratch);
+    this.table = new Uint8Array(buf, at[7], 256);
     arenas.set(buf, this);
-  }
-
-  /** Bytes an arena of this plan occupies. */
-  static bytes(plan: ArenaPlan): number {
-    const up = (b: number): number => Math.ceil(b / 16) * 16;
-    return up(8 * plan.histLength) + up((plan.wideSlots ? 4 : 2) * plan.slots) + up(4 * plan.index) + 2 * up(4 * plan.gradients) + up(plan.columns) + up(4 * plan.scratch) + 256;
   }
 
   /** An arena for this plan, or null when the runtime has no kernel or the plan exceeds 4 GiB. */
   static create(plan: ArenaPlan): HistArena | null {
-    const kernel = kernelInstance(HistArena.bytes(plan));
-    return kernel ? new HistArena(kernel, plan) : null; // null: the JavaScript loops serve
+    const sizes = [8 * plan.histLength, (plan.wideSlots ? 4 : 2) * plan.slots, 4 * plan.index, 4 * plan.gradients, 4 * plan.gradients, plan.columns, 4 * plan.scratch, 256];
+    const r = kernelRegions(sizes);
+    return r ? new HistArena(r.kernel, r.at, plan) : null;
   }
 
   /**

@@ -52,7 +52,7 @@ export function histLength(layout: HistLayout): number {
 export type BinSlots = Uint16Array | Uint32Array;
 
 export function binSlots(codes: Uint8Array, layout: HistLayout, order: 'rows' | 'columns' = 'rows', into?: BinSlots): BinSlots {
-  const { cols, binOffset, totalBins } = layout;
+  const { cols, binOffset } = layout;
   const slots = into ?? (wideSlots(layout) ? new Uint32Array(codes.length) : new Uint16Array(codes.length));
   if (order === 'columns') {
     // codes[f · n + r] in, slots row-major out.

@@ -100,31 +100,25 @@ export class GbmModel implements TrainedModel {
     const leafValue = this.state.nodes.leafValue!;
     const margin = new Float64Array(x.rows * O);
     const kernel = this.walkKernel;
-    if (kernel) {
-      const chunk = chunkRows(O);
-      for (let start = 0; start < x.rows; start += chunk) {
-        const n = Math.min(x.rows - start, chunk);
-        fillRows(x, start, start + n, kernel.rows);
-        const acc = kernel.acc;
-        for (let i = 0; i < n; i++) for (let k = 0; k < O; k++) acc[i * O + k] = base[k];
-        for (let t = 0; t < this.nTrees; t++) kernel.walkAdd(walker.roots[t], n, t % O);
-        margin.set(acc.subarray(0, n * O), start * O);
-      }
-      return margin;
-    }
     const chunk = Math.max(1, Math.min(x.rows, chunkRows(O)));
-    const rows = new Float32Array(chunk * rowWidth(walker));
-    const leaves = new Int32Array(chunk);
+    // The kernel walks rows and sums margins in its own memory; the JavaScript walk in these arrays.
+    const rows = kernel ? kernel.rows : new Float32Array(chunk * rowWidth(walker));
+    const leaves = kernel ? null : new Int32Array(chunk);
     for (let start = 0; start < x.rows; start += chunk) {
       const n = Math.min(x.rows - start, chunk);
       fillRows(x, start, start + n, rows);
-      const acc = margin.subarray(start * O, (start + n) * O);
+      const acc = kernel ? kernel.acc : margin.subarray(start * O, (start + n) * O);
       for (let i = 0; i < n; i++) for (let k = 0; k < O; k++) acc[i * O + k] = base[k];
       for (let t = 0; t < this.nTrees; t++) {
-        walkTree(walker, t, rows, n, leaves);
         const k = t % O;
-        for (let i = 0, o = k; i < n; i++, o += O) acc[o] += leafValue[leaves[i]];
+        if (kernel) {
+          kernel.walkAdd(walker.roots[t], n, k);
+          continue;
+        }
+        walkTree(walker, t, rows, n, leaves!);
+        for (let i = 0, o = k; i < n; i++, o += O) acc[o] += leafValue[leaves![i]];
       }
+      if (kernel) margin.set(acc.subarray(0, n * O), start * O);
     }
     return margin;
   }

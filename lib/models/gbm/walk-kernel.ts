@@ -6,7 +6,7 @@
  * comparisons and additions, in the same order, as the JavaScript walk (bit-identical margins,
  * tested); about 2–3× faster on small batches, where the JavaScript walk trailed XGBoost's.
  */
-import { kernelInstance, type KernelExports } from './hist-kernel';
+import { kernelRegions, type KernelExports } from './hist-kernel';
 
 export class WalkKernel {
   /** One chunk of rows as fillRows writes them. */
@@ -18,6 +18,7 @@ export class WalkKernel {
 
   private constructor(
     private readonly kernel: KernelExports,
+    at: number[],
     words: Int32Array,
     leafValue: Float32Array,
     chunk: number,
@@ -25,26 +26,17 @@ export class WalkKernel {
     private readonly outputs: number,
   ) {
     const buf = kernel.memory.buffer;
-    let at = 0;
-    const take = (bytes: number): number => {
-      const p = at;
-      at += Math.ceil(bytes / 16) * 16;
-      return p;
-    };
-    this.nodesPtr = take(words.byteLength);
+    [this.nodesPtr, this.valuesPtr] = at;
     new Int32Array(buf, this.nodesPtr, words.length).set(words);
-    this.valuesPtr = take(leafValue.byteLength);
     new Float32Array(buf, this.valuesPtr, leafValue.length).set(leafValue);
-    this.rows = new Float32Array(buf, take(4 * chunk * width), chunk * width);
-    this.acc = new Float64Array(buf, take(8 * chunk * outputs), chunk * outputs);
+    this.rows = new Float32Array(buf, at[2], chunk * width);
+    this.acc = new Float64Array(buf, at[3], chunk * outputs);
   }
 
   /** A kernel for these records and leaves, chunks of `chunk` rows of `width` floats; null where none can be had. */
   static create(words: Int32Array, leafValue: Float32Array, chunk: number, width: number, outputs: number): WalkKernel | null {
-    const up = (b: number): number => Math.ceil(b / 16) * 16;
-    const bytes = up(words.byteLength) + up(leafValue.byteLength) + up(4 * chunk * width) + up(8 * chunk * outputs);
-    const kernel = kernelInstance(bytes);
-    return kernel ? new WalkKernel(kernel, words, leafValue, chunk, width, outputs) : null;
+    const r = kernelRegions([words.byteLength, leafValue.byteLength, 4 * chunk * width, 8 * chunk * outputs]);
+    return r ? new WalkKernel(r.kernel, r.at, words, leafValue, chunk, width, outputs) : null;
   }
 
   /** The first n rows of {@link rows} walk the tree whose root record is `root`; leaf values add to margin k of {@link acc}. */

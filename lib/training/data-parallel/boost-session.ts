@@ -19,7 +19,7 @@ import { QuorumError } from '../../errors';
 import { rowInSample } from '../../models/gbm/fit';
 import { objectiveFor, type Objective, type ObjectiveName } from '../../models/gbm/objectives';
 import { leftTable, partitionRows } from '../../models/gbm/partition';
-import { arenaPlan, HistArena } from '../../models/gbm/hist-kernel';
+import { arenaPlan, fitBuffers } from '../../models/gbm/hist-kernel';
 import { binSlots, buildHistogram, histLayout, type BinSlots, type HistLayout } from '../../models/gbm/histogram';
 import { featureOffsets, type SplitOrder, type NodeRef } from './session';
 import type { BinnedShard } from './shard';
@@ -125,7 +125,6 @@ export class BoostSession {
     const b = c.boost;
     if (!b) throw new QuorumError('BAD_VALUE', 'this binned shard was prepared for a forest, not for boosting');
     const n = shard.rows;
-    const cols = c.cols;
     this.y = Float32Array.from(shard.y);
     this.weight = b.classWeight ? Float64Array.from(this.y, (k) => b.classWeight![k]) : null;
     const O = b.outputs;
@@ -134,20 +133,14 @@ export class BoostSession {
     this.grad = new Float32Array(n * O);
     this.hess = new Float32Array(n * O);
     this.layout = histLayout(c.nBins);
-    // Codes, quantised derivatives, row index and slots in the gbm kernels' memory (hist-kernel.ts).
-    const arena = HistArena.create(arenaPlan(this.layout, n, O, n * O));
+    // Codes, quantised derivatives, row index and slots in the gbm kernels' memory where it can be had (hist-kernel.ts).
+    const buffers = fitBuffers(arenaPlan(this.layout, n, O, n * O));
     // Column-major: what partitions read, in row order (the shard's own copy is dropped).
-    this.codes = arena ? arena.columns : shard.codes;
-    if (arena) {
-      arena.columns.set(shard.codes);
-      shard.codes = new Uint8Array(0);
-    }
-    this.qg = arena?.grad ?? new Float32Array(n * O);
-    this.qh = arena?.hess ?? new Float32Array(n * O);
-    this.index = arena?.index ?? new Int32Array(n * O);
-    this.slots = binSlots(this.codes, this.layout, 'columns', arena?.slots);
-    this.scratch = arena?.scratch ?? new Int32Array(n);
-    this.table = arena?.table ?? new Uint8Array(256);
+    this.codes = buffers.columns;
+    this.codes.set(shard.codes);
+    shard.codes = new Uint8Array(0);
+    ({ grad: this.qg, hess: this.qh, index: this.index, scratch: this.scratch, table: this.table } = buffers);
+    this.slots = binSlots(this.codes, this.layout, 'columns', buffers.slots);
     this.objective = objectiveFor(b.objective, c.nClasses, b.huberDelta);
     this.off = featureOffsets(c.nBins);
     this.miss = Int32Array.from(c.nBins);
