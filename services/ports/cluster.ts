@@ -1,6 +1,7 @@
+import type { Readable } from 'node:stream';
 import type { CallingOptions, ServiceBroker } from 'moleculer';
 import { QuorumError } from '../../lib/errors';
-import { readAll } from '../../lib/store/streams';
+import { readAll, type ReadOptions } from '../../lib/store/streams';
 
 /** Node ids that run `service` and are available now (dynamic discovery: no host lists). */
 export function nodesWith(broker: ServiceBroker, service: string): string[] {
@@ -28,6 +29,24 @@ export async function callService<T>(broker: ServiceBroker, action: string, para
       const type = (err as { type?: string }).type ?? '';
       if (!retriable || attempt >= 3 || !GONE.has(type)) throw err;
     }
+  }
+}
+
+/**
+ * Reads a reply stream of `sender` whole. When the sender leaves the cluster mid-stream (killed,
+ * or its heartbeats stopped), Moleculer rejects its pending calls but drops a response stream that
+ * has begun without ending it; this ends the read at once with STREAM_STALLED instead of waiting out
+ * `options.idleMs`.
+ */
+export async function readReply(broker: ServiceBroker, sender: string, stream: NodeJS.ReadableStream, options: ReadOptions = {}): Promise<Buffer> {
+  const left = ({ node }: { node: { id: string } }): void => {
+    if (node.id === sender) (stream as Readable).destroy(new QuorumError('STREAM_STALLED', `node ${sender} left the cluster while sending its reply`, { node: sender }));
+  };
+  broker.localBus.on('$node.disconnected', left);
+  try {
+    return await readAll(stream, options);
+  } finally {
+    broker.localBus.off('$node.disconnected', left);
   }
 }
 

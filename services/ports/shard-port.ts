@@ -8,11 +8,10 @@
  */
 import type { ServiceBroker } from 'moleculer';
 import { QuorumError } from '../../lib/errors';
-import { readAll } from '../../lib/store/streams';
 import type { ShardSession, ShardSessionEvents } from '../../lib/training/cluster';
 import { HostPort, type ApplyRequest, type HostRequest, type LevelRequest, type NodeRef, type NodeRows, type RoundRequest } from '../../lib/training/data-parallel';
 import type { BlobRef } from '../../lib/training/job';
-import { nodesWith } from './cluster';
+import { nodesWith, readReply } from './cluster';
 
 
 export class ClusterShardPort implements ShardSession {
@@ -35,7 +34,10 @@ export class ClusterShardPort implements ShardSession {
     private readonly blob: BlobRef & { nodeID: string },
     private readonly preferred: string,
     private readonly attempts: number,
+    /** Longest a call may take (the session computes before it replies). */
     private readonly timeoutMs: number,
+    /** Longest gap between two chunks of a streamed reply: the reply is sent whole once computed. */
+    private readonly idleMs: number,
     private readonly events: ShardSessionEvents,
   ) {}
 
@@ -77,7 +79,7 @@ export class ClusterShardPort implements ShardSession {
 
   private async send(node: string, msg: HostRequest): Promise<Uint8Array[]> {
     const reply = await this.broker.call<Buffer | NodeJS.ReadableStream, HostRequest>('trainer.dp', msg, { nodeID: node, timeout: this.timeoutMs, retries: 0 });
-    const bytes = Buffer.isBuffer(reply) || reply instanceof Uint8Array ? reply : await readAll(reply as NodeJS.ReadableStream, { idleMs: this.timeoutMs });
+    const bytes = Buffer.isBuffer(reply) || reply instanceof Uint8Array ? reply : await readReply(this.broker, node, reply as NodeJS.ReadableStream, { idleMs: this.idleMs });
     return [new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
   }
 

@@ -7,13 +7,13 @@ import { applyDense, type DenseSpec } from '../../lib/data/preprocess';
 import { decodeShard } from '../../lib/data/shard-codec';
 import { QUORUM_METRICS } from '../../lib/ops/metrics';
 import type { MemberMeta, VersionMeta } from '../../lib/registry/version';
-import { bufferStream, readAll, sha256 } from '../../lib/store/streams';
+import { bufferStream, sha256 } from '../../lib/store/streams';
 import type { FitRunnerPorts } from '../../lib/trainer/fit-runner';
 import type { LocalRegistry } from '../../lib/trainer/local-data';
 import type { TrainerModels } from '../../lib/trainer/member-cache';
 import type { BlobRef } from '../../lib/training/job';
 import type { SharedSet } from '../../lib/workers/protocol';
-import { nodesWith, readArtifact } from './cluster';
+import { nodesWith, readArtifact, readReply } from './cluster';
 import { quorumConfig } from './config';
 
 export function fitRunnerPorts(broker: ServiceBroker, models: TrainerModels, changed: () => void): FitRunnerPorts {
@@ -61,7 +61,7 @@ export async function fetchBlob(ctx: Context, ref: BlobRef & { nodeID: string })
   const timeout = quorumConfig(broker).requestTimeoutMs;
   await nodeServes(broker, ref.nodeID, 'coordinator');
   const stream = await ctx.call<NodeJS.ReadableStream, { id: string }>('coordinator.blob', { id: ref.id }, { nodeID: ref.nodeID, timeout });
-  const bytes = await readAll(stream, { size: ref.size, sha256: ref.sha256, idleMs: timeout });
+  const bytes = await readReply(broker, ref.nodeID, stream, { size: ref.size, sha256: ref.sha256, idleMs: timeout });
   if (broker.metrics.isEnabled()) broker.metrics.increment(QUORUM_METRICS.shardBytes.name, undefined, bytes.byteLength);
   return bytes;
 }

@@ -109,7 +109,7 @@ export class BrokerTrainingCluster implements TrainingCluster {
   }
 
   openShard(job: string, shard: number, blob: BlobRef, preferred: string, events: ShardSessionEvents): ClusterShardPort {
-    return new ClusterShardPort(this.broker, job, shard, { ...blob, nodeID: this.broker.nodeID }, preferred, this.config.fitAttempts, this.config.fitTimeoutMs, events);
+    return new ClusterShardPort(this.broker, job, shard, { ...blob, nodeID: this.broker.nodeID }, preferred, this.config.fitAttempts, this.config.fitTimeoutMs, this.config.requestTimeoutMs, events);
   }
 
   emit(event: string, payload: Record<string, unknown>): void {

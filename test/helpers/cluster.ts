@@ -53,6 +53,13 @@ export class Cluster {
     return proc;
   }
 
+  /** Starts `name` again if its process has ended (a test's cleanup after a kill, pass or fail). */
+  async revive(name: string, services: string): Promise<void> {
+    const p = this.nodes.get(name)?.process;
+    if (p && p.exitCode === null && p.signalCode === null) return;
+    await this.node(name, services);
+  }
+
   async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     await this.nodes.get(name)?.kill(signal);
   }
@@ -75,20 +82,29 @@ export class Cluster {
     }, `${count} trainer(s) in /api/cluster`, timeoutMs, 200);
   }
 
+  /** Waits until `until(job)`; on a timeout the error carries the job and the end of every node's log. */
   async job(id: string, until: (job: any) => boolean, timeoutMs = 240_000, everyMs = 100): Promise<any> {
-    return waitFor(async () => {
-      const { body } = await this.api('GET', `/trainings/${id}`);
-      return until(body) ? body : undefined;
-    }, `job ${id}`, timeoutMs, everyMs);
+    let last: unknown;
+    try {
+      return await waitFor(async () => {
+        const { body } = await this.api('GET', `/trainings/${id}`);
+        last = body;
+        return until(body) ? body : undefined;
+      }, `job ${id}`, timeoutMs, everyMs);
+    } catch (err) {
+      (err as Error).message += `\nlast seen: ${JSON.stringify(last)?.slice(0, 2000)}\n${this.logs(40)}`;
+      throw err;
+    }
   }
 
   finished(id: string, timeoutMs = 240_000): Promise<any> {
     return this.job(id, (j) => ['completed', 'failed', 'cancelled'].includes(j.status), timeoutMs, 250);
   }
 
-  /** Every node's log (for a failing test's output: set TEST_LOGS=1). */
-  logs(): string {
-    return [...this.nodes.entries()].map(([name, n]) => `===== ${name}\n${n.log()}`).join('\n');
+  /** Every node's log, or its last `lines` lines (for a failing test's output: set TEST_LOGS=1). */
+  logs(lines?: number): string {
+    const tail = (log: string) => (lines === undefined ? log : log.split('\n').slice(-lines).join('\n'));
+    return [...this.nodes.entries()].map(([name, n]) => `===== ${name}\n${tail(n.log())}`).join('\n');
   }
 
   async stop(): Promise<void> {

@@ -38,6 +38,11 @@ run('data-parallel forest over NATS (issue 13)', () => {
   const predict = async (version: string) => (await cluster.api('POST', '/predict', { rows: ROWS, version })).body.predictions;
 
   let reference: { sha: string; predictions: unknown };
+  /** After a kill test, pass or fail: both trainers up again, so one failure does not fail the tests after it. */
+  const restoreTrainers = async () => {
+    await cluster.revive('dpb', 'trainer');
+    await cluster.trainers(2);
+  };
 
   it('1, 2 and 3 shards over two trainers: the same artifact and the same predictions', async () => {
     const out: { sha: string; predictions: unknown; trainers: string[] }[] = [];
@@ -56,18 +61,21 @@ run('data-parallel forest over NATS (issue 13)', () => {
 
   it('a trainer SIGKILLed mid-fit: its shards move to the other trainer and the model is the undisturbed one', async () => {
     const id = await train(3, 60);
-    // both trainers hold sessions of this job
-    await waitFor(async () => ['dpa', 'dpb'].every((t) => cluster.nodes.get(t)!.log().includes(`session ${id}/`)), 'sessions on both trainers', 60_000, 20);
-    await cluster.kill('dpb');
-    const done = await cluster.finished(id);
-    expect([done.status, done.error]).toEqual(['completed', undefined]);
-    expect(done.warnings.join(' ')).toMatch(/shard 1 moved to trainer dpa/);
-    const m = await member(done.version);
-    expect(m.summary.dataParallel.trainers).toEqual(['dpa']);
-    expect(m.artifact.sha256).toBe(reference.sha);
-    expect(await predict(done.version)).toEqual(reference.predictions);
-    await cluster.node('dpb', 'trainer');
-    await cluster.trainers(2);
+    try {
+      // both trainers hold sessions of this job
+      await waitFor(async () => ['dpa', 'dpb'].every((t) => cluster.nodes.get(t)!.log().includes(`session ${id}/`)), 'sessions on both trainers', 60_000, 20);
+      await cluster.kill('dpb');
+      const done = await cluster.finished(id);
+      expect([done.status, done.error]).toEqual(['completed', undefined]);
+      expect(done.warnings.join(' ')).toMatch(/shard 1 moved to trainer dpa/);
+      const m = await member(done.version);
+      expect(m.summary.dataParallel.trainers).toEqual(['dpa']);
+      expect(m.artifact.sha256).toBe(reference.sha);
+      expect(await predict(done.version)).toEqual(reference.predictions);
+    } finally {
+      await cluster.api('DELETE', `/trainings/${id}`); // a no-op on a finished job, frees a stuck one
+      await restoreTrainers();
+    }
   }, 300_000);
 
   it('a coordinator killed mid-fit resumes from its last checkpoint (every 20 trees) and makes the same model', async () => {
@@ -77,7 +85,7 @@ run('data-parallel forest over NATS (issue 13)', () => {
       return m && Number(m[1]) >= 20 ? true : undefined;
     }, '20 trees', 120_000, 20);
     await cluster.kill('core');
-    await cluster.node('core', 'api,coordinator,registry,inference');
+    await cluster.revive('core', 'api,coordinator,registry,inference');
     const done = await cluster.finished(id);
     expect([done.status, done.error]).toEqual(['completed', undefined]);
     expect(done.warnings.join(' ')).toMatch(/resumed after a coordinator restart/);
@@ -97,16 +105,19 @@ run('data-parallel forest over NATS (issue 13)', () => {
     }
     expect(out[1]).toEqual(out[0]);
     const id = await train(3, 12, 'gbm', gbm);
-    await waitFor(async () => ['dpa', 'dpb'].every((t) => cluster.nodes.get(t)!.log().includes(`session ${id}/`)), 'sessions on both trainers', 60_000, 20);
-    await cluster.kill('dpb');
-    const done = await cluster.finished(id);
-    expect([done.status, done.error]).toEqual(['completed', undefined]);
-    expect(done.warnings.join(' ')).toMatch(/shard 1 moved to trainer dpa/);
-    const m = await member(done.version);
-    expect(m.artifact.sha256).toBe(out[0].sha);
-    expect(await predict(done.version)).toEqual(out[0].predictions);
-    await cluster.node('dpb', 'trainer');
-    await cluster.trainers(2);
+    try {
+      await waitFor(async () => ['dpa', 'dpb'].every((t) => cluster.nodes.get(t)!.log().includes(`session ${id}/`)), 'sessions on both trainers', 60_000, 20);
+      await cluster.kill('dpb');
+      const done = await cluster.finished(id);
+      expect([done.status, done.error]).toEqual(['completed', undefined]);
+      expect(done.warnings.join(' ')).toMatch(/shard 1 moved to trainer dpa/);
+      const m = await member(done.version);
+      expect(m.artifact.sha256).toBe(out[0].sha);
+      expect(await predict(done.version)).toEqual(out[0].predictions);
+    } finally {
+      await cluster.api('DELETE', `/trainings/${id}`);
+      await restoreTrainers();
+    }
   }, 300_000);
 
   it('gbm: a coordinator killed mid-fit resumes from its last checkpoint (every 10 rounds) and makes the undisturbed model', async () => {
@@ -121,7 +132,7 @@ run('data-parallel forest over NATS (issue 13)', () => {
       return m && Number(m[1]) >= 12 ? true : undefined;
     }, 'round 12', 120_000, 20);
     await cluster.kill('core');
-    await cluster.node('core', 'api,coordinator,registry,inference');
+    await cluster.revive('core', 'api,coordinator,registry,inference');
     const done = await cluster.finished(id);
     expect([done.status, done.error]).toEqual(['completed', undefined]);
     expect(done.warnings.join(' ')).toMatch(/data-parallel gbm resumed from its checkpoint after round (10|20) of 30/);
