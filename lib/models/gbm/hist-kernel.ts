@@ -34,6 +34,9 @@ export interface KernelExports {
   build16(slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number): void;
   build32(slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number): void;
   partition(column: number, table: number, index: number, start: number, end: number, scratch: number): number;
+  logistic(margin: number, y: number, w: number, hasW: number, grad: number, hess: number, n: number): number;
+  exp(x: number): number;
+  log(x: number): number;
   walkAdd(nodes: number, root: number, rows: number, width: number, n: number, values: number, acc: number, stride: number): void;
 }
 

@@ -286,4 +286,83 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row)))
   )
+
+  ;; exp and log for the objectives (gbm/fastmath.ts has the same operations in JavaScript, so the
+  ;; two give the same doubles; the method and its constants there).
+  (func $exp (export "exp") (param $x f64) (result f64)
+    (local $k f64) (local $hi f64) (local $lo f64) (local $r f64) (local $t f64) (local $c f64)
+    (local.set $x (select (f64.const 700) (local.get $x) (f64.gt (local.get $x) (f64.const 700))))
+    (local.set $x (select (f64.const -700) (local.get $x) (f64.lt (local.get $x) (f64.const -700))))
+    (local.set $k (f64.floor (f64.add (f64.mul (local.get $x) (f64.const 1.4426950408889634)) (f64.const 0.5))))
+    (local.set $hi (f64.sub (local.get $x) (f64.mul (local.get $k) (f64.const 0.69314718036912382))))
+    (local.set $lo (f64.mul (local.get $k) (f64.const 1.9082149292705877e-10)))
+    (local.set $r (f64.sub (local.get $hi) (local.get $lo)))
+    (local.set $t (f64.mul (local.get $r) (local.get $r)))
+    ;; c = r − t·(P1 + t·(P2 + t·(P3 + t·(P4 + t·P5))))
+    (local.set $c (f64.sub (local.get $r) (f64.mul (local.get $t)
+      (f64.add (f64.const 0.16666666666666602) (f64.mul (local.get $t)
+      (f64.add (f64.const -0.0027777777777015593) (f64.mul (local.get $t)
+      (f64.add (f64.const 6.6137563214379344e-5) (f64.mul (local.get $t)
+      (f64.add (f64.const -1.6533902205465252e-6) (f64.mul (local.get $t) (f64.const 4.1381367970572385e-8))))))))))))
+    ;; e^r = 1 − ((lo − r·c/(2 − c)) − hi), times 2^k
+    (f64.mul
+      (f64.sub (f64.const 1) (f64.sub (f64.sub (local.get $lo) (f64.div (f64.mul (local.get $r) (local.get $c)) (f64.sub (f64.const 2) (local.get $c)))) (local.get $hi)))
+      (f64.reinterpret_i64 (i64.shl (i64.add (i64.trunc_sat_f64_s (local.get $k)) (i64.const 1023)) (i64.const 52)))))
+  (func $log (export "log") (param $x f64) (result f64)
+    (local $bits i64) (local $e f64) (local $m f64) (local $up i32) (local $f f64) (local $s f64) (local $z f64) (local $w f64) (local $hf f64) (local $R f64)
+    (local.set $bits (i64.reinterpret_f64 (local.get $x)))
+    (local.set $m (f64.reinterpret_i64 (i64.or (i64.and (local.get $bits) (i64.const 0x000fffffffffffff)) (i64.const 0x3ff0000000000000))))
+    (local.set $up (f64.gt (local.get $m) (f64.const 1.4142135623730951)))
+    (local.set $e (f64.convert_i64_s (i64.add (i64.sub (i64.shr_u (local.get $bits) (i64.const 52)) (i64.const 1023)) (i64.extend_i32_u (local.get $up)))))
+    (local.set $m (select (f64.mul (local.get $m) (f64.const 0.5)) (local.get $m) (local.get $up)))
+    (local.set $f (f64.sub (local.get $m) (f64.const 1)))
+    (local.set $s (f64.div (local.get $f) (f64.add (f64.const 2) (local.get $f))))
+    (local.set $z (f64.mul (local.get $s) (local.get $s)))
+    (local.set $w (f64.mul (local.get $z) (local.get $z)))
+    ;; R = z·(L1 + w·(L3 + w·(L5 + w·L7))) + w·(L2 + w·(L4 + w·L6))
+    (local.set $R (f64.add
+      (f64.mul (local.get $z) (f64.add (f64.const 0.66666666666667351) (f64.mul (local.get $w)
+        (f64.add (f64.const 0.28571428743662391) (f64.mul (local.get $w)
+        (f64.add (f64.const 0.18183572161618050) (f64.mul (local.get $w) (f64.const 0.14798198605116586))))))))
+      (f64.mul (local.get $w) (f64.add (f64.const 0.39999999999409419) (f64.mul (local.get $w)
+        (f64.add (f64.const 0.22222198432149784) (f64.mul (local.get $w) (f64.const 0.15313837699209373))))))))
+    (local.set $hf (f64.mul (f64.const 0.5) (f64.mul (local.get $f) (local.get $f))))
+    ;; log x = e·ln2_hi − ((hf − (s·(hf + R) + e·ln2_lo)) − f); NaN stays NaN
+    (select
+      (f64.sub (f64.mul (local.get $e) (f64.const 0.69314718036912382))
+        (f64.sub (f64.sub (local.get $hf) (f64.add (f64.mul (local.get $s) (f64.add (local.get $hf) (local.get $R))) (f64.mul (local.get $e) (f64.const 1.9082149292705877e-10)))) (local.get $f)))
+      (local.get $x)
+      (f64.eq (local.get $x) (local.get $x))))
+;; logistic: the binary log-loss objective's derivatives (gbm/objectives.ts) for rows 0 .. n of
+  ;; margin (Float64) and y (Float32 0/1), weighted by w (Float64) when hasW; grad and hess as
+  ;; Float32. Returns the sum of the rows' losses, −log q per row, q the probability of the row's
+  ;; label clipped to [1e-15, 1 − 1e-15]: one log per 16 rows, of the product of their q's (at least
+  ;; 1e-240, a normal double), summed in row order.
+  (func (export "logistic")
+    (param $margin i32) (param $y i32) (param $w i32) (param $hasW i32) (param $grad i32) (param $hess i32) (param $n i32)
+    (result f64)
+    (local $i i32) (local $pr f64) (local $yi f64) (local $wi f64) (local $q f64) (local $h f64) (local $prod f64) (local $sum f64)
+    (local.set $prod (f64.const 1))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $pr (f64.div (f64.const 1)
+          (f64.add (f64.const 1) (call $exp (f64.neg (f64.load (i32.add (local.get $margin) (i32.shl (local.get $i) (i32.const 3)))))))))
+        (local.set $yi (f64.promote_f32 (f32.load (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2))))))
+        (local.set $wi (select (f64.load (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 3)))) (f64.const 1) (local.get $hasW)))
+        (f32.store (i32.add (local.get $grad) (i32.shl (local.get $i) (i32.const 2)))
+          (f32.demote_f64 (f64.mul (local.get $wi) (f64.sub (local.get $pr) (local.get $yi)))))
+        (local.set $h (f64.mul (local.get $pr) (f64.sub (f64.const 1) (local.get $pr))))
+        (local.set $h (select (f64.const 1e-16) (local.get $h) (f64.lt (local.get $h) (f64.const 1e-16))))
+        (f32.store (i32.add (local.get $hess) (i32.shl (local.get $i) (i32.const 2))) (f32.demote_f64 (f64.mul (local.get $wi) (local.get $h))))
+        (local.set $q (select (f64.const 1e-15) (local.get $pr) (f64.lt (local.get $pr) (f64.const 1e-15))))
+        (local.set $q (select (f64.const 0.999999999999999) (local.get $q) (f64.gt (local.get $q) (f64.const 0.999999999999999))))
+        (local.set $prod (f64.mul (local.get $prod) (select (local.get $q) (f64.sub (f64.const 1) (local.get $q)) (f64.eq (local.get $yi) (f64.const 1)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (if (i32.eqz (i32.and (local.get $i) (i32.const 15)))
+          (then
+            (local.set $sum (f64.sub (local.get $sum) (call $log (local.get $prod))))
+            (local.set $prod (f64.const 1))))
+        (br $rows)))
+    (f64.sub (local.get $sum) (call $log (local.get $prod))))
 )
