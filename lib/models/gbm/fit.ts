@@ -90,6 +90,43 @@ export function rowInSample(seed: number, round: number, row: number, subsample:
   return deriveSeed(seed, ROW_LABEL, round, row) / 4294967296 < subsample;
 }
 
+/*
+ * The loops over rows are functions of their own: fitGbm runs once, so its round loop is compiled
+ * while it runs, and loops inlined into it were where that code fell back to the interpreter.
+ */
+
+/** Round `round`'s sample (rowInSample) into sample[0 ..) and inSample; returns its size. */
+function drawRoundRows(seed: number, round: number, n: number, subsample: number, sample: Int32Array, inSample: Uint8Array): number {
+  let m = 0;
+  for (let r = 0; r < n; r++) {
+    const keep = rowInSample(seed, round, r, subsample);
+    inSample[r] = keep ? 1 : 0;
+    if (keep) sample[m++] = r;
+  }
+  return m;
+}
+
+/** The current tree's values of the rows outside the round's sample. */
+function outOfSampleValues(grower: TreeGrower, codes: Uint8Array, cols: number, inSample: Uint8Array, out: Float64Array): void {
+  for (let r = 0; r < out.length; r++) if (!inSample[r]) out[r] = grower.valueOf(codes, cols, r);
+}
+
+/** Every row's margins set to `base` (one value per output). */
+function fillRows(margin: Float64Array, base: Float64Array, n: number): void {
+  const O = base.length;
+  for (let r = 0; r < n; r++) for (let k = 0; k < O; k++) margin[r * O + k] = base[k];
+}
+
+/** margin[r · O + k] += values[r] for rows 0 .. n. */
+function addColumn(margin: Float64Array, values: Float64Array, n: number, O: number, k: number): void {
+  for (let r = 0; r < n; r++) margin[r * O + k] += values[r];
+}
+
+/** The current tree's values added to margin k of the validation rows. */
+function validationValues(grower: TreeGrower, codes: Uint8Array, cols: number, nv: number, vMargin: Float64Array, O: number, k: number): void {
+  for (let r = 0; r < nv; r++) vMargin[r * O + k] += grower.valueOf(codes, cols, r);
+}
+
 export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmModel {
   checkData(data);
   const { x, y, task } = data;
@@ -119,16 +156,16 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
   const weight = classification && p.classWeight === 'balanced' ? balancedRowWeights(y, K) : null;
   const baseMargin = objective.baseMargin(y, weight);
   const margin = new Float64Array(n * O);
-  for (let i = 0; i < n; i++) margin.set(baseMargin, i * O);
+  fillRows(margin, baseMargin, n);
   const v = ctx.validation && ctx.validation.x.rows > 0 ? ctx.validation : null;
   const nv = v ? v.x.rows : 0;
   const vCodes = v ? binMatrix(v.x, bins) : null;
   const vMargin = new Float64Array(nv * O);
-  for (let i = 0; i < nv; i++) vMargin.set(baseMargin, i * O);
+  fillRows(vMargin, baseMargin, nv);
 
   const { grad, hess } = grower;
   const treeOut = new Float64Array(n);
-  const sample = new Int32Array(n);
+  const sample = Int32Array.from({ length: n }, (_, r) => r);
   const inSample = new Uint8Array(n);
   const features = Int32Array.from({ length: cols }, (_, f) => f);
   const nColumns = roundFeatureCount(p, cols);
@@ -144,26 +181,16 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
   objective.gradients(margin, y, weight, grad, hess);
   while (round < p.nEstimators) {
     if (ctx.isCancelled?.()) throw new QuorumError('CANCELLED', `gbm fit cancelled after ${round} of ${p.nEstimators} rounds`);
-    let m = 0;
-    if (p.subsample < 1) {
-      for (let r = 0; r < n; r++) {
-        const keep = rowInSample(seed, round, r, p.subsample);
-        inSample[r] = keep ? 1 : 0;
-        if (keep) sample[m++] = r;
-      }
-    } else {
-      for (let r = 0; r < n; r++) sample[r] = r;
-      m = n;
-    }
+    const m = p.subsample < 1 ? drawRoundRows(seed, round, n, p.subsample, sample, inSample) : n;
     const nf = drawRoundFeatures(seed, round, cols, nColumns, features);
     for (let k = 0; k < O; k++) {
       grower.index.set(sample.subarray(0, m));
       grower.grow(m, grad.subarray(k * n, (k + 1) * n), hess.subarray(k * n, (k + 1) * n), features, nf, gain);
       grower.emit(writer);
       grower.rowValues(treeOut);
-      if (m < n) for (let r = 0; r < n; r++) if (!inSample[r]) treeOut[r] = grower.valueOf(codes, cols, r);
-      for (let r = 0; r < n; r++) margin[r * O + k] += treeOut[r];
-      for (let r = 0; r < nv; r++) vMargin[r * O + k] += grower.valueOf(vCodes!, cols, r);
+      if (m < n) outOfSampleValues(grower, codes, cols, inSample, treeOut);
+      addColumn(margin, treeOut, n, O, k);
+      if (nv) validationValues(grower, vCodes!, cols, nv, vMargin, O, k);
     }
     round++;
     // The next round's derivatives and this round's loss in one pass (the last round needs only the loss).

@@ -54,6 +54,23 @@ function byColumn({ codes, rows, cols }: BinnedRows, out: Uint8Array): Uint8Arra
   return out;
 }
 
+/**
+ * Σ grad and Σ hess over rows index[0 .. m) into sums[0], sums[1]. A function of its own: as a loop
+ * at the top of grow() it was compiled on the stack while it ran, and the code after it, compiled
+ * without type feedback, fell back to the interpreter (seven times per Bank fit).
+ */
+function sumRows(index: Int32Array, m: number, grad: Float32Array, hess: Float32Array, sums: Float64Array): void {
+  let G = 0;
+  let H = 0;
+  for (let i = 0; i < m; i++) {
+    const r = index[i];
+    G += grad[r];
+    H += hess[r];
+  }
+  sums[0] = G;
+  sums[1] = H;
+}
+
 export class TreeGrower {
   /** Row indices of the current tree; node i owns index[start[i] .. end[i]). */
   readonly index: Int32Array;
@@ -64,6 +81,7 @@ export class TreeGrower {
   /** The codes column-major (`columns[f · rows + r]`): what partitions read. */
   private readonly columns: Uint8Array;
   private readonly split = new BestSplit();
+  private readonly sums = new Float64Array(2);
   /** The split being applied, per code (partition.ts). */
   private readonly table: Uint8Array;
   // The tree being grown, by node id (root 0; children get ids as they are made).
@@ -201,14 +219,8 @@ export class TreeGrower {
   grow(m: number, grad: Float32Array, hess: Float32Array, features: Int32Array, nFeatures: number, gainByFeature: Float64Array): void {
     this.size = 0;
     this.nOpen = 0;
-    let G = 0;
-    let H = 0;
-    for (let i = 0; i < m; i++) {
-      const r = this.index[i];
-      G += grad[r];
-      H += hess[r];
-    }
-    const root = this.node(0, m, 0, G, H);
+    sumRows(this.index, m, grad, hess, this.sums);
+    const root = this.node(0, m, 0, this.sums[0], this.sums[1]);
     if (m === 0) return;
     let leaves = 1;
     const maxLeaves = this.p.maxLeaves || Infinity;
