@@ -13,7 +13,8 @@
  * thread (the trainer spreads jobs and shards over threads, not one boosted fit), so its 2-thread
  * row repeats the 1-thread figure. Repetition r uses seed r and split r on every side (Letter: its
  * fixed split) and the sides alternate order (paired); the table shows medians and ratios of
- * medians for times, means over the splits for quality.
+ * medians for times, means over the splits for quality. For regression, XGBoost also runs from the
+ * mean target and Quorum also from 0.5 (`baseScore`), so that quality compares from either start.
  *
  *   node dist/bench/gbm.js [--reps 5] [--cases letter,house,bank,weather,synth]
  */
@@ -105,14 +106,14 @@ export function auc(s: ArrayLike<number>, y: ArrayLike<number>): number {
   return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
 }
 
-async function child(name: string, seed: number): Promise<Measure> {
+async function child(name: string, seed: number, baseScore: number | null): Promise<Measure> {
   const c = CASES[name];
   const t = loadSimpleCsv(c.file()!);
   const rows = JSON.parse(readFileSync(splitFile(name, seed), 'utf8')) as { train: number[]; test: number[] };
   const opts = { drop: c.drop, task: c.task === 'regression' ? ('regression' as const) : ('classification' as const), transformTarget: c.logTarget ? Math.log : undefined };
   const train = toTrainingSet(t, c.target, { ...opts, rows: rows.train });
   const test = toTrainingSet(t, c.target, { ...opts, rows: rows.test });
-  const params = gbmKind.params({ nEstimators: c.rounds, maxDepth: c.depth, learningRate: c.rate });
+  const params = gbmKind.params({ nEstimators: c.rounds, maxDepth: c.depth, learningRate: c.rate, baseScore });
   const t0 = performance.now();
   const model = await gbmKind.fit(train, params, { seed });
   const fitS = (performance.now() - t0) / 1000;
@@ -143,8 +144,8 @@ async function child(name: string, seed: number): Promise<Measure> {
   return m;
 }
 
-function runNode(name: string, seed: number): Measure {
-  const args = [__filename, '--child', name, '--seed', String(seed)];
+function runNode(name: string, seed: number, baseScore?: number): Measure {
+  const args = [__filename, '--child', name, '--seed', String(seed), ...(baseScore !== undefined ? ['--base-score', String(baseScore)] : [])];
   return JSON.parse(execFileSync(process.execPath, ['--max-old-space-size=8192', ...args], { encoding: 'utf8', maxBuffer: 1 << 20 }));
 }
 
@@ -158,8 +159,8 @@ function runPython(name: string, lib: 'xgboost' | 'sklearn', threads: number, se
   return JSON.parse(execFileSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 1 << 20, env })) as Measure;
 }
 
-/** Quorum; XGBoost on 1 and 2 threads; (regression) XGBoost from the mean target; scikit-learn. */
-type Side = 'q' | 'x1' | 'x2' | 'xm' | 'h1';
+/** Quorum; XGBoost on 1 and 2 threads; (regression) XGBoost from the mean target and Quorum from 0.5; scikit-learn. */
+type Side = 'q' | 'x1' | 'x2' | 'xm' | 'q5' | 'h1';
 
 function summarise(name: string, runs: Record<Side, Measure[]>): string[][] {
   const c = CASES[name];
@@ -174,15 +175,17 @@ function summarise(name: string, runs: Record<Side, Measure[]>): string[][] {
   if (c.task === 'regression') {
     // Paired by split: the spread of Quorum's RMSE over XGBoost's, split by split.
     const pct = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(1)} %`;
-    const against = (s: Side): string => {
-      const per = runs.q.map((m, i) => 100 * (m.rmse! / runs[s][i].rmse! - 1));
+    const against = (s: Side, q: Side = 'q'): string => {
+      const per = runs[q].map((m, i) => 100 * (m.rmse! / runs[s][i].rmse! - 1));
       const spread = per.length > 1 ? ` (splits ${pct(Math.min(...per))} … ${pct(Math.max(...per))})` : '';
-      return `${pct(100 * (avg('q', 'rmse') / avg(s, 'rmse') - 1))}${spread}`;
+      return `${pct(100 * (avg(q, 'rmse') / avg(s, 'rmse') - 1))}${spread}`;
     };
     rows.push(['RMSE (mean of splits)', f(avg('q', 'rmse'), 4), f(avg('x1', 'rmse'), 4), f(avg('h1', 'rmse'), 4), against('x1')]);
     // XGBoost 1.7 starts a regression at 0.5; from 2.0 it estimates base_score from the targets
-    // (https://xgboost.readthedocs.io/en/stable/tutorials/intercept.html), as Quorum starts at the mean.
-    rows.push(['RMSE, XGBoost from the mean', f(avg('q', 'rmse'), 4), f(avg('xm', 'rmse'), 4), '–', against('xm')]);
+    // (https://xgboost.readthedocs.io/en/stable/tutorials/intercept.html), as Quorum starts at the mean
+    // by default. The two rows below compare from the same start: both from the mean, both from 0.5.
+    rows.push(['RMSE, both from the mean', f(avg('q', 'rmse'), 4), f(avg('xm', 'rmse'), 4), '–', against('xm')]);
+    rows.push(['RMSE, both from 0.5', f(avg('q5', 'rmse'), 4), f(avg('x1', 'rmse'), 4), '–', against('x1', 'q5')]);
   } else {
     rows.push(['accuracy (%)', f(100 * avg('q', 'accuracy'), 2), f(100 * avg('x1', 'accuracy'), 2), f(100 * avg('h1', 'accuracy'), 2), `${(100 * (avg('q', 'accuracy') - avg('x1', 'accuracy'))).toFixed(2)} pt`]);
     if (c.task === 'binary') rows.push(['AUC', f(avg('q', 'auc'), 4), f(avg('x1', 'auc'), 4), f(avg('h1', 'auc'), 4), f(avg('q', 'auc') - avg('x1', 'auc'), 4)]);
@@ -214,7 +217,7 @@ async function main(): Promise<void> {
       continue;
     }
     const nRows = loadSimpleCsv(file).nRows;
-    const runs: Record<Side, Measure[]> = { q: [], x1: [], x2: [], xm: [], h1: [] };
+    const runs: Record<Side, Measure[]> = { q: [], x1: [], x2: [], xm: [], q5: [], h1: [] };
     for (let r = 0; r < reps; r++) {
       writeFileSync(splitFile(name, r + 1), JSON.stringify(splitRows(name, nRows, r + 1)));
       const steps: Array<() => void> = [
@@ -223,7 +226,10 @@ async function main(): Promise<void> {
         () => runs.x2.push(runPython(name, 'xgboost', 2, r + 1)),
         () => runs.h1.push(runPython(name, 'sklearn', 1, r + 1)),
       ];
-      if (c.task === 'regression') steps.push(() => runs.xm.push(runPython(name, 'xgboost', 1, r + 1, true)));
+      if (c.task === 'regression') {
+        steps.push(() => runs.xm.push(runPython(name, 'xgboost', 1, r + 1, true)));
+        steps.push(() => runs.q5.push(runNode(name, r + 1, 0.5)));
+      }
       if (r % 2 === 1) steps.reverse();
       for (const step of steps) step();
       process.stdout.write(`${name}: repetition ${r + 1}/${reps} done\n`);
@@ -240,7 +246,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv.includes('--child')) {
-  child(arg('child', 'letter'), Number(arg('seed', '1')))
+  child(arg('child', 'letter'), Number(arg('seed', '1')), process.argv.includes('--base-score') ? Number(arg('base-score', '0.5')) : null)
     .then((m) => process.stdout.write(JSON.stringify(m)))
     .catch((err) => {
       console.error(err);

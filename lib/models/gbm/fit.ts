@@ -17,7 +17,7 @@ import { TreeGrower } from './grow';
 import { histLayout } from './histogram';
 import { GbmModel } from './model';
 import { objectiveFor } from './objectives';
-import { type GbmParams, resolveObjective } from './params';
+import { type GbmParams, resolveObjective, startMargin } from './params';
 
 /** Labels of the seeds of the binning sample, row sampling, feature sampling, permutation importance. */
 const BIN_LABEL = 0x62696e;
@@ -154,7 +154,7 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
   }, O);
 
   const weight = classification && p.classWeight === 'balanced' ? balancedRowWeights(y, K) : null;
-  const baseMargin = objective.baseMargin(y, weight);
+  const baseMargin = startMargin(p, objective, y, weight);
   const margin = new Float64Array(n * O);
   fillRows(margin, baseMargin, n);
   const v = ctx.validation && ctx.validation.x.rows > 0 ? ctx.validation : null;

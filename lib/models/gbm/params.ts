@@ -4,7 +4,7 @@
  */
 import { paramChecker, paramsObject } from '../param-check';
 import type { DataShape, FitPlan, Task } from '../model';
-import type { ObjectiveName } from './objectives';
+import type { Objective, ObjectiveName } from './objectives';
 
 export interface GbmParams {
   /** Boosting rounds (trees per class for softmax). Default 100. */
@@ -38,6 +38,13 @@ export interface GbmParams {
   objective: ObjectiveName | null;
   /** δ of the pseudo-Huber loss (the residual where it turns linear). Default 1. */
   huberDelta: number;
+  /**
+   * Every row's starting prediction (XGBoost's base_score): a target value for a regression, a
+   * probability of the second class (0 < x < 1) for a binary one; null: the best constant (the
+   * mean target, the class frequency). Not for softmax, whose equal starting margins any score
+   * would give. Default null.
+   */
+  baseScore: number | null;
   /** 'gain' (free, always kept) or also 'permutation' on the validation rows. Default 'gain'. */
   importance: 'gain' | 'permutation';
   /** Overrides the job's seed for this model; null: the job's. Default null. */
@@ -59,6 +66,7 @@ export const DEFAULT_PARAMS: Readonly<GbmParams> = Object.freeze({
   classWeight: null,
   objective: null,
   huberDelta: 1,
+  baseScore: null,
   importance: 'gain',
   seed: null,
 });
@@ -87,6 +95,7 @@ export function parseParams(raw: unknown): GbmParams {
   if (nullable('classWeight')) p.classWeight = check.oneOf('classWeight', given.classWeight, ['balanced'] as const);
   if (nullable('objective')) p.objective = check.oneOf('objective', given.objective, OBJECTIVES);
   if (has('huberDelta')) p.huberDelta = check.num('huberDelta', given.huberDelta, 0, 1e12, { minExclusive: true });
+  if (nullable('baseScore')) p.baseScore = check.num('baseScore', given.baseScore, -1e12, 1e12);
   if (has('importance')) p.importance = check.oneOf('importance', given.importance, ['gain', 'permutation'] as const);
   if (nullable('seed')) p.seed = check.int('seed', given.seed, 0, 0xffffffff);
   if (p.lambda === 0 && p.minChildWeight === 0) {
@@ -108,7 +117,18 @@ export function resolveObjective(p: GbmParams, task: Task, nClasses: number): Ob
   if (o === 'squared' || o === 'huber') throw check.bad('objective', o, "a classification uses 'logistic' (2 classes) or 'softmax'");
   if (o === 'logistic' && nClasses > 2) throw check.bad('objective', o, `'logistic' is for 2 classes, this target has ${nClasses}: use 'softmax'`);
   // softmax with 2 classes works (two trees per round); 1 class falls to softmax (nothing to learn).
-  return nClasses < 2 ? 'softmax' : o;
+  const name = nClasses < 2 ? 'softmax' : o;
+  if (p.baseScore !== null) {
+    if (name === 'softmax') throw check.bad('baseScore', p.baseScore, 'baseScore is for a regression or a binary (logistic) classification; softmax starts every class at the same margin whatever the score: leave it null');
+    if (!(p.baseScore > 0 && p.baseScore < 1)) throw check.bad('baseScore', p.baseScore, 'for a binary classification baseScore is a probability of the second class, 0 < x < 1');
+  }
+  return name;
+}
+
+/** Every row's starting margins: from baseScore when given (a logistic one as log-odds), else the objective's best constant. */
+export function startMargin(p: GbmParams, objective: Objective, y: Float32Array, weight: Float64Array | null): Float64Array {
+  if (p.baseScore === null) return objective.baseMargin(y, weight);
+  return Float64Array.of(objective.name === 'logistic' ? Math.log(p.baseScore / (1 - p.baseScore)) : p.baseScore);
 }
 
 /**

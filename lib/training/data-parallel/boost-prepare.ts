@@ -4,7 +4,7 @@
  * histogram sums exact (boost-session.ts).
  */
 import { objectiveFor } from '../../models/gbm/objectives';
-import { resolveObjective, type GbmParams } from '../../models/gbm/params';
+import { resolveObjective, startMargin, type GbmParams } from '../../models/gbm/params';
 import type { TrainingSet } from '../../models/model';
 import { quantisation, type BoostConfig } from './boost-session';
 import { prepareShards, type PreparedShards } from './shard';
@@ -22,7 +22,7 @@ export function boostConfig(data: TrainingSet, p: GbmParams): BoostConfig {
     classWeight = Array.from(count, (c) => (c > 0 ? data.y.length / (present * c) : 0));
   }
   const weight = classWeight ? Float64Array.from(data.y, (c) => classWeight![c]) : null;
-  const baseMargin = Array.from(objective.baseMargin(data.y, weight));
+  const baseMargin = Array.from(startMargin(p, objective, data.y, weight));
   const wMax = classWeight ? Math.max(...classWeight) : 1;
   let gBound: number;
   let hBound: number;

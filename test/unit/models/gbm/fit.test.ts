@@ -7,6 +7,7 @@
 import { QuorumError } from '../../../../lib/errors';
 import { decodeArtifact, encodeArtifact } from '../../../../lib/models/format';
 import { gbmKind } from '../../../../lib/models/gbm';
+import type { GbmModel } from '../../../../lib/models/gbm/model';
 import { resolveModelKind, validateModelParams } from '../../../../lib/models/kinds';
 import type { FitProgress, TrainingSet } from '../../../../lib/models/model';
 import { Rng } from '../../../../lib/util/random';
@@ -146,5 +147,24 @@ describe('gbm fit (issue 12)', () => {
       expect(err.message).toMatch(message);
     }
     expect(thrown(() => gbmKind.plan!(gbmKind.params({ objective: 'huber' }), { task: 'classification', rows: 10, features: 2, nClasses: 3 })).message).toMatch(/'objective' is "huber": a classification uses/);
+    expect(thrown(() => gbmKind.plan!(gbmKind.params({ baseScore: 0.5 }), { task: 'classification', rows: 10, features: 2, nClasses: 3 })).message).toMatch(/'baseScore' is 0.5: baseScore is for a regression or a binary .* softmax/);
+    expect(thrown(() => gbmKind.plan!(gbmKind.params({ baseScore: 1.5 }), { task: 'classification', rows: 10, features: 2, nClasses: 2 })).message).toMatch(/'baseScore' is 1.5: .*probability of the second class, 0 < x < 1/);
+    expect(thrown(() => validateModelParams('gbm', { baseScore: 'mean' })).message).toMatch(/'baseScore' is "mean"/);
+  });
+
+  it('baseScore sets every row\'s start: a regression\'s value, a binary probability as log-odds', async () => {
+    const train = wave(400, 3);
+    const p = (extra: object) => gbmKind.params({ nEstimators: 1, learningRate: 1e-6, ...extra });
+    const from100 = (await gbmKind.fit(train, p({ baseScore: 100 }), { seed: 1 })) as GbmModel;
+    expect(from100.state.baseMargin[0]).toBe(100);
+    expect(from100.predict(train.x)[0]).toBeCloseTo(100, 3);
+    const fromMean = (await gbmKind.fit(train, p({}), { seed: 1 })) as GbmModel;
+    expect(fromMean.state.baseMargin[0]).toBeCloseTo(train.y.reduce((a, b) => a + b, 0) / train.y.length, 5);
+    const { train: iris } = irisSplit();
+    const binary: TrainingSet = { ...iris, nClasses: 2, classes: ['other', 'setosa'], y: Float32Array.from(iris.y, (c) => (c === 0 ? 1 : 0)) };
+    const half = (await gbmKind.fit(binary, p({ baseScore: 0.5 }), { seed: 1 })) as GbmModel;
+    expect(half.state.baseMargin[0]).toBe(0);
+    const q = await gbmKind.fit(binary, p({ baseScore: 0.2 }), { seed: 1 });
+    expect(q.predict(binary.x)[1]).toBeCloseTo(0.2, 4); // P(second class) of the first row
   });
 });

@@ -104,6 +104,10 @@ describe('data-parallel gbm: one model for any sharding, the one-node model', ()
       expect(e).toBeLessThan(objective === 'squared' ? 0.17 : 0.2);
       expect(Math.abs(e - rmse(one.predict(hold.x), hold.y))).toBeLessThan(0.002);
     }
+    // a given start (baseScore) is the one-node fit's start too
+    const from = await fit(data, { nEstimators: 5, baseScore: 0.5 }, 2);
+    expect(from.model.state.baseMargin[0]).toBe(0.5);
+    expect(splits(from.model, 3)).toBe(splits(await oneNode(data, { nEstimators: 5, baseScore: 0.5 }), 3));
   });
 
   it('early stopping on the validation rows keeps the same round as the one-node fit, for any sharding', async () => {
