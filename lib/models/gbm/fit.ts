@@ -187,9 +187,12 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
       grower.index.set(sample.subarray(0, m));
       grower.grow(m, grad.subarray(k * n, (k + 1) * n), hess.subarray(k * n, (k + 1) * n), features, nf, gain);
       grower.emit(writer);
-      grower.rowValues(treeOut);
-      if (m < n) outOfSampleValues(grower, codes, cols, inSample, treeOut);
-      addColumn(margin, treeOut, n, O, k);
+      if (O === 1 && m === n) grower.addRowValues(margin);
+      else {
+        grower.rowValues(treeOut);
+        if (m < n) outOfSampleValues(grower, codes, cols, inSample, treeOut);
+        addColumn(margin, treeOut, n, O, k);
+      }
       if (nv) validationValues(grower, vCodes!, cols, nv, vMargin, O, k);
     }
     round++;
