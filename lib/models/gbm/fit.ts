@@ -151,11 +151,16 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
     gamma: p.gamma,
     minChildWeight: p.minChildWeight,
     learningRate: p.learningRate,
-  }, O);
+  }, O, classification && p.classWeight === 'balanced');
 
-  const weight = classification && p.classWeight === 'balanced' ? balancedRowWeights(y, K) : null;
-  const baseMargin = startMargin(p, objective, y, weight);
-  const margin = new Float64Array(n * O);
+  // The objective's arrays live beside the derivatives (the grower's buffers), where its kernel reads them.
+  const rowWeight = classification && p.classWeight === 'balanced' ? balancedRowWeights(y, K) : null;
+  const weight = rowWeight ? grower.weight! : null;
+  if (rowWeight) weight!.set(rowWeight);
+  const labels = grower.y;
+  labels.set(y);
+  const baseMargin = startMargin(p, objective, y, rowWeight);
+  const margin = grower.margin;
   fillRows(margin, baseMargin, n);
   const v = ctx.validation && ctx.validation.x.rows > 0 ? ctx.validation : null;
   const nv = v ? v.x.rows : 0;
@@ -178,7 +183,7 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
   const curveEvery = Math.ceil(p.nEstimators / MAX_CURVE_POINTS);
 
   // Derivatives for the first round; each later round's come with the loss of the round before.
-  objective.gradients(margin, y, weight, grad, hess);
+  objective.gradients(margin, labels, weight, grad, hess);
   while (round < p.nEstimators) {
     if (ctx.isCancelled?.()) throw new QuorumError('CANCELLED', `gbm fit cancelled after ${round} of ${p.nEstimators} rounds`);
     const m = p.subsample < 1 ? drawRoundRows(seed, round, n, p.subsample, sample, inSample) : n;
@@ -197,7 +202,7 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
     }
     round++;
     // The next round's derivatives and this round's loss in one pass (the last round needs only the loss).
-    const trainLoss = round < p.nEstimators ? objective.gradients(margin, y, weight, grad, hess) : objective.loss(margin, y, n);
+    const trainLoss = round < p.nEstimators ? objective.gradients(margin, labels, weight, grad, hess) : objective.loss(margin, labels, n);
     const validLoss = v ? objective.loss(vMargin, v.y, nv) : null;
     if (!Number.isFinite(trainLoss)) {
       throw new QuorumError('TRAINING_DIVERGED', `gbm training diverged at round ${round} (loss ${trainLoss}); lower learningRate (now ${p.learningRate}) or raise lambda`);

@@ -121,17 +121,25 @@ export class TreeGrower {
   /** Derivatives per output and row (`grad[k · rows + r]`), for the caller to fill each round. */
   readonly grad: Float32Array;
   readonly hess: Float32Array;
+  /** The objective's margins (rows × outputs), labels and row weights, beside the derivatives (the objective's kernel reads them in place). */
+  readonly margin: Float64Array;
+  readonly y: Float32Array;
+  readonly weight: Float64Array | null;
 
-  /** A grower for trees of `outputs` outputs per round over `data` (its arrays from fitBuffers: in the kernels' memory when it can be had). */
+  /**
+   * A grower for trees of `outputs` outputs per round over `data` (its arrays from fitBuffers: in
+   * the kernels' memory when it can be had), with room for row weights when `weighted`.
+   */
   constructor(
     readonly data: BinnedRows,
     readonly layout: HistLayout,
     readonly p: GrowParams,
     outputs = 1,
+    weighted = false,
   ) {
     const n = data.rows;
-    const buffers = fitBuffers(arenaPlan(layout, n, outputs, n));
-    ({ index: this.index, grad: this.grad, hess: this.hess, scratch: this.scratch, table: this.table } = buffers);
+    const buffers = fitBuffers(arenaPlan(layout, n, outputs, n, { weighted }));
+    ({ index: this.index, grad: this.grad, hess: this.hess, scratch: this.scratch, table: this.table, margin: this.margin, y: this.y, weight: this.weight } = buffers);
     this.pool = new HistPool(layout);
     this.slots = binSlots(data.codes, layout, 'rows', buffers.slots);
     this.columns = byColumn(data, buffers.columns);

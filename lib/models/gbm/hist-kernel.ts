@@ -105,6 +105,10 @@ export interface ArenaPlan {
   /** Column-major codes (bytes) and partition scratch entries (Int32). */
   columns: number;
   scratch: number;
+  /** The objective's margins (Float64), labels (Float32) and row weights (Float64; 0: unweighted). */
+  margins: number;
+  targets: number;
+  weights: number;
 }
 
 /** The arrays of one fit that the kernels read: an arena's views, or plain arrays. */
@@ -118,6 +122,10 @@ export interface FitBuffers {
   scratch: Int32Array;
   /** A split's left-or-right table per code (partition.ts's leftTable). */
   table: Uint8Array;
+  /** The objective's inputs: margins (rows × outputs), labels, row weights (null: unweighted). */
+  margin: Float64Array;
+  y: Float32Array;
+  weight: Float64Array | null;
 }
 
 /** A fit's buffers in a {@link HistArena} when one can be had, else plain arrays (the JavaScript loops then serve). */
@@ -131,6 +139,9 @@ export function fitBuffers(plan: ArenaPlan): FitBuffers {
       columns: new Uint8Array(plan.columns),
       scratch: new Int32Array(plan.scratch),
       table: new Uint8Array(256),
+      margin: new Float64Array(plan.margins),
+      y: new Float32Array(plan.targets),
+      weight: plan.weights ? new Float64Array(plan.weights) : null,
     }
   );
 }
@@ -143,6 +154,9 @@ export class HistArena implements FitBuffers {
   readonly columns: Uint8Array;
   readonly scratch: Int32Array;
   readonly table: Uint8Array;
+  readonly margin: Float64Array;
+  readonly y: Float32Array;
+  readonly weight: Float64Array | null;
   private readonly out: Float64Array;
   private readonly kernel: KernelExports;
 
@@ -157,12 +171,15 @@ export class HistArena implements FitBuffers {
     this.columns = new Uint8Array(buf, at[5], plan.columns);
     this.scratch = new Int32Array(buf, at[6], plan.scratch);
     this.table = new Uint8Array(buf, at[7], 256);
+    this.margin = new Float64Array(buf, at[8], plan.margins);
+    this.y = new Float32Array(buf, at[9], plan.targets);
+    this.weight = plan.weights ? new Float64Array(buf, at[10], plan.weights) : null;
     arenas.set(buf, this);
   }
 
   /** An arena for this plan, or null when the runtime has no kernel or the plan exceeds 4 GiB. */
   static create(plan: ArenaPlan): HistArena | null {
-    const sizes = [8 * plan.histLength, (plan.wideSlots ? 4 : 2) * plan.slots, 4 * plan.index, 4 * plan.gradients, 4 * plan.gradients, plan.columns, 4 * plan.scratch, 256];
+    const sizes = [8 * plan.histLength, (plan.wideSlots ? 4 : 2) * plan.slots, 4 * plan.index, 4 * plan.gradients, 4 * plan.gradients, plan.columns, 4 * plan.scratch, 256, 8 * plan.margins, 4 * plan.targets, 8 * plan.weights];
     const r = kernelRegions(sizes);
     return r ? new HistArena(r.kernel, r.at, plan) : null;
   }
@@ -194,6 +211,18 @@ export class HistArena implements FitBuffers {
     if (start < 0 || end > index.length) return -1;
     return this.kernel.partition(column.byteOffset, table.byteOffset, index.byteOffset, start, end, scratch.byteOffset);
   }
+
+  /**
+   * The logistic objective in the kernel when margin, y, weight (if any), grad and hess are all
+   * views of this arena (no copies); the sum of the rows' losses, or null otherwise.
+   */
+  logistic(margin: Float64Array, y: Float32Array, weight: Float64Array | null, grad: Float32Array, hess: Float32Array): number | null {
+    const buf = this.out.buffer;
+    if (margin.buffer !== buf || y.buffer !== buf || grad.buffer !== buf || hess.buffer !== buf || (weight && weight.buffer !== buf)) return null;
+    const n = y.length;
+    if (margin.length < n || grad.length < n || hess.length < n || (weight && weight.length < n)) return null;
+    return this.kernel.logistic(margin.byteOffset, y.byteOffset, weight ? weight.byteOffset : 0, weight ? 1 : 0, grad.byteOffset, hess.byteOffset, n);
+  }
 }
 
 /** The arena whose memory `array` is a view of, if any. */
@@ -201,8 +230,11 @@ export function arenaOf(array: { buffer: ArrayBufferLike }): HistArena | undefin
   return arenas.get(array.buffer);
 }
 
-/** The arena plan of a fit over `rows` rows with `outputs` trees per round, `indexLength` row-index entries. */
-export function arenaPlan(layout: HistLayout, rows: number, outputs: number, indexLength: number): ArenaPlan {
+/**
+ * The arena plan of a fit over `rows` rows with `outputs` trees per round, `indexLength` row-index
+ * entries; `objective`: room for the objective's margins, labels and (weighted) row weights too.
+ */
+export function arenaPlan(layout: HistLayout, rows: number, outputs: number, indexLength: number, objective?: { weighted: boolean }): ArenaPlan {
   return {
     slots: rows * layout.cols,
     wideSlots: wideSlots(layout),
@@ -211,5 +243,8 @@ export function arenaPlan(layout: HistLayout, rows: number, outputs: number, ind
     histLength: 2 * layout.totalBins,
     columns: rows * layout.cols,
     scratch: rows,
+    margins: objective ? rows * outputs : 0,
+    targets: objective ? rows : 0,
+    weights: objective?.weighted ? rows : 0,
   };
 }

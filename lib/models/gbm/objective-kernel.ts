@@ -4,13 +4,13 @@
  * 16 rows (of the product of their label probabilities) and selects instead of branching: 14
  * against 32 ns per row with Math.exp and Math.log in JavaScript (33,000 rows, measured).
  *
- * The caller's arrays stay where they are: margins, labels and weights are copied into a kernel
- * memory kept per `grad` array (so it lives as long as the fit's buffers), and the derivatives are
- * copied back — a few hundred kilobytes per round for tens of thousands of rows, against the
- * milliseconds saved. Where there is no kernel, {@link kernelExp} and {@link kernelLog} give the
+ * A one-node fit keeps its margins, labels and weights in its arena (hist-kernel.ts), where the
+ * kernel reads them in place. Other callers' arrays stay where they are: they are copied into a
+ * kernel memory kept per `grad` array (so it lives as long as the caller's buffers), and the
+ * derivatives are copied back — a few hundred kilobytes per round for tens of thousands of rows. Where there is no kernel, {@link kernelExp} and {@link kernelLog} give the
  * same bits in JavaScript (objectives.ts).
  */
-import { kernelRegions, type KernelExports } from './hist-kernel';
+import { arenaOf, kernelRegions, type KernelExports } from './hist-kernel';
 
 interface GradientMemory {
   kernel: KernelExports;
@@ -43,6 +43,9 @@ function memoryFor(grad: Float32Array, n: number, weighted: boolean): GradientMe
  */
 export function logisticKernel(margin: Float64Array, y: Float32Array, weight: Float64Array | null, grad: Float32Array, hess: Float32Array): number | null {
   if (!enabled) return null;
+  // A fit's arrays in its arena (fitBuffers): no copies.
+  const direct = arenaOf(grad)?.logistic(margin, y, weight, grad, hess);
+  if (direct !== undefined && direct !== null) return direct;
   const n = y.length;
   const m = memoryFor(grad, n, weight !== null);
   if (!m) return null;

@@ -4,7 +4,8 @@
  * its exp and log are the JavaScript mirrors' (fastmath.ts) and within an ulp or two of Math's.
  */
 import { kernelExp, kernelLog } from '../../../../lib/models/gbm/fastmath';
-import { kernelRegions } from '../../../../lib/models/gbm/hist-kernel';
+import { arenaOf, arenaPlan, HistArena, kernelRegions } from '../../../../lib/models/gbm/hist-kernel';
+import { histLayout } from '../../../../lib/models/gbm/histogram';
 import { useObjectiveKernel } from '../../../../lib/models/gbm/objective-kernel';
 import { logistic } from '../../../../lib/models/gbm/objectives';
 import { Rng } from '../../../../lib/util/random';
@@ -37,6 +38,26 @@ describe('logistic objective kernel (issue 12)', () => {
         expect(a.loss).toBeCloseTo(s / n, 12);
         expect(a.loss).toBeGreaterThan(0);
       }
+    }
+  });
+
+  it('a fit’s arrays in its arena are read in place, with the same results', () => {
+    const rng = new Rng(8);
+    const n = 777;
+    for (const weighted of [false, true]) {
+      const arena = HistArena.create(arenaPlan(histLayout([4, 4]), n, 1, n, { weighted }))!;
+      expect(arena).not.toBeNull();
+      for (let i = 0; i < n; i++) {
+        arena.margin[i] = (rng.float() - 0.5) * 20;
+        arena.y[i] = rng.float() < 0.4 ? 1 : 0;
+        if (arena.weight) arena.weight[i] = 0.2 + rng.float();
+      }
+      const inPlace = logistic.gradients(arena.margin, arena.y, arena.weight, arena.grad, arena.hess);
+      expect(arenaOf(arena.grad)).toBe(arena);
+      const js = run(Float64Array.from(arena.margin), Float32Array.from(arena.y), arena.weight ? Float64Array.from(arena.weight) : null, false);
+      expect(Object.is(inPlace, js.loss)).toBe(true);
+      expect(Buffer.from(Float32Array.from(arena.grad.subarray(0, n)).buffer).equals(Buffer.from(js.grad.buffer))).toBe(true);
+      expect(Buffer.from(Float32Array.from(arena.hess.subarray(0, n)).buffer).equals(Buffer.from(js.hess.buffer))).toBe(true);
     }
   });
 
