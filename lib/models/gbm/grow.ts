@@ -138,9 +138,11 @@ export class TreeGrower {
     weighted = false,
   ) {
     const n = data.rows;
-    const buffers = fitBuffers(arenaPlan(layout, n, outputs, n, { weighted }));
+    // Histograms alive at once: about one per level (depth-wise), one per open leaf (best-first).
+    const live = Math.min(64, p.maxLeaves ? p.maxLeaves + 1 : p.maxDepth + 2);
+    const buffers = fitBuffers(arenaPlan(layout, n, outputs, n, { weighted }, live));
     ({ index: this.index, grad: this.grad, hess: this.hess, scratch: this.scratch, table: this.table, margin: this.margin, y: this.y, weight: this.weight } = buffers);
-    this.pool = new HistPool(layout);
+    this.pool = new HistPool(layout, buffers.hists);
     this.slots = binSlots(data.codes, layout, 'rows', buffers.slots);
     this.columns = byColumn(data, buffers.columns);
   }

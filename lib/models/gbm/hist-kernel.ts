@@ -6,8 +6,9 @@
  * detaches every view of it, so nothing grows): the fit takes its slots, row index and gradients
  * from it as ordinary typed arrays, and every other step (partitions, objectives, split search)
  * reads and writes them as before. buildHistogram (histogram.ts) sees that its arrays are views of
- * one arena and runs the kernel, which writes the node's histogram into the arena's output buffer,
- * copied out to the caller's; partitionRows (partition.ts) likewise. Anything else (plain arrays,
+ * one arena and runs the kernel, which writes the node's histogram in place when it is one of the
+ * arena's own (the grower's pool takes those first), else into the arena's output buffer, copied out
+ * to the caller's; subtractHistogram and partitionRows (partition.ts) likewise. Anything else (plain arrays,
  * a memory that could not be had) takes the JavaScript loops, which give the same results bit for
  * bit.
  */
@@ -37,6 +38,7 @@ export interface KernelExports {
   logistic(margin: number, y: number, w: number, hasW: number, grad: number, hess: number, n: number): number;
   exp(x: number): number;
   log(x: number): number;
+  subtract(a: number, b: number, out: number, n: number): void;
   walkAdd(nodes: number, root: number, rows: number, width: number, n: number, values: number, acc: number, stride: number): void;
 }
 
@@ -109,6 +111,8 @@ export interface ArenaPlan {
   margins: number;
   targets: number;
   weights: number;
+  /** Node histograms kept in the arena (histLength doubles each), what the grower's pool takes first. */
+  hists: number;
 }
 
 /** The arrays of one fit that the kernels read: an arena's views, or plain arrays. */
@@ -126,6 +130,8 @@ export interface FitBuffers {
   margin: Float64Array;
   y: Float32Array;
   weight: Float64Array | null;
+  /** Node histograms in the arena, for the grower's pool (none for plain arrays). */
+  hists: Float64Array[];
 }
 
 /** A fit's buffers in a {@link HistArena} when one can be had, else plain arrays (the JavaScript loops then serve). */
@@ -142,6 +148,7 @@ export function fitBuffers(plan: ArenaPlan): FitBuffers {
       margin: new Float64Array(plan.margins),
       y: new Float32Array(plan.targets),
       weight: plan.weights ? new Float64Array(plan.weights) : null,
+      hists: [],
     }
   );
 }
@@ -157,6 +164,7 @@ export class HistArena implements FitBuffers {
   readonly margin: Float64Array;
   readonly y: Float32Array;
   readonly weight: Float64Array | null;
+  readonly hists: Float64Array[];
   private readonly out: Float64Array;
   private readonly kernel: KernelExports;
 
@@ -174,12 +182,13 @@ export class HistArena implements FitBuffers {
     this.margin = new Float64Array(buf, at[8], plan.margins);
     this.y = new Float32Array(buf, at[9], plan.targets);
     this.weight = plan.weights ? new Float64Array(buf, at[10], plan.weights) : null;
+    this.hists = Array.from({ length: plan.hists }, (_, i) => new Float64Array(buf, at[11] + 8 * i * plan.histLength, plan.histLength));
     arenas.set(buf, this);
   }
 
   /** An arena for this plan, or null when the runtime has no kernel or the plan exceeds 4 GiB. */
   static create(plan: ArenaPlan): HistArena | null {
-    const sizes = [8 * plan.histLength, (plan.wideSlots ? 4 : 2) * plan.slots, 4 * plan.index, 4 * plan.gradients, 4 * plan.gradients, plan.columns, 4 * plan.scratch, 256, 8 * plan.margins, 4 * plan.targets, 8 * plan.weights];
+    const sizes = [8 * plan.histLength, (plan.wideSlots ? 4 : 2) * plan.slots, 4 * plan.index, 4 * plan.gradients, 4 * plan.gradients, plan.columns, 4 * plan.scratch, 256, 8 * plan.margins, 4 * plan.targets, 8 * plan.weights, 8 * plan.hists * plan.histLength];
     const r = kernelRegions(sizes);
     return r ? new HistArena(r.kernel, r.at, plan) : null;
   }
@@ -193,11 +202,13 @@ export class HistArena implements FitBuffers {
     if (index.buffer !== buf || grad.buffer !== buf || hess.buffer !== buf || hist.length > this.out.length) return false;
     // Rows beyond the views would read other arrays of the arena: left to the loop (which reads undefined).
     if (start < 0 || end > index.length) return false;
-    const out = this.out.subarray(0, hist.length);
+    // A histogram of the arena's own is written in place; any other through the output buffer.
+    const inPlace = hist.buffer === buf;
+    const out = inPlace ? hist : this.out.subarray(0, hist.length);
     out.fill(0);
     const run = slots instanceof Uint16Array ? this.kernel.build16 : this.kernel.build32;
     run(slots.byteOffset, cols, index.byteOffset, start, end, grad.byteOffset, hess.byteOffset, out.byteOffset);
-    hist.set(out);
+    if (!inPlace) hist.set(out);
     return true;
   }
 
@@ -210,6 +221,14 @@ export class HistArena implements FitBuffers {
     if (column.buffer !== buf || table.buffer !== buf || scratch.buffer !== buf || scratch.length < end - start || table.length < 256) return -1;
     if (start < 0 || end > index.length) return -1;
     return this.kernel.partition(column.byteOffset, table.byteOffset, index.byteOffset, start, end, scratch.byteOffset);
+  }
+
+  /** out = a − b in the kernel when all three are views of this arena of one length; false otherwise. */
+  subtract(a: Float64Array, b: Float64Array, out: Float64Array): boolean {
+    const buf = this.out.buffer;
+    if (a.buffer !== buf || b.buffer !== buf || out.buffer !== buf || b.length !== a.length || out.length !== a.length) return false;
+    this.kernel.subtract(a.byteOffset, b.byteOffset, out.byteOffset, a.length);
+    return true;
   }
 
   /**
@@ -234,7 +253,7 @@ export function arenaOf(array: { buffer: ArrayBufferLike }): HistArena | undefin
  * The arena plan of a fit over `rows` rows with `outputs` trees per round, `indexLength` row-index
  * entries; `objective`: room for the objective's margins, labels and (weighted) row weights too.
  */
-export function arenaPlan(layout: HistLayout, rows: number, outputs: number, indexLength: number, objective?: { weighted: boolean }): ArenaPlan {
+export function arenaPlan(layout: HistLayout, rows: number, outputs: number, indexLength: number, objective?: { weighted: boolean }, hists = 0): ArenaPlan {
   return {
     slots: rows * layout.cols,
     wideSlots: wideSlots(layout),
@@ -246,5 +265,6 @@ export function arenaPlan(layout: HistLayout, rows: number, outputs: number, ind
     margins: objective ? rows * outputs : 0,
     targets: objective ? rows : 0,
     weights: objective?.weighted ? rows : 0,
+    hists,
   };
 }

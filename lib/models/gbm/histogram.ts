@@ -116,6 +116,7 @@ export function buildHistogram(
 
 /** `out = parent − child` (the sibling's histogram); `out` may be `parent`. */
 export function subtractHistogram(parent: Float64Array, child: Float64Array, out: Float64Array = parent): void {
+  if (arenaOf(parent)?.subtract(parent, child, out)) return;
   for (let j = 0; j < parent.length; j++) out[j] = parent[j] - child[j];
 }
 
@@ -129,11 +130,13 @@ export function addHistogram(acc: Float64Array, h: Float64Array): void {
  * per level; best-first: one per open leaf), and they outlive the tree, so no node allocates.
  */
 export class HistPool {
-  private free: Float64Array[] = [];
+  private free: Float64Array[];
   private readonly length: number;
 
-  constructor(layout: HistLayout) {
+  /** `first`: buffers to hand out before allocating (the arena's, where the kernels write in place). */
+  constructor(layout: HistLayout, first: Float64Array[] = []) {
     this.length = histLength(layout);
+    this.free = [...first].reverse();
   }
 
   take(): Float64Array {

@@ -115,6 +115,22 @@
       (local.get $scratch)
       (i32.shl (local.get $k) (i32.const 2)))
     (local.get $l))
+  ;; subtract: out[j] = a[j] − b[j] for j in 0 .. n doubles (histogram.ts's subtractHistogram: the
+  ;; larger child's histogram from its parent's and its sibling's), two per f64x2.
+  (func (export "subtract") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+    (local $j i32) (local $o i32)
+    (block $done (loop $pairs
+      (br_if $done (i32.ge_u (i32.add (local.get $j) (i32.const 1)) (local.get $n)))
+      (local.set $o (i32.shl (local.get $j) (i32.const 3)))
+      (v128.store (i32.add (local.get $out) (local.get $o))
+        (f64x2.sub (v128.load (i32.add (local.get $a) (local.get $o))) (v128.load (i32.add (local.get $b) (local.get $o)))))
+      (local.set $j (i32.add (local.get $j) (i32.const 2)))
+      (br $pairs)))
+    (if (i32.lt_u (local.get $j) (local.get $n))
+      (then
+        (local.set $o (i32.shl (local.get $j) (i32.const 3)))
+        (f64.store (i32.add (local.get $out) (local.get $o))
+          (f64.sub (f64.load (i32.add (local.get $a) (local.get $o))) (f64.load (i32.add (local.get $b) (local.get $o))))))))
   ;; walkAdd: forest/walk.ts's walkTree and the margin update of gbm/model.ts in one: rows 0 .. n of
   ;; a fillRows buffer (Float32, `width` per row) walk the tree whose root record is `root` (16-byte
   ;; records [slot, threshold, next, leaf]; a leaf points to itself with a NaN threshold), eight in

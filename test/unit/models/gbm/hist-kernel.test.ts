@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { arenaOf, arenaPlan, HistArena } from '../../../../lib/models/gbm/hist-kernel';
-import { binSlots, buildHistogram, histLayout, type BinSlots } from '../../../../lib/models/gbm/histogram';
+import { binSlots, buildHistogram, histLayout, subtractHistogram, type BinSlots } from '../../../../lib/models/gbm/histogram';
 import { leftTable, partitionRows } from '../../../../lib/models/gbm/partition';
 import { Rng } from '../../../../lib/util/random';
 import { compileKernel, moduleSource } from '../../../../bin/build-wasm';
@@ -16,7 +16,7 @@ function setup(cols: number, valueBins: number, n: number, outputs: number, seed
   const rng = new Rng(seed);
   // Codes 0..valueBins (the last one: missing).
   const codes = Uint8Array.from({ length: n * cols }, () => Math.floor(rng.float() * (valueBins + 1)));
-  const arena = HistArena.create(arenaPlan(layout, n, outputs, n));
+  const arena = HistArena.create(arenaPlan(layout, n, outputs, n, undefined, 3));
   if (!arena) throw new Error('no WebAssembly SIMD in this runtime: the kernel cannot be tested');
   const slots = binSlots(codes, layout, 'rows', arena.slots);
   for (let i = 0; i < n * outputs; i++) {
@@ -59,6 +59,32 @@ describe('gbm WebAssembly histogram kernel (issue 12)', () => {
         if (e > s) expect(hist.some((v) => v !== 0)).toBe(true);
       }
     }
+  });
+
+  it('histograms of the arena’s own are built in place and subtracted in the kernel, bit-identical', () => {
+    const n = 2500;
+    const { layout, arena, slots, m } = setup(11, 40, n, 1, 13);
+    const len = 2 * layout.totalBins;
+    expect(arena.hists).toHaveLength(3);
+    const [parent, child, out] = arena.hists;
+    expect(parent.length).toBe(len);
+    parent.fill(NaN);
+    buildHistogram(slots, 11, arena.index, 0, m, arena.grad, arena.hess, parent);
+    buildHistogram(slots, 11, arena.index, 0, Math.floor(m / 3), arena.grad, arena.hess, child);
+    const wantParent = plain(slots, 11, arena.index, 0, m, arena.grad, arena.hess, len);
+    const wantChild = plain(slots, 11, arena.index, 0, Math.floor(m / 3), arena.grad, arena.hess, len);
+    expect(Buffer.from(Float64Array.from(parent).buffer).equals(Buffer.from(wantParent.buffer))).toBe(true);
+    expect(Buffer.from(Float64Array.from(child).buffer).equals(Buffer.from(wantChild.buffer))).toBe(true);
+    subtractHistogram(parent, child, out);
+    const jsDiff = Float64Array.from(wantParent);
+    subtractHistogram(jsDiff, wantChild); // plain arrays: the JavaScript loop
+    expect(Buffer.from(Float64Array.from(out).buffer).equals(Buffer.from(jsDiff.buffer))).toBe(true);
+    subtractHistogram(parent, child); // in place
+    expect(Buffer.from(Float64Array.from(parent).buffer).equals(Buffer.from(jsDiff.buffer))).toBe(true);
+    // an odd length (the kernel's scalar tail)
+    const odd = [parent.subarray(0, 7), child.subarray(0, 7), out.subarray(0, 7)];
+    subtractHistogram(odd[0], odd[1], odd[2]);
+    expect(Array.from(odd[2])).toEqual(Array.from(odd[0], (v, j) => v - odd[1][j]));
   });
 
   it('partitions like the JavaScript loop: stable, left rows first, the same split point', () => {
