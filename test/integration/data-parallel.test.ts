@@ -38,10 +38,27 @@ run('data-parallel forest over NATS (issue 13)', () => {
   const predict = async (version: string) => (await cluster.api('POST', '/predict', { rows: ROWS, version })).body.predictions;
 
   let reference: { sha: string; predictions: unknown };
-  /** After a kill test, pass or fail: both trainers up again, so one failure does not fail the tests after it. */
-  const restoreTrainers = async () => {
-    await cluster.revive('dpb', 'trainer');
-    await cluster.trainers(2);
+  /** Until both trainers hold sessions of job `id`. */
+  const sessionsOnBoth = (id: string) =>
+    waitFor(async () => ['dpa', 'dpb'].every((t) => cluster.nodes.get(t)!.log().includes(`session ${id}/`)), 'sessions on both trainers', 60_000, 20);
+  /**
+   * Job `id` with trainer dpb SIGKILLed once both trainers hold its sessions: it must complete, its
+   * shard 1 moved to dpa; returns the finished job. Afterwards, pass or fail, the job is cancelled if
+   * still running and both trainers are up again, so one failure does not fail the tests after it.
+   */
+  const killTrainerMidFit = async (id: string) => {
+    try {
+      await sessionsOnBoth(id);
+      await cluster.kill('dpb');
+      const done = await cluster.finished(id);
+      expect([done.status, done.error]).toEqual(['completed', undefined]);
+      expect(done.warnings.join(' ')).toMatch(/shard 1 moved to trainer dpa/);
+      return done;
+    } finally {
+      await cluster.api('DELETE', `/trainings/${id}`); // a no-op on a finished job, frees a stuck one
+      await cluster.revive('dpb', 'trainer');
+      await cluster.trainers(2);
+    }
   };
 
   it('1, 2 and 3 shards over two trainers: the same artifact and the same predictions', async () => {
@@ -60,22 +77,11 @@ run('data-parallel forest over NATS (issue 13)', () => {
   }, 300_000);
 
   it('a trainer SIGKILLed mid-fit: its shards move to the other trainer and the model is the undisturbed one', async () => {
-    const id = await train(3, 60);
-    try {
-      // both trainers hold sessions of this job
-      await waitFor(async () => ['dpa', 'dpb'].every((t) => cluster.nodes.get(t)!.log().includes(`session ${id}/`)), 'sessions on both trainers', 60_000, 20);
-      await cluster.kill('dpb');
-      const done = await cluster.finished(id);
-      expect([done.status, done.error]).toEqual(['completed', undefined]);
-      expect(done.warnings.join(' ')).toMatch(/shard 1 moved to trainer dpa/);
-      const m = await member(done.version);
-      expect(m.summary.dataParallel.trainers).toEqual(['dpa']);
-      expect(m.artifact.sha256).toBe(reference.sha);
-      expect(await predict(done.version)).toEqual(reference.predictions);
-    } finally {
-      await cluster.api('DELETE', `/trainings/${id}`); // a no-op on a finished job, frees a stuck one
-      await restoreTrainers();
-    }
+    const done = await killTrainerMidFit(await train(3, 60));
+    const m = await member(done.version);
+    expect(m.summary.dataParallel.trainers).toEqual(['dpa']);
+    expect(m.artifact.sha256).toBe(reference.sha);
+    expect(await predict(done.version)).toEqual(reference.predictions);
   }, 300_000);
 
   it('a coordinator killed mid-fit resumes from its last checkpoint (every 20 trees) and makes the same model', async () => {
@@ -104,20 +110,10 @@ run('data-parallel forest over NATS (issue 13)', () => {
       out.push({ sha: m.artifact.sha256, predictions: await predict(done.version) });
     }
     expect(out[1]).toEqual(out[0]);
-    const id = await train(3, 12, 'gbm', gbm);
-    try {
-      await waitFor(async () => ['dpa', 'dpb'].every((t) => cluster.nodes.get(t)!.log().includes(`session ${id}/`)), 'sessions on both trainers', 60_000, 20);
-      await cluster.kill('dpb');
-      const done = await cluster.finished(id);
-      expect([done.status, done.error]).toEqual(['completed', undefined]);
-      expect(done.warnings.join(' ')).toMatch(/shard 1 moved to trainer dpa/);
-      const m = await member(done.version);
-      expect(m.artifact.sha256).toBe(out[0].sha);
-      expect(await predict(done.version)).toEqual(out[0].predictions);
-    } finally {
-      await cluster.api('DELETE', `/trainings/${id}`);
-      await restoreTrainers();
-    }
+    const done = await killTrainerMidFit(await train(3, 12, 'gbm', gbm));
+    const m = await member(done.version);
+    expect(m.artifact.sha256).toBe(out[0].sha);
+    expect(await predict(done.version)).toEqual(out[0].predictions);
   }, 300_000);
 
   it('gbm: a coordinator killed mid-fit resumes from its last checkpoint (every 10 rounds) and makes the undisturbed model', async () => {
@@ -143,7 +139,7 @@ run('data-parallel forest over NATS (issue 13)', () => {
 
   it('cancelling a data-parallel job closes its sessions on every trainer', async () => {
     const id = await train(2, 3000);
-    await waitFor(async () => ['dpa', 'dpb'].every((t) => cluster.nodes.get(t)!.log().includes(`session ${id}/`)), 'sessions on both trainers', 60_000, 20);
+    await sessionsOnBoth(id);
     expect((await cluster.api('DELETE', `/trainings/${id}`)).status).toBe(200);
     const done = await cluster.finished(id);
     expect(done.status).toBe('cancelled');

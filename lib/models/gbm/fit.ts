@@ -155,7 +155,7 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
 
   // The objective's arrays live beside the derivatives (the grower's buffers), where its kernel reads them.
   const rowWeight = classification && p.classWeight === 'balanced' ? balancedRowWeights(y, K) : null;
-  const weight = rowWeight ? grower.weight! : null;
+  const weight = grower.weight;
   if (rowWeight) weight!.set(rowWeight);
   const labels = grower.y;
   labels.set(y);

@@ -7,10 +7,10 @@
  * from it as ordinary typed arrays, and every other step (partitions, objectives, split search)
  * reads and writes them as before. buildHistogram (histogram.ts) sees that its arrays are views of
  * one arena and runs the kernel, which writes the node's histogram in place when it is one of the
- * arena's own (the grower's pool takes those first), else into the arena's output buffer, copied out
- * to the caller's; subtractHistogram and partitionRows (partition.ts) likewise. Anything else (plain arrays,
- * a memory that could not be had) takes the JavaScript loops, which give the same results bit for
- * bit.
+ * arena's own (the grower's pool takes those first), else into the arena's output buffer, copied
+ * out to the caller's; subtractHistogram, partitionRows (partition.ts) and the logistic objective
+ * (objective-kernel.ts) likewise. Anything else (plain arrays, a memory that could not be had)
+ * takes the JavaScript loops, which give the same results bit for bit.
  */
 import type { BinSlots, HistLayout } from './histogram';
 import { KERNELS_WASM } from './kernels-wasm';

@@ -1,14 +1,14 @@
 /**
  * The binary log-loss derivatives in WebAssembly (kernels.wat's `logistic`): an `exp` and a `log`
- * per row were most of a binary round's cost outside the histograms. The kernel takes one log per
- * 16 rows (of the product of their label probabilities) and selects instead of branching: 14
- * against 32 ns per row with Math.exp and Math.log in JavaScript (33,000 rows, measured).
+ * per row were most of a binary round's cost outside the histograms. The kernel takes two rows per
+ * f64x2, one log per 16 rows (of the product of their label probabilities) and selects instead of
+ * branching: 11 against 32 ns per row with Math.exp and Math.log in JavaScript (33,000 rows).
  *
  * A one-node fit keeps its margins, labels and weights in its arena (hist-kernel.ts), where the
- * kernel reads them in place. Other callers' arrays stay where they are: they are copied into a
- * kernel memory kept per `grad` array (so it lives as long as the caller's buffers), and the
- * derivatives are copied back — a few hundred kilobytes per round for tens of thousands of rows. Where there is no kernel, {@link kernelExp} and {@link kernelLog} give the
- * same bits in JavaScript (objectives.ts).
+ * kernel reads them in place. Other callers' arrays (the data-parallel sessions') stay where they
+ * are: they are copied into a kernel memory kept per `grad` array (so it lives as long as the
+ * caller's buffers), and the derivatives are copied back. Where there is no kernel, fastmath.ts's
+ * kernelExp and kernelLog give the same bits in JavaScript (objectives.ts).
  */
 import { arenaOf, kernelRegions, type KernelExports } from './hist-kernel';
 
