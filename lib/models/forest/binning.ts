@@ -291,8 +291,24 @@ const TABLE_RANGE = 4096;
  * takes the binary search that filled the table, so the codes are the search's either way.
  */
 export function binMatrix(x: Matrix, bins: Bins): Uint8Array {
+  const codes = new Uint8Array(x.rows * x.cols);
+  codeFeatures(x, bins, codes, false);
+  return codes;
+}
+
+/**
+ * The same codes column-major (feature f of row r is `out[f * rows + r]`: what a row partition
+ * reads), written into `out` when given (a fit's own buffer: no fresh array, no transposition).
+ */
+export function binColumns(x: Matrix, bins: Bins, out: Uint8Array = new Uint8Array(x.rows * x.cols)): Uint8Array {
+  if (out.length < x.rows * x.cols) throw new RangeError(`binColumns: ${out.length} bytes for ${x.rows} × ${x.cols} codes`);
+  codeFeatures(x, bins, out, true);
+  return out;
+}
+
+/** Every feature's codes into `codes`, row-major or column-major. */
+function codeFeatures(x: Matrix, bins: Bins, codes: Uint8Array, byColumn: boolean): void {
   const { rows, cols, data } = x;
-  const codes = new Uint8Array(rows * cols);
   const { edges, edgeStart } = bins;
   const table = new Uint8Array(TABLE_RANGE);
   for (let f = 0; f < cols; f++) {
@@ -309,19 +325,21 @@ export function binMatrix(x: Matrix, bins: Bins): Uint8Array {
         for (let j = 0; j < range; j++) table[j] = searchCode(edges, lo, hi, base + j);
       }
     }
-    codeColumn(data, f, rows, cols, edges, lo, hi, table, base, range, codes);
+    codeColumn(data, f, rows, cols, edges, lo, hi, table, base, range, codes, byColumn ? f * rows : f, byColumn ? 1 : cols);
   }
-  return codes;
 }
 
-/** Feature f's codes (binMatrix): table[v − base] for integers in the table's range, else the search. */
-function codeColumn(data: Float32Array, f: number, rows: number, cols: number, edges: Float32Array, lo: number, hi: number, table: Uint8Array, base: number, range: number, codes: Uint8Array): void {
+/**
+ * Feature f's codes into codes[at], codes[at + step] …: table[v − base] for integers in the
+ * table's range, else the search.
+ */
+function codeColumn(data: Float32Array, f: number, rows: number, cols: number, edges: Float32Array, lo: number, hi: number, table: Uint8Array, base: number, range: number, codes: Uint8Array, at: number, step: number): void {
   const missing = hi - lo + 1;
-  for (let r = 0, o = f; r < rows; r++, o += cols) {
+  for (let r = 0, o = f, w = at; r < rows; r++, o += cols, w += step) {
     const v = data[o];
     const j = v - base;
-    if (j >= 0 && j < range && j === Math.floor(j)) codes[o] = table[j];
-    else codes[o] = v !== v ? missing : searchCode(edges, lo, hi, v);
+    if (j >= 0 && j < range && j === Math.floor(j)) codes[w] = table[j];
+    else codes[w] = v !== v ? missing : searchCode(edges, lo, hi, v);
   }
 }
 

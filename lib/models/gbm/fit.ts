@@ -10,7 +10,7 @@
 import { QuorumError } from '../../errors';
 import { Rng, deriveSeed } from '../../util/random';
 import { permutationImportance } from '../forest/importance';
-import { binCount, binMatrix, fitBins } from '../forest/binning';
+import { binColumns, binCount, fitBins } from '../forest/binning';
 import { NodeWriter, type ForestNodes } from '../forest/nodes';
 import type { FitContext, TrainingSet } from '../model';
 import { TreeGrower } from './grow';
@@ -107,8 +107,15 @@ function drawRoundRows(seed: number, round: number, n: number, subsample: number
 }
 
 /** The current tree's values of the rows outside the round's sample. */
-function outOfSampleValues(grower: TreeGrower, codes: Uint8Array, cols: number, inSample: Uint8Array, out: Float64Array): void {
-  for (let r = 0; r < out.length; r++) if (!inSample[r]) out[r] = grower.valueOf(codes, cols, r);
+function outOfSampleValues(grower: TreeGrower, inSample: Uint8Array, out: Float64Array): void {
+  for (let r = 0; r < out.length; r++) if (!inSample[r]) out[r] = grower.valueOf(grower.columns, out.length, r);
+}
+
+/** 0, 1, … n − 1. */
+function rowNumbers(n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let r = 0; r < n; r++) out[r] = r;
+  return out;
 }
 
 /** Every row's margins set to `base` (one value per output). */
@@ -122,9 +129,9 @@ function addColumn(margin: Float64Array, values: Float64Array, n: number, O: num
   for (let r = 0; r < n; r++) margin[r * O + k] += values[r];
 }
 
-/** The current tree's values added to margin k of the validation rows. */
-function validationValues(grower: TreeGrower, codes: Uint8Array, cols: number, nv: number, vMargin: Float64Array, O: number, k: number): void {
-  for (let r = 0; r < nv; r++) vMargin[r * O + k] += grower.valueOf(codes, cols, r);
+/** The current tree's values added to margin k of the validation rows (column-major codes). */
+function validationValues(grower: TreeGrower, codes: Uint8Array, nv: number, vMargin: Float64Array, O: number, k: number): void {
+  for (let r = 0; r < nv; r++) vMargin[r * O + k] += grower.valueOf(codes, nv, r);
 }
 
 export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmModel {
@@ -140,11 +147,10 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
   const seed = p.seed ?? ctx.seed;
 
   const bins = fitBins(x, p.maxBins, deriveSeed(seed, BIN_LABEL));
-  const codes = binMatrix(x, bins);
   const valueBins = new Int32Array(cols);
   for (let f = 0; f < cols; f++) valueBins[f] = binCount(bins, f);
   const layout = histLayout(valueBins);
-  const grower = new TreeGrower({ codes, rows: n, cols }, layout, {
+  const grower = new TreeGrower(x, bins, layout, {
     maxDepth: p.maxDepth,
     maxLeaves: p.maxLeaves ?? 0,
     lambda: p.lambda,
@@ -164,13 +170,13 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
   fillRows(margin, baseMargin, n);
   const v = ctx.validation && ctx.validation.x.rows > 0 ? ctx.validation : null;
   const nv = v ? v.x.rows : 0;
-  const vCodes = v ? binMatrix(v.x, bins) : null;
+  const vCodes = v ? binColumns(v.x, bins) : null;
   const vMargin = new Float64Array(nv * O);
   fillRows(vMargin, baseMargin, nv);
 
   const { grad, hess } = grower;
   const treeOut = new Float64Array(n);
-  const sample = Int32Array.from({ length: n }, (_, r) => r);
+  const sample = rowNumbers(n);
   const inSample = new Uint8Array(n);
   const features = Int32Array.from({ length: cols }, (_, f) => f);
   const nColumns = roundFeatureCount(p, cols);
@@ -195,10 +201,10 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
       if (O === 1 && m === n) grower.addRowValues(margin);
       else {
         grower.rowValues(treeOut);
-        if (m < n) outOfSampleValues(grower, codes, cols, inSample, treeOut);
+        if (m < n) outOfSampleValues(grower, inSample, treeOut);
         addColumn(margin, treeOut, n, O, k);
       }
-      if (nv) validationValues(grower, vCodes!, cols, nv, vMargin, O, k);
+      if (nv) validationValues(grower, vCodes!, nv, vMargin, O, k);
     }
     round++;
     // The next round's derivatives and this round's loss in one pass (the last round needs only the loss).

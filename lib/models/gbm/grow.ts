@@ -12,7 +12,9 @@
  *
  * The tree ends up in the forest's flat preorder form (nodes.ts), so prediction is the forest's walk.
  */
+import { binColumns, type Bins } from '../forest/binning';
 import type { NodeWriter } from '../forest/nodes';
+import type { Matrix } from '../model';
 import { arenaPlan, fitBuffers } from './hist-kernel';
 import { binSlots, buildHistogram, HistPool, subtractHistogram, type BinSlots, type HistLayout } from './histogram';
 import { leftTable, partitionRows } from './partition';
@@ -27,13 +29,6 @@ export interface GrowParams extends SplitParams {
   learningRate: number;
 }
 
-/** The binned training rows (binMatrix's row-major codes). */
-export interface BinnedRows {
-  codes: Uint8Array;
-  rows: number;
-  cols: number;
-}
-
 function grownInt(a: Int32Array, need: number): Int32Array {
   if (need <= a.length) return a;
   const b = new Int32Array(Math.max(need, 2 * a.length));
@@ -46,12 +41,6 @@ function grownFloat(a: Float64Array, need: number): Float64Array {
   const b = new Float64Array(Math.max(need, 2 * a.length));
   b.set(a);
   return b;
-}
-
-/** Row-major codes transposed to column-major. */
-function byColumn({ codes, rows, cols }: BinnedRows, out: Uint8Array): Uint8Array {
-  for (let r = 0, i = 0; r < rows; r++) for (let f = 0; f < cols; f++) out[f * rows + r] = codes[i++];
-  return out;
 }
 
 /**
@@ -88,8 +77,10 @@ export class TreeGrower {
   private readonly pool: HistPool;
   /** The codes' histogram slots (what histograms read; partitions and walks read the codes). */
   private readonly slots: BinSlots;
-  /** The codes column-major (`columns[f · rows + r]`): what partitions read. */
-  private readonly columns: Uint8Array;
+  /** The training rows' codes, column-major (`columns[f · rows + r]`): what partitions and {@link valueOf} read. */
+  readonly columns: Uint8Array;
+  readonly rows: number;
+  readonly cols: number;
   private readonly split = new BestSplit();
   private readonly sums = new Float64Array(2);
   /** The split being applied, per code (partition.ts). */
@@ -127,24 +118,28 @@ export class TreeGrower {
   readonly weight: Float64Array | null;
 
   /**
-   * A grower for trees of `outputs` outputs per round over `data` (its arrays from fitBuffers: in
-   * the kernels' memory when it can be had), with room for row weights when `weighted`.
+   * A grower for trees of `outputs` outputs per round over the rows of `x` binned by `bins` (its
+   * arrays from fitBuffers: in the kernels' memory when it can be had; the codes are written
+   * straight into them), with room for row weights when `weighted`.
    */
   constructor(
-    readonly data: BinnedRows,
+    x: Matrix,
+    bins: Bins,
     readonly layout: HistLayout,
     readonly p: GrowParams,
     outputs = 1,
     weighted = false,
   ) {
-    const n = data.rows;
+    const n = x.rows;
+    this.rows = n;
+    this.cols = x.cols;
     // Histograms alive at once: about one per level (depth-wise), one per open leaf (best-first).
     const live = Math.min(64, p.maxLeaves ? p.maxLeaves + 1 : p.maxDepth + 2);
     const buffers = fitBuffers(arenaPlan(layout, n, outputs, n, { weighted }, live));
     ({ index: this.index, grad: this.grad, hess: this.hess, scratch: this.scratch, table: this.table, margin: this.margin, y: this.y, weight: this.weight } = buffers);
     this.pool = new HistPool(layout, buffers.hists);
-    this.slots = binSlots(data.codes, layout, 'rows', buffers.slots);
-    this.columns = byColumn(data, buffers.columns);
+    this.columns = binColumns(x, bins, buffers.columns);
+    this.slots = binSlots(this.columns, layout, 'columns', buffers.slots);
   }
 
   private node(start: number, end: number, depth: number, G: number, H: number): number {
@@ -227,7 +222,7 @@ export class TreeGrower {
     const f = this.feature[id];
     const miss = this.layout.binOffset[f + 1] - this.layout.binOffset[f] - 1;
     leftTable(this.bin[id], miss, this.missLeft[id] === 1, this.table);
-    const n = this.data.rows;
+    const n = this.rows;
     return partitionRows(this.columns.subarray(f * n, (f + 1) * n), this.table, this.index, this.start[id], this.end[id], this.scratch);
   }
 
@@ -246,7 +241,7 @@ export class TreeGrower {
     const maxLeaves = this.p.maxLeaves || Infinity;
     if (this.splittable(root) && maxLeaves > 1) {
       this.hists[root] = this.pool.take();
-      buildHistogram(this.slots, this.data.cols, this.index, 0, m, grad, hess, this.hists[root]!);
+      buildHistogram(this.slots, this.cols, this.index, 0, m, grad, hess, this.hists[root]!);
       this.consider(root, features, nFeatures);
     }
     while (this.nOpen > 0 && leaves < maxLeaves) {
@@ -273,7 +268,7 @@ export class TreeGrower {
       const small = mid - this.start[id] <= this.end[id] - mid ? L : R;
       const large = small === L ? R : L;
       const hs = this.pool.take();
-      buildHistogram(this.slots, this.data.cols, this.index, this.start[small], this.end[small], grad, hess, hs);
+      buildHistogram(this.slots, this.cols, this.index, this.start[small], this.end[small], grad, hess, hs);
       subtractHistogram(parent, hs);
       this.hists[small] = hs;
       this.hists[large] = parent;
@@ -310,13 +305,13 @@ export class TreeGrower {
     for (let id = 0; id < this.size; id++) if (!this.isSplit(id)) addLeaf(margin, this.index, this.start[id], this.end[id], this.value[id]);
   }
 
-  /** The current tree's value for row r of row-major `codes` with `cols` columns (rows outside the sample, validation rows). */
-  valueOf(codes: Uint8Array, cols: number, r: number): number {
+  /** The current tree's value for row r of column-major `codes` of `rows` rows (rows outside the sample: {@link columns}; validation rows). */
+  valueOf(codes: Uint8Array, rows: number, r: number): number {
     let id = 0;
     const off = this.layout.binOffset;
     while (this.isSplit(id)) {
       const f = this.feature[id];
-      const c = codes[r * cols + f];
+      const c = codes[f * rows + r];
       const left = c === off[f + 1] - off[f] - 1 ? this.missLeft[id] === 1 : c <= this.bin[id];
       id = left ? this.left[id] : this.right[id];
     }
