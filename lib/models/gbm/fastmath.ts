@@ -1,36 +1,46 @@
 /**
- * `exp` and `log` as the gbm kernels compute them (kernels.wat's $exp and $log), in JavaScript with
- * the same double operations in the same order, so both give the same bits: an objective's
- * derivatives do not depend on whether its kernel could run (the data-parallel sessions and a
- * one-node fit make the same model either way). Within 5e-16 of Math.exp / Math.log (relative).
+ * `expf` and `log` as the gbm kernels compute them (kernels.wat's $expf and $log), in JavaScript with
+ * the same operations in the same order, so both give the same bits: an objective's derivatives
+ * do not depend on whether its kernel could run (the data-parallel sessions and a one-node fit make
+ * the same model either way).
  *
- * The method is the classic one of Sun's fdlibm (`e_exp.c`, `e_log.c`), with its published
- * minimax coefficients:
- * - exp: x = k·ln2 + r with |r| ≤ ln2/2 (ln2 in two parts, so r is exact), e^r from a rational
- *   form in r² of degree 5, times 2^k built from its bits; x is clamped to ±700 first (2^k stays a
- *   normal double; a sigmoid is saturated long before).
- * - log, for positive normal x (NaN gives NaN): x = 2^e·m with m in [√½, √2), f = m − 1, s = f/(2 + f), and
- *   log m = f − ½f² + s·(½f² + R(s²)), R two interleaved polynomials of degree 3–4 in s⁴.
+ * - expf, in single precision (every operation rounded to Float32 with Math.fround: a double
+ *   operation on two floats rounded once to float is the float operation, for + − × ÷), the
+ *   method of Cephes' `expf.c` (S. L. Moshier) with its coefficients: x clamped to ±80 (a sigmoid is
+ *   saturated long before), x = k·ln2 + r with ln2 in two parts, e^r by a polynomial of degree 7,
+ *   times 2^k from its bits. Within 2 float ulps of Math.exp.
+ * - log, in double, for positive normal x (NaN gives NaN), the method of Sun's fdlibm (`e_log.c`)
+ *   with its published minimax coefficients: x = 2^e·m with m in [√½, √2), f = m − 1,
+ *   s = f/(2 + f), and log m = f − ½f² + s·(½f² + R(s²)), R two interleaved polynomials of degree
+ *   3–4 in s⁴. Within 5e-16 of Math.log (relative).
  */
 
 const LN2_HI = 0.69314718036912382;
 const LN2_LO = 1.9082149292705877e-10;
-const INV_LN2 = 1.4426950408889634;
+const fr = Math.fround;
+// expf's constants, each exactly a Float32 (the kernel's literals are the same values).
+const LOG2E_F = 1.4426950216293335;
+const C1 = 0.693359375;
+const C2 = -0.00021219444170128554;
+const P0 = 0.00019875691214110702;
+const P1 = 0.001398199936375022;
+const P2 = 0.008333452045917511;
+const P3 = 0.04166579619050026;
+const P4 = 0.1666666567325592;
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer); // little-endian: u32[1] is the sign, exponent and top of the mantissa
+const f32 = new Float32Array(1);
+const i32 = new Int32Array(f32.buffer);
 
-export function kernelExp(x: number): number {
-  x = x > 700 ? 700 : x < -700 ? -700 : x;
-  const k = Math.floor(x * INV_LN2 + 0.5);
-  const hi = x - k * LN2_HI;
-  const lo = k * LN2_LO;
-  const r = hi - lo;
-  const t = r * r;
-  const c = r - t * (0.16666666666666602 + t * (-0.0027777777777015593 + t * (6.6137563214379344e-5 + t * (-1.6533902205465252e-6 + t * 4.1381367970572385e-8))));
-  u32[0] = 0;
-  u32[1] = (k + 1023) << 20;
-  return (1 - (lo - (r * c) / (2 - c) - hi)) * f64[0];
+/** e^x in single precision (x a Float32 value). */
+export function kernelExpf(x: number): number {
+  x = 80 < x ? 80 : x < -80 ? -80 : x; // NaN stays NaN
+  const k = Math.floor(fr(fr(x * LOG2E_F) + 0.5));
+  const r = fr(fr(x - fr(k * C1)) - fr(k * C2));
+  const p = fr(fr(r * fr(fr(r * fr(fr(r * fr(fr(r * fr(fr(r * P0) + P1)) + P2)) + P3)) + P4)) + 0.5);
+  i32[0] = ((k | 0) + 127) << 23; // NaN: k | 0 is 0, as the kernel's saturating conversion gives
+  return fr(fr(fr(fr(p * fr(r * r)) + r) + 1) * f32[0]);
 }
 
 export function kernelLog(x: number): number {

@@ -36,7 +36,7 @@ export interface KernelExports {
   build32(slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number): void;
   partition(column: number, table: number, index: number, start: number, end: number, scratch: number): number;
   logistic(margin: number, y: number, w: number, hasW: number, grad: number, hess: number, n: number): number;
-  exp(x: number): number;
+  expf(x: number): number;
   log(x: number): number;
   subtract(a: number, b: number, out: number, n: number): void;
   walkAdd(nodes: number, root: number, rows: number, width: number, n: number, values: number, acc: number, stride: number): void;

@@ -303,27 +303,23 @@
         (br $row)))
   )
 
-  ;; exp and log for the objectives (gbm/fastmath.ts has the same operations in JavaScript, so the
-  ;; two give the same doubles; the method and its constants there).
-  (func $exp (export "exp") (param $x f64) (result f64)
-    (local $k f64) (local $hi f64) (local $lo f64) (local $r f64) (local $t f64) (local $c f64)
-    (local.set $x (select (f64.const 700) (local.get $x) (f64.gt (local.get $x) (f64.const 700))))
-    (local.set $x (select (f64.const -700) (local.get $x) (f64.lt (local.get $x) (f64.const -700))))
-    (local.set $k (f64.floor (f64.add (f64.mul (local.get $x) (f64.const 1.4426950408889634)) (f64.const 0.5))))
-    (local.set $hi (f64.sub (local.get $x) (f64.mul (local.get $k) (f64.const 0.69314718036912382))))
-    (local.set $lo (f64.mul (local.get $k) (f64.const 1.9082149292705877e-10)))
-    (local.set $r (f64.sub (local.get $hi) (local.get $lo)))
-    (local.set $t (f64.mul (local.get $r) (local.get $r)))
-    ;; c = r − t·(P1 + t·(P2 + t·(P3 + t·(P4 + t·P5))))
-    (local.set $c (f64.sub (local.get $r) (f64.mul (local.get $t)
-      (f64.add (f64.const 0.16666666666666602) (f64.mul (local.get $t)
-      (f64.add (f64.const -0.0027777777777015593) (f64.mul (local.get $t)
-      (f64.add (f64.const 6.6137563214379344e-5) (f64.mul (local.get $t)
-      (f64.add (f64.const -1.6533902205465252e-6) (f64.mul (local.get $t) (f64.const 4.1381367970572385e-8))))))))))))
-    ;; e^r = 1 − ((lo − r·c/(2 − c)) − hi), times 2^k
-    (f64.mul
-      (f64.sub (f64.const 1) (f64.sub (f64.sub (local.get $lo) (f64.div (f64.mul (local.get $r) (local.get $c)) (f64.sub (f64.const 2) (local.get $c)))) (local.get $hi)))
-      (f64.reinterpret_i64 (i64.shl (i64.add (i64.trunc_sat_f64_s (local.get $k)) (i64.const 1023)) (i64.const 52)))))
+;; expf and log for the objectives (gbm/fastmath.ts has the same operations in JavaScript, so the
+  ;; two give the same bits; the method and its constants there). expf works in single precision
+  ;; (the derivatives are stored as Float32); log in double (the loss sums).
+  (func $expf (export "expf") (param $x f32) (result f32)
+    (local $k f32) (local $r f32) (local $p f32)
+    (local.set $x (select (f32.const 80) (local.get $x) (f32.lt (f32.const 80) (local.get $x))))
+    (local.set $x (select (f32.const -80) (local.get $x) (f32.lt (local.get $x) (f32.const -80))))
+    (local.set $k (f32.floor (f32.add (f32.mul (local.get $x) (f32.const 1.4426950216293335)) (f32.const 0.5))))
+    (local.set $r (f32.sub (f32.sub (local.get $x) (f32.mul (local.get $k) (f32.const 0.693359375))) (f32.mul (local.get $k) (f32.const -0.00021219444170128554))))
+    ;; p = ((((P0·r + 0.001398199936375022)·r + 0.008333452045917511)·r + 0.04166579619050026)·r + 0.1666666567325592)·r + ½; e^r = (p·r² + r) + 1
+    (local.set $p (f32.add (f32.mul (local.get $r) (f32.add (f32.mul (local.get $r) (f32.add (f32.mul (local.get $r)
+      (f32.add (f32.mul (local.get $r) (f32.add (f32.mul (local.get $r) (f32.const 0.00019875691214110702)) (f32.const 0.001398199936375022))) (f32.const 0.008333452045917511)))
+      (f32.const 0.04166579619050026))) (f32.const 0.1666666567325592))) (f32.const 0.5)))
+    (f32.mul
+      (f32.add (f32.add (f32.mul (local.get $p) (f32.mul (local.get $r) (local.get $r))) (local.get $r)) (f32.const 1))
+      ;; 2^k from its bits (|k| ≤ 116: a normal float; NaN gives 1, and the NaN stays in the product)
+      (f32.reinterpret_i32 (i32.shl (i32.add (i32.trunc_sat_f32_s (local.get $k)) (i32.const 127)) (i32.const 23)))))
   (func $log (export "log") (param $x f64) (result f64)
     (local $bits i64) (local $e f64) (local $m f64) (local $up i32) (local $f f64) (local $s f64) (local $z f64) (local $w f64) (local $hf f64) (local $R f64)
     (local.set $bits (i64.reinterpret_f64 (local.get $x)))
@@ -349,73 +345,100 @@
         (f64.sub (f64.sub (local.get $hf) (f64.add (f64.mul (local.get $s) (f64.add (local.get $hf) (local.get $R))) (f64.mul (local.get $e) (f64.const 1.9082149292705877e-10)))) (local.get $f)))
       (local.get $x)
       (f64.eq (local.get $x) (local.get $x))))
-  ;; exp2: $exp on both lanes of an f64x2 (the same operations lane by lane, so the same bits).
-  (func $exp2 (param $x v128) (result v128)
-    (local $k v128) (local $hi v128) (local $lo v128) (local $r v128) (local $t v128) (local $c v128)
-    (local.set $x (v128.bitselect (v128.const f64x2 700 700) (local.get $x) (f64x2.gt (local.get $x) (v128.const f64x2 700 700))))
-    (local.set $x (v128.bitselect (v128.const f64x2 -700 -700) (local.get $x) (f64x2.lt (local.get $x) (v128.const f64x2 -700 -700))))
-    (local.set $k (f64x2.floor (f64x2.add (f64x2.mul (local.get $x) (v128.const f64x2 1.4426950408889634 1.4426950408889634)) (v128.const f64x2 0.5 0.5))))
-    (local.set $hi (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (v128.const f64x2 0.69314718036912382 0.69314718036912382))))
-    (local.set $lo (f64x2.mul (local.get $k) (v128.const f64x2 1.9082149292705877e-10 1.9082149292705877e-10)))
-    (local.set $r (f64x2.sub (local.get $hi) (local.get $lo)))
-    (local.set $t (f64x2.mul (local.get $r) (local.get $r)))
-    (local.set $c (f64x2.sub (local.get $r) (f64x2.mul (local.get $t)
-      (f64x2.add (v128.const f64x2 0.16666666666666602 0.16666666666666602) (f64x2.mul (local.get $t)
-      (f64x2.add (v128.const f64x2 -0.0027777777777015593 -0.0027777777777015593) (f64x2.mul (local.get $t)
-      (f64x2.add (v128.const f64x2 6.6137563214379344e-5 6.6137563214379344e-5) (f64x2.mul (local.get $t)
-      (f64x2.add (v128.const f64x2 -1.6533902205465252e-6 -1.6533902205465252e-6) (f64x2.mul (local.get $t) (v128.const f64x2 4.1381367970572385e-8 4.1381367970572385e-8))))))))))))
-    (f64x2.mul
-      (f64x2.sub (v128.const f64x2 1 1) (f64x2.sub (f64x2.sub (local.get $lo) (f64x2.div (f64x2.mul (local.get $r) (local.get $c)) (f64x2.sub (v128.const f64x2 2 2) (local.get $c)))) (local.get $hi)))
-      ;; 2^k from its bits (k within ±1010: an i32 holds it; NaN gives 0 as in $exp)
-      (i64x2.shl (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $k))) (v128.const i64x2 1023 1023)) (i32.const 52))))
   ;; logistic: the binary log-loss objective's derivatives (gbm/objectives.ts) for rows 0 .. n of
   ;; margin (Float64) and y (Float32 0/1), weighted by w (Float64) when hasW; grad and hess as
-  ;; Float32. Returns the sum of the rows' losses, −log q per row, q the probability of the row's
-  ;; label clipped to [1e-15, 1 − 1e-15]: one log per 16 rows, of the product of their q's (at least
-  ;; 1e-240, a normal double), summed in row order. Two rows at a time in f64x2 lanes (an odd last
-  ;; row alone), the same operations per row as the scalar $exp and objectives.ts's loop.
+  ;; Float32. Per row, in single precision: x = the margin, negated when y = 1 (so that q = 1/(1 + e^x)
+  ;; is the probability of the row's label), clamped to ±80; e = expf(x); q = 1/(1 + e); t = e·q
+  ;; (= 1 − q, without the cancellation); grad = ±t (− when y = 1), hess = max(q·t, 1e-16); times the
+  ;; row's weight in double, rounded once. Returns the sum of the rows' losses, log(1 + e) capped at
+  ;; log 1e15 (a probability clipped at 1e-15), in double: one log per 16 rows, of the product of
+  ;; their (1 + e)s (at most 1e240), kept in four lanes (rows 4j, 4j + 1 | 4j + 2, 4j + 3) and
+  ;; multiplied (lane 0 · lane 1) · (lane 2 · lane 3); rows past the last four alone, after them.
+  ;; Four rows per f32x4; the JavaScript loop does the same operations in the same order. Clamps are
+  ;; pmin / pmax (`b < a ? b : a`: one instruction each, and a NaN stays NaN, so divergence shows).
   (func (export "logistic")
     (param $margin i32) (param $y i32) (param $w i32) (param $hasW i32) (param $grad i32) (param $hess i32) (param $n i32)
     (result f64)
-    (local $i i32) (local $pr f64) (local $yi f64) (local $wi f64) (local $q f64) (local $h f64) (local $prod f64) (local $sum f64)
-    (local $p2 v128) (local $y2 v128) (local $w2 v128) (local $h2 v128) (local $q2 v128) (local $a2 v128)
-    (local.set $prod (f64.const 1))
-    (block $pairs (loop $pair
-      (br_if $pairs (i32.ge_u (i32.add (local.get $i) (i32.const 1)) (local.get $n)))
-      (local.set $p2 (f64x2.div (v128.const f64x2 1 1)
-        (f64x2.add (v128.const f64x2 1 1) (call $exp2 (f64x2.neg (v128.load (i32.add (local.get $margin) (i32.shl (local.get $i) (i32.const 3)))))))))
-      (local.set $y2 (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2))))))
-      (local.set $w2 (select (result v128) (v128.load (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 3)))) (v128.const f64x2 1 1) (local.get $hasW)))
-      (v128.store64_lane 0 (i32.add (local.get $grad) (i32.shl (local.get $i) (i32.const 2)))
-        (f32x4.demote_f64x2_zero (f64x2.mul (local.get $w2) (f64x2.sub (local.get $p2) (local.get $y2)))))
-      (local.set $h2 (f64x2.mul (local.get $p2) (f64x2.sub (v128.const f64x2 1 1) (local.get $p2))))
-      (local.set $h2 (v128.bitselect (v128.const f64x2 1e-16 1e-16) (local.get $h2) (f64x2.lt (local.get $h2) (v128.const f64x2 1e-16 1e-16))))
-      (v128.store64_lane 0 (i32.add (local.get $hess) (i32.shl (local.get $i) (i32.const 2)))
-        (f32x4.demote_f64x2_zero (f64x2.mul (local.get $w2) (local.get $h2))))
-      (local.set $q2 (v128.bitselect (v128.const f64x2 1e-15 1e-15) (local.get $p2) (f64x2.lt (local.get $p2) (v128.const f64x2 1e-15 1e-15))))
-      (local.set $q2 (v128.bitselect (v128.const f64x2 0.999999999999999 0.999999999999999) (local.get $q2) (f64x2.gt (local.get $q2) (v128.const f64x2 0.999999999999999 0.999999999999999))))
-      (local.set $a2 (v128.bitselect (local.get $q2) (f64x2.sub (v128.const f64x2 1 1) (local.get $q2)) (f64x2.eq (local.get $y2) (v128.const f64x2 1 1))))
-      (local.set $prod (f64.mul (f64.mul (local.get $prod) (f64x2.extract_lane 0 (local.get $a2))) (f64x2.extract_lane 1 (local.get $a2))))
-      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+    (local $i i32) (local $sum f64) (local $prod f64)
+    (local $x v128) (local $neg v128) (local $k v128) (local $r v128) (local $p v128) (local $e v128) (local $q v128) (local $t v128)
+    (local $g v128) (local $h v128) (local $pa v128) (local $pb v128)
+    (local $xs f32) (local $es f32) (local $qs f32) (local $ts f32) (local $gs f32) (local $hs f32) (local $wi f64)
+    (local.set $pa (v128.const f64x2 1 1))
+    (local.set $pb (v128.const f64x2 1 1))
+    (block $quads (loop $quad
+      (br_if $quads (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      ;; x: the four margins in single precision, negated where y = 1
+      (local.set $x (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero (v128.load (i32.add (local.get $margin) (i32.shl (local.get $i) (i32.const 3)))))
+        (f32x4.demote_f64x2_zero (v128.load offset=16 (i32.add (local.get $margin) (i32.shl (local.get $i) (i32.const 3)))))))
+      (local.set $neg (f32x4.eq (v128.load (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2)))) (v128.const f32x4 1 1 1 1)))
+      (local.set $x (v128.xor (local.get $x) (v128.and (local.get $neg) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+      ;; e = expf(x), lane by lane as $expf
+      (local.set $x (f32x4.pmax (f32x4.pmin (local.get $x) (v128.const f32x4 80 80 80 80)) (v128.const f32x4 -80 -80 -80 -80)))
+      (local.set $k (f32x4.floor (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.4426950216293335 1.4426950216293335 1.4426950216293335 1.4426950216293335)) (v128.const f32x4 0.5 0.5 0.5 0.5))))
+      (local.set $r (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))) (f32x4.mul (local.get $k) (v128.const f32x4 -0.00021219444170128554 -0.00021219444170128554 -0.00021219444170128554 -0.00021219444170128554))))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $r) (f32x4.add (f32x4.mul (local.get $r) (f32x4.add (f32x4.mul (local.get $r)
+        (f32x4.add (f32x4.mul (local.get $r) (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 0.00019875691214110702 0.00019875691214110702 0.00019875691214110702 0.00019875691214110702)) (v128.const f32x4 0.001398199936375022 0.001398199936375022 0.001398199936375022 0.001398199936375022))) (v128.const f32x4 0.008333452045917511 0.008333452045917511 0.008333452045917511 0.008333452045917511)))
+        (v128.const f32x4 0.04166579619050026 0.04166579619050026 0.04166579619050026 0.04166579619050026))) (v128.const f32x4 0.1666666567325592 0.1666666567325592 0.1666666567325592 0.1666666567325592))) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+      (local.set $e (f32x4.mul
+        (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1))
+        ;; 2^k: k + 1.5·2^23 holds k in its low mantissa bits, so its bits − (0x4B400000 − 127) are k + 127
+        (i32x4.shl (i32x4.sub (f32x4.add (local.get $k) (v128.const f32x4 12582912 12582912 12582912 12582912))
+          (v128.const i32x4 0x4B3FFF81 0x4B3FFF81 0x4B3FFF81 0x4B3FFF81)) (i32.const 23))))
+      (local.set $q (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $e))))
+      (local.set $t (f32x4.mul (local.get $e) (local.get $q)))
+      (local.set $g (v128.bitselect (f32x4.neg (local.get $t)) (local.get $t) (local.get $neg)))
+      (local.set $h (f32x4.pmax (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 1.0000000168623835e-16 1.0000000168623835e-16 1.0000000168623835e-16 1.0000000168623835e-16)))
+      (if (local.get $hasW)
+        (then
+          (local.set $g (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (f64x2.mul (v128.load (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 3)))) (f64x2.promote_low_f32x4 (local.get $g))))
+            (f32x4.demote_f64x2_zero (f64x2.mul (v128.load offset=16 (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 3))))
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $g) (local.get $g)))))))
+          (local.set $h (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (f64x2.mul (v128.load (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 3)))) (f64x2.promote_low_f32x4 (local.get $h))))
+            (f32x4.demote_f64x2_zero (f64x2.mul (v128.load offset=16 (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 3))))
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $h) (local.get $h)))))))))
+      (v128.store (i32.add (local.get $grad) (i32.shl (local.get $i) (i32.const 2))) (local.get $g))
+      (v128.store (i32.add (local.get $hess) (i32.shl (local.get $i) (i32.const 2))) (local.get $h))
+      ;; the loss: 1 + e per row, capped, into the lanes' products
+      (local.set $pa (f64x2.mul (local.get $pa) (f64x2.pmin (f64x2.add (f64x2.promote_low_f32x4 (local.get $e)) (v128.const f64x2 1 1)) (v128.const f64x2 1e15 1e15))))
+      (local.set $pb (f64x2.mul (local.get $pb) (f64x2.pmin (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e))) (v128.const f64x2 1 1)) (v128.const f64x2 1e15 1e15))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (if (i32.eqz (i32.and (local.get $i) (i32.const 15)))
         (then
-          (local.set $sum (f64.sub (local.get $sum) (call $log (local.get $prod))))
-          (local.set $prod (f64.const 1))))
-      (br $pair)))
-    ;; an odd last row
-    (if (i32.lt_u (local.get $i) (local.get $n))
-      (then
-        (local.set $pr (f64.div (f64.const 1)
-          (f64.add (f64.const 1) (call $exp (f64.neg (f64.load (i32.add (local.get $margin) (i32.shl (local.get $i) (i32.const 3)))))))))
-        (local.set $yi (f64.promote_f32 (f32.load (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2))))))
-        (local.set $wi (select (f64.load (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 3)))) (f64.const 1) (local.get $hasW)))
-        (f32.store (i32.add (local.get $grad) (i32.shl (local.get $i) (i32.const 2)))
-          (f32.demote_f64 (f64.mul (local.get $wi) (f64.sub (local.get $pr) (local.get $yi)))))
-        (local.set $h (f64.mul (local.get $pr) (f64.sub (f64.const 1) (local.get $pr))))
-        (local.set $h (select (f64.const 1e-16) (local.get $h) (f64.lt (local.get $h) (f64.const 1e-16))))
-        (f32.store (i32.add (local.get $hess) (i32.shl (local.get $i) (i32.const 2))) (f32.demote_f64 (f64.mul (local.get $wi) (local.get $h))))
-        (local.set $q (select (f64.const 1e-15) (local.get $pr) (f64.lt (local.get $pr) (f64.const 1e-15))))
-        (local.set $q (select (f64.const 0.999999999999999) (local.get $q) (f64.gt (local.get $q) (f64.const 0.999999999999999))))
-        (local.set $prod (f64.mul (local.get $prod) (select (local.get $q) (f64.sub (f64.const 1) (local.get $q)) (f64.eq (local.get $yi) (f64.const 1)))))))
-    (f64.sub (local.get $sum) (call $log (local.get $prod))))
+          (local.set $sum (f64.add (local.get $sum) (call $log (f64.mul
+            (f64.mul (f64x2.extract_lane 0 (local.get $pa)) (f64x2.extract_lane 1 (local.get $pa)))
+            (f64.mul (f64x2.extract_lane 0 (local.get $pb)) (f64x2.extract_lane 1 (local.get $pb)))))))
+          (local.set $pa (v128.const f64x2 1 1))
+          (local.set $pb (v128.const f64x2 1 1))))
+      (br $quad)))
+    (local.set $prod (f64.mul
+      (f64.mul (f64x2.extract_lane 0 (local.get $pa)) (f64x2.extract_lane 1 (local.get $pa)))
+      (f64.mul (f64x2.extract_lane 0 (local.get $pb)) (f64x2.extract_lane 1 (local.get $pb)))))
+    ;; the last rows, one by one
+    (block $rows (loop $row
+      (br_if $rows (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $xs (f32.demote_f64 (f64.load (i32.add (local.get $margin) (i32.shl (local.get $i) (i32.const 3))))))
+      (if (f32.eq (f32.load (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2)))) (f32.const 1))
+        (then (local.set $xs (f32.neg (local.get $xs)))))
+      (local.set $es (call $expf (local.get $xs)))
+      (local.set $qs (f32.div (f32.const 1) (f32.add (f32.const 1) (local.get $es))))
+      (local.set $ts (f32.mul (local.get $es) (local.get $qs)))
+      (local.set $gs (select (f32.neg (local.get $ts)) (local.get $ts)
+        (f32.eq (f32.load (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2)))) (f32.const 1))))
+      (local.set $hs (f32.mul (local.get $qs) (local.get $ts)))
+      (local.set $hs (select (f32.const 1.0000000168623835e-16) (local.get $hs) (f32.lt (local.get $hs) (f32.const 1.0000000168623835e-16))))
+      (if (local.get $hasW)
+        (then
+          (local.set $wi (f64.load (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 3)))))
+          (local.set $gs (f32.demote_f64 (f64.mul (local.get $wi) (f64.promote_f32 (local.get $gs)))))
+          (local.set $hs (f32.demote_f64 (f64.mul (local.get $wi) (f64.promote_f32 (local.get $hs)))))))
+      (f32.store (i32.add (local.get $grad) (i32.shl (local.get $i) (i32.const 2))) (local.get $gs))
+      (f32.store (i32.add (local.get $hess) (i32.shl (local.get $i) (i32.const 2))) (local.get $hs))
+      (local.set $wi (f64.add (f64.promote_f32 (local.get $es)) (f64.const 1)))
+      (local.set $prod (f64.mul (local.get $prod) (select (f64.const 1e15) (local.get $wi) (f64.lt (f64.const 1e15) (local.get $wi)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $row)))
+    (f64.add (local.get $sum) (call $log (local.get $prod))))
 )
