@@ -207,8 +207,9 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
       if (nv) validationValues(grower, vCodes!, nv, vMargin, O, k);
     }
     round++;
-    // The next round's derivatives and this round's loss in one pass (the last round needs only the loss).
-    const trainLoss = round < p.nEstimators ? objective.gradients(margin, labels, weight, grad, hess) : objective.loss(margin, labels, n);
+    // The next round's derivatives and this round's loss in one pass (after the last round too: the
+    // kernel's pass costs less than loss() alone, and every point of the curve is computed alike).
+    const trainLoss = objective.gradients(margin, labels, weight, grad, hess);
     const validLoss = v ? objective.loss(vMargin, v.y, nv) : null;
     if (!Number.isFinite(trainLoss)) {
       throw new QuorumError('TRAINING_DIVERGED', `gbm training diverged at round ${round} (loss ${trainLoss}); lower learningRate (now ${p.learningRate}) or raise lambda`);

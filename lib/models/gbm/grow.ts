@@ -15,7 +15,7 @@
 import { binColumns, type Bins } from '../forest/binning';
 import type { NodeWriter } from '../forest/nodes';
 import type { Matrix } from '../model';
-import { arenaPlan, fitBuffers } from './hist-kernel';
+import { arenaOf, arenaPlan, fitBuffers } from './hist-kernel';
 import { binSlots, buildHistogram, HistPool, subtractHistogram, type BinSlots, type HistLayout } from './histogram';
 import { leftTable, partitionRows } from './partition';
 import { BestSplit, findBestSplit, leafValue, type SplitParams } from './split';
@@ -49,6 +49,7 @@ function grownFloat(a: Float64Array, need: number): Float64Array {
  * without type feedback, fell back to the interpreter (seven times per Bank fit).
  */
 function sumRows(index: Int32Array, m: number, grad: Float32Array, hess: Float32Array, sums: Float64Array): void {
+  if (arenaOf(index)?.sums(index, m, grad, hess, sums)) return; // the same sums in the kernel
   let G = 0;
   let H = 0;
   for (let i = 0; i < m; i++) {

@@ -39,6 +39,7 @@ export interface KernelExports {
   expf(x: number): number;
   log(x: number): number;
   subtract(a: number, b: number, out: number, n: number): void;
+  sums(index: number, m: number, grad: number, hess: number, out: number): void;
   walkAdd(nodes: number, root: number, rows: number, width: number, n: number, values: number, acc: number, stride: number): void;
 }
 
@@ -221,6 +222,16 @@ export class HistArena implements FitBuffers {
     if (column.buffer !== buf || table.buffer !== buf || scratch.buffer !== buf || scratch.length < end - start || table.length < 256) return -1;
     if (start < 0 || end > index.length) return -1;
     return this.kernel.partition(column.byteOffset, table.byteOffset, index.byteOffset, start, end, scratch.byteOffset);
+  }
+
+  /** Σ grad[index[i]] and Σ hess[index[i]] for i < m into sums[0], sums[1] in the kernel when index, grad and hess are views of this arena; false otherwise. */
+  sums(index: Int32Array, m: number, grad: Float32Array, hess: Float32Array, sums: Float64Array): boolean {
+    const buf = this.out.buffer;
+    if (index.buffer !== buf || grad.buffer !== buf || hess.buffer !== buf || m > index.length || grad.length !== hess.length) return false;
+    this.kernel.sums(index.byteOffset, m, grad.byteOffset, hess.byteOffset, this.out.byteOffset);
+    sums[0] = this.out[0];
+    sums[1] = this.out[1];
+    return true;
   }
 
   /** out = a − b in the kernel when all three are views of this arena of one length; false otherwise. */

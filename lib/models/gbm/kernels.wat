@@ -115,6 +115,20 @@
       (local.get $scratch)
       (i32.shl (local.get $k) (i32.const 2)))
     (local.get $l))
+;; sums: Σ grad[r] and Σ hess[r] over r = index[i], i in 0 .. m, as doubles in that order (a tree's
+  ;; root: grow.ts's sumRows), into the two doubles at out.
+  (func (export "sums") (param $index i32) (param $m i32) (param $grad i32) (param $hess i32) (param $out i32)
+    (local $i i32) (local $r i32) (local $acc v128)
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $i) (local.get $m)))
+      (local.set $r (i32.shl (i32.load (i32.add (local.get $index) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 2)))
+      (local.set $acc (f64x2.add (local.get $acc)
+        (f64x2.replace_lane 1
+          (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $grad) (local.get $r)))))
+          (f64.promote_f32 (f32.load (i32.add (local.get $hess) (local.get $r)))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows)))
+    (v128.store (local.get $out) (local.get $acc)))
   ;; subtract: out[j] = a[j] − b[j] for j in 0 .. n doubles (histogram.ts's subtractHistogram: the
   ;; larger child's histogram from its parent's and its sibling's), two per f64x2.
   (func (export "subtract") (param $a i32) (param $b i32) (param $out i32) (param $n i32)

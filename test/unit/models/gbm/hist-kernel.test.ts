@@ -1,6 +1,6 @@
 /**
  * Issue 12: the WebAssembly kernels give the JavaScript loops' results bit for bit — histogram sums
- * (16- and 32-bit slots, row subsets, several outputs) and partitions — fall back to those loops
+ * (16- and 32-bit slots, row subsets, several outputs), partitions and a node's derivative sums — fall back to those loops
  * for arrays outside their arena, and the committed bytes are what kernels.wat compiles to.
  */
 import { readFileSync } from 'node:fs';
@@ -107,6 +107,23 @@ describe('gbm WebAssembly histogram kernel (issue 12)', () => {
       expect(Array.from(arena.index.subarray(s, got))).toEqual(before.filter(goesLeft));
       expect(Array.from(arena.index.subarray(got, e))).toEqual(before.filter((r) => !goesLeft(r)));
     }
+  });
+
+  it('sums a node’s derivatives in row order like the JavaScript loop, bit for bit', () => {
+    const { arena, m } = setup(3, 7, 3001, 1, 12);
+    for (const count of [0, 1, m >> 1, m]) {
+      const sums = new Float64Array(2);
+      expect(arena.sums(arena.index, count, arena.grad, arena.hess, sums)).toBe(true);
+      let G = 0;
+      let H = 0;
+      for (let i = 0; i < count; i++) {
+        G += arena.grad[arena.index[i]];
+        H += arena.hess[arena.index[i]];
+      }
+      expect(Object.is(sums[0], G) && Object.is(sums[1], H)).toBe(true);
+    }
+    // arrays of its own only
+    expect(arena.sums(Int32Array.from(arena.index), m, arena.grad, arena.hess, new Float64Array(2))).toBe(false);
   });
 
   it('arrays outside the arena take the JavaScript loop (same answer, arena untouched)', () => {
