@@ -60,3 +60,15 @@ export function kernelLog(x: number): number {
   const hf = 0.5 * (f * f);
   return e * LN2_HI - (hf - (s * (hf + R) + e * LN2_LO) - f);
 }
+
+/**
+ * x = 2^e · m with m in [1, 2), for a positive normal x: e into `exponent[0]`, m returned (the
+ * logistic loss's running product, as the kernel splits it).
+ */
+export function splitExponent(x: number, exponent: Float64Array): number {
+  f64[0] = x;
+  const bits = u32[1];
+  exponent[0] = ((bits >>> 20) & 0x7ff) - 1023;
+  u32[1] = (bits & 0x000fffff) | 0x3ff00000;
+  return f64[0];
+}

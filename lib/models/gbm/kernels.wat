@@ -365,20 +365,23 @@
   ;; is the probability of the row's label), clamped to ±80; e = expf(x); q = 1/(1 + e); t = e·q
   ;; (= 1 − q, without the cancellation); grad = ±t (− when y = 1), hess = max(q·t, 1e-16); times the
   ;; row's weight in double, rounded once. Returns the sum of the rows' losses, log(1 + e) capped at
-  ;; log 1e15 (a probability clipped at 1e-15), in double: one log per 16 rows, of the product of
-  ;; their (1 + e)s (at most 1e240), kept in four lanes (rows 4j, 4j + 1 | 4j + 2, 4j + 3) and
-  ;; multiplied (lane 0 · lane 1) · (lane 2 · lane 3); rows past the last four alone, after them.
+  ;; log 1e15 (a probability clipped at 1e-15), in double, as the log of their product: the (1 + e)s
+  ;; of 16 rows (at most 1e240) are multiplied in four lanes (rows 4j, 4j + 1 | 4j + 2, 4j + 3),
+  ;; then (lane 0 · lane 1) · (lane 2 · lane 3) into a running product whose binary exponent is then
+  ;; moved to a sum of exponents (an exact step), so one log serves every row: log(product) +
+  ;; exponents · ln 2. Rows past the last four alone, after them; a NaN anywhere gives NaN.
   ;; Four rows per f32x4; the JavaScript loop does the same operations in the same order. Clamps are
   ;; pmin / pmax (`b < a ? b : a`: one instruction each, and a NaN stays NaN, so divergence shows).
   (func (export "logistic")
     (param $margin i32) (param $y i32) (param $w i32) (param $hasW i32) (param $grad i32) (param $hess i32) (param $n i32)
     (result f64)
-    (local $i i32) (local $sum f64) (local $prod f64)
+    (local $i i32) (local $prod f64) (local $ex f64) (local $nan i32) (local $bits i64)
     (local $x v128) (local $neg v128) (local $k v128) (local $r v128) (local $p v128) (local $e v128) (local $q v128) (local $t v128)
     (local $g v128) (local $h v128) (local $pa v128) (local $pb v128)
     (local $xs f32) (local $es f32) (local $qs f32) (local $ts f32) (local $gs f32) (local $hs f32) (local $wi f64)
     (local.set $pa (v128.const f64x2 1 1))
     (local.set $pb (v128.const f64x2 1 1))
+    (local.set $prod (f64.const 1))
     (block $quads (loop $quad
       (br_if $quads (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
       ;; x: the four margins in single precision, negated where y = 1
@@ -421,15 +424,20 @@
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (if (i32.eqz (i32.and (local.get $i) (i32.const 15)))
         (then
-          (local.set $sum (f64.add (local.get $sum) (call $log (f64.mul
+          (local.set $prod (f64.mul (local.get $prod) (f64.mul
             (f64.mul (f64x2.extract_lane 0 (local.get $pa)) (f64x2.extract_lane 1 (local.get $pa)))
-            (f64.mul (f64x2.extract_lane 0 (local.get $pb)) (f64x2.extract_lane 1 (local.get $pb)))))))
+            (f64.mul (f64x2.extract_lane 0 (local.get $pb)) (f64x2.extract_lane 1 (local.get $pb))))))
+          ;; prod = 2^E · m, m in [1, 2): E to the exponents, m kept (prod ≥ 1: a normal double)
+          (local.set $nan (i32.or (local.get $nan) (f64.ne (local.get $prod) (local.get $prod))))
+          (local.set $bits (i64.reinterpret_f64 (local.get $prod)))
+          (local.set $ex (f64.add (local.get $ex) (f64.convert_i64_s (i64.sub (i64.shr_u (local.get $bits) (i64.const 52)) (i64.const 1023)))))
+          (local.set $prod (f64.reinterpret_i64 (i64.or (i64.and (local.get $bits) (i64.const 0x000fffffffffffff)) (i64.const 0x3ff0000000000000))))
           (local.set $pa (v128.const f64x2 1 1))
           (local.set $pb (v128.const f64x2 1 1))))
       (br $quad)))
-    (local.set $prod (f64.mul
+    (local.set $prod (f64.mul (local.get $prod) (f64.mul
       (f64.mul (f64x2.extract_lane 0 (local.get $pa)) (f64x2.extract_lane 1 (local.get $pa)))
-      (f64.mul (f64x2.extract_lane 0 (local.get $pb)) (f64x2.extract_lane 1 (local.get $pb)))))
+      (f64.mul (f64x2.extract_lane 0 (local.get $pb)) (f64x2.extract_lane 1 (local.get $pb))))))
     ;; the last rows, one by one
     (block $rows (loop $row
       (br_if $rows (i32.ge_u (local.get $i) (local.get $n)))
@@ -454,5 +462,7 @@
       (local.set $prod (f64.mul (local.get $prod) (select (f64.const 1e15) (local.get $wi) (f64.lt (f64.const 1e15) (local.get $wi)))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $row)))
-    (f64.add (local.get $sum) (call $log (local.get $prod))))
+    (select (f64.const nan)
+      (f64.add (call $log (local.get $prod)) (f64.mul (local.get $ex) (f64.const 0.6931471805599453)))
+      (i32.or (local.get $nan) (f64.ne (local.get $prod) (local.get $prod)))))
 )

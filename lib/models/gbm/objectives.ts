@@ -16,7 +16,7 @@
  *   `reg:pseudohubererror`).
  */
 
-import { kernelExpf, kernelLog } from './fastmath';
+import { kernelExpf, kernelLog, splitExponent } from './fastmath';
 import { logisticKernel } from './objective-kernel';
 
 export type ObjectiveName = 'logistic' | 'softmax' | 'squared' | 'huber';
@@ -64,6 +64,7 @@ const MIN_HESS_F = Math.fround(MIN_HESS);
 /** Cap of a logistic row's 1 + e^x in the loss: its label's probability clipped at {@link EPS}. */
 const MAX_ODDS = 1 / EPS;
 const MAX_LOSS = Math.log(MAX_ODDS);
+const exponent = new Float64Array(1);
 
 /**
  * One logistic row, as the kernel computes it (kernels.wat's `logistic` says how): its derivatives
@@ -94,8 +95,11 @@ export const logistic: Objective = {
     const n = y.length;
     const kernelSum = logisticKernel(margin, y, w, grad, hess);
     if (kernelSum !== null) return n > 0 ? kernelSum / n : 0;
-    // The kernel's order: rows by fours into four products, one log per 16 rows, the rest alone.
-    let s = 0;
+    // The kernel's order: rows by fours into four products, those into the running product per 16
+    // rows (its exponent split off), the rest alone; one log.
+    let prod = 1;
+    let ex = 0;
+    let nan = false;
     let a0 = 1;
     let a1 = 1;
     let b0 = 1;
@@ -108,13 +112,16 @@ export const logistic: Objective = {
       b1 *= logisticRow(margin, y, w, grad, hess, i + 3);
       i += 4;
       if ((i & 15) === 0) {
-        s += kernelLog(a0 * a1 * (b0 * b1));
+        prod *= a0 * a1 * (b0 * b1);
+        if (prod !== prod) nan = true;
+        prod = splitExponent(prod, exponent);
+        ex += exponent[0];
         a0 = a1 = b0 = b1 = 1;
       }
     }
-    let prod = a0 * a1 * (b0 * b1);
+    prod *= a0 * a1 * (b0 * b1);
     for (; i < n; i++) prod *= logisticRow(margin, y, w, grad, hess, i);
-    s += kernelLog(prod);
+    const s = nan || prod !== prod ? NaN : kernelLog(prod) + ex * Math.LN2;
     return n > 0 ? s / n : 0;
   },
   loss(margin, y, n) {

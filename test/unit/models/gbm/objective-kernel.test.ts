@@ -67,6 +67,13 @@ describe('logistic objective kernel (issue 12)', () => {
     const y = Float32Array.of(1, 0, 1);
     expect(run(margin, y, null, true).loss).toBeNaN();
     expect(run(margin, y, null, false).loss).toBeNaN();
+    // and within a full block of 16 rows (the running product's exponent is split off there)
+    const long = Float64Array.from({ length: 40 }, (_, i) => (i === 5 ? NaN : i / 10 - 2));
+    const ys = Float32Array.from({ length: 40 }, (_, i) => i % 2);
+    expect(run(long, ys, null, true).loss).toBeNaN();
+    expect(run(long, ys, null, false).loss).toBeNaN();
+    long[5] = 0;
+    expect(Number.isFinite(run(long, ys, null, true).loss)).toBe(true);
   });
 
   it('its expf and log are the JavaScript mirrors’ and within 2 ulp of Math’s (expf: float ulps)', () => {
