@@ -278,8 +278,12 @@ function edgeBetween(a: number, b: number): number {
   return mid < b && mid >= a ? mid : Math.fround(a);
 }
 
-/** Widest run of integers a feature's code table covers (binMatrix). */
-const TABLE_RANGE = 4096;
+/** Widest run of integers a feature's code table covers (binMatrix); narrower than the rows, too. */
+const TABLE_RANGE = 1 << 16;
+/** Entries of the cache of searched values (a power of two). */
+const CACHE_SLOTS = 4096;
+/** A NaN's bits: never a key (missing values are coded before the cache is looked at). */
+const NO_KEY = 0x7fc00001;
 
 /**
  * Codes of all values, row-major like `x` (feature f of row r is `codes[r * cols + f]`): a node's
@@ -287,8 +291,10 @@ const TABLE_RANGE = 4096;
  * share a cache line.
  *
  * Feature by feature: integer values within the feature's edges (counts, codes, years — most
- * columns of most tables) look their code up in a table of the integers there; any other value
- * takes the binary search that filled the table, so the codes are the search's either way.
+ * columns of most tables) look their code up in a table of the integers there, when there are
+ * fewer of those than rows; any other value takes the binary search that filled the table, through
+ * a cache of the values searched before (by their Float32 bits: rates, indices and prices repeat),
+ * so the codes are the search's either way.
  */
 export function binMatrix(x: Matrix, bins: Bins): Uint8Array {
   const codes = new Uint8Array(x.rows * x.cols);
@@ -310,7 +316,10 @@ export function binColumns(x: Matrix, bins: Bins, out: Uint8Array = new Uint8Arr
 function codeFeatures(x: Matrix, bins: Bins, codes: Uint8Array, byColumn: boolean): void {
   const { rows, cols, data } = x;
   const { edges, edgeStart } = bins;
+  const bits = new Int32Array(data.buffer, data.byteOffset, data.length);
   const table = new Uint8Array(TABLE_RANGE);
+  const keys = new Int32Array(CACHE_SLOTS);
+  const cached = new Uint8Array(CACHE_SLOTS);
   for (let f = 0; f < cols; f++) {
     const lo = edgeStart[f];
     const hi = edgeStart[f + 1];
@@ -320,26 +329,36 @@ function codeFeatures(x: Matrix, bins: Bins, codes: Uint8Array, byColumn: boolea
     if (hi > lo) {
       base = Math.floor(edges[lo]);
       const top = Math.ceil(edges[hi - 1]);
-      if (top - base < TABLE_RANGE) {
+      if (top - base < Math.min(TABLE_RANGE, rows)) {
         range = top - base + 1;
         for (let j = 0; j < range; j++) table[j] = searchCode(edges, lo, hi, base + j);
       }
     }
-    codeColumn(data, f, rows, cols, edges, lo, hi, table, base, range, codes, byColumn ? f * rows : f, byColumn ? 1 : cols);
+    keys.fill(NO_KEY);
+    codeColumn(data, bits, f, rows, cols, edges, lo, hi, table, base, range, keys, cached, codes, byColumn ? f * rows : f, byColumn ? 1 : cols);
   }
 }
 
 /**
  * Feature f's codes into codes[at], codes[at + step] …: table[v − base] for integers in the
- * table's range, else the search.
+ * table's range, else the search, through the cache (keys: Float32 bits; cached: their codes).
  */
-function codeColumn(data: Float32Array, f: number, rows: number, cols: number, edges: Float32Array, lo: number, hi: number, table: Uint8Array, base: number, range: number, codes: Uint8Array, at: number, step: number): void {
+function codeColumn(data: Float32Array, bits: Int32Array, f: number, rows: number, cols: number, edges: Float32Array, lo: number, hi: number, table: Uint8Array, base: number, range: number, keys: Int32Array, cached: Uint8Array, codes: Uint8Array, at: number, step: number): void {
   const missing = hi - lo + 1;
   for (let r = 0, o = f, w = at; r < rows; r++, o += cols, w += step) {
     const v = data[o];
     const j = v - base;
     if (j >= 0 && j < range && j === Math.floor(j)) codes[w] = table[j];
-    else codes[w] = v !== v ? missing : searchCode(edges, lo, hi, v);
+    else if (v !== v) codes[w] = missing;
+    else {
+      const key = bits[o];
+      const h = Math.imul(key, 0x9e3779b1) >>> 20;
+      if (keys[h] !== key) {
+        keys[h] = key;
+        cached[h] = searchCode(edges, lo, hi, v);
+      }
+      codes[w] = cached[h];
+    }
   }
 }
 
