@@ -303,7 +303,12 @@ export class TreeGrower {
 
   /** Each sampled row's leaf value added to `margin[row]` (one output: no stride to miss the cache). */
   addRowValues(margin: Float64Array): void {
-    for (let id = 0; id < this.size; id++) if (!this.isSplit(id)) addLeaf(margin, this.index, this.start[id], this.end[id], this.value[id]);
+    const arena = arenaOf(margin);
+    for (let id = 0; id < this.size; id++) {
+      if (this.isSplit(id)) continue;
+      // (the kernel when the margins are the arena's: the same additions; rows index entries below this.rows)
+      if (!arena?.addLeaf(margin, this.index, this.start[id], this.end[id], this.value[id], this.rows)) addLeaf(margin, this.index, this.start[id], this.end[id], this.value[id]);
+    }
   }
 
   /** The current tree's value for row r of column-major `codes` of `rows` rows (rows outside the sample: {@link columns}; validation rows). */

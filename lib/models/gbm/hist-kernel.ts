@@ -40,6 +40,7 @@ export interface KernelExports {
   log(x: number): number;
   subtract(a: number, b: number, out: number, n: number): void;
   sums(index: number, m: number, grad: number, hess: number, out: number): void;
+  addLeaf(out: number, index: number, start: number, end: number, v: number): void;
   walkAdd(nodes: number, root: number, rows: number, width: number, n: number, values: number, acc: number, stride: number): void;
 }
 
@@ -231,6 +232,14 @@ export class HistArena implements FitBuffers {
     this.kernel.sums(index.byteOffset, m, grad.byteOffset, hess.byteOffset, this.out.byteOffset);
     sums[0] = this.out[0];
     sums[1] = this.out[1];
+    return true;
+  }
+
+  /** out[index[i]] += v for i in start .. end in the kernel when out and index are views of this arena (and the rows fit out); false otherwise. */
+  addLeaf(out: Float64Array, index: Int32Array, start: number, end: number, v: number, rows: number): boolean {
+    const buf = this.out.buffer;
+    if (out.buffer !== buf || index.buffer !== buf || start < 0 || end > index.length || rows > out.length) return false;
+    this.kernel.addLeaf(out.byteOffset, index.byteOffset, start, end, v);
     return true;
   }
 

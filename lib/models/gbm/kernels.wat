@@ -129,6 +129,17 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $rows)))
     (v128.store (local.get $out) (local.get $acc)))
+;; addLeaf: out[index[i]] += v for i in start .. end (a leaf's value into its rows' margins:
+  ;; grow.ts's addLeaf).
+  (func (export "addLeaf") (param $out i32) (param $index i32) (param $start i32) (param $end i32) (param $v f64)
+    (local $i i32) (local $a i32)
+    (local.set $i (local.get $start))
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $a (i32.add (local.get $out) (i32.shl (i32.load (i32.add (local.get $index) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 3))))
+      (f64.store (local.get $a) (f64.add (f64.load (local.get $a)) (local.get $v)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows))))
   ;; subtract: out[j] = a[j] − b[j] for j in 0 .. n doubles (histogram.ts's subtractHistogram: the
   ;; larger child's histogram from its parent's and its sibling's), two per f64x2.
   (func (export "subtract") (param $a i32) (param $b i32) (param $out i32) (param $n i32)

@@ -126,6 +126,21 @@ describe('gbm WebAssembly histogram kernel (issue 12)', () => {
     expect(arena.sums(Int32Array.from(arena.index), m, arena.grad, arena.hess, new Float64Array(2))).toBe(false);
   });
 
+  it('adds a leaf’s value into its rows’ margins like the JavaScript loop', () => {
+    const n = 2000;
+    const arena = HistArena.create(arenaPlan(histLayout([4]), n, 1, n, { weighted: false }))!;
+    const rng = new Rng(4);
+    for (let r = 0; r < n; r++) {
+      arena.margin[r] = rng.float() * 4 - 2;
+      arena.index[r] = (r * 7) % n;
+    }
+    const expected = Float64Array.from(arena.margin.subarray(0, n));
+    for (let i = 100; i < 1500; i++) expected[arena.index[i]] += 0.37;
+    expect(arena.addLeaf(arena.margin, arena.index, 100, 1500, 0.37, n)).toBe(true);
+    expect(Buffer.from(Float64Array.from(arena.margin.subarray(0, n)).buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+    expect(arena.addLeaf(new Float64Array(n), arena.index, 0, 10, 1, n)).toBe(false);
+  });
+
   it('arrays outside the arena take the JavaScript loop (same answer, arena untouched)', () => {
     const { layout, arena, slots, m } = setup(4, 3, 50, 1, 11);
     const hist = new Float64Array(2 * layout.totalBins);
