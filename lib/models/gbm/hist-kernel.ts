@@ -34,6 +34,7 @@ export interface KernelExports {
   memory: WebAssembly.Memory;
   build16(slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number): void;
   build32(slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number): void;
+  buildGathered(wide: number, slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number, buf: number): void;
   partition(column: number, table: number, index: number, start: number, end: number, scratch: number): number;
   logistic(margin: number, y: number, w: number, hasW: number, grad: number, hess: number, n: number): number;
   expf(x: number): number;
@@ -100,6 +101,8 @@ export interface ArenaPlan {
   slots: number;
   /** 32-bit slots (the histogram has more than 32,768 bins). */
   wideSlots: boolean;
+  /** Slots per row (the features). */
+  cols: number;
   /** Row-index entries (Int32). */
   index: number;
   /** Gradient entries, and as many hessian entries (Float32). */
@@ -168,6 +171,9 @@ export class HistArena implements FitBuffers {
   readonly weight: Float64Array | null;
   readonly hists: Float64Array[];
   private readonly out: Float64Array;
+  /** The gathered build's buffer (kernels.wat's buildGathered), for rows of this many slots. */
+  private readonly gatherAt: number;
+  private readonly gatherCols: number;
   private readonly kernel: KernelExports;
 
   private constructor(kernel: KernelExports, at: number[], plan: ArenaPlan) {
@@ -185,12 +191,14 @@ export class HistArena implements FitBuffers {
     this.y = new Float32Array(buf, at[9], plan.targets);
     this.weight = plan.weights ? new Float64Array(buf, at[10], plan.weights) : null;
     this.hists = Array.from({ length: plan.hists }, (_, i) => new Float64Array(buf, at[11] + 8 * i * plan.histLength, plan.histLength));
+    this.gatherAt = at[12];
+    this.gatherCols = plan.cols;
     arenas.set(buf, this);
   }
 
   /** An arena for this plan, or null when the runtime has no kernel or the plan exceeds 4 GiB. */
   static create(plan: ArenaPlan): HistArena | null {
-    const sizes = [8 * plan.histLength, (plan.wideSlots ? 4 : 2) * plan.slots, 4 * plan.index, 4 * plan.gradients, 4 * plan.gradients, plan.columns, 4 * plan.scratch, 256, 8 * plan.margins, 4 * plan.targets, 8 * plan.weights, 8 * plan.hists * plan.histLength];
+    const sizes = [8 * plan.histLength, (plan.wideSlots ? 4 : 2) * plan.slots, 4 * plan.index, 4 * plan.gradients, 4 * plan.gradients, plan.columns, 4 * plan.scratch, 256, 8 * plan.margins, 4 * plan.targets, 8 * plan.weights, 8 * plan.hists * plan.histLength, 3072 + 256 * (plan.wideSlots ? 4 : 2) * plan.cols + 16];
     const r = kernelRegions(sizes);
     return r ? new HistArena(r.kernel, r.at, plan) : null;
   }
@@ -208,8 +216,14 @@ export class HistArena implements FitBuffers {
     const inPlace = hist.buffer === buf;
     const out = inPlace ? hist : this.out.subarray(0, hist.length);
     out.fill(0);
-    const run = slots instanceof Uint16Array ? this.kernel.build16 : this.kernel.build32;
-    run(slots.byteOffset, cols, index.byteOffset, start, end, grad.byteOffset, hess.byteOffset, out.byteOffset);
+    const wide = slots instanceof Uint32Array;
+    if (slots.buffer === buf && cols <= this.gatherCols && 2 * (end - start) * cols < slots.length) {
+      // A node of fewer than half the rows: they lie apart in the slots, so gather them first.
+      this.kernel.buildGathered(wide ? 1 : 0, slots.byteOffset, cols, index.byteOffset, start, end, grad.byteOffset, hess.byteOffset, out.byteOffset, this.gatherAt);
+    } else {
+      const run = wide ? this.kernel.build32 : this.kernel.build16;
+      run(slots.byteOffset, cols, index.byteOffset, start, end, grad.byteOffset, hess.byteOffset, out.byteOffset);
+    }
     if (!inPlace) hist.set(out);
     return true;
   }
@@ -277,6 +291,7 @@ export function arenaPlan(layout: HistLayout, rows: number, outputs: number, ind
   return {
     slots: rows * layout.cols,
     wideSlots: wideSlots(layout),
+    cols: layout.cols,
     index: indexLength,
     gradients: rows * outputs,
     histLength: 2 * layout.totalBins,

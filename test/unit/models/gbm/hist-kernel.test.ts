@@ -51,7 +51,8 @@ describe('gbm WebAssembly histogram kernel (issue 12)', () => {
     for (let k = 0; k < outputs; k++) {
       const grad = arena.grad.subarray(k * n, (k + 1) * n);
       const hess = arena.hess.subarray(k * n, (k + 1) * n);
-      for (const [s, e] of [[0, m], [3, Math.floor(m / 2)], [m - 1, m], [5, 5]]) {
+      // (ranges of under half the rows take the gathered build, 256 rows at a time: several chunks, one, none)
+      for (const [s, e] of [[0, m], [3, Math.floor(m / 2)], [7, 7 + 256], [m - 1, m], [5, 5]]) {
         const hist = new Float64Array(len).fill(NaN); // overwritten entirely
         buildHistogram(slots, cols, arena.index, s, e, grad, hess, hist);
         const want = plain(slots, cols, arena.index, s, e, grad, hess, len);
