@@ -92,6 +92,81 @@ export function quantisation(bound: number, rows: number): { shift: number; limi
  */
 export const ROUND_HEAD = 4;
 
+/*
+ * The row loops of a round are functions of their own (as in gbm/fit.ts: a loop inside a method
+ * that runs once per round is compiled while it runs, and the code after it falls back).
+ */
+
+/** Quantised derivatives (quantisation above) into qg / qh; the largest |grad| and hess into out[2], out[3]. */
+function quantise(grad: Float32Array, hess: Float32Array, qg: Float32Array, qh: Float32Array, count: number, gs: number, hs: number, gLimit: number, hLimit: number, out: Float64Array): void {
+  let gMax = 0;
+  let hMax = 0;
+  for (let i = 0; i < count; i++) {
+    const g = grad[i];
+    const h = hess[i];
+    const ag = Math.abs(g);
+    if (ag > gMax) gMax = ag;
+    if (h > hMax) hMax = h;
+    qg[i] = Math.max(-gLimit, Math.min(gLimit, Math.round(g * gs)));
+    qh[i] = Math.max(1, Math.min(hLimit, Math.round(h * hs)));
+  }
+  out[2] = gMax;
+  out[3] = hMax;
+}
+
+/** The round's sample (fit.ts's rowInSample on the rows' global indices) into sample[0 ..); its size. */
+function drawSample(seed: number, round: number, rowIndex: ArrayLike<number>, subsample: number, sample: Int32Array): number {
+  const n = sample.length;
+  if (subsample >= 1) {
+    for (let r = 0; r < n; r++) sample[r] = r;
+    return n;
+  }
+  let m = 0;
+  for (let r = 0; r < n; r++) if (rowInSample(seed, round, rowIndex[r], subsample)) sample[m++] = r;
+  return m;
+}
+
+/**
+ * Rows in the nodes of tree t that still hold a range of this session's rows (range[2·id] ≥ 0):
+ * the leaves, and the splits of the last level, which the driver has no histograms to ask for and
+ * so never sends to be partitioned. Every row is in exactly one of them when the session holds the
+ * whole round.
+ */
+function frontierRows(t: BoostTree, range: Int32Array): number {
+  let rows = 0;
+  const nodes = Math.min(t.feature.length, range.length >> 1);
+  for (let id = 0; id < nodes; id++) if (range[2 * id] >= 0) rows += range[2 * id + 1] - range[2 * id];
+  return rows;
+}
+
+/**
+ * margin[r · O + k] += tree t's value of row r, for the rows r of each node that holds a range:
+ * a leaf's value at once, below a split the rows walk down from it (codes column-major).
+ */
+function addByRanges(t: BoostTree, range: Int32Array, idx: Int32Array, codes: Uint8Array, n: number, miss: Int32Array, margin: Float64Array, O: number, k: number): void {
+  const nodes = Math.min(t.feature.length, range.length >> 1);
+  for (let from = 0; from < nodes; from++) {
+    const s = range[2 * from];
+    if (s < 0) continue;
+    const e = range[2 * from + 1];
+    if (t.feature[from] < 0) {
+      const v = t.value[from];
+      for (let i = s; i < e; i++) margin[idx[i] * O + k] += v;
+      continue;
+    }
+    for (let i = s; i < e; i++) {
+      const r = idx[i];
+      let id = from;
+      while (t.feature[id] >= 0) {
+        const f = t.feature[id];
+        const c = codes[f * n + r];
+        id = (c === miss[f] ? t.missLeft[id] : c <= t.bin[id]) ? t.left[id] : t.right[id];
+      }
+      margin[r * O + k] += t.value[id];
+    }
+  }
+}
+
 export class BoostSession {
   /** The shard's codes, column-major (`codes[f · rows + r]`). */
   private readonly codes: Uint8Array;
@@ -171,6 +246,22 @@ export class BoostSession {
     if (this.closed) throw new QuorumError('BAD_VALUE', 'this shard session is closed; open a new one for another fit');
   }
 
+  /**
+   * The trees of the round this session holds open, added through its node ranges: after the
+   * round's partitions each row sits in the range of one node (checked: the ranges hold every
+   * row), so a leaf's value goes to its rows without a walk, and below a last-level split the walk
+   * is one step — the same one addition per row and tree as {@link applyTree}. False (nothing
+   * added) when that does not hold.
+   */
+  private applyByLeaves(trees: BoostTree[]): boolean {
+    const O = this.boost.outputs;
+    const n = this.shard.rows;
+    if (trees.length !== O || this.idx.length !== O) return false;
+    for (let k = 0; k < O; k++) if (this.idx[k].length !== n || frontierRows(trees[k], this.range[k]) !== n) return false;
+    for (let k = 0; k < O; k++) addByRanges(trees[k], this.range[k], this.idx[k], this.codes, n, this.miss, this.margin, O, k);
+    return true;
+  }
+
   /** Adds a tree's value to margin k of every row. */
   private applyTree(t: BoostTree, k: number): void {
     const { codes, margin, miss } = this;
@@ -194,7 +285,9 @@ export class BoostSession {
     const O = b.outputs;
     const n = this.shard.rows;
     if (req.trees.length % O !== 0) throw new QuorumError('BAD_VALUE', `trees come in rounds of one per output (${O}), got ${req.trees.length}`);
-    req.trees.forEach((t, i) => this.applyTree(t, i % O));
+    // The round this session has just grown, by its leaves' row ranges; anything else (a catch-up,
+    // a sample of the rows) walks every row through the trees.
+    if (!(req.round === this.round + 1 && this.applyByLeaves(req.trees))) req.trees.forEach((t, i) => this.applyTree(t, i % O));
     this.idx = [];
     this.range = [];
     const out = new Float64Array(ROUND_HEAD + (req.hist ? O * this.histLength : 0));
@@ -203,24 +296,9 @@ export class BoostSession {
     if (req.open) {
       this.round = req.round;
       this.objective.gradients(this.margin, this.y, this.weight, this.grad, this.hess);
-      const gs = 2 ** req.gradShift;
-      const hs = 2 ** req.hessShift;
-      let gMax = 0;
-      let hMax = 0;
-      for (let i = 0; i < n * O; i++) {
-        const g = this.grad[i];
-        const h = this.hess[i];
-        if (Math.abs(g) > gMax) gMax = Math.abs(g);
-        if (h > hMax) hMax = h;
-        this.qg[i] = Math.max(-b.gradLimit, Math.min(b.gradLimit, Math.round(g * gs)));
-        this.qh[i] = Math.max(1, Math.min(b.hessLimit, Math.round(h * hs)));
-      }
-      out[2] = gMax;
-      out[3] = hMax;
+      quantise(this.grad, this.hess, this.qg, this.qh, n * O, 2 ** req.gradShift, 2 ** req.hessShift, b.gradLimit, b.hessLimit, out);
       const sample = new Int32Array(n);
-      let m = 0;
-      const { seed } = this.shard.config;
-      for (let r = 0; r < n; r++) if (b.subsample >= 1 || rowInSample(seed, req.round, this.shard.rowIndex[r], b.subsample)) sample[m++] = r;
+      const m = drawSample(this.shard.config.seed, req.round, this.shard.rowIndex, b.subsample, sample);
       for (let k = 0; k < O; k++) {
         const idx = this.index.subarray(k * n, k * n + m);
         idx.set(sample.subarray(0, m));
