@@ -37,6 +37,7 @@ export interface KernelExports {
   buildGathered(wide: number, slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number, buf: number): void;
   partition(column: number, table: number, index: number, start: number, end: number, scratch: number): number;
   logistic(margin: number, y: number, w: number, hasW: number, grad: number, hess: number, n: number): number;
+  logisticLoss(margin: number, y: number, n: number, scale: number, limit: number): number;
   expf(x: number): number;
   log(x: number): number;
   subtract(a: number, b: number, out: number, n: number): void;
@@ -276,6 +277,13 @@ export class HistArena implements FitBuffers {
     if (margin.length < n || grad.length < n || hess.length < n || (weight && weight.length < n)) return null;
     return this.kernel.logistic(margin.byteOffset, y.byteOffset, weight ? weight.byteOffset : 0, weight ? 1 : 0, grad.byteOffset, hess.byteOffset, n);
   }
+  /** kernels.wat's logisticLoss of rows 0 .. n when margin and y are views of this arena; null otherwise. */
+  logisticLoss(margin: Float64Array, y: Float32Array, n: number, scale: number, limit: number): number | null {
+    const buf = this.out.buffer;
+    if (margin.buffer !== buf || y.buffer !== buf || margin.length < n || y.length < n) return null;
+    return this.kernel.logisticLoss(margin.byteOffset, y.byteOffset, n, scale, limit);
+  }
+
 }
 
 /** The arena whose memory `array` is a view of, if any. */

@@ -419,6 +419,23 @@
         (f64.sub (f64.sub (local.get $hf) (f64.add (f64.mul (local.get $s) (f64.add (local.get $hf) (local.get $R))) (f64.mul (local.get $e) (f64.const 1.9082149292705877e-10)))) (local.get $f)))
       (local.get $x)
       (f64.eq (local.get $x) (local.get $x))))
+  ;; logisticLoss: Σ over rows 0 .. n of min(limit, floor(l · scale + 0.5)), l a row's log loss as
+  ;; `logistic` computes it (log(1 + expf(x)), 1 + e capped at 1e15): the quantised sum a
+  ;; data-parallel session reports, exact in any order (gbm/objective-kernel.ts mirrors it).
+  (func (export "logisticLoss") (param $margin i32) (param $y i32) (param $n i32) (param $scale f64) (param $limit f64) (result f64)
+    (local $i i32) (local $x f32) (local $a f64) (local $q f64) (local $sum f64)
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $x (f32.demote_f64 (f64.load (i32.add (local.get $margin) (i32.shl (local.get $i) (i32.const 3))))))
+      (if (f32.eq (f32.load (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2)))) (f32.const 1))
+        (then (local.set $x (f32.neg (local.get $x)))))
+      (local.set $a (f64.add (f64.promote_f32 (call $expf (local.get $x))) (f64.const 1)))
+      (local.set $a (select (f64.const 1e15) (local.get $a) (f64.lt (f64.const 1e15) (local.get $a))))
+      (local.set $q (f64.floor (f64.add (f64.mul (call $log (local.get $a)) (local.get $scale)) (f64.const 0.5))))
+      (local.set $sum (f64.add (local.get $sum) (select (local.get $limit) (local.get $q) (f64.lt (local.get $limit) (local.get $q)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows)))
+    (local.get $sum))
   ;; logistic: the binary log-loss objective's derivatives (gbm/objectives.ts) for rows 0 .. n of
   ;; margin (Float64) and y (Float32 0/1), weighted by w (Float64) when hasW; grad and hess as
   ;; Float32. Per row, in single precision: x = the margin, negated when y = 1 (so that q = 1/(1 + e^x)

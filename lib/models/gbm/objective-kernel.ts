@@ -12,6 +12,7 @@
  * caller's buffers), and the derivatives are copied back. Where there is no kernel, fastmath.ts's
  * kernelExp and kernelLog give the same bits in JavaScript (objectives.ts).
  */
+import { kernelExpf, kernelLog } from './fastmath';
 import { arenaOf, kernelRegions, type KernelExports } from './hist-kernel';
 
 interface GradientMemory {
@@ -59,5 +60,23 @@ export function logisticKernel(margin: Float64Array, y: Float32Array, weight: Fl
   const sum = m.kernel.logistic(pm, py, pw, weight ? 1 : 0, pg, ph, n);
   grad.set(new Float32Array(buf, pg, n));
   hess.set(new Float32Array(buf, ph, n));
+  return sum;
+}
+
+/**
+ * Σ over rows 0 .. n of min(limit, floor(l · scale + 0.5)), l each row's logistic loss as the
+ * kernel computes it (log(1 + expf(x)), x the margin negated when y = 1, 1 + e capped at 1e15):
+ * the quantised loss a data-parallel session reports (an exact sum in any order). In the kernel
+ * when margin and y are views of an arena, else the same operations here.
+ */
+export function logisticLossSum(margin: Float64Array, y: Float32Array, n: number, scale: number, limit: number): number {
+  const direct = enabled ? arenaOf(margin)?.logisticLoss(margin, y, n, scale, limit) : null;
+  if (direct !== undefined && direct !== null) return direct;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const a = kernelExpf(Math.fround(y[i] === 1 ? -margin[i] : margin[i])) + 1;
+    const q = Math.floor(kernelLog(1e15 < a ? 1e15 : a) * scale + 0.5);
+    sum += limit < q ? limit : q;
+  }
   return sum;
 }

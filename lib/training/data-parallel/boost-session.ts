@@ -17,6 +17,7 @@
  */
 import { QuorumError } from '../../errors';
 import { rowInSample } from '../../models/gbm/fit';
+import { logisticLossSum } from '../../models/gbm/objective-kernel';
 import { objectiveFor, type Objective, type ObjectiveName } from '../../models/gbm/objectives';
 import { leftTable, partitionRows } from '../../models/gbm/partition';
 import { arenaPlan, fitBuffers } from '../../models/gbm/hist-kernel';
@@ -200,16 +201,19 @@ export class BoostSession {
     const b = c.boost;
     if (!b) throw new QuorumError('BAD_VALUE', 'this binned shard was prepared for a forest, not for boosting');
     const n = shard.rows;
-    this.y = Float32Array.from(shard.y);
-    this.weight = b.classWeight ? Float64Array.from(this.y, (k) => b.classWeight![k]) : null;
     const O = b.outputs;
-    this.margin = new Float64Array(n * O);
-    for (let i = 0; i < n; i++) for (let k = 0; k < O; k++) this.margin[i * O + k] = b.baseMargin[k];
     this.grad = new Float32Array(n * O);
     this.hess = new Float32Array(n * O);
     this.layout = histLayout(c.nBins);
-    // Codes, quantised derivatives, row index and slots in the gbm kernels' memory where it can be had (hist-kernel.ts).
-    const buffers = fitBuffers(arenaPlan(this.layout, n, O, n * O));
+    // Codes, quantised derivatives, row index, slots, margins and labels in the gbm kernels' memory
+    // where it can be had (hist-kernel.ts).
+    const buffers = fitBuffers(arenaPlan(this.layout, n, O, n * O, { weighted: b.classWeight !== null }));
+    this.y = buffers.y;
+    this.y.set(shard.y);
+    this.weight = buffers.weight;
+    if (this.weight) for (let i = 0; i < n; i++) this.weight[i] = b.classWeight![this.y[i]];
+    this.margin = buffers.margin;
+    for (let i = 0; i < n; i++) for (let k = 0; k < O; k++) this.margin[i * O + k] = b.baseMargin[k];
     // Column-major: what partitions read, in row order (the shard's own copy is dropped).
     this.codes = buffers.columns;
     this.codes.set(shard.codes);
@@ -319,6 +323,7 @@ export class BoostSession {
     const b = this.boost;
     const scale = 2 ** b.lossShift;
     const { objective, margin, y } = this;
+    if (objective.name === 'logistic') return logisticLossSum(margin, y, this.shard.rows, scale, b.lossLimit) / scale;
     let sum = 0;
     for (let r = 0; r < this.shard.rows; r++) sum += Math.min(b.lossLimit, Math.round(objective.rowLoss(margin, r, y[r]) * scale));
     return sum / scale;

@@ -7,7 +7,7 @@
 import { kernelExpf, kernelLog } from '../../../../lib/models/gbm/fastmath';
 import { arenaOf, arenaPlan, HistArena, kernelRegions } from '../../../../lib/models/gbm/hist-kernel';
 import { histLayout } from '../../../../lib/models/gbm/histogram';
-import { useObjectiveKernel } from '../../../../lib/models/gbm/objective-kernel';
+import { logisticLossSum, useObjectiveKernel } from '../../../../lib/models/gbm/objective-kernel';
 import { logistic } from '../../../../lib/models/gbm/objectives';
 import { Rng } from '../../../../lib/util/random';
 
@@ -60,6 +60,28 @@ describe('logistic objective kernel (issue 12)', () => {
       expect(Buffer.from(Float32Array.from(arena.grad.subarray(0, n)).buffer).equals(Buffer.from(js.grad.buffer))).toBe(true);
       expect(Buffer.from(Float32Array.from(arena.hess.subarray(0, n)).buffer).equals(Buffer.from(js.hess.buffer))).toBe(true);
     }
+  });
+
+  it('the quantised loss sum of a data-parallel session: the kernel’s and the JavaScript loop’s agree exactly, near the loss in double', () => {
+    const rng = new Rng(21);
+    const n = 3001;
+    const arena = HistArena.create(arenaPlan(histLayout([4]), n, 1, n, { weighted: false }))!;
+    for (let i = 0; i < n; i++) {
+      arena.margin[i] = i % 50 === 0 ? (rng.float() < 0.5 ? -900 : 900) : (rng.float() - 0.5) * 16;
+      arena.y[i] = rng.float() < 0.35 ? 1 : 0;
+    }
+    const scale = 2 ** 30;
+    const limit = 2 ** 40;
+    const inKernel = logisticLossSum(arena.margin, arena.y, n, scale, limit);
+    useObjectiveKernel(false);
+    const inJs = logisticLossSum(Float64Array.from(arena.margin.subarray(0, n)), Float32Array.from(arena.y.subarray(0, n)), n, scale, limit);
+    expect(inKernel).toBe(inJs);
+    expect(Number.isInteger(inKernel)).toBe(true);
+    let exact = 0;
+    for (let i = 0; i < n; i++) exact += logistic.rowLoss(arena.margin, i, arena.y[i]);
+    expect(Math.abs(inKernel / scale - exact)).toBeLessThanOrEqual(2e-6 * exact);
+    // the clamp: every row's term at most the limit
+    expect(logisticLossSum(arena.margin, arena.y, n, scale, 1)).toBeLessThanOrEqual(n);
   });
 
   it('a NaN margin gives a NaN loss (the fit reports divergence) on both paths', () => {
