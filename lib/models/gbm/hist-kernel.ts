@@ -1,6 +1,6 @@
 /**
- * The histogram build (128-bit SIMD) and the row partition in WebAssembly (kernels.wat), for arrays
- * that live in its memory.
+ * The gbm kernels in WebAssembly (kernels.wat: histogram build with 128-bit SIMD, row partition,
+ * sums, the logistic objective), for arrays that live in its memory.
  *
  * A {@link HistArena} is one wasm instance whose memory is sized once for a fit (growing a memory
  * detaches every view of it, so nothing grows): the fit takes its slots, row index and gradients
@@ -8,8 +8,9 @@
  * reads and writes them as before. buildHistogram (histogram.ts) sees that its arrays are views of
  * one arena and runs the kernel, which writes the node's histogram in place when it is one of the
  * arena's own (the grower's pool takes those first), else into the arena's output buffer, copied
- * out to the caller's; subtractHistogram, partitionRows (partition.ts) and the logistic objective
- * (objective-kernel.ts) likewise. Anything else (plain arrays, a memory that could not be had)
+ * out to the caller's (a node of under half the rows through buildGathered: its rows copied
+ * together first); subtractHistogram, partitionRows (partition.ts), a node's sums and a leaf's
+ * additions (grow.ts) and the logistic objective (objective-kernel.ts) likewise. Anything else (plain arrays, a memory that could not be had)
  * takes the JavaScript loops, which give the same results bit for bit.
  */
 import type { BinSlots, HistLayout } from './histogram';
