@@ -1,5 +1,6 @@
 /**
- * `npm run build:wasm`: compiles lib/models/gbm/kernels.wat (the gbm kernels: histogram, partition, tree walk) with wabt
+ * `npm run build:wasm`: compiles lib/models/gbm/kernels.wat (the gbm kernels: histogram, partition, tree walk; the
+ * logistic objective's from objective-kernels.wat, which it includes) with wabt
  * (a dev dependency) and writes its bytes, base64, to lib/models/gbm/kernels-wasm.ts, the file the
  * code loads. The bytes are committed so that neither `npm start` nor a trainer needs a compiler;
  * test/unit/models/gbm/hist-kernel.test.ts checks that they are what the .wat compiles to.
@@ -10,13 +11,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../fixtures/datasets';
 
-const WAT = path.join(ROOT, 'lib', 'models', 'gbm', 'kernels.wat');
+const GBM = path.join(ROOT, 'lib', 'models', 'gbm');
+/** The module's source: kernels.wat with each `;; include FILE` line replaced by that file of lib/models/gbm. */
+export function kernelSource(): string {
+  return readFileSync(path.join(GBM, 'kernels.wat'), 'utf8').replace(/^[ \t]*;; include (\S+\.wat)[ \t]*$/gm, (_line, file: string) => readFileSync(path.join(GBM, file), 'utf8'));
+}
 const OUT = path.join(ROOT, 'lib', 'models', 'gbm', 'kernels-wasm.ts');
 
 /** The kernel's wasm bytes, compiled from the .wat source. */
 export async function compileKernel(): Promise<Uint8Array> {
   const wabt = await (require('wabt') as () => Promise<{ parseWat(name: string, src: string, features: Record<string, boolean>): { toBinary(o: object): { buffer: Uint8Array }; destroy(): void } }>)();
-  const mod = wabt.parseWat('kernels.wat', readFileSync(WAT, 'utf8'), { simd: true, bulk_memory: true });
+  const mod = wabt.parseWat('kernels.wat', kernelSource(), { simd: true, bulk_memory: true });
   try {
     return mod.toBinary({}).buffer;
   } finally {

@@ -1,5 +1,5 @@
 /**
- * `expf` and `log` as the gbm kernels compute them (kernels.wat's $expf and $log), in JavaScript with
+ * `expf` and `log` as the gbm kernels compute them (objective-kernels.wat's $expf and $log), in JavaScript with
  * the same operations in the same order, so both give the same bits: an objective's derivatives
  * do not depend on whether its kernel could run (the data-parallel sessions and a one-node fit make
  * the same model either way).
@@ -59,6 +59,20 @@ export function kernelLog(x: number): number {
   const R = z * (0.66666666666667351 + w * (0.28571428743662391 + w * (0.1818357216161805 + w * 0.14798198605116586))) + w * (0.39999999999409419 + w * (0.22222198432149784 + w * 0.15313837699209373));
   const hf = 0.5 * (f * f);
   return e * LN2_HI - (hf - (s * (hf + R) + e * LN2_LO) - f);
+}
+
+/** The cap of a logistic row's 1 + e^x, its label's probability clipped at 1e-15 (the kernels' literal 1e15). */
+export const MAX_ODDS = 1e15;
+
+/** A logistic row's e^x as the kernels compute it: x its margin in single precision, negated when its label is 1. */
+export function labelExpf(margin: number, label: number): number {
+  return kernelExpf(Math.fround(label === 1 ? -margin : margin));
+}
+
+/** 1 + e, capped at {@link MAX_ODDS}: the factor of a logistic row's loss (its log is the loss). */
+export function lossFactor(e: number): number {
+  const a = e + 1;
+  return MAX_ODDS < a ? MAX_ODDS : a;
 }
 
 /**

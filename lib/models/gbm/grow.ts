@@ -306,7 +306,7 @@ export class TreeGrower {
     const arena = arenaOf(margin);
     for (let id = 0; id < this.size; id++) {
       if (this.isSplit(id)) continue;
-      // (the kernel when the margins are the arena's: the same additions; rows index entries below this.rows)
+      // In the kernel when the margins are the arena's (the same additions), else the loop.
       if (!arena?.addLeaf(margin, this.index, this.start[id], this.end[id], this.value[id], this.rows)) addLeaf(margin, this.index, this.start[id], this.end[id], this.value[id]);
     }
   }

@@ -10,8 +10,9 @@
  * arena's own (the grower's pool takes those first), else into the arena's output buffer, copied
  * out to the caller's (a node of under half the rows through buildGathered: its rows copied
  * together first); subtractHistogram, partitionRows (partition.ts), a node's sums and a leaf's
- * additions (grow.ts) and the logistic objective (objective-kernel.ts) likewise. Anything else (plain arrays, a memory that could not be had)
- * takes the JavaScript loops, which give the same results bit for bit.
+ * additions (grow.ts) and the logistic objective (objective-kernel.ts) likewise. Anything else
+ * (plain arrays, a memory that could not be had) takes the JavaScript loops, which give the same
+ * results bit for bit.
  */
 import type { BinSlots, HistLayout } from './histogram';
 import { KERNELS_WASM } from './kernels-wasm';
@@ -278,13 +279,13 @@ export class HistArena implements FitBuffers {
     if (margin.length < n || grad.length < n || hess.length < n || (weight && weight.length < n)) return null;
     return this.kernel.logistic(margin.byteOffset, y.byteOffset, weight ? weight.byteOffset : 0, weight ? 1 : 0, grad.byteOffset, hess.byteOffset, n);
   }
-  /** kernels.wat's logisticLoss of rows 0 .. n when margin and y are views of this arena; null otherwise. */
+
+  /** objective-kernels.wat's logisticLoss of rows 0 .. n when margin and y are views of this arena; null otherwise. */
   logisticLoss(margin: Float64Array, y: Float32Array, n: number, scale: number, limit: number): number | null {
     const buf = this.out.buffer;
     if (margin.buffer !== buf || y.buffer !== buf || margin.length < n || y.length < n) return null;
     return this.kernel.logisticLoss(margin.byteOffset, y.byteOffset, n, scale, limit);
   }
-
 }
 
 /** The arena whose memory `array` is a view of, if any. */

@@ -1,5 +1,5 @@
 /**
- * The binary log-loss derivatives in WebAssembly (kernels.wat's `logistic`): an `exp` and a `log`
+ * The binary log-loss derivatives in WebAssembly (objective-kernels.wat's `logistic`): an `exp` and a `log`
  * per row were most of a binary round's cost outside the histograms. The kernel works in single
  * precision, four rows per f32x4, takes one log per call (of the product of the rows' 1 + e^x, its
  * exponent split off as it goes) and selects instead of branching: 2.9 ns per row in a fit's
@@ -10,9 +10,9 @@
  * kernel reads them in place. Other callers' arrays (the data-parallel sessions') stay where they
  * are: they are copied into a kernel memory kept per `grad` array (so it lives as long as the
  * caller's buffers), and the derivatives are copied back. Where there is no kernel, fastmath.ts's
- * kernelExp and kernelLog give the same bits in JavaScript (objectives.ts).
+ * kernelExpf and kernelLog give the same bits in JavaScript (objectives.ts).
  */
-import { kernelExpf, kernelLog } from './fastmath';
+import { kernelLog, labelExpf, lossFactor } from './fastmath';
 import { arenaOf, kernelRegions, type KernelExports } from './hist-kernel';
 
 interface GradientMemory {
@@ -74,8 +74,7 @@ export function logisticLossSum(margin: Float64Array, y: Float32Array, n: number
   if (direct !== undefined && direct !== null) return direct;
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const a = kernelExpf(Math.fround(y[i] === 1 ? -margin[i] : margin[i])) + 1;
-    const q = Math.floor(kernelLog(1e15 < a ? 1e15 : a) * scale + 0.5);
+    const q = Math.floor(kernelLog(lossFactor(labelExpf(margin[i], y[i]))) * scale + 0.5);
     sum += limit < q ? limit : q;
   }
   return sum;

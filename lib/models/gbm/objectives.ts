@@ -16,7 +16,7 @@
  *   `reg:pseudohubererror`).
  */
 
-import { kernelExpf, kernelLog, splitExponent } from './fastmath';
+import { kernelLog, labelExpf, lossFactor, MAX_ODDS, splitExponent } from './fastmath';
 import { logisticKernel } from './objective-kernel';
 
 export type ObjectiveName = 'logistic' | 'softmax' | 'squared' | 'huber';
@@ -61,18 +61,16 @@ function weightedMean(y: Float32Array, w: Float64Array | null): number {
 
 /** Smallest hessian a logistic row contributes, as a Float32 (what the kernel uses). */
 const MIN_HESS_F = Math.fround(MIN_HESS);
-/** Cap of a logistic row's 1 + e^x in the loss: its label's probability clipped at {@link EPS}. */
-const MAX_ODDS = 1 / EPS;
 const MAX_LOSS = Math.log(MAX_ODDS);
 const exponent = new Float64Array(1);
 
 /**
- * One logistic row, as the kernel computes it (kernels.wat's `logistic` says how): its derivatives
+ * One logistic row, as the kernel computes it (objective-kernels.wat's `logistic` says how): its derivatives
  * into grad[i] / hess[i]; returns the row's 1 + e^x (capped), whose log is its loss.
  */
 function logisticRow(margin: Float64Array, y: Float32Array, w: Float64Array | null, grad: Float32Array, hess: Float32Array, i: number): number {
   const label = y[i] === 1;
-  const e = kernelExpf(Math.fround(label ? -margin[i] : margin[i]));
+  const e = labelExpf(margin[i], y[i]);
   const q = Math.fround(1 / Math.fround(1 + e));
   const t = Math.fround(e * q);
   const g = label ? -t : t;
@@ -80,8 +78,7 @@ function logisticRow(margin: Float64Array, y: Float32Array, w: Float64Array | nu
   const h = qt < MIN_HESS_F ? MIN_HESS_F : qt;
   grad[i] = w ? w[i] * g : g;
   hess[i] = w ? w[i] * h : h;
-  const odds = e + 1;
-  return MAX_ODDS < odds ? MAX_ODDS : odds;
+  return lossFactor(e);
 }
 
 export const logistic: Objective = {

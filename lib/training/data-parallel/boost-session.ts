@@ -157,15 +157,20 @@ function addByRanges(t: BoostTree, range: Int32Array, idx: Int32Array, codes: Ui
     }
     for (let i = s; i < e; i++) {
       const r = idx[i];
-      let id = from;
-      while (t.feature[id] >= 0) {
-        const f = t.feature[id];
-        const c = codes[f * n + r];
-        id = (c === miss[f] ? t.missLeft[id] : c <= t.bin[id]) ? t.left[id] : t.right[id];
-      }
-      margin[r * O + k] += t.value[id];
+      margin[r * O + k] += t.value[leafOf(t, codes, n, miss, r, from)];
     }
   }
+}
+
+/** The leaf of tree t that row r (column-major codes of n rows) reaches from node `from` down. */
+function leafOf(t: BoostTree, codes: Uint8Array, n: number, miss: Int32Array, r: number, from: number): number {
+  let id = from;
+  while (t.feature[id] >= 0) {
+    const f = t.feature[id];
+    const c = codes[f * n + r];
+    id = (c === miss[f] ? t.missLeft[id] : c <= t.bin[id]) ? t.left[id] : t.right[id];
+  }
+  return id;
 }
 
 export class BoostSession {
@@ -257,7 +262,7 @@ export class BoostSession {
    * is one step — the same one addition per row and tree as {@link applyTree}. False (nothing
    * added) when that does not hold.
    */
-  private applyByLeaves(trees: BoostTree[]): boolean {
+  private applyByRanges(trees: BoostTree[]): boolean {
     const O = this.boost.outputs;
     const n = this.shard.rows;
     if (trees.length !== O || this.idx.length !== O) return false;
@@ -271,15 +276,7 @@ export class BoostSession {
     const { codes, margin, miss } = this;
     const O = this.boost.outputs;
     const n = this.shard.rows;
-    for (let r = 0; r < n; r++) {
-      let id = 0;
-      while (t.feature[id] >= 0) {
-        const f = t.feature[id];
-        const c = codes[f * n + r];
-        id = (c === miss[f] ? t.missLeft[id] : c <= t.bin[id]) ? t.left[id] : t.right[id];
-      }
-      margin[r * O + k] += t.value[id];
-    }
+    for (let r = 0; r < n; r++) margin[r * O + k] += t.value[leafOf(t, codes, n, miss, r, 0)];
   }
 
   roundStep(req: RoundRequest): Float64Array {
@@ -289,9 +286,9 @@ export class BoostSession {
     const O = b.outputs;
     const n = this.shard.rows;
     if (req.trees.length % O !== 0) throw new QuorumError('BAD_VALUE', `trees come in rounds of one per output (${O}), got ${req.trees.length}`);
-    // The round this session has just grown, by its leaves' row ranges; anything else (a catch-up,
+    // The round this session has just grown, by its node ranges; anything else (a catch-up,
     // a sample of the rows) walks every row through the trees.
-    if (!(req.round === this.round + 1 && this.applyByLeaves(req.trees))) req.trees.forEach((t, i) => this.applyTree(t, i % O));
+    if (!(req.round === this.round + 1 && this.applyByRanges(req.trees))) req.trees.forEach((t, i) => this.applyTree(t, i % O));
     this.idx = [];
     this.range = [];
     const out = new Float64Array(ROUND_HEAD + (req.hist ? O * this.histLength : 0));
