@@ -71,6 +71,8 @@ export interface QuorumConfig {
   apiKeysFile: string | null;
   /** Requests per minute per key (or per client IP without keys); 0: no limit. */
   rateLimit: number;
+  /** Failed authentications a minute per client address before every request of it is refused with 429. */
+  authFailureLimit: number;
   /** Server-sent event streams one client (key or IP) may hold open at once. */
   maxSsePerClient: number;
   /** Training jobs one coordinator runs at once; more are refused with 429. */
@@ -269,6 +271,7 @@ export const VARIABLES: Var<keyof QuorumConfig>[] = [
   },
   { env: 'API_KEYS_FILE', key: 'apiKeysFile', default: '', describe: 'a file of `role:key` entries (one a line or comma-separated), re-read on SIGHUP', parse: (raw) => (raw ? path.resolve(raw) : null) },
   { env: 'RATE_LIMIT', key: 'rateLimit', default: '6000', describe: 'requests a minute per API key (per client IP without keys) before 429 with Retry-After; 0: no limit', parse: int('RATE_LIMIT', 0, 10_000_000) },
+  { env: 'AUTH_FAILURE_LIMIT', key: 'authFailureLimit', default: '30', describe: 'failed authentications (401) a minute per client address; past it every request of that address gets 429 with Retry-After until the minute refills; 0: no limit', parse: int('AUTH_FAILURE_LIMIT', 0, 10_000_000) },
   { env: 'MAX_SSE_PER_CLIENT', key: 'maxSsePerClient', default: '8', describe: 'event streams (GET /api/events) one key or client IP may hold open at once', parse: int('MAX_SSE_PER_CLIENT', 1, 10_000) },
   { env: 'MAX_CONCURRENT_JOBS', key: 'maxConcurrentJobs', default: '16', describe: 'training jobs a coordinator runs at once; more are refused with 429 until one ends', parse: int('MAX_CONCURRENT_JOBS', 1, 10_000) },
   {

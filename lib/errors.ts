@@ -24,6 +24,10 @@ export const ERRORS = {
   UNKNOWN_KEY: client(400),
   /** A JSON body nested deeper than any Quorum request needs (see lib/util/json-guard.ts). */
   JSON_TOO_DEEP: client(400),
+  /** A `__proto__`, `constructor` or `prototype` key anywhere in a request (see lib/util/json-guard.ts). */
+  PROTOTYPE_KEY: client(400),
+  /** A request path no route and no dashboard file can have (dot segments, encoded separators…). */
+  BAD_PATH: client(400),
   /** A state-changing request from a web page of another origin, or a preflight for one. */
   CROSS_ORIGIN_FORBIDDEN: client(403),
   /** No API key, or one the gateway does not know. */

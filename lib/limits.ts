@@ -5,8 +5,10 @@
  */
 const MB = 1024 * 1024;
 
-/** Largest JSON request body (`POST /api/predict`, every JSON route). */
+/** Largest JSON prediction body (`POST /api/predict`: rows travel in it; parsed in slices, see lib/inference/json-rows.ts). */
 export const MAX_JSON_BODY_BYTES = 64 * MB;
+/** Largest JSON body of every other route (a training request, an ingest by path, an activation): parsed whole on the event loop. */
+export const MAX_JSON_REQUEST_BYTES = 1 * MB;
 /** Answers and replies above this size travel as streams (no broker message over 1 MB). */
 export const STREAM_ABOVE_BYTES = 512 * 1024;
 /** Largest member artifact or validation set the registry takes. */

@@ -22,6 +22,9 @@ import { notReady } from './gateway/readiness';
 import { AccessGuard } from './gateway/access-guard';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type MetricList, type NodeMetrics } from '../lib/ops/prometheus';
 import { gatewayRoutes } from './gateway/routes';
+import { requestTarget, staticPaths, type AliasResolver } from './gateway/request-target';
+import { securityHeaders } from './gateway/security-headers';
+import { isReadable, sendStream, type AnsweredRequest } from './gateway/stream-answer';
 
 type ApiThis = Service & {
   server: import('node:http').Server;
@@ -29,6 +32,8 @@ type ApiThis = Service & {
   sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void;
   url(): string;
   access: AccessGuard;
+  staticFiles: Set<string>;
+  resolveAlias: AliasResolver['resolveAlias'];
   reloadKeys?: () => void;
 };
 
@@ -159,12 +164,33 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
   },
 
   methods: {
-    /** Every request passes the origin guard before moleculer-web routes it (see origin-guard.ts). */
+    /**
+     * Every request: security headers, the origin guard, then what it addresses is decided once
+     * (request-target.ts) and the access guard, readiness and the router all act on that.
+     */
     httpHandler(this: ApiThis, req: IncomingMessage, res: ServerResponse, next?: unknown) {
+      securityHeaders(res);
       if (guardOrigin(req, res, quorumConfig(this.broker).corsOrigins)) return undefined;
-      if (this.access.refuse(req, res)) return undefined;
+      const target = requestTarget(req, this, this.staticFiles);
+      if (this.access.refuse(req, res, target)) return undefined;
       if (notReady(this.broker, req, res)) return undefined;
+      if (req.method === 'HEAD' && target.kind === 'route') {
+        // Answered as GET (node drops the body of a HEAD answer); an event stream never ends, so its head is written here.
+        if (target.key === 'GET events') {
+          res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+          res.end();
+          return undefined;
+        }
+        req.method = 'GET';
+        (req as AnsweredRequest).$head = true;
+      }
       return (ApiGateway.methods as { httpHandler: (this: ApiThis, ...args: unknown[]) => unknown }).httpHandler.call(this, req, res, next);
+    },
+
+    /** moleculer-web's answer writer, with streams written by {@link sendStream} (a hang-up never throws). */
+    sendResponse(this: ApiThis, req: IncomingMessage, res: ServerResponse, data: unknown) {
+      if (isReadable(data)) return sendStream(req, res, data, (msg) => this.logger.debug(msg));
+      return (ApiGateway.methods as { sendResponse: (this: ApiThis, ...args: unknown[]) => unknown }).sendResponse.call(this, req, res, data);
     },
 
     url(this: ApiThis) {
@@ -179,6 +205,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
     this.settings.port = config.port;
     this.settings.ip = config.host;
     this.access = new AccessGuard(config, this.logger);
+    this.staticFiles = staticPaths(this.settings.assets.folder);
     (this as unknown as { createServer(): void }).createServer();
     this.server.on('error', (err) => this.logger.error(`HTTP server error: ${err.message}`));
   },

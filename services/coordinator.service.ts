@@ -30,7 +30,7 @@ import { RestartGuard } from './mixins/restart-guard';
 import { quorumConfig } from './ports/config';
 import { BrokerTrainingCluster } from './ports/training-cluster';
 import { forgetTrainer, recordTrainerLoad, type TrainerLoad } from './strategies/trainer-load';
-import { MAX_JSON_BODY_BYTES, MAX_PREDICT_ROWS } from '../lib/limits';
+import { MAX_JSON_BODY_BYTES, MAX_JSON_REQUEST_BYTES, MAX_PREDICT_ROWS } from '../lib/limits';
 
 type CoordinatorThis = Service & {
   catalog: DatasetCatalog;
@@ -69,7 +69,7 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
     options: {
       handler(this: CoordinatorThis) {
         const config = quorumConfig(this.broker);
-        return { models: modelKinds(), defaultModel: DEFAULT_MODEL, modes: modeOptions(), sharding: shardingNames(), voting: { classification: votingNames('classification'), regression: votingNames('regression') }, defaults: REQUEST_DEFAULTS, limits: { jsonBodyBytes: MAX_JSON_BODY_BYTES, predictRows: MAX_PREDICT_ROWS, uploadBytes: config.uploadLimitBytes, inferenceBytes: config.inferenceLimitBytes } };
+        return { models: modelKinds(), defaultModel: DEFAULT_MODEL, modes: modeOptions(), sharding: shardingNames(), voting: { classification: votingNames('classification'), regression: votingNames('regression') }, defaults: REQUEST_DEFAULTS, limits: { jsonBodyBytes: MAX_JSON_BODY_BYTES, jsonRequestBytes: MAX_JSON_REQUEST_BYTES, predictRows: MAX_PREDICT_ROWS, uploadBytes: config.uploadLimitBytes, inferenceBytes: config.inferenceLimitBytes } };
       },
     },
 

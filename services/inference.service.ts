@@ -18,7 +18,8 @@ import { encodeTable, labelledRows } from '../lib/inference/table-encoder';
 import { VersionView, type MemberVote, type MissingMember, type VotingMode } from '../lib/inference/version-view';
 import type { Matrix } from '../lib/models/model';
 import { bufferStream, readAll } from '../lib/store/streams';
-import { parseJson } from '../lib/util/json-guard';
+import { readJsonRows } from '../lib/inference/json-rows';
+import { nextTurn } from '../lib/util/sleep';
 import { nodesWith } from './ports/cluster';
 import { quorumConfig } from './ports/config';
 import { QuorumErrors } from './mixins/errors';
@@ -81,7 +82,7 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
     predictJson: {
       async handler(this: InferenceThis, ctx: Context<NodeJS.ReadableStream, { $responseType?: string }>) {
         const body = await readAll(ctx.params, { maxBytes: MAX_JSON_BODY_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs });
-        const params = parseJson(body.toString('utf8')) as PredictParams;
+        const params = (await readJsonRows(body, { maxRows: MAX_PREDICT_ROWS })) as unknown as PredictParams;
         refuseUnknownKeys(PREDICT_PARAMS, params, 'POST /api/predict');
         const checked = params !== null && typeof params === 'object' ? this.checkPredict(params) : [{ type: 'object', message: 'the body must be a JSON object' }];
         if (checked !== true) throw new Errors.ValidationError('Parameters validation error!', 'VALIDATION_ERROR', checked);
@@ -176,7 +177,7 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
     async predict(this: InferenceThis, params: PredictParams): Promise<Prediction> {
       const started = process.hrtime.bigint();
       const { view, mode, voting } = await this.prepare(params);
-      const { x, warnings } = view.encodeRows(params.rows, params.strict);
+      const { x, warnings } = await view.encodeRowsInSlices(params.rows, params.strict, nextTurn);
       const { votes, missing } = await this.votes(view, x, mode, params);
       this.countPredictions('json', x.rows, started);
       return { view, voting, mode, rows: x.rows, combined: view.combine(votes, x.rows, voting), votes, missing, warnings, withMembers: !!params.members };

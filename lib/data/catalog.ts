@@ -9,6 +9,7 @@ import path from 'node:path';
 import { QuorumError } from '../errors';
 import { removeStaleTemps } from '../store/atomic';
 import type { ColumnProfile, Dialect, IngestResult, Table } from './table';
+import { showValue } from './csv/messages';
 import { resolveDataFile } from './ingest';
 import { loadTable, saveTable } from './table-store';
 
@@ -61,23 +62,31 @@ export async function resolveDataPath(dataDirs: readonly string[], requested: st
       if ((err as QuorumError).code !== 'FILE_NOT_FOUND') throw err;
     }
   }
-  throw new QuorumError('FILE_NOT_FOUND', `no file '${requested}' in ${dataDirs.join(', ')}: list them with GET /api/files`, { path: requested });
+  throw new QuorumError('FILE_NOT_FOUND', `no file ${showValue(requested)} in the data folder${dataDirs.length > 1 ? 's' : ''} (DATA_DIR): list them with GET /api/files`, { path: requested.slice(0, 200) });
 }
 
-/** CSV files (plain or gzip) directly inside the data folders, for a user to pick from. */
-export async function listDataFiles(dataDirs: readonly string[]): Promise<{ path: string; dir: string; bytes: number }[]> {
-  const out: { path: string; dir: string; bytes: number }[] = [];
+/**
+ * CSV files (plain or gzip) directly inside the data folders, for a user to pick from: names
+ * relative to their folder and sizes, never a folder's own path. A link whose target lies outside
+ * its folder is not listed (nor can it be ingested: {@link resolveDataFile}).
+ */
+export async function listDataFiles(dataDirs: readonly string[]): Promise<{ path: string; bytes: number }[]> {
+  const out: { path: string; bytes: number }[] = [];
   for (const dir of dataDirs) {
     let names: string[];
+    let root: string;
     try {
-      names = await fs.readdir(dir);
+      root = await fs.realpath(dir);
+      names = await fs.readdir(root);
     } catch {
       continue;
     }
     for (const name of names.sort()) {
-      if (!/\.(csv|tsv|txt)(\.gz)?$/i.test(name)) continue;
-      const stat = await fs.stat(path.join(dir, name)).catch(() => undefined);
-      if (stat?.isFile() && !out.some((f) => f.path === name)) out.push({ path: name, dir, bytes: stat.size });
+      if (!/\.(csv|tsv|txt)(\.gz)?$/i.test(name) || out.some((f) => f.path === name)) continue;
+      const real = await fs.realpath(path.join(root, name)).catch(() => undefined);
+      if (!real || path.dirname(real) !== root) continue;
+      const stat = await fs.stat(real).catch(() => undefined);
+      if (stat?.isFile()) out.push({ path: name, bytes: stat.size });
     }
   }
   return out;

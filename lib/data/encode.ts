@@ -7,7 +7,7 @@
  * Output ("native" features, what trees consume): a row-major Float32 matrix with NaN for missing;
  * categorical columns become their category code; booleans 0/1; datetimes expand into parts.
  */
-import { QuorumError } from '../errors';
+import { previewValue, QuorumError } from '../errors';
 import type { FeatureInfo, Matrix } from '../models/model';
 import type { ColumnProfile, NumericColumn, Table } from './table';
 import { DEFAULT_MISSING, missingTest, parseBooleanToken, parseDateToken, parseNumberToken } from './values';
@@ -137,6 +137,18 @@ export function encodeTable(spec: EncoderSpec, table: Table, rows: Int32Array): 
   return { data, rows: rows.length, cols };
 }
 
+/** Most unknown columns or unseen values one encoding remembers for its warnings. */
+const MAX_NAMED = 20;
+
+interface EncodeRun {
+  data: Float32Array;
+  rows: number;
+  absent: Map<string, number>;
+  unknown: Set<string>;
+  unseen: Map<string, Set<string>>;
+  ignore: Set<string>;
+}
+
 export interface EncodedRows {
   x: Matrix;
   /** Notes for the caller: columns ignored or imputed, unseen categories. */
@@ -163,20 +175,40 @@ export class RowEncoder {
   }
 
   encode(rows: readonly Record<string, unknown>[], options: { strict?: boolean; ignore?: string[] } = {}): EncodedRows {
+    const run = this.begin(rows.length, options);
+    this.encodeRange(rows, 0, rows.length, run);
+    return this.finish(run, options);
+  }
+
+  /**
+   * {@link encode}, `sliceRows` rows at a time with `pause()` awaited between slices: a batch of
+   * 100,000 rows never holds the event loop for its whole length. Same result, same errors.
+   */
+  async encodeInSlices(rows: readonly Record<string, unknown>[], options: { strict?: boolean; ignore?: string[] }, pause: () => Promise<void>, sliceRows = 8192): Promise<EncodedRows> {
+    const run = this.begin(rows.length, options);
+    for (let r = 0; r < rows.length; r += sliceRows) {
+      if (r > 0) await pause();
+      this.encodeRange(rows, r, Math.min(rows.length, r + sliceRows), run);
+    }
+    return this.finish(run, options);
+  }
+
+  private begin(rows: number, options: { ignore?: string[] }): EncodeRun {
+    return { data: new Float32Array(rows * this.width), rows, absent: new Map(), unknown: new Set(), unseen: new Map(), ignore: new Set(options.ignore ?? []) };
+  }
+
+  private encodeRange(rows: readonly Record<string, unknown>[], from: number, to: number, run: EncodeRun): void {
     const width = this.width;
-    const data = new Float32Array(rows.length * width);
-    const absent = new Map<string, number>();
-    const unknown = new Set<string>();
-    const unseen = new Map<string, Set<string>>();
-    const ignore = new Set(options.ignore ?? []);
-    rows.forEach((row, r) => {
+    const { data, absent, unknown, unseen, ignore } = run;
+    for (let r = from; r < to; r++) {
+      const row = rows[r];
       if (row === null || typeof row !== 'object' || Array.isArray(row)) {
         throw new QuorumError('BAD_VALUE', `row ${r} is not an object of column → value`, { row: r });
       }
       let seen = 0;
       for (const key in row) {
         if (this.known.has(key)) seen++;
-        else if (!ignore.has(key)) unknown.add(key);
+        else if (!ignore.has(key) && unknown.size < MAX_NAMED) unknown.add(key);
       }
       if (seen === 0 && this.spec.columns.length > 0) {
         throw new QuorumError('MISSING_COLUMNS', `row ${r} has none of the model's columns: expected ${this.spec.columns.map((c) => `'${c.name}'`).join(', ')}`, {
@@ -191,22 +223,27 @@ export class RowEncoder {
         const raw = has ? row[c.name] : null;
         offset = this.encodeValue(c, ci, raw, r, data, offset, unseen);
       });
-    });
+    }
+  }
+
+  private finish(run: EncodeRun, options: { strict?: boolean }): EncodedRows {
+    const { absent, unknown, unseen } = run;
     const absentNames = [...absent.keys()];
+    const names = (list: string[]) => list.map((n) => (n.length > 60 ? `${n.slice(0, 60)}…` : n));
     if (options.strict && (absentNames.length || unknown.size)) {
       throw new QuorumError(
         'MISSING_COLUMNS',
-        [absentNames.length ? `missing columns: ${absentNames.join(', ')}` : '', unknown.size ? `unknown columns: ${[...unknown].join(', ')}` : '']
+        [absentNames.length ? `missing columns: ${names(absentNames).join(', ')}` : '', unknown.size ? `unknown columns: ${names([...unknown]).join(', ')}` : '']
           .filter(Boolean)
           .join('; ') + ' (strict mode: send exactly the model\'s columns)',
-        { missing: absentNames, unknown: [...unknown] },
+        { missing: names(absentNames), unknown: names([...unknown]) },
       );
     }
     const warnings: string[] = [];
     if (absentNames.length) warnings.push(`missing columns imputed: ${absentNames.map((n) => `${n} (${absent.get(n)} rows)`).join(', ')}`);
-    if (unknown.size) warnings.push(`unknown columns ignored: ${[...unknown].join(', ')}`);
-    for (const [name, values] of unseen) warnings.push(`column '${name}': unseen values treated as missing: ${[...values].slice(0, 5).join(', ')}`);
-    return { x: { data, rows: rows.length, cols: width }, warnings };
+    if (unknown.size) warnings.push(`unknown columns ignored: ${names([...unknown]).join(', ')}${unknown.size >= MAX_NAMED ? ', …' : ''}`);
+    for (const [name, values] of unseen) warnings.push(`column '${name}': unseen values treated as missing: ${names([...values].slice(0, 5)).join(', ')}`);
+    return { x: { data: run.data, rows: run.rows, cols: this.width }, warnings };
   }
 
   private isMissing(raw: unknown): boolean {
@@ -214,7 +251,7 @@ export class RowEncoder {
   }
 
   private bad(r: number, column: string, raw: unknown, expected: string): QuorumError {
-    return new QuorumError('BAD_VALUE', `row ${r}, column '${column}': ${JSON.stringify(raw)} is not ${expected}`, { row: r, column, value: raw });
+    return new QuorumError('BAD_VALUE', `row ${r}, column '${column}': ${previewValue(raw)} is not ${expected}`, { row: r, column, value: previewValue(raw) });
   }
 
   private encodeValue(c: FeatureColumnSpec, ci: number, raw: unknown, r: number, out: Float32Array, offset: number, unseen: Map<string, Set<string>>): number {
@@ -265,7 +302,8 @@ export class RowEncoder {
           const code = this.lookups[ci]!.get(key);
           if (code === undefined) {
             if (!unseen.has(c.name)) unseen.set(c.name, new Set());
-            unseen.get(c.name)!.add(key);
+            const seen = unseen.get(c.name)!;
+            if (seen.size < MAX_NAMED) seen.add(key);
           } else v = code;
         }
         out[offset] = v;

@@ -304,7 +304,7 @@ export async function resolveDataFile(dataDir: string, name: string): Promise<st
   try {
     root = await fs.realpath(dataDir);
   } catch {
-    throw new QuorumError('FILE_NOT_FOUND', `the data directory ${showValue(dataDir)} does not exist`);
+    throw new QuorumError('FILE_NOT_FOUND', 'a data folder (DATA_DIR) of this node does not exist: create it or set DATA_DIR');
   }
   try {
     real = await fs.realpath(path.join(root, name));

@@ -179,10 +179,16 @@ function numericFacts(values: Float64Array): NumericFacts {
   return { missing, min, max, mean, std: Math.sqrt(variance), integral, monotone: n > 1 && monotone && (up || down) };
 }
 
+/** Longest value a profile echoes (in characters); a longer one is cut and marked with `…`. */
+export const MAX_PROFILE_VALUE_CHARS = 200;
+
 function topValues(counts: Float64Array, label: (code: number) => string): { value: string; count: number }[] {
   const order = Array.from(counts.keys()).filter((c) => counts[c] > 0);
   order.sort((a, b) => counts[b] - counts[a] || a - b);
-  return order.slice(0, TOP_VALUES).map((c) => ({ value: label(c), count: counts[c] }));
+  return order.slice(0, TOP_VALUES).map((c) => {
+    const value = label(c);
+    return { value: value.length > MAX_PROFILE_VALUE_CHARS ? `${value.slice(0, MAX_PROFILE_VALUE_CHARS - 1)}…` : value, count: counts[c] };
+  });
 }
 
 function roleOf(p: ColumnProfile, nRows: number, ignored: boolean, facts?: NumericFacts): { role: ColumnRole; note?: string } {

@@ -42,7 +42,7 @@ interface Manifest extends Omit<StoredTable, 'table'> {
 }
 
 function damaged(dir: string, why: string): QuorumError {
-  return new QuorumError('BAD_ARTIFACT', `the stored dataset in ${dir} is damaged: ${why}; ingest the CSV again`, { dir });
+  return new QuorumError('BAD_ARTIFACT', `the stored dataset '${path.basename(dir)}' is damaged: ${why}; ingest the CSV again`, { dataset: path.basename(dir) });
 }
 
 function encodeStrings(strings: string[]): { bytes: Uint8Array; offsets: Uint32Array } {
@@ -184,7 +184,7 @@ export async function loadTable(dir: string): Promise<StoredTable> {
   try {
     text = await fs.readFile(path.join(root, MANIFEST), 'utf8');
   } catch {
-    throw new QuorumError('DATASET_NOT_FOUND', `no stored dataset in ${root}`, { dir: root });
+    throw new QuorumError('DATASET_NOT_FOUND', `no stored dataset '${path.basename(root)}'`, { dataset: path.basename(root) });
   }
   let manifest: Manifest;
   try {
@@ -196,7 +196,7 @@ export async function loadTable(dir: string): Promise<StoredTable> {
   if (!Number.isInteger(manifest.formatVersion) || manifest.formatVersion > TABLE_FORMAT_VERSION) {
     throw new QuorumError(
       'UNSUPPORTED_FORMAT_VERSION',
-      `the dataset in ${root} has table format ${String(manifest.formatVersion)}, newer than this Quorum reads (${TABLE_FORMAT_VERSION}); upgrade Quorum`,
+      `the dataset '${path.basename(root)}' has table format ${String(manifest.formatVersion)}, newer than this Quorum reads (${TABLE_FORMAT_VERSION}); upgrade Quorum`,
     );
   }
   const { nRows, columns } = manifest;

@@ -61,6 +61,11 @@ export class VersionView {
     return this.encoder.encode(rows, { strict, ignore: [this.meta.target] });
   }
 
+  /** {@link encodeRows} in slices, awaiting `pause` between them (large batches on the event loop). */
+  encodeRowsInSlices(rows: readonly Record<string, unknown>[], strict: boolean | undefined, pause: () => Promise<void>): Promise<EncodedRows> {
+    return this.encoder.encodeInSlices(rows, { strict, ignore: [this.meta.target] }, pause);
+  }
+
   /** A member's raw model output re-indexed by class label into the version's classes. */
   align(member: MemberMeta, output: Float32Array, rows: number): Float32Array {
     const expected = rows * (this.meta.task === 'classification' ? member.classes?.length ?? this.width : 1);

@@ -17,6 +17,7 @@
  *     B bytes   body: the arrays, each starting at a multiple of 8
  * ```
  */
+import { PROTOTYPE_KEYS } from '../util/json-guard';
 import { createHash } from 'node:crypto';
 import { QuorumError } from '../errors';
 
@@ -109,7 +110,7 @@ export function encodeArtifact(artifact: Artifact): Buffer {
 }
 
 /** Keys that could reach an object's prototype when metadata is spread or merged. */
-export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+export { PROTOTYPE_KEYS };
 
 /** JSON.parse reviver: refuses prototype keys anywhere in a header. */
 function refusePrototypeKeys(this: unknown, key: string, value: unknown): unknown {

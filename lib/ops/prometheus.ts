@@ -73,11 +73,22 @@ function samples(name: string, type: string, node: string, v: MetricValue): stri
   return Number.isNaN(value) ? [] : [`${name}${labels(base)} ${num(value)}`];
 }
 
-/** Renders every node's metrics; metrics of one name from several nodes share one block. */
+/**
+ * Moleculer's metrics that describe the machine rather than the service — the OS user and home
+ * folder, network interfaces with their addresses and MACs, the host name, the kernel release, the
+ * command line (the script's path) and process ids. They help an attacker and no dashboard needs
+ * them: never served.
+ */
+export const HIDDEN_METRICS: readonly RegExp[] = [/^os\.user\./, /^os\.network\./, /^os\.hostname$/, /^os\.release$/, /^process\.arguments$/, /^process\.pid$/, /^process\.ppid$/];
+
+export const isHiddenMetric = (name: string): boolean => HIDDEN_METRICS.some((re) => re.test(name));
+
+/** Renders every node's metrics (but {@link HIDDEN_METRICS}); metrics of one name from several nodes share one block. */
 export function renderPrometheus(nodes: NodeMetrics[]): string {
   const blocks = new Map<string, { type: string; help: string; lines: string[] }>();
   for (const { nodeID, metrics } of nodes) {
     for (const m of metrics) {
+      if (isHiddenMetric(m.name)) continue;
       const name = metricName(m.name);
       const type = m.type === 'counter' || m.type === 'gauge' || m.type === 'histogram' ? m.type : 'gauge';
       let block = blocks.get(name);

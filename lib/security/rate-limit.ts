@@ -46,6 +46,18 @@ export class RateLimiter {
     return { ok: false, remaining: 0, retryAfter: Math.max(1, Math.ceil((1 - bucket.tokens) / this.perMs / 1000)) };
   }
 
+  /**
+   * Seconds until `client` may take a request again without taking one now: 0 when it may. For a
+   * brake that counts only failures (the bucket is drawn by {@link take} on each failure).
+   */
+  blocked(client: string, now: number): number {
+    if (this.perMinute <= 0) return 0;
+    const bucket = this.buckets.get(client);
+    if (!bucket) return 0;
+    const tokens = Math.min(this.perMinute, bucket.tokens + Math.max(0, now - bucket.at) * this.perMs);
+    return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / this.perMs / 1000));
+  }
+
   /** Clients currently tracked (for tests and metrics). */
   get clients(): number {
     return this.buckets.size;

@@ -19,17 +19,79 @@ const CLOSE_ARRAY = 0x5d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
+/** Object keys no request may carry at any depth: they reach an object's prototype when merged. */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+const COLON = 0x3a;
+const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
+/** What one pass over JSON text found: its nesting depth, and the first prototype key (decoded), if any. */
+export interface JsonScan {
+  depth: number;
+  prototypeKey?: string;
+}
+
 /**
- * The nesting depth of JSON text, counted over its bytes (strings skipped, escapes honoured), in
- * one pass without recursion. Stops early once `limit` is passed and returns `limit + 1`. The text
- * need not be valid JSON: the parser reports syntax errors afterwards.
+ * The nesting depth of JSON text and its first prototype key, counted over its bytes (strings
+ * skipped, escapes honoured: a key written `"__pro\u0074o__"` is decoded before it is compared), in
+ * one pass without recursion. Stops early once `limit` is passed (depth `limit + 1`). The text need
+ * not be valid JSON: the parser reports syntax errors afterwards.
  */
-export function jsonDepth(text: Uint8Array | string, limit = Number.MAX_SAFE_INTEGER): number {
+export function scanJson(text: Uint8Array | string, limit = Number.MAX_SAFE_INTEGER): JsonScan {
   const bytes = typeof text === 'string' ? null : text;
   const n = bytes ? bytes.length : (text as string).length;
   const at = bytes ? (i: number) => bytes[i] : (i: number) => (text as string).charCodeAt(i);
   let depth = 0;
   let max = 0;
+  for (let i = 0; i < n; i++) {
+    const c = at(i);
+    if (c === QUOTE) {
+      const start = i;
+      let escaped = false;
+      for (i++; i < n; i++) {
+        const d = at(i);
+        if (d === BACKSLASH) {
+          escaped = true;
+          i++;
+        } else if (d === QUOTE) break;
+      }
+      // A string is a key when a colon follows it; only strings of a prototype key's length or escaped ones can be one.
+      let j = i + 1;
+      while (j < n && isSpace(at(j))) j++;
+      if (j < n && at(j) === COLON && (escaped || i - start - 1 <= 11)) {
+        const key = prototypeKeyAt(text, start, i + 1, escaped);
+        if (key) return { depth: max, prototypeKey: key };
+      }
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (++depth > max) {
+        max = depth;
+        if (max > limit) return { depth: limit + 1 };
+      }
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+      depth--;
+    }
+  }
+  return { depth: max };
+}
+
+function prototypeKeyAt(text: Uint8Array | string, start: number, end: number, escaped: boolean): string | undefined {
+  const raw = typeof text === 'string' ? text.slice(start, end) : Buffer.from(text.buffer, text.byteOffset + start, end - start).toString('utf8');
+  let key: unknown;
+  try {
+    key = escaped ? JSON.parse(raw) : raw.slice(1, -1);
+  } catch {
+    return undefined;
+  }
+  return typeof key === 'string' && PROTOTYPE_KEYS.has(key) ? key : undefined;
+}
+
+/** The nesting depth of JSON text (see {@link scanJson}). */
+export function jsonDepth(text: Uint8Array | string, limit = Number.MAX_SAFE_INTEGER): number {
+  let depth = 0;
+  let max = 0;
+  const bytes = typeof text === 'string' ? null : text;
+  const n = bytes ? bytes.length : (text as string).length;
+  const at = bytes ? (i: number) => bytes[i] : (i: number) => (text as string).charCodeAt(i);
   let inString = false;
   for (let i = 0; i < n; i++) {
     const c = at(i);
@@ -50,14 +112,21 @@ export function jsonDepth(text: Uint8Array | string, limit = Number.MAX_SAFE_INT
   return max;
 }
 
-/** Throws JSON_TOO_DEEP (400) when `text` nests deeper than `limit`. */
+/**
+ * Throws JSON_TOO_DEEP (400) when `text` nests deeper than `limit`, and PROTOTYPE_KEY (400) when an
+ * object in it has a key `__proto__`, `constructor` or `prototype`.
+ */
 export function checkJsonDepth(text: Uint8Array | string, limit = MAX_JSON_DEPTH, what = 'the request body'): void {
-  if (jsonDepth(text, limit) > limit) {
+  const scan = scanJson(text, limit);
+  if (scan.depth > limit) {
     throw new QuorumError('JSON_TOO_DEEP', `${what} nests objects or arrays more than ${limit} levels deep: flatten it (Quorum's requests need a few levels)`, { limit });
+  }
+  if (scan.prototypeKey) {
+    throw new QuorumError('PROTOTYPE_KEY', `${what} has a key '${scan.prototypeKey}': no Quorum request takes it (such keys reach an object's prototype); remove it`, { key: scan.prototypeKey });
   }
 }
 
-/** `JSON.parse` after the depth check; BAD_JSON names the parser's complaint. */
+/** `JSON.parse` after the depth and key checks; BAD_JSON names the parser's complaint. */
 export function parseJson(text: string, what = 'the request body', limit = MAX_JSON_DEPTH): unknown {
   checkJsonDepth(text, limit, what);
   try {
@@ -65,6 +134,23 @@ export function parseJson(text: string, what = 'the request body', limit = MAX_J
   } catch (err) {
     throw new QuorumError('BAD_JSON', `${what} is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+/** The first prototype key of a parsed value at any depth (a path such as `model.params.__proto__`), or null. */
+export function findPrototypeKey(value: unknown, at = '', depth = 0): string | null {
+  if (value === null || typeof value !== 'object' || depth > 64) return null;
+  if (!Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
+    // A plain object whose prototype was replaced (a merge of a `__proto__` key): the key is gone, its effect is not.
+    const proto = Object.getPrototypeOf(value);
+    if (proto && Object.getPrototypeOf(proto) === Object.prototype && proto.constructor === Object) return at ? `${at}.__proto__` : '__proto__';
+  }
+  for (const key of Object.keys(value)) {
+    const path = at ? `${at}.${key}` : key;
+    if (PROTOTYPE_KEYS.has(key)) return path;
+    const inner = findPrototypeKey((value as Record<string, unknown>)[key], path, depth + 1);
+    if (inner) return inner;
+  }
+  return null;
 }
 
 const DATA_DEPTH = 3;

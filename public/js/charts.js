@@ -4,7 +4,11 @@ import { el } from './ui.js';
 const NS = 'http://www.w3.org/2000/svg';
 export function svg(tag, attrs = {}, ...children) {
   const node = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) node.setAttribute(k, v);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null) continue;
+    if (k === 'style') node.style.cssText = v; // CSSOM: no inline style attribute under the content security policy
+    else node.setAttribute(k, v);
+  }
   node.append(...children.flat().filter(Boolean));
   return node;
 }

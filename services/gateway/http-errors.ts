@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERRORS, isErrorCode } from '../../lib/errors';
 import { boundedData } from '../../lib/util/json-guard';
-import { DISCARD_MAX_BYTES, MAX_JSON_BODY_BYTES } from '../../lib/limits';
+import { DISCARD_MAX_BYTES, MAX_JSON_BODY_BYTES, MAX_JSON_REQUEST_BYTES } from '../../lib/limits';
 
 interface AnyError {
   name?: string;
@@ -16,6 +16,18 @@ interface AnyError {
   type?: string;
   data?: unknown;
 }
+
+/** Moleculer's errors as a client sees them: no action or node names (they stay in the server's log). */
+const MOLECULER_ERRORS: Record<string, { status: number; type: string; message: string }> = {
+  // A service whose node has not joined (yet) or just left: retryable, not a missing route.
+  SERVICE_NOT_FOUND: { status: 503, type: 'SERVICE_UNAVAILABLE', message: 'a service this request needs is not available: the node that runs it is not up (yet); retry in a moment' },
+  SERVICE_NOT_AVAILABLE: { status: 503, type: 'SERVICE_UNAVAILABLE', message: 'a service this request needs is not available: the node that runs it is not up (yet); retry in a moment' },
+  REQUEST_TIMEOUT: { status: 504, type: 'REQUEST_TIMEOUT', message: 'a node did not answer in time: retry, or raise REQUEST_TIMEOUT_MS' },
+  REQUEST_REJECTED: { status: 503, type: 'SERVICE_UNAVAILABLE', message: 'the node that was to answer left the cluster: retry in a moment' },
+  REQUEST_SKIPPED: { status: 503, type: 'SERVICE_UNAVAILABLE', message: 'the request ran out of time before a node took it: retry' },
+  QUEUE_FULL: { status: 503, type: 'SERVICE_UNAVAILABLE', message: 'a node is too busy to take this request: retry in a moment' },
+  MAX_CALL_LEVEL: { status: 500, type: 'INTERNAL', message: 'internal error: see the server log' },
+};
 
 export function httpError(err: unknown): { status: number; body: Record<string, unknown> } {
   const e = (err ?? {}) as AnyError;
@@ -28,15 +40,20 @@ export function httpError(err: unknown): { status: number; body: Record<string, 
     return { status: 400, body: { name: 'QuorumError', message: `the request body is not valid JSON: ${e.message}`, code: 400, type: 'BAD_JSON' } };
   }
   if (e.type === 'entity.verify.failed') {
-    // The JSON body parser's only `verify` hook is the depth check (api.service.ts).
-    return { status: 400, body: { name: 'QuorumError', message: e.message ?? 'the request body nests too deep', code: 400, type: 'JSON_TOO_DEEP' } };
+    // The JSON body parser's `verify` hook (routes.ts): its QuorumError reaches here re-wrapped by
+    // moleculer-web, with the catalogue code as `code` (JSON_TOO_DEEP, PROTOTYPE_KEY).
+    const code = isErrorCode(e.code) ? e.code : 'JSON_TOO_DEEP';
+    const status = ERRORS[code].status;
+    return { status, body: { name: 'QuorumError', message: e.message ?? 'the request body nests too deep', code: status, type: code } };
   }
   if (e.type === 'entity.too.large') {
-    return { status: 413, body: { name: 'QuorumError', message: `the JSON body is larger than ${MAX_JSON_BODY_BYTES / 1048576} MB: send fewer rows per request`, code: 413, type: 'PAYLOAD_TOO_LARGE' } };
+    const limit = typeof (e as { limit?: unknown }).limit === 'number' ? ((e as { limit: number }).limit) : MAX_JSON_REQUEST_BYTES;
+    return { status: 413, body: { name: 'QuorumError', message: `the JSON body is larger than this route's ${limit / 1048576} MB: ${limit < MAX_JSON_BODY_BYTES ? 'no request of this kind needs that much' : 'send fewer rows per request'}`, code: 413, type: 'PAYLOAD_TOO_LARGE' } };
   }
-  if (e.type === 'SERVICE_NOT_FOUND' || e.type === 'SERVICE_NOT_AVAILABLE') {
-    // A service whose node has not joined (yet) or just left: retryable, not a missing route.
-    return { status: 503, body: { name: 'QuorumError', message: `${e.message ?? 'a service is not available'}: the node that runs it is not up (yet); retry in a moment`, code: 503, type: 'SERVICE_UNAVAILABLE' } };
+  const internal = typeof e.type === 'string' ? MOLECULER_ERRORS[e.type] : undefined;
+  if (internal) {
+    // Moleculer's own errors name internal actions and node ids: the client gets what happened and what to do, the log the rest.
+    return { status: internal.status, body: { name: 'QuorumError', message: internal.message, code: internal.status, type: internal.type } };
   }
   const status = typeof e.code === 'number' && e.code >= 400 && e.code < 600 ? e.code : typeof e.status === 'number' ? e.status : 500;
   if (e.type === 'VALIDATION_ERROR' && Array.isArray(e.data) && e.data.length) {

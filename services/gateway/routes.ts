@@ -4,11 +4,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Service } from 'moleculer';
-import { MAX_JSON_BODY_BYTES } from '../../lib/limits';
+import { MAX_JSON_REQUEST_BYTES } from '../../lib/limits';
 import { checkJsonDepth } from '../../lib/util/json-guard';
 import { refuseUnknownKeys } from '../mixins/unknown-keys';
 import { evaluateFileRoute, predictCsvRoute, predictJsonRoute } from './predict-http';
 import { streamUpload } from './upload';
+import { ROUTE_MATCHING } from './request-target';
 
 type GatewayRequest = IncomingMessage & { $ctx: Context; $params: Record<string, string>; $service: Service };
 /** The gateway service as route handlers see it (moleculer-web's methods). */
@@ -29,10 +30,11 @@ export function gatewayRoutes(): unknown[] {
       path: '/api',
       mappingPolicy: 'restrict',
       autoAliases: false,
+      pathToRegexpOptions: ROUTE_MATCHING,
       onBeforeCall: refuseUnknownParams,
       bodyParsers: {
-        // The depth check runs over the raw bytes before JSON.parse (lib/util/json-guard.ts).
-        json: { strict: true, limit: MAX_JSON_BODY_BYTES, verify: (_req: IncomingMessage, _res: ServerResponse, buf: Buffer) => checkJsonDepth(buf) },
+        // The depth and prototype-key checks run over the raw bytes before JSON.parse (lib/util/json-guard.ts).
+        json: { strict: true, limit: MAX_JSON_REQUEST_BYTES, verify: (_req: IncomingMessage, _res: ServerResponse, buf: Buffer) => checkJsonDepth(buf) },
         urlencoded: false,
       },
       aliases: {
@@ -74,6 +76,7 @@ export function gatewayRoutes(): unknown[] {
       path: '/metrics',
       mappingPolicy: 'restrict',
       autoAliases: false,
+      pathToRegexpOptions: ROUTE_MATCHING,
       bodyParsers: false,
       onBeforeCall: refuseUnknownParams,
       aliases: { 'GET /': 'api.prometheus' },
@@ -84,6 +87,7 @@ export function gatewayRoutes(): unknown[] {
       path: '/api',
       mappingPolicy: 'restrict',
       autoAliases: false,
+      pathToRegexpOptions: ROUTE_MATCHING,
       bodyParsers: false,
       aliases: {
         'POST predict'(this: ApiThis, req: GatewayRequest, res: ServerResponse) {

@@ -29,8 +29,8 @@ export function parseUploadOptions(fields: Record<string, string>): { name?: str
       try {
         const parsed = parseJson(raw, `option '${key}'`);
         if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string')) return parsed;
-      } catch {
-        // fall through to the error below
+      } catch (err) {
+        if (err instanceof QuorumError && err.code !== 'BAD_JSON') throw err;
       }
       throw new QuorumError('BAD_REQUEST', `option '${key}' must be a JSON array of strings or a comma-separated list`);
     }
@@ -56,7 +56,8 @@ export function parseUploadOptions(fields: Record<string, string>): { name?: str
       case 'types':
         try {
           options.types = parseJson(raw, "option 'types'");
-        } catch {
+        } catch (err) {
+          if (err instanceof QuorumError && err.code !== 'BAD_JSON') throw err;
           throw new QuorumError('BAD_REQUEST', `option 'types' must be JSON, e.g. {"zip":"categorical"}`);
         }
         break;
@@ -139,7 +140,8 @@ export function streamUpload(svc: Gateway, req: IncomingMessage & { $ctx: Contex
     } catch (err) {
       return fail(new QuorumError('BAD_REQUEST', `malformed multipart request: ${(err as Error).message}`));
     }
-    const fields: Record<string, string> = {};
+    // No prototype: a field named __proto__ is an unknown option like any other, never an assignment to the prototype.
+    const fields: Record<string, string> = Object.create(null);
     let files = 0;
     busboy.on('field', (name, value) => (fields[name] = value));
     busboy.on('file', (_field, file, info) => {

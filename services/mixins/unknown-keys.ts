@@ -6,6 +6,7 @@
  */
 import type { ActionHandler, ActionSchema, Context, Middleware } from 'moleculer';
 import { QuorumError } from '../../lib/errors';
+import { findPrototypeKey } from '../../lib/util/json-guard';
 
 type Schema = Record<string, unknown>;
 
@@ -63,6 +64,8 @@ export const StrictKeys: Middleware = {
     const schema = action.params as Schema;
     const name = action.name;
     return (ctx: Context) => {
+      const proto = findPrototypeKey(ctx.params);
+      if (proto) throw new QuorumError('PROTOTYPE_KEY', `action ${name}: the key '${proto.slice(0, 200)}' is not allowed (such keys reach an object's prototype); remove it`, { key: proto.slice(0, 200) });
       refuseUnknownKeys(schema, ctx.params, `action ${name}`);
       return next(ctx);
     };

@@ -76,7 +76,8 @@ describe('API keys and roles (issue 11)', () => {
   describe('with API_KEYS set', () => {
     let node: NodeProcess;
     let base: string;
-    beforeAll(async () => ({ node, base } = await startGateway('auth-roles', { API_KEYS }, tmp())));
+    // AUTH_FAILURE_LIMIT 0: this sweep sends two failed authentications per route from one address.
+    beforeAll(async () => ({ node, base } = await startGateway('auth-roles', { API_KEYS, AUTH_FAILURE_LIMIT: '0' }, tmp())));
     afterAll(async () => node?.kill());
 
     it.each(gatewayAliases())('%s: 401 without a key or with a wrong one, 403 naming the role below it, served at or above it', async (alias) => {
@@ -109,6 +110,17 @@ describe('API keys and roles (issue 11)', () => {
     it('the event stream takes ?key= (browsers cannot set headers there); other routes do not', async () => {
       expect((await raw(base, 'GET', `/api/events?key=${KEYS.read}`)).status).toBe(200);
       expect((await raw(base, 'GET', `/api/datasets?key=${KEYS.read}`)).status).toBe(401);
+    });
+
+    it('a path that is no route and no dashboard file is a 404 for every key, and names the fix', async () => {
+      for (const key of [undefined, KEYS.read, KEYS.admin]) {
+        const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
+        for (const [method, url] of [['GET', '/api/nothing/here'], ['PATCH', '/api/datasets/x'], ['GET', '/API/datasets'], ['GET', '/nothing.js']]) {
+          const answer = await raw(base, method, url, headers);
+          expect([method, url, answer.status]).toEqual([method, url, 404]);
+          expect(JSON.parse(answer.text)).toMatchObject({ type: 'NOT_FOUND', message: expect.stringContaining('case-sensitive') });
+        }
+      }
     });
 
     it('the dashboard page itself loads without a key (it asks for one on the first 401)', async () => {
@@ -155,6 +167,22 @@ describe('API keys and roles (issue 11)', () => {
       await waitFor(async () => (await raw(streams.base, 'GET', '/api/events')).status === 200, 'a stream slot free again', 10_000, 50);
     } finally {
       await streams.node.kill();
+    }
+  });
+
+  it('failed authentications are braked per address: past AUTH_FAILURE_LIMIT every request of it waits (429), even with a good key', async () => {
+    const { node, base } = await startGateway('auth-brake', { API_KEYS, AUTH_FAILURE_LIMIT: '3' }, tmp());
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await raw(base, 'GET', '/api/datasets', { authorization: 'Bearer guessed-key-0000000000' })).status);
+      expect(statuses).toEqual([401, 401, 401, 429]);
+      const braked = await raw(base, 'GET', '/api/datasets', { authorization: `Bearer ${KEYS.read}` });
+      expect(braked.status).toBe(429);
+      expect(Number(braked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(JSON.parse(braked.text)).toMatchObject({ type: 'RATE_LIMITED', message: expect.stringContaining('AUTH_FAILURE_LIMIT') });
+      expect((await raw(base, 'GET', '/api/health')).status).toBe(200);
+    } finally {
+      await node.kill();
     }
   });
 

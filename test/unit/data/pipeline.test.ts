@@ -84,6 +84,20 @@ describe('target, encoder, dense transform, split, sharding', () => {
     expect(() => enc.encode([{ size: 1, when: 'yesterday' }])).toThrow(/is not a date/);
   });
 
+  it('encodeInSlices (large batches on the event loop) equals encode, warnings and errors included; warnings are bounded (issue 29)', async () => {
+    const enc = new RowEncoder(fitEncoder(table(), profile, 'kind'));
+    const rows = Array.from({ length: 50 }, (_, i) => ({ size: i, colour: ['red', 'blue', `new${i}`][i % 3], ...(i % 4 ? { when: '2020-01-03' } : {}), [`junk${i}`]: 1 }));
+    let pauses = 0;
+    const sliced = await enc.encodeInSlices(rows, {}, async () => void pauses++, 7);
+    const whole = enc.encode(rows);
+    expect(Array.from(sliced.x.data)).toEqual(Array.from(whole.x.data));
+    expect(sliced.warnings).toEqual(whole.warnings);
+    expect(pauses).toBe(7);
+    expect(whole.warnings.join('\n')).toMatch(/unknown columns ignored: (junk\d+, ){19}junk\d+, …/);
+    await expect(enc.encodeInSlices([...rows, { size: 'big' }], {}, async () => undefined, 7)).rejects.toThrow(/row 50, column 'size': "big" is not a number/);
+    expect(() => enc.encode([{ size: 'x'.repeat(100_000) }])).toThrow(expect.objectContaining({ message: expect.stringMatching(/^.{0,300}$/) }));
+  });
+
   it('dense transform: imputes, one-hot encodes, standardises; unseen → zeros', () => {
     const spec = fitEncoder(table(), profile, 'kind');
     const rows = Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);

@@ -1,4 +1,4 @@
-import { accessFor, ROUTE_ACCESS } from '../../../lib/security/access';
+import { accessOf, pathProblem, ROUTE_ACCESS, routeKey } from '../../../lib/security/access';
 import { hostAllowed, hostName, hostPolicy, isLoopback } from '../../../lib/security/hosts';
 import { bearerKey, KeyListError, KeyRing, parseKeys, roleAllows } from '../../../lib/security/keys';
 import { RateLimiter } from '../../../lib/security/rate-limit';
@@ -51,19 +51,39 @@ describe('API key lists (lib/security/keys)', () => {
   });
 });
 
-describe('route roles (lib/security/access)', () => {
-  it('matches literal segments before parameters, HEAD as GET, paths from the root', () => {
-    expect(accessFor('GET', '/api/models/active')).toEqual({ access: 'read', route: 'GET models/active' });
-    expect(accessFor('POST', '/api/models/iris-v3/activate')).toEqual({ access: 'admin', route: 'POST models/:version/activate' });
-    expect(accessFor('HEAD', '/api/datasets')).toEqual({ access: 'read', route: 'GET datasets' });
-    expect(accessFor('GET', '/metrics')).toEqual({ access: 'read', route: 'GET /metrics' });
-    expect(accessFor('GET', '/api/health').access).toBe('open');
+describe('route roles and request paths (lib/security/access, issue 29)', () => {
+  it('keys an alias as the table does: relative under /api, from the root elsewhere; a missing key needs admin', () => {
+    expect(routeKey('/api', 'GET', 'models/:version')).toBe('GET models/:version');
+    expect(routeKey('/api', 'POST', '/predict/csv')).toBe('POST predict/csv');
+    expect(routeKey('/metrics', 'GET', '')).toBe('GET /metrics');
+    expect(routeKey('/metrics', 'GET', '/')).toBe('GET /metrics');
+    expect(accessOf('GET models/:version')).toBe('read');
+    expect(accessOf('GET health')).toBe('open');
+    expect(accessOf('PATCH datasets/:id')).toBe('admin');
+    expect(accessOf('__proto__')).toBe('admin');
   });
 
-  it('an /api path no route names needs admin; the dashboard files need nothing', () => {
-    expect(accessFor('PATCH', '/api/datasets/x')).toEqual({ access: 'admin', route: null });
-    expect(accessFor('GET', '/api/nothing/here')).toEqual({ access: 'admin', route: null });
-    expect(accessFor('GET', '/app.js')).toEqual({ access: 'open', route: null });
+  it.each([
+    ['/api/datasets', null],
+    ['/api/datasets/', null],
+    ['/api/models/iris%20v1', null],
+    ['/js/app.js', null],
+    ['api/datasets', 'must start with /'],
+    ['/api//datasets', 'empty segment'],
+    ['/api/./datasets', 'dot segment'],
+    ['/x/../api/datasets', 'dot segment'],
+    ['/api/%2e%2e/metrics', 'dot segment'],
+    ['/api/datasets%2firis', 'separator'],
+    ['/api/datasets%5Ciris', 'separator'],
+    ['/api/datasets/%00', 'control'],
+    ['/api/datasets/%E0%A4%A', 'does not decode'],
+    ['/api\\datasets', 'backslash'],
+    ['/api/datasets/\u0007', 'control'],
+    [`/${'a'.repeat(3000)}`, 'longer than'],
+  ])('%s → %s', (raw, problem) => {
+    const got = pathProblem(raw);
+    if (problem === null) expect(got).toBeNull();
+    else expect(got).toContain(problem);
   });
 
   it('every state-changing route needs more than read, except predictions and evaluations', () => {
@@ -106,6 +126,18 @@ describe('rate limit (lib/security/rate-limit)', () => {
     expect(answers[6].retryAfter).toBe(10); // 6 a minute: one every 10 s
     expect(limiter.take('k', t0 + 10_000).ok).toBe(true);
     expect(limiter.take('other', t0).ok).toBe(true); // per client
+  });
+
+  it('blocked() answers the wait without drawing a token (the failed-authentication brake)', () => {
+    const brake = new RateLimiter(3);
+    const t0 = 5_000_000;
+    expect(brake.blocked('ip', t0)).toBe(0);
+    for (let i = 0; i < 3; i++) brake.take('ip', t0);
+    expect(brake.blocked('ip', t0)).toBe(20); // 3 a minute: one every 20 s
+    expect(brake.blocked('ip', t0)).toBe(20);
+    expect(brake.blocked('ip', t0 + 20_000)).toBe(0);
+    expect(brake.blocked('other', t0)).toBe(0);
+    expect(new RateLimiter(0).blocked('ip', t0)).toBe(0);
   });
 
   it('0 turns it off; memory is bounded by maxClients', () => {

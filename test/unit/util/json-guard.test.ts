@@ -1,5 +1,5 @@
 /** Issue 17: the depth check over raw JSON text and the bounded copy of error data. */
-import { boundedData, checkJsonDepth, jsonDepth, parseJson } from '../../../lib/util/json-guard';
+import { boundedData, checkJsonDepth, findPrototypeKey, jsonDepth, parseJson, scanJson } from '../../../lib/util/json-guard';
 
 describe('jsonDepth', () => {
   it('counts nesting of objects and arrays, skipping brackets inside strings', () => {
@@ -21,6 +21,35 @@ describe('jsonDepth', () => {
     expect(parseJson('{"a":1}')).toEqual({ a: 1 });
     expect(() => parseJson('{"a":')).toThrow(expect.objectContaining({ code: 'BAD_JSON' }));
     expect(() => parseJson('['.repeat(100) + ']'.repeat(100))).toThrow(expect.objectContaining({ code: 'JSON_TOO_DEEP' }));
+  });
+});
+
+describe('prototype keys (issue 29)', () => {
+  it.each([
+    ['{"__proto__":{"shards":1000}}', '__proto__'],
+    ['{"a":[{"constructor":{"prototype":1}}]}', 'constructor'],
+    ['{"model":{"params":{"prototype" : 2}}}', 'prototype'],
+    ['{"__pro\\u0074o__":{}}', '__proto__'],
+    ['{"\\u005f_proto__" \n:1}', '__proto__'],
+  ])('%s is refused naming the key', (text, key) => {
+    expect(scanJson(text).prototypeKey).toBe(key);
+    expect(() => parseJson(text)).toThrow(expect.objectContaining({ code: 'PROTOTYPE_KEY', message: expect.stringContaining(key) }));
+    expect(() => checkJsonDepth(Buffer.from(text))).toThrow(expect.objectContaining({ code: 'PROTOTYPE_KEY' }));
+  });
+
+  it('the same words as values, or inside longer keys, are data', () => {
+    for (const text of ['{"name":"__proto__"}', '["constructor"]', '{"my_constructor":1,"prototypes":2}', '{"a":"\\"__proto__\\":1"}']) {
+      expect(scanJson(text).prototypeKey).toBeUndefined();
+      expect(() => parseJson(text)).not.toThrow();
+    }
+  });
+
+  it('findPrototypeKey sees own keys at any depth, and a prototype replaced by a merge', () => {
+    expect(findPrototypeKey(JSON.parse('{"a":{"b":[{"__proto__":1}]}}'))).toBe('a.b.0.__proto__');
+    const merged = Object.assign({}, JSON.parse('{"__proto__":{"shards":1000}}'));
+    expect((merged as { shards?: number }).shards).toBe(1000);
+    expect(findPrototypeKey(merged)).toBe('__proto__');
+    expect(findPrototypeKey({ a: [1, { b: 'constructor' }], d: new Date(0) })).toBeNull();
   });
 });
 
