@@ -18,6 +18,15 @@ run('dashboard in Chromium (issue 2)', () => {
     node = await startNode();
     browser = await launchChromium();
     page = await browser.newPage();
+    // Issue 29: every violation of the gateway's content security policy is collected and must stay empty.
+    await page.addInitScript(() => {
+      (window as unknown as { cspViolations: string[] }).cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { cspViolations: string[] }).cspViolations.push(`${e.violatedDirective}: ${e.blockedURI} ${e.sample}`));
+    });
+    page.on('dialog', (d) => {
+      errors.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   }, 60_000);
@@ -27,8 +36,11 @@ run('dashboard in Chromium (issue 2)', () => {
     await node?.stop();
   });
 
+  const violations = () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
+
   it('ingests, trains, shows metrics and the confusion matrix, and predicts', async () => {
-    await page.goto(`${node.url}/`);
+    const answer = await page.goto(`${node.url}/`);
+    expect(answer?.headers()['content-security-policy']).toContain("script-src 'self'");
     await page.waitForSelector('#live.ok');
     await page.waitForSelector('.nodeCard');
     expect(await page.textContent('#cluster-body')).toContain('trainer');
@@ -64,5 +76,34 @@ run('dashboard in Chromium (issue 2)', () => {
     await page.waitForSelector('#prediction');
     expect(await page.textContent('#prediction')).toMatch(/^Iris-/);
     expect(errors).toEqual([]);
+    expect(await violations()).toEqual([]);
+  }, 120_000);
+
+  it('labels are data: a class named like an HTML tag is shown as text, never run (issue 29)', async () => {
+    const label = '<img src=x onerror=alert(1)>';
+    const rows = ['a,b,kind'];
+    for (let i = 0; i < 60; i++) rows.push(`${i % 3},${(i * 7) % 5},${i % 3 === 0 ? `"${label}"` : i % 3 === 1 ? 'plain' : '<b>bold</b>'}`);
+    const up = await fetch(`${node.url}/api/datasets?name=tags`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: rows.join('\n') });
+    expect(up.status).toBe(201);
+    const started = await fetch(`${node.url}/api/trainings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dataset: 'tags', target: 'kind', model: 'forest', shards: 1, seed: 3 }) });
+    expect(started.status).toBe(202);
+    const { id } = (await started.json()) as { id: string };
+    let version = '';
+    for (let i = 0; i < 200 && !version; i++) {
+      const job = (await (await fetch(`${node.url}/api/trainings/${id}`)).json()) as { status: string; version: string };
+      if (job.status === 'completed') version = job.version;
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(version).not.toBe('');
+    await page.reload();
+    await page.waitForSelector(`#versions tr[data-version="${version}"]`);
+    await page.click(`#versions tr[data-version="${version}"]`);
+    await page.waitForSelector('#confusion tr');
+    expect(await page.locator('#confusion th').evaluateAll((ths) => ths.map((th) => th.getAttribute('title')))).toContain(label);
+    expect(await page.locator('#confusion').textContent()).toContain('<img');
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.locator('#confusion b').count()).toBe(0);
+    expect(errors).toEqual([]);
+    expect(await violations()).toEqual([]);
   }, 120_000);
 });
