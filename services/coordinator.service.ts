@@ -26,6 +26,7 @@ import { modeOptions } from '../lib/training/modes';
 import { DEFAULT_MODEL, normaliseRequest, REQUEST_DEFAULTS, TRAIN_PARAMS, type TrainRequest } from '../lib/training/request';
 import { abortableSleep } from '../lib/util/sleep';
 import { QuorumErrors } from './mixins/errors';
+import type { Role } from '../lib/security/keys';
 import { RestartGuard } from './mixins/restart-guard';
 import { quorumConfig } from './ports/config';
 import { BrokerTrainingCluster } from './ports/training-cluster';
@@ -107,13 +108,14 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
     /** Starts a training job and returns at once (HTTP 202); follow it with `job`. */
     train: {
       params: TRAIN_PARAMS,
-      async handler(this: CoordinatorThis, ctx: Context<TrainRequest, { $statusCode?: number }>) {
+      async handler(this: CoordinatorThis, ctx: Context<TrainRequest, { $statusCode?: number; role?: Role }>) {
         const request = normaliseRequest(ctx.params);
         const config = quorumConfig(this.broker);
         if (this.jobs.runningCount >= config.maxConcurrentJobs) {
           throw new QuorumError('TOO_MANY_JOBS', `${this.jobs.runningCount} jobs are running on this coordinator (MAX_CONCURRENT_JOBS ${config.maxConcurrentJobs}): wait for one to end or cancel one`);
         }
         const { job, checked } = await admitJob(request, this.catalog, { fitMemoryBytes: config.fitMemoryBytes, maxMembers: config.maxMembers });
+        if (ctx.meta.role) job.startedBy = ctx.meta.role;
         await this.jobs.add(job, checked);
         ctx.meta.$statusCode = 202;
         return jobSummary(job);

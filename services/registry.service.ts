@@ -67,14 +67,15 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
         policy: { type: 'enum', values: ['always', 'if-better', 'manual'], optional: true },
         keep: { type: 'array', items: 'string', optional: true },
         crossNode: { type: 'object', optional: true },
+        takeover: { type: 'boolean', optional: true },
       },
-      async handler(this: RegistryThis, ctx: Context<{ version: string; report: Report; members: { id: string; metrics: Record<string, number | null>; score: number }[]; policy?: 'always' | 'if-better' | 'manual'; keep?: string[]; crossNode?: CrossNodeEvaluation }>) {
+      async handler(this: RegistryThis, ctx: Context<{ version: string; report: Report; members: { id: string; metrics: Record<string, number | null>; score: number }[]; policy?: 'always' | 'if-better' | 'manual'; keep?: string[]; crossNode?: CrossNodeEvaluation; takeover?: boolean }>) {
         const { version } = ctx.params;
         const updated = await completeVersion(this.store, ctx.params);
         const policy = ctx.params.policy ?? quorumConfig(this.broker).activation;
         const currentId = this.store.activeVersions()[updated.name];
         const current = currentId ? this.store.get(currentId) : undefined;
-        const decision = decideActivation(policy, updated, current);
+        const decision = decideActivation(policy, updated, current, { takeover: ctx.params.takeover ?? true });
         if (decision.activate) return { version, ...(await this.activate(ctx, version, decision.reason)) };
         this.logger.info(`version ${version} not activated: ${decision.reason}`);
         return { version, activated: false, reason: decision.reason };

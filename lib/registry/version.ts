@@ -58,6 +58,11 @@ export interface VersionMeta {
   report?: Report;
   /** Set when the version was imported from an export file. */
   importedFrom?: string;
+  /**
+   * An import an admin accepted without a known signature (`trust=unsigned`): its origin is not
+   * proven, it never counts in "activate if better", and the dashboard marks it.
+   */
+  unverified?: boolean;
   /** `local` versions: how each node splits its own rows, and every member evaluated on every node. */
   localSplit?: { seed: number; validationFraction: number };
   crossNode?: CrossNodeEvaluation;

@@ -24,6 +24,8 @@ export interface CompleteRequest {
   members: unknown[];
   keep?: string[];
   crossNode?: CrossNodeEvaluation;
+  /** The job may take over a name whose active version came from elsewhere (an admin's job; see lib/registry/activation.ts). */
+  takeover?: boolean;
 }
 
 /** A data-parallel shard session on some trainer, that moves to another one when its trainer fails. */

@@ -73,6 +73,8 @@ export interface JobState {
   /** Human-readable detail of the status ("waiting for trainers", "round 3/10", …). */
   message?: string;
   request: NormalisedRequest;
+  /** The role of the key that started the job (absent: the REPL or another node, inside the cluster). */
+  startedBy?: import('../security/keys').Role;
   dataset: { id: string; name: string; rows: number };
   version?: string;
   name: string;

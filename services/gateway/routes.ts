@@ -18,9 +18,14 @@ type ApiThis = Service & {
   sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void;
 };
 
-/** Unknown keys (query, body) are refused against the action's declared params, not ignored. */
-function refuseUnknownParams(_ctx: Context, _route: unknown, req: GatewayRequest & { originalUrl?: string; $action?: { params?: Record<string, unknown> } }): void {
+/**
+ * Before an action is called: unknown keys (query, body) are refused against the action's declared
+ * params, not ignored; the caller's role (set by the access guard) travels in `ctx.meta.role`, for
+ * the actions whose effect depends on it (a training job's right to take over a model name).
+ */
+function beforeCall(ctx: Context<unknown, { role?: string }>, _route: unknown, req: GatewayRequest & { originalUrl?: string; $role?: string; $action?: { params?: Record<string, unknown> } }): void {
   if (req.$action) refuseUnknownKeys(req.$action.params, req.$params, `${req.method} ${(req.originalUrl ?? req.url ?? '').split('?')[0]}`);
+  ctx.meta.role = req.$role;
 }
 
 export function gatewayRoutes(): unknown[] {
@@ -31,7 +36,7 @@ export function gatewayRoutes(): unknown[] {
       mappingPolicy: 'restrict',
       autoAliases: false,
       pathToRegexpOptions: ROUTE_MATCHING,
-      onBeforeCall: refuseUnknownParams,
+      onBeforeCall: beforeCall,
       bodyParsers: {
         // The depth and prototype-key checks run over the raw bytes before JSON.parse (lib/util/json-guard.ts).
         json: { strict: true, limit: MAX_JSON_REQUEST_BYTES, verify: (_req: IncomingMessage, _res: ServerResponse, buf: Buffer) => checkJsonDepth(buf) },
@@ -78,7 +83,7 @@ export function gatewayRoutes(): unknown[] {
       autoAliases: false,
       pathToRegexpOptions: ROUTE_MATCHING,
       bodyParsers: false,
-      onBeforeCall: refuseUnknownParams,
+      onBeforeCall: beforeCall,
       aliases: { 'GET /': 'api.prometheus' },
     },
     {

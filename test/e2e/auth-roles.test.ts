@@ -135,6 +135,39 @@ describe('API keys and roles (issue 11)', () => {
       expect((await raw(base, 'GET', '/api/health', { host: '127.0.0.1' })).status).toBe(200);
     });
 
+    it("a train key cannot take over an admin's model name: its version is registered inactive with a note (issue 29)", async () => {
+      const json = (key: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${key}` });
+      const train = async (key: string, body: Record<string, unknown>) => {
+        const started = await raw(base, 'POST', '/api/trainings', json(key), JSON.stringify({ shards: 1, seed: 1, model: 'baseline', ...body }));
+        expect(started.status).toBe(202);
+        const id = JSON.parse(started.text).id as string;
+        return waitFor(async () => {
+          const job = JSON.parse((await raw(base, 'GET', `/api/trainings/${id}`, json(KEYS.read))).text);
+          return job.status === 'completed' || job.status === 'failed' ? job : undefined;
+        }, 'job', 60_000, 100);
+      };
+      expect((await raw(base, 'POST', '/api/datasets/ingest', json(KEYS.admin), JSON.stringify({ path: 'iris.csv', name: 'flowers' }))).status).toBe(200);
+      const first = await train(KEYS.admin, { dataset: 'flowers', target: 'class', name: 'prod' });
+      expect(first.message).toContain('active: first version');
+      // The reproduction: another dataset, the same name, another target, a train key.
+      expect((await raw(base, 'POST', '/api/datasets/ingest', json(KEYS.train), JSON.stringify({ path: 'iris.csv', name: 'other' }))).status).toBe(200);
+      const takeover = await train(KEYS.train, { dataset: 'other', target: 'petal_width', name: 'prod' });
+      expect(takeover.status).toBe('completed');
+      expect(takeover.message).toMatch(/^not activated: it predicts 'petal_width'/);
+      // Same target and columns, another dataset, still a train key: not a take-over an admin allowed.
+      const sameShape = await train(KEYS.train, { dataset: 'other', target: 'class', name: 'prod' });
+      expect(sameShape.message).toMatch(/^not activated: .*only an admin's job takes over a model name/);
+      // Retraining on the dataset the active version came from is ordinary work for a train key.
+      const retrain = await train(KEYS.train, { dataset: 'flowers', target: 'class', name: 'prod' });
+      expect(retrain.message).toMatch(/^active: /);
+      const active = JSON.parse((await raw(base, 'GET', '/api/models/active', json(KEYS.read))).text);
+      expect(active.prod).toBe(retrain.version);
+      const predicted = await raw(base, 'POST', '/api/predict', json(KEYS.read), JSON.stringify({ name: 'prod', rows: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] }));
+      expect([predicted.status, JSON.parse(predicted.text).predictions[0].label]).toEqual([200, expect.stringMatching(/^Iris-/)]);
+      // An admin may still replace it by hand.
+      expect((await raw(base, 'POST', `/api/models/${takeover.version}/activate`, json(KEYS.admin))).status).toBe(200);
+    });
+
     it('keys never reach the log', () => {
       for (const key of Object.values(KEYS)) expect(node.log()).not.toContain(key);
       expect(node.log()).toContain('API keys: 3 (1 read, 1 train, 1 admin)');

@@ -14,7 +14,7 @@ import type { CrossNodeEvaluation } from '../../registry/version';
 import type { LocalEvaluation, LocalFitParams } from '../../trainer/fit-contract';
 import type { MemberState } from '../job';
 import { trainMembers, type RunnerPorts } from '../runner';
-import { finish, runnerOptions, runnerPorts, type Mode } from './mode';
+import { finish, mayTakeOver, runnerOptions, runnerPorts, type Mode } from './mode';
 
 /** Asks every node at once; keeps the answers and lets `warn` record each node that failed. */
 async function askEach<T>(nodes: string[], ask: (node: string) => Promise<T>, warn: (node: string, err: Error) => void): Promise<T[]> {
@@ -116,6 +116,7 @@ export const localMode: Mode = {
       report,
       members: memberIds.map((id, i) => ({ id, metrics: headline(pooled[i]), score: score(pooled[i]) })),
       crossNode,
+      takeover: mayTakeOver(job),
     });
     job.crossNode = crossNode;
     job.timings.evaluateMs = Date.now() - started;

@@ -121,9 +121,14 @@ export async function completeVersion({ job, env }: ModeRun, only?: string[]): P
   const started = Date.now();
   const version = job.version!;
   const evaluation = await env.cluster.evaluate(version, only);
-  const completion = await env.cluster.complete({ version, report: evaluation.report, members: evaluation.members, keep: only });
+  const completion = await env.cluster.complete({ version, report: evaluation.report, members: evaluation.members, keep: only, takeover: mayTakeOver(job) });
   job.timings.evaluateMs = Date.now() - started;
   finish(env, job, headline(evaluation.report), completion);
+}
+
+/** A job started by an admin (or inside the cluster, with no role) may take over an existing model name. */
+export function mayTakeOver(job: JobState): boolean {
+  return job.startedBy === undefined || job.startedBy === 'admin';
 }
 
 /** The job is completed: metrics, the activation's word, `job.completed`. */

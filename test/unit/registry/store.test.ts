@@ -100,7 +100,35 @@ describe('activation policy (issue 6)', () => {
     expect(decideActivation('if-better', candidate(0.8), current).activate).toBe(true);
     expect(decideActivation('if-better', candidate(0.9), current).activate).toBe(true);
     expect(decideActivation('if-better', candidate(0.1)).activate).toBe(true);
-    expect(decideActivation('if-better', candidate(0.1, 'other'), current).activate).toBe(true);
+  });
+
+  it('never replaces the active version with one that answers other requests: target, task, columns (issue 29)', () => {
+    const other = decideActivation('always', candidate(0.99, 'other'), current);
+    expect(other).toEqual({ activate: false, reason: expect.stringContaining("predicts 'other' (classification) where the active 'a-v1' predicts 'y'") });
+    expect(other.reason).toContain('an admin activates it by hand');
+    const regression = { ...versionMeta('a-v2', 'regression', []), report: report(0.9) };
+    expect(decideActivation('if-better', regression, current).activate).toBe(false);
+    const fewer = { ...candidate(0.99), encoder: { ...current.encoder, columns: current.encoder.columns.slice(1) } };
+    expect(decideActivation('always', fewer, current)).toEqual({ activate: false, reason: expect.stringContaining("does not take column 'x' of the active 'a-v1'") });
+    const retyped = { ...candidate(0.99), encoder: { ...current.encoder, columns: current.encoder.columns.map((c) => (c.name === 'x' ? { name: 'x', type: 'categorical' as const, categories: ['a'] } : c)) } };
+    expect(decideActivation('always', retyped, current).reason).toContain("reads 'x' as categorical where the active 'a-v1' reads numeric");
+  });
+
+  it('only an admin\'s job takes over a name whose active version came from another dataset or an import (issue 29)', () => {
+    const foreign = { ...candidate(0.99), dataset: { id: 'e', name: 'evil', rows: 10, schemaHash: 'h' } };
+    expect(decideActivation('if-better', foreign, current, { takeover: false })).toEqual({ activate: false, reason: expect.stringContaining("comes from dataset 'd', this version from dataset 'evil': only an admin's job takes over") });
+    expect(decideActivation('if-better', foreign, current, { takeover: true }).activate).toBe(true);
+    // retraining on the same dataset is not a take-over
+    expect(decideActivation('if-better', candidate(0.9), current, { takeover: false }).activate).toBe(true);
+    const imported = { ...current, importedFrom: 'a-v9 (a.quorum)' };
+    expect(decideActivation('if-better', candidate(0.9), imported, { takeover: false }).activate).toBe(false);
+  });
+
+  it('an unverified import never counts: not activated by policy, and its metrics are not compared against (issue 29)', () => {
+    const forged = { ...current, importedFrom: 'a-v9', unverified: true, report: report(1) };
+    expect(decideActivation('if-better', candidate(0.7), forged)).toEqual({ activate: true, reason: "the active 'a-v1' is an unverified import: its metrics do not count" });
+    expect(decideActivation('always', { ...candidate(0.99), unverified: true }, current).activate).toBe(false);
+    expect(decideActivation('always', { ...candidate(0.99), unverified: true }).activate).toBe(false);
   });
 });
 
