@@ -75,6 +75,10 @@ export interface QuorumConfig {
   authFailureLimit: number;
   /** Server-sent event streams one client (key or IP) may hold open at once. */
   maxSsePerClient: number;
+  /** The registry's export signing secret (null: generated into the state folder). */
+  exportKey: string | null;
+  /** Export keys of other clusters whose exports import as verified. */
+  exportTrustedKeys: string[];
   /** Training jobs one coordinator runs at once; more are refused with 429. */
   maxConcurrentJobs: number;
   /** Host names (besides localhost, IP literals and HOST) requests may name; `*`: any. */
@@ -273,6 +277,24 @@ export const VARIABLES: Var<keyof QuorumConfig>[] = [
   { env: 'RATE_LIMIT', key: 'rateLimit', default: '6000', describe: 'requests a minute per API key (per client IP without keys) before 429 with Retry-After; 0: no limit', parse: int('RATE_LIMIT', 0, 10_000_000) },
   { env: 'AUTH_FAILURE_LIMIT', key: 'authFailureLimit', default: '30', describe: 'failed authentications (401) a minute per client address; past it every request of that address gets 429 with Retry-After until the minute refills; 0: no limit', parse: int('AUTH_FAILURE_LIMIT', 0, 10_000_000) },
   { env: 'MAX_SSE_PER_CLIENT', key: 'maxSsePerClient', default: '8', describe: 'event streams (GET /api/events) one key or client IP may hold open at once', parse: int('MAX_SSE_PER_CLIENT', 1, 10_000) },
+  {
+    env: 'EXPORT_KEY',
+    key: 'exportKey',
+    default: '',
+    describe: 'secret the registry signs exports with (HMAC-SHA256), 16 characters or more; unset: one generated into STATE_DIR/registry/export-key; never logged',
+    parse: (raw) => {
+      if (!raw) return null;
+      if (raw.length < 16) throw new ConfigError('EXPORT_KEY is shorter than 16 characters: use a long random secret, e.g. openssl rand -hex 32');
+      return raw;
+    },
+  },
+  {
+    env: 'EXPORT_TRUSTED_KEYS',
+    key: 'exportTrustedKeys',
+    default: '',
+    describe: "comma-separated export keys of other clusters whose exports this registry imports as verified (their EXPORT_KEY or STATE_DIR/registry/export-key); never logged",
+    parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean),
+  },
   { env: 'MAX_CONCURRENT_JOBS', key: 'maxConcurrentJobs', default: '16', describe: 'training jobs a coordinator runs at once; more are refused with 429 until one ends', parse: int('MAX_CONCURRENT_JOBS', 1, 10_000) },
   {
     env: 'ALLOWED_HOSTS',

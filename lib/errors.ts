@@ -43,6 +43,8 @@ export const ERRORS = {
   TOO_MANY_JOBS: client(429),
   UNSUPPORTED_MEDIA_TYPE: client(415),
   PAYLOAD_TOO_LARGE: client(413),
+  /** An export no trusted key signed (or altered after signing), imported without trust=unsigned. */
+  UNSIGNED_EXPORT: client(422),
   NOT_FOUND: client(404),
   CONFLICT: client(409),
 

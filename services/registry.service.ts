@@ -8,7 +8,8 @@ import type { Context, Service, ServiceSchema, ServiceSettingSchema } from 'mole
 import { QuorumError } from '../lib/errors';
 import type { Report } from '../lib/metrics';
 import { decideActivation } from '../lib/registry/activation';
-import { decodeExport, encodeExport, probeExport } from '../lib/registry/portable';
+import { decodeExport, encodeExport, examineExport, type ImportCheck } from '../lib/registry/portable';
+import { checkSignature, exportKey, loadExportKey, signExport, type ExportKey } from '../lib/registry/signature';
 import { VersionStore } from '../lib/registry/store';
 import { averageInto, completeVersion } from '../lib/registry/completion';
 import type { CrossNodeEvaluation, MemberMeta, VersionMeta } from '../lib/registry/version';
@@ -21,6 +22,8 @@ import { MAX_ARTIFACT_BYTES, MAX_IMPORT_BYTES } from '../lib/limits';
 
 type RegistryThis = Service & {
   store: VersionStore;
+  exportKey: ExportKey;
+  trustedKeys: ExportKey[];
   countTimer?: NodeJS.Timeout;
   versionStates: Set<string>;
   summary(v: VersionMeta): Record<string, unknown>;
@@ -189,31 +192,52 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
         const members = new Map<string, Uint8Array>();
         for (const m of meta.members) members.set(m.id, await this.store.readMember(meta.id, m.id));
         const validation = meta.validation ? await this.store.readValidation(meta.id) : undefined;
-        const bytes = encodeExport(meta, members, validation);
+        const bytes = signExport(encodeExport(meta, members, validation), this.exportKey);
         ctx.meta.$responseType = 'application/octet-stream';
         ctx.meta.$responseHeaders = { 'Content-Disposition': `attachment; filename="${meta.id}.quorum"`, 'Content-Length': String(bytes.length) };
         return bufferStream(bytes);
       },
     },
 
-    /** Stream in: an export file. meta: { name? } — registered as a new version of that name. */
+    /**
+     * Stream in: an export file. meta: { name?, trust? } — registered as a new version of that name.
+     * The file must be signed by a key this registry trusts, unless an admin imports it with
+     * `trust: 'unsigned'` (then it is marked unverified); whatever the signature, its metrics are
+     * recomputed from its validation rows (or dropped) before anything is registered.
+     */
     import: {
-      async handler(this: RegistryThis, ctx: Context<NodeJS.ReadableStream, { name?: string; filename?: string; activate?: boolean }>) {
+      async handler(this: RegistryThis, ctx: Context<NodeJS.ReadableStream, { name?: string; filename?: string; activate?: boolean; options?: { trust?: string } }>) {
+        const trust = ctx.meta.options?.trust;
+        if (trust !== undefined && trust !== 'unsigned') throw new QuorumError('BAD_REQUEST', `trust must be 'unsigned' (to import a file no known key signed), got '${String(trust).slice(0, 40)}'`);
         const bytes = await readAll(ctx.params, { maxBytes: MAX_IMPORT_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs });
-        const decoded = decodeExport(bytes);
-        await probeExport(decoded, { tfBackend: quorumConfig(this.broker).tfBackend });
-        const source = decoded.meta;
+        const { container, signature } = checkSignature(bytes, this.trustedKeys);
+        if (signature.status !== 'verified' && trust !== 'unsigned') {
+          const why = {
+            unsigned: 'is not signed (an export of an older Quorum, or a file made elsewhere)',
+            'unknown-key': `is signed by key ${'keyId' in signature ? signature.keyId : ''}, which this registry does not know`,
+            altered: 'was changed after it was signed: its signature does not match its bytes',
+          }[signature.status];
+          throw new QuorumError('UNSIGNED_EXPORT', `the export ${why}: add its cluster's export key to EXPORT_TRUSTED_KEYS, or import it with trust=unsigned (admin) to take it as unverified`, { signature: signature.status });
+        }
+        const decoded = decodeExport(container);
+        const verified = signature.status === 'verified';
+        const examined = await examineExport(decoded, { tfBackend: quorumConfig(this.broker).tfBackend, verified });
+        const source = examined.meta;
+        const imported: ImportCheck = { signature: signature.status, ...('keyId' in signature ? { signer: signature.keyId } : {}), metrics: examined.metrics };
         const created = await this.store.create({
           ...source,
           name: ctx.meta.name ?? source.name,
           job: undefined,
           members: [],
-          importedFrom: `${source.id}${ctx.meta.filename ? ` (${path.basename(ctx.meta.filename)})` : ''}`,
+          importedFrom: `${source.id}${ctx.meta.filename ? ` (${path.basename(ctx.meta.filename).slice(0, 120)})` : ''}`,
+          imported,
+          ...(verified ? {} : { unverified: true }),
         } as Omit<VersionMeta, 'id' | 'status' | 'createdAt'>);
         try {
           for (const m of source.members) await this.store.putMember(created.id, { ...m, artifact: undefined }, decoded.members.get(m.id)!);
           if (decoded.validation && source.validation) await this.store.putValidation(created.id, decoded.validation, source.validation.rows);
           const ready = await this.store.update(created.id, { status: 'ready', completedAt: source.completedAt, report: source.report, metrics: source.metrics });
+          this.logger.info(`imported ${ready.id} from ${ready.importedFrom}: signature ${signature.status}, metrics ${examined.metrics}`);
           return this.summary(ready);
         } catch (err) {
           await this.store.remove(created.id, true).catch(() => undefined);
@@ -242,6 +266,7 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
         members: v.members.map((m) => ({ id: m.id, kind: m.kind, rows: m.rows, node: m.node, fitMs: m.fitMs, metrics: m.metrics, size: m.artifact?.size, ...(m.baseline ? { baseline: true } : {}) })),
         metrics: v.metrics,
         importedFrom: v.importedFrom,
+        ...(v.unverified ? { unverified: true } : {}),
       };
     },
 
@@ -261,6 +286,11 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
 
   async started(this: RegistryThis) {
     await this.store.init();
+    const config = quorumConfig(this.broker);
+    const own = await loadExportKey(this.store.root, config.exportKey);
+    this.exportKey = own.key;
+    this.trustedKeys = [own.key, ...config.exportTrustedKeys.map(exportKey)];
+    this.logger.info(`exports signed with key ${own.key.id}${own.generated ? ` (generated into ${path.relative(config.stateDir, own.file!)} under STATE_DIR)` : ''}; ${this.trustedKeys.length - 1} other cluster key(s) trusted`);
     this.logger.info(`registry: ${this.store.list().length} version(s) in ${this.store.root}`);
     if (this.broker.metrics.isEnabled()) {
       // The versions gauge of /metrics, from the in-memory index (cheap: no file is read).

@@ -14,7 +14,7 @@ import type { MemberMeta, VersionMeta } from './version';
 
 const VERSION_KEYS = new Set([
   'id', 'name', 'status', 'job', 'createdAt', 'completedAt', 'dataset', 'target', 'task', 'classes', 'mode', 'voting', 'encoder', 'features', 'dense',
-  'members', 'validation', 'metrics', 'report', 'importedFrom', 'localSplit', 'crossNode', 'derivedFrom',
+  'members', 'validation', 'metrics', 'report', 'importedFrom', 'localSplit', 'crossNode', 'derivedFrom', 'unverified', 'imported',
 ]);
 const MEMBER_KEYS = new Set([
   'id', 'kind', 'params', 'input', 'shard', 'rows', 'node', 'fitMs', 'classes', 'artifact', 'summary', 'curve', 'metrics', 'weight', 'baseline', 'local', 'dense',
@@ -119,6 +119,7 @@ export function checkVersionMeta(raw: unknown): VersionMeta {
     if (stringList(meta.classes, 'version.classes').length < 1) throw bad('version.classes', 'is empty for a classifier');
   } else if (meta.classes !== undefined) throw bad('version.classes', 'is set on a regression version');
   if (typeof meta.voting !== 'string') throw bad('version.voting', 'must be a string', meta.voting);
+  if (meta.unverified !== undefined && typeof meta.unverified !== 'boolean') throw bad('version.unverified', 'must be true or false', meta.unverified);
   try {
     resolveVoting(meta.voting, meta.task);
   } catch (err) {

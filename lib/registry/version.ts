@@ -63,6 +63,8 @@ export interface VersionMeta {
    * proven, it never counts in "activate if better", and the dashboard marks it.
    */
   unverified?: boolean;
+  /** What the import proved: the signature's status and signer, and whether the metrics were recomputed or dropped. */
+  imported?: import('./portable').ImportCheck;
   /** `local` versions: how each node splits its own rows, and every member evaluated on every node. */
   localSplit?: { seed: number; validationFraction: number };
   crossNode?: CrossNodeEvaluation;

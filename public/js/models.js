@@ -19,7 +19,8 @@ export async function renderVersions(state, onSelect) {
   fill($('#versions tbody'), ...versions.slice().reverse().map((v) => el('tr', {
     class: v.id === state.selectedVersion ? 'selected' : '', 'data-version': v.id, onclick: () => { state.selectedVersion = v.id; onSelect(); },
   },
-  el('td', {}, el('strong', {}, v.id), v.active ? el('span', { class: 'tag active' }, 'active') : null),
+  el('td', {}, el('strong', {}, v.id), v.active ? el('span', { class: 'tag active' }, 'active') : null,
+    v.unverified ? el('span', { class: 'tag unverified', title: 'imported without a signature this cluster trusts: its origin is not proven' }, 'unverified') : null),
   el('td', {}, `${v.target} (${v.task})`), el('td', { class: 'num' }, v.members.length), el('td', {}, score(v.metrics)), el('td', {}, ago(v.createdAt)),
   el('td', {}, v.active ? null : el('button', { class: 'link activate', type: 'button', onclick: (e) => { e.stopPropagation(); act(() => api.post(`models/${v.id}/activate`), `${v.id} activated`, onSelect); } }, 'activate'),
     el('button', { class: 'link', type: 'button', onclick: (e) => { e.stopPropagation(); act(() => api.download(`models/${v.id}/export`, `${v.id}.qmodel`), `${v.id} exported`); } }, 'export'),

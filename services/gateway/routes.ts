@@ -8,7 +8,7 @@ import { MAX_JSON_REQUEST_BYTES } from '../../lib/limits';
 import { checkJsonDepth } from '../../lib/util/json-guard';
 import { refuseUnknownKeys } from '../mixins/unknown-keys';
 import { evaluateFileRoute, predictCsvRoute, predictJsonRoute } from './predict-http';
-import { streamUpload } from './upload';
+import { parseImportOptions, streamUpload } from './upload';
 import { ROUTE_MATCHING } from './request-target';
 
 type GatewayRequest = IncomingMessage & { $ctx: Context; $params: Record<string, string>; $service: Service };
@@ -66,7 +66,7 @@ export function gatewayRoutes(): unknown[] {
         'GET models/active': 'registry.active',
         'GET models/activations': 'registry.activations',
         'POST models/import'(this: ApiThis, req: GatewayRequest, res: ServerResponse) {
-          streamUpload(this, req, res, 'registry.import');
+          streamUpload(this, req, res, 'registry.import', { parse: parseImportOptions });
         },
         'GET models/:version': 'registry.get',
         'GET models/:version/metrics': 'api.metrics',

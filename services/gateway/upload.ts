@@ -71,6 +71,18 @@ export function parseUploadOptions(fields: Record<string, string>): { name?: str
   return { name: fields.name || undefined, options };
 }
 
+/** Option fields of `POST /api/models/import`: `name` (the model name to register under) and `trust=unsigned`. */
+export function parseImportOptions(fields: Record<string, string>): { name?: string; options: Record<string, unknown> } {
+  const options: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(fields)) {
+    if (raw === undefined || key === 'name' || key === 'file') continue;
+    if (key !== 'trust') throw new QuorumError('BAD_REQUEST', `unknown import option '${key.slice(0, 60)}': use name or trust`);
+    if (raw !== 'unsigned') throw new QuorumError('BAD_REQUEST', `trust must be 'unsigned' (to import a file no known key signed, marked unverified), got '${raw.slice(0, 40)}'`);
+    options.trust = raw;
+  }
+  return { name: fields.name || undefined, options };
+}
+
 /** Counts bytes and fails the stream with PAYLOAD_TOO_LARGE past `limit`. */
 export function limiter(limit: number): Transform {
   let seen = 0;

@@ -36,8 +36,18 @@ describe('hostile imports over HTTP (issue 11)', () => {
     rmSync(state, { recursive: true, force: true });
   });
 
-  const post = (bytes: Uint8Array, name: string) =>
-    fetch(`${base}/models/import?name=${name}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+  // trust=unsigned: these files are made by the test, not signed by this registry; the content checks run whatever the signature.
+  const post = (bytes: Uint8Array, name: string, trust = true) =>
+    fetch(`${base}/models/import?name=${name}${trust ? '&trust=unsigned' : ''}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+
+  it('a file no trusted key signed is refused without trust=unsigned, and trust takes no other value (issue 29)', async () => {
+    const good = await goodExport();
+    const refused = await post(good.bytes, 'hostile-unsigned', false);
+    expect([refused.status, ((await refused.json()) as { type: string; message: string }).message]).toEqual([422, expect.stringContaining('is not signed')]);
+    const odd = await fetch(`${base}/models/import?trust=yes`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: good.bytes });
+    expect(odd.status).toBe(400);
+    expect(((await (await fetch(`${base}/models`)).json()) as unknown[]).length).toBe(0);
+  });
 
   it('refuses every hostile case and the bomb, registers none, and still imports a good export', async () => {
     const good = await goodExport();

@@ -2,11 +2,11 @@
  * Issue 11: an export whose metadata was edited and re-sealed (checksum valid) is refused at import
  * with a 422 BAD_ARTIFACT naming the field, before anything is registered; the good export probes fine.
  */
-import { decodeExport, probeExport } from '../../../lib/registry/portable';
-import { bombExport, goodExport, hostileCases } from '../../fixtures/hostile-exports';
+import { decodeExport, examineExport } from '../../../lib/registry/portable';
+import { bombExport, editMeta, goodExport, hostileCases, lyingCases } from '../../fixtures/hostile-exports';
 
 async function importCheck(bytes: Uint8Array): Promise<void> {
-  await probeExport(decodeExport(bytes));
+  await examineExport(decodeExport(bytes), { verified: false });
 }
 
 describe('hostile export corpus (issue 11)', () => {
@@ -15,6 +15,46 @@ describe('hostile export corpus (issue 11)', () => {
 
   it('the good export decodes and passes the probe prediction', async () => {
     await expect(importCheck(good.bytes)).resolves.toBeUndefined();
+    expect(lyingCases((await goodExport({ validation: true })).bytes)).toHaveLength(8);
+  });
+
+  describe('what a file claims is recomputed or refused (issue 29)', () => {
+    let honest: Awaited<ReturnType<typeof goodExport>>;
+    let truth: Awaited<ReturnType<typeof examineExport>>;
+    beforeAll(async () => {
+      honest = await goodExport({ validation: true });
+      truth = await examineExport(decodeExport(honest.bytes), { verified: true });
+    });
+
+    it('metrics and weights come from the validation rows, never from the file; without rows they are dropped', async () => {
+      expect(truth.metrics).toBe('recomputed');
+      expect(truth.meta.metrics?.accuracy).toBeGreaterThan(0.6);
+      expect(truth.meta.metrics?.accuracy).toBeLessThan(1);
+      const forged = editMeta(honest.bytes, (m) => {
+        m.metrics = { accuracy: 1 };
+        m.report = { accuracy: 1 };
+        m.members[0].metrics = { accuracy: 1 };
+        m.members[0].weight = 1e300;
+        m.members[0].node = 'trusted-prod-trainer';
+      });
+      const examined = await examineExport(decodeExport(forged), { verified: false });
+      expect(examined.meta.metrics).toEqual(truth.meta.metrics);
+      expect(examined.meta.members[0].weight).toBe(truth.meta.members[0].weight);
+      expect(examined.meta.members[0].weight).toBeLessThanOrEqual(1);
+      expect(examined.meta.members[0].node).toBeUndefined();
+      const bare = await examineExport(decodeExport(good.bytes), { verified: false });
+      expect([bare.metrics, bare.meta.metrics, bare.meta.report, bare.meta.members[0].weight]).toEqual(['dropped', undefined, undefined, undefined]);
+    });
+
+    it.each([0, 1, 2, 3, 4, 5, 6, 7])('lie %i is a BAD_ARTIFACT naming it', async (i) => {
+      const c = lyingCases(honest.bytes)[i];
+      const err = await importCheck(c.bytes).then(
+        () => undefined,
+        (e: Error & { code?: string }) => e,
+      );
+      expect({ name: c.name, code: err?.code }).toEqual({ name: c.name, code: 'BAD_ARTIFACT' });
+      expect(err!.message).toMatch(c.expect);
+    });
   });
 
   it('has a case for every rule', () => {
