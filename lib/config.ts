@@ -37,6 +37,10 @@ export interface QuorumConfig {
   gzipMaxRatio: number;
   /** Largest estimated memory of one member's fit, in bytes (FIT_TOO_LARGE before the job starts). */
   fitMemoryBytes: number;
+  /** Longest one member's fit may run (seconds): estimated at admission, enforced on the trainer. */
+  fitTimeBudgetS: number;
+  /** Largest estimated memory of a job's model loaded for prediction and evaluation (bytes). */
+  modelMemoryBytes: number;
   /** Most members of one training job. */
   maxMembers: number;
   trainerWorkers: number;
@@ -202,6 +206,8 @@ export const VARIABLES: Var<keyof QuorumConfig>[] = [
   { env: 'UPLOAD_LIMIT_MB', key: 'uploadLimitBytes', default: '2048', describe: 'largest CSV accepted, in MB (after gzip decompression)', parse: (raw) => int('UPLOAD_LIMIT_MB', 1, 1 << 20)(raw) * 1024 * 1024 },
   { env: 'INFERENCE_LIMIT_MB', key: 'inferenceLimitBytes', default: '256', describe: 'largest CSV sent to `POST /api/predict/csv` or `/evaluate`, in MB (after gzip decompression)', parse: (raw) => int('INFERENCE_LIMIT_MB', 1, 1 << 20)(raw) * 1024 * 1024 },
   { env: 'GZIP_MAX_RATIO', key: 'gzipMaxRatio', default: '200', describe: 'most bytes of CSV per gzip byte (past 4 MB) on every CSV route; a decompression bomb is refused 413', parse: int('GZIP_MAX_RATIO', 2, 1 << 20) },
+  { env: 'FIT_TIME_BUDGET_S', key: 'fitTimeBudgetS', default: '3600', describe: "longest one member's fit may run, in seconds: a fit estimated longer is refused 400 before the job starts, one that runs longer is stopped (FIT_TIME_EXCEEDED, not retried)", parse: int('FIT_TIME_BUDGET_S', 1, 604_800) },
+  { env: 'MODEL_MEMORY_MB', key: 'modelMemoryBytes', default: '2048', describe: "largest estimated memory of a job's model loaded for prediction and evaluation (every member), in MB; a bigger one is refused 413 before the job starts", parse: (raw) => int('MODEL_MEMORY_MB', 16, 1 << 22)(raw) * 1024 * 1024 },
   { env: 'FIT_MEMORY_MB', key: 'fitMemoryBytes', default: '8192', describe: "largest estimated memory of one member's fit, in MB; a bigger one is refused 400 before the job starts", parse: (raw) => int('FIT_MEMORY_MB', 16, 1 << 22)(raw) * 1024 * 1024 },
   { env: 'MAX_MEMBERS', key: 'maxMembers', default: '1024', describe: 'most members (shards × kinds, and the baseline) of one training job', parse: int('MAX_MEMBERS', 1, 1 << 20) },
   { env: 'TRAINER_WORKERS', key: 'trainerWorkers', default: String(Math.max(1, os.availableParallelism?.() ?? os.cpus().length)), describe: 'worker threads of a trainer node (default: the number of cores)', parse: int('TRAINER_WORKERS', 1, 1024) },
@@ -346,6 +352,7 @@ export function parseConfig(env: Record<string, string | undefined>): Readonly<Q
     if (n.token && n.user) problems.push('NATS_TOKEN and NATS_USER are both set: the NATS server takes one or the other');
     if (!!n.tlsCert !== !!n.tlsKey) problems.push('NATS_TLS_CERT and NATS_TLS_KEY go together: set both');
   }
+  if (config.fitTimeoutMs < config.fitTimeBudgetS * 1000) problems.push(`FIT_TIMEOUT_MS ${config.fitTimeoutMs} is shorter than FIT_TIME_BUDGET_S ${config.fitTimeBudgetS} s: a fit within its budget would be given up and retried elsewhere; raise FIT_TIMEOUT_MS or lower FIT_TIME_BUDGET_S`);
   if (!problems.length && config.apiKeys && config.apiKeysFile) problems.push('API_KEYS and API_KEYS_FILE are both set: keep the keys in one place (API_KEYS_FILE can be re-read on SIGHUP)');
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return Object.freeze(config);

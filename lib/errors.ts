@@ -78,6 +78,11 @@ export const ERRORS = {
   BAD_MODEL_PARAMS: client(400),
   /** A fit whose estimated memory is over FIT_MEMORY_MB (refused before the job is accepted). */
   FIT_TOO_LARGE: client(400),
+  /** A fit estimated (FIT_TOO_SLOW) or found (FIT_TIME_EXCEEDED) to run past FIT_TIME_BUDGET_S. */
+  FIT_TOO_SLOW: client(400),
+  FIT_TIME_EXCEEDED: client(422),
+  /** A model estimated too large to store, or to load for prediction within MODEL_MEMORY_MB. */
+  MODEL_TOO_LARGE: client(413),
   /** A job of more members than MAX_MEMBERS. */
   TOO_MANY_MEMBERS: client(400),
   MODEL_TASK_MISMATCH: client(422),

@@ -111,12 +111,16 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
       async handler(this: CoordinatorThis, ctx: Context<TrainRequest, { $statusCode?: number; role?: Role }>) {
         const request = normaliseRequest(ctx.params);
         const config = quorumConfig(this.broker);
-        if (this.jobs.runningCount >= config.maxConcurrentJobs) {
-          throw new QuorumError('TOO_MANY_JOBS', `${this.jobs.runningCount} jobs are running on this coordinator (MAX_CONCURRENT_JOBS ${config.maxConcurrentJobs}): wait for one to end or cancel one`);
+        const release = this.jobs.reserveSlot(config.maxConcurrentJobs);
+        let job;
+        try {
+          const admitted = await admitJob(request, this.catalog, { fitMemoryBytes: config.fitMemoryBytes, maxMembers: config.maxMembers, fitTimeBudgetS: config.fitTimeBudgetS, modelMemoryBytes: config.modelMemoryBytes });
+          job = admitted.job;
+          if (ctx.meta.role) job.startedBy = ctx.meta.role;
+          await this.jobs.add(job, admitted.checked);
+        } finally {
+          release();
         }
-        const { job, checked } = await admitJob(request, this.catalog, { fitMemoryBytes: config.fitMemoryBytes, maxMembers: config.maxMembers });
-        if (ctx.meta.role) job.startedBy = ctx.meta.role;
-        await this.jobs.add(job, checked);
         ctx.meta.$statusCode = 202;
         return jobSummary(job);
       },
@@ -202,7 +206,7 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         cluster: this.cluster,
         blobs: this.blobs,
         datasets: this.catalog,
-        settings: { fitAttempts: config.fitAttempts, trainerWaitMs: config.trainerWaitMs, fitTimeoutMs: config.fitTimeoutMs, requestTimeoutMs: config.requestTimeoutMs },
+        settings: { fitAttempts: config.fitAttempts, trainerWaitMs: config.trainerWaitMs, fitTimeoutMs: config.fitTimeoutMs, requestTimeoutMs: config.requestTimeoutMs, fitTimeBudgetMs: config.fitTimeBudgetS * 1000 },
         log: this.logger,
         sleep: abortableSleep,
       },

@@ -80,8 +80,8 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
      * written straight from the typed arrays — what the gateway serves for POST /api/predict.
      */
     predictJson: {
-      async handler(this: InferenceThis, ctx: Context<NodeJS.ReadableStream, { $responseType?: string }>) {
-        const body = await readAll(ctx.params, { maxBytes: MAX_JSON_BODY_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs });
+      async handler(this: InferenceThis, ctx: Context<NodeJS.ReadableStream, { $responseType?: string; sizeHint?: number }>) {
+        const body = await readAll(ctx.params, { maxBytes: MAX_JSON_BODY_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs, sizeHint: ctx.meta.sizeHint });
         const params = (await readJsonRows(body, { maxRows: MAX_PREDICT_ROWS })) as unknown as PredictParams;
         refuseUnknownKeys(PREDICT_PARAMS, params, 'POST /api/predict');
         const checked = params !== null && typeof params === 'object' ? this.checkPredict(params) : [{ type: 'object', message: 'the body must be a JSON object' }];

@@ -113,8 +113,11 @@ async function scan(bytes: Buffer, slice: number, pause: () => Promise<void>): P
       let j = i + 1;
       while (j < n && isSpace(bytes[j])) j++;
       if (j < n && bytes[j] === COLON) {
-        // A key: decoded only when it could matter (a prototype key, or a key of the top level).
-        if (escaped || i - start - 1 <= 11 || depth === 1) {
+        // A key: decoded only when it could matter (escaped, as long as a prototype key and starting
+        // like one, or a key of the top level).
+        const length = i - start - 1;
+        const first = bytes[start + 1];
+        if (escaped || depth === 1 || ((length === 9 || length === 11) && (first === 0x5f || first === 0x63 || first === 0x70))) {
           const key = decodeKey(bytes, start, i + 1, escaped);
           if (key !== null && PROTOTYPE_KEYS.has(key)) {
             throw new QuorumError('PROTOTYPE_KEY', `the request body has a key '${key}': no Quorum request takes it (such keys reach an object's prototype); remove it`, { key });

@@ -95,10 +95,20 @@ export interface DataShape {
   nClasses: number;
 }
 
-/** What a kind says about a fit before it starts. */
+/**
+ * What a kind says about a fit before it starts: estimates from the data shape and the parameters
+ * (coefficients measured on this project's benchmarks, see README's "Limits"), used to refuse a job
+ * before its 202 rather than let it take a node's memory or a worker for hours.
+ */
 export interface FitPlan {
   /** Estimated peak memory of the fit, in bytes (data the kind allocates, not the shard itself). */
   memoryBytes: number;
+  /** Estimated size of the fitted model's artifact, in bytes. */
+  modelBytes?: number;
+  /** Estimated resident memory of the model loaded for prediction (inference, broadcast voting), in bytes. */
+  loadedBytes?: number;
+  /** Estimated wall time of the fit on one thread, in seconds. */
+  seconds?: number;
 }
 
 export interface ModelKind<P = Record<string, unknown>> {

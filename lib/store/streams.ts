@@ -15,12 +15,19 @@ export interface ReadOptions {
    * under the same node id is never reported gone, so a stream without this can wait forever.
    */
   idleMs?: number;
+  /**
+   * Expected size (e.g. a request's Content-Length): the buffer is made once at this size and each
+   * chunk copied in as it arrives, so a large body never costs one long copy at the end.
+   */
+  sizeHint?: number;
 }
 
 /** Reads a stream to one Buffer, enforcing a size limit and an optional checksum. */
 export async function readAll(stream: NodeJS.ReadableStream | AsyncIterable<Uint8Array>, options: ReadOptions = {}): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
+  const hint = options.sizeHint !== undefined && Number.isSafeInteger(options.sizeHint) && options.sizeHint > 0 ? Math.min(options.sizeHint, options.maxBytes ?? Infinity) : 0;
+  let into: Buffer | null = hint > 0 ? Buffer.allocUnsafe(hint) : null;
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     if (!options.idleMs) return;
@@ -46,9 +53,18 @@ export async function readAll(stream: NodeJS.ReadableStream | AsyncIterable<Uint
       (stream as Readable).destroy?.();
       throw new QuorumError('PAYLOAD_TOO_LARGE', `more than ${options.maxBytes} bytes`, { maxBytes: options.maxBytes });
     }
+    if (into && total <= into.length) {
+      buf.copy(into, total - buf.length);
+      return;
+    }
+    if (into) {
+      // More than the hint: the bytes so far become one chunk, the rest are gathered as usual.
+      chunks.push(into.subarray(0, total - buf.length));
+      into = null;
+    }
     chunks.push(buf);
   }
-  const all = Buffer.concat(chunks, total);
+  const all = into ? into.subarray(0, total) : Buffer.concat(chunks, total);
   if (options.size !== undefined && all.length !== options.size) {
     throw new QuorumError('CHECKSUM_MISMATCH', `received ${all.length} bytes, expected ${options.size}`);
   }

@@ -4,6 +4,7 @@
  * `params` are the model's parameters as `normaliseRequest` parsed them (complete, defaults filled);
  * the trainer checks them again only because its action is a boundary other nodes can call.
  */
+import { QuorumError } from '../errors';
 import type { EncoderSpec } from '../data/encode';
 import type { DenseSpec } from '../data/preprocess';
 import type { Report } from '../metrics';
@@ -23,6 +24,8 @@ export interface FitSpec {
   classes?: string[];
   /** The member trained on all rows for comparison (it does not vote). */
   baseline?: boolean;
+  /** Longest the fit may run (FIT_TIME_BUDGET_S of the coordinator): past it the fit stops with FIT_TIME_EXCEEDED. */
+  timeBudgetMs?: number;
 }
 
 /** `trainer.fit`: a member and where its data is. */
@@ -74,10 +77,17 @@ export const FIT_PARAMS = {
   validation: { type: 'object', optional: true },
   initial: { type: 'object', optional: true, props: { version: 'string', member: 'string' } },
   baseline: { type: 'boolean', optional: true },
+  timeBudgetMs: { type: 'number', integer: true, positive: true, optional: true },
 };
 export const LOCAL_FIT_PARAMS = {
   job: 'string', version: 'string', member: 'string', shard: 'number', target: 'string', task: TASK,
   classes: { type: 'array', items: 'string', optional: true },
   encoder: 'object', kind: 'string', params: { type: 'object', optional: true }, seed: 'number',
   validationFraction: { type: 'number', gt: 0, lte: 0.9 },
+  timeBudgetMs: { type: 'number', integer: true, positive: true, optional: true },
 };
+
+/** A fit stopped at its wall-time budget: a client error (the request asked too much), never retried. */
+export function timeExceeded(budgetMs: number): QuorumError {
+  return new QuorumError('FIT_TIME_EXCEEDED', `the fit ran past its budget of ${Math.round(budgetMs / 1000)} s (FIT_TIME_BUDGET_S) and was stopped: use fewer trees, rounds or epochs, a smaller depth, or more shards`, { budgetSeconds: Math.round(budgetMs / 1000) });
+}

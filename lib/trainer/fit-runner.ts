@@ -10,7 +10,7 @@ import type { MemberMeta } from '../registry/version';
 import { Semaphore } from '../util/semaphore';
 import type { WorkerPool } from '../workers/pool';
 import type { SharedSet } from '../workers/protocol';
-import type { FitReply, FitSpec } from './fit-contract';
+import { timeExceeded, type FitReply, type FitSpec } from './fit-contract';
 
 /** What a fit is made of, loaded once a worker slot is free. */
 export interface FitData {
@@ -94,8 +94,18 @@ export class FitRunner {
     this.running.set(key, running);
     this.ports.changed();
     let release: (() => void) | undefined;
+    let budget: NodeJS.Timeout | undefined;
+    let overBudget = false;
     try {
       release = await this.slots.acquire(running.abort.signal);
+      // The fit's wall-time budget counts from its slot (a queued fit has not started).
+      if (spec.timeBudgetMs) {
+        budget = setTimeout(() => {
+          overBudget = true;
+          running.abort.abort();
+        }, spec.timeBudgetMs);
+        budget.unref();
+      }
       this.ports.progress(spec, { fraction: 0 });
       const data = await load();
       const threads = Math.max(1, Math.floor(this.pool.size / Math.max(1, this.slots.active)));
@@ -152,8 +162,10 @@ export class FitRunner {
     } catch (err) {
       // A node that is shutting down hands its shard back: the coordinator retries it elsewhere.
       this.checkOpen();
+      if (overBudget) throw timeExceeded(spec.timeBudgetMs!);
       throw err;
     } finally {
+      if (budget) clearTimeout(budget);
       release?.();
       this.running.delete(key);
       this.ports.changed();

@@ -4,7 +4,7 @@
  * budget), so a job that starts is one that can run.
  */
 import type { LoadedDataset } from '../data/catalog';
-import { checkBudget } from './budget';
+import { checkBudget, type FitLimits } from './budget';
 import type { JobState } from './job';
 import { checkRequest, type Checked } from './prepare';
 import type { NormalisedRequest } from './request';
@@ -20,7 +20,7 @@ function newJobId(): string {
 }
 
 /** `request` comes from `normaliseRequest` (the checks that need nothing else). */
-export async function admitJob(request: NormalisedRequest, datasets: { load(id: string): Promise<LoadedDataset> }, limits: { fitMemoryBytes: number; maxMembers: number }): Promise<Admitted> {
+export async function admitJob(request: NormalisedRequest, datasets: { load(id: string): Promise<LoadedDataset> }, limits: FitLimits): Promise<Admitted> {
   const now = new Date().toISOString();
   const base = { id: newJobId(), status: 'preparing' as const, createdAt: now, updatedAt: now, progress: 0, shards: [], members: [], warnings: [], timings: {} };
   if (request.mode === 'local') {

@@ -85,6 +85,8 @@ export interface JobSettings {
   trainerWaitMs: number;
   fitTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Longest one member's fit may run (FIT_TIME_BUDGET_S); a data-parallel model's whole growth counts as one fit. */
+  fitTimeBudgetMs: number;
 }
 
 /** Everything a job runs against. */

@@ -55,6 +55,27 @@ export class Jobs {
     return this.running.size;
   }
 
+  /** Slots taken by jobs being admitted (between the request and their start). */
+  private reserved = 0;
+
+  /**
+   * Takes a job slot at once — synchronously, before the admission's first await — or throws
+   * TOO_MANY_JOBS: fifty requests arriving together cannot all pass a count read before an await.
+   * Call the returned function when the job has started (or was refused).
+   */
+  reserveSlot(limit: number): () => void {
+    const busy = this.running.size + this.reserved;
+    if (busy >= limit) {
+      throw new QuorumError('TOO_MANY_JOBS', `${busy} jobs are running or starting on this coordinator (MAX_CONCURRENT_JOBS ${limit}): wait for one to end or cancel one`, { running: busy, limit });
+    }
+    this.reserved++;
+    let released = false;
+    return () => {
+      if (!released) this.reserved--;
+      released = true;
+    };
+  }
+
   /** Jobs newest first. */
   list(): JobState[] {
     return [...this.jobs.values()].reverse();

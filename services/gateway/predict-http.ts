@@ -40,7 +40,7 @@ export function predictJsonRoute(svc: Gateway, req: GatewayRequest, res: ServerR
   req.on('error', (err) => body.destroy(err));
   req.$ctx
     // retries: 0 — a retry would read the body stream again, and find it empty
-    .call('inference.predictJson', body, { timeout: 0, retries: 0 })
+    .call('inference.predictJson', body, { timeout: 0, retries: 0, meta: { sizeHint: Number(req.headers['content-length']) || undefined } })
     .then((data) => {
       if (answered) return;
       answered = true;

@@ -19,9 +19,8 @@ run('dashboard in Chromium (issue 2)', () => {
     browser = await launchChromium();
     page = await browser.newPage();
     // Issue 29: every violation of the gateway's content security policy is collected and must stay empty.
-    await page.addInitScript(() => {
-      (window as unknown as { cspViolations: string[] }).cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { cspViolations: string[] }).cspViolations.push(`${e.violatedDirective}: ${e.blockedURI} ${e.sample}`));
+    await page.addInitScript({
+      content: "window.cspViolations = []; document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.violatedDirective + ': ' + e.blockedURI + ' ' + e.sample));",
     });
     page.on('dialog', (d) => {
       errors.push(`dialog: ${d.message()}`);
@@ -36,7 +35,7 @@ run('dashboard in Chromium (issue 2)', () => {
     await node?.stop();
   });
 
-  const violations = () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
+  const violations = () => page.evaluate('window.cspViolations') as Promise<string[]>;
 
   it('ingests, trains, shows metrics and the confusion matrix, and predicts', async () => {
     const answer = await page.goto(`${node.url}/`);

@@ -4,6 +4,7 @@
  */
 import { paramChecker, paramsObject } from '../param-check';
 import type { DataShape, FitPlan, Task } from '../model';
+import { TREE_LOADED_PER_ARTIFACT_BYTE } from '../forest/plan';
 import type { Objective, ObjectiveName } from './objectives';
 
 export interface GbmParams {
@@ -144,8 +145,21 @@ export function planFit(p: GbmParams, shape: DataShape): FitPlan {
   const perRow = shape.features * (2 + slotBytes) + outputs * (8 + 4 + 4) + 8 + 3 * 4 + 1;
   const histBytes = 16 * shape.features * (p.maxBins + 1);
   const liveHists = p.maxLeaves ?? p.maxDepth + 2;
-  return { memoryBytes: shape.rows * perRow + liveHists * histBytes };
+  // The model: trees of at most min(2^maxDepth, maxLeaves, rows / 2) leaves (a split needs hessian
+  // on both sides); an artifact node is 5 bytes, a leaf value 4.
+  const leaves = Math.max(1, Math.min(2 ** Math.min(p.maxDepth, 40), p.maxLeaves ?? Infinity, Math.floor(shape.rows / 2)));
+  const trees = p.nEstimators * outputs;
+  const modelBytes = trees * ((2 * leaves - 1) * 5 + leaves * 4);
+  // Time: every row once per level per feature (histogram builds, half of them by subtraction), and
+  // every node's histogram scanned for its split (1M × 20 rows, 100 rounds, depth 6: 9 s measured).
+  const levels = Math.min(p.maxDepth, Math.ceil(Math.log2(leaves + 1)) * 2);
+  const seconds = trees * (shape.rows * p.subsample * shape.features * p.colsampleByTree * levels * ROW_LEVEL_FEATURE_S + (2 * leaves - 1) * shape.features * (p.maxBins + 1) * NODE_BIN_S);
+  return { memoryBytes: shape.rows * perRow + liveHists * histBytes, modelBytes, loadedBytes: modelBytes * TREE_LOADED_PER_ARTIFACT_BYTE + 2 * 1024 * 1024, seconds };
 }
+
+/** Seconds per row × feature × level of a histogram build, and per node × feature × bin of a split search. */
+const ROW_LEVEL_FEATURE_S = 0.7e-9;
+const NODE_BIN_S = 0.5e-9;
 
 /** The light entry the kinds registry loads to check a request without loading the fit code. */
 export const gbmParamsCheck = { params: parseParams, plan: planFit };

@@ -58,7 +58,9 @@ export function knnPlan(p: KnnParams, shape: DataShape): FitPlan {
     );
   }
   // The rows (and a reordered copy for the tree, or normalised for cosine), labels, tree nodes.
-  return { memoryBytes: shape.rows * (shape.features * 4 * 2 + 16) + Math.ceil(shape.rows / p.leafSize) * 2 * 24 };
+  // The model is its rows: the artifact holds them, a loaded one rebuilds the tree beside them.
+  const memoryBytes = shape.rows * (shape.features * 4 * 2 + 16) + Math.ceil(shape.rows / p.leafSize) * 2 * 24;
+  return { memoryBytes, modelBytes: shape.rows * (shape.features * 4 + 4), loadedBytes: memoryBytes, seconds: shape.rows * Math.log2(shape.rows + 1) * 50e-9 };
 }
 
 export const knnParamsCheck = { params: knnParams, plan: knnPlan };

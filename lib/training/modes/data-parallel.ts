@@ -14,6 +14,7 @@ import type { GbmParams } from '../../models/gbm/params';
 import type { MemberMeta } from '../../registry/version';
 import { readAll } from '../../store/streams';
 import { remoteFailure } from '../../errors';
+import { timeExceeded } from '../../trainer/fit-contract';
 import type { JobBlobs, ShardSession } from '../cluster';
 import { fitForestDataParallel, fitGbmDataParallel, type BoostCheckpoint, type DriverCost, type ForestCheckpoint } from '../data-parallel';
 import type { JobState } from '../job';
@@ -58,7 +59,10 @@ export const dataParallelMode: Mode = {
     );
     const started = Date.now();
     const input = { config: dp.config, bins: { edges: Float32Array.from(dp.edges), edgeStart: Int32Array.from(dp.edgeStart) }, features: job.plan!.features, classes: job.classes };
-    const isCancelled = (): boolean => signal.aborted;
+    // FIT_TIME_BUDGET_S bounds the model's whole growth (it is one fit spread over the sessions).
+    const deadline = started + env.settings.fitTimeBudgetMs;
+    const overBudget = (): boolean => !signal.aborted && Date.now() > deadline;
+    const isCancelled = (): boolean => signal.aborted || overBudget();
     const checkpoints = checkpointStore(env.blobs, job);
     const progress = (fraction: number, message: string): void => {
       member.progress = fraction;
@@ -113,7 +117,8 @@ export const dataParallelMode: Mode = {
       Object.assign(member, { status: 'done', progress: 1, node: meta.node, fitMs, artifact: stored.artifact, summary });
       job.message = undefined;
       env.changed(job);
-    } catch (err) {
+    } catch (caught) {
+      const err = overBudget() ? timeExceeded(env.settings.fitTimeBudgetMs) : caught;
       member.status = signal.aborted ? 'cancelled' : 'failed';
       const e = remoteFailure(err);
       (member.errors ??= []).push({ code: e.code, message: e.message });

@@ -84,6 +84,7 @@ export const localMode: Mode = {
           params: member.params,
           seed: job.request.seed,
           validationFraction: job.request.validationFraction,
+          timeBudgetMs: env.settings.fitTimeBudgetMs,
         };
         return env.cluster.fitLocal(member.node!, params, s, onProgress);
       },

@@ -103,6 +103,7 @@ export function fitParams(env: JobEnv, job: JobState, member: MemberState, extra
     source: { ...shard.blob, nodeID },
     validation: job.plan!.validationSample ? { ...job.plan!.validationSample, nodeID } : undefined,
     ...(member.baseline ? { baseline: true } : {}),
+    timeBudgetMs: env.settings.fitTimeBudgetMs,
     ...extra,
   };
 }

@@ -42,7 +42,11 @@ describe('Prometheus text of the metrics (issue 11)', () => {
   it('merges nodes into one family per name, escapes label values, keeps a text metric as {value} 1', () => {
     const list = (v: unknown): MetricList[] => [
       { type: 'gauge', name: 'x.load', description: 'load\nof a node', values: [{ labels: { path: 'a"b\\c\nd' }, value: v }] },
+      { type: 'info', name: 'os.arch', values: [{ value: 'x64' }] },
       { type: 'info', name: 'os.hostname', values: [{ value: 'host-1' }] },
+      { type: 'info', name: 'os.user.homedir', values: [{ value: '/home/someone' }] },
+      { type: 'info', name: 'os.network.mac', values: [{ labels: { interface: 'eth0' }, value: '02:00:00:00:00:01' }] },
+      { type: 'info', name: 'process.arguments', values: [{ labels: { index: 1 }, value: '/srv/quorum/dist/bin/quorum.js' }] },
     ];
     const text = renderPrometheus([
       { nodeID: 'n1', metrics: list(1) },
@@ -52,7 +56,9 @@ describe('Prometheus text of the metrics (issue 11)', () => {
     expect(text.match(/# TYPE x_load gauge/g)).toHaveLength(1);
     expect(samples.filter((s) => s.name === 'x_load').map((s) => [s.labels.node, s.value])).toEqual([['n1', 1], ['n2', 2]]);
     expect(samples.find((s) => s.name === 'x_load')!.labels.path).toBe('a"b\\c\nd');
-    expect(samples.find((s) => s.name === 'os_hostname' && s.labels.node === 'n1')).toMatchObject({ labels: { value: 'host-1' }, value: 1 });
+    expect(samples.find((s) => s.name === 'os_arch' && s.labels.node === 'n1')).toMatchObject({ labels: { value: 'x64' }, value: 1 });
+    // Issue 29: what describes the machine rather than the service is never served.
+    for (const hidden of ['host-1', '/home/someone', '02:00:00:00:00:01', '/srv/quorum']) expect(text).not.toContain(hidden);
   });
 
   it('names: dots and dashes become underscores, a leading digit is prefixed', () => {

@@ -77,7 +77,7 @@ function memoryEnv(dataset: LoadedDataset, fit: (p: FitParams) => Promise<FitRep
       },
     },
     datasets: { load: async () => dataset },
-    settings: { fitAttempts: 2, trainerWaitMs: 100, fitTimeoutMs: 1000, requestTimeoutMs: 1000 },
+    settings: { fitAttempts: 2, trainerWaitMs: 100, fitTimeoutMs: 1000, requestTimeoutMs: 1000, fitTimeBudgetMs: 3_600_000 },
     changed: () => undefined,
     flush: async () => undefined,
     log: { info: () => undefined, warn: () => undefined },
@@ -90,7 +90,7 @@ function memoryEnv(dataset: LoadedDataset, fit: (p: FitParams) => Promise<FitRep
 const reply = (p: FitParams): FitReply => ({ node: p.shard % 2 ? 't2' : 't1', rows: 40, fitMs: 3, threads: 1, transferMBps: 0, artifact: { size: 4, sha256: 'x' }, summary: {} });
 
 async function admitted(dataset: LoadedDataset, request: TrainRequest) {
-  return admitJob(normaliseRequest(request), { load: async () => dataset }, { fitMemoryBytes: 8 * 2 ** 30, maxMembers: 1000 });
+  return admitJob(normaliseRequest(request), { load: async () => dataset }, { fitMemoryBytes: 8 * 2 ** 30, maxMembers: 1000, fitTimeBudgetS: 3600, modelMemoryBytes: 2 ** 31 });
 }
 
 describe('training modes against an in-memory cluster (issue 16)', () => {
