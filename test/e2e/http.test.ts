@@ -57,11 +57,15 @@ describe('HTTP API end to end (issue 2)', () => {
     expect(copy).toMatchObject({ name: 'flowers-copy', status: 'ready', task: 'classification' });
     expect(copy.metrics).toEqual(metrics.body.metrics);
 
-    // a damaged export is refused, and nothing is registered
-    bytes[bytes.length - 10] ^= 0xff;
+    // a damaged export is refused, and nothing is registered: its signature no longer matches, and
+    // even taken as unsigned its container's checksum does not (issue 29)
+    bytes[bytes.length - 100] ^= 0xff;
     const damaged = await fetch(`${base}/models/import?name=flowers-bad`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
     expect(damaged.status).toBe(422);
-    expect((await bodyOf(damaged)).type).toBe('BAD_ARTIFACT');
+    expect((await bodyOf(damaged)).type).toBe('UNSIGNED_EXPORT');
+    const unsigned = await fetch(`${base}/models/import?name=flowers-bad&trust=unsigned`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+    expect(unsigned.status).toBe(422);
+    expect((await bodyOf(unsigned)).type).toBe('BAD_ARTIFACT');
     expect((await json('GET', '/models')).body.some((v: { name: string }) => v.name === 'flowers-bad')).toBe(false);
   });
 

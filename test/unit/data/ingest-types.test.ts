@@ -91,6 +91,16 @@ describe('column roles', () => {
     expect(r.profile.map((p) => p.role)).toEqual(['feature', 'feature']);
   });
 
+  it('a profile echoes at most 200 characters of a value (issue 29: ten 1 MB values were echoed whole)', async () => {
+    const big = (i: number) => `${String.fromCharCode(97 + i)}${'x'.repeat(1024 * 1024)}`;
+    const r = await ingestText(`k,n\n${lines(20, (i) => `${big(i % 10)},${i}`)}`, { maxFieldBytes: 2 * 1024 * 1024 });
+    const top = profile(r, 'k').top!;
+    expect(top.length).toBeGreaterThan(1);
+    for (const t of top) expect(t.value.length).toBeLessThanOrEqual(200);
+    expect(top[0].value.endsWith('…')).toBe(true);
+    expect(JSON.stringify(r.profile).length).toBeLessThan(20_000);
+  });
+
   it('profiles numbers with min, max, mean, std and text with its top values', async () => {
     const r = await ingestText('x,c\n1,a\n2,b\n3,a\nNA,a\n');
     expect(profile(r, 'x')).toMatchObject({ min: 1, max: 3, mean: 2, std: 1, missing: 1, distinct: 3 });
