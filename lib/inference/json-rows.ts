@@ -7,18 +7,10 @@
  * turn of the event loop between slices and batches.
  */
 import { QuorumError } from '../errors';
-import { MAX_JSON_DEPTH, PROTOTYPE_KEYS } from '../util/json-guard';
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, isSpace, MAX_JSON_DEPTH, OPEN_ARRAY, OPEN_OBJECT, PROTOTYPE_KEYS, QUOTE } from '../util/json-guard';
 import { nextTurn } from '../util/sleep';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
 const COMMA = 0x2c;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 /** Bytes scanned, or of rows parsed, between two turns of the event loop. */
 export const SLICE_BYTES = 1 << 20;

@@ -12,18 +12,19 @@ import { QuorumError, previewValue } from '../errors';
 /** Deepest nesting of objects and arrays a request body may have (`{"a":[1]}` is 2). */
 export const MAX_JSON_DEPTH = 32;
 
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+/** Bytes of JSON's structure, shared with the sliced reader of prediction bodies (lib/inference/json-rows.ts). */
+export const OPEN_OBJECT = 0x7b;
+export const CLOSE_OBJECT = 0x7d;
+export const OPEN_ARRAY = 0x5b;
+export const CLOSE_ARRAY = 0x5d;
+export const QUOTE = 0x22;
+export const BACKSLASH = 0x5c;
 
 /** Object keys no request may carry at any depth: they reach an object's prototype when merged. */
 export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
-const COLON = 0x3a;
-const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+export const COLON = 0x3a;
+export const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 /** What one pass over JSON text found: its nesting depth, and the first prototype key (decoded), if any. */
 export interface JsonScan {
