@@ -14,7 +14,6 @@ import { median } from './report';
 interface Instance extends PromiseLike<{ errors: number; timeouts: number }> {
   on(event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void): void;
 }
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const autocannon = require('autocannon') as (options: Record<string, unknown>) => Instance;
 
 export interface RateResult {

@@ -208,7 +208,9 @@ export async function ingestCsv(source: ByteSource, options: IngestOptions = {})
 
 async function ingest(reader: ChunkSource, opts: Resolved, options: IngestOptions): Promise<IngestResult> {
   const warnings: string[] = [];
-  let { sample, complete } = await readSample(reader, new FirstLineWidth(opts.dialect.delimiter, opts.dialect.quote, opts.maxColumns));
+  const first = await readSample(reader, new FirstLineWidth(opts.dialect.delimiter, opts.dialect.quote, opts.maxColumns));
+  const complete = first.complete;
+  let sample = first.sample;
   const bom = sample.length >= 3 && sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf;
   if (bom) sample = sample.subarray(3);
   if (sample.length === 0 || (complete && isBlank(sample))) {

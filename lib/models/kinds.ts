@@ -6,7 +6,12 @@
 import { QuorumError, listNames } from '../errors';
 import type { DataShape, FitPlan, ModelKind, Task } from './model';
 
-type Loader = () => ModelKind<any>;
+// Kinds of every parameter type share one registry: each kind checks its own params.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyKind = ModelKind<any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyPlan = (params: any, shape: DataShape) => FitPlan;
+type Loader = () => AnyKind;
 
 export interface KindInfo {
   name: string;
@@ -19,10 +24,10 @@ export interface KindInfo {
  * Loads just the parameter validator (and the optional {@link ModelKind.plan}) of a kind whose
  * full code is heavy, so a coordinator can check a request without loading TensorFlow.js.
  */
-type ParamsLoader = () => ((raw: unknown) => unknown) | { params: (raw: unknown) => unknown; plan?: (params: any, shape: DataShape) => FitPlan };
+type ParamsLoader = () => ((raw: unknown) => unknown) | { params: (raw: unknown) => unknown; plan?: AnyPlan };
 
 const LOADERS = new Map<string, { loader: Loader; info: KindInfo; params?: ParamsLoader }>();
-const cache = new Map<string, ModelKind<any>>();
+const cache = new Map<string, AnyKind>();
 
 /**
  * Registers a kind under its name. `params` optionally loads just the parameter validator, so a
@@ -49,7 +54,7 @@ export function modelKindInfo(name: string): KindInfo {
   return entryOf(name).info;
 }
 
-function lightweight(name: string): { params: (raw: unknown) => unknown; plan?: (params: any, shape: DataShape) => FitPlan } {
+function lightweight(name: string): { params: (raw: unknown) => unknown; plan?: AnyPlan } {
   const entry = entryOf(name);
   if (!entry.params) return resolveModelKind(name);
   const loaded = entry.params();
@@ -82,7 +87,7 @@ export function modelKinds(): KindInfo[] {
 }
 
 /** The kind called `name`; UNKNOWN_MODEL_KIND listing the valid names otherwise. */
-export function resolveModelKind(name: string): ModelKind<any> {
+export function resolveModelKind(name: string): AnyKind {
   const hit = cache.get(name);
   if (hit) return hit;
   const kind = entryOf(name).loader();

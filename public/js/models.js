@@ -2,13 +2,6 @@ import { api } from './api.js';
 import { $, ago, el, message, num, pct, score, fill } from './ui.js';
 import { hbars, lineChart, scatter } from './charts.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
-function svg(tag, attrs = {}, ...children) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  node.append(...children);
-  return node;
-}
 
 export async function renderVersions(state, onSelect) {
   const versions = await api.get('models');

@@ -24,7 +24,7 @@ export async function renderPredictForm(state) {
   }));
 }
 
-export function setupPredict(state) {
+export function setupPredict(_state) {
   $('#batch-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const file = $('#batch-file').files[0];

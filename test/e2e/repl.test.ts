@@ -31,6 +31,7 @@ describe('REPL (issue 2)', () => {
       env: { ...process.env, STATE_DIR: state, DATA_DIR: path.join(ROOT, 'data'), PORT: '0', LOGLEVEL: 'warn', TRAINER_WORKERS: '1' },
     });
     // The REPL colours its output: compare the plain text.
+    // eslint-disable-next-line no-control-regex -- ANSI colour escapes start with ESC (\x1b)
     const plain = (d: Buffer) => (out += d.toString().replace(/\x1b\[[0-9;]*m/g, ''));
     child.stdout.on('data', plain);
     child.stderr.on('data', plain);

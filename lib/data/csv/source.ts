@@ -90,10 +90,10 @@ export class ChunkSource {
     }
     const first = Buffer.concat(head);
     this.gzip = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
-    const self = this;
+    const nextRaw = () => this.nextRaw();
     async function* rest(): AsyncGenerator<Buffer> {
       if (first.length > 0) yield first;
-      for (let b = await self.nextRaw(); b !== null; b = await self.nextRaw()) yield b;
+      for (let b = await nextRaw(); b !== null; b = await nextRaw()) yield b;
     }
     if (!this.gzip) return rest();
     const gunzip = createGunzip({ chunkSize: 64 * 1024 });

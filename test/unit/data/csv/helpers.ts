@@ -65,7 +65,7 @@ export function shared(file: string): string | undefined {
   if (existsSync(p)) return p;
   if (!reported) {
     reported = true;
-    // eslint-disable-next-line no-console
+     
     console.log(`skipped: ${SHARED} is absent, so the tests on the larger real datasets do not run`);
   }
   return undefined;

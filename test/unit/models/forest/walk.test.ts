@@ -56,7 +56,11 @@ function missingDirections(model: ForestModel): { left: number; right: number } 
   const { feature, missLeft } = model.state.nodes;
   let left = 0;
   let right = 0;
-  for (let i = 0; i < feature.length; i++) if (feature[i] >= 0) (missLeft[i] ? left++ : right++);
+  for (let i = 0; i < feature.length; i++) {
+    if (feature[i] < 0) continue;
+    if (missLeft[i]) left++;
+    else right++;
+  }
   return { left, right };
 }
 

@@ -13,7 +13,7 @@ describe('data-parallel session host', () => {
   const p = forestKind.params({ nEstimators: 15 });
 
   it('two hosts holding 3 shards between them give the one-shard artifact, and free everything at the job end', async () => {
-    let clock = 0;
+    const clock = 0;
     const hosts = [new SessionHost(60_000, () => clock, 2048), new SessionHost(60_000, () => clock, 2048)];
     const prepared = prepareShards(train, p.maxBins, 1, 3);
     const holder = [0, 1, 0]; // shard → host
