@@ -11,7 +11,10 @@ export default tseslint.config(
     languageOptions: { ecmaVersion: 2022, sourceType: 'module' },
     rules: {
       // Unused values are mistakes, except the `_name` that says so.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', destructuredArrayIgnorePattern: '^_' },
+      ],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       // `declare namespace` describes a global API the compiler's lib lacks (WebAssembly); no runtime namespaces.
       '@typescript-eslint/no-namespace': ['error', { allowDeclarations: true }],
@@ -33,7 +36,33 @@ export default tseslint.config(
   {
     // The dashboard: browser modules.
     files: ['public/**/*.js'],
-    languageOptions: { globals: { Event: 'readonly', window: 'readonly', document: 'readonly', fetch: 'readonly', EventSource: 'readonly', sessionStorage: 'readonly', XMLHttpRequest: 'readonly', FormData: 'readonly', Node: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', Blob: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', confirm: 'readonly', alert: 'readonly', location: 'readonly', navigator: 'readonly', performance: 'readonly', requestAnimationFrame: 'readonly' } },
+    languageOptions: {
+      globals: {
+        Event: 'readonly',
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        EventSource: 'readonly',
+        sessionStorage: 'readonly',
+        XMLHttpRequest: 'readonly',
+        FormData: 'readonly',
+        Node: 'readonly',
+        URL: 'readonly',
+        URLSearchParams: 'readonly',
+        Blob: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        confirm: 'readonly',
+        alert: 'readonly',
+        location: 'readonly',
+        navigator: 'readonly',
+        performance: 'readonly',
+        requestAnimationFrame: 'readonly',
+      },
+    },
   },
   {
     // Node scripts in CommonJS (configs, jest).

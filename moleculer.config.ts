@@ -14,7 +14,14 @@ export function brokerOptions(config: Readonly<QuorumConfig>): BrokerOptions & {
     transporter: transporterOptions(config),
     // Binary framing (MessagePack): stream chunks (shards, artifacts) travel as raw bytes, not as JSON arrays.
     serializer: 'Notepack',
-    logger: { type: 'Console', options: { level: config.logLevel, formatter: config.logFormat === 'json' ? 'json' : 'short', colors: config.logFormat === 'text' && process.stdout.isTTY } },
+    logger: {
+      type: 'Console',
+      options: {
+        level: config.logLevel,
+        formatter: config.logFormat === 'json' ? 'json' : 'short',
+        colors: config.logFormat === 'text' && process.stdout.isTTY,
+      },
+    },
     requestTimeout: config.requestTimeoutMs,
     retryPolicy: { enabled: true, retries: 2, delay: 200, maxDelay: 2000, factor: 2, check: (err: Error & { retryable?: boolean }) => !!err.retryable },
     heartbeatInterval: config.heartbeatInterval,

@@ -19,7 +19,13 @@ const LR = 1e-3;
 
 const configs = {
   one: (seed: number) => ({ shards: 1, seed, model: { kind: 'mlp', params: { hidden: [64], batchSize: 64, epochs: 20, learningRate: LR } } }),
-  average: (seed: number) => ({ shards: 4, seed, mode: 'average', rounds: 10, model: { kind: 'mlp', params: { hidden: [64], batchSize: 64, epochs: 2, learningRate: 4 * LR } } }),
+  average: (seed: number) => ({
+    shards: 4,
+    seed,
+    mode: 'average',
+    rounds: 10,
+    model: { kind: 'mlp', params: { hidden: [64], batchSize: 64, epochs: 2, learningRate: 4 * LR } },
+  }),
   ensemble: (seed: number) => ({ shards: 4, seed, model: { kind: 'mlp', params: { hidden: [64], batchSize: 64, epochs: 20, learningRate: LR } } }),
 };
 
@@ -50,7 +56,9 @@ async function main(): Promise<void> {
         if (job.status !== 'completed') throw new Error(`${config} seed ${seed}: ${job.status} ${job.error?.message}`);
         const rounds = job.rounds?.map((r: { metrics: { accuracy: number } }) => r.metrics.accuracy);
         results.push({ config, seed, accuracy: job.metrics.accuracy, ms: Date.now() - started, rounds });
-        console.log(`${config.padEnd(8)} seed ${seed}: accuracy ${(job.metrics.accuracy * 100).toFixed(2)} % in ${((Date.now() - started) / 1000).toFixed(1)} s${rounds ? ` (rounds: ${rounds.map((a: number) => (a * 100).toFixed(1)).join(' ')})` : ''}`);
+        console.log(
+          `${config.padEnd(8)} seed ${seed}: accuracy ${(job.metrics.accuracy * 100).toFixed(2)} % in ${((Date.now() - started) / 1000).toFixed(1)} s${rounds ? ` (rounds: ${rounds.map((a: number) => (a * 100).toFixed(1)).join(' ')})` : ''}`,
+        );
       }
     }
   } finally {
@@ -64,7 +72,11 @@ async function main(): Promise<void> {
   });
   console.log(`\n| training (Letter, mlp 64, 20 epochs in all) | seeds | validation accuracy (median) | vs one model | job wall time (median) |`);
   console.log('| --- | ---: | ---: | ---: | ---: |');
-  for (const [c, label] of [['one', 'one model on all rows (1 shard)'], ['average', '`average`: 4 shards on 2 trainers, 10 rounds × 2 epochs'], ['ensemble', '`ensemble`: 4 mlps, soft voting']] as const) {
+  for (const [c, label] of [
+    ['one', 'one model on all rows (1 shard)'],
+    ['average', '`average`: 4 shards on 2 trainers, 10 rounds × 2 epochs'],
+    ['ensemble', '`ensemble`: 4 mlps, soft voting'],
+  ] as const) {
     const gap = c === 'one' ? '—' : `${((acc(c) - acc('one')) * 100).toFixed(2)} pt`;
     console.log(`| ${label} | ${SEEDS.length} | ${(acc(c) * 100).toFixed(2)} % | ${gap} | ${time(c).toFixed(1)} s |`);
   }

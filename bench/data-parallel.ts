@@ -54,9 +54,11 @@ let allIdentical = true;
 
 function costLine(c: DriverCost, units: number, unit: string, shards: number): string {
   const per = (c.bytesIn + c.bytesOut) / units;
-  return `${c.roundTrips} round trips (${(c.roundTrips / units).toFixed(2)} per ${unit}), ${(c.bytesIn / 1e6).toFixed(1)} MB in + ${(c.bytesOut / 1e6).toFixed(2)} MB out ` +
+  return (
+    `${c.roundTrips} round trips (${(c.roundTrips / units).toFixed(2)} per ${unit}), ${(c.bytesIn / 1e6).toFixed(1)} MB in + ${(c.bytesOut / 1e6).toFixed(2)} MB out ` +
     `(${(per / 1e6).toFixed(3)} MB per ${unit}, ${(per / shards / 1e6).toFixed(3)} MB per ${unit} per shard); waiting for ports ${(c.portMs / 1000).toFixed(2)} s, ` +
-    `of which the sessions' compute ${(c.sessionMs / 1000).toFixed(2)} s; driver ${(c.driverMs / 1000).toFixed(2)} s`;
+    `of which the sessions' compute ${(c.sessionMs / 1000).toFixed(2)} s; driver ${(c.driverMs / 1000).toFixed(2)} s`
+  );
 }
 
 async function forestCase(trees: number, shards: number): Promise<void> {
@@ -75,7 +77,15 @@ async function forestCase(trees: number, shards: number): Promise<void> {
     return out;
   });
   const rule = resolveVoting(defaultVoting('classification'), 'classification');
-  const accEns = accuracy(rule.combine(members.map((m) => ({ output: m.predict(test.x), weight: 1 })), test.x.rows, K), test.y, K);
+  const accEns = accuracy(
+    rule.combine(
+      members.map((m) => ({ output: m.predict(test.x), weight: 1 })),
+      test.x.rows,
+      K,
+    ),
+    test.y,
+    K,
+  );
   const [dp, dpS] = await time(() => fitLocal(train, p, 1, shards, { bytes: true }));
   const accDp = accuracy(dp.model.predict(test.x), test.y, K);
   const [dp1, dp1S] = await time(() => fitLocal(train, p, 1, 1));
@@ -92,9 +102,18 @@ async function forestCase(trees: number, shards: number): Promise<void> {
       ['1-shard data-parallel', pct(accuracy(dp1.model.predict(test.x), test.y, K)), '', dp1S.toFixed(2)],
     ]),
   );
-  console.log(`\ndata-parallel cost (${shards} shards, ${dp.cost.treesPerBatch} trees per batch, ${dp.cost.levels} levels): ${costLine(dp.cost, trees, 'tree', shards)}`);
+  console.log(
+    `\ndata-parallel cost (${shards} shards, ${dp.cost.treesPerBatch} trees per batch, ${dp.cost.levels} levels): ${costLine(dp.cost, trees, 'tree', shards)}`,
+  );
   console.log(`1- and ${shards}-shard data-parallel artifacts byte-identical: ${identical}`);
-  results.forest = { trees, shards, accuracy: { one: accOne, ensemble: accEns, dataParallel: accDp }, fitS: { one: oneS, ensemble: ensS, dataParallel: dpS, dataParallel1: dp1S }, cost: dp.cost, identical };
+  results.forest = {
+    trees,
+    shards,
+    accuracy: { one: accOne, ensemble: accEns, dataParallel: accDp },
+    fitS: { one: oneS, ensemble: ensS, dataParallel: dpS, dataParallel1: dp1S },
+    cost: dp.cost,
+    identical,
+  };
 }
 
 async function gbmCase(rounds: number, shards: number): Promise<void> {
@@ -106,11 +125,20 @@ async function gbmCase(rounds: number, shards: number): Promise<void> {
   const accOne = accuracy(one.predict(test.x), test.y, K);
   const [members, ensS] = await time(async () => {
     const out: GbmModel[] = [];
-    for (let s = 0; s < shards; s++) out.push((await gbmKind.fit(rowsOf(train, Math.floor((s * n) / shards), Math.floor(((s + 1) * n) / shards)), p, { seed: 1 + s })) as GbmModel);
+    for (let s = 0; s < shards; s++)
+      out.push((await gbmKind.fit(rowsOf(train, Math.floor((s * n) / shards), Math.floor(((s + 1) * n) / shards)), p, { seed: 1 + s })) as GbmModel);
     return out;
   });
   const rule = resolveVoting(defaultVoting('classification'), 'classification');
-  const accEns = accuracy(rule.combine(members.map((m) => ({ output: m.predict(test.x), weight: 1 })), test.x.rows, K), test.y, K);
+  const accEns = accuracy(
+    rule.combine(
+      members.map((m) => ({ output: m.predict(test.x), weight: 1 })),
+      test.x.rows,
+      K,
+    ),
+    test.y,
+    K,
+  );
   const [dp, dpS] = await time(() => fitGbmLocal(train, p, 1, shards));
   const accDp = accuracy(dp.model.predict(test.x), test.y, K);
   const ref = encodeArtifact(dp.model.toArtifact());
@@ -129,7 +157,14 @@ async function gbmCase(rounds: number, shards: number): Promise<void> {
   );
   console.log(`\ndata-parallel cost (${shards} shards, ${dp.cost.levels} levels): ${costLine(dp.cost, rounds, 'round', shards)}`);
   console.log(`1-, 2- and ${shards}-shard data-parallel artifacts byte-identical: ${identical}`);
-  results.gbm = { rounds, shards, accuracy: { one: accOne, ensemble: accEns, dataParallel: accDp }, fitS: { one: oneS, ensemble: ensS, dataParallel: dpS }, cost: dp.cost, identical };
+  results.gbm = {
+    rounds,
+    shards,
+    accuracy: { one: accOne, ensemble: accEns, dataParallel: accDp },
+    fitS: { one: oneS, ensemble: ensS, dataParallel: dpS },
+    cost: dp.cost,
+    identical,
+  };
 }
 
 const SYNTH = path.join(ROOT, 'var', 'data', 'synthetic-1000000x20-s1.csv');
@@ -150,13 +185,21 @@ async function clusterCase(rounds: number): Promise<void> {
   }
   if (!existsSync(SYNTH)) {
     console.log('cluster: writing the 1,000,000-row set with gen:data');
-    execFileSync(process.execPath, [path.join(ROOT, 'dist', 'bin', 'gen-data.js'), '--rows', '1e6', '--features', '20', '--classes', '2', '--seed', '1', '--out', SYNTH], { stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [path.join(ROOT, 'dist', 'bin', 'gen-data.js'), '--rows', '1e6', '--features', '20', '--classes', '2', '--seed', '1', '--out', SYNTH],
+      { stdio: 'inherit' },
+    );
   }
   const cluster = new BenchCluster();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}/api`;
   const api = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${base}${route}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(`${base}${route}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
     const out = (await res.json()) as T;
     if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${JSON.stringify(out)}`);
     return out;
@@ -171,7 +214,14 @@ async function clusterCase(rounds: number): Promise<void> {
   };
   const runJob = async (shards: number): Promise<{ job: Job; sha: string; wallS: number }> => {
     const t = performance.now();
-    const started = await api<{ id: string }>('POST', '/trainings', { dataset: 'synth', target: 'target', mode: 'data-parallel', shards, seed: 1, model: { kind: 'gbm', params: { nEstimators: rounds } } });
+    const started = await api<{ id: string }>('POST', '/trainings', {
+      dataset: 'synth',
+      target: 'target',
+      mode: 'data-parallel',
+      shards,
+      seed: 1,
+      model: { kind: 'gbm', params: { nEstimators: rounds } },
+    });
     for (;;) {
       const job = await api<Job>('GET', `/trainings/${started.id}`);
       if (['completed', 'failed', 'cancelled'].includes(job.status)) {
@@ -203,7 +253,29 @@ async function clusterCase(rounds: number): Promise<void> {
     const py = path.join(ROOT, 'bench', 'python', 'gbm.py');
     let xgb: { fitS: number; accuracy: number; auc: number } | null = null;
     if (findSklearn(py)) {
-      const args = [py, '--lib', 'xgboost', '--data', SYNTH, '--target', 'target', '--task', 'binary', '--split', splitFile, '--threads', '2', '--seed', '1', '--rounds', String(rounds), '--depth', '6', '--rate', '0.1'];
+      const args = [
+        py,
+        '--lib',
+        'xgboost',
+        '--data',
+        SYNTH,
+        '--target',
+        'target',
+        '--task',
+        'binary',
+        '--split',
+        splitFile,
+        '--threads',
+        '2',
+        '--seed',
+        '1',
+        '--rounds',
+        String(rounds),
+        '--depth',
+        '6',
+        '--rate',
+        '0.1',
+      ];
       xgb = JSON.parse(execFileSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, OMP_NUM_THREADS: '2' } }));
     }
     rmSync(splitFile, { force: true });
@@ -211,9 +283,21 @@ async function clusterCase(rounds: number): Promise<void> {
       const m = r.job.members[0];
       const d = m.summary.dataParallel;
       const comm = Math.max(0, d.portMs - d.sessionMs);
-      return [name, (m.fitMs / 1000).toFixed(2), (d.sessionMs / 1000).toFixed(2), `${(comm / 1000).toFixed(2)} (${((100 * comm) / m.fitMs).toFixed(1)} %)`, (d.driverMs / 1000).toFixed(2), String(d.roundTrips), ((d.bytesIn + d.bytesOut) / 1e6).toFixed(1), pct(r.job.metrics.accuracy), r.wallS.toFixed(1)];
+      return [
+        name,
+        (m.fitMs / 1000).toFixed(2),
+        (d.sessionMs / 1000).toFixed(2),
+        `${(comm / 1000).toFixed(2)} (${((100 * comm) / m.fitMs).toFixed(1)} %)`,
+        (d.driverMs / 1000).toFixed(2),
+        String(d.roundTrips),
+        ((d.bytesIn + d.bytesOut) / 1e6).toFixed(1),
+        pct(r.job.metrics.accuracy),
+        r.wallS.toFixed(1),
+      ];
     };
-    console.log(`\ncluster: synthetic 1,000,000 × 20 binary, gbm ${rounds} rounds depth 6, mode data-parallel, NATS on loopback, TRAINER_WORKERS=1 (load average ${loadavg()[0].toFixed(2)})\n`);
+    console.log(
+      `\ncluster: synthetic 1,000,000 × 20 binary, gbm ${rounds} rounds depth 6, mode data-parallel, NATS on loopback, TRAINER_WORKERS=1 (load average ${loadavg()[0].toFixed(2)})\n`,
+    );
     console.log(
       table([
         ['case', 'fit s', 'sessions s', 'communication s', 'driver s', 'round trips', 'MB moved', 'accuracy', 'job wall s'],
@@ -226,7 +310,17 @@ async function clusterCase(rounds: number): Promise<void> {
     const speedup = one.job.members[0].fitMs / two.job.members[0].fitMs;
     console.log(`\nspeed-up of the fit, 2 trainers vs 1: ${speedup.toFixed(2)}× (target ≥ 1.6×); artifacts of 1, 2 and 4 shards byte-identical: ${identical}`);
     if (xgb) console.log(`Quorum on 2 trainers / XGBoost 2 threads: ${(two.job.members[0].fitMs / 1000 / xgb.fitS).toFixed(2)}×`);
-    results.cluster = { rounds, ingestS, one: one.job.members[0], two: two.job.members[0], four: four.job.members[0], accuracy: one.job.metrics.accuracy, speedup, identical, xgboost: xgb };
+    results.cluster = {
+      rounds,
+      ingestS,
+      one: one.job.members[0],
+      two: two.job.members[0],
+      four: four.job.members[0],
+      accuracy: one.job.metrics.accuracy,
+      speedup,
+      identical,
+      xgboost: xgb,
+    };
   } finally {
     await cluster.stop();
   }

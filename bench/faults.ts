@@ -65,7 +65,12 @@ async function one(interval: number, timeout: number, repeat: number): Promise<R
     const redispatched = await cluster.job(body.id, (j) => (j.members.find((m: any) => m.id === victim.id)?.attempts ?? 0) >= 2, 600_000, 25);
     const detectedAt = Date.now();
     void redispatched;
-    const done = await cluster.job(body.id, (j) => j.members.find((m: any) => m.id === victim.id)?.status === 'done' || ['completed', 'failed'].includes(j.status), 600_000, 25);
+    const done = await cluster.job(
+      body.id,
+      (j) => j.members.find((m: any) => m.id === victim.id)?.status === 'done' || ['completed', 'failed'].includes(j.status),
+      600_000,
+      25,
+    );
     const recoveredAt = Date.now();
     const finished = await cluster.finished(body.id, 600_000);
     void done;
@@ -91,10 +96,15 @@ async function main(): Promise<void> {
     return;
   }
   const runs: Run[] = [];
-  for (const [interval, timeout] of [[2, 8], [1, 4]]) {
+  for (const [interval, timeout] of [
+    [2, 8],
+    [1, 4],
+  ]) {
     for (let r = 0; r < REPEATS; r++) {
       const run = await one(interval, timeout, r);
-      console.log(`heartbeat ${run.heartbeat} #${r + 1}: detect ${(run.detectMs / 1000).toFixed(1)} s, recover ${(run.recoverMs / 1000).toFixed(1)} s, extra ${(run.extraMs / 1000).toFixed(1)} s (calm ${(run.calmMs / 1000).toFixed(1)} s)`);
+      console.log(
+        `heartbeat ${run.heartbeat} #${r + 1}: detect ${(run.detectMs / 1000).toFixed(1)} s, recover ${(run.recoverMs / 1000).toFixed(1)} s, extra ${(run.extraMs / 1000).toFixed(1)} s (calm ${(run.calmMs / 1000).toFixed(1)} s)`,
+      );
       runs.push(run);
     }
   }
@@ -112,9 +122,12 @@ async function main(): Promise<void> {
       accuracy: `${(median(rs.map((r) => r.accuracyCalm)) * 100).toFixed(2)} % / ${(median(rs.map((r) => r.accuracyDisturbed)) * 100).toFixed(2)} %`,
     };
   });
-  console.log('\n| heartbeat (interval / timeout) | runs | undisturbed job | disturbed job | time to detect | time to recover | extra wall time | accuracy undisturbed / disturbed |');
+  console.log(
+    '\n| heartbeat (interval / timeout) | runs | undisturbed job | disturbed job | time to detect | time to recover | extra wall time | accuracy undisturbed / disturbed |',
+  );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
-  for (const r of rows) console.log(`| ${r.heartbeat} | ${r.runs} | ${r.calm} s | ${r.disturbed} s | ${r.detect} s | ${r.recover} s | ${r.extra} s | ${r.accuracy} |`);
+  for (const r of rows)
+    console.log(`| ${r.heartbeat} | ${r.runs} | ${r.calm} s | ${r.disturbed} s | ${r.detect} s | ${r.recover} s | ${r.extra} s | ${r.accuracy} |`);
   const out = path.resolve(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, 'faults.json'), JSON.stringify({ runs, summary: rows }, null, 2));

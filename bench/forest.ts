@@ -167,11 +167,21 @@ function summarise(name: CaseName, runs: Record<Side, Measure[]>, hasPython: boo
     ['', 'Quorum', 'scikit-learn', 'ratio'],
     ['fit, 1 thread (s)', f(med('q1', 'fitS')), f(med('s1', 'fitS')), ratio(med('q1', 'fitS'), med('s1', 'fitS'))],
     ['fit, 2 threads (s)', f(med('q2', 'fitS')), f(med('s2', 'fitS')), ratio(med('q2', 'fitS'), med('s2', 'fitS'))],
-    [`predict ${name === 'letter' ? '4,000' : '292'} rows (ms)`, f(1000 * med('q1', 'predictS'), 1), f(1000 * med('s1', 'predictS'), 1), ratio(med('q1', 'predictS'), med('s1', 'predictS'))],
+    [
+      `predict ${name === 'letter' ? '4,000' : '292'} rows (ms)`,
+      f(1000 * med('q1', 'predictS'), 1),
+      f(1000 * med('s1', 'predictS'), 1),
+      ratio(med('q1', 'predictS'), med('s1', 'predictS')),
+    ],
     name === 'letter'
       ? ['accuracy (%)', f(100 * qv('q1'), 2), f(100 * qv('s1'), 2), hasPython ? `${(100 * (qv('q1') - qv('s1'))).toFixed(2)} pt` : '–']
       : ['RMSE (log SalePrice)', f(qv('q1'), 4), f(qv('s1'), 4), hasPython ? `${(100 * (qv('q1') / qv('s1') - 1)).toFixed(1)} %` : '–'],
-    ['artifact (MB)', f(med('q1', 'artifactBytes') / 1e6, 2), f(med('s1', 'artifactBytes') / 1e6, 2), ratio(med('q1', 'artifactBytes'), med('s1', 'artifactBytes'))],
+    [
+      'artifact (MB)',
+      f(med('q1', 'artifactBytes') / 1e6, 2),
+      f(med('s1', 'artifactBytes') / 1e6, 2),
+      ratio(med('q1', 'artifactBytes'), med('s1', 'artifactBytes')),
+    ],
     ['peak RSS, 1 thread (MB)', f(med('q1', 'peakRssMb'), 0), f(med('s1', 'peakRssMb'), 0), ratio(med('q1', 'peakRssMb'), med('s1', 'peakRssMb'))],
     ['peak RSS, 2 threads (MB)', f(med('q2', 'peakRssMb'), 0), f(med('s2', 'peakRssMb'), 0), ratio(med('q2', 'peakRssMb'), med('s2', 'peakRssMb'))],
     ['tree nodes', f(med('q1', 'nodes'), 0), f(med('s1', 'nodes'), 0), ratio(med('q1', 'nodes'), med('s1', 'nodes'))],
@@ -187,7 +197,11 @@ async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
   const versions = findSklearn(PY_SCRIPT);
   console.log(`forest bench: ${reps} repetitions, ${trees} trees, node ${process.version}, scikit-learn ${versions?.sklearn ?? 'absent'}`);
-  console.log(`load average at start: ${loadavg().map((v) => v.toFixed(2)).join(' ')} (other work on this machine makes timings noisy)`);
+  console.log(
+    `load average at start: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')} (other work on this machine makes timings noisy)`,
+  );
   const results: Record<string, unknown> = { trees, reps, sklearn: versions, loadAtStart: loadavg() };
   const checks = [];
   for (let k = 0; k < 2; k++) checks.push(await coreCheck(trees));
@@ -207,17 +221,20 @@ async function main(): Promise<void> {
     const runs: Record<Side, Measure[]> = { q1: [], q2: [], s1: [], s2: [] };
     for (let r = 0; r < reps; r++) {
       // Alternate which side goes first, so slow spells of the shared machine hit both alike.
-      const steps: Array<() => void> = [
-        () => runs.q1.push(runNode(name, 1, r + 1, trees)),
-        () => runs.q2.push(runNode(name, 2, r + 1, trees)),
-      ];
-      if (versions) steps.push(() => runs.s1.push(runPython(name, 1, r + 1, trees)), () => runs.s2.push(runPython(name, 2, r + 1, trees)));
+      const steps: Array<() => void> = [() => runs.q1.push(runNode(name, 1, r + 1, trees)), () => runs.q2.push(runNode(name, 2, r + 1, trees))];
+      if (versions)
+        steps.push(
+          () => runs.s1.push(runPython(name, 1, r + 1, trees)),
+          () => runs.s2.push(runPython(name, 2, r + 1, trees)),
+        );
       if (r % 2 === 1) steps.reverse();
       for (const step of steps) step();
       process.stdout.write(`${name}: repetition ${r + 1}/${reps} done\n`);
     }
     const { rows, json } = summarise(name, runs, versions !== null);
-    console.log(`\n${name === 'letter' ? 'Letter (16,000 train / 4,000 test, 26 classes)' : 'House Prices (1,168 train / 292 test, log SalePrice)'}, ${trees} trees, medians of ${reps}`);
+    console.log(
+      `\n${name === 'letter' ? 'Letter (16,000 train / 4,000 test, 26 classes)' : 'House Prices (1,168 train / 292 test, log SalePrice)'}, ${trees} trees, medians of ${reps}`,
+    );
     console.log(table(rows));
     if (!json.identicalOneAndTwoThreads) console.log('WARNING: the 2-thread forest predicted differently from the 1-thread one');
     results[name] = { table: rows, ...json };
@@ -225,7 +242,11 @@ async function main(): Promise<void> {
   results.loadAtEnd = loadavg();
   const out = path.join(RESULTS, 'forest.json');
   writeFileSync(out, JSON.stringify(results, null, 2));
-  console.log(`\nload average at end: ${loadavg().map((v) => v.toFixed(2)).join(' ')}; results in ${path.relative(ROOT, out)}`);
+  console.log(
+    `\nload average at end: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')}; results in ${path.relative(ROOT, out)}`,
+  );
 }
 
 if (process.argv.includes('--half')) {

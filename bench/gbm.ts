@@ -48,11 +48,62 @@ interface Case {
 }
 
 const CASES: Record<string, Case> = {
-  letter: { file: () => sharedFile('letter-recognition.csv') ?? path.join(ROOT, 'data', 'letter-recognition.csv'), target: 'lettr', pyTarget: 'lettr', task: 'multiclass', drop: [], rounds: 200, depth: 6, rate: 0.1, label: 'Letter (16,000 / 4,000, 26 classes)' },
-  house: { file: () => sharedFile('house-prices-train.csv'), target: 'SalePrice', pyTarget: 'SalePrice', task: 'regression', drop: ['Id'], logTarget: true, rounds: 500, depth: 4, rate: 0.05, label: 'House Prices (80/20, log SalePrice)' },
-  bank: { file: () => sharedFile('bank-additional-full.csv'), target: '"y"', pyTarget: 'y', task: 'binary', drop: [], rounds: 100, depth: 6, rate: 0.1, label: 'Bank marketing (80/20, binary)' },
-  weather: { file: () => sharedFile('weather-aus.csv'), target: 'RainTomorrow', pyTarget: 'RainTomorrow', task: 'binary', drop: ['RISK_MM'], rounds: 100, depth: 6, rate: 0.1, label: 'Weather AUS (80/20, binary, RISK_MM dropped)' },
-  synth: { file: () => (existsSync(SYNTH) ? SYNTH : null), target: 'target', pyTarget: 'target', task: 'binary', drop: [], rounds: 100, depth: 6, rate: 0.1, label: 'Synthetic 1,000,000 × 20 (80/20, binary)' },
+  letter: {
+    file: () => sharedFile('letter-recognition.csv') ?? path.join(ROOT, 'data', 'letter-recognition.csv'),
+    target: 'lettr',
+    pyTarget: 'lettr',
+    task: 'multiclass',
+    drop: [],
+    rounds: 200,
+    depth: 6,
+    rate: 0.1,
+    label: 'Letter (16,000 / 4,000, 26 classes)',
+  },
+  house: {
+    file: () => sharedFile('house-prices-train.csv'),
+    target: 'SalePrice',
+    pyTarget: 'SalePrice',
+    task: 'regression',
+    drop: ['Id'],
+    logTarget: true,
+    rounds: 500,
+    depth: 4,
+    rate: 0.05,
+    label: 'House Prices (80/20, log SalePrice)',
+  },
+  bank: {
+    file: () => sharedFile('bank-additional-full.csv'),
+    target: '"y"',
+    pyTarget: 'y',
+    task: 'binary',
+    drop: [],
+    rounds: 100,
+    depth: 6,
+    rate: 0.1,
+    label: 'Bank marketing (80/20, binary)',
+  },
+  weather: {
+    file: () => sharedFile('weather-aus.csv'),
+    target: 'RainTomorrow',
+    pyTarget: 'RainTomorrow',
+    task: 'binary',
+    drop: ['RISK_MM'],
+    rounds: 100,
+    depth: 6,
+    rate: 0.1,
+    label: 'Weather AUS (80/20, binary, RISK_MM dropped)',
+  },
+  synth: {
+    file: () => (existsSync(SYNTH) ? SYNTH : null),
+    target: 'target',
+    pyTarget: 'target',
+    task: 'binary',
+    drop: [],
+    rounds: 100,
+    depth: 6,
+    rate: 0.1,
+    label: 'Synthetic 1,000,000 × 20 (80/20, binary)',
+  },
 };
 
 interface Measure {
@@ -92,14 +143,15 @@ export function auc(s: ArrayLike<number>, y: ArrayLike<number>): number {
   const idx = Array.from({ length: y.length }, (_, i) => i).sort((a, b) => s[a] - s[b]);
   let pos = 0;
   let rankSum = 0;
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j < idx.length && s[idx[j]] === s[idx[i]]) j++;
     const rank = (i + j + 1) / 2;
-    for (let k = i; k < j; k++) if (y[idx[k]] === 1) {
-      pos++;
-      rankSum += rank;
-    }
+    for (let k = i; k < j; k++)
+      if (y[idx[k]] === 1) {
+        pos++;
+        rankSum += rank;
+      }
     i = j;
   }
   const neg = y.length - pos;
@@ -110,7 +162,11 @@ async function child(name: string, seed: number, baseScore: number | null): Prom
   const c = CASES[name];
   const t = loadSimpleCsv(c.file()!);
   const rows = JSON.parse(readFileSync(splitFile(name, seed), 'utf8')) as { train: number[]; test: number[] };
-  const opts = { drop: c.drop, task: c.task === 'regression' ? ('regression' as const) : ('classification' as const), transformTarget: c.logTarget ? Math.log : undefined };
+  const opts = {
+    drop: c.drop,
+    task: c.task === 'regression' ? ('regression' as const) : ('classification' as const),
+    transformTarget: c.logTarget ? Math.log : undefined,
+  };
   const train = toTrainingSet(t, c.target, { ...opts, rows: rows.train });
   const test = toTrainingSet(t, c.target, { ...opts, rows: rows.test });
   const params = gbmKind.params({ nEstimators: c.rounds, maxDepth: c.depth, learningRate: c.rate, baseScore });
@@ -124,7 +180,12 @@ async function child(name: string, seed: number, baseScore: number | null): Prom
     out = model.predict(test.x);
     times.push((performance.now() - t1) / 1000);
   }
-  const m: Measure = { fitS, predictS: median(times), artifactBytes: encodeArtifact(model.toArtifact()).length, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  const m: Measure = {
+    fitS,
+    predictS: median(times),
+    artifactBytes: encodeArtifact(model.toArtifact()).length,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
   const n = test.x.rows;
   if (c.task === 'regression') {
     let se = 0;
@@ -139,7 +200,11 @@ async function child(name: string, seed: number, baseScore: number | null): Prom
       if (best === test.y[r]) hit++;
     }
     m.accuracy = hit / n;
-    if (c.task === 'binary') m.auc = auc(Float32Array.from({ length: n }, (_, r) => out[2 * r + 1]), test.y);
+    if (c.task === 'binary')
+      m.auc = auc(
+        Float32Array.from({ length: n }, (_, r) => out[2 * r + 1]),
+        test.y,
+      );
   }
   return m;
 }
@@ -151,7 +216,29 @@ function runNode(name: string, seed: number, baseScore?: number): Measure {
 
 function runPython(name: string, lib: 'xgboost' | 'sklearn', threads: number, seed: number, baseMean = false): Measure {
   const c = CASES[name];
-  const args = [PY_SCRIPT, '--lib', lib, '--data', c.file()!, '--target', c.pyTarget, '--task', c.task, '--split', splitFile(name, seed), '--threads', String(threads), '--seed', String(seed), '--rounds', String(c.rounds), '--depth', String(c.depth), '--rate', String(c.rate)];
+  const args = [
+    PY_SCRIPT,
+    '--lib',
+    lib,
+    '--data',
+    c.file()!,
+    '--target',
+    c.pyTarget,
+    '--task',
+    c.task,
+    '--split',
+    splitFile(name, seed),
+    '--threads',
+    String(threads),
+    '--seed',
+    String(seed),
+    '--rounds',
+    String(c.rounds),
+    '--depth',
+    String(c.depth),
+    '--rate',
+    String(c.rate),
+  ];
   if (c.drop.length) args.push('--drop', c.drop.join(','));
   if (c.logTarget) args.push('--log-target');
   if (baseMean) args.push('--base-mean');
@@ -171,7 +258,13 @@ function summarise(name: string, runs: Record<Side, Measure[]>): string[][] {
   const rows = [['', 'Quorum gbm', 'XGBoost hist', 'sklearn HGB', 'Quorum / XGBoost']];
   rows.push(['fit, 1 thread (s)', f(med('q', 'fitS')), f(med('x1', 'fitS')), f(med('h1', 'fitS')), ratio(med('q', 'fitS'), med('x1', 'fitS'))]);
   rows.push(['fit, 2 threads (s)', `${f(med('q', 'fitS'))} (1)`, f(med('x2', 'fitS')), '–', ratio(med('q', 'fitS'), med('x2', 'fitS'))]);
-  rows.push(['predict test rows (ms)', f(1000 * med('q', 'predictS'), 1), f(1000 * med('x1', 'predictS'), 1), f(1000 * med('h1', 'predictS'), 1), ratio(med('q', 'predictS'), med('x1', 'predictS'))]);
+  rows.push([
+    'predict test rows (ms)',
+    f(1000 * med('q', 'predictS'), 1),
+    f(1000 * med('x1', 'predictS'), 1),
+    f(1000 * med('h1', 'predictS'), 1),
+    ratio(med('q', 'predictS'), med('x1', 'predictS')),
+  ]);
   if (c.task === 'regression') {
     // Paired by split: the spread of Quorum's RMSE over XGBoost's, split by split.
     const pct = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(1)} %`;
@@ -187,11 +280,30 @@ function summarise(name: string, runs: Record<Side, Measure[]>): string[][] {
     rows.push(['RMSE, both from the mean', f(avg('q', 'rmse'), 4), f(avg('xm', 'rmse'), 4), '–', against('xm')]);
     rows.push(['RMSE, both from 0.5', f(avg('q5', 'rmse'), 4), f(avg('x1', 'rmse'), 4), '–', against('x1', 'q5')]);
   } else {
-    rows.push(['accuracy (%)', f(100 * avg('q', 'accuracy'), 2), f(100 * avg('x1', 'accuracy'), 2), f(100 * avg('h1', 'accuracy'), 2), `${(100 * (avg('q', 'accuracy') - avg('x1', 'accuracy'))).toFixed(2)} pt`]);
-    if (c.task === 'binary') rows.push(['AUC', f(avg('q', 'auc'), 4), f(avg('x1', 'auc'), 4), f(avg('h1', 'auc'), 4), f(avg('q', 'auc') - avg('x1', 'auc'), 4)]);
+    rows.push([
+      'accuracy (%)',
+      f(100 * avg('q', 'accuracy'), 2),
+      f(100 * avg('x1', 'accuracy'), 2),
+      f(100 * avg('h1', 'accuracy'), 2),
+      `${(100 * (avg('q', 'accuracy') - avg('x1', 'accuracy'))).toFixed(2)} pt`,
+    ]);
+    if (c.task === 'binary')
+      rows.push(['AUC', f(avg('q', 'auc'), 4), f(avg('x1', 'auc'), 4), f(avg('h1', 'auc'), 4), f(avg('q', 'auc') - avg('x1', 'auc'), 4)]);
   }
-  rows.push(['artifact (MB)', f(med('q', 'artifactBytes') / 1e6, 2), f(med('x1', 'artifactBytes') / 1e6, 2), f(med('h1', 'artifactBytes') / 1e6, 2), ratio(med('q', 'artifactBytes'), med('x1', 'artifactBytes'))]);
-  rows.push(['peak RSS, 1 thread (MB)', f(med('q', 'peakRssMb'), 0), f(med('x1', 'peakRssMb'), 0), f(med('h1', 'peakRssMb'), 0), ratio(med('q', 'peakRssMb'), med('x1', 'peakRssMb'))]);
+  rows.push([
+    'artifact (MB)',
+    f(med('q', 'artifactBytes') / 1e6, 2),
+    f(med('x1', 'artifactBytes') / 1e6, 2),
+    f(med('h1', 'artifactBytes') / 1e6, 2),
+    ratio(med('q', 'artifactBytes'), med('x1', 'artifactBytes')),
+  ]);
+  rows.push([
+    'peak RSS, 1 thread (MB)',
+    f(med('q', 'peakRssMb'), 0),
+    f(med('x1', 'peakRssMb'), 0),
+    f(med('h1', 'peakRssMb'), 0),
+    ratio(med('q', 'peakRssMb'), med('x1', 'peakRssMb')),
+  ]);
   return rows;
 }
 
@@ -202,14 +314,22 @@ async function main(): Promise<void> {
   const versions = findSklearn(PY_SCRIPT);
   if (!versions) return;
   console.log(`gbm bench: ${reps} repetitions, node ${process.version}, xgboost ${versions.xgboost}, scikit-learn ${versions.sklearn}`);
-  console.log(`load average at start: ${loadavg().map((v) => v.toFixed(2)).join(' ')} (other work on this machine makes timings noisy)`);
+  console.log(
+    `load average at start: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')} (other work on this machine makes timings noisy)`,
+  );
   const results: Record<string, unknown> = { reps, versions, loadAtStart: loadavg() };
   for (const name of cases) {
     const c = CASES[name];
     if (!c) throw new Error(`unknown case '${name}': use ${Object.keys(CASES).join(', ')}`);
     if (name === 'synth' && !c.file()) {
       console.log('synth: writing the 1,000,000-row set with gen:data');
-      execFileSync(process.execPath, [path.join(ROOT, 'dist', 'bin', 'gen-data.js'), '--rows', '1e6', '--features', '20', '--classes', '2', '--seed', '1', '--out', SYNTH], { stdio: 'inherit' });
+      execFileSync(
+        process.execPath,
+        [path.join(ROOT, 'dist', 'bin', 'gen-data.js'), '--rows', '1e6', '--features', '20', '--classes', '2', '--seed', '1', '--out', SYNTH],
+        { stdio: 'inherit' },
+      );
     }
     const file = c.file();
     if (!file) {
@@ -242,7 +362,11 @@ async function main(): Promise<void> {
   results.loadAtEnd = loadavg();
   const out = path.join(RESULTS, 'gbm.json');
   writeFileSync(out, JSON.stringify(results, null, 2));
-  console.log(`\nload average at end: ${loadavg().map((v) => v.toFixed(2)).join(' ')}; results in ${path.relative(ROOT, out)}`);
+  console.log(
+    `\nload average at end: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')}; results in ${path.relative(ROOT, out)}`,
+  );
 }
 
 if (process.argv.includes('--child')) {

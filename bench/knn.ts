@@ -15,7 +15,8 @@ import { accuracy, dataPath, letterSplit } from '../fixtures/tf-data';
 
 const PYTHON = '/usr/bin/python3';
 const ROOT = join(__dirname, '..', '..');
-const arg = (name: string, fallback: number): number => (process.argv.includes(`--${name}`) ? Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) : fallback);
+const arg = (name: string, fallback: number): number =>
+  process.argv.includes(`--${name}`) ? Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) : fallback;
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -28,13 +29,21 @@ interface Run {
 }
 
 function sklearn(): { version: string; runs: Record<string, Run & { chosen: string }> } | string {
-  const out = spawnSync(PYTHON, [join(ROOT, 'bench/python/knn.py'), dataPath('letter-recognition.csv')], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });
+  const out = spawnSync(PYTHON, [join(ROOT, 'bench/python/knn.py'), dataPath('letter-recognition.csv')], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+  });
   if (out.error || out.status !== 0) return `scikit-learn not run: ${out.error?.message ?? out.stderr.trim()} (apt-get install -y python3-sklearn)`;
   const parsed = JSON.parse(out.stdout.trim().split('\n').pop()!);
   return parsed.error ? `scikit-learn not run: ${parsed.error}` : { version: parsed.sklearn, runs: parsed.runs };
 }
 
-async function quorum(algorithm: 'auto' | 'brute', train: ReturnType<typeof letterSplit>['train'], test: ReturnType<typeof letterSplit>['test'], batch: Matrix): Promise<Run & { search: string }> {
+async function quorum(
+  algorithm: 'auto' | 'brute',
+  train: ReturnType<typeof letterSplit>['train'],
+  test: ReturnType<typeof letterSplit>['test'],
+  batch: Matrix,
+): Promise<Run & { search: string }> {
   const params = knnKind.params({ k: 5, algorithm });
   let t = performance.now();
   const model = await knnKind.fit(train, params, { seed: 1 });
@@ -77,10 +86,19 @@ async function main(): Promise<void> {
     ratios['brute vs sklearn brute'].push(brute.predictMs / sk.runs.brute.predictMs);
   }
   const header = ['configuration', 'runs', 'fit ms (median)', 'predict 10,000 rows, ms (median)', 'test accuracy'];
-  const lines = Object.entries(results).map(([name, rs]) => [name, String(rs.length), median(rs.map((r) => r.fitMs)).toFixed(1), median(rs.map((r) => r.predictMs)).toFixed(0), median(rs.map((r) => r.accuracy)).toFixed(4)]);
+  const lines = Object.entries(results).map(([name, rs]) => [
+    name,
+    String(rs.length),
+    median(rs.map((r) => r.fitMs)).toFixed(1),
+    median(rs.map((r) => r.predictMs)).toFixed(0),
+    median(rs.map((r) => r.accuracy)).toFixed(4),
+  ]);
   const table = [header, header.map(() => '---'), ...lines].map((c) => `| ${c.join(' | ')} |`).join('\n');
-  process.stdout.write(`\nLetter: 16,000 training rows × ${d} standardised features, k = 5, one thread${version ? `, scikit-learn ${version}` : ''}\nQuorum search: auto → ${searches.auto}; brute → ${searches.brute}\n\n${table}\n`);
-  for (const [name, rs] of Object.entries(ratios)) if (rs.length) notes.push(`predict time ${name}, paired: ${rs.map((x) => x.toFixed(2)).join(', ')} → median ${median(rs).toFixed(2)}`);
+  process.stdout.write(
+    `\nLetter: 16,000 training rows × ${d} standardised features, k = 5, one thread${version ? `, scikit-learn ${version}` : ''}\nQuorum search: auto → ${searches.auto}; brute → ${searches.brute}\n\n${table}\n`,
+  );
+  for (const [name, rs] of Object.entries(ratios))
+    if (rs.length) notes.push(`predict time ${name}, paired: ${rs.map((x) => x.toFixed(2)).join(', ')} → median ${median(rs).toFixed(2)}`);
   for (const n of notes) process.stdout.write(`note: ${n}\n`);
   const dir = join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });

@@ -51,10 +51,14 @@ async function child(): Promise<void> {
 }
 
 function runChild(variant: Variant, backend: BackendName, epochs: number, seed: number, hidden: number): VariantResult & { backend: string; simd: boolean } {
-  const out = spawnSync(process.execPath, [__filename, '--child', variant, '--backend', backend, '--epochs', String(epochs), '--seed', String(seed), '--hidden', String(hidden)], {
-    encoding: 'utf8',
-    maxBuffer: 16 << 20,
-  });
+  const out = spawnSync(
+    process.execPath,
+    [__filename, '--child', variant, '--backend', backend, '--epochs', String(epochs), '--seed', String(seed), '--hidden', String(hidden)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 16 << 20,
+    },
+  );
   const line = out.stdout.trim().split('\n').pop() ?? '';
   if (out.status !== 0 || !line.startsWith('{')) throw new Error(`${variant}/${backend} failed: ${out.stderr}`);
   return JSON.parse(line);
@@ -71,7 +75,18 @@ function sklearn(threads: string | undefined, epochs: number, seed: number, hidd
   const env = { ...process.env };
   if (threads) env.OMP_NUM_THREADS = threads;
   else delete env.OMP_NUM_THREADS;
-  const args = [join(ROOT, 'bench/python/mlp.py'), dataPath('letter-recognition.csv'), '--epochs', String(epochs), '--reps', '1', '--seed', String(seed), '--hidden', String(hidden)];
+  const args = [
+    join(ROOT, 'bench/python/mlp.py'),
+    dataPath('letter-recognition.csv'),
+    '--epochs',
+    String(epochs),
+    '--reps',
+    '1',
+    '--seed',
+    String(seed),
+    '--hidden',
+    String(hidden),
+  ];
   const out = spawnSync(PYTHON, args, { encoding: 'utf8', env });
   if (out.error || out.status !== 0) return `scikit-learn not run: ${out.error?.message ?? out.stderr.trim()} (apt-get install -y python3-sklearn)`;
   const parsed = JSON.parse(out.stdout.trim().split('\n').pop()!);
@@ -111,10 +126,22 @@ async function main(): Promise<void> {
   }
   const skDefault = Array.from({ length: reps }, (_, i) => sklearn(undefined, epochs, i + 1, hidden)).filter((r): r is SkRun => typeof r !== 'string');
   if (sk1.length) {
-    rows.push({ name: `scikit-learn ${sk1[0].version} MLPClassifier`, backend: 'numpy, OMP_NUM_THREADS=1', epochs, msPerEpoch: sk1.map((r) => r.msPerEpoch), accuracy: sk1.map((r) => r.accuracy) });
+    rows.push({
+      name: `scikit-learn ${sk1[0].version} MLPClassifier`,
+      backend: 'numpy, OMP_NUM_THREADS=1',
+      epochs,
+      msPerEpoch: sk1.map((r) => r.msPerEpoch),
+      accuracy: sk1.map((r) => r.accuracy),
+    });
   }
   if (skDefault.length) {
-    rows.push({ name: `scikit-learn ${skDefault[0].version} MLPClassifier`, backend: 'numpy, default threads', epochs, msPerEpoch: skDefault.map((r) => r.msPerEpoch), accuracy: skDefault.map((r) => r.accuracy) });
+    rows.push({
+      name: `scikit-learn ${skDefault[0].version} MLPClassifier`,
+      backend: 'numpy, default threads',
+      epochs,
+      msPerEpoch: skDefault.map((r) => r.msPerEpoch),
+      accuracy: skDefault.map((r) => r.accuracy),
+    });
   }
   rows.push({ name: label.quorum, backend: backendLabel(q[0]), epochs, msPerEpoch: q.map((r) => r.msPerEpoch), accuracy: q.map((r) => r.accuracy) });
   if (q.some((r) => r.leakedTensors !== 0)) notes.push(`quorum leaked tensors: ${q.map((r) => r.leakedTensors)}`);
@@ -133,7 +160,8 @@ async function main(): Promise<void> {
     if (res.leakedTensors !== 0) notes.push(`${r.variant}/${r.backend} leaked ${res.leakedTensors} tensors`);
     rows.push({ name: label[r.variant], backend: backendLabel(res), epochs: r.epochs, msPerEpoch: [res.msPerEpoch], accuracy: [res.accuracy], note: r.note });
   }
-  if (ratios.length) notes.push(`Quorum / scikit-learn (1 thread), paired runs: ${ratios.map((x) => x.toFixed(2)).join(', ')} → median ${median(ratios).toFixed(2)}`);
+  if (ratios.length)
+    notes.push(`Quorum / scikit-learn (1 thread), paired runs: ${ratios.map((x) => x.toFixed(2)).join(', ')} → median ${median(ratios).toFixed(2)}`);
 
   const reference = sk1.length ? median(sk1.map((r) => r.msPerEpoch)) : undefined;
   const header = ['configuration', 'backend', 'epochs', 'runs', 'ms/epoch (median)', '× sklearn 1 thread', 'test accuracy (median)'];

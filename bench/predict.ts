@@ -82,7 +82,9 @@ async function measureMode(base: string, mode: Mode, one: string, batch: string,
     rates.push(r);
     const held = r.errors === 0 && r.achievedRate >= 0.95 * rate && r.p99 < P99_LIMIT_MS;
     if (held) maxRate = rate;
-    console.log(`  ${mode} ${String(rate).padStart(5)} req/s: served ${r.achievedRate.toFixed(0)}/s, p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms, errors ${r.errors}${held ? '' : '  (not held)'}`);
+    console.log(
+      `  ${mode} ${String(rate).padStart(5)} req/s: served ${r.achievedRate.toFixed(0)}/s, p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms, errors ${r.errors}${held ? '' : '  (not held)'}`,
+    );
     if (!held && rate >= Math.max(...FIXED_RATES)) break;
   }
   const batchBody = JSON.stringify({ ...JSON.parse(batch), mode });
@@ -106,12 +108,21 @@ async function main(): Promise<void> {
   const dataFile = path.join(ROOT, 'data', 'letter-recognition.csv');
   const lines = readFileSync(dataFile, 'utf8').trim().split(/\r?\n/);
   const header = lines[0].split(',');
-  const rowOf = (line: string) => Object.fromEntries(line.split(',').map((v, i) => [header[i], Number(v)] as const).filter(([h]) => h !== 'lettr'));
+  const rowOf = (line: string) =>
+    Object.fromEntries(
+      line
+        .split(',')
+        .map((v, i) => [header[i], Number(v)] as const)
+        .filter(([h]) => h !== 'lettr'),
+    );
   const test = lines.slice(16001);
   const one = JSON.stringify({ rows: [rowOf(test[0])] });
   const batchRows = Array.from({ length: 10000 }, (_, i) => rowOf(test[i % test.length]));
   const batch = JSON.stringify({ rows: batchRows });
-  const csv = [header.filter((h) => h !== 'lettr').join(','), ...Array.from({ length: 10000 }, (_, i) => test[i % test.length].split(',').slice(1).join(','))].join('\n') + '\n';
+  const csv =
+    [header.filter((h) => h !== 'lettr').join(','), ...Array.from({ length: 10000 }, (_, i) => test[i % test.length].split(',').slice(1).join(','))].join(
+      '\n',
+    ) + '\n';
 
   const cluster = new BenchCluster();
   const stop = () => cluster.stop().catch(() => undefined);
@@ -126,7 +137,11 @@ async function main(): Promise<void> {
       cluster.start('trainer-2', { SERVICES: 'trainer', TRAINER_WORKERS: '1' }),
     ]);
     await cluster.connected();
-    const dataset = await json(`${base}/api/datasets/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: 'letter-recognition.csv' }) });
+    const dataset = await json(`${base}/api/datasets/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: 'letter-recognition.csv' }),
+    });
     const started = await json(`${base}/api/trainings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -139,18 +154,22 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 500));
     }
     if (job.status !== 'completed') throw new Error(`training ${job.status}: ${JSON.stringify(job.error)}`);
-    console.log(`version ${job.version}: 4 forests × 25 trees on ${job.members.map((m: any) => m.node).join(', ')}; validation accuracy ${job.metrics.accuracy.toFixed(4)}`);
+    console.log(
+      `version ${job.version}: 4 forests × 25 trees on ${job.members.map((m: any) => m.node).join(', ')}; validation accuracy ${job.metrics.accuracy.toFixed(4)}`,
+    );
 
     // Where a single-row request spends its time.
-    const health = median(await (async () => {
-      const times: number[] = [];
-      for (let i = 0; i < 2000; i++) {
-        const t = process.hrtime.bigint();
-        await request(`${base}/api/health`);
-        times.push(Number(process.hrtime.bigint() - t) / 1e6);
-      }
-      return times;
-    })());
+    const health = median(
+      await (async () => {
+        const times: number[] = [];
+        for (let i = 0; i < 2000; i++) {
+          const t = process.hrtime.bigint();
+          await request(`${base}/api/health`);
+          times.push(Number(process.hrtime.bigint() - t) / 1e6);
+        }
+        return times;
+      })(),
+    );
     const single: Record<Mode, number> = { local: NaN, broadcast: NaN };
     for (const mode of modes) {
       const body = JSON.stringify({ ...JSON.parse(one), mode });
@@ -166,7 +185,9 @@ async function main(): Promise<void> {
     const treesMs = timeIt(5000, () => ensemble.votes(x));
     const votes = ensemble.votes(x);
     const combined = ensemble.combine(votes, 1, 'soft');
-    const answerMs = timeIt(5000, () => predictionJson({ view: ensemble, voting: 'soft', mode: 'local', rows: 1, combined, votes, missing: [], warnings: [], withMembers: false }));
+    const answerMs = timeIt(5000, () =>
+      predictionJson({ view: ensemble, voting: 'soft', mode: 'local', rows: 1, combined, votes, missing: [], warnings: [], withMembers: false }),
+    );
     // The same parts for a batch of 10,000 rows (on this process's event loop, no threads).
     const batchParams = JSON.parse(batch);
     const batchParseMs = timeIt(5, () => JSON.parse(batch));
@@ -175,7 +196,19 @@ async function main(): Promise<void> {
     const batchTreesMs = timeIt(5, () => ensemble.votes(bx));
     const bvotes = ensemble.votes(bx);
     const bcombined = ensemble.combine(bvotes, bx.rows, 'soft');
-    const batchAnswerMs = timeIt(5, () => predictionJson({ view: ensemble, voting: 'soft', mode: 'local', rows: bx.rows, combined: bcombined, votes: bvotes, missing: [], warnings: [], withMembers: false }));
+    const batchAnswerMs = timeIt(5, () =>
+      predictionJson({
+        view: ensemble,
+        voting: 'soft',
+        mode: 'local',
+        rows: bx.rows,
+        combined: bcombined,
+        votes: bvotes,
+        missing: [],
+        warnings: [],
+        withMembers: false,
+      }),
+    );
     // The trees on prediction threads (as the inference node runs large batches), alternating with
     // the single-thread measurement so both see the same machine.
     const pool = new PredictPool(THREADS);
@@ -197,16 +230,29 @@ async function main(): Promise<void> {
 
     const runs: Record<Mode, ModeRun[]> = { local: [], broadcast: [] };
     for (let rep = 0; rep < reps; rep++) {
-      console.log(`repetition ${rep + 1} of ${reps} (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+      console.log(
+        `repetition ${rep + 1} of ${reps} (load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')})`,
+      );
       for (const mode of modes) runs[mode].push(await measureMode(base, mode, one, batch, csv, seconds));
     }
 
     let reference: Record<string, number> | null = null;
     const versions = findSklearn(PY_SCRIPT);
-    if (versions) reference = JSON.parse(execFileSync(PYTHON, [PY_SCRIPT, '--data', dataFile], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } }));
+    if (versions)
+      reference = JSON.parse(execFileSync(PYTHON, [PY_SCRIPT, '--data', dataFile], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } }));
 
     const cell = (mode: Mode, rate: number, q: 'p50' | 'p99') => median(runs[mode].map((r) => r.rates.find((x) => x.targetRate === rate)?.[q] ?? NaN));
-    const rows: string[][] = [['voting', ...FIXED_RATES.map((r) => `${r.toLocaleString('en-US')} req/s p50 / p99 (ms)`), `highest rate, p99 < ${P99_LIMIT_MS} ms`, 'batch 10,000 JSON (rows/s)', 'batch 10,000 CSV (rows/s)']];
+    const rows: string[][] = [
+      [
+        'voting',
+        ...FIXED_RATES.map((r) => `${r.toLocaleString('en-US')} req/s p50 / p99 (ms)`),
+        `highest rate, p99 < ${P99_LIMIT_MS} ms`,
+        'batch 10,000 JSON (rows/s)',
+        'batch 10,000 CSV (rows/s)',
+      ],
+    ];
     for (const mode of modes) {
       rows.push([
         `Quorum ${mode}`,
@@ -217,7 +263,15 @@ async function main(): Promise<void> {
       ]);
     }
     if (reference) {
-      rows.push([`scikit-learn ${versions!.sklearn}, in-process, no HTTP`, `${ms(reference.singleP50Ms)} / ${ms(reference.singleP99Ms)} (one call at a time)`, '', '', '', int(reference.batchRowsPerS), '']);
+      rows.push([
+        `scikit-learn ${versions!.sklearn}, in-process, no HTTP`,
+        `${ms(reference.singleP50Ms)} / ${ms(reference.singleP99Ms)} (one call at a time)`,
+        '',
+        '',
+        '',
+        int(reference.batchRowsPerS),
+        '',
+      ]);
     }
     const breakdown: string[][] = [
       ['single row', 'ms (median)'],
@@ -238,13 +292,32 @@ async function main(): Promise<void> {
     console.log(`\nPrediction, Letter, 4 forests × 25 trees, ${reps} repetition(s) of ${seconds} s per rate:\n`);
     console.log(table(rows));
     console.log(`\n${table(breakdown)}`);
-    if (reference) console.log(`\nscikit-learn soft vote, test accuracy ${reference.accuracy.toFixed(4)} (first 16,000 rows train); Quorum validation accuracy ${job.metrics.accuracy.toFixed(4)} (seeded 20 % split)`);
+    if (reference)
+      console.log(
+        `\nscikit-learn soft vote, test accuracy ${reference.accuracy.toFixed(4)} (first 16,000 rows train); Quorum validation accuracy ${job.metrics.accuracy.toFixed(4)} (seeded 20 % split)`,
+      );
     const ratio = median(runs.local.map((r, i) => (runs.broadcast[i] ? r.batchJsonRowsPerS / runs.broadcast[i].batchJsonRowsPerS : NaN)));
     if (modes.length === 2) console.log(`batch JSON throughput local / broadcast (median of per-repetition ratios): ${ratio.toFixed(2)}`);
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(
       path.join(RESULTS, 'predict.json'),
-      JSON.stringify({ date: new Date().toISOString(), reps, seconds, loadavg: loadavg(), version: job.version, accuracy: job.metrics.accuracy, runs, single, health, parts: { parseMs, encodeMs, treesMs, answerMs, batchParseMs, batchEncodeMs, batchTreesMs, batchAnswerMs, batchTreesInlineMs, batchTreesThreadsMs }, reference }, null, 2),
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          reps,
+          seconds,
+          loadavg: loadavg(),
+          version: job.version,
+          accuracy: job.metrics.accuracy,
+          runs,
+          single,
+          health,
+          parts: { parseMs, encodeMs, treesMs, answerMs, batchParseMs, batchEncodeMs, batchTreesMs, batchAnswerMs, batchTreesInlineMs, batchTreesThreadsMs },
+          reference,
+        },
+        null,
+        2,
+      ),
     );
     console.log(`\nwrote ${path.join(RESULTS, 'predict.json')}`);
   } finally {

@@ -15,7 +15,8 @@ import { accuracy, dataPath, letterSplit, subset } from '../fixtures/tf-data';
 
 const PYTHON = '/usr/bin/python3';
 const ROOT = join(__dirname, '..', '..');
-const arg = (name: string, fallback: number): number => (process.argv.includes(`--${name}`) ? Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) : fallback);
+const arg = (name: string, fallback: number): number =>
+  process.argv.includes(`--${name}`) ? Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) : fallback;
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -47,14 +48,22 @@ async function quorum(train: TrainingSet, test: TrainingSet, raw: Record<string,
   const probs = model.predict(test.x);
   const predictMs = performance.now() - t;
   const s = model.summary();
-  return { fitMs, predictMs, accuracy: accuracy(probs, test.y, train.nClasses), note: `${s.passes} passes${s.notConverged ? `, ${s.notConverged} of 26 not converged` : ''}` };
+  return {
+    fitMs,
+    predictMs,
+    accuracy: accuracy(probs, test.y, train.nClasses),
+    note: `${s.passes} passes${s.notConverged ? `, ${s.notConverged} of 26 not converged` : ''}`,
+  };
 }
 
 async function main(): Promise<void> {
   const reps = arg('reps', 3);
   const subsample = arg('subsample', 4000);
   const { train, test } = letterSplit();
-  const small = subset(train, Int32Array.from({ length: subsample }, (_, i) => i));
+  const small = subset(
+    train,
+    Int32Array.from({ length: subsample }, (_, i) => i),
+  );
   const results: Record<string, Run[]> = {};
   const add = (name: string, r: Run) => (results[name] ??= []).push(r);
   const ratios: Record<string, number[]> = { 'linear fit vs LinearSVC': [], 'rbf (1,000 features) fit vs SVC': [] };
@@ -82,11 +91,20 @@ async function main(): Promise<void> {
     gaps['rbf (3,000 features) accuracy − SVC'].push(rbf3.accuracy - sk.rbf.accuracy);
   }
   const header = ['configuration', 'runs', 'fit ms (median)', 'predict 4,000 rows, ms', 'test accuracy (median)', 'note'];
-  const lines = Object.entries(results).map(([name, rs]) => [name, String(rs.length), median(rs.map((r) => r.fitMs)).toFixed(0), median(rs.map((r) => r.predictMs)).toFixed(0), median(rs.map((r) => r.accuracy)).toFixed(4), rs[0].note ?? '']);
+  const lines = Object.entries(results).map(([name, rs]) => [
+    name,
+    String(rs.length),
+    median(rs.map((r) => r.fitMs)).toFixed(0),
+    median(rs.map((r) => r.predictMs)).toFixed(0),
+    median(rs.map((r) => r.accuracy)).toFixed(4),
+    rs[0].note ?? '',
+  ]);
   const table = [header, header.map(() => '---'), ...lines].map((c) => `| ${c.join(' | ')} |`).join('\n');
   process.stdout.write(`\nLetter 16,000 / 4,000, 16 standardised features, C = 1, one thread${version ? `, scikit-learn ${version}` : ''}\n\n${table}\n`);
-  for (const [name, rs] of Object.entries(ratios)) if (rs.length) notes.push(`${name}, paired: ${rs.map((x) => x.toFixed(2)).join(', ')} → median ${median(rs).toFixed(2)}`);
-  for (const [name, rs] of Object.entries(gaps)) if (rs.length) notes.push(`${name}, paired: ${rs.map((x) => (100 * x).toFixed(2)).join(', ')} points → median ${(100 * median(rs)).toFixed(2)}`);
+  for (const [name, rs] of Object.entries(ratios))
+    if (rs.length) notes.push(`${name}, paired: ${rs.map((x) => x.toFixed(2)).join(', ')} → median ${median(rs).toFixed(2)}`);
+  for (const [name, rs] of Object.entries(gaps))
+    if (rs.length) notes.push(`${name}, paired: ${rs.map((x) => (100 * x).toFixed(2)).join(', ')} points → median ${(100 * median(rs)).toFixed(2)}`);
   for (const n of notes) process.stdout.write(`note: ${n}\n`);
   const dir = join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });

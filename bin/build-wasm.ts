@@ -14,13 +14,19 @@ import { ROOT } from '../fixtures/datasets';
 const GBM = path.join(ROOT, 'lib', 'models', 'gbm');
 /** The module's source: kernels.wat with each `;; include FILE` line replaced by that file of lib/models/gbm. */
 export function kernelSource(): string {
-  return readFileSync(path.join(GBM, 'kernels.wat'), 'utf8').replace(/^[ \t]*;; include (\S+\.wat)[ \t]*$/gm, (_line, file: string) => readFileSync(path.join(GBM, file), 'utf8'));
+  return readFileSync(path.join(GBM, 'kernels.wat'), 'utf8').replace(/^[ \t]*;; include (\S+\.wat)[ \t]*$/gm, (_line, file: string) =>
+    readFileSync(path.join(GBM, file), 'utf8'),
+  );
 }
 const OUT = path.join(ROOT, 'lib', 'models', 'gbm', 'kernels-wasm.ts');
 
 /** The kernel's wasm bytes, compiled from the .wat source. */
 export async function compileKernel(): Promise<Uint8Array> {
-  const wabt = await (require('wabt') as () => Promise<{ parseWat(name: string, src: string, features: Record<string, boolean>): { toBinary(o: object): { buffer: Uint8Array }; destroy(): void } }>)();
+  const wabt = await (
+    require('wabt') as () => Promise<{
+      parseWat(name: string, src: string, features: Record<string, boolean>): { toBinary(o: object): { buffer: Uint8Array }; destroy(): void };
+    }>
+  )();
   const mod = wabt.parseWat('kernels.wat', kernelSource(), { simd: true, bulk_memory: true });
   try {
     return mod.toBinary({}).buffer;

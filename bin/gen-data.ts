@@ -55,8 +55,7 @@ function parseArgs(argv: string[]): { options: SyntheticOptions; out?: string; g
 
 async function main(): Promise<void> {
   const { options, out, gzip } = parseArgs(process.argv.slice(2));
-  const file =
-    out ?? path.join('var', 'data', `synthetic-${options.rows}x${options.features}-s${options.seed}.csv${gzip ? '.gz' : ''}`);
+  const file = out ?? path.join('var', 'data', `synthetic-${options.rows}x${options.features}-s${options.seed}.csv${gzip ? '.gz' : ''}`);
   const started = Date.now();
   let lastReport = 0;
   const bytes = await writeSyntheticCsv(file, options, {

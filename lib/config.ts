@@ -152,7 +152,12 @@ const natsVars: { env: string; field: keyof QuorumConfig['nats']; describe: stri
   { env: 'NATS_USER', field: 'user', describe: 'user name of the NATS connection (with NATS_PASSWORD)', parse: (raw) => raw || null },
   { env: 'NATS_PASSWORD', field: 'password', describe: 'password of the NATS connection; never logged', parse: (raw) => raw || null },
   { env: 'NATS_TOKEN', field: 'token', describe: 'token of the NATS connection (instead of a user and password); never logged', parse: (raw) => raw || null },
-  { env: 'NATS_TLS_CA', field: 'tlsCa', describe: 'PEM file of the certificate authority the NATS server is checked against (turns TLS on)', parse: readableFile('NATS_TLS_CA') },
+  {
+    env: 'NATS_TLS_CA',
+    field: 'tlsCa',
+    describe: 'PEM file of the certificate authority the NATS server is checked against (turns TLS on)',
+    parse: readableFile('NATS_TLS_CA'),
+  },
   { env: 'NATS_TLS_CERT', field: 'tlsCert', describe: 'PEM client certificate for NATS (with NATS_TLS_KEY)', parse: readableFile('NATS_TLS_CERT') },
   { env: 'NATS_TLS_KEY', field: 'tlsKey', describe: 'PEM private key of NATS_TLS_CERT', parse: readableFile('NATS_TLS_KEY') },
 ];
@@ -176,18 +181,30 @@ export const VARIABLES: Var<keyof QuorumConfig>[] = [
           return false;
         }
       });
-      if (!ok) throw new ConfigError(`TRANSPORTER=${raw.replace(/\/\/([^:@/]+):[^@/]*@/g, '//$1:***@')}: expected nats://host:port, several separated by commas (or empty for one process)`);
+      if (!ok)
+        throw new ConfigError(
+          `TRANSPORTER=${raw.replace(/\/\/([^:@/]+):[^@/]*@/g, '//$1:***@')}: expected nats://host:port, several separated by commas (or empty for one process)`,
+        );
       return raw;
     },
   },
-  { env: 'LOGLEVEL', key: 'logLevel', default: 'info', describe: 'fatal, error, warn, info, debug or trace', parse: oneOf('LOGLEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const) },
+  {
+    env: 'LOGLEVEL',
+    key: 'logLevel',
+    default: 'info',
+    describe: 'fatal, error, warn, info, debug or trace',
+    parse: oneOf('LOGLEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
+  },
   {
     env: 'SERVICES',
     key: 'services',
     default: ALL_SERVICES.join(','),
     describe: 'comma-separated services this node runs: api, coordinator, trainer, registry, inference',
     parse: (raw) => {
-      const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      const names = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bad = names.filter((n) => !(ALL_SERVICES as readonly string[]).includes(n));
       if (bad.length || names.length === 0) throw new ConfigError(`SERVICES=${raw}: unknown ${bad.join(', ') || '(empty)'}; valid: ${ALL_SERVICES.join(', ')}`);
       return [...new Set(names)] as ServiceName[];
@@ -201,18 +218,84 @@ export const VARIABLES: Var<keyof QuorumConfig>[] = [
     key: 'dataDirs',
     default: 'data',
     describe: `folders files may be ingested from by path, separated by \`${path.delimiter}\``,
-    parse: (raw) => raw.split(path.delimiter).filter(Boolean).map((d) => path.resolve(d)),
+    parse: (raw) =>
+      raw
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((d) => path.resolve(d)),
   },
-  { env: 'UPLOAD_LIMIT_MB', key: 'uploadLimitBytes', default: '2048', describe: 'largest CSV accepted, in MB (after gzip decompression)', parse: (raw) => int('UPLOAD_LIMIT_MB', 1, 1 << 20)(raw) * 1024 * 1024 },
-  { env: 'INFERENCE_LIMIT_MB', key: 'inferenceLimitBytes', default: '256', describe: 'largest CSV sent to `POST /api/predict/csv` or `/evaluate`, in MB (after gzip decompression)', parse: (raw) => int('INFERENCE_LIMIT_MB', 1, 1 << 20)(raw) * 1024 * 1024 },
-  { env: 'GZIP_MAX_RATIO', key: 'gzipMaxRatio', default: '200', describe: 'most bytes of CSV per gzip byte (past 4 MB) on every CSV route; a decompression bomb is refused 413', parse: int('GZIP_MAX_RATIO', 2, 1 << 20) },
-  { env: 'FIT_TIME_BUDGET_S', key: 'fitTimeBudgetS', default: '3600', describe: "longest one member's fit may run, in seconds: a fit estimated longer is refused 400 before the job starts, one that runs longer is stopped (FIT_TIME_EXCEEDED, not retried)", parse: int('FIT_TIME_BUDGET_S', 1, 604_800) },
-  { env: 'MODEL_MEMORY_MB', key: 'modelMemoryBytes', default: '2048', describe: "largest estimated memory of a job's model loaded for prediction and evaluation (every member), in MB; a bigger one is refused 413 before the job starts", parse: (raw) => int('MODEL_MEMORY_MB', 16, 1 << 22)(raw) * 1024 * 1024 },
-  { env: 'FIT_MEMORY_MB', key: 'fitMemoryBytes', default: '8192', describe: "largest estimated memory of one member's fit, in MB; a bigger one is refused 400 before the job starts", parse: (raw) => int('FIT_MEMORY_MB', 16, 1 << 22)(raw) * 1024 * 1024 },
-  { env: 'MAX_MEMBERS', key: 'maxMembers', default: '1024', describe: 'most members (shards × kinds, and the baseline) of one training job', parse: int('MAX_MEMBERS', 1, 1 << 20) },
-  { env: 'TRAINER_WORKERS', key: 'trainerWorkers', default: String(Math.max(1, os.availableParallelism?.() ?? os.cpus().length)), describe: 'worker threads of a trainer node (default: the number of cores)', parse: int('TRAINER_WORKERS', 1, 1024) },
-  { env: 'TRAINER_HEAP_MB', key: 'trainerHeapMb', default: '4096', describe: 'heap limit of one worker thread; a fit over it fails alone', parse: int('TRAINER_HEAP_MB', 64, 1 << 20) },
-  { env: 'TRAINER_DATA', key: 'trainerData', default: '', describe: 'a CSV this trainer node keeps to itself, for `local` jobs', parse: (raw) => (raw ? path.resolve(raw) : null) },
+  {
+    env: 'UPLOAD_LIMIT_MB',
+    key: 'uploadLimitBytes',
+    default: '2048',
+    describe: 'largest CSV accepted, in MB (after gzip decompression)',
+    parse: (raw) => int('UPLOAD_LIMIT_MB', 1, 1 << 20)(raw) * 1024 * 1024,
+  },
+  {
+    env: 'INFERENCE_LIMIT_MB',
+    key: 'inferenceLimitBytes',
+    default: '256',
+    describe: 'largest CSV sent to `POST /api/predict/csv` or `/evaluate`, in MB (after gzip decompression)',
+    parse: (raw) => int('INFERENCE_LIMIT_MB', 1, 1 << 20)(raw) * 1024 * 1024,
+  },
+  {
+    env: 'GZIP_MAX_RATIO',
+    key: 'gzipMaxRatio',
+    default: '200',
+    describe: 'most bytes of CSV per gzip byte (past 4 MB) on every CSV route; a decompression bomb is refused 413',
+    parse: int('GZIP_MAX_RATIO', 2, 1 << 20),
+  },
+  {
+    env: 'FIT_TIME_BUDGET_S',
+    key: 'fitTimeBudgetS',
+    default: '3600',
+    describe:
+      "longest one member's fit may run, in seconds: a fit estimated longer is refused 400 before the job starts, one that runs longer is stopped (FIT_TIME_EXCEEDED, not retried)",
+    parse: int('FIT_TIME_BUDGET_S', 1, 604_800),
+  },
+  {
+    env: 'MODEL_MEMORY_MB',
+    key: 'modelMemoryBytes',
+    default: '2048',
+    describe:
+      "largest estimated memory of a job's model loaded for prediction and evaluation (every member), in MB; a bigger one is refused 413 before the job starts",
+    parse: (raw) => int('MODEL_MEMORY_MB', 16, 1 << 22)(raw) * 1024 * 1024,
+  },
+  {
+    env: 'FIT_MEMORY_MB',
+    key: 'fitMemoryBytes',
+    default: '8192',
+    describe: "largest estimated memory of one member's fit, in MB; a bigger one is refused 400 before the job starts",
+    parse: (raw) => int('FIT_MEMORY_MB', 16, 1 << 22)(raw) * 1024 * 1024,
+  },
+  {
+    env: 'MAX_MEMBERS',
+    key: 'maxMembers',
+    default: '1024',
+    describe: 'most members (shards × kinds, and the baseline) of one training job',
+    parse: int('MAX_MEMBERS', 1, 1 << 20),
+  },
+  {
+    env: 'TRAINER_WORKERS',
+    key: 'trainerWorkers',
+    default: String(Math.max(1, os.availableParallelism?.() ?? os.cpus().length)),
+    describe: 'worker threads of a trainer node (default: the number of cores)',
+    parse: int('TRAINER_WORKERS', 1, 1024),
+  },
+  {
+    env: 'TRAINER_HEAP_MB',
+    key: 'trainerHeapMb',
+    default: '4096',
+    describe: 'heap limit of one worker thread; a fit over it fails alone',
+    parse: int('TRAINER_HEAP_MB', 64, 1 << 20),
+  },
+  {
+    env: 'TRAINER_DATA',
+    key: 'trainerData',
+    default: '',
+    describe: 'a CSV this trainer node keeps to itself, for `local` jobs',
+    parse: (raw) => (raw ? path.resolve(raw) : null),
+  },
   {
     env: 'RETRAIN_ROWS',
     key: 'retrainRows',
@@ -236,17 +319,83 @@ export const VARIABLES: Var<keyof QuorumConfig>[] = [
     },
   },
   { env: 'HEARTBEAT_INTERVAL', key: 'heartbeatInterval', default: '2', describe: 'seconds between heartbeats', parse: seconds('HEARTBEAT_INTERVAL', 1, 3600) },
-  { env: 'HEARTBEAT_TIMEOUT', key: 'heartbeatTimeout', default: '8', describe: 'seconds without heartbeat before a node is declared gone', parse: seconds('HEARTBEAT_TIMEOUT', 2, 36000) },
-  { env: 'REQUEST_TIMEOUT_MS', key: 'requestTimeoutMs', default: '30000', describe: 'default timeout of calls between services', parse: int('REQUEST_TIMEOUT_MS', 100, 86_400_000) },
-  { env: 'FIT_TIMEOUT_MS', key: 'fitTimeoutMs', default: '7200000', describe: 'longest one shard may take to fit before it is retried elsewhere', parse: int('FIT_TIMEOUT_MS', 1000, 604_800_000) },
-  { env: 'FIT_ATTEMPTS', key: 'fitAttempts', default: '3', describe: 'attempts per shard (on other trainers) before the shard counts as failed', parse: int('FIT_ATTEMPTS', 1, 100) },
-  { env: 'TRAINER_WAIT_MS', key: 'trainerWaitMs', default: '120000', describe: 'how long a job waits for a trainer to appear before failing', parse: int('TRAINER_WAIT_MS', 0, 86_400_000) },
-  { env: 'BALANCER', key: 'balancer', default: 'FreeSlots', describe: 'how shards pick a trainer: FreeSlots (most free worker threads), RoundRobin, Random, CpuUsage, Latency', parse: oneOf('BALANCER', BALANCERS) },
-  { env: 'ACTIVATION', key: 'activation', default: 'if-better', describe: 'when a finished version becomes active: always, if-better (not worse on validation), manual', parse: oneOf('ACTIVATION', ACTIVATION_POLICIES) },
-  { env: 'TF_BACKEND', key: 'tfBackend', default: 'auto', describe: 'TensorFlow.js backend: auto (node if installed, else wasm, else cpu), node, wasm, cpu', parse: oneOf('TF_BACKEND', TF_BACKENDS) },
-  { env: 'PREDICT_TIMEOUT_MS', key: 'predictTimeoutMs', default: '2000', describe: 'per-call timeout of broadcast voting (each trainer node answers within it or is left out)', parse: int('PREDICT_TIMEOUT_MS', 10, 600_000) },
-  { env: 'VOTING_MODE', key: 'votingMode', default: 'local', describe: 'default way to vote: local (the inference node holds every member) or broadcast (each trainer node predicts with its own members)', parse: oneOf('VOTING_MODE', VOTING_MODES) },
-  { env: 'PREDICT_QUORUM', key: 'predictQuorum', default: '0.5', describe: 'broadcast voting: members that must vote, as a count (1, 2, …) or a share of the members (0.5)', parse: quorum('PREDICT_QUORUM') },
+  {
+    env: 'HEARTBEAT_TIMEOUT',
+    key: 'heartbeatTimeout',
+    default: '8',
+    describe: 'seconds without heartbeat before a node is declared gone',
+    parse: seconds('HEARTBEAT_TIMEOUT', 2, 36000),
+  },
+  {
+    env: 'REQUEST_TIMEOUT_MS',
+    key: 'requestTimeoutMs',
+    default: '30000',
+    describe: 'default timeout of calls between services',
+    parse: int('REQUEST_TIMEOUT_MS', 100, 86_400_000),
+  },
+  {
+    env: 'FIT_TIMEOUT_MS',
+    key: 'fitTimeoutMs',
+    default: '7200000',
+    describe: 'longest one shard may take to fit before it is retried elsewhere',
+    parse: int('FIT_TIMEOUT_MS', 1000, 604_800_000),
+  },
+  {
+    env: 'FIT_ATTEMPTS',
+    key: 'fitAttempts',
+    default: '3',
+    describe: 'attempts per shard (on other trainers) before the shard counts as failed',
+    parse: int('FIT_ATTEMPTS', 1, 100),
+  },
+  {
+    env: 'TRAINER_WAIT_MS',
+    key: 'trainerWaitMs',
+    default: '120000',
+    describe: 'how long a job waits for a trainer to appear before failing',
+    parse: int('TRAINER_WAIT_MS', 0, 86_400_000),
+  },
+  {
+    env: 'BALANCER',
+    key: 'balancer',
+    default: 'FreeSlots',
+    describe: 'how shards pick a trainer: FreeSlots (most free worker threads), RoundRobin, Random, CpuUsage, Latency',
+    parse: oneOf('BALANCER', BALANCERS),
+  },
+  {
+    env: 'ACTIVATION',
+    key: 'activation',
+    default: 'if-better',
+    describe: 'when a finished version becomes active: always, if-better (not worse on validation), manual',
+    parse: oneOf('ACTIVATION', ACTIVATION_POLICIES),
+  },
+  {
+    env: 'TF_BACKEND',
+    key: 'tfBackend',
+    default: 'auto',
+    describe: 'TensorFlow.js backend: auto (node if installed, else wasm, else cpu), node, wasm, cpu',
+    parse: oneOf('TF_BACKEND', TF_BACKENDS),
+  },
+  {
+    env: 'PREDICT_TIMEOUT_MS',
+    key: 'predictTimeoutMs',
+    default: '2000',
+    describe: 'per-call timeout of broadcast voting (each trainer node answers within it or is left out)',
+    parse: int('PREDICT_TIMEOUT_MS', 10, 600_000),
+  },
+  {
+    env: 'VOTING_MODE',
+    key: 'votingMode',
+    default: 'local',
+    describe: 'default way to vote: local (the inference node holds every member) or broadcast (each trainer node predicts with its own members)',
+    parse: oneOf('VOTING_MODE', VOTING_MODES),
+  },
+  {
+    env: 'PREDICT_QUORUM',
+    key: 'predictQuorum',
+    default: '0.5',
+    describe: 'broadcast voting: members that must vote, as a count (1, 2, …) or a share of the members (0.5)',
+    parse: quorum('PREDICT_QUORUM'),
+  },
   {
     env: 'INFERENCE_WORKERS',
     key: 'inferenceWorkers',
@@ -258,19 +407,26 @@ export const VARIABLES: Var<keyof QuorumConfig>[] = [
     env: 'CORS_ORIGINS',
     key: 'corsOrigins',
     default: '',
-    describe: 'comma-separated web origins besides the gateway\'s own whose pages may call the API (default: none)',
-    parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean).map((o) => {
-      let url: URL | null = null;
-      try {
-        url = new URL(o);
-      } catch {
-        // reported below
-      }
-      if (!url || url.origin !== o.replace(/\/$/, '') || !/^https?:$/.test(url.protocol)) {
-        throw new ConfigError(`CORS_ORIGINS: '${o}' is not an origin: write scheme, host and port only, e.g. https://app.example.com or http://127.0.0.1:8080 ('*' is not accepted)`);
-      }
-      return url.origin;
-    }),
+    describe: "comma-separated web origins besides the gateway's own whose pages may call the API (default: none)",
+    parse: (raw) =>
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((o) => {
+          let url: URL | null = null;
+          try {
+            url = new URL(o);
+          } catch {
+            // reported below
+          }
+          if (!url || url.origin !== o.replace(/\/$/, '') || !/^https?:$/.test(url.protocol)) {
+            throw new ConfigError(
+              `CORS_ORIGINS: '${o}' is not an origin: write scheme, host and port only, e.g. https://app.example.com or http://127.0.0.1:8080 ('*' is not accepted)`,
+            );
+          }
+          return url.origin;
+        }),
   },
   {
     env: 'API_KEYS',
@@ -279,15 +435,41 @@ export const VARIABLES: Var<keyof QuorumConfig>[] = [
     describe: 'API keys as `role:key` pairs separated by commas, roles read, train, admin (default: none, the API is open on loopback only)',
     parse: (raw) => (raw ? parseKeys(raw, 'API_KEYS') : null),
   },
-  { env: 'API_KEYS_FILE', key: 'apiKeysFile', default: '', describe: 'a file of `role:key` entries (one a line or comma-separated), re-read on SIGHUP', parse: (raw) => (raw ? path.resolve(raw) : null) },
-  { env: 'RATE_LIMIT', key: 'rateLimit', default: '6000', describe: 'requests a minute per API key (per client IP without keys) before 429 with Retry-After; 0: no limit', parse: int('RATE_LIMIT', 0, 10_000_000) },
-  { env: 'AUTH_FAILURE_LIMIT', key: 'authFailureLimit', default: '30', describe: 'failed authentications (401) a minute per client address; past it every request of that address gets 429 with Retry-After until the minute refills; 0: no limit', parse: int('AUTH_FAILURE_LIMIT', 0, 10_000_000) },
-  { env: 'MAX_SSE_PER_CLIENT', key: 'maxSsePerClient', default: '8', describe: 'event streams (GET /api/events) one key or client IP may hold open at once', parse: int('MAX_SSE_PER_CLIENT', 1, 10_000) },
+  {
+    env: 'API_KEYS_FILE',
+    key: 'apiKeysFile',
+    default: '',
+    describe: 'a file of `role:key` entries (one a line or comma-separated), re-read on SIGHUP',
+    parse: (raw) => (raw ? path.resolve(raw) : null),
+  },
+  {
+    env: 'RATE_LIMIT',
+    key: 'rateLimit',
+    default: '6000',
+    describe: 'requests a minute per API key (per client IP without keys) before 429 with Retry-After; 0: no limit',
+    parse: int('RATE_LIMIT', 0, 10_000_000),
+  },
+  {
+    env: 'AUTH_FAILURE_LIMIT',
+    key: 'authFailureLimit',
+    default: '30',
+    describe:
+      'failed authentications (401) a minute per client address; past it every request of that address gets 429 with Retry-After until the minute refills; 0: no limit',
+    parse: int('AUTH_FAILURE_LIMIT', 0, 10_000_000),
+  },
+  {
+    env: 'MAX_SSE_PER_CLIENT',
+    key: 'maxSsePerClient',
+    default: '8',
+    describe: 'event streams (GET /api/events) one key or client IP may hold open at once',
+    parse: int('MAX_SSE_PER_CLIENT', 1, 10_000),
+  },
   {
     env: 'EXPORT_KEY',
     key: 'exportKey',
     default: '',
-    describe: 'secret the registry signs exports with (HMAC-SHA256), 16 characters or more; unset: one generated into STATE_DIR/registry/export-key; never logged',
+    describe:
+      'secret the registry signs exports with (HMAC-SHA256), 16 characters or more; unset: one generated into STATE_DIR/registry/export-key; never logged',
     parse: (raw) => {
       if (!raw) return null;
       if (raw.length < 16) throw new ConfigError('EXPORT_KEY is shorter than 16 characters: use a long random secret, e.g. openssl rand -hex 32');
@@ -298,28 +480,53 @@ export const VARIABLES: Var<keyof QuorumConfig>[] = [
     env: 'EXPORT_TRUSTED_KEYS',
     key: 'exportTrustedKeys',
     default: '',
-    describe: "comma-separated export keys of other clusters whose exports this registry imports as verified (their EXPORT_KEY or STATE_DIR/registry/export-key); never logged",
-    parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean),
+    describe:
+      'comma-separated export keys of other clusters whose exports this registry imports as verified (their EXPORT_KEY or STATE_DIR/registry/export-key); never logged',
+    parse: (raw) =>
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
   },
-  { env: 'MAX_CONCURRENT_JOBS', key: 'maxConcurrentJobs', default: '16', describe: 'training jobs a coordinator runs at once; more are refused with 429 until one ends', parse: int('MAX_CONCURRENT_JOBS', 1, 10_000) },
+  {
+    env: 'MAX_CONCURRENT_JOBS',
+    key: 'maxConcurrentJobs',
+    default: '16',
+    describe: 'training jobs a coordinator runs at once; more are refused with 429 until one ends',
+    parse: int('MAX_CONCURRENT_JOBS', 1, 10_000),
+  },
   {
     env: 'ALLOWED_HOSTS',
     key: 'allowedHosts',
     default: '',
     describe: 'comma-separated host names requests may be addressed to, besides localhost, IP addresses and HOST (`*`: any; against DNS rebinding)',
-    parse: (raw) => raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
+    parse: (raw) =>
+      raw
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
   },
-  { env: 'METRICS', key: 'metrics', default: 'on', describe: "on: Moleculer's and Quorum's metrics of every node as Prometheus text at `GET /metrics` (role read); off: none collected", parse: (raw) => oneOf('METRICS', ['on', 'off'] as const)(raw) === 'on' },
-  { env: 'LOG_FORMAT', key: 'logFormat', default: 'text', describe: 'text: one short line per entry; json: one JSON object per line (ts, level, msg, nodeID, mod)', parse: oneOf('LOG_FORMAT', ['text', 'json'] as const) },
-  ...natsVars.map(
-    (v): Var<'nats'> => ({
-      env: v.env,
-      key: 'nats',
-      default: '',
-      describe: v.describe,
-      parse: (raw, _env, sofar) => ({ ...NO_NATS, ...sofar.nats, [v.field]: v.parse(raw) }),
-    }),
-  ),
+  {
+    env: 'METRICS',
+    key: 'metrics',
+    default: 'on',
+    describe: "on: Moleculer's and Quorum's metrics of every node as Prometheus text at `GET /metrics` (role read); off: none collected",
+    parse: (raw) => oneOf('METRICS', ['on', 'off'] as const)(raw) === 'on',
+  },
+  {
+    env: 'LOG_FORMAT',
+    key: 'logFormat',
+    default: 'text',
+    describe: 'text: one short line per entry; json: one JSON object per line (ts, level, msg, nodeID, mod)',
+    parse: oneOf('LOG_FORMAT', ['text', 'json'] as const),
+  },
+  ...natsVars.map((v): Var<'nats'> => ({
+    env: v.env,
+    key: 'nats',
+    default: '',
+    describe: v.describe,
+    parse: (raw, _env, sofar) => ({ ...NO_NATS, ...sofar.nats, [v.field]: v.parse(raw) }),
+  })),
 ];
 
 /** Validates the environment; throws one Error listing every problem. */
@@ -347,13 +554,18 @@ export function parseConfig(env: Record<string, string | undefined>): Readonly<Q
   if (!problems.length) {
     const n = config.nats;
     const set = natsVars.filter((v) => n[v.field] !== null).map((v) => v.env);
-    if (set.length && !config.transporter) problems.push(`${set.join(', ')} set but TRANSPORTER is empty: these configure the NATS connection (TRANSPORTER=nats://host:4222)`);
+    if (set.length && !config.transporter)
+      problems.push(`${set.join(', ')} set but TRANSPORTER is empty: these configure the NATS connection (TRANSPORTER=nats://host:4222)`);
     if (!!n.user !== !!n.password) problems.push('NATS_USER and NATS_PASSWORD go together: set both (or NATS_TOKEN alone)');
     if (n.token && n.user) problems.push('NATS_TOKEN and NATS_USER are both set: the NATS server takes one or the other');
     if (!!n.tlsCert !== !!n.tlsKey) problems.push('NATS_TLS_CERT and NATS_TLS_KEY go together: set both');
   }
-  if (config.fitTimeoutMs < config.fitTimeBudgetS * 1000) problems.push(`FIT_TIMEOUT_MS ${config.fitTimeoutMs} is shorter than FIT_TIME_BUDGET_S ${config.fitTimeBudgetS} s: a fit within its budget would be given up and retried elsewhere; raise FIT_TIMEOUT_MS or lower FIT_TIME_BUDGET_S`);
-  if (!problems.length && config.apiKeys && config.apiKeysFile) problems.push('API_KEYS and API_KEYS_FILE are both set: keep the keys in one place (API_KEYS_FILE can be re-read on SIGHUP)');
+  if (config.fitTimeoutMs < config.fitTimeBudgetS * 1000)
+    problems.push(
+      `FIT_TIMEOUT_MS ${config.fitTimeoutMs} is shorter than FIT_TIME_BUDGET_S ${config.fitTimeBudgetS} s: a fit within its budget would be given up and retried elsewhere; raise FIT_TIMEOUT_MS or lower FIT_TIME_BUDGET_S`,
+    );
+  if (!problems.length && config.apiKeys && config.apiKeysFile)
+    problems.push('API_KEYS and API_KEYS_FILE are both set: keep the keys in one place (API_KEYS_FILE can be re-read on SIGHUP)');
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return Object.freeze(config);
 }

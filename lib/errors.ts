@@ -154,11 +154,18 @@ export interface RemoteFailure {
  * `nodeID` the node) or anything else (`fallback`).
  */
 export function remoteFailure(err: unknown, fallback = 'INTERNAL'): RemoteFailure {
-  const e = (err ?? {}) as { code?: unknown; type?: unknown; message?: string; retryable?: boolean; node?: string; nodeID?: string; data?: { nodeID?: string } };
+  const e = (err ?? {}) as {
+    code?: unknown;
+    type?: unknown;
+    message?: string;
+    retryable?: boolean;
+    node?: string;
+    nodeID?: string;
+    data?: { nodeID?: string };
+  };
   const code = typeof e.code === 'string' && e.code ? e.code : typeof e.type === 'string' && e.type ? e.type : fallback;
   return { code, message: e.message ?? String(err), retryable: e.retryable ?? false, node: e.node ?? e.data?.nodeID ?? e.nodeID };
 }
-
 
 /** Lists valid names in an "unknown X" message: `'a', 'b' or 'c'`. */
 export function listNames(names: readonly string[]): string {
@@ -188,7 +195,9 @@ export function previewValue(value: unknown): string {
       out = `[${items.join(', ')}${value.length > 5 ? `, … (${value.length} items)` : ''}]`;
     } else if (value !== null && typeof value === 'object') {
       const keys = Object.keys(value);
-      const items = keys.slice(0, 5).map((k) => `${JSON.stringify(k.length > 30 ? `${k.slice(0, 30)}…` : k)}: ${previewFlat((value as Record<string, unknown>)[k])}`);
+      const items = keys
+        .slice(0, 5)
+        .map((k) => `${JSON.stringify(k.length > 30 ? `${k.slice(0, 30)}…` : k)}: ${previewFlat((value as Record<string, unknown>)[k])}`);
       out = `{${items.join(', ')}${keys.length > 5 ? `, … (${keys.length} keys)` : ''}}`;
     } else {
       out = previewFlat(value);

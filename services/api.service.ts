@@ -91,7 +91,9 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
     prometheus: {
       async handler(this: ApiThis, ctx: Context<unknown, { $responseType?: string }>) {
         if (!this.broker.metrics.isEnabled()) throw new QuorumError('NOT_FOUND', 'metrics are off on this node (METRICS=off): set METRICS=on to serve them');
-        const nodes = (this.broker.registry as unknown as { getNodeList(o: object): { id: string }[] }).getNodeList({ onlyAvailable: true, withServices: false }).map((n) => n.id);
+        const nodes = (this.broker.registry as unknown as { getNodeList(o: object): { id: string }[] })
+          .getNodeList({ onlyAvailable: true, withServices: false })
+          .map((n) => n.id);
         const lists = await Promise.all(
           nodes.map((nodeID) =>
             ctx
@@ -133,7 +135,19 @@ const ApiService: ServiceSchema<ServiceSettingSchema, ApiThis> = {
           derivedFrom: v.derivedFrom,
           metrics: v.metrics,
           report: v.report,
-          members: v.members.map((m) => ({ id: m.id, kind: m.kind, shard: m.shard, rows: m.rows, node: m.node, fitMs: m.fitMs, metrics: m.metrics, weight: m.weight, summary: m.summary, curve: m.curve, ...(m.baseline ? { baseline: true } : {}) })),
+          members: v.members.map((m) => ({
+            id: m.id,
+            kind: m.kind,
+            shard: m.shard,
+            rows: m.rows,
+            node: m.node,
+            fitMs: m.fitMs,
+            metrics: m.metrics,
+            weight: m.weight,
+            summary: m.summary,
+            curve: m.curve,
+            ...(m.baseline ? { baseline: true } : {}),
+          })),
         };
       },
     },

@@ -39,7 +39,11 @@ type CoordinatorThis = Service & {
   cluster: BrokerTrainingCluster;
   jobs: Jobs;
   flushTimer?: NodeJS.Timeout;
-  ingestStream(source: NodeJS.ReadableStream | AsyncIterable<Uint8Array>, options: IngestOptions, info: { name?: string; source: DatasetMeta['source'] }): Promise<DatasetMeta>;
+  ingestStream(
+    source: NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
+    options: IngestOptions,
+    info: { name?: string; source: DatasetMeta['source'] },
+  ): Promise<DatasetMeta>;
 };
 
 const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> = {
@@ -62,7 +66,11 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         const { path: requested, name, ...options } = ctx.params;
         const file = await resolveDataPath(quorumConfig(this.broker).dataDirs, requested);
         const { size } = await fs.stat(file);
-        return this.ingestStream(readFileChunks(file), { ...options, sizeHint: size }, { name: name ?? path.basename(file), source: { type: 'file', path: requested } });
+        return this.ingestStream(
+          readFileChunks(file),
+          { ...options, sizeHint: size },
+          { name: name ?? path.basename(file), source: { type: 'file', path: requested } },
+        );
       },
     },
 
@@ -70,7 +78,21 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
     options: {
       handler(this: CoordinatorThis) {
         const config = quorumConfig(this.broker);
-        return { models: modelKinds(), defaultModel: DEFAULT_MODEL, modes: modeOptions(), sharding: shardingNames(), voting: { classification: votingNames('classification'), regression: votingNames('regression') }, defaults: REQUEST_DEFAULTS, limits: { jsonBodyBytes: MAX_JSON_BODY_BYTES, jsonRequestBytes: MAX_JSON_REQUEST_BYTES, predictRows: MAX_PREDICT_ROWS, uploadBytes: config.uploadLimitBytes, inferenceBytes: config.inferenceLimitBytes } };
+        return {
+          models: modelKinds(),
+          defaultModel: DEFAULT_MODEL,
+          modes: modeOptions(),
+          sharding: shardingNames(),
+          voting: { classification: votingNames('classification'), regression: votingNames('regression') },
+          defaults: REQUEST_DEFAULTS,
+          limits: {
+            jsonBodyBytes: MAX_JSON_BODY_BYTES,
+            jsonRequestBytes: MAX_JSON_REQUEST_BYTES,
+            predictRows: MAX_PREDICT_ROWS,
+            uploadBytes: config.uploadLimitBytes,
+            inferenceBytes: config.inferenceLimitBytes,
+          },
+        };
       },
     },
 
@@ -83,7 +105,9 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
 
     datasets: {
       handler(this: CoordinatorThis) {
-        return this.catalog.list().map((m) => ({ id: m.id, name: m.name, rows: m.rows, columns: m.columns, bytes: m.bytes, createdAt: m.createdAt, source: m.source }));
+        return this.catalog
+          .list()
+          .map((m) => ({ id: m.id, name: m.name, rows: m.rows, columns: m.columns, bytes: m.bytes, createdAt: m.createdAt, source: m.source }));
       },
     },
 
@@ -114,7 +138,12 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         const release = this.jobs.reserveSlot(config.maxConcurrentJobs);
         let job;
         try {
-          const admitted = await admitJob(request, this.catalog, { fitMemoryBytes: config.fitMemoryBytes, maxMembers: config.maxMembers, fitTimeBudgetS: config.fitTimeBudgetS, modelMemoryBytes: config.modelMemoryBytes });
+          const admitted = await admitJob(request, this.catalog, {
+            fitMemoryBytes: config.fitMemoryBytes,
+            maxMembers: config.maxMembers,
+            fitTimeBudgetS: config.fitTimeBudgetS,
+            modelMemoryBytes: config.modelMemoryBytes,
+          });
           job = admitted.job;
           if (ctx.meta.role) job.startedBy = ctx.meta.role;
           await this.jobs.add(job, admitted.checked);
@@ -206,7 +235,13 @@ const CoordinatorService: ServiceSchema<ServiceSettingSchema, CoordinatorThis> =
         cluster: this.cluster,
         blobs: this.blobs,
         datasets: this.catalog,
-        settings: { fitAttempts: config.fitAttempts, trainerWaitMs: config.trainerWaitMs, fitTimeoutMs: config.fitTimeoutMs, requestTimeoutMs: config.requestTimeoutMs, fitTimeBudgetMs: config.fitTimeBudgetS * 1000 },
+        settings: {
+          fitAttempts: config.fitAttempts,
+          trainerWaitMs: config.trainerWaitMs,
+          fitTimeoutMs: config.fitTimeoutMs,
+          requestTimeoutMs: config.requestTimeoutMs,
+          fitTimeBudgetMs: config.fitTimeBudgetS * 1000,
+        },
         log: this.logger,
         sleep: abortableSleep,
       },

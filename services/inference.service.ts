@@ -32,8 +32,6 @@ import { QUORUM_METRICS, registerMetrics } from '../lib/ops/metrics';
 import { refuseUnknownKeys } from './mixins/unknown-keys';
 import { MAX_JSON_BODY_BYTES, MAX_PREDICT_ROWS, STREAM_ABOVE_BYTES } from '../lib/limits';
 
-
-
 export interface PredictParams extends VoteOptions {
   rows: Record<string, unknown>[];
   members?: boolean;
@@ -81,10 +79,15 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
      */
     predictJson: {
       async handler(this: InferenceThis, ctx: Context<NodeJS.ReadableStream, { $responseType?: string; sizeHint?: number }>) {
-        const body = await readAll(ctx.params, { maxBytes: MAX_JSON_BODY_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs, sizeHint: ctx.meta.sizeHint });
+        const body = await readAll(ctx.params, {
+          maxBytes: MAX_JSON_BODY_BYTES,
+          idleMs: quorumConfig(this.broker).requestTimeoutMs,
+          sizeHint: ctx.meta.sizeHint,
+        });
         const params = (await readJsonRows(body, { maxRows: MAX_PREDICT_ROWS })) as unknown as PredictParams;
         refuseUnknownKeys(PREDICT_PARAMS, params, 'POST /api/predict');
-        const checked = params !== null && typeof params === 'object' ? this.checkPredict(params) : [{ type: 'object', message: 'the body must be a JSON object' }];
+        const checked =
+          params !== null && typeof params === 'object' ? this.checkPredict(params) : [{ type: 'object', message: 'the body must be a JSON object' }];
         if (checked !== true) throw new Errors.ValidationError('Parameters validation error!', 'VALIDATION_ERROR', checked);
         const text = predictionJson(await this.predict(params));
         ctx.meta.$responseType = 'application/json; charset=utf-8';
@@ -94,14 +97,20 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
 
     /** Stream in: a CSV of rows (meta.options: PredictCsvOptions). Stream out: the CSV of predictions. */
     predictCsv: {
-      async handler(this: InferenceThis, ctx: Context<NodeJS.ReadableStream, { options?: PredictCsvOptions; $responseType?: string; $responseHeaders?: Record<string, string> }>) {
+      async handler(
+        this: InferenceThis,
+        ctx: Context<NodeJS.ReadableStream, { options?: PredictCsvOptions; $responseType?: string; $responseHeaders?: Record<string, string> }>,
+      ) {
         const started = process.hrtime.bigint();
         const options = ctx.meta.options ?? {};
         const { view, mode, voting } = await this.prepare(options);
         const { table } = await ingestUpload(ctx.params, options, quorumConfig(this.broker));
         const { x, warnings } = encodeTable(view.meta.encoder, table, { strict: options.strict, ignore: [view.meta.target] });
         // The header and the first slice are computed before answering: their errors are plain 4xx/5xx.
-        const chunks = await primed(predictionCsv(view, table, x, voting, (part) => this.votes(view, part, mode, options), options), 2);
+        const chunks = await primed(
+          predictionCsv(view, table, x, voting, (part) => this.votes(view, part, mode, options), options),
+          2,
+        );
         this.countPredictions('csv', x.rows, started);
         ctx.meta.$responseType = 'text/csv; charset=utf-8';
         ctx.meta.$responseHeaders = {
@@ -205,10 +214,15 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
     async votes(this: InferenceThis, view: VersionView, x: Matrix, mode: VotingMode, options: VoteOptions) {
       if (mode === 'local') return { votes: await this.local.votes(view as Ensemble, x, 'voters'), missing: [] };
       const config = quorumConfig(this.broker);
-      return broadcastVotes(view, x, { timeoutMs: options.timeout ?? config.predictTimeoutMs, quorum: options.quorum ?? config.predictQuorum }, {
-        trainers: () => nodesWith(this.broker, 'trainer'),
-        call: (node, request, timeout) => this.broker.call('trainer.predict', request, { nodeID: node, timeout, retries: 0 }),
-      });
+      return broadcastVotes(
+        view,
+        x,
+        { timeoutMs: options.timeout ?? config.predictTimeoutMs, quorum: options.quorum ?? config.predictQuorum },
+        {
+          trainers: () => nodesWith(this.broker, 'trainer'),
+          call: (node, request, timeout) => this.broker.call('trainer.predict', request, { nodeID: node, timeout, retries: 0 }),
+        },
+      );
     },
   },
 
@@ -222,9 +236,7 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
 
   async started(this: InferenceThis) {
     // The registry may be on another node that is not up yet: load lazily on the first predict.
-    this.cache
-      .loadActive()
-      .catch((err) => this.logger.debug(`active versions not loaded at start: ${(err as Error).message}`));
+    this.cache.loadActive().catch((err) => this.logger.debug(`active versions not loaded at start: ${(err as Error).message}`));
   },
 
   async stopped(this: InferenceThis) {

@@ -19,7 +19,6 @@ import { QuorumErrors } from './mixins/errors';
 import { registerMetrics, setCounts } from '../lib/ops/metrics';
 import { MAX_ARTIFACT_BYTES, MAX_IMPORT_BYTES } from '../lib/limits';
 
-
 type RegistryThis = Service & {
   store: VersionStore;
   exportKey: ExportKey;
@@ -72,7 +71,18 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
         crossNode: { type: 'object', optional: true },
         takeover: { type: 'boolean', optional: true },
       },
-      async handler(this: RegistryThis, ctx: Context<{ version: string; report: Report; members: { id: string; metrics: Record<string, number | null>; score: number }[]; policy?: 'always' | 'if-better' | 'manual'; keep?: string[]; crossNode?: CrossNodeEvaluation; takeover?: boolean }>) {
+      async handler(
+        this: RegistryThis,
+        ctx: Context<{
+          version: string;
+          report: Report;
+          members: { id: string; metrics: Record<string, number | null>; score: number }[];
+          policy?: 'always' | 'if-better' | 'manual';
+          keep?: string[];
+          crossNode?: CrossNodeEvaluation;
+          takeover?: boolean;
+        }>,
+      ) {
         const { version } = ctx.params;
         const updated = await completeVersion(this.store, ctx.params);
         const policy = ctx.params.policy ?? quorumConfig(this.broker).activation;
@@ -125,7 +135,10 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
     list: {
       params: { name: { type: 'string', optional: true } },
       handler(this: RegistryThis, ctx: Context<{ name?: string }>) {
-        return this.store.list(ctx.params.name).filter((v) => v.status === 'ready').map((v) => this.summary(v));
+        return this.store
+          .list(ctx.params.name)
+          .filter((v) => v.status === 'ready')
+          .map((v) => this.summary(v));
       },
     },
 
@@ -206,9 +219,13 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
      * recomputed from its validation rows (or dropped) before anything is registered.
      */
     import: {
-      async handler(this: RegistryThis, ctx: Context<NodeJS.ReadableStream, { name?: string; filename?: string; activate?: boolean; options?: { trust?: string } }>) {
+      async handler(
+        this: RegistryThis,
+        ctx: Context<NodeJS.ReadableStream, { name?: string; filename?: string; activate?: boolean; options?: { trust?: string } }>,
+      ) {
         const trust = ctx.meta.options?.trust;
-        if (trust !== undefined && trust !== 'unsigned') throw new QuorumError('BAD_REQUEST', `trust must be 'unsigned' (to import a file no known key signed), got '${String(trust).slice(0, 40)}'`);
+        if (trust !== undefined && trust !== 'unsigned')
+          throw new QuorumError('BAD_REQUEST', `trust must be 'unsigned' (to import a file no known key signed), got '${String(trust).slice(0, 40)}'`);
         const bytes = await readAll(ctx.params, { maxBytes: MAX_IMPORT_BYTES, idleMs: quorumConfig(this.broker).requestTimeoutMs });
         const { container, signature } = checkSignature(bytes, this.trustedKeys);
         if (signature.status !== 'verified' && trust !== 'unsigned') {
@@ -217,7 +234,11 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
             'unknown-key': `is signed by key ${'keyId' in signature ? signature.keyId : ''}, which this registry does not know`,
             altered: 'was changed after it was signed: its signature does not match its bytes',
           }[signature.status];
-          throw new QuorumError('UNSIGNED_EXPORT', `the export ${why}: add its cluster's export key to EXPORT_TRUSTED_KEYS, or import it with trust=unsigned (admin) to take it as unverified`, { signature: signature.status });
+          throw new QuorumError(
+            'UNSIGNED_EXPORT',
+            `the export ${why}: add its cluster's export key to EXPORT_TRUSTED_KEYS, or import it with trust=unsigned (admin) to take it as unverified`,
+            { signature: signature.status },
+          );
         }
         const decoded = decodeExport(container);
         const verified = signature.status === 'verified';
@@ -236,7 +257,12 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
         try {
           for (const m of source.members) await this.store.putMember(created.id, { ...m, artifact: undefined }, decoded.members.get(m.id)!);
           if (decoded.validation && source.validation) await this.store.putValidation(created.id, decoded.validation, source.validation.rows);
-          const ready = await this.store.update(created.id, { status: 'ready', completedAt: source.completedAt, report: source.report, metrics: source.metrics });
+          const ready = await this.store.update(created.id, {
+            status: 'ready',
+            completedAt: source.completedAt,
+            report: source.report,
+            metrics: source.metrics,
+          });
           this.logger.info(`imported ${ready.id} from ${ready.importedFrom}: signature ${signature.status}, metrics ${examined.metrics}`);
           return this.summary(ready);
         } catch (err) {
@@ -263,7 +289,16 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
         classes: v.classes,
         mode: v.mode,
         voting: v.voting,
-        members: v.members.map((m) => ({ id: m.id, kind: m.kind, rows: m.rows, node: m.node, fitMs: m.fitMs, metrics: m.metrics, size: m.artifact?.size, ...(m.baseline ? { baseline: true } : {}) })),
+        members: v.members.map((m) => ({
+          id: m.id,
+          kind: m.kind,
+          rows: m.rows,
+          node: m.node,
+          fitMs: m.fitMs,
+          metrics: m.metrics,
+          size: m.artifact?.size,
+          ...(m.baseline ? { baseline: true } : {}),
+        })),
         metrics: v.metrics,
         importedFrom: v.importedFrom,
         ...(v.unverified ? { unverified: true } : {}),
@@ -290,7 +325,9 @@ const RegistryService: ServiceSchema<ServiceSettingSchema, RegistryThis> = {
     const own = await loadExportKey(this.store.root, config.exportKey);
     this.exportKey = own.key;
     this.trustedKeys = [own.key, ...config.exportTrustedKeys.map(exportKey)];
-    this.logger.info(`exports signed with key ${own.key.id}${own.generated ? ` (generated into ${path.relative(config.stateDir, own.file!)} under STATE_DIR)` : ''}; ${this.trustedKeys.length - 1} other cluster key(s) trusted`);
+    this.logger.info(
+      `exports signed with key ${own.key.id}${own.generated ? ` (generated into ${path.relative(config.stateDir, own.file!)} under STATE_DIR)` : ''}; ${this.trustedKeys.length - 1} other cluster key(s) trusted`,
+    );
     this.logger.info(`registry: ${this.store.list().length} version(s) in ${this.store.root}`);
     if (this.broker.metrics.isEnabled()) {
       // The versions gauge of /metrics, from the in-memory index (cheap: no file is read).

@@ -32,7 +32,6 @@ import { fetchArtifact, fetchBlob, fetchSet, fitRunnerPorts, localRegistry } fro
 /** A data-parallel shard session unused this long is closed (a coordinator that died leaks nothing). */
 const DP_IDLE_MS = 10 * 60_000;
 
-
 type TrainerThis = Service & {
   pool: WorkerPool;
   fits: FitRunner;
@@ -221,7 +220,10 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
     const config = quorumConfig(this.broker);
     this.pool = new WorkerPool({ size: config.trainerWorkers, maxHeapMb: config.trainerHeapMb, tfBackend: config.tfBackend });
     this.models = trainerModels(this.broker, config);
-    this.fits = new FitRunner(this.pool, fitRunnerPorts(this.broker, this.models, () => this.publishLoad()));
+    this.fits = new FitRunner(
+      this.pool,
+      fitRunnerPorts(this.broker, this.models, () => this.publishLoad()),
+    );
     registerMetrics(this.broker.metrics, ['fitSeconds', 'shardBytes', 'threads', 'threadsBusy']);
     this.dpSwept = 0;
   },
@@ -249,7 +251,8 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
     this.loadTimer.unref();
     this.sweepTimer = setInterval(() => {
       const swept = this.dpThread?.swept ?? [];
-      for (; this.dpSwept < swept.length; this.dpSwept++) this.logger.warn(`data-parallel session ${swept[this.dpSwept]} closed after ${DP_IDLE_MS / 60_000} min unused`);
+      for (; this.dpSwept < swept.length; this.dpSwept++)
+        this.logger.warn(`data-parallel session ${swept[this.dpSwept]} closed after ${DP_IDLE_MS / 60_000} min unused`);
     }, 30_000);
     this.sweepTimer.unref();
   },

@@ -58,7 +58,12 @@ export class BenchCluster {
     child.stderr!.on('data', (d) => (log += d));
     this.nats = child;
     this.natsUrl = `nats://127.0.0.1:${port}`;
-    await until('nats-server start', () => /Server is ready/.test(log), 10_000, () => log);
+    await until(
+      'nats-server start',
+      () => /Server is ready/.test(log),
+      10_000,
+      () => log,
+    );
   }
 
   /** Starts a Quorum node with `env` (TRANSPORTER, NAMESPACE and a fresh STATE_DIR added) and waits until it is up. */
@@ -76,7 +81,12 @@ export class BenchCluster {
     child.stderr!.on('data', (d) => (log += d));
     const node: BenchNode = { name, nodeID, process: child, log: () => log };
     this.nodes.push(node);
-    await until(`${name} start`, () => / up: /.test(log) || child.exitCode !== null, 60_000, () => log);
+    await until(
+      `${name} start`,
+      () => / up: /.test(log) || child.exitCode !== null,
+      60_000,
+      () => log,
+    );
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${log}`);
     return node;
   }

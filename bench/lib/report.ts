@@ -38,7 +38,9 @@ export function findSklearn(checkScript: string): Record<string, string> | null 
   try {
     return JSON.parse(execFileSync(PYTHON, [checkScript, '--check'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
   } catch {
-    console.log(`${PYTHON} cannot import scikit-learn/pandas: install them with 'apt-get install -y python3-sklearn python3-pandas'; running the Node side alone`);
+    console.log(
+      `${PYTHON} cannot import scikit-learn/pandas: install them with 'apt-get install -y python3-sklearn python3-pandas'; running the Node side alone`,
+    );
     return null;
   }
 }

@@ -13,7 +13,8 @@ export function alignProbabilities(output: Float32Array, rows: number, from: rea
     if (at === undefined) throw new QuorumError('INTERNAL', `member class '${label}' is not among the ensemble's classes (${to.join(', ')})`);
     return at;
   });
-  const k = from.length, K = to.length;
+  const k = from.length,
+    K = to.length;
   const out = new Float32Array(rows * K);
   for (let r = 0; r < rows; r++) for (let c = 0; c < k; c++) out[r * K + map[c]] = output[r * k + c];
   return out;

@@ -90,7 +90,12 @@ interface NodeAnswer {
 }
 
 /** Asks every node for its members' outputs on `x`; returns the votes in member order. */
-export async function broadcastVotes(view: VersionView, x: Matrix, options: BroadcastOptions, ports: BroadcastPorts): Promise<{ votes: MemberVote[]; missing: MissingMember[] }> {
+export async function broadcastVotes(
+  view: VersionView,
+  x: Matrix,
+  options: BroadcastOptions,
+  ports: BroadcastPorts,
+): Promise<{ votes: MemberVote[]; missing: MissingMember[] }> {
   const voters = view.voters;
   const required = requiredVotes(options.quorum, voters.length);
   const live = ports.trainers();
@@ -101,7 +106,7 @@ export async function broadcastVotes(view: VersionView, x: Matrix, options: Broa
 
   const ask = async (node: string, members: MemberMeta[]): Promise<NodeAnswer> => {
     const answer: NodeAnswer = { node, outputs: new Map(), missing: new Map() };
-    const memberWidth = Math.max(...members.map((m) => (view.meta.task === 'classification' ? m.classes?.length ?? view.width : 1)));
+    const memberWidth = Math.max(...members.map((m) => (view.meta.task === 'classification' ? (m.classes?.length ?? view.width) : 1)));
     const step = rowsPerCall(x.cols, memberWidth, members.length, maxBytes);
     const chunks: Promise<void>[] = [];
     for (let start = 0, index = 0; start < x.rows; start += step, index++) {
@@ -162,11 +167,15 @@ export async function broadcastVotes(view: VersionView, x: Matrix, options: Broa
     votes.push({ member, node: got.node, output: view.align(member, concat(got.parts.map(fromWire)), x.rows) });
   }
   if (votes.length < required) {
-    throw new QuorumError('QUORUM_NOT_REACHED', `${votes.length} of ${voters.length} members of '${view.id}' voted, ${required} needed: ${missing.map((m) => `${m.member}${m.node ? ` @ ${m.node}` : ''} (${m.reason})`).join('; ')}`, {
-      voted: votes.length,
-      required,
-      missing,
-    });
+    throw new QuorumError(
+      'QUORUM_NOT_REACHED',
+      `${votes.length} of ${voters.length} members of '${view.id}' voted, ${required} needed: ${missing.map((m) => `${m.member}${m.node ? ` @ ${m.node}` : ''} (${m.reason})`).join('; ')}`,
+      {
+        voted: votes.length,
+        required,
+        missing,
+      },
+    );
   }
   return { votes, missing };
 }

@@ -40,13 +40,21 @@ export function echoColumns(table: Table, echo: CsvOutputOptions['echo']): Table
   if (echo === '*') return table.columns;
   return echo.map((name) => {
     const column = table.columns.find((c) => c.name === name);
-    if (!column) throw new QuorumError('UNKNOWN_COLUMN', `cannot echo column '${name}': the file has ${listNames(table.columns.map((c) => c.name))}`, { column: name });
+    if (!column)
+      throw new QuorumError('UNKNOWN_COLUMN', `cannot echo column '${name}': the file has ${listNames(table.columns.map((c) => c.name))}`, { column: name });
     return column;
   });
 }
 
 /** The CSV text of the predictions of every row of `x` (encoded from `table`), slice by slice. */
-export async function* predictionCsv(view: VersionView, table: Table, x: Matrix, voting: string, votesFor: VotesFor, options: CsvOutputOptions = {}): AsyncGenerator<Buffer> {
+export async function* predictionCsv(
+  view: VersionView,
+  table: Table,
+  x: Matrix,
+  voting: string,
+  votesFor: VotesFor,
+  options: CsvOutputOptions = {},
+): AsyncGenerator<Buffer> {
   const d = options.delimiter ?? ',';
   const echo = echoColumns(table, options.echo);
   const classification = view.meta.task === 'classification';

@@ -65,7 +65,11 @@ export async function loadModel(bytes: Uint8Array, options: { tfBackend?: string
  * Builds an ensemble from version metadata and a reader of member artifacts. `keepArtifacts` keeps
  * the bytes (in SharedArrayBuffers) for prediction threads to load.
  */
-export async function loadEnsemble(meta: VersionMeta, read: (memberId: string) => Promise<Uint8Array>, options: { tfBackend?: string; keepArtifacts?: boolean } = {}): Promise<Ensemble> {
+export async function loadEnsemble(
+  meta: VersionMeta,
+  read: (memberId: string) => Promise<Uint8Array>,
+  options: { tfBackend?: string; keepArtifacts?: boolean } = {},
+): Promise<Ensemble> {
   const members: LoadedMember[] = [];
   const artifacts = new Map<string, SharedArrayBuffer>();
   try {

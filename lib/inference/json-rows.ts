@@ -23,7 +23,6 @@ export interface JsonRowsOptions {
   sliceBytes?: number;
 }
 
-
 /** Where the items of the top-level `rows` array lie: byte offsets [start, end) of each item. */
 interface RowsSpan {
   /** Offsets of the `[` and one past the `]` of the array. */
@@ -44,7 +43,11 @@ export async function readJsonRows(bytes: Buffer, options: JsonRowsOptions): Pro
     return parse(bytes.toString('utf8')) as Record<string, unknown>;
   }
   if (span.starts.length > options.maxRows) {
-    throw new QuorumError('BAD_REQUEST', `the body holds ${span.starts.length} rows; one request takes at most ${options.maxRows}: send them in several requests, or as a CSV file to POST /api/predict/csv`, { rows: span.starts.length, limit: options.maxRows });
+    throw new QuorumError(
+      'BAD_REQUEST',
+      `the body holds ${span.starts.length} rows; one request takes at most ${options.maxRows}: send them in several requests, or as a CSV file to POST /api/predict/csv`,
+      { rows: span.starts.length, limit: options.maxRows },
+    );
   }
   const head = parse(`${bytes.toString('utf8', 0, span.open)}[]${bytes.toString('utf8', span.close)}`);
   if (head === null || typeof head !== 'object' || Array.isArray(head)) throw new QuorumError('BAD_REQUEST', 'the body must be a JSON object');
@@ -112,7 +115,11 @@ async function scan(bytes: Buffer, slice: number, pause: () => Promise<void>): P
         if (escaped || depth === 1 || ((length === 9 || length === 11) && (first === 0x5f || first === 0x63 || first === 0x70))) {
           const key = decodeKey(bytes, start, i + 1, escaped);
           if (key !== null && PROTOTYPE_KEYS.has(key)) {
-            throw new QuorumError('PROTOTYPE_KEY', `the request body has a key '${key}': no Quorum request takes it (such keys reach an object's prototype); remove it`, { key });
+            throw new QuorumError(
+              'PROTOTYPE_KEY',
+              `the request body has a key '${key}': no Quorum request takes it (such keys reach an object's prototype); remove it`,
+              { key },
+            );
           }
           if (depth === 1) lastKey = key;
         }
@@ -126,7 +133,11 @@ async function scan(bytes: Buffer, slice: number, pause: () => Promise<void>): P
       if (inRows && depth === 2 && itemStart < 0) itemStart = i;
       depth++;
       if (depth > MAX_JSON_DEPTH) {
-        throw new QuorumError('JSON_TOO_DEEP', `the request body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep: flatten it (Quorum's requests need a few levels)`, { limit: MAX_JSON_DEPTH });
+        throw new QuorumError(
+          'JSON_TOO_DEEP',
+          `the request body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep: flatten it (Quorum's requests need a few levels)`,
+          { limit: MAX_JSON_DEPTH },
+        );
       }
       if (c === OPEN_ARRAY && depth === 2 && lastKey === 'rows') {
         if (sawRows) throw new QuorumError('BAD_REQUEST', "the request body names 'rows' twice: send one 'rows' array");

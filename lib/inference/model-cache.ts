@@ -35,7 +35,11 @@ export class ModelCache {
   private active = new Map<string, string>();
   private activeKnown = false;
 
-  constructor(private readonly source: VersionSource, private readonly local: LocalVoting, private readonly options: ModelCacheOptions = {}) {}
+  constructor(
+    private readonly source: VersionSource,
+    private readonly local: LocalVoting,
+    private readonly options: ModelCacheOptions = {},
+  ) {}
 
   /** Active pointers this node follows and the versions in memory. */
   loaded(): { active: Record<string, string>; loaded: { version: string; name: string; members: number }[] } {
@@ -107,11 +111,16 @@ export class ModelCache {
     if (params.name) {
       const id = this.active.get(params.name);
       if (id) return id;
-      throw new QuorumError('NO_ACTIVE_MODEL', `no active version for '${params.name}'${this.active.size ? `: active models are ${listNames([...this.active.keys()])}` : ': train one with POST /api/trainings'}`);
+      throw new QuorumError(
+        'NO_ACTIVE_MODEL',
+        `no active version for '${params.name}'${this.active.size ? `: active models are ${listNames([...this.active.keys()])}` : ': train one with POST /api/trainings'}`,
+      );
     }
     if (this.active.size === 1) return [...this.active.values()][0];
     if (this.active.size === 0) throw new QuorumError('NO_ACTIVE_MODEL', 'no model is active yet: train one with POST /api/trainings (or activate a version)');
-    throw new QuorumError('BAD_REQUEST', `several models are active: pass 'name' (${listNames([...this.active.keys()])}) or 'version'`, { names: [...this.active.keys()] });
+    throw new QuorumError('BAD_REQUEST', `several models are active: pass 'name' (${listNames([...this.active.keys()])}) or 'version'`, {
+      names: [...this.active.keys()],
+    });
   }
 
   /**

@@ -40,7 +40,10 @@ export class PredictPool {
   private nextId = 1;
   private closed = false;
 
-  constructor(readonly size: number, private readonly options: { tfBackend?: string } = {}) {
+  constructor(
+    readonly size: number,
+    private readonly options: { tfBackend?: string } = {},
+  ) {
     if (!Number.isInteger(size) || size < 1) throw new QuorumError('BAD_REQUEST', `predict pool size must be an integer ≥ 1, got ${size}`);
     for (let i = 0; i < size; i++) this.threads.push(this.spawn());
   }
@@ -62,7 +65,16 @@ export class PredictPool {
         await this.load(thread, ensemble);
         const start = i * step;
         const end = Math.min(x.rows, start + step);
-        const answer = await this.send(thread, { type: 'predict', id: this.nextId++, version: ensemble.key, members: members.map((m) => m.id), x: shared, cols: x.cols, start, end });
+        const answer = await this.send(thread, {
+          type: 'predict',
+          id: this.nextId++,
+          version: ensemble.key,
+          members: members.map((m) => m.id),
+          x: shared,
+          cols: x.cols,
+          start,
+          end,
+        });
         return { rows: end - start, outputs: (answer as Extract<FromPredictWorker, { type: 'predicted' }>).outputs };
       }),
     );
@@ -120,7 +132,8 @@ export class PredictPool {
       const pending = thread.pending.get(message.id);
       if (!pending) return;
       thread.pending.delete(message.id);
-      if (message.type === 'error') pending.reject(new QuorumError(isErrorCode(message.error.code) ? message.error.code : 'INTERNAL', message.error.message, message.error.data));
+      if (message.type === 'error')
+        pending.reject(new QuorumError(isErrorCode(message.error.code) ? message.error.code : 'INTERNAL', message.error.message, message.error.data));
       else pending.resolve(message);
     });
     const died = (err: Error) => {

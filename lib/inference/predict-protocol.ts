@@ -3,7 +3,13 @@ import type { DenseSpec } from '../data/preprocess';
 
 export type ToPredictWorker =
   /** Load these members of a version (artifact bytes in SharedArrayBuffers: one copy for all threads). */
-  | { type: 'load'; id: number; version: string; members: { id: string; input: 'native' | 'dense'; dense?: DenseSpec; bytes: SharedArrayBuffer }[]; dense?: DenseSpec }
+  | {
+      type: 'load';
+      id: number;
+      version: string;
+      members: { id: string; input: 'native' | 'dense'; dense?: DenseSpec; bytes: SharedArrayBuffer }[];
+      dense?: DenseSpec;
+    }
   /** Predict rows [start, end) of the shared row-major float32 matrix `x` with `members`. */
   | { type: 'predict'; id: number; version: string; members: string[]; x: SharedArrayBuffer; cols: number; start: number; end: number }
   | { type: 'drop'; id: number; version: string };

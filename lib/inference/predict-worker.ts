@@ -32,7 +32,11 @@ async function handle(message: ToPredictWorker): Promise<void> {
       throw err;
     }
     versions.get(message.version)?.models.forEach((model) => model.dispose());
-    versions.set(message.version, { models, inputs: new Map(message.members.map((m) => [m.id, { id: m.id, input: m.input, dense: m.dense }])), dense: message.dense });
+    versions.set(message.version, {
+      models,
+      inputs: new Map(message.members.map((m) => [m.id, { id: m.id, input: m.input, dense: m.dense }])),
+      dense: message.dense,
+    });
     post({ type: 'done', id: message.id });
   } else if (message.type === 'drop') {
     versions.get(message.version)?.models.forEach((model) => model.dispose());
@@ -48,7 +52,10 @@ async function handle(message: ToPredictWorker): Promise<void> {
       if (!model) throw new QuorumError('INTERNAL', `member '${id}' of '${message.version}' is not loaded in this thread`);
       return model.predict(input(held.inputs.get(id)!));
     });
-    post({ type: 'predicted', id: message.id, outputs }, outputs.map((o) => o.buffer as ArrayBuffer));
+    post(
+      { type: 'predicted', id: message.id, outputs },
+      outputs.map((o) => o.buffer as ArrayBuffer),
+    );
   }
 }
 

@@ -43,7 +43,6 @@ export interface Prediction {
   withMembers: boolean;
 }
 
-
 function memberLabels(p: Prediction, vote: MemberVote): (string | number)[] {
   const { view, rows } = p;
   const out: (string | number)[] = new Array(rows);
@@ -72,11 +71,11 @@ export function predictionObject(p: Prediction): PredictResult {
     }
   }
   const result: PredictResult = { ...head(p), predictions, warnings: p.warnings };
-  if (p.withMembers) result.members = p.votes.map((v) => ({ id: v.member.id, kind: v.member.kind, ...(v.node ? { node: v.node } : {}), predictions: memberLabels(p, v) }));
+  if (p.withMembers)
+    result.members = p.votes.map((v) => ({ id: v.member.id, kind: v.member.kind, ...(v.node ? { node: v.node } : {}), predictions: memberLabels(p, v) }));
   if (p.missing.length) result.missing = p.missing;
   return result;
 }
-
 
 const ZEROS = '000000';
 
@@ -102,7 +101,9 @@ export function predictionJson(p: Prediction): Buffer {
   const { view, rows, combined } = p;
   const out = new TextBytes();
   const h = head(p);
-  out.text(`{"version":${JSON.stringify(h.version)},"name":${JSON.stringify(h.name)},"voting":${JSON.stringify(h.voting)},"mode":${JSON.stringify(h.mode)},"voted":${h.voted},"expected":${h.expected},"predictions":[`);
+  out.text(
+    `{"version":${JSON.stringify(h.version)},"name":${JSON.stringify(h.name)},"voting":${JSON.stringify(h.voting)},"mode":${JSON.stringify(h.mode)},"voted":${h.voted},"expected":${h.expected},"predictions":[`,
+  );
   if (view.meta.task === 'regression') {
     for (let r = 0; r < rows; r++) out.text(`${r ? ',' : ''}{"value":${num(combined[r])}}`);
   } else {

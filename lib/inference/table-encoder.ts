@@ -46,7 +46,11 @@ export function cellText(column: Column, r: number): string | undefined {
 
 function badValue(column: Column, rows: Int32Array | null, r: number, text: string, expected: string): QuorumError {
   const row = rows ? rows[r] : r;
-  return new QuorumError('BAD_VALUE', `line ${row + 2}, column '${column.name}': '${text}' is not ${expected}`, { line: row + 2, column: column.name, value: text });
+  return new QuorumError('BAD_VALUE', `line ${row + 2}, column '${column.name}': '${text}' is not ${expected}`, {
+    line: row + 2,
+    column: column.name,
+    value: text,
+  });
 }
 
 /**
@@ -59,7 +63,8 @@ function columnValues(c: FeatureColumnSpec, t: Column, rows: Int32Array | null, 
   const direct = t.type !== 'categorical' && (c.type === t.type || (c.type === 'numeric' && t.type === 'boolean'));
   if (direct) {
     for (let i = 0; i < n; i++) out[i] = (t as { values: Float64Array }).values[at(i)];
-    if (c.type === 'boolean') for (let i = 0; i < n; i++) if (!Number.isNaN(out[i]) && out[i] !== 0 && out[i] !== 1) throw badValue(t, rows, i, String(out[i]), 'a boolean');
+    if (c.type === 'boolean')
+      for (let i = 0; i < n; i++) if (!Number.isNaN(out[i]) && out[i] !== 0 && out[i] !== 1) throw badValue(t, rows, i, String(out[i]), 'a boolean');
     return out;
   }
   // By spelling: every distinct text converted once.
@@ -114,15 +119,23 @@ export function encodeTable(spec: EncoderSpec, table: Table, options: { rows?: I
   const absent = spec.columns.filter((c) => !byName.has(c.name)).map((c) => c.name);
   const unknown = table.columns.map((c) => c.name).filter((name) => !known.has(name) && !(options.ignore ?? []).includes(name));
   if (absent.length === spec.columns.length) {
-    throw new QuorumError('MISSING_COLUMNS', `the file has none of the model's columns: expected ${listNames(spec.columns.map((c) => c.name))}; it has ${listNames(table.columns.map((c) => c.name))}`, {
-      expected: spec.columns.map((c) => c.name),
-    });
+    throw new QuorumError(
+      'MISSING_COLUMNS',
+      `the file has none of the model's columns: expected ${listNames(spec.columns.map((c) => c.name))}; it has ${listNames(table.columns.map((c) => c.name))}`,
+      {
+        expected: spec.columns.map((c) => c.name),
+      },
+    );
   }
   if (options.strict && (absent.length || unknown.length)) {
-    throw new QuorumError('MISSING_COLUMNS', `${[absent.length ? `missing columns: ${absent.join(', ')}` : '', unknown.length ? `unknown columns: ${unknown.join(', ')}` : ''].filter(Boolean).join('; ')} (strict mode: send exactly the model's columns)`, {
-      missing: absent,
-      unknown,
-    });
+    throw new QuorumError(
+      'MISSING_COLUMNS',
+      `${[absent.length ? `missing columns: ${absent.join(', ')}` : '', unknown.length ? `unknown columns: ${unknown.join(', ')}` : ''].filter(Boolean).join('; ')} (strict mode: send exactly the model's columns)`,
+      {
+        missing: absent,
+        unknown,
+      },
+    );
   }
   const warnings: string[] = [];
   let offset = 0;
@@ -167,9 +180,13 @@ export interface LabelledRows {
 export function labelledRows(meta: VersionMeta, table: Table): LabelledRows {
   const column = table.columns.find((c) => c.name === meta.target);
   if (!column) {
-    throw new QuorumError('UNKNOWN_COLUMN', `the file has no column '${meta.target}' (the target of '${meta.id}'): evaluation needs the true values; it has ${listNames(table.columns.map((c) => c.name))}`, {
-      column: meta.target,
-    });
+    throw new QuorumError(
+      'UNKNOWN_COLUMN',
+      `the file has no column '${meta.target}' (the target of '${meta.id}'): evaluation needs the true values; it has ${listNames(table.columns.map((c) => c.name))}`,
+      {
+        column: meta.target,
+      },
+    );
   }
   const isMissing = missingTest(meta.encoder.missing);
   const seen = new Map<string, boolean>();
@@ -202,10 +219,12 @@ export function labelledRows(meta: VersionMeta, table: Table): LabelledRows {
   const warnings: string[] = [];
   if (missing) warnings.push(`${missing} row(s) without a value in '${meta.target}' left out`);
   if (unknown.size) {
-    const what = meta.task === 'classification' ? `label(s) the model never learnt (${listNames(meta.classes ?? [])} are its classes)` : 'value(s) that are not numbers';
+    const what =
+      meta.task === 'classification' ? `label(s) the model never learnt (${listNames(meta.classes ?? [])} are its classes)` : 'value(s) that are not numbers';
     const count = [...unknown.values()].reduce((a, b) => a + b, 0);
     warnings.push(`${count} row(s) with ${what} left out: ${[...unknown.keys()].slice(0, 5).join(', ')}`);
   }
-  if (rows.length === 0) throw new QuorumError('TARGET_ALL_MISSING', `no row of the file has a usable value in '${meta.target}': ${warnings.join('; ')}`, { column: meta.target });
+  if (rows.length === 0)
+    throw new QuorumError('TARGET_ALL_MISSING', `no row of the file has a usable value in '${meta.target}': ${warnings.join('; ')}`, { column: meta.target });
   return { y: Float32Array.from(y), rows: Int32Array.from(rows), warnings };
 }

@@ -43,7 +43,16 @@ export class TextBytes {
    * digit by digit; a zero (most classes of most rows) is written with its key in one piece
    * (`zeroKeys`). JSON: keys `"A":`, close `}}`; CSV: keys `,`, close a line break.
    */
-  row(label: Uint8Array, keys: Uint8Array[], zeroKeys: Uint8Array[], p: Float32Array, offset: number, order: number[], close: Uint8Array, rowMax: number): void {
+  row(
+    label: Uint8Array,
+    keys: Uint8Array[],
+    zeroKeys: Uint8Array[],
+    p: Float32Array,
+    offset: number,
+    order: number[],
+    close: Uint8Array,
+    rowMax: number,
+  ): void {
     this.room(rowMax);
     let buf = this.buf;
     let pos = this.pos;
@@ -89,4 +98,3 @@ export class TextBytes {
     return this.buf.subarray(0, this.pos);
   }
 }
-

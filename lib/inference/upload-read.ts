@@ -42,8 +42,18 @@ export interface EvaluateFileOptions extends CsvReadOptions {
  * Reads an uploaded CSV into a table, within the decompression guard of {@link csvLimits}
  * (the table is held whole, so the limit is INFERENCE_LIMIT_MB, not the dataset upload limit).
  */
-export async function ingestUpload(stream: NodeJS.ReadableStream, options: CsvReadOptions, config: CsvLimitConfig): Promise<{ table: Table; warnings: string[] }> {
-  const result = await ingestCsv(stream, { delimiter: options.delimiter, quote: options.quote, header: options.header, missing: options.missing, ...csvLimits(config, 'inference') });
+export async function ingestUpload(
+  stream: NodeJS.ReadableStream,
+  options: CsvReadOptions,
+  config: CsvLimitConfig,
+): Promise<{ table: Table; warnings: string[] }> {
+  const result = await ingestCsv(stream, {
+    delimiter: options.delimiter,
+    quote: options.quote,
+    header: options.header,
+    missing: options.missing,
+    ...csvLimits(config, 'inference'),
+  });
   return { table: result.table, warnings: result.warnings };
 }
 
@@ -53,7 +63,11 @@ const bool = (key: string, raw: string): boolean => {
   throw new QuorumError('BAD_REQUEST', `option '${key}' must be true or false, got '${raw}'`);
 };
 
-const list = (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 const number = (key: string, raw: string): number => {
   const n = Number(raw);
@@ -100,5 +114,19 @@ export function parseFileOptions(fields: Record<string, string>, allowed: readon
   return { options };
 }
 
-export const PREDICT_CSV_OPTIONS = ['name', 'version', 'voting', 'mode', 'quorum', 'timeout', 'strict', 'echo', 'probabilities', 'delimiter', 'quote', 'header', 'missing'] as const;
+export const PREDICT_CSV_OPTIONS = [
+  'name',
+  'version',
+  'voting',
+  'mode',
+  'quorum',
+  'timeout',
+  'strict',
+  'echo',
+  'probabilities',
+  'delimiter',
+  'quote',
+  'header',
+  'missing',
+] as const;
 export const EVALUATE_FILE_OPTIONS = ['voting', 'delimiter', 'quote', 'header', 'missing'] as const;

@@ -68,7 +68,7 @@ export class VersionView {
 
   /** A member's raw model output re-indexed by class label into the version's classes. */
   align(member: MemberMeta, output: Float32Array, rows: number): Float32Array {
-    const expected = rows * (this.meta.task === 'classification' ? member.classes?.length ?? this.width : 1);
+    const expected = rows * (this.meta.task === 'classification' ? (member.classes?.length ?? this.width) : 1);
     if (output.length !== expected) {
       throw new QuorumError('INTERNAL', `member '${member.id}' of '${this.meta.id}' returned ${output.length} values for ${rows} rows, expected ${expected}`);
     }

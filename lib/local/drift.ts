@@ -21,7 +21,8 @@ export function psi(previous: Float64Array, next: Float64Array): number {
     }
     return counts.map((c) => Math.max(c / values.length, 1e-4));
   };
-  const p = share(prev), n = share(now);
+  const p = share(prev),
+    n = share(now);
   return p.reduce((a, pi, i) => a + (n[i] - pi) * Math.log(n[i] / pi), 0);
 }
 
@@ -46,7 +47,13 @@ export function decideRetrain(previous: Table, next: Table, options: { rowsShare
     if (value > maxPsi) [maxPsi, column] = [value, c.name];
   }
   if (previous.nRows > 0 && added >= options.rowsShare * previous.nRows && added > 0) {
-    return { retrain: true, reason: `${added} rows added (${Math.round((100 * added) / previous.nRows)} % of ${previous.nRows})`, addedRows: added, maxPsi, column };
+    return {
+      retrain: true,
+      reason: `${added} rows added (${Math.round((100 * added) / previous.nRows)} % of ${previous.nRows})`,
+      addedRows: added,
+      maxPsi,
+      column,
+    };
   }
   if (maxPsi >= options.psi) {
     return { retrain: true, reason: `distribution of '${column}' shifted (PSI ${maxPsi.toFixed(3)} ≥ ${options.psi})`, addedRows: added, maxPsi, column };

@@ -23,7 +23,8 @@ function poolClassification(reports: ClassificationReport[]): ClassificationRepo
   let correct = 0;
   for (let i = 0; i < k; i++) correct += confusion[i][i];
   const perClass = classes.map((label, c) => {
-    let predicted = 0, support = 0;
+    let predicted = 0,
+      support = 0;
     for (let i = 0; i < k; i++) {
       predicted += confusion[i][c];
       support += confusion[c][i];

@@ -60,16 +60,21 @@ export function rocCurve(scores: ArrayLike<number>, positive: ArrayLike<boolean>
   if (pos === 0 || neg === 0) return null;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
   const all: [number, number][] = [[0, 0]];
-  let tp = 0, fp = 0, auc = 0, prevFpr = 0, prevTpr = 0;
-  for (let i = 0; i < n; ) {
+  let tp = 0,
+    fp = 0,
+    auc = 0,
+    prevFpr = 0,
+    prevTpr = 0;
+  for (let i = 0; i < n;) {
     const s = scores[order[i]];
     while (i < n && scores[order[i]] === s) {
       if (positive[order[i]]) tp++;
       else fp++;
       i++;
     }
-    const fpr = fp / neg, tpr = tp / pos;
-    auc += (fpr - prevFpr) * (tpr + prevTpr) / 2;
+    const fpr = fp / neg,
+      tpr = tp / pos;
+    auc += ((fpr - prevFpr) * (tpr + prevTpr)) / 2;
     all.push([fpr, tpr]);
     prevFpr = fpr;
     prevTpr = tpr;
@@ -100,7 +105,8 @@ export function classificationReport(y: ArrayLike<number>, p: Float32Array, clas
   const binary = k === 2;
   for (let c = 0; c < k; c++) {
     const tp = confusion[c][c];
-    let predicted = 0, support = 0;
+    let predicted = 0,
+      support = 0;
     for (let i = 0; i < k; i++) {
       predicted += confusion[i][c];
       support += confusion[c][i];

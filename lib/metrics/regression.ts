@@ -14,7 +14,9 @@ export interface RegressionReport {
 
 export function regressionReport(y: ArrayLike<number>, predicted: ArrayLike<number>): RegressionReport {
   const n = y.length;
-  let se = 0, ae = 0, sum = 0;
+  let se = 0,
+    ae = 0,
+    sum = 0;
   const residuals = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const r = y[i] - predicted[i];

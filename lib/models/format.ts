@@ -27,15 +27,7 @@ const PREFIX = 56;
 /** Header JSON larger than this is refused before parsing (a real header is a few KB). */
 const MAX_HEADER_BYTES = 64 * 1024 * 1024;
 
-export type NumericArray =
-  | Float32Array
-  | Float64Array
-  | Int32Array
-  | Uint32Array
-  | Int16Array
-  | Uint16Array
-  | Int8Array
-  | Uint8Array;
+export type NumericArray = Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
 
 const DTYPES = {
   f32: Float32Array,
@@ -122,7 +114,6 @@ function damaged(reason: string): QuorumError {
   return new QuorumError('BAD_ARTIFACT', `damaged model artifact: ${reason}; export it again from its registry`);
 }
 
-
 /**
  * Parses and verifies a container. Arrays are copied out, so the result does not keep `bytes`
  * alive and every array is properly aligned.
@@ -202,12 +193,7 @@ export function decodeArtifact(bytes: Uint8Array): Artifact {
  * Guard used by every loader: right kind, a format version it knows, and the arrays it needs with
  * the expected types.
  */
-export function expectArtifact(
-  artifact: Artifact,
-  kind: string,
-  maxFormatVersion: number,
-  arrays: Record<string, DType> = {},
-): void {
+export function expectArtifact(artifact: Artifact, kind: string, maxFormatVersion: number, arrays: Record<string, DType> = {}): void {
   if (artifact.kind !== kind) throw damaged(`artifact is a '${artifact.kind}', not a '${kind}'`);
   if (artifact.formatVersion > maxFormatVersion) {
     throw new QuorumError(

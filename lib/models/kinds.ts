@@ -96,35 +96,70 @@ export function resolveModelKind(name: string): AnyKind {
 }
 
 registerModelKind(
-  { name: 'baseline', description: 'class frequencies or the mean: the yardstick other models must beat', tasks: ['classification', 'regression'], input: 'native' },
+  {
+    name: 'baseline',
+    description: 'class frequencies or the mean: the yardstick other models must beat',
+    tasks: ['classification', 'regression'],
+    input: 'native',
+  },
   () => require('./baseline').baselineKind,
 );
 registerModelKind(
-  { name: 'mlp', description: 'dense neural network (TensorFlow.js): hidden layers, dropout, Adam, early stopping', tasks: ['classification', 'regression'], input: 'dense' },
+  {
+    name: 'mlp',
+    description: 'dense neural network (TensorFlow.js): hidden layers, dropout, Adam, early stopping',
+    tasks: ['classification', 'regression'],
+    input: 'dense',
+  },
   () => require('./tf/mlp').mlpKind,
   () => ({ params: require('./tf/params').mlpParams, plan: require('./tf/plan').mlpPlan }),
 );
 registerModelKind(
-  { name: 'linear', description: 'logistic / linear regression with L2 (TensorFlow.js), mini-batch Adam', tasks: ['classification', 'regression'], input: 'dense' },
+  {
+    name: 'linear',
+    description: 'logistic / linear regression with L2 (TensorFlow.js), mini-batch Adam',
+    tasks: ['classification', 'regression'],
+    input: 'dense',
+  },
   () => require('./tf/linear').linearKind,
   () => ({ params: require('./tf/params').linearParams, plan: require('./tf/plan').linearPlan }),
 );
 registerModelKind(
-  { name: 'forest', description: 'random forest / extra trees on histogram bins: missing values and categorical codes welcome', tasks: ['classification', 'regression'], input: 'native' },
+  {
+    name: 'forest',
+    description: 'random forest / extra trees on histogram bins: missing values and categorical codes welcome',
+    tasks: ['classification', 'regression'],
+    input: 'native',
+  },
   () => require('./forest').forestKind,
 );
 registerModelKind(
-  { name: 'gbm', description: 'gradient-boosted trees on histogram bins (XGBoost-style second-order splits): missing values and categorical codes welcome', tasks: ['classification', 'regression'], input: 'native' },
+  {
+    name: 'gbm',
+    description: 'gradient-boosted trees on histogram bins (XGBoost-style second-order splits): missing values and categorical codes welcome',
+    tasks: ['classification', 'regression'],
+    input: 'native',
+  },
   () => require('./gbm').gbmKind,
   () => require('./gbm/params').gbmParamsCheck,
 );
 registerModelKind(
-  { name: 'knn', description: 'k-nearest neighbours (k-d tree or brute force; euclidean, manhattan, cosine): the model holds its shard’s rows', tasks: ['classification', 'regression'], input: 'dense' },
+  {
+    name: 'knn',
+    description: 'k-nearest neighbours (k-d tree or brute force; euclidean, manhattan, cosine): the model holds its shard’s rows',
+    tasks: ['classification', 'regression'],
+    input: 'dense',
+  },
   () => require('./knn').knnKind,
   () => require('./knn/params').knnParamsCheck,
 );
 registerModelKind(
-  { name: 'svm', description: 'linear support vector machine (dual coordinate descent), rbf through random Fourier features; one-vs-rest, Platt probabilities', tasks: ['classification', 'regression'], input: 'dense' },
+  {
+    name: 'svm',
+    description: 'linear support vector machine (dual coordinate descent), rbf through random Fourier features; one-vs-rest, Platt probabilities',
+    tasks: ['classification', 'regression'],
+    input: 'dense',
+  },
   () => require('./svm').svmKind,
   () => require('./svm/params').svmParamsCheck,
 );

@@ -22,10 +22,29 @@ interface Definition {
 
 export const QUORUM_METRICS = {
   jobs: { type: 'gauge', name: 'quorum.jobs', description: 'Training jobs of this coordinator, by state', labelNames: ['state'] },
-  fitSeconds: { type: 'histogram', name: 'quorum.fit.seconds', description: 'Seconds one member took to fit on this trainer, by model kind', labelNames: ['kind'], unit: 'seconds', buckets: [0.1, 0.5, 1, 2, 5, 15, 60, 300, 1800, 7200] },
-  shardBytes: { type: 'counter', name: 'quorum.shard.bytes.total', description: 'Bytes of shards and validation sets this trainer fetched from coordinators', unit: 'bytes' },
+  fitSeconds: {
+    type: 'histogram',
+    name: 'quorum.fit.seconds',
+    description: 'Seconds one member took to fit on this trainer, by model kind',
+    labelNames: ['kind'],
+    unit: 'seconds',
+    buckets: [0.1, 0.5, 1, 2, 5, 15, 60, 300, 1800, 7200],
+  },
+  shardBytes: {
+    type: 'counter',
+    name: 'quorum.shard.bytes.total',
+    description: 'Bytes of shards and validation sets this trainer fetched from coordinators',
+    unit: 'bytes',
+  },
   predictions: { type: 'counter', name: 'quorum.predictions.total', description: 'Rows predicted by this inference node, by route', labelNames: ['route'] },
-  predictSeconds: { type: 'histogram', name: 'quorum.predict.seconds', description: 'Seconds one prediction request took on this inference node, by route', labelNames: ['route'], unit: 'seconds', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10] },
+  predictSeconds: {
+    type: 'histogram',
+    name: 'quorum.predict.seconds',
+    description: 'Seconds one prediction request took on this inference node, by route',
+    labelNames: ['route'],
+    unit: 'seconds',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+  },
   versions: { type: 'gauge', name: 'quorum.model.versions', description: 'Model versions in this registry, by status', labelNames: ['status'] },
   threads: { type: 'gauge', name: 'quorum.trainer.threads', description: 'Worker threads of this trainer' },
   threadsBusy: { type: 'gauge', name: 'quorum.trainer.threads.busy', description: 'Worker threads of this trainer fitting now' },
@@ -38,7 +57,8 @@ export function registerMetrics(registry: MetricRegistry, names: QuorumMetric[])
   if (!registry.isEnabled()) return;
   for (const n of names) {
     const def: Definition = QUORUM_METRICS[n];
-    if (!registry.hasMetric(def.name)) registry.register({ ...def, labelNames: def.labelNames ? [...def.labelNames] : undefined, buckets: def.buckets ? [...def.buckets] : undefined } as never);
+    if (!registry.hasMetric(def.name))
+      registry.register({ ...def, labelNames: def.labelNames ? [...def.labelNames] : undefined, buckets: def.buckets ? [...def.buckets] : undefined } as never);
   }
 }
 

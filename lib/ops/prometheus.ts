@@ -58,7 +58,9 @@ function samples(name: string, type: string, node: string, v: MetricValue): stri
   const base = { node, ...(v.labels ?? {}) };
   if (type === 'histogram') {
     const out: string[] = [];
-    const bounds = Object.keys(v.buckets ?? {}).map(Number).sort((a, b) => a - b);
+    const bounds = Object.keys(v.buckets ?? {})
+      .map(Number)
+      .sort((a, b) => a - b);
     for (const le of bounds) out.push(`${name}_bucket${labels({ ...base, le: num(le) })} ${v.buckets![String(le)] ?? 0}`);
     out.push(`${name}_bucket${labels({ ...base, le: '+Inf' })} ${v.count ?? 0}`);
     out.push(`${name}_sum${labels(base)} ${num(v.sum ?? 0)}`);
@@ -79,7 +81,15 @@ function samples(name: string, type: string, node: string, v: MetricValue): stri
  * command line (the script's path) and process ids. They help an attacker and no dashboard needs
  * them: never served.
  */
-export const HIDDEN_METRICS: readonly RegExp[] = [/^os\.user\./, /^os\.network\./, /^os\.hostname$/, /^os\.release$/, /^process\.arguments$/, /^process\.pid$/, /^process\.ppid$/];
+export const HIDDEN_METRICS: readonly RegExp[] = [
+  /^os\.user\./,
+  /^os\.network\./,
+  /^os\.hostname$/,
+  /^os\.release$/,
+  /^process\.arguments$/,
+  /^process\.pid$/,
+  /^process\.ppid$/,
+];
 
 export const isHiddenMetric = (name: string): boolean => HIDDEN_METRICS.some((re) => re.test(name));
 

@@ -39,10 +39,23 @@ export function incompatibility(candidate: VersionMeta, current: VersionMeta): s
   const added = [...mine.keys()].filter((c) => !theirs.has(c));
   const dropped = [...theirs.keys()].filter((c) => !mine.has(c));
   const retyped = [...mine.keys()].filter((c) => theirs.has(c) && theirs.get(c) !== mine.get(c));
-  const list = (names: string[]) => names.slice(0, 5).map((n) => `'${n}'`).join(', ') + (names.length > 5 ? ` and ${names.length - 5} more` : '');
+  const list = (names: string[]) =>
+    names
+      .slice(0, 5)
+      .map((n) => `'${n}'`)
+      .join(', ') + (names.length > 5 ? ` and ${names.length - 5} more` : '');
   if (added.length) problems.push(`needs column${added.length > 1 ? 's' : ''} ${list(added)} the active '${current.id}' does not take`);
   if (dropped.length) problems.push(`does not take column${dropped.length > 1 ? 's' : ''} ${list(dropped)} of the active '${current.id}'`);
-  if (retyped.length) problems.push(`reads ${list(retyped)} as ${retyped.map((c) => mine.get(c)).slice(0, 5).join('/')} where the active '${current.id}' reads ${retyped.map((c) => theirs.get(c)).slice(0, 5).join('/')}`);
+  if (retyped.length)
+    problems.push(
+      `reads ${list(retyped)} as ${retyped
+        .map((c) => mine.get(c))
+        .slice(0, 5)
+        .join('/')} where the active '${current.id}' reads ${retyped
+        .map((c) => theirs.get(c))
+        .slice(0, 5)
+        .join('/')}`,
+    );
   return problems.length ? `it ${problems.join('; ')}` : null;
 }
 
@@ -55,16 +68,28 @@ export function incompatibility(candidate: VersionMeta, current: VersionMeta): s
  * - `always` activates; `if-better` when the candidate is not worse on validation (accuracy, RMSE).
  * Without an active version the candidate is the first of its name and is activated.
  */
-export function decideActivation(policy: ActivationPolicy, candidate: VersionMeta, current?: VersionMeta, context: ActivationContext = { takeover: true }): ActivationDecision {
+export function decideActivation(
+  policy: ActivationPolicy,
+  candidate: VersionMeta,
+  current?: VersionMeta,
+  context: ActivationContext = { takeover: true },
+): ActivationDecision {
   if (policy === 'manual') return { activate: false, reason: 'activation policy is manual' };
   if (candidate.unverified) return { activate: false, reason: 'an unverified import is never activated by policy: an admin activates it by hand' };
   if (!current) return { activate: true, reason: `first version of '${candidate.name}'` };
   const clash = incompatibility(candidate, current);
-  if (clash) return { activate: false, reason: `${clash}: clients of '${candidate.name}' would break; an admin activates it by hand if that is meant, or train it under another name` };
+  if (clash)
+    return {
+      activate: false,
+      reason: `${clash}: clients of '${candidate.name}' would break; an admin activates it by hand if that is meant, or train it under another name`,
+    };
   const sameSource = !current.importedFrom && current.dataset.name === candidate.dataset.name;
   if (!sameSource && !context.takeover) {
     const from = current.importedFrom ? `an import (${current.importedFrom})` : `dataset '${current.dataset.name}'`;
-    return { activate: false, reason: `the active '${current.id}' of '${candidate.name}' comes from ${from}, this version from dataset '${candidate.dataset.name}': only an admin's job takes over a model name; an admin activates it by hand` };
+    return {
+      activate: false,
+      reason: `the active '${current.id}' of '${candidate.name}' comes from ${from}, this version from dataset '${candidate.dataset.name}': only an admin's job takes over a model name; an admin activates it by hand`,
+    };
   }
   if (policy === 'always') return { activate: true, reason: 'activation policy is always' };
   if (current.unverified) return { activate: true, reason: `the active '${current.id}' is an unverified import: its metrics do not count` };

@@ -24,9 +24,19 @@ export function memberWeight(task: VersionMeta['task'], score: number): number {
 }
 
 /** Marks the version ready with its report and each member's metrics and weight; `keep`: drop the other members first. */
-export async function completeVersion(store: VersionStore, request: { version: string; report: Report; members: MemberEvaluation[]; keep?: string[]; crossNode?: CrossNodeEvaluation }): Promise<VersionMeta> {
+export async function completeVersion(
+  store: VersionStore,
+  request: { version: string; report: Report; members: MemberEvaluation[]; keep?: string[]; crossNode?: CrossNodeEvaluation },
+): Promise<VersionMeta> {
   const { version, report, members, keep, crossNode } = request;
-  if (keep) await store.removeMembers(version, store.get(version).members.map((m) => m.id).filter((id) => !keep.includes(id)));
+  if (keep)
+    await store.removeMembers(
+      version,
+      store
+        .get(version)
+        .members.map((m) => m.id)
+        .filter((id) => !keep.includes(id)),
+    );
   const meta = store.get(version);
   const byId = new Map(members.map((m) => [m.id, m]));
   return store.update(version, {
@@ -53,7 +63,17 @@ export async function averageInto(store: VersionStore, version: string, into: st
   const averaged = averageArtifacts(artifacts);
   const first = meta.members.find((m) => m.id === parts[0].member)!;
   const rows = parts.reduce((a, p) => a + p.rows, 0);
-  const stored = await store.putMember(version, { ...first, id: into, shard: -1, rows, node: undefined, fitMs: undefined, artifact: undefined }, encodeArtifact(averaged));
-  await store.removeMembers(version, store.get(version).members.map((m) => m.id).filter((m) => m !== into));
+  const stored = await store.putMember(
+    version,
+    { ...first, id: into, shard: -1, rows, node: undefined, fitMs: undefined, artifact: undefined },
+    encodeArtifact(averaged),
+  );
+  await store.removeMembers(
+    version,
+    store
+      .get(version)
+      .members.map((m) => m.id)
+      .filter((m) => m !== into),
+  );
   return stored;
 }

@@ -13,11 +13,50 @@ import type { TrainedModel } from '../models/model';
 import type { MemberMeta, VersionMeta } from './version';
 
 const VERSION_KEYS = new Set([
-  'id', 'name', 'status', 'job', 'createdAt', 'completedAt', 'dataset', 'target', 'task', 'classes', 'mode', 'voting', 'encoder', 'features', 'dense',
-  'members', 'validation', 'metrics', 'report', 'importedFrom', 'localSplit', 'crossNode', 'derivedFrom', 'unverified', 'imported',
+  'id',
+  'name',
+  'status',
+  'job',
+  'createdAt',
+  'completedAt',
+  'dataset',
+  'target',
+  'task',
+  'classes',
+  'mode',
+  'voting',
+  'encoder',
+  'features',
+  'dense',
+  'members',
+  'validation',
+  'metrics',
+  'report',
+  'importedFrom',
+  'localSplit',
+  'crossNode',
+  'derivedFrom',
+  'unverified',
+  'imported',
 ]);
 const MEMBER_KEYS = new Set([
-  'id', 'kind', 'params', 'input', 'shard', 'rows', 'node', 'fitMs', 'classes', 'artifact', 'summary', 'curve', 'metrics', 'weight', 'baseline', 'local', 'dense',
+  'id',
+  'kind',
+  'params',
+  'input',
+  'shard',
+  'rows',
+  'node',
+  'fitMs',
+  'classes',
+  'artifact',
+  'summary',
+  'curve',
+  'metrics',
+  'weight',
+  'baseline',
+  'local',
+  'dense',
 ]);
 const COLUMN_KEYS: Record<string, Set<string>> = {
   numeric: new Set(['name', 'type']),
@@ -54,7 +93,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function count(v: unknown, field: string, min = 0): void {
-  if (v !== undefined && !(Number.isInteger(v) && (v as number) >= min && (v as number) <= MAX_INT)) throw bad(field, `must be an integer in [${min}, ${MAX_INT}]`, v);
+  if (v !== undefined && !(Number.isInteger(v) && (v as number) >= min && (v as number) <= MAX_INT))
+    throw bad(field, `must be an integer in [${min}, ${MAX_INT}]`, v);
 }
 
 function stringList(v: unknown, field: string): string[] {
@@ -73,13 +113,19 @@ function checkEncoder(encoder: unknown): EncoderSpec {
     const field = `version.encoder.columns[${i}]`;
     if (!isObject(c) || typeof c.name !== 'string') throw bad(field, 'must be an object with a name');
     const keys = COLUMN_KEYS[c.type as string];
-    if (!keys || !Object.prototype.hasOwnProperty.call(COLUMN_KEYS, c.type as string)) throw bad(`${field}.type`, `must be one of ${Object.keys(COLUMN_KEYS).join(', ')}`, c.type);
+    if (!keys || !Object.prototype.hasOwnProperty.call(COLUMN_KEYS, c.type as string))
+      throw bad(`${field}.type`, `must be one of ${Object.keys(COLUMN_KEYS).join(', ')}`, c.type);
     knownKeys(c, keys, field);
     if (c.type === 'categorical') stringList(c.categories, `${field}.categories`);
-    if (c.type === 'datetime' && !stringList(c.parts, `${field}.parts`).every((p) => DATE_PARTS.has(p))) throw bad(`${field}.parts`, 'names an unknown date part', c.parts);
-    if (c.type === 'boolean' && c.labels !== undefined && stringList(c.labels, `${field}.labels`).length !== 2) throw bad(`${field}.labels`, 'must be two labels', c.labels);
+    if (c.type === 'datetime' && !stringList(c.parts, `${field}.parts`).every((p) => DATE_PARTS.has(p)))
+      throw bad(`${field}.parts`, 'names an unknown date part', c.parts);
+    if (c.type === 'boolean' && c.labels !== undefined && stringList(c.labels, `${field}.labels`).length !== 2)
+      throw bad(`${field}.labels`, 'must be two labels', c.labels);
   });
-  stringList(encoder.columns.map((c: { name: string }) => c.name), 'version.encoder.columns[].name');
+  stringList(
+    encoder.columns.map((c: { name: string }) => c.name),
+    'version.encoder.columns[].name',
+  );
   return encoder as unknown as EncoderSpec;
 }
 
@@ -93,7 +139,8 @@ function checkMember(m: unknown, i: number, meta: VersionMeta, kinds: Set<string
   if (m.input === 'dense' && !m.dense && !meta.dense) throw bad(`${field}.input`, "is 'dense' but the version has no dense transform");
   count(m.shard, `${field}.shard`);
   count(m.rows, `${field}.rows`);
-  if (m.weight !== undefined && !(typeof m.weight === 'number' && Number.isFinite(m.weight) && m.weight >= 0)) throw bad(`${field}.weight`, 'must be a finite number ≥ 0', m.weight);
+  if (m.weight !== undefined && !(typeof m.weight === 'number' && Number.isFinite(m.weight) && m.weight >= 0))
+    throw bad(`${field}.weight`, 'must be a finite number ≥ 0', m.weight);
   if (m.classes !== undefined) {
     const classes = stringList(m.classes, `${field}.classes`);
     if (meta.task !== 'classification') throw bad(`${field}.classes`, 'is set on a regression version');
@@ -114,7 +161,8 @@ export function checkVersionMeta(raw: unknown): VersionMeta {
   if (typeof meta.id !== 'string') throw bad('version.id', 'must be a string', meta.id);
   if (typeof meta.target !== 'string') throw bad('version.target', 'must be a string', meta.target);
   if (meta.task !== 'classification' && meta.task !== 'regression') throw bad('version.task', "must be 'classification' or 'regression'", meta.task);
-  if (!['ensemble', 'average', 'local', 'data-parallel'].includes(meta.mode)) throw bad('version.mode', "must be 'ensemble', 'average', 'local' or 'data-parallel'", meta.mode);
+  if (!['ensemble', 'average', 'local', 'data-parallel'].includes(meta.mode))
+    throw bad('version.mode', "must be 'ensemble', 'average', 'local' or 'data-parallel'", meta.mode);
   if (meta.task === 'classification') {
     if (stringList(meta.classes, 'version.classes').length < 1) throw bad('version.classes', 'is empty for a classifier');
   } else if (meta.classes !== undefined) throw bad('version.classes', 'is set on a regression version');
@@ -135,7 +183,10 @@ export function checkVersionMeta(raw: unknown): VersionMeta {
   if (!Array.isArray(meta.members) || meta.members.length === 0) throw bad('version.members', 'is empty: a version needs at least one member');
   const kinds = new Set(modelKindNames());
   const members = meta.members.map((m, i) => checkMember(m, i, meta, kinds));
-  stringList(members.map((m) => m.id), 'version.members[].id');
+  stringList(
+    members.map((m) => m.id),
+    'version.members[].id',
+  );
   if (!members.some((m) => !m.baseline)) throw bad('version.members', 'has no member that votes (all are baselines)');
   return meta;
 }
@@ -159,7 +210,8 @@ export function checkLoadedMember(meta: VersionMeta, i: number, model: TrainedMo
   if (model.kind !== m.kind) throw bad(`${field}.kind`, `says '${m.kind}' but the artifact holds a '${model.kind}'`);
   if (model.task !== meta.task) throw bad(`${field}`, `is a ${model.task} model in a ${meta.task} version`);
   const classes = m.classes?.length ?? meta.classes?.length ?? 0;
-  if (meta.task === 'classification' && model.nClasses !== classes) throw bad(`${field}.classes`, `lists ${classes} classes, the model predicts ${model.nClasses}`);
+  if (meta.task === 'classification' && model.nClasses !== classes)
+    throw bad(`${field}.classes`, `lists ${classes} classes, the model predicts ${model.nClasses}`);
   const width = new RowEncoder(meta.encoder).width;
   if (m.input === 'native' && model.nFeatures !== width) throw bad(`${field}`, `reads ${model.nFeatures} features, the encoder makes ${width}`);
 }

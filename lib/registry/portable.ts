@@ -46,12 +46,16 @@ export function decodeExport(bytes: Uint8Array): DecodedExport {
   const meta = checkVersionMeta((artifact.header as { version?: unknown }).version);
   const expected = new Set([...meta.members.map((m) => `member:${m.id}`), 'validation']);
   for (const name of Object.keys(artifact.arrays)) {
-    if (!expected.has(name)) throw new QuorumError('BAD_ARTIFACT', `damaged export: array '${name}' is not a member of the version nor its validation rows`, { field: `arrays.${name}` });
+    if (!expected.has(name))
+      throw new QuorumError('BAD_ARTIFACT', `damaged export: array '${name}' is not a member of the version nor its validation rows`, {
+        field: `arrays.${name}`,
+      });
   }
   const members = new Map<string, Uint8Array>();
   for (const m of meta.members) {
     const bytes = artifact.arrays[`member:${m.id}`];
-    if (!(bytes instanceof Uint8Array)) throw new QuorumError('BAD_ARTIFACT', `damaged export: member '${m.id}' has no artifact`, { field: `arrays.member:${m.id}` });
+    if (!(bytes instanceof Uint8Array))
+      throw new QuorumError('BAD_ARTIFACT', `damaged export: member '${m.id}' has no artifact`, { field: `arrays.member:${m.id}` });
     try {
       const inner = decodeArtifact(bytes);
       if (inner.kind !== m.kind) throw new QuorumError('BAD_ARTIFACT', `damaged export: member '${m.id}' claims kind '${m.kind}' but holds a '${inner.kind}'`);
@@ -81,7 +85,10 @@ export interface ImportCheck {
  * dropped when the file has no validation rows). Nothing is kept loaded. Throws BAD_ARTIFACT
  * naming the field. Returns the metadata to register.
  */
-export async function examineExport(decoded: DecodedExport, options: { tfBackend?: string; verified: boolean }): Promise<{ meta: VersionMeta; metrics: ImportCheck['metrics'] }> {
+export async function examineExport(
+  decoded: DecodedExport,
+  options: { tfBackend?: string; verified: boolean },
+): Promise<{ meta: VersionMeta; metrics: ImportCheck['metrics'] }> {
   const { meta } = decoded;
   checkMembersAgainstArtifacts(meta, decoded.members);
   const loaded: LoadedMember[] = [];
@@ -100,7 +107,11 @@ export async function examineExport(decoded: DecodedExport, options: { tfBackend
     try {
       const { x } = ensemble.encodeRows([syntheticRow(meta.encoder)]);
       const votes = ensemble.votes(x, 'all');
-      const out = ensemble.combine(votes.filter((v) => !v.member.baseline), 1, meta.voting);
+      const out = ensemble.combine(
+        votes.filter((v) => !v.member.baseline),
+        1,
+        meta.voting,
+      );
       if (!out.every(Number.isFinite)) throw new Error('the probe prediction is not finite');
     } catch (err) {
       throw new QuorumError('BAD_ARTIFACT', `export refused: a probe prediction on a synthetic row failed (${(err as Error).message})`, { field: 'probe' });
@@ -146,22 +157,47 @@ function checkMembersAgainstArtifacts(meta: VersionMeta, artifacts: Map<string, 
   for (const m of meta.members) {
     const digest = createHash('sha256').update(artifacts.get(m.id)!).digest('hex');
     const twin = seen.get(digest);
-    if (twin) throw new QuorumError('BAD_ARTIFACT', `export refused: member '${m.id}' is the same model as member '${twin}' (one artifact counted twice)`, { field: `version.members.${m.id}` });
+    if (twin)
+      throw new QuorumError('BAD_ARTIFACT', `export refused: member '${m.id}' is the same model as member '${twin}' (one artifact counted twice)`, {
+        field: `version.members.${m.id}`,
+      });
     seen.set(digest, m.id);
     const summary = m.summary === undefined ? 0 : Buffer.byteLength(JSON.stringify(m.summary));
-    if (summary > MAX_SUMMARY_BYTES) throw new QuorumError('BAD_ARTIFACT', `export refused: member '${m.id}' carries a ${(summary / 1048576).toFixed(1)} MB summary; a member's summary holds at most ${MAX_SUMMARY_BYTES / 1048576} MB`, { field: `version.members.${m.id}.summary` });
-    if (m.curve !== undefined && (!Array.isArray(m.curve) || m.curve.length > MAX_CURVE_POINTS)) throw new QuorumError('BAD_ARTIFACT', `export refused: member '${m.id}' has a learning curve of more than ${MAX_CURVE_POINTS} points`, { field: `version.members.${m.id}.curve` });
+    if (summary > MAX_SUMMARY_BYTES)
+      throw new QuorumError(
+        'BAD_ARTIFACT',
+        `export refused: member '${m.id}' carries a ${(summary / 1048576).toFixed(1)} MB summary; a member's summary holds at most ${MAX_SUMMARY_BYTES / 1048576} MB`,
+        { field: `version.members.${m.id}.summary` },
+      );
+    if (m.curve !== undefined && (!Array.isArray(m.curve) || m.curve.length > MAX_CURVE_POINTS))
+      throw new QuorumError('BAD_ARTIFACT', `export refused: member '${m.id}' has a learning curve of more than ${MAX_CURVE_POINTS} points`, {
+        field: `version.members.${m.id}.curve`,
+      });
   }
   const voters = meta.members.filter((m) => !m.baseline);
   const mode = meta.mode;
   const one = (kinds: string[]) => voters.length === 1 && kinds.includes(voters[0].kind);
   const fits =
-    mode === 'data-parallel' ? one(['forest', 'gbm']) : mode === 'average' ? one(['mlp', 'linear']) : mode === 'local' ? voters.every((m) => m.local) : voters.every((m) => !m.local);
-  if (!fits) throw new QuorumError('BAD_ARTIFACT', `export refused: version.mode '${mode}' does not fit its voting members (${voters.map((m) => `${m.kind}${m.local ? ' (local)' : ''}`).join(', ')})`, { field: 'version.mode' });
+    mode === 'data-parallel'
+      ? one(['forest', 'gbm'])
+      : mode === 'average'
+        ? one(['mlp', 'linear'])
+        : mode === 'local'
+          ? voters.every((m) => m.local)
+          : voters.every((m) => !m.local);
+  if (!fits)
+    throw new QuorumError(
+      'BAD_ARTIFACT',
+      `export refused: version.mode '${mode}' does not fit its voting members (${voters.map((m) => `${m.kind}${m.local ? ' (local)' : ''}`).join(', ')})`,
+      { field: 'version.mode' },
+    );
   if (meta.task === 'classification') {
     const predicted = new Set(voters.flatMap((m) => m.classes ?? meta.classes ?? []));
     const orphan = meta.classes!.find((c) => !predicted.has(c));
-    if (orphan !== undefined) throw new QuorumError('BAD_ARTIFACT', `export refused: class ${JSON.stringify(orphan.slice(0, 80))} of version.classes is predicted by no member`, { field: 'version.classes' });
+    if (orphan !== undefined)
+      throw new QuorumError('BAD_ARTIFACT', `export refused: class ${JSON.stringify(orphan.slice(0, 80))} of version.classes is predicted by no member`, {
+        field: 'version.classes',
+      });
   }
 }
 

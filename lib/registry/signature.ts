@@ -46,10 +46,7 @@ export function signExport(container: Uint8Array, key: ExportKey): Buffer {
 }
 
 export type SignatureCheck =
-  | { status: 'verified'; keyId: string }
-  | { status: 'unsigned' }
-  | { status: 'unknown-key'; keyId: string }
-  | { status: 'altered'; keyId: string };
+  { status: 'verified'; keyId: string } | { status: 'unsigned' } | { status: 'unknown-key'; keyId: string } | { status: 'altered'; keyId: string };
 
 /** Splits a file into its container and trailer, and checks the trailer against the known keys. */
 export function checkSignature(file: Uint8Array, known: readonly ExportKey[]): { container: Uint8Array; signature: SignatureCheck } {
@@ -82,6 +79,9 @@ export async function loadExportKey(folder: string, configured: string | null): 
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   const text = (await fs.readFile(file, 'utf8')).trim();
-  if (text.length < MIN_EXPORT_KEY_LENGTH) throw new Error(`the export key in ${file} is shorter than ${MIN_EXPORT_KEY_LENGTH} characters: delete the file to have a new one generated, or set EXPORT_KEY`);
+  if (text.length < MIN_EXPORT_KEY_LENGTH)
+    throw new Error(
+      `the export key in ${file} is shorter than ${MIN_EXPORT_KEY_LENGTH} characters: delete the file to have a new one generated, or set EXPORT_KEY`,
+    );
   return { key: exportKey(text), generated: false, file };
 }

@@ -78,7 +78,10 @@ export class VersionStore {
   private async locked<T>(id: string, work: () => Promise<T>): Promise<T> {
     const previous = this.locks.get(id) ?? Promise.resolve();
     const next = previous.then(work, work);
-    this.locks.set(id, next.catch(() => undefined));
+    this.locks.set(
+      id,
+      next.catch(() => undefined),
+    );
     return next;
   }
 
@@ -148,7 +151,10 @@ export class VersionStore {
       const current = this.get(id);
       const stored: MemberMeta = { ...member, artifact: { size: bytes.length, sha256: digest } };
       // Members in id order whatever order they arrive in: voting sums them in this order.
-      const members = current.members.filter((m) => m.id !== member.id).concat(stored).sort((a, b) => byId.compare(a.id, b.id));
+      const members = current.members
+        .filter((m) => m.id !== member.id)
+        .concat(stored)
+        .sort((a, b) => byId.compare(a.id, b.id));
       await this.writeMeta({ ...current, members });
       return stored;
     });

@@ -47,10 +47,14 @@ export function parseKeys(text: string, source = 'API_KEYS'): KeyEntry[] {
     const role = colon > 0 ? item.slice(0, colon).trim().toLowerCase() : '';
     const key = colon > 0 ? item.slice(colon + 1).trim() : '';
     if (!(ROLES as readonly string[]).includes(role)) {
-      throw new KeyListError(`${source}: entry ${i + 1} does not start with a role: write role:key with role one of ${ROLES.join(', ')} (e.g. admin:$(openssl rand -hex 24))`);
+      throw new KeyListError(
+        `${source}: entry ${i + 1} does not start with a role: write role:key with role one of ${ROLES.join(', ')} (e.g. admin:$(openssl rand -hex 24))`,
+      );
     }
     if (key.length < MIN_KEY_LENGTH || /\s/.test(key)) {
-      throw new KeyListError(`${source}: the key of entry ${i + 1} (${role}) is shorter than ${MIN_KEY_LENGTH} characters or contains spaces: use a long random key, e.g. openssl rand -hex 24`);
+      throw new KeyListError(
+        `${source}: the key of entry ${i + 1} (${role}) is shorter than ${MIN_KEY_LENGTH} characters or contains spaces: use a long random key, e.g. openssl rand -hex 24`,
+      );
     }
     const digest = digestOf(key);
     const hex = digest.toString('hex');

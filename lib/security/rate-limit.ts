@@ -25,7 +25,10 @@ export class RateLimiter {
   private lastSweep = 0;
 
   /** `perMinute` 0 turns the limiter off. Times are in milliseconds (`now` from the caller). */
-  constructor(readonly perMinute: number, private readonly maxClients = 100_000) {
+  constructor(
+    readonly perMinute: number,
+    private readonly maxClients = 100_000,
+  ) {
     this.perMs = perMinute / 60_000;
   }
 

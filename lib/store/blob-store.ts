@@ -64,7 +64,10 @@ export class FsBlobStore {
   }
 
   async has(id: string): Promise<boolean> {
-    return fs.stat(this.file(id)).then(() => true, () => false);
+    return fs.stat(this.file(id)).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Removes a blob, or a whole prefix directory (e.g. every shard of a job). */

@@ -26,14 +26,20 @@ export interface ReadOptions {
 export async function readAll(stream: NodeJS.ReadableStream | AsyncIterable<Uint8Array>, options: ReadOptions = {}): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
-  const hint = options.sizeHint !== undefined && Number.isSafeInteger(options.sizeHint) && options.sizeHint > 0 ? Math.min(options.sizeHint, options.maxBytes ?? Infinity) : 0;
+  const hint =
+    options.sizeHint !== undefined && Number.isSafeInteger(options.sizeHint) && options.sizeHint > 0
+      ? Math.min(options.sizeHint, options.maxBytes ?? Infinity)
+      : 0;
   let into: Buffer | null = hint > 0 ? Buffer.allocUnsafe(hint) : null;
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     if (!options.idleMs) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
-      const err = new QuorumError('STREAM_STALLED', `no data for ${Math.round(options.idleMs! / 1000)} s after ${total} bytes: the sender stopped or went away`);
+      const err = new QuorumError(
+        'STREAM_STALLED',
+        `no data for ${Math.round(options.idleMs! / 1000)} s after ${total} bytes: the sender stopped or went away`,
+      );
       (stream as Readable).destroy?.(err);
     }, options.idleMs);
   };

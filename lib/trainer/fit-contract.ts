@@ -68,8 +68,14 @@ export interface LocalEvaluation {
 export const BLOB_REF = { type: 'object', props: { id: 'string', size: 'number', sha256: 'string', nodeID: 'string' } };
 export const TASK = { type: 'enum', values: ['classification', 'regression'] };
 export const FIT_PARAMS = {
-  job: 'string', version: 'string', member: 'string', shard: 'number', kind: 'string',
-  params: { type: 'object', optional: true }, seed: 'number', task: TASK,
+  job: 'string',
+  version: 'string',
+  member: 'string',
+  shard: 'number',
+  kind: 'string',
+  params: { type: 'object', optional: true },
+  seed: 'number',
+  task: TASK,
   classes: { type: 'array', items: 'string', optional: true },
   features: { type: 'array', items: 'object' },
   dense: { type: 'object', optional: true },
@@ -80,14 +86,26 @@ export const FIT_PARAMS = {
   timeBudgetMs: { type: 'number', integer: true, positive: true, optional: true },
 };
 export const LOCAL_FIT_PARAMS = {
-  job: 'string', version: 'string', member: 'string', shard: 'number', target: 'string', task: TASK,
+  job: 'string',
+  version: 'string',
+  member: 'string',
+  shard: 'number',
+  target: 'string',
+  task: TASK,
   classes: { type: 'array', items: 'string', optional: true },
-  encoder: 'object', kind: 'string', params: { type: 'object', optional: true }, seed: 'number',
+  encoder: 'object',
+  kind: 'string',
+  params: { type: 'object', optional: true },
+  seed: 'number',
   validationFraction: { type: 'number', gt: 0, lte: 0.9 },
   timeBudgetMs: { type: 'number', integer: true, positive: true, optional: true },
 };
 
 /** A fit stopped at its wall-time budget: a client error (the request asked too much), never retried. */
 export function timeExceeded(budgetMs: number): QuorumError {
-  return new QuorumError('FIT_TIME_EXCEEDED', `the fit ran past its budget of ${Math.round(budgetMs / 1000)} s (FIT_TIME_BUDGET_S) and was stopped: use fewer trees, rounds or epochs, a smaller depth, or more shards`, { budgetSeconds: Math.round(budgetMs / 1000) });
+  return new QuorumError(
+    'FIT_TIME_EXCEEDED',
+    `the fit ran past its budget of ${Math.round(budgetMs / 1000)} s (FIT_TIME_BUDGET_S) and was stopped: use fewer trees, rounds or epochs, a smaller depth, or more shards`,
+    { budgetSeconds: Math.round(budgetMs / 1000) },
+  );
 }

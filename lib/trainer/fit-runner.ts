@@ -55,7 +55,10 @@ export class FitRunner {
   /** Set when the node is shutting down: running fits are handed back (retryable error). */
   leaving = false;
 
-  constructor(private readonly pool: WorkerPool, private readonly ports: FitRunnerPorts) {
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly ports: FitRunnerPorts,
+  ) {
     this.slots = new Semaphore(pool.size);
   }
 
@@ -148,7 +151,9 @@ export class FitRunner {
       };
       const stored = await this.ports.store(spec.version, member, result.artifact);
       // Kept for broadcast voting; a failure here only means the member is fetched again later.
-      await this.ports.keep(spec.version, spec.member, result.artifact).catch((err: Error) => this.ports.warn(`member ${spec.member} not kept: ${err.message}`));
+      await this.ports
+        .keep(spec.version, spec.member, result.artifact)
+        .catch((err: Error) => this.ports.warn(`member ${spec.member} not kept: ${err.message}`));
       const mb = data.train.x.byteLength / 1e6;
       return {
         node: nodeID,

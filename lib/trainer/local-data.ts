@@ -78,7 +78,10 @@ export class LocalData {
   private trainedOn?: Table;
   private retraining: Promise<void> = Promise.resolve();
 
-  private constructor(private local: LocalFile, private readonly ports: LocalDataPorts) {}
+  private constructor(
+    private local: LocalFile,
+    private readonly ports: LocalDataPorts,
+  ) {}
 
   static async open(ports: LocalDataPorts): Promise<LocalData> {
     return new LocalData(await readLocal(ports.file), ports);
@@ -195,11 +198,24 @@ export class LocalData {
       try {
         const split = from.localSplit ?? { seed: DEFAULT_SEED, validationFraction: DEFAULT_VALIDATION_FRACTION };
         const spec = { target: from.target, task: from.task, classes: from.classes, encoder: from.encoder, ...split };
-        await this.ports.runFit({ job: `retrain-${derived.id}`, version: derived.id, member: member.id, shard: member.shard, kind: member.kind, params: member.params, seed: split.seed, task: from.task, classes: from.classes }, async () => {
-          const data = this.fitData(spec, member.input === 'dense', false);
-          this.trainedOn = this.local.table;
-          return data;
-        });
+        await this.ports.runFit(
+          {
+            job: `retrain-${derived.id}`,
+            version: derived.id,
+            member: member.id,
+            shard: member.shard,
+            kind: member.kind,
+            params: member.params,
+            seed: split.seed,
+            task: from.task,
+            classes: from.classes,
+          },
+          async () => {
+            const data = this.fitData(spec, member.input === 'dense', false);
+            this.trainedOn = this.local.table;
+            return data;
+          },
+        );
         // Evaluated on this node's own rows only: the other nodes' data never comes here.
         const evaluation = await this.evaluate(await registry.get(derived.id));
         const completion = await registry.complete({

@@ -44,7 +44,11 @@ export class TrainerModels {
   private readonly metas = new Map<string, Promise<VersionMeta>>();
 
   /** `dir`: where artifacts are kept on disk; null keeps nothing (the registry is in this process). */
-  constructor(private readonly dir: string | null, private readonly source: MemberSource, private readonly options: TrainerModelsOptions) {}
+  constructor(
+    private readonly dir: string | null,
+    private readonly source: MemberSource,
+    private readonly options: TrainerModelsOptions,
+  ) {}
 
   private file(version: string, member: string): string | null {
     return this.dir ? path.join(this.dir, checkName(version, 'version'), `${checkName(member, 'member')}.qm`) : null;
@@ -87,7 +91,11 @@ export class TrainerModels {
     if (x.length !== rows * cols) throw new QuorumError('BAD_REQUEST', `features hold ${x.length} values, not ${rows} × ${cols}`);
     const meta = await this.meta(version);
     this.touch(version);
-    const slots = request.members.map((id) => ({ id, member: meta.members.find((m) => m.id === id), slot: meta.members.some((m) => m.id === id) ? this.slot(version, id) : undefined }));
+    const slots = request.members.map((id) => ({
+      id,
+      member: meta.members.find((m) => m.id === id),
+      slot: meta.members.some((m) => m.id === id) ? this.slot(version, id) : undefined,
+    }));
     const all = Promise.allSettled(slots.map((s) => s.slot?.promise));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, request.waitMs)))]);
@@ -174,6 +182,10 @@ export class TrainerModels {
   private unload(version: string): void {
     const members = this.loaded.get(version);
     this.loaded.delete(version);
-    for (const slot of members?.values() ?? []) slot.promise.then((m) => m.dispose(), () => undefined);
+    for (const slot of members?.values() ?? [])
+      slot.promise.then(
+        (m) => m.dispose(),
+        () => undefined,
+      );
   }
 }

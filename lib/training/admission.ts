@@ -22,7 +22,17 @@ function newJobId(): string {
 /** `request` comes from `normaliseRequest` (the checks that need nothing else). */
 export async function admitJob(request: NormalisedRequest, datasets: { load(id: string): Promise<LoadedDataset> }, limits: FitLimits): Promise<Admitted> {
   const now = new Date().toISOString();
-  const base = { id: newJobId(), status: 'preparing' as const, createdAt: now, updatedAt: now, progress: 0, shards: [], members: [], warnings: [], timings: {} };
+  const base = {
+    id: newJobId(),
+    status: 'preparing' as const,
+    createdAt: now,
+    updatedAt: now,
+    progress: 0,
+    shards: [],
+    members: [],
+    warnings: [],
+    timings: {},
+  };
   if (request.mode === 'local') {
     // The data stays on the trainers: the schema is learned from them when the job starts.
     const name = request.name ?? 'local';

@@ -38,7 +38,11 @@ export function memberCount(request: NormalisedRequest, shards: number): number 
 export function checkBudget(table: Table, profile: ColumnProfile[] | undefined, request: NormalisedRequest, checked: Checked, limits: FitLimits): void {
   const { strategy, argument } = resolveSharding(request.sharding);
   if (strategy.argument === 'column' && !table.columns.some((c) => c.name === argument)) {
-    throw new QuorumError('UNKNOWN_COLUMN', `sharding '${request.sharding}' names no column of the dataset: use '${strategy.name}:<column>' with one of ${table.columns.map((c) => `'${c.name}'`).join(', ')}`, { column: argument });
+    throw new QuorumError(
+      'UNKNOWN_COLUMN',
+      `sharding '${request.sharding}' names no column of the dataset: use '${strategy.name}:<column>' with one of ${table.columns.map((c) => `'${c.name}'`).join(', ')}`,
+      { column: argument },
+    );
   }
   const encoder = fitEncoder(table, profile, checked.target.name, { exclude: request.ignore }); // NO_FEATURES when all are ignored
   const features = featureInfo(encoder);
@@ -46,11 +50,19 @@ export function checkBudget(table: Table, profile: ColumnProfile[] | undefined, 
   // Without shards or rowsPerShard the count follows the trainers at start: 1 is the largest member.
   const shards = request.shards ?? (request.rowsPerShard ? Math.ceil(trainRows / request.rowsPerShard) : 1);
   if (request.minShards !== undefined && (request.shards !== undefined || request.rowsPerShard !== undefined) && request.minShards > shards) {
-    throw new QuorumError('BAD_REQUEST', `minShards ${request.minShards} is more than the ${shards} shard(s) asked for: lower minShards, or ask for more shards`, { minShards: request.minShards, shards });
+    throw new QuorumError(
+      'BAD_REQUEST',
+      `minShards ${request.minShards} is more than the ${shards} shard(s) asked for: lower minShards, or ask for more shards`,
+      { minShards: request.minShards, shards },
+    );
   }
   const members = memberCount(request, shards);
   if (members > limits.maxMembers) {
-    throw new QuorumError('TOO_MANY_MEMBERS', `${members.toLocaleString('en')} members (${shards} shards × ${request.assign === 'each' || request.mode === 'average' ? request.models.length : 1} kind(s)) is more than MAX_MEMBERS ${limits.maxMembers}: ask for fewer shards or kinds`, { members, limit: limits.maxMembers });
+    throw new QuorumError(
+      'TOO_MANY_MEMBERS',
+      `${members.toLocaleString('en')} members (${shards} shards × ${request.assign === 'each' || request.mode === 'average' ? request.models.length : 1} kind(s)) is more than MAX_MEMBERS ${limits.maxMembers}: ask for fewer shards or kinds`,
+      { members, limit: limits.maxMembers },
+    );
   }
   const nativeWidth = features.length;
   const denseWidth = features.reduce((w, f) => w + (f.kind === 'categorical' ? Math.min(f.cardinality ?? 1, request.preprocess.maxOneHot) + 1 : 1), 0);
@@ -75,21 +87,33 @@ export function checkBudget(table: Table, profile: ColumnProfile[] | undefined, 
     const plan = planModelFit(g.kind, g.params, shape);
     const where = `a '${g.kind}' member on ${g.rows.toLocaleString('en')} rows × ${shape.features} features`;
     if (plan.memoryBytes > limits.fitMemoryBytes) {
-      throw new QuorumError('FIT_TOO_LARGE', `${where} is estimated at ${mb(plan.memoryBytes)}, over the limit of ${mb(limits.fitMemoryBytes)} (FIT_MEMORY_MB): use smaller parameters or more shards`, {
-        kind: g.kind,
-        estimateBytes: plan.memoryBytes,
-        limitBytes: limits.fitMemoryBytes,
-      });
+      throw new QuorumError(
+        'FIT_TOO_LARGE',
+        `${where} is estimated at ${mb(plan.memoryBytes)}, over the limit of ${mb(limits.fitMemoryBytes)} (FIT_MEMORY_MB): use smaller parameters or more shards`,
+        {
+          kind: g.kind,
+          estimateBytes: plan.memoryBytes,
+          limitBytes: limits.fitMemoryBytes,
+        },
+      );
     }
     if ((plan.seconds ?? 0) > limits.fitTimeBudgetS) {
-      throw new QuorumError('FIT_TOO_SLOW', `${where} is estimated to fit in ${duration(plan.seconds!)} on one thread, over the budget of ${duration(limits.fitTimeBudgetS)} (FIT_TIME_BUDGET_S): use fewer trees, rounds or epochs, a smaller depth, or more shards`, {
-        kind: g.kind,
-        estimateSeconds: Math.round(plan.seconds!),
-        budgetSeconds: limits.fitTimeBudgetS,
-      });
+      throw new QuorumError(
+        'FIT_TOO_SLOW',
+        `${where} is estimated to fit in ${duration(plan.seconds!)} on one thread, over the budget of ${duration(limits.fitTimeBudgetS)} (FIT_TIME_BUDGET_S): use fewer trees, rounds or epochs, a smaller depth, or more shards`,
+        {
+          kind: g.kind,
+          estimateSeconds: Math.round(plan.seconds!),
+          budgetSeconds: limits.fitTimeBudgetS,
+        },
+      );
     }
     if ((plan.modelBytes ?? 0) > MAX_ARTIFACT_BYTES) {
-      throw new QuorumError('MODEL_TOO_LARGE', `${where} would make a model of about ${mb(plan.modelBytes!)}, over the ${mb(MAX_ARTIFACT_BYTES)} one member may store: use fewer trees, a smaller depth or a larger minSamplesLeaf`, { kind: g.kind, estimateBytes: plan.modelBytes });
+      throw new QuorumError(
+        'MODEL_TOO_LARGE',
+        `${where} would make a model of about ${mb(plan.modelBytes!)}, over the ${mb(MAX_ARTIFACT_BYTES)} one member may store: use fewer trees, a smaller depth or a larger minSamplesLeaf`,
+        { kind: g.kind, estimateBytes: plan.modelBytes },
+      );
     }
     loaded += g.count * (plan.loadedBytes ?? 0);
   }

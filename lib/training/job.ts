@@ -5,14 +5,7 @@ import type { DenseSpec } from '../data/preprocess';
 import type { FeatureInfo, Task } from '../models/model';
 import type { NormalisedRequest } from './request';
 
-export type JobStatus =
-  | 'preparing'
-  | 'waiting'
-  | 'training'
-  | 'evaluating'
-  | 'completed'
-  | 'failed'
-  | 'cancelled';
+export type JobStatus = 'preparing' | 'waiting' | 'training' | 'evaluating' | 'completed' | 'failed' | 'cancelled';
 
 export const FINISHED: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
 

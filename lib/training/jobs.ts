@@ -35,7 +35,10 @@ export class Jobs {
   readonly env: JobEnv;
 
   /** `env` without the job bookkeeping, which this class provides. */
-  constructor(env: Omit<JobEnv, 'changed' | 'flush' | 'stopping'>, private readonly ports: JobsPorts) {
+  constructor(
+    env: Omit<JobEnv, 'changed' | 'flush' | 'stopping'>,
+    private readonly ports: JobsPorts,
+  ) {
     this.env = { ...env, changed: (job) => this.touch(job), flush: () => this.flush(), stopping: () => this.stopping };
   }
 
@@ -66,7 +69,11 @@ export class Jobs {
   reserveSlot(limit: number): () => void {
     const busy = this.running.size + this.reserved;
     if (busy >= limit) {
-      throw new QuorumError('TOO_MANY_JOBS', `${busy} jobs are running or starting on this coordinator (MAX_CONCURRENT_JOBS ${limit}): wait for one to end or cancel one`, { running: busy, limit });
+      throw new QuorumError(
+        'TOO_MANY_JOBS',
+        `${busy} jobs are running or starting on this coordinator (MAX_CONCURRENT_JOBS ${limit}): wait for one to end or cancel one`,
+        { running: busy, limit },
+      );
     }
     this.reserved++;
     let released = false;

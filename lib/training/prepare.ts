@@ -38,7 +38,9 @@ export interface Checked {
 export function checkRequest(table: Table, profile: ColumnProfile[] | undefined, request: NormalisedRequest): Checked {
   for (const name of [...request.ignore, ...(request.timeColumn ? [request.timeColumn] : [])]) {
     if (!table.columns.some((c) => c.name === name)) {
-      throw new QuorumError('UNKNOWN_COLUMN', `unknown column '${name}': the dataset has ${table.columns.map((c) => `'${c.name}'`).join(', ')}`, { column: name });
+      throw new QuorumError('UNKNOWN_COLUMN', `unknown column '${name}': the dataset has ${table.columns.map((c) => `'${c.name}'`).join(', ')}`, {
+        column: name,
+      });
     }
   }
   const target = resolveTarget(table, profile, request.target, request.task);
@@ -109,7 +111,10 @@ export async function prepare(
   const maxShards = Math.max(1, Math.floor(split.train.length / MIN_ROWS_PER_SHARD));
   if (count > maxShards) {
     if (request.shards !== undefined || request.rowsPerShard !== undefined) {
-      throw new QuorumError('TOO_FEW_ROWS', `${split.train.length} training rows cannot make ${count} shards of at least ${MIN_ROWS_PER_SHARD} rows: ask for at most ${maxShards}`);
+      throw new QuorumError(
+        'TOO_FEW_ROWS',
+        `${split.train.length} training rows cannot make ${count} shards of at least ${MIN_ROWS_PER_SHARD} rows: ask for at most ${maxShards}`,
+      );
     }
     warnings.push(`${count} trainers but only ${split.train.length} training rows: using ${maxShards} shard(s)`);
     count = maxShards;
@@ -162,7 +167,10 @@ export async function prepare(
       classes = new Array<number>(target.classes.length).fill(0);
       for (const v of y) classes[v]++;
       const absent = target.classes.filter((_, k) => classes![k] === 0);
-      if (absent.length) warnings.push(`shard ${index} has no rows of class ${absent.map((c) => `'${c}'`).join(', ')} (use sharding 'stratified' to keep every class in every shard)`);
+      if (absent.length)
+        warnings.push(
+          `shard ${index} has no rows of class ${absent.map((c) => `'${c}'`).join(', ')} (use sharding 'stratified' to keep every class in every shard)`,
+        );
     }
     const blob = await sink.put(`shard-${index}`, encodeShard({ header: { job: '', index }, x, y }));
     shards.push({ index, rows: rows.length, blob, classes });
@@ -184,11 +192,13 @@ export async function prepare(
   };
   const validation = await validationBlob('validation', evalRows);
   const validationSample = await validationBlob('validation-sample', sampleRows);
-  if (evalRows.length < split.validation.length) warnings.push(`evaluation uses ${evalRows.length} of the ${split.validation.length} validation rows (sampled)`);
+  if (evalRows.length < split.validation.length)
+    warnings.push(`evaluation uses ${evalRows.length} of the ${split.validation.length} validation rows (sampled)`);
 
   let targetStats: Prepared['targetStats'];
   if (task === 'regression') {
-    let sum = 0, sq = 0;
+    let sum = 0,
+      sq = 0;
     for (const r of split.train) {
       sum += target.y[r];
       sq += target.y[r] * target.y[r];
@@ -207,12 +217,31 @@ export async function prepare(
     if (shard.index < 0) continue;
     const kinds = request.assign === 'each' || request.mode === 'average' ? specs : [specs[shard.index % specs.length]];
     for (const spec of kinds) {
-      members.push({ id: `m${members.length}`, shard: shard.index, kind: spec.kind, params: spec.params, rows: shard.rows, status: 'pending', progress: 0, attempts: 0 });
+      members.push({
+        id: `m${members.length}`,
+        shard: shard.index,
+        kind: spec.kind,
+        params: spec.params,
+        rows: shard.rows,
+        status: 'pending',
+        progress: 0,
+        attempts: 0,
+      });
     }
   }
   if (request.baseline) {
     const spec = request.models[0];
-    members.push({ id: 'baseline', shard: -1, kind: spec.kind, params: spec.params, rows: split.train.length, status: 'pending', progress: 0, attempts: 0, baseline: true });
+    members.push({
+      id: 'baseline',
+      shard: -1,
+      kind: spec.kind,
+      params: spec.params,
+      rows: split.train.length,
+      status: 'pending',
+      progress: 0,
+      attempts: 0,
+      baseline: true,
+    });
   }
   return {
     encoder,

@@ -131,7 +131,11 @@ function checkSpec(spec: unknown, where: string): ModelSpec {
     if (SPEC_KEYS.includes(key)) continue;
     const kind = typeof o.kind === 'string' ? o.kind : 'forest';
     const shown = previewValue(key);
-    throw new QuorumError('BAD_REQUEST', `${where}: unknown key ${shown} (a spec has ${listNames(SPEC_KEYS)}); a model parameter goes inside 'params': {"kind": ${previewValue(kind)}, "params": {${shown}: …}}`, { key: shown, valid: SPEC_KEYS });
+    throw new QuorumError(
+      'BAD_REQUEST',
+      `${where}: unknown key ${shown} (a spec has ${listNames(SPEC_KEYS)}); a model parameter goes inside 'params': {"kind": ${previewValue(kind)}, "params": {${shown}: …}}`,
+      { key: shown, valid: SPEC_KEYS },
+    );
   }
   if (typeof o.kind !== 'string') throw new QuorumError('BAD_REQUEST', `${where}.kind: give a model kind name, got ${previewValue(o.kind)}`);
   return o as unknown as ModelSpec;
@@ -143,7 +147,11 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
     const given = spec.params && typeof spec.params === 'object' ? Object.keys(spec.params) : [];
     const internal = given.find((k) => INTERNAL_PARAMS[spec.kind]?.includes(k));
     if (internal) {
-      throw new QuorumError('BAD_MODEL_PARAMS', `${spec.kind} parameter '${internal}' is internal (set when a forest is fitted over several threads); leave it out`, { param: internal, kind: spec.kind });
+      throw new QuorumError(
+        'BAD_MODEL_PARAMS',
+        `${spec.kind} parameter '${internal}' is internal (set when a forest is fitted over several threads); leave it out`,
+        { param: internal, kind: spec.kind },
+      );
     }
     // Parsed once, here: every later step (sharding, the trainers, the data-parallel driver) gets the complete params.
     return { kind: spec.kind, params: validateModelParams(spec.kind, spec.params ?? {}) as Record<string, unknown> };
@@ -155,7 +163,8 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
   }
   const mode: TrainingMode = request.mode ?? REQUEST_DEFAULTS.mode;
   if (mode !== 'local' && !request.dataset) throw new QuorumError('BAD_REQUEST', "'dataset' is required (only mode 'local' trains on the trainers' own files)");
-  if (mode === 'local' && request.dataset) throw new QuorumError('BAD_REQUEST', "mode 'local' trains on each trainer's own file (TRAINER_DATA): leave out 'dataset'");
+  if (mode === 'local' && request.dataset)
+    throw new QuorumError('BAD_REQUEST', "mode 'local' trains on each trainer's own file (TRAINER_DATA): leave out 'dataset'");
   if (mode === 'local' && (request.shards !== undefined || request.rowsPerShard !== undefined || request.sharding !== undefined)) {
     throw new QuorumError('BAD_REQUEST', "mode 'local' has one member per trainer with local data: leave out 'shards', 'rowsPerShard' and 'sharding'");
   }
@@ -169,14 +178,19 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
   if (mode === 'data-parallel') {
     if (models.length !== 1 || !(DATA_PARALLEL_KINDS as readonly string[]).includes(models[0].kind)) {
       const asked = models.map((m) => `'${m.kind}'`).join(', ');
-      throw new QuorumError('BAD_REQUEST', `mode 'data-parallel' trains one model over all shards, of a kind that supports it: ${DATA_PARALLEL_KINDS.map((k) => `'${k}'`).join(', ')} (asked: ${asked}); use mode 'ensemble' for other kinds and lists of kinds, 'average' for mlp and linear`, { valid: [...DATA_PARALLEL_KINDS] });
+      throw new QuorumError(
+        'BAD_REQUEST',
+        `mode 'data-parallel' trains one model over all shards, of a kind that supports it: ${DATA_PARALLEL_KINDS.map((k) => `'${k}'`).join(', ')} (asked: ${asked}); use mode 'ensemble' for other kinds and lists of kinds, 'average' for mlp and linear`,
+        { valid: [...DATA_PARALLEL_KINDS] },
+      );
     }
     const params: unknown = models[0].params;
     if (models[0].kind === 'gbm') checkGbmDataParallelParams(params as GbmParams);
     else checkDataParallelParams(params as ForestParams);
     if (request.assign !== undefined) throw new QuorumError('BAD_REQUEST', "mode 'data-parallel' trains one model: leave out 'assign'");
   }
-  if (request.baseline && mode !== 'ensemble') throw new QuorumError('BAD_REQUEST', "'baseline' compares an ensemble with one model on all rows: it applies to mode 'ensemble' only");
+  if (request.baseline && mode !== 'ensemble')
+    throw new QuorumError('BAD_REQUEST', "'baseline' compares an ensemble with one model on all rows: it applies to mode 'ensemble' only");
   if (request.split === 'time' && !request.timeColumn) throw new QuorumError('BAD_REQUEST', "split 'time' needs 'timeColumn'");
   const minFraction = request.minFraction ?? REQUEST_DEFAULTS.minFraction;
   if (!(minFraction > 0 && minFraction <= 1)) throw new QuorumError('BAD_REQUEST', `minFraction must be in (0, 1], got ${minFraction}`);
@@ -202,7 +216,11 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
     rounds: request.rounds ?? REQUEST_DEFAULTS.rounds,
     minTrainers: request.minTrainers ?? REQUEST_DEFAULTS.minTrainers,
     baseline: request.baseline ?? false,
-    preprocess: { imputation: request.preprocess?.imputation ?? REQUEST_DEFAULTS.preprocess.imputation, fillValue: request.preprocess?.fillValue ?? REQUEST_DEFAULTS.preprocess.fillValue, maxOneHot: request.preprocess?.maxOneHot ?? REQUEST_DEFAULTS.preprocess.maxOneHot },
+    preprocess: {
+      imputation: request.preprocess?.imputation ?? REQUEST_DEFAULTS.preprocess.imputation,
+      fillValue: request.preprocess?.fillValue ?? REQUEST_DEFAULTS.preprocess.fillValue,
+      maxOneHot: request.preprocess?.maxOneHot ?? REQUEST_DEFAULTS.preprocess.maxOneHot,
+    },
   };
 }
 

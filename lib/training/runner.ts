@@ -46,7 +46,12 @@ function updateProgress(job: JobState): void {
   job.progress = job.members.reduce((a, m) => a + m.rows * (m.status === 'done' ? 1 : m.progress), 0) / total;
 }
 
-export async function waitForTrainer(job: JobState, ports: Pick<RunnerPorts, 'trainersOnline' | 'changed' | 'sleep'>, options: RunnerOptions, signal: AbortSignal): Promise<void> {
+export async function waitForTrainer(
+  job: JobState,
+  ports: Pick<RunnerPorts, 'trainersOnline' | 'changed' | 'sleep'>,
+  options: RunnerOptions,
+  signal: AbortSignal,
+): Promise<void> {
   if (ports.trainersOnline() > 0) return;
   const deadline = Date.now() + options.trainerWaitMs;
   job.status = 'waiting';
@@ -153,7 +158,8 @@ export async function trainMembers(job: JobState, ports: RunnerPorts, options: R
     });
   }
   const failed = voters.filter((m) => m.status !== 'done');
-  if (failed.length) job.warnings.push(`completed with ${done} of ${voters.length} members (quorum ${required}); failed: ${failed.map((m) => m.id).join(', ')}`);
+  if (failed.length)
+    job.warnings.push(`completed with ${done} of ${voters.length} members (quorum ${required}); failed: ${failed.map((m) => m.id).join(', ')}`);
   const baseline = job.members.find((m) => m.baseline && m.status !== 'done');
   if (baseline) job.warnings.push(`the baseline model (all rows) failed: ${baseline.errors?.at(-1)?.message ?? baseline.status}; the ensemble is not affected`);
 }

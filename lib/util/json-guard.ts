@@ -120,10 +120,16 @@ export function jsonDepth(text: Uint8Array | string, limit = Number.MAX_SAFE_INT
 export function checkJsonDepth(text: Uint8Array | string, limit = MAX_JSON_DEPTH, what = 'the request body'): void {
   const scan = scanJson(text, limit);
   if (scan.depth > limit) {
-    throw new QuorumError('JSON_TOO_DEEP', `${what} nests objects or arrays more than ${limit} levels deep: flatten it (Quorum's requests need a few levels)`, { limit });
+    throw new QuorumError('JSON_TOO_DEEP', `${what} nests objects or arrays more than ${limit} levels deep: flatten it (Quorum's requests need a few levels)`, {
+      limit,
+    });
   }
   if (scan.prototypeKey) {
-    throw new QuorumError('PROTOTYPE_KEY', `${what} has a key '${scan.prototypeKey}': no Quorum request takes it (such keys reach an object's prototype); remove it`, { key: scan.prototypeKey });
+    throw new QuorumError(
+      'PROTOTYPE_KEY',
+      `${what} has a key '${scan.prototypeKey}': no Quorum request takes it (such keys reach an object's prototype); remove it`,
+      { key: scan.prototypeKey },
+    );
   }
 }
 

@@ -6,7 +6,11 @@
 import net from 'node:net';
 
 export class PortInUseError extends Error {
-  constructor(readonly port: number, readonly host: string, readonly reason: string) {
+  constructor(
+    readonly port: number,
+    readonly host: string,
+    readonly reason: string,
+  ) {
     super(
       reason === 'EADDRINUSE'
         ? `port ${port} on ${host} is already in use (another Quorum node, or another program): stop it, or start this node with PORT=<free port>`

@@ -56,9 +56,7 @@ async function fit(id: number, job: FitJob, cancel: Int32Array): Promise<void> {
   const started = Date.now();
   const model = await kind.fit(data, params, {
     seed: job.seed,
-    validation: job.validation
-      ? { x: { data: job.validation.x, rows: job.validation.rows, cols: job.validation.cols }, y: job.validation.y }
-      : undefined,
+    validation: job.validation ? { x: { data: job.validation.x, rows: job.validation.rows, cols: job.validation.cols }, y: job.validation.y } : undefined,
     initial: job.initial ? decodeArtifact(job.initial) : undefined,
     isCancelled: () => Atomics.load(cancel, 0) !== 0,
     onProgress: (progress: FitProgress) => {
@@ -93,8 +91,7 @@ async function predict(id: number, job: PredictJob): Promise<void> {
 }
 
 port.on('message', (message: ToWorker) => {
-  const run = async (): Promise<void> =>
-    message.type === 'fit' ? fit(message.id, message.job, message.cancel) : predict(message.id, message.job);
+  const run = async (): Promise<void> => (message.type === 'fit' ? fit(message.id, message.job, message.cancel) : predict(message.id, message.job));
   run().catch((err) => post({ type: 'error', id: message.id, error: toWorkerError(err) }));
 });
 post({ type: 'ready' });

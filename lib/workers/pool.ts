@@ -131,10 +131,14 @@ export class WorkerPool {
     const fractions = new Array<number>(parts.length).fill(0);
     const results = await Promise.all(
       parts.map((params, i) =>
-        this.fitOne({ ...shared, params }, (p) => {
-          fractions[i] = p.fraction;
-          options.onProgress?.({ ...p, fraction: fractions.reduce((a, b) => a + b, 0) / parts.length });
-        }, options.signal),
+        this.fitOne(
+          { ...shared, params },
+          (p) => {
+            fractions[i] = p.fraction;
+            options.onProgress?.({ ...p, fraction: fractions.reduce((a, b) => a + b, 0) / parts.length });
+          },
+          options.signal,
+        ),
       ),
     );
     const models = results.map((r) => kind.load(decodeArtifact(r.artifact)));

@@ -32,9 +32,7 @@ export interface PredictJob {
   cols: number;
 }
 
-export type ToWorker =
-  | { type: 'fit'; id: number; job: FitJob; cancel: Int32Array }
-  | { type: 'predict'; id: number; job: PredictJob };
+export type ToWorker = { type: 'fit'; id: number; job: FitJob; cancel: Int32Array } | { type: 'predict'; id: number; job: PredictJob };
 
 /** Given to every pool thread at start. */
 export interface WorkerSettings {

@@ -29,7 +29,10 @@ port.on('message', (req: SessionThreadRequest) => {
       const whole = parts.length === 1 && parts[0].byteOffset === 0 && parts[0].byteLength === parts[0].buffer.byteLength;
       const chunks = whole ? parts : parts.map((c) => c.slice());
       reply = { id: req.id, ok: true, chunks };
-      port.postMessage(reply, chunks.map((c) => c.buffer as ArrayBuffer));
+      port.postMessage(
+        reply,
+        chunks.map((c) => c.buffer as ArrayBuffer),
+      );
       return;
     }
     port.postMessage(reply);

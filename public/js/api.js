@@ -18,7 +18,8 @@ function askKey(text) {
     const box = document.createElement('div');
     box.className = 'modal';
     box.id = 'key-modal';
-    box.innerHTML = '<form><strong>API key needed</strong><span class="muted"></span><input type="password" id="key-input" autocomplete="off" required><button type="submit">Use key</button></form>';
+    box.innerHTML =
+      '<form><strong>API key needed</strong><span class="muted"></span><input type="password" id="key-input" autocomplete="off" required><button type="submit">Use key</button></form>';
     box.querySelector('.muted').textContent = text;
     box.querySelector('form').addEventListener('submit', (e) => {
       e.preventDefault();
@@ -44,7 +45,11 @@ async function request(method, path, body) {
   const res = await fetch(`api/${path}`, init);
   const text = await res.text();
   let data;
-  try { data = text ? JSON.parse(text) : undefined; } catch { data = { message: text }; }
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = { message: text };
+  }
   if (res.status === 401) {
     // No key, or a wrong one: ask (again) and repeat the request with the key given.
     await askKey(data?.message || 'this server asks for an API key');
@@ -61,7 +66,15 @@ export const api = {
     const headers = { ...(init.headers ?? {}) };
     if (apiKey()) headers.Authorization = `Bearer ${apiKey()}`;
     const res = await fetch(`api/${path}`, { ...init, headers });
-    if (!res.ok) { let d; try { d = await res.json(); } catch { d = {}; } throw new ApiError(res.status, d); }
+    if (!res.ok) {
+      let d;
+      try {
+        d = await res.json();
+      } catch {
+        d = {};
+      }
+      throw new ApiError(res.status, d);
+    }
     const url = URL.createObjectURL(await res.blob());
     Object.assign(document.createElement('a'), { href: url, download: filename }).click();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
@@ -77,8 +90,13 @@ export const api = {
       xhr.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
       xhr.onload = () => {
         let data;
-        try { data = JSON.parse(xhr.responseText); } catch { data = { message: xhr.responseText }; }
-        if (xhr.status >= 200 && xhr.status < 300) resolve(data); else reject(new ApiError(xhr.status, data));
+        try {
+          data = JSON.parse(xhr.responseText);
+        } catch {
+          data = { message: xhr.responseText };
+        }
+        if (xhr.status >= 200 && xhr.status < 300) resolve(data);
+        else reject(new ApiError(xhr.status, data));
       };
       xhr.onerror = () => reject(new ApiError(0, { message: 'network error' }));
       xhr.send(form);
@@ -109,5 +127,11 @@ export function subscribe(handlers, onState) {
   };
   window.addEventListener('quorum:key', open);
   open();
-  return { close: () => { clearTimeout(timer); source?.close(); window.removeEventListener('quorum:key', open); } };
+  return {
+    close: () => {
+      clearTimeout(timer);
+      source?.close();
+      window.removeEventListener('quorum:key', open);
+    },
+  };
 }

@@ -36,22 +36,40 @@ async function main() {
   await Promise.all([renderFiles(state, refreshData), refreshData(), refreshJobs(), refreshModels(), renderCluster(state)]);
 
   const jobs = new Map();
-  subscribe({
-    'training.progress': (job) => {
-      jobs.set(job.id, job);
-      guard(refreshJobs)();
+  subscribe(
+    {
+      'training.progress': (job) => {
+        jobs.set(job.id, job);
+        guard(refreshJobs)();
+      },
+      'job.completed': guard(async () => {
+        await refreshJobs();
+        await refreshModels();
+      }),
+      'job.failed': guard(refreshJobs),
+      'model.activated': guard(async () => {
+        await refreshModels();
+        await refreshJobs();
+      }),
+      'dataset.ingested': guard(refreshData),
+      'node.connected': (e) => {
+        (state.clusterLog ??= []).push(`${new Date().toLocaleTimeString()} ${e?.node?.id ?? e?.id ?? 'a node'} joined`);
+        guard(() => renderCluster(state))();
+      },
+      'node.disconnected': (e) => {
+        (state.clusterLog ??= []).push(`${new Date().toLocaleTimeString()} ${e?.node?.id ?? e?.id ?? 'a node'} left`);
+        guard(() => renderCluster(state))();
+      },
     },
-    'job.completed': guard(async () => { await refreshJobs(); await refreshModels(); }),
-    'job.failed': guard(refreshJobs),
-    'model.activated': guard(async () => { await refreshModels(); await refreshJobs(); }),
-    'dataset.ingested': guard(refreshData),
-    'node.connected': (e) => { (state.clusterLog ??= []).push(`${new Date().toLocaleTimeString()} ${e?.node?.id ?? e?.id ?? 'a node'} joined`); guard(() => renderCluster(state))(); },
-    'node.disconnected': (e) => { (state.clusterLog ??= []).push(`${new Date().toLocaleTimeString()} ${e?.node?.id ?? e?.id ?? 'a node'} left`); guard(() => renderCluster(state))(); },
-  }, (up) => {
-    $('#live').textContent = up ? 'live' : 'reconnecting…';
-    $('#live').className = `badge ${up ? 'ok' : 'bad'}`;
-  });
-  setInterval(guard(() => renderCluster(state)), 3000);
+    (up) => {
+      $('#live').textContent = up ? 'live' : 'reconnecting…';
+      $('#live').className = `badge ${up ? 'ok' : 'bad'}`;
+    },
+  );
+  setInterval(
+    guard(() => renderCluster(state)),
+    3000,
+  );
 }
 
 main().catch((err) => {

@@ -4,8 +4,12 @@ import { $, bar, el, message, score, ago, fill } from './ui.js';
 export async function setupTrain(state, onStarted) {
   const options = await api.get('options');
   state.options = options;
-  fill($('#train-models'), ...options.models.map((m) => el('label', { title: m.description },
-    el('input', { type: 'checkbox', value: m.name, checked: m.name === options.defaultModel }), m.name)));
+  fill(
+    $('#train-models'),
+    ...options.models.map((m) =>
+      el('label', { title: m.description }, el('input', { type: 'checkbox', value: m.name, checked: m.name === options.defaultModel }), m.name),
+    ),
+  );
   fill($('#train-sharding'), ...options.sharding.filter((s) => !s.includes('<')).map((s) => el('option', {}, s)));
   // The server's defaults (GET /api/options), not copies of them.
   $('#train-seed').value = String(options.defaults.seed);
@@ -15,9 +19,15 @@ export async function setupTrain(state, onStarted) {
     let params = {};
     const text = $('#train-params').value.trim();
     if (text) {
-      try { params = JSON.parse(text); } catch (err) { return message($('#train-message'), `params: not JSON (${err.message})`, 'error'); }
+      try {
+        params = JSON.parse(text);
+      } catch (err) {
+        return message($('#train-message'), `params: not JSON (${err.message})`, 'error');
+      }
     }
-    const models = [...document.querySelectorAll('#train-models input:checked')].map((i) => (params[i.value] ? { kind: i.value, params: params[i.value] } : i.value));
+    const models = [...document.querySelectorAll('#train-models input:checked')].map((i) =>
+      params[i.value] ? { kind: i.value, params: params[i.value] } : i.value,
+    );
     const local = $('#train-mode').value === 'local';
     const body = {
       dataset: local ? undefined : $('#train-dataset').value,
@@ -40,18 +50,27 @@ export async function setupTrain(state, onStarted) {
       $('#train-button').disabled = false;
     }
   });
-  $('#train-dataset').addEventListener('change', () => { state.selectedDataset = $('#train-dataset').value; fillTargets(state); });
+  $('#train-dataset').addEventListener('change', () => {
+    state.selectedDataset = $('#train-dataset').value;
+    fillTargets(state);
+  });
 }
 
 export async function fillTrainForm(state) {
   const select = $('#train-dataset');
-  fill(select, ...(state.datasets ?? []).slice().reverse().map((d) => el('option', { value: d.id, selected: d.id === state.selectedDataset }, `${d.name} (${d.id})`)));
+  fill(
+    select,
+    ...(state.datasets ?? [])
+      .slice()
+      .reverse()
+      .map((d) => el('option', { value: d.id, selected: d.id === state.selectedDataset }, `${d.name} (${d.id})`)),
+  );
   await fillTargets(state);
 }
 
 async function fillTargets(state) {
   const id = $('#train-dataset').value;
-  if (!id) return fill($("#train-target"));
+  if (!id) return fill($('#train-target'));
   const d = state.dataset?.id === id ? state.dataset : await api.get(`datasets/${id}`);
   const guess = guessTarget(d.profile);
   fill($('#train-target'), ...d.profile.map((c) => el('option', { value: c.name, selected: c.name === guess }, `${c.name} (${c.type})`)));
@@ -64,24 +83,62 @@ export function renderJobs(jobs) {
 }
 
 export function jobCard(job) {
-  const statusTag = el('span', { class: `tag ${job.status === 'completed' ? 'active' : job.status === 'failed' || job.status === 'cancelled' ? 'failed' : ''}` }, job.status);
+  const statusTag = el(
+    'span',
+    { class: `tag ${job.status === 'completed' ? 'active' : job.status === 'failed' || job.status === 'cancelled' ? 'failed' : ''}` },
+    job.status,
+  );
   const running = !['completed', 'failed', 'cancelled'].includes(job.status);
-  return el('div', { class: 'job', 'data-job': job.id, 'data-status': job.status },
-    el('div', { class: 'head' }, el('strong', {}, job.id), statusTag,
+  return el(
+    'div',
+    { class: 'job', 'data-job': job.id, 'data-status': job.status },
+    el(
+      'div',
+      { class: 'head' },
+      el('strong', {}, job.id),
+      statusTag,
       el('span', { class: 'muted' }, `${job.name} · ${job.target} · ${job.models.join(' + ')} · ${job.mode}`),
       job.version ? el('span', { class: 'tag' }, job.version) : null,
       job.live ? el('span', { class: 'tag active', title: `answering predictions since ${job.liveAt}` }, 'live') : null,
       el('span', { class: 'muted' }, ago(job.createdAt)),
-      running ? el('button', { class: 'link', type: 'button', onclick: () => api.del(`trainings/${job.id}`).catch((e) => alert(e.message)) }, 'cancel') : null),
+      running ? el('button', { class: 'link', type: 'button', onclick: () => api.del(`trainings/${job.id}`).catch((e) => alert(e.message)) }, 'cancel') : null,
+    ),
     bar(job.progress),
     job.message ? el('div', { class: 'muted' }, job.message) : null,
     job.error ? el('div', { class: 'message error' }, `${job.error.code}: ${job.error.message}`) : null,
-    job.metrics ? el('div', {}, score(job.metrics), job.transfer?.medianMBps ? el('span', { class: 'muted' }, ` · shards streamed at ${job.transfer.medianMBps} MB/s (median)`) : null) : null,
-    job.rounds?.length ? el('div', { class: 'muted rounds' }, 'rounds: ', job.rounds.map((r) => `${r.round}: ${score(r.metrics)}${r.trainers < job.members.length ? ` (${r.trainers}/${job.members.length} shards)` : ''}`).join(' · ')) : null,
-    ...job.members.map((m) => el('div', { class: `member ${m.status}` },
-      el('span', {}, m.baseline ? `${m.id} · all rows` : `${m.id} · shard ${m.shard}`), el('span', {}, m.kind), bar(m.status === 'done' ? 1 : m.progress),
-      el('span', { class: 'muted', title: (m.errors ?? []).map((e) => `${e.node ?? ''} ${e.code}: ${e.message}`).join('\n') || undefined },
-        `${m.status}${m.node ? ` on ${m.node}` : ''}${m.attempts > 1 ? ` (attempt ${m.attempts})` : ''}${m.errors?.length ? ` · ${m.errors.length} error${m.errors.length > 1 ? 's' : ''}: ${m.errors[m.errors.length - 1].code}` : ''}`))));
+    job.metrics
+      ? el(
+          'div',
+          {},
+          score(job.metrics),
+          job.transfer?.medianMBps ? el('span', { class: 'muted' }, ` · shards streamed at ${job.transfer.medianMBps} MB/s (median)`) : null,
+        )
+      : null,
+    job.rounds?.length
+      ? el(
+          'div',
+          { class: 'muted rounds' },
+          'rounds: ',
+          job.rounds
+            .map((r) => `${r.round}: ${score(r.metrics)}${r.trainers < job.members.length ? ` (${r.trainers}/${job.members.length} shards)` : ''}`)
+            .join(' · '),
+        )
+      : null,
+    ...job.members.map((m) =>
+      el(
+        'div',
+        { class: `member ${m.status}` },
+        el('span', {}, m.baseline ? `${m.id} · all rows` : `${m.id} · shard ${m.shard}`),
+        el('span', {}, m.kind),
+        bar(m.status === 'done' ? 1 : m.progress),
+        el(
+          'span',
+          { class: 'muted', title: (m.errors ?? []).map((e) => `${e.node ?? ''} ${e.code}: ${e.message}`).join('\n') || undefined },
+          `${m.status}${m.node ? ` on ${m.node}` : ''}${m.attempts > 1 ? ` (attempt ${m.attempts})` : ''}${m.errors?.length ? ` · ${m.errors.length} error${m.errors.length > 1 ? 's' : ''}: ${m.errors[m.errors.length - 1].code}` : ''}`,
+        ),
+      ),
+    ),
+  );
 }
 
 /**

@@ -53,6 +53,11 @@ export function score(metrics) {
 
 /** Replaces the children of `target`, flattening arrays and skipping empty values. */
 export function fill(target, ...children) {
-  target.replaceChildren(...children.flat(Infinity).filter((c) => c !== undefined && c !== null && c !== false).map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))));
+  target.replaceChildren(
+    ...children
+      .flat(Infinity)
+      .filter((c) => c !== undefined && c !== null && c !== false)
+      .map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))),
+  );
   return target;
 }

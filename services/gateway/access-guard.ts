@@ -27,7 +27,10 @@ export class AccessGuard {
   private readonly failures: RateLimiter;
   private readonly streams = new Map<string, number>();
 
-  constructor(private readonly config: Readonly<QuorumConfig>, private readonly logger: Logger) {
+  constructor(
+    private readonly config: Readonly<QuorumConfig>,
+    private readonly logger: Logger,
+  ) {
     this.hosts = hostPolicy(config.host, config.allowedHosts);
     this.limiter = new RateLimiter(config.rateLimit);
     this.failures = new RateLimiter(config.authFailureLimit);
@@ -71,7 +74,14 @@ export class AccessGuard {
       req.url = raw.slice(0, q) + (query ? `?${query}` : '');
     }
     if (!hostAllowed(req.headers.host, this.hosts)) {
-      return this.deny(req, res, new QuorumError('HOST_NOT_ALLOWED', `the request names host '${String(req.headers.host).slice(0, 100)}', which this gateway does not serve: add it to ALLOWED_HOSTS (comma-separated names) if it is yours`));
+      return this.deny(
+        req,
+        res,
+        new QuorumError(
+          'HOST_NOT_ALLOWED',
+          `the request names host '${String(req.headers.host).slice(0, 100)}', which this gateway does not serve: add it to ALLOWED_HOSTS (comma-separated names) if it is yours`,
+        ),
+      );
     }
     const address = req.socket.remoteAddress ?? 'unknown';
     if (target.kind === 'static' || (target.kind === 'route' && target.access === 'open')) return false;
@@ -79,25 +89,53 @@ export class AccessGuard {
       return this.limited(address, req, res) || this.deny(req, res, new QuorumError('BAD_PATH', `malformed request path: ${target.problem}`));
     }
     if (target.kind === 'unknown') {
-      return this.limited(address, req, res) || this.deny(req, res, new QuorumError('NOT_FOUND', `no route ${target.method} ${target.path.slice(0, 200)}: the API is under /api, spelt as in README's HTTP API table (paths are case-sensitive)`));
+      return (
+        this.limited(address, req, res) ||
+        this.deny(
+          req,
+          res,
+          new QuorumError(
+            'NOT_FOUND',
+            `no route ${target.method} ${target.path.slice(0, 200)}: the API is under /api, spelt as in README's HTTP API table (paths are case-sensitive)`,
+          ),
+        )
+      );
     }
     let entry: KeyEntry | null = null;
     if (this.keys) {
       const blocked = this.failures.blocked(address, Date.now());
       if (blocked) {
         res.setHeader('Retry-After', String(blocked));
-        return this.deny(req, res, new QuorumError('RATE_LIMITED', `more than ${this.config.authFailureLimit} failed authentications a minute from this address: retry in ${blocked} s (AUTH_FAILURE_LIMIT sets the limit)`));
+        return this.deny(
+          req,
+          res,
+          new QuorumError(
+            'RATE_LIMITED',
+            `more than ${this.config.authFailureLimit} failed authentications a minute from this address: retry in ${blocked} s (AUTH_FAILURE_LIMIT sets the limit)`,
+          ),
+        );
       }
-      const presented = bearerKey(req.headers.authorization) ?? (eventStream ? streamKey ?? undefined : undefined);
+      const presented = bearerKey(req.headers.authorization) ?? (eventStream ? (streamKey ?? undefined) : undefined);
       entry = this.keys.lookup(presented);
       if (!entry) {
         this.failures.take(address, Date.now());
         res.setHeader('WWW-Authenticate', 'Bearer realm="quorum"');
         const why = presented ? 'the API key is not one this gateway knows' : 'this route needs an API key';
-        return this.deny(req, res, new QuorumError('UNAUTHORIZED', `${why}: send it as 'Authorization: Bearer <key>'${eventStream ? ' (or ?key=<key> on this event stream)' : ''}`));
+        return this.deny(
+          req,
+          res,
+          new QuorumError('UNAUTHORIZED', `${why}: send it as 'Authorization: Bearer <key>'${eventStream ? ' (or ?key=<key> on this event stream)' : ''}`),
+        );
       }
       if (!roleAllows(entry.role, target.access)) {
-        return this.deny(req, res, new QuorumError('FORBIDDEN', `${req.method} ${url.pathname.slice(0, 200)} needs the '${target.access}' role; this key has '${entry.role}'`, { needed: target.access, role: entry.role }));
+        return this.deny(
+          req,
+          res,
+          new QuorumError('FORBIDDEN', `${req.method} ${url.pathname.slice(0, 200)} needs the '${target.access}' role; this key has '${entry.role}'`, {
+            needed: target.access,
+            role: entry.role,
+          }),
+        );
       }
     }
     (req as IncomingMessage & { $role?: Role }).$role = entry?.role ?? (this.keys ? undefined : 'admin');
@@ -111,13 +149,27 @@ export class AccessGuard {
     const rate = this.limiter.take(client, Date.now());
     if (rate.ok) return false;
     res.setHeader('Retry-After', String(rate.retryAfter));
-    return this.deny(req, res, new QuorumError('RATE_LIMITED', `more than ${this.config.rateLimit} requests a minute from this client: retry in ${rate.retryAfter} s (RATE_LIMIT sets the limit)`));
+    return this.deny(
+      req,
+      res,
+      new QuorumError(
+        'RATE_LIMITED',
+        `more than ${this.config.rateLimit} requests a minute from this client: retry in ${rate.retryAfter} s (RATE_LIMIT sets the limit)`,
+      ),
+    );
   }
 
   private countStream(client: string, req: IncomingMessage, res: ServerResponse): boolean {
     const open = this.streams.get(client) ?? 0;
     if (open >= this.config.maxSsePerClient) {
-      return this.deny(req, res, new QuorumError('TOO_MANY_STREAMS', `this client already holds ${open} event streams (MAX_SSE_PER_CLIENT ${this.config.maxSsePerClient}): close one first`));
+      return this.deny(
+        req,
+        res,
+        new QuorumError(
+          'TOO_MANY_STREAMS',
+          `this client already holds ${open} event streams (MAX_SSE_PER_CLIENT ${this.config.maxSsePerClient}): close one first`,
+        ),
+      );
     }
     this.streams.set(client, open + 1);
     res.once('close', () => {

@@ -26,7 +26,7 @@ function heartbeatIso(n: NodeInfo): string | null {
 
 export async function clusterView(broker: ServiceBroker, ctx: Context) {
   const config = quorumConfig(broker);
-  const nodes = ((broker.registry as unknown as { getNodeList(o: object): NodeInfo[] }).getNodeList({ onlyAvailable: false, withServices: true })).map((n) => ({
+  const nodes = (broker.registry as unknown as { getNodeList(o: object): NodeInfo[] }).getNodeList({ onlyAvailable: false, withServices: true }).map((n) => ({
     id: n.id,
     available: n.available,
     local: n.local,
@@ -46,7 +46,9 @@ export async function clusterView(broker: ServiceBroker, ctx: Context) {
   return {
     node: broker.nodeID,
     namespace: broker.namespace,
-    transporter: config.transporter ? { type: 'NATS', url: redact(config.transporter) } : { type: 'none', url: null, note: 'one process: every service in this node' },
+    transporter: config.transporter
+      ? { type: 'NATS', url: redact(config.transporter) }
+      : { type: 'none', url: null, note: 'one process: every service in this node' },
     serializer: 'Notepack (MessagePack)',
     balancer: config.balancer,
     nodes,

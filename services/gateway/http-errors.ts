@@ -20,8 +20,16 @@ interface AnyError {
 /** Moleculer's errors as a client sees them: no action or node names (they stay in the server's log). */
 const MOLECULER_ERRORS: Record<string, { status: number; type: string; message: string }> = {
   // A service whose node has not joined (yet) or just left: retryable, not a missing route.
-  SERVICE_NOT_FOUND: { status: 503, type: 'SERVICE_UNAVAILABLE', message: 'a service this request needs is not available: the node that runs it is not up (yet); retry in a moment' },
-  SERVICE_NOT_AVAILABLE: { status: 503, type: 'SERVICE_UNAVAILABLE', message: 'a service this request needs is not available: the node that runs it is not up (yet); retry in a moment' },
+  SERVICE_NOT_FOUND: {
+    status: 503,
+    type: 'SERVICE_UNAVAILABLE',
+    message: 'a service this request needs is not available: the node that runs it is not up (yet); retry in a moment',
+  },
+  SERVICE_NOT_AVAILABLE: {
+    status: 503,
+    type: 'SERVICE_UNAVAILABLE',
+    message: 'a service this request needs is not available: the node that runs it is not up (yet); retry in a moment',
+  },
   REQUEST_TIMEOUT: { status: 504, type: 'REQUEST_TIMEOUT', message: 'a node did not answer in time: retry, or raise REQUEST_TIMEOUT_MS' },
   REQUEST_REJECTED: { status: 503, type: 'SERVICE_UNAVAILABLE', message: 'the node that was to answer left the cluster: retry in a moment' },
   REQUEST_SKIPPED: { status: 503, type: 'SERVICE_UNAVAILABLE', message: 'the request ran out of time before a node took it: retry' },
@@ -47,8 +55,16 @@ export function httpError(err: unknown): { status: number; body: Record<string, 
     return { status, body: { name: 'QuorumError', message: e.message ?? 'the request body nests too deep', code: status, type: code } };
   }
   if (e.type === 'entity.too.large') {
-    const limit = typeof (e as { limit?: unknown }).limit === 'number' ? ((e as { limit: number }).limit) : MAX_JSON_REQUEST_BYTES;
-    return { status: 413, body: { name: 'QuorumError', message: `the JSON body is larger than this route's ${limit / 1048576} MB: ${limit < MAX_JSON_BODY_BYTES ? 'no request of this kind needs that much' : 'send fewer rows per request'}`, code: 413, type: 'PAYLOAD_TOO_LARGE' } };
+    const limit = typeof (e as { limit?: unknown }).limit === 'number' ? (e as { limit: number }).limit : MAX_JSON_REQUEST_BYTES;
+    return {
+      status: 413,
+      body: {
+        name: 'QuorumError',
+        message: `the JSON body is larger than this route's ${limit / 1048576} MB: ${limit < MAX_JSON_BODY_BYTES ? 'no request of this kind needs that much' : 'send fewer rows per request'}`,
+        code: 413,
+        type: 'PAYLOAD_TOO_LARGE',
+      },
+    };
   }
   const internal = typeof e.type === 'string' ? MOLECULER_ERRORS[e.type] : undefined;
   if (internal) {
@@ -58,8 +74,15 @@ export function httpError(err: unknown): { status: number; body: Record<string, 
   const status = typeof e.code === 'number' && e.code >= 400 && e.code < 600 ? e.code : typeof e.status === 'number' ? e.status : 500;
   if (e.type === 'VALIDATION_ERROR' && Array.isArray(e.data) && e.data.length) {
     // The validator's own message is 'Parameters validation error!': name each problem instead.
-    const problems = (e.data as { message?: unknown }[]).slice(0, 5).map((d) => String(d?.message ?? '').slice(0, 300)).filter(Boolean);
-    if (problems.length) return { status, body: { name: e.name ?? 'ValidationError', message: `invalid request: ${problems.join(' ')}`, code: status, type: e.type, data: boundedData(e.data) } };
+    const problems = (e.data as { message?: unknown }[])
+      .slice(0, 5)
+      .map((d) => String(d?.message ?? '').slice(0, 300))
+      .filter(Boolean);
+    if (problems.length)
+      return {
+        status,
+        body: { name: e.name ?? 'ValidationError', message: `invalid request: ${problems.join(' ')}`, code: status, type: e.type, data: boundedData(e.data) },
+      };
   }
   if (status >= 500 && !e.type) {
     return { status: 500, body: { name: 'InternalError', message: 'internal error: see the server log', code: 500, type: 'INTERNAL' } };

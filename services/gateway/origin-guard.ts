@@ -49,7 +49,15 @@ export function guardOrigin(req: IncomingMessage, res: ServerResponse, allowed: 
 
   if (method === 'OPTIONS') {
     if (origin !== undefined && !own && !listed) {
-      writeHttpError(req, res, new QuorumError('CROSS_ORIGIN_FORBIDDEN', `the web page at '${origin.slice(0, 200)}' may not call this API: list that origin in CORS_ORIGINS to allow it`, { origin: origin.slice(0, 200) }));
+      writeHttpError(
+        req,
+        res,
+        new QuorumError(
+          'CROSS_ORIGIN_FORBIDDEN',
+          `the web page at '${origin.slice(0, 200)}' may not call this API: list that origin in CORS_ORIGINS to allow it`,
+          { origin: origin.slice(0, 200) },
+        ),
+      );
       return true;
     }
     res.setHeader('Allow', ALLOW_METHODS);
@@ -68,7 +76,15 @@ export function guardOrigin(req: IncomingMessage, res: ServerResponse, allowed: 
   if (foreign) {
     discardBody(req, res);
     const who = origin !== undefined ? `the web page at '${origin.slice(0, 200)}'` : 'a page of another site';
-    writeHttpError(req, res, new QuorumError('CROSS_ORIGIN_FORBIDDEN', `${who} may not change anything here: use the dashboard served by this gateway, or list that origin in CORS_ORIGINS`, { origin: origin?.slice(0, 200) ?? null }));
+    writeHttpError(
+      req,
+      res,
+      new QuorumError(
+        'CROSS_ORIGIN_FORBIDDEN',
+        `${who} may not change anything here: use the dashboard served by this gateway, or list that origin in CORS_ORIGINS`,
+        { origin: origin?.slice(0, 200) ?? null },
+      ),
+    );
     return true;
   }
   return false;

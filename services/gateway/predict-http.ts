@@ -31,10 +31,20 @@ export function predictJsonRoute(svc: Gateway, req: GatewayRequest, res: ServerR
   };
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') {
-    return fail(new QuorumError('UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type '${type || '(none)'}': send the rows as application/json, or a CSV file to POST /api/predict/csv`));
+    return fail(
+      new QuorumError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `unsupported Content-Type '${type || '(none)'}': send the rows as application/json, or a CSV file to POST /api/predict/csv`,
+      ),
+    );
   }
   if (Number(req.headers['content-length']) > MAX_JSON_BODY_BYTES) {
-    return fail(new QuorumError('PAYLOAD_TOO_LARGE', `the JSON body is larger than ${MAX_JSON_BODY_BYTES / 1048576} MB: send fewer rows per request, or a CSV file to POST /api/predict/csv`));
+    return fail(
+      new QuorumError(
+        'PAYLOAD_TOO_LARGE',
+        `the JSON body is larger than ${MAX_JSON_BODY_BYTES / 1048576} MB: send fewer rows per request, or a CSV file to POST /api/predict/csv`,
+      ),
+    );
   }
   const body = req.pipe(limiter(MAX_JSON_BODY_BYTES));
   req.on('error', (err) => body.destroy(err));

@@ -12,10 +12,7 @@ import { accessOf, pathProblem, routeKey } from '../../lib/security/access';
 import type { Access } from '../../lib/security/keys';
 
 export type RequestTarget =
-  | { kind: 'route'; key: string; access: Access }
-  | { kind: 'static' }
-  | { kind: 'unknown'; method: string; path: string }
-  | { kind: 'bad'; problem: string };
+  { kind: 'route'; key: string; access: Access } | { kind: 'static' } | { kind: 'unknown'; method: string; path: string } | { kind: 'bad'; problem: string };
 
 /** The part of moleculer-web's gateway this module uses: its alias matcher. */
 export interface AliasResolver {

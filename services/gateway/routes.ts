@@ -23,7 +23,11 @@ type ApiThis = Service & {
  * params, not ignored; the caller's role (set by the access guard) travels in `ctx.meta.role`, for
  * the actions whose effect depends on it (a training job's right to take over a model name).
  */
-function beforeCall(ctx: Context<unknown, { role?: string }>, _route: unknown, req: GatewayRequest & { originalUrl?: string; $role?: string; $action?: { params?: Record<string, unknown> } }): void {
+function beforeCall(
+  ctx: Context<unknown, { role?: string }>,
+  _route: unknown,
+  req: GatewayRequest & { originalUrl?: string; $role?: string; $action?: { params?: Record<string, unknown> } },
+): void {
   if (req.$action) refuseUnknownKeys(req.$action.params, req.$params, `${req.method} ${(req.originalUrl ?? req.url ?? '').split('?')[0]}`);
   ctx.meta.role = req.$role;
 }

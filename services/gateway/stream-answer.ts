@@ -18,7 +18,13 @@ export type AnsweredRequest = IncomingMessage & { $ctx?: { meta?: AnswerMeta }; 
 
 export function isReadable(data: unknown): data is Readable {
   const s = data as Readable | null;
-  return s !== null && typeof s === 'object' && typeof s.pipe === 'function' && s.readable !== false && typeof (s as unknown as { _read?: unknown })._read === 'function';
+  return (
+    s !== null &&
+    typeof s === 'object' &&
+    typeof s.pipe === 'function' &&
+    s.readable !== false &&
+    typeof (s as unknown as { _read?: unknown })._read === 'function'
+  );
 }
 
 /** Writes `data` (a readable stream) as the answer, with the status and headers the action set in its meta. */
@@ -47,6 +53,7 @@ export function sendStream(req: AnsweredRequest, res: ServerResponse, data: Read
     return;
   }
   pipeline(data, res, (err) => {
-    if (err) debug(`${req.method} ${(req.url ?? '').split('?')[0].slice(0, 200)}: answer stream ended early (${(err as NodeJS.ErrnoException).code ?? err.message})`);
+    if (err)
+      debug(`${req.method} ${(req.url ?? '').split('?')[0].slice(0, 200)}: answer stream ended early (${(err as NodeJS.ErrnoException).code ?? err.message})`);
   });
 }

@@ -19,7 +19,15 @@ type Gateway = Service & {
   sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void;
 };
 
-const RAW_TYPES = ['text/csv', 'text/plain', 'text/tab-separated-values', 'application/csv', 'application/gzip', 'application/x-gzip', 'application/octet-stream'];
+const RAW_TYPES = [
+  'text/csv',
+  'text/plain',
+  'text/tab-separated-values',
+  'application/csv',
+  'application/gzip',
+  'application/x-gzip',
+  'application/octet-stream',
+];
 
 /** Option fields: JSON for arrays and objects, or comma lists for `missing` and `ignore`. */
 export function parseUploadOptions(fields: Record<string, string>): { name?: string; options: Record<string, unknown> } {
@@ -34,7 +42,10 @@ export function parseUploadOptions(fields: Record<string, string>): { name?: str
       }
       throw new QuorumError('BAD_REQUEST', `option '${key}' must be a JSON array of strings or a comma-separated list`);
     }
-    return raw.split(',').map((s) => s.trim()).filter((s, i, all) => s !== '' || all.length === 1);
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s, i, all) => s !== '' || all.length === 1);
   };
   for (const [key, raw] of Object.entries(fields)) {
     if (raw === undefined || key === 'name' || key === 'file') continue;
@@ -77,7 +88,8 @@ export function parseImportOptions(fields: Record<string, string>): { name?: str
   for (const [key, raw] of Object.entries(fields)) {
     if (raw === undefined || key === 'name' || key === 'file') continue;
     if (key !== 'trust') throw new QuorumError('BAD_REQUEST', `unknown import option '${key.slice(0, 60)}': use name or trust`);
-    if (raw !== 'unsigned') throw new QuorumError('BAD_REQUEST', `trust must be 'unsigned' (to import a file no known key signed, marked unverified), got '${raw.slice(0, 40)}'`);
+    if (raw !== 'unsigned')
+      throw new QuorumError('BAD_REQUEST', `trust must be 'unsigned' (to import a file no known key signed, marked unverified), got '${raw.slice(0, 40)}'`);
     options.trust = raw;
   }
   return { name: fields.name || undefined, options };
@@ -89,7 +101,8 @@ export function limiter(limit: number): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       seen += chunk.length;
-      if (seen > limit) return done(new QuorumError('PAYLOAD_TOO_LARGE', `upload is larger than the limit of ${Math.round(limit / 1048576)} MB (UPLOAD_LIMIT_MB)`));
+      if (seen > limit)
+        return done(new QuorumError('PAYLOAD_TOO_LARGE', `upload is larger than the limit of ${Math.round(limit / 1048576)} MB (UPLOAD_LIMIT_MB)`));
       done(null, chunk);
     },
   });
@@ -143,7 +156,12 @@ export function streamUpload(svc: Gateway, req: IncomingMessage & { $ctx: Contex
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit + 1024 * 1024) {
-    return fail(new QuorumError('PAYLOAD_TOO_LARGE', `upload of ${Math.round(declared / 1048576)} MB is larger than the limit of ${Math.round(limit / 1048576)} MB (UPLOAD_LIMIT_MB)`));
+    return fail(
+      new QuorumError(
+        'PAYLOAD_TOO_LARGE',
+        `upload of ${Math.round(declared / 1048576)} MB is larger than the limit of ${Math.round(limit / 1048576)} MB (UPLOAD_LIMIT_MB)`,
+      ),
+    );
   }
   if (type === 'multipart/form-data') {
     let busboy: Busboy.Busboy;
@@ -159,7 +177,9 @@ export function streamUpload(svc: Gateway, req: IncomingMessage & { $ctx: Contex
     busboy.on('file', (_field, file, info) => {
       files++;
       if (files > 1) return file.resume();
-      file.on('limit', () => file.destroy(new QuorumError('PAYLOAD_TOO_LARGE', `upload is larger than the limit of ${Math.round(limit / 1048576)} MB (UPLOAD_LIMIT_MB)`)));
+      file.on('limit', () =>
+        file.destroy(new QuorumError('PAYLOAD_TOO_LARGE', `upload is larger than the limit of ${Math.round(limit / 1048576)} MB (UPLOAD_LIMIT_MB)`)),
+      );
       call(file, info.filename, fields);
     });
     busboy.on('error', (err) => fail(new QuorumError('BAD_REQUEST', `malformed multipart request: ${(err as Error).message}`)));
@@ -174,5 +194,10 @@ export function streamUpload(svc: Gateway, req: IncomingMessage & { $ctx: Contex
     const fields = Object.fromEntries(url.searchParams.entries());
     return call(req, fields.filename, Object.fromEntries(Object.entries(fields).filter(([k]) => k !== 'filename')));
   }
-  fail(new QuorumError('UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type '${type || '(none)'}': send multipart/form-data with a 'file' field, or the CSV itself as text/csv (gzip: application/gzip)`));
+  fail(
+    new QuorumError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `unsupported Content-Type '${type || '(none)'}': send multipart/form-data with a 'file' field, or the CSV itself as text/csv (gzip: application/gzip)`,
+    ),
+  );
 }

@@ -16,8 +16,6 @@ export function toMoleculerError(err: unknown): Error {
   return err as Error;
 }
 
-
-
 /** Mixin: every action's QuorumError leaves the service as the matching Moleculer error. */
 export const QuorumErrors: Partial<ServiceSchema> = {
   hooks: {

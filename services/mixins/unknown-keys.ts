@@ -33,7 +33,9 @@ export function refuseUnknownKeys(schema: Schema | undefined, params: unknown, w
   if (!hit) return;
   const where = hit.path.includes('.') ? ` in '${hit.path.slice(0, hit.path.lastIndexOf('.'))}'` : '';
   const key = hit.path.slice(hit.path.lastIndexOf('.') + 1).slice(0, 100);
-  const message = hit.valid.length ? `unknown key '${key}'${where} for ${what}: valid keys${where}: ${hit.valid.join(', ')}` : `unknown key '${key}': ${what} takes no parameters`;
+  const message = hit.valid.length
+    ? `unknown key '${key}'${where} for ${what}: valid keys${where}: ${hit.valid.join(', ')}`
+    : `unknown key '${key}': ${what} takes no parameters`;
   throw new QuorumError('UNKNOWN_KEY', message, { key, path: hit.path.slice(0, 200), valid: hit.valid });
 }
 
@@ -65,7 +67,12 @@ export const StrictKeys: Middleware = {
     const name = action.name;
     return (ctx: Context) => {
       const proto = findPrototypeKey(ctx.params);
-      if (proto) throw new QuorumError('PROTOTYPE_KEY', `action ${name}: the key '${proto.slice(0, 200)}' is not allowed (such keys reach an object's prototype); remove it`, { key: proto.slice(0, 200) });
+      if (proto)
+        throw new QuorumError(
+          'PROTOTYPE_KEY',
+          `action ${name}: the key '${proto.slice(0, 200)}' is not allowed (such keys reach an object's prototype); remove it`,
+          { key: proto.slice(0, 200) },
+        );
       refuseUnknownKeys(schema, ctx.params, `action ${name}`);
       return next(ctx);
     };

@@ -21,7 +21,10 @@ export async function callService<T>(broker: ServiceBroker, action: string, para
   const retriable = !(params && typeof (params as NodeJS.ReadableStream).pipe === 'function');
   for (let attempt = 0; ; attempt++) {
     await broker.waitForServices(service, waitMs).catch(() => {
-      throw new QuorumError('SERVICE_UNAVAILABLE', `no '${service}' service came online within ${Math.round(waitMs / 1000)} s: start a node with SERVICES=${service}`);
+      throw new QuorumError(
+        'SERVICE_UNAVAILABLE',
+        `no '${service}' service came online within ${Math.round(waitMs / 1000)} s: start a node with SERVICES=${service}`,
+      );
     });
     try {
       return await broker.call<T, unknown>(action, params, options);
@@ -40,7 +43,8 @@ export async function callService<T>(broker: ServiceBroker, action: string, para
  */
 export async function readReply(broker: ServiceBroker, sender: string, stream: NodeJS.ReadableStream, options: ReadOptions = {}): Promise<Buffer> {
   const left = ({ node }: { node: { id: string } }): void => {
-    if (node.id === sender) (stream as Readable).destroy(new QuorumError('STREAM_STALLED', `node ${sender} left the cluster while sending its reply`, { node: sender }));
+    if (node.id === sender)
+      (stream as Readable).destroy(new QuorumError('STREAM_STALLED', `node ${sender} left the cluster while sending its reply`, { node: sender }));
   };
   broker.localBus.on('$node.disconnected', left);
   try {
@@ -51,7 +55,13 @@ export async function readReply(broker: ServiceBroker, sender: string, stream: N
 }
 
 /** A member artifact from the registry, read whole (checked against `expected` when given). */
-export async function readArtifact(broker: ServiceBroker, version: string, member: string, timeout: number, expected?: { size: number; sha256: string }): Promise<Buffer> {
+export async function readArtifact(
+  broker: ServiceBroker,
+  version: string,
+  member: string,
+  timeout: number,
+  expected?: { size: number; sha256: string },
+): Promise<Buffer> {
   const stream = await broker.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version, member }, { timeout });
   return readAll(stream, { size: expected?.size, sha256: expected?.sha256, idleMs: timeout });
 }

@@ -8,7 +8,8 @@ import { readAll } from '../../lib/store/streams';
 export function trainerModels(broker: ServiceBroker, config: { stateDir: string; services: readonly string[]; tfBackend: string }): TrainerModels {
   const source: MemberSource = {
     meta: (version) => broker.call<VersionMeta, { version: string }>('registry.get', { version }),
-    artifact: async (version, member) => readAll(await broker.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version, member }, { timeout: 0 })),
+    artifact: async (version, member) =>
+      readAll(await broker.call<NodeJS.ReadableStream, { version: string; member: string }>('registry.artifact', { version, member }, { timeout: 0 })),
   };
   const dir = config.services.includes('registry') ? null : path.join(config.stateDir, 'trainer', 'members');
   return new TrainerModels(dir, source, { nodeID: broker.nodeID, tfBackend: config.tfBackend });

@@ -9,10 +9,17 @@
 import type { ServiceBroker } from 'moleculer';
 import { QuorumError } from '../../lib/errors';
 import type { ShardSession, ShardSessionEvents } from '../../lib/training/cluster';
-import { HostPort, type ApplyRequest, type HostRequest, type LevelRequest, type NodeRef, type NodeRows, type RoundRequest } from '../../lib/training/data-parallel';
+import {
+  HostPort,
+  type ApplyRequest,
+  type HostRequest,
+  type LevelRequest,
+  type NodeRef,
+  type NodeRows,
+  type RoundRequest,
+} from '../../lib/training/data-parallel';
 import type { BlobRef } from '../../lib/training/job';
 import { nodesWith, readReply } from './cluster';
-
 
 export class ClusterShardPort implements ShardSession {
   private port: HostPort | null = null;
@@ -79,7 +86,10 @@ export class ClusterShardPort implements ShardSession {
 
   private async send(node: string, msg: HostRequest): Promise<Uint8Array[]> {
     const reply = await this.broker.call<Buffer | NodeJS.ReadableStream, HostRequest>('trainer.dp', msg, { nodeID: node, timeout: this.timeoutMs, retries: 0 });
-    const bytes = Buffer.isBuffer(reply) || reply instanceof Uint8Array ? reply : await readReply(this.broker, node, reply as NodeJS.ReadableStream, { idleMs: this.idleMs });
+    const bytes =
+      Buffer.isBuffer(reply) || reply instanceof Uint8Array
+        ? reply
+        : await readReply(this.broker, node, reply as NodeJS.ReadableStream, { idleMs: this.idleMs });
     return [new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
   }
 

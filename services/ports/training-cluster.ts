@@ -34,7 +34,10 @@ export class BrokerTrainingCluster implements TrainingCluster {
   /** `job/member` → the progress callback of the fit in flight. */
   private readonly routes = new Map<string, (p: FitProgress) => void>();
 
-  constructor(private readonly broker: ServiceBroker, private readonly blobs: JobBlobs) {}
+  constructor(
+    private readonly broker: ServiceBroker,
+    private readonly blobs: JobBlobs,
+  ) {}
 
   private get config() {
     return quorumConfig(this.broker);
@@ -58,7 +61,10 @@ export class BrokerTrainingCluster implements TrainingCluster {
   }
 
   async putValidation(version: string, blob: BlobRef & { rows: number }): Promise<void> {
-    await callService(this.broker, 'registry.putValidation', await this.blobs.stream(blob.id), { meta: { version, rows: blob.rows, sha256: blob.sha256 }, timeout: 0 });
+    await callService(this.broker, 'registry.putValidation', await this.blobs.stream(blob.id), {
+      meta: { version, rows: blob.rows, sha256: blob.sha256 },
+      timeout: 0,
+    });
   }
 
   putMember(version: string, member: MemberMeta, artifact: Uint8Array): Promise<MemberMeta> {
@@ -109,7 +115,17 @@ export class BrokerTrainingCluster implements TrainingCluster {
   }
 
   openShard(job: string, shard: number, blob: BlobRef, preferred: string, events: ShardSessionEvents): ClusterShardPort {
-    return new ClusterShardPort(this.broker, job, shard, { ...blob, nodeID: this.broker.nodeID }, preferred, this.config.fitAttempts, this.config.fitTimeoutMs, this.config.requestTimeoutMs, events);
+    return new ClusterShardPort(
+      this.broker,
+      job,
+      shard,
+      { ...blob, nodeID: this.broker.nodeID },
+      preferred,
+      this.config.fitAttempts,
+      this.config.fitTimeoutMs,
+      this.config.requestTimeoutMs,
+      events,
+    );
   }
 
   emit(event: string, payload: Record<string, unknown>): void {

@@ -29,7 +29,6 @@ export function trainerLoad(nodeID: string): TrainerLoad | undefined {
   return loads.get(nodeID);
 }
 
-
 /** Counts a fit sent to a node before its next report arrives, so a burst spreads out. */
 export function reserveSlot(nodeID: string): void {
   const load = loads.get(nodeID);

@@ -22,11 +22,27 @@ describe('admission under a burst (issue 29)', () => {
   beforeAll(async () => {
     state = mkdtempSync(path.join(os.tmpdir(), 'quorum-admission-'));
     const port = await freePort();
-    node = startProcess('admission', { PORT: String(port), STATE_DIR: state, DATA_DIR: path.join(ROOT, 'data'), TRANSPORTER: '', TRAINER_WORKERS: '1', MAX_CONCURRENT_JOBS: '3', LOGLEVEL: 'warn' });
+    node = startProcess('admission', {
+      PORT: String(port),
+      STATE_DIR: state,
+      DATA_DIR: path.join(ROOT, 'data'),
+      TRANSPORTER: '',
+      TRAINER_WORKERS: '1',
+      MAX_CONCURRENT_JOBS: '3',
+      LOGLEVEL: 'warn',
+    });
     await node.ready;
     base = `http://127.0.0.1:${port}/api`;
     await waitFor(async () => (await fetch(`${base}/health`).catch(() => undefined))?.ok === true, 'gateway up', 30_000, 100);
-    expect((await fetch(`${base}/datasets/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: 'letter-recognition.csv' }) })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${base}/datasets/ingest`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ path: 'letter-recognition.csv' }),
+        })
+      ).status,
+    ).toBe(200);
   });
   afterAll(async () => {
     await node?.kill();
@@ -36,7 +52,14 @@ describe('admission under a burst (issue 29)', () => {
   it('50 requests at once: exactly MAX_CONCURRENT_JOBS are accepted', async () => {
     // A job that takes seconds (500 gbm rounds of 26 trees on one thread), so none ends during the burst.
     const body = JSON.stringify({ dataset: 'letter-recognition', target: 'lettr', shards: 1, model: { kind: 'gbm', params: { nEstimators: 500 } } });
-    const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(`${base}/trainings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (r) => ({ status: r.status, body: await bodyOf(r) }))));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        fetch(`${base}/trainings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (r) => ({
+          status: r.status,
+          body: await bodyOf(r),
+        })),
+      ),
+    );
     const accepted = answers.filter((a) => a.status === 202);
     expect(accepted).toHaveLength(3);
     const refused = answers.filter((a) => a.status !== 202);

@@ -16,7 +16,11 @@ import { startProcess, type NodeProcess } from '../helpers/processes';
 
 jest.setTimeout(120_000);
 
-const KEYS: Record<Role, string> = { read: 'r'.repeat(8) + '-read-key-0001', train: 't'.repeat(8) + '-train-key-0001', admin: 'a'.repeat(8) + '-admin-key-0001' };
+const KEYS: Record<Role, string> = {
+  read: 'r'.repeat(8) + '-read-key-0001',
+  train: 't'.repeat(8) + '-train-key-0001',
+  admin: 'a'.repeat(8) + '-admin-key-0001',
+};
 const API_KEYS = ROLES.map((r) => `${r}:${KEYS[r]}`).join(',');
 
 function gatewayAliases(): string[] {
@@ -32,7 +36,13 @@ function gatewayAliases(): string[] {
 }
 
 /** A request through node:http (fetch may not set Host), answering status, headers and body text. */
-function raw(base: string, method: string, urlPath: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+function raw(
+  base: string,
+  method: string,
+  urlPath: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(`${base}${urlPath}`, { method, headers }, (res) => {
       if (String(res.headers['content-type']).startsWith('text/event-stream')) {
@@ -115,7 +125,12 @@ describe('API keys and roles (issue 11)', () => {
     it('a path that is no route and no dashboard file is a 404 for every key, and names the fix', async () => {
       for (const key of [undefined, KEYS.read, KEYS.admin]) {
         const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
-        for (const [method, url] of [['GET', '/api/nothing/here'], ['PATCH', '/api/datasets/x'], ['GET', '/API/datasets'], ['GET', '/nothing.js']]) {
+        for (const [method, url] of [
+          ['GET', '/api/nothing/here'],
+          ['PATCH', '/api/datasets/x'],
+          ['GET', '/API/datasets'],
+          ['GET', '/nothing.js'],
+        ]) {
           const answer = await raw(base, method, url, headers);
           expect([method, url, answer.status]).toEqual([method, url, 404]);
           expect(JSON.parse(answer.text)).toMatchObject({ type: 'NOT_FOUND', message: expect.stringContaining('case-sensitive') });
@@ -141,10 +156,15 @@ describe('API keys and roles (issue 11)', () => {
         const started = await raw(base, 'POST', '/api/trainings', json(key), JSON.stringify({ shards: 1, seed: 1, model: 'baseline', ...body }));
         expect(started.status).toBe(202);
         const id = JSON.parse(started.text).id as string;
-        return waitFor(async () => {
-          const job = JSON.parse((await raw(base, 'GET', `/api/trainings/${id}`, json(KEYS.read))).text);
-          return job.status === 'completed' || job.status === 'failed' ? job : undefined;
-        }, 'job', 60_000, 100);
+        return waitFor(
+          async () => {
+            const job = JSON.parse((await raw(base, 'GET', `/api/trainings/${id}`, json(KEYS.read))).text);
+            return job.status === 'completed' || job.status === 'failed' ? job : undefined;
+          },
+          'job',
+          60_000,
+          100,
+        );
       };
       expect((await raw(base, 'POST', '/api/datasets/ingest', json(KEYS.admin), JSON.stringify({ path: 'iris.csv', name: 'flowers' }))).status).toBe(200);
       const first = await train(KEYS.admin, { dataset: 'flowers', target: 'class', name: 'prod' });
@@ -162,7 +182,13 @@ describe('API keys and roles (issue 11)', () => {
       expect(retrain.message).toMatch(/^active: /);
       const active = JSON.parse((await raw(base, 'GET', '/api/models/active', json(KEYS.read))).text);
       expect(active.prod).toBe(retrain.version);
-      const predicted = await raw(base, 'POST', '/api/predict', json(KEYS.read), JSON.stringify({ name: 'prod', rows: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] }));
+      const predicted = await raw(
+        base,
+        'POST',
+        '/api/predict',
+        json(KEYS.read),
+        JSON.stringify({ name: 'prod', rows: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] }),
+      );
       expect([predicted.status, JSON.parse(predicted.text).predictions[0].label]).toEqual([200, expect.stringMatching(/^Iris-/)]);
       // An admin may still replace it by hand.
       expect((await raw(base, 'POST', `/api/models/${takeover.version}/activate`, json(KEYS.admin))).status).toBe(200);
@@ -239,7 +265,14 @@ describe('API keys and roles (issue 11)', () => {
   });
 
   it('HOST=0.0.0.0 without keys does not start, and says how to set keys', async () => {
-    const node = startProcess('auth-open-host', { PORT: String(await freePort()), HOST: '0.0.0.0', STATE_DIR: tmp(), TRANSPORTER: '', API_KEYS: '', API_KEYS_FILE: '' });
+    const node = startProcess('auth-open-host', {
+      PORT: String(await freePort()),
+      HOST: '0.0.0.0',
+      STATE_DIR: tmp(),
+      TRANSPORTER: '',
+      API_KEYS: '',
+      API_KEYS_FILE: '',
+    });
     const code = await new Promise<number | null>((resolve) => node.process.once('exit', resolve));
     expect(code).not.toBe(0);
     expect(node.log()).toContain('no API keys are set: set API_KEYS=admin:<key>');

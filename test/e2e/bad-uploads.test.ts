@@ -83,7 +83,13 @@ describe('malformed uploads through the gateway (issue 5)', () => {
       const res = await fetch(`${node.url}/api/trainings`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ dataset: dataset.id, model: 'baseline', target: c.options!.target, task: c.options!.task, ignore: (c.options as { ignore?: string[] }).ignore }),
+        body: JSON.stringify({
+          dataset: dataset.id,
+          model: 'baseline',
+          target: c.options!.target,
+          task: c.options!.task,
+          ignore: (c.options as { ignore?: string[] }).ignore,
+        }),
       });
       const body = await bodyOf(res);
       expect({ case: c.name, status: res.status >= 400 && res.status < 500, type: body.type }).toEqual({ case: c.name, status: true, type: c.code });

@@ -42,7 +42,9 @@ async function attack(page: Page, api: string, dataset: string, oldVersion: stri
       form.append('name', 'planted');
       form.append('file', new Blob(['a,b\n1,2\n3,4\n'], { type: 'text/csv' }), 'planted.csv');
       await attempt('upload', () => fetch(`${api}/datasets`, { method: 'POST', body: form, mode: 'no-cors' }));
-      await attempt('activate', () => fetch(`${api}/models/${oldVersion}/activate`, { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' }, mode: 'no-cors' }));
+      await attempt('activate', () =>
+        fetch(`${api}/models/${oldVersion}/activate`, { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' }, mode: 'no-cors' }),
+      );
       return seen;
     },
     { api, dataset, oldVersion },
@@ -83,11 +85,21 @@ run('cross-origin requests from a real browser page (issue 11)', () => {
     [evil, friend] = await Promise.all([pageServer(), pageServer()]);
     node = await startNode({ env: { CORS_ORIGINS: friend.origin, ACTIVATION: 'always', TRAINER_WORKERS: '1' } });
     api = `${node.url}/api`;
-    const ingest = await fetch(`${api}/datasets/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: 'iris.csv' }) });
+    const ingest = await fetch(`${api}/datasets/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: 'iris.csv' }),
+    });
     dataset = (await bodyOf(ingest)).id;
     versions = [];
     for (const seed of [1, 2]) {
-      const started = await bodyOf(await fetch(`${api}/trainings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dataset, target: 'class', shards: 1, seed, model: { kind: 'forest', params: { nEstimators: 5 } } }) }));
+      const started = await bodyOf(
+        await fetch(`${api}/trainings`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ dataset, target: 'class', shards: 1, seed, model: { kind: 'forest', params: { nEstimators: 5 } } }),
+        }),
+      );
       const job = await waitForJob(node.broker, started.id);
       versions.push(job.version);
     }
@@ -133,7 +145,10 @@ run('cross-origin requests from a real browser page (issue 11)', () => {
     const page = await browser.newPage();
     try {
       await page.goto(`${friend.origin}/`);
-      const status = await page.evaluate(async ({ api, v }) => (await fetch(`${api}/models/${v}/activate`, { method: 'POST' })).status, { api, v: versions[0] });
+      const status = await page.evaluate(async ({ api, v }) => (await fetch(`${api}/models/${v}/activate`, { method: 'POST' })).status, {
+        api,
+        v: versions[0],
+      });
       expect(status).toBe(200);
       await waitFor(async () => (await activeVersion()) === versions[0], 'the activation', 10_000);
       const del = await page.evaluate(async ({ api, id }) => (await fetch(`${api}/datasets/${id}`, { method: 'DELETE' })).status, { api, id: dataset });

@@ -27,10 +27,12 @@ const HOUSE = path.join(ROOT, '..', 'shared', 'data', 'house-prices-train.csv');
 /** y = 3·x1 − 2·x2 + noise, with a categorical column: a regression set from a fixed seed. */
 function generatedRegression(file: string): string {
   let s = 7;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const lines = ['x1,x2,zone,y'];
   for (let i = 0; i < 600; i++) {
-    const x1 = rnd() * 10, x2 = rnd() * 5, zone = ['north', 'south', 'east'][i % 3];
+    const x1 = rnd() * 10,
+      x2 = rnd() * 5,
+      zone = ['north', 'south', 'east'][i % 3];
     lines.push(`${x1.toFixed(3)},${x2.toFixed(3)},${zone},${(3 * x1 - 2 * x2 + (zone === 'east' ? 4 : 0) + (rnd() - 0.5) * 2).toFixed(3)}`);
   }
   writeFileSync(file, lines.join('\n') + '\n');
@@ -162,9 +164,16 @@ run('dashboard explains models (issue 15)', () => {
     await page.fill('#train-params', JSON.stringify({ gbm: { nEstimators: 25, maxDepth: 4 } }));
     const before = await page.locator('.job[data-status="completed"]').count();
     await page.click('#train-button');
-    await page.waitForFunction(() => /round \d+ of 25 \(loss [\d.]+, validation [\d.]+\), over 2 shard/.test(document.querySelector('#jobs')?.textContent ?? ''), undefined, { timeout: 120_000, polling: 50 });
+    await page.waitForFunction(
+      () => /round \d+ of 25 \(loss [\d.]+, validation [\d.]+\), over 2 shard/.test(document.querySelector('#jobs')?.textContent ?? ''),
+      undefined,
+      { timeout: 120_000, polling: 50 },
+    );
     await page.waitForFunction((n) => document.querySelectorAll('.job[data-status="completed"]').length > n, before, { timeout: 240_000 });
-    const version = await page.$eval('.job[data-status="completed"]', (j) => j.querySelector('.tag:not(.active)')?.textContent ?? j.querySelector('.tag')?.textContent ?? '');
+    const version = await page.$eval(
+      '.job[data-status="completed"]',
+      (j) => j.querySelector('.tag:not(.active)')?.textContent ?? j.querySelector('.tag')?.textContent ?? '',
+    );
     await page.click(`#versions tr[data-version="${version.trim()}"]`);
     await page.waitForSelector('#learning-curve polyline');
     expect(await page.locator('#member-table tbody tr').count()).toBe(1);
@@ -192,7 +201,12 @@ run('dashboard explains models (issue 15)', () => {
         seen.eventsKey ||= new URL(req.url()).searchParams.get('key') === 'k-123';
         return route.continue();
       }
-      if (req.headers().authorization !== 'Bearer k-123') return route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ name: 'QuorumError', type: 'UNAUTHORIZED', message: 'an API key is required: send Authorization: Bearer <key>' }) });
+      if (req.headers().authorization !== 'Bearer k-123')
+        return route.fulfill({
+          status: 401,
+          contentType: 'application/json',
+          body: JSON.stringify({ name: 'QuorumError', type: 'UNAUTHORIZED', message: 'an API key is required: send Authorization: Bearer <key>' }),
+        });
       seen.bearer++;
       return route.continue();
     });

@@ -49,7 +49,9 @@ run('dashboard with API keys (issue 11)', () => {
     await page.waitForSelector('#live.ok');
     await page.waitForSelector('#datasets tbody tr[data-id]');
     expect(await page.locator('#key-modal').count()).toBe(0);
-    expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('quorum.apiKey'))).toBe(TRAIN);
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('quorum.apiKey')),
+    ).toBe(TRAIN);
     // 401s were answered by the modal; 403s are not expected for what the train role does
     expect(errors.filter((e) => !/401/.test(e))).toEqual([]);
   }, 90_000);

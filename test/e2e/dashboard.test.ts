@@ -20,7 +20,8 @@ run('dashboard in Chromium (issue 2)', () => {
     page = await browser.newPage();
     // Issue 29: every violation of the gateway's content security policy is collected and must stay empty.
     await page.addInitScript({
-      content: "window.cspViolations = []; document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.violatedDirective + ': ' + e.blockedURI + ' ' + e.sample));",
+      content:
+        "window.cspViolations = []; document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.violatedDirective + ': ' + e.blockedURI + ' ' + e.sample));",
     });
     page.on('dialog', (d) => {
       errors.push(`dialog: ${d.message()}`);
@@ -53,7 +54,10 @@ run('dashboard in Chromium (issue 2)', () => {
     await page.selectOption('#train-target', 'class');
     // The form's defaults are the server's (GET /api/options), not copies written in the page.
     const options = (await (await fetch(`${node.url}/api/options`)).json()) as { defaults: { seed: number; sharding: string } };
-    expect([await page.inputValue('#train-seed'), await page.inputValue('#train-sharding')]).toEqual([String(options.defaults.seed), options.defaults.sharding]);
+    expect([await page.inputValue('#train-seed'), await page.inputValue('#train-sharding')]).toEqual([
+      String(options.defaults.seed),
+      options.defaults.sharding,
+    ]);
     expect(options.defaults.seed).toBe(42);
     for (const box of await page.locator('#train-models input').all()) await box.uncheck();
     await page.check('#train-models input[value="baseline"]');
@@ -84,7 +88,11 @@ run('dashboard in Chromium (issue 2)', () => {
     for (let i = 0; i < 60; i++) rows.push(`${i % 3},${(i * 7) % 5},${i % 3 === 0 ? `"${label}"` : i % 3 === 1 ? 'plain' : '<b>bold</b>'}`);
     const up = await fetch(`${node.url}/api/datasets?name=tags`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: rows.join('\n') });
     expect(up.status).toBe(201);
-    const started = await fetch(`${node.url}/api/trainings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dataset: 'tags', target: 'kind', model: 'forest', shards: 1, seed: 3 }) });
+    const started = await fetch(`${node.url}/api/trainings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dataset: 'tags', target: 'kind', model: 'forest', shards: 1, seed: 3 }),
+    });
     expect(started.status).toBe(202);
     const { id } = (await started.json()) as { id: string };
     let version = '';

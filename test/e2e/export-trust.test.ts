@@ -27,7 +27,15 @@ interface Cluster {
 async function start(name: string, env: Record<string, string> = {}): Promise<Cluster> {
   const state = mkdtempSync(path.join(os.tmpdir(), `quorum-${name}-`));
   const port = await freePort();
-  const node = startProcess(name, { PORT: String(port), STATE_DIR: state, DATA_DIR: path.join(ROOT, 'data'), TRANSPORTER: '', TRAINER_WORKERS: '1', LOGLEVEL: 'info', ...env });
+  const node = startProcess(name, {
+    PORT: String(port),
+    STATE_DIR: state,
+    DATA_DIR: path.join(ROOT, 'data'),
+    TRANSPORTER: '',
+    TRAINER_WORKERS: '1',
+    LOGLEVEL: 'info',
+    ...env,
+  });
   await node.ready;
   const base = `http://127.0.0.1:${port}/api`;
   await waitFor(async () => (await fetch(`${base}/health`).catch(() => undefined))?.ok === true, 'gateway up', 30_000, 100);
@@ -46,14 +54,20 @@ async function train(c: Cluster, body: Record<string, unknown>): Promise<{ versi
   const started = await fetch(`${c.base}/trainings`, { method: 'POST', headers: json, body: JSON.stringify({ shards: 1, seed: 7, ...body }) });
   expect(started.status).toBe(202);
   const { id } = await bodyOf(started);
-  return waitFor(async () => {
-    const job = await bodyOf(await fetch(`${c.base}/trainings/${id}`));
-    if (job.status === 'failed') throw new Error(`job failed: ${JSON.stringify(job.error)}`);
-    return job.status === 'completed' ? job : undefined;
-  }, 'job', 60_000, 100);
+  return waitFor(
+    async () => {
+      const job = await bodyOf(await fetch(`${c.base}/trainings/${id}`));
+      if (job.status === 'failed') throw new Error(`job failed: ${JSON.stringify(job.error)}`);
+      return job.status === 'completed' ? job : undefined;
+    },
+    'job',
+    60_000,
+    100,
+  );
 }
 
-const importFile = (c: Cluster, bytes: Uint8Array, query = '') => fetch(`${c.base}/models/import${query}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+const importFile = (c: Cluster, bytes: Uint8Array, query = '') =>
+  fetch(`${c.base}/models/import${query}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
 
 /** The file with its container edited by `edit` and the original signature kept (what a forger can do without the key). */
 function forge(file: Buffer, edit: (meta: Record<string, any>) => void): Buffer {
@@ -77,7 +91,7 @@ describe('signed exports and honest imports (issue 29)', () => {
   });
   afterAll(async () => stop(a));
 
-  it('an export ends with the registry\'s signature; its own registry imports it as verified, with the same metrics recomputed', async () => {
+  it("an export ends with the registry's signature; its own registry imports it as verified, with the same metrics recomputed", async () => {
     expect(file.toString('latin1', file.length - TRAILER, file.length - TRAILER + 4)).toBe('QSIG');
     const res = await importFile(a, file, '?name=copy');
     expect(res.status).toBe(201);
@@ -126,7 +140,7 @@ describe('signed exports and honest imports (issue 29)', () => {
     expect((await bodyOf(await fetch(`${a.base}/models/active`))).iris).toBe(honest.version);
   });
 
-  it('another cluster refuses the file (unknown key) until it lists this cluster\'s key in EXPORT_TRUSTED_KEYS', async () => {
+  it("another cluster refuses the file (unknown key) until it lists this cluster's key in EXPORT_TRUSTED_KEYS", async () => {
     let b: Cluster | undefined;
     let c: Cluster | undefined;
     try {

@@ -21,7 +21,8 @@ const RSS_BUDGET = 200 * MB;
 
 /** Every route of the gateway that takes a JSON body, from its route table. */
 function jsonRoutes(): { method: string; path: string }[] {
-  const routes = (api as unknown as { settings: { routes: { path: string; bodyParsers?: false | { json?: unknown }; aliases: Record<string, unknown> }[] } }).settings.routes;
+  const routes = (api as unknown as { settings: { routes: { path: string; bodyParsers?: false | { json?: unknown }; aliases: Record<string, unknown> }[] } })
+    .settings.routes;
   const out: { method: string; path: string }[] = [];
   for (const route of routes) {
     for (const alias of Object.keys(route.aliases)) {
@@ -89,7 +90,11 @@ describe('hostile requests against a real process (issue 17)', () => {
     form.append('name', 'flowers');
     form.append('file', new Blob([readFileSync(path.join(ROOT, 'data', 'iris.csv'))]), 'iris.csv');
     expect((await fetch(`${base}/datasets`, { method: 'POST', body: form })).status).toBe(201);
-    const started = await fetch(`${base}/trainings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dataset: 'flowers', target: 'class', model: 'baseline', shards: 2, seed: 1 }) });
+    const started = await fetch(`${base}/trainings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dataset: 'flowers', target: 'class', model: 'baseline', shards: 2, seed: 1 }),
+    });
     expect(started.status).toBe(202);
     const id = (await bodyOf(started)).id as string;
     const job = await waitFor(async () => {
@@ -108,21 +113,27 @@ describe('hostile requests against a real process (issue 17)', () => {
 
   afterEach(async () => {
     expect(await alive()).toBe(200);
-    const grew = rss("VmHWM") - rest;
+    const grew = rss('VmHWM') - rest;
     if (process.env.HOSTILE_LOG) process.stderr.write(`${expect.getState().currentTestName}: peak +${Math.round(grew / MB)} MB\n`);
     expect({ grewMB: Math.round(grew / MB), under: grew < RSS_BUDGET }).toMatchObject({ under: true });
   });
 
   it('the route table lists every JSON route', () => {
     const routes = jsonRoutes().map((r) => `${r.method} ${r.path}`);
-    expect(routes).toEqual(expect.arrayContaining(['POST /api/datasets/ingest', 'POST /api/trainings', 'POST /api/predict', 'POST /api/models/hostile-v1/activate']));
+    expect(routes).toEqual(
+      expect.arrayContaining(['POST /api/datasets/ingest', 'POST /api/trainings', 'POST /api/predict', 'POST /api/models/hostile-v1/activate']),
+    );
   });
 
   it('a body nested 5,000 deep on every JSON route: 400', async () => {
     const n = 5000;
     const deep = '{"a":'.repeat(n) + '1' + '}'.repeat(n);
     for (const r of jsonRoutes()) {
-      const res = await fetch(`http://127.0.0.1:${new URL(base).port}${r.path}`, { method: r.method, headers: { 'content-type': 'application/json' }, body: `{"path":${deep},"rows":[${deep}]}` });
+      const res = await fetch(`http://127.0.0.1:${new URL(base).port}${r.path}`, {
+        method: r.method,
+        headers: { 'content-type': 'application/json' },
+        body: `{"path":${deep},"rows":[${deep}]}`,
+      });
       const err = await bodyOf(res);
       expect([r.method, r.path, res.status, err.type]).toEqual([r.method, r.path, 400, 'JSON_TOO_DEEP']);
     }
@@ -167,7 +178,11 @@ describe('hostile requests against a real process (issue 17)', () => {
       ["criterion 'mse' on classes", { model: { kind: 'forest', params: { criterion: 'mse' } } }, 'BAD_MODEL_PARAMS'],
     ];
     for (const [what, extra, type] of cases) {
-      const res = await fetch(`${base}/trainings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dataset: 'flowers', target: 'class', ...extra }) });
+      const res = await fetch(`${base}/trainings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ dataset: 'flowers', target: 'class', ...extra }),
+      });
       const err = await bodyOf(res);
       expect([what, res.status, err.type]).toEqual([what, type === 'NO_FEATURES' ? 422 : 400, type]);
     }
@@ -176,7 +191,12 @@ describe('hostile requests against a real process (issue 17)', () => {
 
   it('a prototype key (__proto__, constructor, prototype; escaped too) on every JSON route: 400 PROTOTYPE_KEY, no job (issue 29)', async () => {
     const before = (await bodyOf(await fetch(`${base}/trainings`))).length;
-    const bodies = ['{"dataset":"flowers","target":"class","__proto__":{"shards":1000}}', '{"dataset":"flowers","target":"class","model":{"kind":"forest","params":{"constructor":{}}}}', '{"rows":[{"prototype":1}],"path":"iris.csv"}', '{"\\u005f_proto__":{"shards":1000},"dataset":"flowers","target":"class"}'];
+    const bodies = [
+      '{"dataset":"flowers","target":"class","__proto__":{"shards":1000}}',
+      '{"dataset":"flowers","target":"class","model":{"kind":"forest","params":{"constructor":{}}}}',
+      '{"rows":[{"prototype":1}],"path":"iris.csv"}',
+      '{"\\u005f_proto__":{"shards":1000},"dataset":"flowers","target":"class"}',
+    ];
     for (const r of jsonRoutes()) {
       for (const body of bodies) {
         const res = await fetch(`http://127.0.0.1:${new URL(base).port}${r.path}`, { method: r.method, headers: { 'content-type': 'application/json' }, body });
@@ -193,7 +213,11 @@ describe('hostile requests against a real process (issue 17)', () => {
   });
 
   it('a control request over 1 MB is a 413 (only /api/predict takes large JSON, and reads it in slices) (issue 29)', async () => {
-    const res = await fetch(`${base}/trainings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dataset: 'flowers', target: 'class', ignore: Array.from({ length: 200_000 }, (_, i) => `c${i}`) }) });
+    const res = await fetch(`${base}/trainings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dataset: 'flowers', target: 'class', ignore: Array.from({ length: 200_000 }, (_, i) => `c${i}`) }),
+    });
     const err = await bodyOf(res);
     expect([res.status, err.type, err.message]).toEqual([413, 'PAYLOAD_TOO_LARGE', expect.stringContaining('1 MB')]);
   });
@@ -201,11 +225,18 @@ describe('hostile requests against a real process (issue 17)', () => {
   it('answers name no folder, host, user or internal action (issue 29)', async () => {
     const metrics = await (await fetch(`${base.replace(/\/api$/, '')}/metrics`)).text();
     expect(metrics).toContain('quorum_jobs');
-    for (const leak of ['os_user', 'os_network', 'os_hostname', 'os_release', 'process_arguments', 'process_pid', os.userInfo().homedir, ROOT]) expect([leak, metrics.includes(leak)]).toEqual([leak, false]);
+    for (const leak of ['os_user', 'os_network', 'os_hostname', 'os_release', 'process_arguments', 'process_pid', os.userInfo().homedir, ROOT])
+      expect([leak, metrics.includes(leak)]).toEqual([leak, false]);
     const files = await bodyOf(await fetch(`${base}/files`));
     expect(files.map((f: { path: string }) => f.path)).toContain('iris.csv');
     expect(JSON.stringify(files)).not.toContain(ROOT);
-    const missing = await bodyOf(await fetch(`${base}/datasets/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: 'no-such-file.csv' }) }));
+    const missing = await bodyOf(
+      await fetch(`${base}/datasets/ingest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ path: 'no-such-file.csv' }),
+      }),
+    );
     expect(missing.type).toBe('FILE_NOT_FOUND');
     expect(JSON.stringify(missing)).not.toContain(ROOT);
     expect(JSON.stringify(missing)).not.toContain(state);
@@ -224,7 +255,13 @@ describe('hostile requests against a real process (issue 17)', () => {
     const csvBody = (n: number) => Buffer.from('sepal_length,sepal_width,petal_length,petal_width,class\n' + '5.1,3.5,1.4,0.2,Iris-setosa\n'.repeat(n));
 
     /** Resolves with how many answer bytes arrived before the hang-up (-1: the upload itself was cut). */
-    function hangUp(method: string, url: string, headers: Record<string, string | number>, body: Buffer | undefined, after: number | 'mid-upload'): Promise<number> {
+    function hangUp(
+      method: string,
+      url: string,
+      headers: Record<string, string | number>,
+      body: Buffer | undefined,
+      after: number | 'mid-upload',
+    ): Promise<number> {
       return new Promise((resolve) => {
         const req = http.request(url, { method, headers: body ? { ...headers, 'content-length': body.length } : headers }, (res) => {
           let got = 0;
@@ -319,7 +356,17 @@ describe('route spellings against a keyed node (issue 29)', () => {
     state = mkdtempSync(path.join(os.tmpdir(), 'quorum-spellings-'));
     const port = await freePort();
     root = `http://127.0.0.1:${port}`;
-    node = startProcess('spellings', { PORT: String(port), STATE_DIR: state, DATA_DIR: path.join(ROOT, 'data'), TRAINER_WORKERS: '1', LOGLEVEL: 'warn', AUTH_FAILURE_LIMIT: '0', API_KEYS: Object.entries(KEYS).map(([r, k]) => `${r}:${k}`).join(',') });
+    node = startProcess('spellings', {
+      PORT: String(port),
+      STATE_DIR: state,
+      DATA_DIR: path.join(ROOT, 'data'),
+      TRAINER_WORKERS: '1',
+      LOGLEVEL: 'warn',
+      AUTH_FAILURE_LIMIT: '0',
+      API_KEYS: Object.entries(KEYS)
+        .map(([r, k]) => `${r}:${k}`)
+        .join(','),
+    });
     await node.ready;
     await waitFor(async () => (await fetch(`${root}/api/health`).catch(() => undefined))?.status === 200, 'health');
     expect((await call('POST', '/api/datasets/ingest', KEYS.admin, JSON.stringify({ path: 'iris.csv' }))).status).toBe(200);
@@ -341,18 +388,27 @@ describe('route spellings against a keyed node (issue 29)', () => {
   /** Every alias of the gateway as method and canonical URL. */
   const routes = () => {
     const table = (api as unknown as { settings: { routes: { path: string; aliases: Record<string, unknown> }[] } }).settings.routes;
-    return table.flatMap((r) => Object.keys(r.aliases).map((alias) => {
-      const [method, where] = alias.split(' ');
-      const rel = where.replace(/^\/+/, '');
-      return { alias: r.path === '/api' ? alias : `${method} ${r.path}`, method, url: `${r.path}${rel ? `/${rel}` : ''}`.replace('datasets/:id', 'datasets/iris').replace(':id', job).replace(':version', version) };
-    }));
+    return table.flatMap((r) =>
+      Object.keys(r.aliases).map((alias) => {
+        const [method, where] = alias.split(' ');
+        const rel = where.replace(/^\/+/, '');
+        return {
+          alias: r.path === '/api' ? alias : `${method} ${r.path}`,
+          method,
+          url: `${r.path}${rel ? `/${rel}` : ''}`.replace('datasets/:id', 'datasets/iris').replace(':id', job).replace(':version', version),
+        };
+      }),
+    );
   };
 
   const encodeFirst = (seg: string) => `%${seg.charCodeAt(0).toString(16).toUpperCase()}${seg.slice(1)}`;
   /** Spellings that must name no route. */
   const misspellings = (url: string): string[] => {
     const segs = url.split('/');
-    const lastLiteral = segs.map((sg, i) => (sg === 'iris' || sg === version || sg === job ? -1 : i)).filter((i) => i > 0).pop()!;
+    const lastLiteral = segs
+      .map((sg, i) => (sg === 'iris' || sg === version || sg === job ? -1 : i))
+      .filter((i) => i > 0)
+      .pop()!;
     const withSeg = (i: number, f: (sg: string) => string) => segs.map((sg, j) => (j === i ? f(sg) : sg)).join('/');
     return [
       url.toUpperCase(),

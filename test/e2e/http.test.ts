@@ -17,7 +17,11 @@ describe('HTTP API end to end (issue 2)', () => {
   afterAll(() => node.stop());
 
   const json = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(`${base}${url}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
     return { status: res.status, body: await bodyOf(res) };
   };
 
@@ -51,7 +55,11 @@ describe('HTTP API end to end (issue 2)', () => {
     const exported = await fetch(`${base}/models/${job.version}/export`);
     expect(exported.status).toBe(200);
     const bytes = Buffer.from(await exported.arrayBuffer());
-    const imported = await fetch(`${base}/models/import?name=flowers-copy`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+    const imported = await fetch(`${base}/models/import?name=flowers-copy`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+    });
     expect(imported.status).toBe(201);
     const copy = await bodyOf(imported);
     expect(copy).toMatchObject({ name: 'flowers-copy', status: 'ready', task: 'classification' });
@@ -60,29 +68,80 @@ describe('HTTP API end to end (issue 2)', () => {
     // a damaged export is refused, and nothing is registered: its signature no longer matches, and
     // even taken as unsigned its container's checksum does not (issue 29)
     bytes[bytes.length - 100] ^= 0xff;
-    const damaged = await fetch(`${base}/models/import?name=flowers-bad`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+    const damaged = await fetch(`${base}/models/import?name=flowers-bad`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+    });
     expect(damaged.status).toBe(422);
     expect((await bodyOf(damaged)).type).toBe('UNSIGNED_EXPORT');
-    const unsigned = await fetch(`${base}/models/import?name=flowers-bad&trust=unsigned`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+    const unsigned = await fetch(`${base}/models/import?name=flowers-bad&trust=unsigned`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+    });
     expect(unsigned.status).toBe(422);
     expect((await bodyOf(unsigned)).type).toBe('BAD_ARTIFACT');
     expect((await json('GET', '/models')).body.some((v: { name: string }) => v.name === 'flowers-bad')).toBe(false);
   });
 
   it('accepts a raw text/csv body with options in the query string', async () => {
-    const res = await fetch(`${base}/datasets?name=semi&delimiter=%3B`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a;b;y\n1;2;x\n3;4;y\n5;6;x\n' });
+    const res = await fetch(`${base}/datasets?name=semi&delimiter=%3B`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: 'a;b;y\n1;2;x\n3;4;y\n5;6;x\n',
+    });
     expect(res.status).toBe(201);
     expect(await bodyOf(res)).toMatchObject({ name: 'semi', rows: 3, columns: 3 });
   });
 
   it('answers bad HTTP input with a 4xx JSON error naming the problem', async () => {
     const cases: [string, Promise<Response>, number, string, RegExp][] = [
-      ['wrong content type', fetch(`${base}/datasets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 415, 'UNSUPPORTED_MEDIA_TYPE', /multipart\/form-data/],
-      ['over the upload limit', fetch(`${base}/datasets`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a,b\n' + '1,2\n'.repeat(400_000) }), 413, 'PAYLOAD_TOO_LARGE', /UPLOAD_LIMIT_MB/],
+      [
+        'wrong content type',
+        fetch(`${base}/datasets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        /multipart\/form-data/,
+      ],
+      [
+        'over the upload limit',
+        fetch(`${base}/datasets`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a,b\n' + '1,2\n'.repeat(400_000) }),
+        413,
+        'PAYLOAD_TOO_LARGE',
+        /UPLOAD_LIMIT_MB/,
+      ],
       ['empty file', fetch(`${base}/datasets`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: '' }), 400, 'EMPTY_FILE', /empty/],
-      ['multipart without a file', (() => { const f = new FormData(); f.append('name', 'x'); return fetch(`${base}/datasets`, { method: 'POST', body: f }); })(), 400, 'BAD_REQUEST', /no file/],
-      ['unknown upload option', (() => { const f = new FormData(); f.append('colour', 'red'); f.append('file', new Blob(['a,b\n1,2\n']), 'x.csv'); return fetch(`${base}/datasets`, { method: 'POST', body: f }); })(), 400, 'BAD_REQUEST', /unknown upload option 'colour'/],
-      ['malformed JSON body', fetch(`${base}/trainings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"dataset":' }), 400, 'BAD_JSON', /not valid JSON/],
+      [
+        'multipart without a file',
+        (() => {
+          const f = new FormData();
+          f.append('name', 'x');
+          return fetch(`${base}/datasets`, { method: 'POST', body: f });
+        })(),
+        400,
+        'BAD_REQUEST',
+        /no file/,
+      ],
+      [
+        'unknown upload option',
+        (() => {
+          const f = new FormData();
+          f.append('colour', 'red');
+          f.append('file', new Blob(['a,b\n1,2\n']), 'x.csv');
+          return fetch(`${base}/datasets`, { method: 'POST', body: f });
+        })(),
+        400,
+        'BAD_REQUEST',
+        /unknown upload option 'colour'/,
+      ],
+      [
+        'malformed JSON body',
+        fetch(`${base}/trainings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"dataset":' }),
+        400,
+        'BAD_JSON',
+        /not valid JSON/,
+      ],
       ['unknown job', fetch(`${base}/trainings/job-nope`), 404, 'JOB_NOT_FOUND', /job-nope/],
       ['unknown route', fetch(`${base}/nothing-here`), 404, 'NOT_FOUND', /.*/],
     ];

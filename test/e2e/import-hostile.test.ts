@@ -14,7 +14,9 @@ import { bombExport, goodExport, hostileCases } from '../fixtures/hostile-export
 jest.setTimeout(120_000);
 
 function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))!;
   return Number(line.replace(/\D+/g, '')) * 1024;
 }
 
@@ -38,7 +40,11 @@ describe('hostile imports over HTTP (issue 11)', () => {
 
   // trust=unsigned: these files are made by the test, not signed by this registry; the content checks run whatever the signature.
   const post = (bytes: Uint8Array, name: string, trust = true) =>
-    fetch(`${base}/models/import?name=${name}${trust ? '&trust=unsigned' : ''}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+    fetch(`${base}/models/import?name=${name}${trust ? '&trust=unsigned' : ''}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+    });
 
   it('a file no trusted key signed is refused without trust=unsigned, and trust takes no other value (issue 29)', async () => {
     const good = await goodExport();

@@ -18,7 +18,13 @@ describe('prediction over HTTP (issue 6)', () => {
     node = await startNode({ env: { INFERENCE_WORKERS: '1' } });
     base = `${node.url}/api`;
     const dataset = await node.broker.call<any, unknown>('coordinator.ingest', { path: 'iris.csv' });
-    const job = await node.broker.call<any, unknown>('coordinator.train', { dataset: dataset.id, target: 'class', model: { kind: 'forest', params: { nEstimators: 20 } }, shards: 3, seed: 5 });
+    const job = await node.broker.call<any, unknown>('coordinator.train', {
+      dataset: dataset.id,
+      target: 'class',
+      model: { kind: 'forest', params: { nEstimators: 20 } },
+      shards: 3,
+      seed: 5,
+    });
     const done = await waitForJob(node.broker, job.id);
     expect(done.status).toBe('completed');
     version = done.version;
@@ -28,8 +34,11 @@ describe('prediction over HTTP (issue 6)', () => {
   const post = (url: string, body: unknown, type = 'application/json') =>
     fetch(`${base}${url}`, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
-  it('predicts rows by column name, locally or by broadcast, with each member\'s vote on request', async () => {
-    const rows = [{ sepal_length: 6.3, sepal_width: 3.3, petal_length: 6, petal_width: 2.5 }, { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2, colour: 'x' }];
+  it("predicts rows by column name, locally or by broadcast, with each member's vote on request", async () => {
+    const rows = [
+      { sepal_length: 6.3, sepal_width: 3.3, petal_length: 6, petal_width: 2.5 },
+      { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2, colour: 'x' },
+    ];
     const local = await post('/predict', { rows, members: true });
     expect(local.status).toBe(200);
     expect(local.headers.get('transfer-encoding')).toBeNull();
@@ -77,7 +86,11 @@ describe('prediction over HTTP (issue 6)', () => {
     const right = lines.slice(1).filter((l) => l.split(',')[0] === l.split(',')[1]).length;
     expect(right / 150).toBeGreaterThan(0.9);
 
-    const raw = await fetch(`${base}/predict/csv?probabilities=false&mode=broadcast`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'petal_length,petal_width,sepal_length,sepal_width\n1.4,0.2,5.1,3.5\n6,2.5,6.3,3.3\n' });
+    const raw = await fetch(`${base}/predict/csv?probabilities=false&mode=broadcast`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: 'petal_length,petal_width,sepal_length,sepal_width\n1.4,0.2,5.1,3.5\n6,2.5,6.3,3.3\n',
+    });
     expect(raw.status).toBe(200);
     expect(await raw.text()).toBe('prediction\nIris-setosa\nIris-virginica\n');
   });
@@ -109,7 +122,13 @@ describe('prediction over HTTP (issue 6)', () => {
       ['unknown CSV option', post('/predict/csv?colour=red', 'a\n1\n', 'text/csv'), 400, 'BAD_REQUEST', /unknown option 'colour'/],
       ['CSV without model columns', post('/predict/csv', 'a,b\n1,2\n', 'text/csv'), 400, 'MISSING_COLUMNS', /none of the model's columns/],
       ['echo of a column the CSV lacks', post('/predict/csv?echo=id', 'petal_length\n1\n', 'text/csv'), 400, 'UNKNOWN_COLUMN', /cannot echo column 'id'/],
-      ['CSV by broadcast with an impossible quorum', post('/predict/csv?mode=broadcast&quorum=9', 'petal_length\n1\n', 'text/csv'), 503, 'QUORUM_NOT_REACHED', /3 of 3 members .* voted, 9 needed/],
+      [
+        'CSV by broadcast with an impossible quorum',
+        post('/predict/csv?mode=broadcast&quorum=9', 'petal_length\n1\n', 'text/csv'),
+        503,
+        'QUORUM_NOT_REACHED',
+        /3 of 3 members .* voted, 9 needed/,
+      ],
       ['labelled file without the target', post(`/models/${version}/evaluate`, 'sepal_length\n1\n', 'text/csv'), 400, 'UNKNOWN_COLUMN', /no column 'class'/],
     ];
     for (const [what, pending, status, type, message] of cases) {

@@ -63,7 +63,10 @@ describe('REPL (issue 2)', () => {
     expect(predicted).toMatch(/label: 'Iris-setosa'/);
     expect(await type('call inference.evaluate --version iris-v1', /accuracy: /)).toMatch(/confusion/);
     // Issue 13: one gbm over both shards, followed round by round
-    const started = await type('call coordinator.train {"dataset":"iris","target":"class","mode":"data-parallel","shards":2,"model":{"kind":"gbm","params":{"nEstimators":20}}}', /status: 'preparing'/);
+    const started = await type(
+      'call coordinator.train {"dataset":"iris","target":"class","mode":"data-parallel","shards":2,"model":{"kind":"gbm","params":{"nEstimators":20}}}',
+      /status: 'preparing'/,
+    );
     const id = /id: '(job-[^']+)'/.exec(started)![1];
     let job = '';
     for (let i = 0; i < 100 && !/status: 'completed'/.test(job); i++) {
@@ -73,7 +76,9 @@ describe('REPL (issue 2)', () => {
     expect(job).toMatch(/mode: 'data-parallel'/);
     expect(job).toMatch(/kind: 'gbm'/);
     // Unknown keys are refused here too, not only over HTTP
-    expect(await type('call coordinator.train {"dataset":"iris","target":"class","shard":2}', /UNKNOWN_KEY|unknown key/)).toMatch(/unknown key 'shard' for action coordinator.train: valid keys: .*shards/);
+    expect(await type('call coordinator.train {"dataset":"iris","target":"class","shard":2}', /UNKNOWN_KEY|unknown key/)).toMatch(
+      /unknown key 'shard' for action coordinator.train: valid keys: .*shards/,
+    );
     await type('quit', /$/);
   }, 120_000);
 });

@@ -49,7 +49,14 @@ describe('start-up (issue 17)', () => {
 
   it('LOG_FORMAT=json: every line the node writes is one JSON object with ts, level and msg', async () => {
     const port = await freePort();
-    const node = startProcess('startup-json', { PORT: String(port), HOST: '127.0.0.1', STATE_DIR: tmp(), TRANSPORTER: '', TRAINER_WORKERS: '1', LOG_FORMAT: 'json' });
+    const node = startProcess('startup-json', {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      STATE_DIR: tmp(),
+      TRANSPORTER: '',
+      TRAINER_WORKERS: '1',
+      LOG_FORMAT: 'json',
+    });
     try {
       await node.ready;
       await fetch(`http://127.0.0.1:${port}/api/datasets/nope`); // a 404 on the way
@@ -63,7 +70,14 @@ describe('start-up (issue 17)', () => {
   });
 
   it('answers 503 with Retry-After while a service is still starting, then serves', async () => {
-    const config = parseConfig({ STATE_DIR: tmp(), DATA_DIR: path.join(ROOT, 'data'), PORT: '0', LOGLEVEL: 'warn', TRAINER_WORKERS: '1', SERVICES: 'api,coordinator,registry' });
+    const config = parseConfig({
+      STATE_DIR: tmp(),
+      DATA_DIR: path.join(ROOT, 'data'),
+      PORT: '0',
+      LOGLEVEL: 'warn',
+      TRAINER_WORKERS: '1',
+      SERVICES: 'api,coordinator,registry',
+    });
     const broker = new ServiceBroker({ ...brokerOptions(config), nodeID: `startup-${process.pid}`, logger: false });
     for (const name of ['api', 'coordinator', 'registry']) broker.loadService(path.join(ROOT, 'services', `${name}.service.ts`));
     let release!: () => void;
@@ -88,7 +102,11 @@ describe('start-up (issue 17)', () => {
       expect((await fetch(`${base}/health`)).status).toBe(200);
       expect((await fetch(`${base}/datasets`)).status).toBe(200);
       // A service whose node is not in the cluster is a retryable 503, not a 404 or a 500.
-      const predict = await fetch(`${base}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows: [{ a: 1 }] }) });
+      const predict = await fetch(`${base}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ rows: [{ a: 1 }] }),
+      });
       expect(predict.status).toBe(503);
       expect(predict.headers.get('retry-after')).not.toBeNull();
     } finally {

@@ -55,9 +55,13 @@ describe('unknown keys (issues 11, 12)', () => {
   });
 
   it('a training with a misspelt key or an unknown preprocess key: 400 naming it and the valid keys, no job', async () => {
-    const post = (body: unknown) => fetch(`${node.url}/api/trainings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(`${node.url}/api/trainings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const shard = await bodyOf(await post({ dataset: 'x', target: 'class', shard: 2 }));
-    expect(shard).toMatchObject({ type: 'UNKNOWN_KEY', message: expect.stringContaining("unknown key 'shard' for POST /api/trainings: valid keys: dataset, target") });
+    expect(shard).toMatchObject({
+      type: 'UNKNOWN_KEY',
+      message: expect.stringContaining("unknown key 'shard' for POST /api/trainings: valid keys: dataset, target"),
+    });
     expect(shard.message).toContain('shards');
     const pre = await bodyOf(await post({ dataset: 'x', target: 'class', preprocess: { imputation: 'mean', fill: 0 } }));
     expect(pre.message).toBe("unknown key 'fill' in 'preprocess' for POST /api/trainings: valid keys in 'preprocess': imputation, fillValue, maxOneHot");
@@ -65,13 +69,21 @@ describe('unknown keys (issues 11, 12)', () => {
   });
 
   it('the streamed JSON prediction refuses an unknown key too', async () => {
-    const res = await fetch(`${node.url}/api/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows: [{ a: 1 }], votes: 'hard' }) });
+    const res = await fetch(`${node.url}/api/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: [{ a: 1 }], votes: 'hard' }),
+    });
     expect(res.status).toBe(400);
     expect((await bodyOf(res)).message).toContain("unknown key 'votes' for POST /api/predict: valid keys: rows, name, version, voting");
   });
 
   it('a validation error names the problem instead of "Parameters validation error!"', async () => {
-    const res = await fetch(`${node.url}/api/trainings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dataset: 'x', target: 'class', shards: 100000 }) });
+    const res = await fetch(`${node.url}/api/trainings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dataset: 'x', target: 'class', shards: 100000 }),
+    });
     expect(res.status).toBe(422);
     expect((await bodyOf(res)).message).toBe("invalid request: The 'shards' field must be less than or equal to 1024.");
   });

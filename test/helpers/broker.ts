@@ -37,7 +37,11 @@ export async function startNode(options: { services?: ServiceName[]; env?: Recor
     ...options.env,
   });
   const opts = brokerOptions(config);
-  const broker = new ServiceBroker({ ...opts, nodeID: `test-${process.pid}-${Math.random().toString(36).slice(2, 7)}`, logger: process.env.TEST_LOGS ? opts.logger : false });
+  const broker = new ServiceBroker({
+    ...opts,
+    nodeID: `test-${process.pid}-${Math.random().toString(36).slice(2, 7)}`,
+    logger: process.env.TEST_LOGS ? opts.logger : false,
+  });
   for (const name of services) broker.loadService(path.join(ROOT, 'services', `${name}.service.ts`));
   await broker.start();
   let url: string | undefined;
@@ -75,8 +79,13 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, wh
 
 /** Waits until a job is finished (completed, failed or cancelled) and returns it. */
 export async function waitForJob(broker: ServiceBroker, id: string, timeoutMs = 120_000): Promise<Record<string, any>> {
-  return waitFor(async () => {
-    const job = await broker.call<Record<string, any>, { id: string }>('coordinator.job', { id });
-    return ['completed', 'failed', 'cancelled'].includes(job.status) ? job : undefined;
-  }, `job ${id}`, timeoutMs, 200);
+  return waitFor(
+    async () => {
+      const job = await broker.call<Record<string, any>, { id: string }>('coordinator.job', { id });
+      return ['completed', 'failed', 'cancelled'].includes(job.status) ? job : undefined;
+    },
+    `job ${id}`,
+    timeoutMs,
+    200,
+  );
 }

@@ -76,21 +76,31 @@ export class Cluster {
 
   /** Waits until the gateway sees `count` trainer nodes with worker threads. */
   async trainers(count: number, timeoutMs = 30_000): Promise<void> {
-    await waitFor(async () => {
-      const { body } = await this.api('GET', '/cluster');
-      return body.trainers.filter((t: { size?: number }) => t.size).length === count;
-    }, `${count} trainer(s) in /api/cluster`, timeoutMs, 200);
+    await waitFor(
+      async () => {
+        const { body } = await this.api('GET', '/cluster');
+        return body.trainers.filter((t: { size?: number }) => t.size).length === count;
+      },
+      `${count} trainer(s) in /api/cluster`,
+      timeoutMs,
+      200,
+    );
   }
 
   /** Waits until `until(job)`; on a timeout the error carries the job and the end of every node's log. */
   async job(id: string, until: (job: any) => boolean, timeoutMs = 240_000, everyMs = 100): Promise<any> {
     let last: unknown;
     try {
-      return await waitFor(async () => {
-        const { body } = await this.api('GET', `/trainings/${id}`);
-        last = body;
-        return until(body) ? body : undefined;
-      }, `job ${id}`, timeoutMs, everyMs);
+      return await waitFor(
+        async () => {
+          const { body } = await this.api('GET', `/trainings/${id}`);
+          last = body;
+          return until(body) ? body : undefined;
+        },
+        `job ${id}`,
+        timeoutMs,
+        everyMs,
+      );
     } catch (err) {
       (err as Error).message += `\nlast seen: ${JSON.stringify(last)?.slice(0, 2000)}\n${this.logs(40)}`;
       throw err;

@@ -33,7 +33,8 @@ export function parsePrometheus(text: string): { types: Map<string, string>; sam
     }
     if (line.startsWith('# TYPE ')) {
       const [, , name, type, extra] = line.split(' ');
-      if (!NAME.test(name) || !['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(type) || extra !== undefined) throw new Error(`bad TYPE line '${line}'`);
+      if (!NAME.test(name) || !['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(type) || extra !== undefined)
+        throw new Error(`bad TYPE line '${line}'`);
       if (types.has(name)) throw new Error(`second TYPE for ${name}`);
       if (samples.some((s) => family(s.name, types) === name)) throw new Error(`TYPE of ${name} after its samples`);
       types.set(name, type);

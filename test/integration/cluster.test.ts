@@ -30,15 +30,26 @@ run('a three-process cluster over NATS (issue 2)', () => {
     base = `http://127.0.0.1:${port}`;
     const common = { TRANSPORTER: nats.url, NAMESPACE: `it-${process.pid}`, HEARTBEAT_INTERVAL: '1', HEARTBEAT_TIMEOUT: '4' };
     nodes = [
-      startProcess('core', { ...common, SERVICES: 'api,coordinator,registry,inference', PORT: String(port), STATE_DIR: tmp(), DATA_DIR: path.join(ROOT, 'data') }),
+      startProcess('core', {
+        ...common,
+        SERVICES: 'api,coordinator,registry,inference',
+        PORT: String(port),
+        STATE_DIR: tmp(),
+        DATA_DIR: path.join(ROOT, 'data'),
+      }),
       startProcess('trainer-a', { ...common, SERVICES: 'trainer', TRAINER_WORKERS: '1', STATE_DIR: tmp() }),
       startProcess('trainer-b', { ...common, SERVICES: 'trainer', TRAINER_WORKERS: '1', STATE_DIR: tmp() }),
     ];
     await Promise.all(nodes.map((n) => n.ready));
-    await waitFor(async () => {
-      const cluster = await bodyOf(await fetch(`${base}/api/cluster`));
-      return cluster.trainers.filter((t: { size?: number }) => t.size).length === 2;
-    }, 'two trainers in /api/cluster', 30_000, 250);
+    await waitFor(
+      async () => {
+        const cluster = await bodyOf(await fetch(`${base}/api/cluster`));
+        return cluster.trainers.filter((t: { size?: number }) => t.size).length === 2;
+      },
+      'two trainers in /api/cluster',
+      30_000,
+      250,
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -63,10 +74,15 @@ run('a three-process cluster over NATS (issue 2)', () => {
     });
     expect(started.status).toBe(202);
     const { id } = await bodyOf(started);
-    const job = await waitFor(async () => {
-      const j = await bodyOf(await fetch(`${base}/api/trainings/${id}`));
-      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
-    }, 'the job', 240_000, 500);
+    const job = await waitFor(
+      async () => {
+        const j = await bodyOf(await fetch(`${base}/api/trainings/${id}`));
+        return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
+      },
+      'the job',
+      240_000,
+      500,
+    );
     expect(job.error).toBeUndefined();
     expect(job.status).toBe('completed');
     // Both trainer nodes fitted a shard (one each: FreeSlots sends the second shard to the idle node).
@@ -79,7 +95,28 @@ run('a three-process cluster over NATS (issue 2)', () => {
     const predict = await fetch(`${base}/api/predict`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ rows: [{ 'x-box': 2, 'y-box': 8, width: 3, high: 5, onpix: 1, 'x-bar': 8, 'y-bar': 13, x2bar: 0, y2bar: 6, xybar: 6, x2ybr: 10, xy2br: 8, 'x-ege': 0, xegvy: 8, 'y-ege': 0, yegvx: 8 }] }),
+      body: JSON.stringify({
+        rows: [
+          {
+            'x-box': 2,
+            'y-box': 8,
+            width: 3,
+            high: 5,
+            onpix: 1,
+            'x-bar': 8,
+            'y-bar': 13,
+            x2bar: 0,
+            y2bar: 6,
+            xybar: 6,
+            x2ybr: 10,
+            xy2br: 8,
+            'x-ege': 0,
+            xegvy: 8,
+            'y-ege': 0,
+            yegvx: 8,
+          },
+        ],
+      }),
     });
     expect(predict.status).toBe(200);
     const answer = await bodyOf(predict);

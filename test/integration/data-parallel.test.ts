@@ -11,8 +11,42 @@ import { natsAvailable } from '../helpers/nats';
 const run = natsAvailable() ? describe : describe.skip; // skip reason printed by natsAvailable()
 
 const ROWS = [
-  { 'x-box': 2, 'y-box': 8, width: 3, high: 5, onpix: 1, 'x-bar': 8, 'y-bar': 13, x2bar: 0, y2bar: 6, xybar: 6, x2ybr: 10, xy2br: 8, 'x-ege': 0, xegvy: 8, 'y-ege': 0, yegvx: 8 },
-  { 'x-box': 5, 'y-box': 12, width: 3, high: 7, onpix: 2, 'x-bar': 10, 'y-bar': 5, x2bar: 5, y2bar: 4, xybar: 13, x2ybr: 3, xy2br: 9, 'x-ege': 2, xegvy: 8, 'y-ege': 4, yegvx: 10 },
+  {
+    'x-box': 2,
+    'y-box': 8,
+    width: 3,
+    high: 5,
+    onpix: 1,
+    'x-bar': 8,
+    'y-bar': 13,
+    x2bar: 0,
+    y2bar: 6,
+    xybar: 6,
+    x2ybr: 10,
+    xy2br: 8,
+    'x-ege': 0,
+    xegvy: 8,
+    'y-ege': 0,
+    yegvx: 8,
+  },
+  {
+    'x-box': 5,
+    'y-box': 12,
+    width: 3,
+    high: 7,
+    onpix: 2,
+    'x-bar': 10,
+    'y-bar': 5,
+    x2bar: 5,
+    y2bar: 4,
+    xybar: 13,
+    x2ybr: 3,
+    xy2br: 9,
+    'x-ege': 2,
+    xegvy: 8,
+    'y-ege': 4,
+    yegvx: 10,
+  },
 ];
 
 run('data-parallel forest over NATS (issue 13)', () => {
@@ -30,7 +64,14 @@ run('data-parallel forest over NATS (issue 13)', () => {
   afterAll(() => cluster.stop());
 
   const train = async (shards: number, trees: number, kind = 'forest', extra: Record<string, unknown> = {}) => {
-    const { status, body } = await cluster.api('POST', '/trainings', { dataset, target: 'lettr', mode: 'data-parallel', shards, seed: 11, model: { kind, params: { nEstimators: trees, ...extra } } });
+    const { status, body } = await cluster.api('POST', '/trainings', {
+      dataset,
+      target: 'lettr',
+      mode: 'data-parallel',
+      shards,
+      seed: 11,
+      model: { kind, params: { nEstimators: trees, ...extra } },
+    });
     expect(status).toBe(202);
     return body.id as string;
   };
@@ -86,10 +127,15 @@ run('data-parallel forest over NATS (issue 13)', () => {
 
   it('a coordinator killed mid-fit resumes from its last checkpoint (every 20 trees) and makes the same model', async () => {
     const id = await train(3, 60);
-    await waitFor(async () => {
-      const m = /(\d+) of 60 trees/.exec((await cluster.api('GET', `/trainings/${id}`)).body.message ?? '');
-      return m && Number(m[1]) >= 20 ? true : undefined;
-    }, '20 trees', 120_000, 20);
+    await waitFor(
+      async () => {
+        const m = /(\d+) of 60 trees/.exec((await cluster.api('GET', `/trainings/${id}`)).body.message ?? '');
+        return m && Number(m[1]) >= 20 ? true : undefined;
+      },
+      '20 trees',
+      120_000,
+      20,
+    );
     await cluster.kill('core');
     await cluster.revive('core', 'api,coordinator,registry,inference');
     const done = await cluster.finished(id);
@@ -123,10 +169,15 @@ run('data-parallel forest over NATS (issue 13)', () => {
     const sha = (await member(undisturbed.version)).artifact.sha256;
     const id = await train(2, 30, 'gbm', gbm);
     // past round 10, so the checkpoint of round 10 is on disk
-    await waitFor(async () => {
-      const m = /round (\d+) of 30/.exec((await cluster.api('GET', `/trainings/${id}`)).body.message ?? '');
-      return m && Number(m[1]) >= 12 ? true : undefined;
-    }, 'round 12', 120_000, 20);
+    await waitFor(
+      async () => {
+        const m = /round (\d+) of 30/.exec((await cluster.api('GET', `/trainings/${id}`)).body.message ?? '');
+        return m && Number(m[1]) >= 12 ? true : undefined;
+      },
+      'round 12',
+      120_000,
+      20,
+    );
     await cluster.kill('core');
     await cluster.revive('core', 'api,coordinator,registry,inference');
     const done = await cluster.finished(id);

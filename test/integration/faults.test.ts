@@ -53,10 +53,21 @@ run('trainers dying mid-fit (issue 7)', () => {
 
   it('parameter averaging: a trainer killed mid-round is left out of that round and the job completes (issue 4)', async () => {
     const { body: started } = await cluster.api('POST', '/trainings', {
-      dataset, target: 'lettr', mode: 'average', shards: 4, rounds: 5, seed: 6, name: 'letter-avg-faults',
+      dataset,
+      target: 'lettr',
+      mode: 'average',
+      shards: 4,
+      rounds: 5,
+      seed: 6,
+      name: 'letter-avg-faults',
       model: { kind: 'mlp', params: { epochs: 4, learningRate: 0.004 } },
     });
-    const inRound = await cluster.job(started.id, (j) => /round [2-3] of 5/.test(j.message ?? '') && j.members.some((m: any) => m.status === 'running'), 120_000, 50);
+    const inRound = await cluster.job(
+      started.id,
+      (j) => /round [2-3] of 5/.test(j.message ?? '') && j.members.some((m: any) => m.status === 'running'),
+      120_000,
+      50,
+    );
     const alive = (await cluster.api('GET', '/cluster')).body.trainers.filter((t: any) => t.fits?.some((f: any) => f.job === started.id));
     expect(alive.length).toBeGreaterThan(0);
     await cluster.kill(alive[0].nodeID);
@@ -103,7 +114,12 @@ run('coordinator and registry restarts (issue 7)', () => {
 
   it('a coordinator killed mid-job resumes it on restart without retraining finished members', async () => {
     const { body: started } = await cluster.api('POST', '/trainings', { dataset, target: 'lettr', shards: 4, seed: 9, model: SLOW_FOREST });
-    const partway = await cluster.job(started.id, (j) => j.members.some((m: any) => m.status === 'done') && j.members.some((m: any) => m.status !== 'done'), 180_000, 50);
+    const partway = await cluster.job(
+      started.id,
+      (j) => j.members.some((m: any) => m.status === 'done') && j.members.some((m: any) => m.status !== 'done'),
+      180_000,
+      50,
+    );
     const finishedBefore = partway.members.filter((m: any) => m.status === 'done').map((m: any) => m.id);
     await cluster.kill('coordinator');
     await cluster.node('coordinator', 'coordinator');
@@ -142,15 +158,27 @@ run('coordinator and registry restarts (issue 7)', () => {
   }, 120_000);
 
   it('cancelling a job stops the work on every node and frees the workers', async () => {
-    const { body: started } = await cluster.api('POST', '/trainings', { dataset, target: 'lettr', shards: 2, seed: 12, model: SLOW_FOREST, name: 'letter-cancel' });
+    const { body: started } = await cluster.api('POST', '/trainings', {
+      dataset,
+      target: 'lettr',
+      shards: 2,
+      seed: 12,
+      model: SLOW_FOREST,
+      name: 'letter-cancel',
+    });
     await cluster.job(started.id, (j) => j.members.filter((m: any) => m.status === 'running' && m.progress > 0).length === 2, 120_000, 50);
     const { status, body: cancelled } = await cluster.api('DELETE', `/trainings/${started.id}`);
     expect(status).toBe(200);
     expect(cancelled.status).toBe('cancelled');
-    const idle = await waitFor(async () => {
-      const { body } = await cluster.api('GET', '/cluster');
-      return body.trainers.every((t: any) => t.busy === 0 && t.fits.length === 0) ? body.trainers : undefined;
-    }, 'idle trainers', 10_000, 100);
+    const idle = await waitFor(
+      async () => {
+        const { body } = await cluster.api('GET', '/cluster');
+        return body.trainers.every((t: any) => t.busy === 0 && t.fits.length === 0) ? body.trainers : undefined;
+      },
+      'idle trainers',
+      10_000,
+      100,
+    );
     expect(idle).toHaveLength(2);
     const versions = (await cluster.api('GET', '/models')).body;
     expect(versions.some((v: any) => v.job === started.id)).toBe(false);
@@ -158,7 +186,14 @@ run('coordinator and registry restarts (issue 7)', () => {
   }, 180_000);
 
   it('a trainer stopped with SIGTERM hands its shard back and the job completes', async () => {
-    const { body: started } = await cluster.api('POST', '/trainings', { dataset, target: 'lettr', shards: 2, seed: 13, model: SLOW_FOREST, name: 'letter-sigterm' });
+    const { body: started } = await cluster.api('POST', '/trainings', {
+      dataset,
+      target: 'lettr',
+      shards: 2,
+      seed: 13,
+      model: SLOW_FOREST,
+      name: 'letter-sigterm',
+    });
     await cluster.job(started.id, (j) => j.members.some((m: any) => m.status === 'running' && m.progress >= 0.1 && m.progress <= 0.8), 120_000, 50);
     const busy = (await cluster.api('GET', '/cluster')).body.trainers.find((t: any) => t.fits?.some((f: any) => f.job === started.id));
     await cluster.kill(busy.nodeID, 'SIGTERM');
@@ -170,4 +205,3 @@ run('coordinator and registry restarts (issue 7)', () => {
     expect(done.members.every((m: any) => m.status === 'done' && m.node !== busy.nodeID)).toBe(true);
   }, 180_000);
 });
-

@@ -15,7 +15,9 @@ const run = natsAvailable() ? describe : describe.skip; // skip reason printed b
 run('node-local data (issue 7)', () => {
   const cluster = new Cluster();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'quorum-local-'));
-  const lines = readFileSync(path.join(ROOT, 'data', 'letter-recognition.csv'), 'utf8').trim().split('\n');
+  const lines = readFileSync(path.join(ROOT, 'data', 'letter-recognition.csv'), 'utf8')
+    .trim()
+    .split('\n');
   const header = lines[0];
   const rows = lines.slice(1);
   // Parts A–D: 4,000 rows each; the last 4,000 rows are kept back to grow part A later.
@@ -38,7 +40,13 @@ run('node-local data (issue 7)', () => {
   });
 
   it('trains one member per node on its own rows, evaluates every member on every node, and retrains on file change', async () => {
-    const { status, body: started } = await cluster.api('POST', '/trainings', { mode: 'local', target: 'lettr', name: 'letter-local', seed: 3, model: { kind: 'forest', params: { nEstimators: 40 } } });
+    const { status, body: started } = await cluster.api('POST', '/trainings', {
+      mode: 'local',
+      target: 'lettr',
+      name: 'letter-local',
+      seed: 3,
+      model: { kind: 'forest', params: { nEstimators: 40 } },
+    });
     expect(status).toBe(202);
     const job = await cluster.finished(started.id);
     expect(job.error).toBeUndefined();
@@ -51,7 +59,24 @@ run('node-local data (issue 7)', () => {
     // Measured with seed 3: pooled ensemble accuracy 0.93 over the nodes' 3,200 validation rows.
     expect(job.metrics.accuracy).toBeGreaterThan(0.9);
 
-    const row = { 'x-box': 2, 'y-box': 8, width: 3, high: 5, onpix: 1, 'x-bar': 8, 'y-bar': 13, x2bar: 0, y2bar: 6, xybar: 6, x2ybr: 10, xy2br: 8, 'x-ege': 0, xegvy: 8, 'y-ege': 0, yegvx: 8 };
+    const row = {
+      'x-box': 2,
+      'y-box': 8,
+      width: 3,
+      high: 5,
+      onpix: 1,
+      'x-bar': 8,
+      'y-bar': 13,
+      x2bar: 0,
+      y2bar: 6,
+      xybar: 6,
+      x2ybr: 10,
+      xy2br: 8,
+      'x-ege': 0,
+      xegvy: 8,
+      'y-ege': 0,
+      yegvx: 8,
+    };
     const first = await cluster.api('POST', '/predict', { name: 'letter-local', rows: [row] });
     expect(first.status).toBe(200);
     expect(first.body.version).toBe(job.version);
@@ -70,10 +95,15 @@ run('node-local data (issue 7)', () => {
       }
     })();
     appendFileSync(parts[0], rows.slice(16000, 17000).join('\n') + '\n');
-    const derived = await waitFor(async () => {
-      const versions = (await cluster.api('GET', '/models')).body;
-      return versions.find((v: any) => v.name === 'letter-local' && v.active && v.id !== job.version);
-    }, 'a retrained version to become active', 120_000, 250);
+    const derived = await waitFor(
+      async () => {
+        const versions = (await cluster.api('GET', '/models')).body;
+        return versions.find((v: any) => v.name === 'letter-local' && v.active && v.id !== job.version);
+      },
+      'a retrained version to become active',
+      120_000,
+      250,
+    );
     polling = false;
     await poller;
     expect(failures).toEqual([]);
@@ -89,10 +119,15 @@ run('node-local data (issue 7)', () => {
     expect(Math.abs(previous.rows - 3200)).toBeLessThanOrEqual(26);
     // Each inference node answers with the old version until it has loaded the new one (then it
     // emits model.live): the switch follows activation shortly, it is not the same instant.
-    const after = await waitFor(async () => {
-      const r = await cluster.api('POST', '/predict', { name: 'letter-local', rows: [row] });
-      return r.body.version === derived.id ? r : undefined;
-    }, 'predictions from the retrained version', 30_000, 100);
+    const after = await waitFor(
+      async () => {
+        const r = await cluster.api('POST', '/predict', { name: 'letter-local', rows: [row] });
+        return r.body.version === derived.id ? r : undefined;
+      },
+      'predictions from the retrained version',
+      30_000,
+      100,
+    );
     expect(after.body.version).toBe(derived.id);
   }, 300_000);
 });

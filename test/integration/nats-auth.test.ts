@@ -34,11 +34,23 @@ run('a cluster over a NATS server that requires a user and password (issue 11)',
     base = `http://127.0.0.1:${port}`;
     const auth = { NATS_USER: USER, NATS_PASSWORD: SECRET };
     nodes.push(
-      startProcess('auth-core', { ...common(), ...auth, SERVICES: 'api,coordinator,registry,inference', PORT: String(port), STATE_DIR: tmp(), DATA_DIR: path.join(ROOT, 'data') }),
+      startProcess('auth-core', {
+        ...common(),
+        ...auth,
+        SERVICES: 'api,coordinator,registry,inference',
+        PORT: String(port),
+        STATE_DIR: tmp(),
+        DATA_DIR: path.join(ROOT, 'data'),
+      }),
       startProcess('auth-trainer', { ...common(), ...auth, SERVICES: 'trainer', TRAINER_WORKERS: '1', STATE_DIR: tmp() }),
     );
     await Promise.all(nodes.map((n) => n.ready));
-    await waitFor(async () => (await bodyOf(await fetch(`${base}/api/cluster`))).trainers.some((t: { size?: number }) => t.size), 'the trainer in /api/cluster', 30_000, 250);
+    await waitFor(
+      async () => (await bodyOf(await fetch(`${base}/api/cluster`))).trainers.some((t: { size?: number }) => t.size),
+      'the trainer in /api/cluster',
+      30_000,
+      250,
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -48,7 +60,11 @@ run('a cluster over a NATS server that requires a user and password (issue 11)',
   });
 
   it('trains on the trainer node through the authenticated server; /metrics gathers both nodes', async () => {
-    const ingest = await fetch(`${base}/api/datasets/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: 'iris.csv' }) });
+    const ingest = await fetch(`${base}/api/datasets/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: 'iris.csv' }),
+    });
     expect(ingest.status).toBe(200);
     const dataset = await bodyOf(ingest);
     const started = await fetch(`${base}/api/trainings`, {
@@ -58,10 +74,15 @@ run('a cluster over a NATS server that requires a user and password (issue 11)',
     });
     expect(started.status).toBe(202);
     const { id } = await bodyOf(started);
-    const job = await waitFor(async () => {
-      const j = await bodyOf(await fetch(`${base}/api/trainings/${id}`));
-      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
-    }, 'the job', 120_000, 250);
+    const job = await waitFor(
+      async () => {
+        const j = await bodyOf(await fetch(`${base}/api/trainings/${id}`));
+        return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
+      },
+      'the job',
+      120_000,
+      250,
+    );
     expect(job.status).toBe('completed');
     expect(job.members.map((m: { node: string }) => m.node)).toEqual([nodes[1].nodeID]);
 
@@ -76,7 +97,14 @@ run('a cluster over a NATS server that requires a user and password (issue 11)',
   });
 
   it('a node with a wrong password is refused by the server and never joins', async () => {
-    const intruder = startProcess('auth-intruder', { ...common(), NATS_USER: USER, NATS_PASSWORD: 'not-the-password', SERVICES: 'trainer', TRAINER_WORKERS: '1', STATE_DIR: tmp() });
+    const intruder = startProcess('auth-intruder', {
+      ...common(),
+      NATS_USER: USER,
+      NATS_PASSWORD: 'not-the-password',
+      SERVICES: 'trainer',
+      TRAINER_WORKERS: '1',
+      STATE_DIR: tmp(),
+    });
     nodes.push(intruder);
     await waitFor(async () => /authorization violation/i.test(intruder.log()), 'the refusal in the intruder log', 20_000, 100);
     const cluster = await bodyOf(await fetch(`${base}/api/cluster`));

@@ -27,10 +27,42 @@ function certificates(dir: string): Record<'ca' | 'serverCert' | 'serverKey' | '
   ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=quorum-test-ca');
   writeFileSync(f('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server-key.pem', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca-key.pem',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'server.ext',
+  );
   writeFileSync(f('client.ext'), 'extendedKeyUsage=clientAuth\n');
   ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'client-key.pem', '-out', 'client.csr', '-subj', '/CN=quorum-node');
-  ssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'client.pem', '-days', '2', '-extfile', 'client.ext');
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    'client.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca-key.pem',
+    '-CAcreateserial',
+    '-out',
+    'client.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'client.ext',
+  );
   return { ca: f('ca.pem'), serverCert: f('server.pem'), serverKey: f('server-key.pem'), clientCert: f('client.pem'), clientKey: f('client-key.pem') };
 }
 
@@ -50,11 +82,23 @@ run('a cluster over a NATS server that requires TLS with client certificates (is
     base = `http://127.0.0.1:${port}`;
     const client = { NATS_TLS_CERT: certs.clientCert, NATS_TLS_KEY: certs.clientKey };
     nodes.push(
-      startProcess('tls-core', { ...common(), ...client, SERVICES: 'api,coordinator,registry,inference', PORT: String(port), STATE_DIR: path.join(dir, 'core'), DATA_DIR: path.join(ROOT, 'data') }),
+      startProcess('tls-core', {
+        ...common(),
+        ...client,
+        SERVICES: 'api,coordinator,registry,inference',
+        PORT: String(port),
+        STATE_DIR: path.join(dir, 'core'),
+        DATA_DIR: path.join(ROOT, 'data'),
+      }),
       startProcess('tls-trainer', { ...common(), ...client, SERVICES: 'trainer', TRAINER_WORKERS: '1', STATE_DIR: path.join(dir, 'trainer') }),
     );
     await Promise.all(nodes.map((n) => n.ready));
-    await waitFor(async () => (await bodyOf(await fetch(`${base}/api/cluster`))).trainers.some((t: { size?: number }) => t.size), 'the trainer in /api/cluster', 30_000, 250);
+    await waitFor(
+      async () => (await bodyOf(await fetch(`${base}/api/cluster`))).trainers.some((t: { size?: number }) => t.size),
+      'the trainer in /api/cluster',
+      30_000,
+      250,
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -64,12 +108,29 @@ run('a cluster over a NATS server that requires TLS with client certificates (is
   });
 
   it('trains on the trainer node over TLS', async () => {
-    const dataset = await bodyOf(await fetch(`${base}/api/datasets/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: 'iris.csv' }) }));
-    const started = await bodyOf(await fetch(`${base}/api/trainings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dataset: dataset.id, target: 'class', shards: 1, seed: 1, model: 'baseline' }) }));
-    const job = await waitFor(async () => {
-      const j = await bodyOf(await fetch(`${base}/api/trainings/${started.id}`));
-      return ['completed', 'failed'].includes(j.status) ? j : undefined;
-    }, 'the job', 60_000, 250);
+    const dataset = await bodyOf(
+      await fetch(`${base}/api/datasets/ingest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ path: 'iris.csv' }),
+      }),
+    );
+    const started = await bodyOf(
+      await fetch(`${base}/api/trainings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ dataset: dataset.id, target: 'class', shards: 1, seed: 1, model: 'baseline' }),
+      }),
+    );
+    const job = await waitFor(
+      async () => {
+        const j = await bodyOf(await fetch(`${base}/api/trainings/${started.id}`));
+        return ['completed', 'failed'].includes(j.status) ? j : undefined;
+      },
+      'the job',
+      60_000,
+      250,
+    );
     expect(job.status).toBe('completed');
     expect(job.members[0].node).toBe(nodes[1].nodeID);
   });
@@ -78,7 +139,12 @@ run('a cluster over a NATS server that requires TLS with client certificates (is
     const stranger = startProcess('tls-stranger', { ...common(), SERVICES: 'trainer', TRAINER_WORKERS: '1', STATE_DIR: path.join(dir, 'stranger') });
     nodes.push(stranger);
     // the server ends the handshake of a client that shows no certificate; the node keeps retrying
-    await waitFor(async () => /NATS|connect|Connection/i.test(stranger.log()) && !/ up: /.test(stranger.log()), 'the refused connection in the stranger log', 20_000, 100);
+    await waitFor(
+      async () => /NATS|connect|Connection/i.test(stranger.log()) && !/ up: /.test(stranger.log()),
+      'the refused connection in the stranger log',
+      20_000,
+      100,
+    );
     await new Promise((r) => setTimeout(r, 2000));
     const cluster = await bodyOf(await fetch(`${base}/api/cluster`));
     expect(JSON.stringify(cluster)).not.toContain(stranger.nodeID);

@@ -36,11 +36,21 @@ run('prediction in a cluster of processes (issue 6)', () => {
     return d;
   };
   const predict = async (body: Record<string, unknown>) => {
-    const res = await fetch(`${base}/api/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows: ROWS, ...body }) });
+    const res = await fetch(`${base}/api/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: ROWS, ...body }),
+    });
     return { status: res.status, body: await bodyOf(res) };
   };
   /** Each process has discovered the others (both ways: a trainer must see the core before it is sent work). */
-  const discovered = (p: NodeProcess, others: NodeProcess[]) => waitFor(async () => others.every((o) => p.log().includes(`Node '${o.nodeID}' connected`)), `${p.name} to see ${others.map((o) => o.name).join(', ')}`, 30_000, 100);
+  const discovered = (p: NodeProcess, others: NodeProcess[]) =>
+    waitFor(
+      async () => others.every((o) => p.log().includes(`Node '${o.nodeID}' connected`)),
+      `${p.name} to see ${others.map((o) => o.name).join(', ')}`,
+      30_000,
+      100,
+    );
 
   beforeAll(async () => {
     nats = await startNats();
@@ -48,9 +58,19 @@ run('prediction in a cluster of processes (issue 6)', () => {
     base = `http://127.0.0.1:${port}`;
     common = { TRANSPORTER: nats.url, NAMESPACE: `it-predict-${process.pid}`, HEARTBEAT_INTERVAL: '1', HEARTBEAT_TIMEOUT: '4', PREDICT_TIMEOUT_MS: '1500' };
     registryDir = tmp();
-    core = startProcess('core', { ...common, NODEID: `core-p${process.pid}`, SERVICES: 'api,coordinator,inference', PORT: String(port), STATE_DIR: tmp(), DATA_DIR: path.join(ROOT, 'data'), INFERENCE_WORKERS: '0' });
+    core = startProcess('core', {
+      ...common,
+      NODEID: `core-p${process.pid}`,
+      SERVICES: 'api,coordinator,inference',
+      PORT: String(port),
+      STATE_DIR: tmp(),
+      DATA_DIR: path.join(ROOT, 'data'),
+      INFERENCE_WORKERS: '0',
+    });
     registry = startProcess('registry', { ...common, NODEID: `registry-p${process.pid}`, SERVICES: 'registry', STATE_DIR: registryDir });
-    trainers = ['a', 'b'].map((n) => startProcess(`trainer-${n}`, { ...common, NODEID: `trainer-${n}-p${process.pid}`, SERVICES: 'trainer', TRAINER_WORKERS: '1', STATE_DIR: tmp() }));
+    trainers = ['a', 'b'].map((n) =>
+      startProcess(`trainer-${n}`, { ...common, NODEID: `trainer-${n}-p${process.pid}`, SERVICES: 'trainer', TRAINER_WORKERS: '1', STATE_DIR: tmp() }),
+    );
     await Promise.all([core, registry, ...trainers].map((n) => n.ready));
     await Promise.all([discovered(core, [registry, ...trainers]), ...trainers.map((t) => discovered(t, [core, registry]))]);
   }, 90_000);
@@ -65,15 +85,22 @@ run('prediction in a cluster of processes (issue 6)', () => {
     const form = new FormData();
     form.append('file', new Blob([readFileSync(path.join(ROOT, 'data', 'iris.csv'))]), 'iris.csv');
     const dataset = await bodyOf(await fetch(`${base}/api/datasets`, { method: 'POST', body: form }));
-    const started = await bodyOf(await fetch(`${base}/api/trainings`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ dataset: dataset.id, target: 'class', shards: 4, seed: 3, model: { kind: 'forest', params: { nEstimators: 15 } } }),
-    }));
-    const job = await waitFor(async () => {
-      const j = await bodyOf(await fetch(`${base}/api/trainings/${started.id}`));
-      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
-    }, 'the job', 120_000, 300);
+    const started = await bodyOf(
+      await fetch(`${base}/api/trainings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ dataset: dataset.id, target: 'class', shards: 4, seed: 3, model: { kind: 'forest', params: { nEstimators: 15 } } }),
+      }),
+    );
+    const job = await waitFor(
+      async () => {
+        const j = await bodyOf(await fetch(`${base}/api/trainings/${started.id}`));
+        return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
+      },
+      'the job',
+      120_000,
+      300,
+    );
     expect(job.error).toBeUndefined();
     const version: string = job.version;
     const nodeOf = new Map<string, string>(job.members.map((m: { id: string; node: string }) => [m.id, m.node]));
@@ -107,10 +134,15 @@ run('prediction in a cluster of processes (issue 6)', () => {
     expect(strict.body.type).toBe('QUORUM_NOT_REACHED');
 
     // Once b is declared gone, a takes over b's members (loaded from the registry): all vote again.
-    const healed = await waitFor(async () => {
-      const r = await predict({ mode: 'broadcast', members: true });
-      return r.status === 200 && r.body.voted === 4 ? r : undefined;
-    }, 'the survivor to vote with all four members', 30_000, 250);
+    const healed = await waitFor(
+      async () => {
+        const r = await predict({ mode: 'broadcast', members: true });
+        return r.status === 200 && r.body.voted === 4 ? r : undefined;
+      },
+      'the survivor to vote with all four members',
+      30_000,
+      250,
+    );
     expect(healed.body.members.every((m: { node: string }) => m.node === a.nodeID)).toBe(true);
     expect(healed.body.predictions).toEqual(local.body.predictions);
 
@@ -126,7 +158,9 @@ run('prediction in a cluster of processes (issue 6)', () => {
     expect((await bodyOf(await fetch(`${base}/api/models/${version}/metrics`))).members).toHaveLength(4);
     // Its artifacts too: export, import under another name, predict with the copy.
     const exported = Buffer.from(await (await fetch(`${base}/api/models/${version}/export`)).arrayBuffer());
-    const imported = await bodyOf(await fetch(`${base}/api/models/import?name=copy`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: exported }));
+    const imported = await bodyOf(
+      await fetch(`${base}/api/models/import?name=copy`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: exported }),
+    );
     expect(imported.status).toBe('ready');
     const copy = await predict({ version: imported.id, mode: 'local' });
     expect(copy.body.predictions).toEqual(local.body.predictions);

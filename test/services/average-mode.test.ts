@@ -16,7 +16,13 @@ describe('average mode and mixed kinds (issue 4)', () => {
 
   it('improves one shared mlp over rounds of averaging four shards', async () => {
     const job = await call('coordinator.train', {
-      dataset, target: 'lettr', mode: 'average', shards: 4, rounds: 4, seed: 2, name: 'letter-avg',
+      dataset,
+      target: 'lettr',
+      mode: 'average',
+      shards: 4,
+      rounds: 4,
+      seed: 2,
+      name: 'letter-avg',
       // Averaging 4 shards shrinks each round's step about 4×: the shards train at 4× the usual rate.
       model: { kind: 'mlp', params: { hidden: [64], epochs: 2, learningRate: 0.004 } },
     });
@@ -36,8 +42,16 @@ describe('average mode and mixed kinds (issue 4)', () => {
 
   it('mixes kinds in one ensemble (forest, mlp, linear), each on its own shards', async () => {
     const job = await call('coordinator.train', {
-      dataset, target: 'lettr', shards: 3, seed: 4, name: 'letter-mixed',
-      model: [{ kind: 'forest', params: { nEstimators: 30 } }, { kind: 'mlp', params: { epochs: 5 } }, { kind: 'linear', params: { epochs: 5 } }],
+      dataset,
+      target: 'lettr',
+      shards: 3,
+      seed: 4,
+      name: 'letter-mixed',
+      model: [
+        { kind: 'forest', params: { nEstimators: 30 } },
+        { kind: 'mlp', params: { epochs: 5 } },
+        { kind: 'linear', params: { epochs: 5 } },
+      ],
     });
     const done = await waitForJob(node.broker, job.id, 240_000);
     expect(done.status).toBe('completed');
@@ -50,9 +64,20 @@ describe('average mode and mixed kinds (issue 4)', () => {
   }, 300_000);
 
   it('refuses average mode for kinds that cannot be averaged', async () => {
-    await expect(call('coordinator.train', { dataset, target: 'lettr', mode: 'average', model: 'forest' })).rejects.toMatchObject({ type: 'BAD_REQUEST', message: expect.stringMatching(/'mlp' or 'linear'/) });
-    await expect(call('coordinator.train', { dataset, target: 'lettr', mode: 'average', model: 'knn' })).rejects.toMatchObject({ type: 'BAD_REQUEST', message: expect.stringMatching(/'mlp' or 'linear', not 'knn'/) });
+    await expect(call('coordinator.train', { dataset, target: 'lettr', mode: 'average', model: 'forest' })).rejects.toMatchObject({
+      type: 'BAD_REQUEST',
+      message: expect.stringMatching(/'mlp' or 'linear'/),
+    });
+    await expect(call('coordinator.train', { dataset, target: 'lettr', mode: 'average', model: 'knn' })).rejects.toMatchObject({
+      type: 'BAD_REQUEST',
+      message: expect.stringMatching(/'mlp' or 'linear', not 'knn'/),
+    });
     const options = await call('coordinator.options');
-    expect(options.modes).toEqual(expect.arrayContaining([{ name: 'average', kinds: ['mlp', 'linear'] }, { name: 'data-parallel', kinds: ['forest', 'gbm'] }]));
+    expect(options.modes).toEqual(
+      expect.arrayContaining([
+        { name: 'average', kinds: ['mlp', 'linear'] },
+        { name: 'data-parallel', kinds: ['forest', 'gbm'] },
+      ]),
+    );
   });
 });

@@ -17,9 +17,19 @@ describe('concurrent trainings never share a version id (issue 17)', () => {
     for (let round = 0; round < 2; round++) {
       const node = await startNode({ services: ['coordinator', 'trainer', 'registry', 'inference'], stateDir });
       try {
-        const dataset = round === 0 ? await node.broker.call<{ id: string }, unknown>('coordinator.ingest', { path: 'iris.csv', name: 'flowers' }) : { id: 'flowers' };
+        const dataset =
+          round === 0 ? await node.broker.call<{ id: string }, unknown>('coordinator.ingest', { path: 'iris.csv', name: 'flowers' }) : { id: 'flowers' };
         const started = await Promise.all(
-          Array.from({ length: 8 }, (_, i) => node.broker.call<{ id: string }, unknown>('coordinator.train', { dataset: dataset.id, target: 'class', model: 'baseline', shards: 1, seed: i, name: 'same' })),
+          Array.from({ length: 8 }, (_, i) =>
+            node.broker.call<{ id: string }, unknown>('coordinator.train', {
+              dataset: dataset.id,
+              target: 'class',
+              model: 'baseline',
+              shards: 1,
+              seed: i,
+              name: 'same',
+            }),
+          ),
         );
         const done = await Promise.all(started.map((j) => waitForJob(node.broker, j.id)));
         for (const d of done) {

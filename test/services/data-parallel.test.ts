@@ -19,7 +19,14 @@ describe('data-parallel forest through the services (issue 13)', () => {
   it('1, 2 and 3 shards: one model, the same bytes, the accuracy of one shard; sessions freed', async () => {
     const dataset = await call('coordinator.ingest', { path: 'letter-recognition.csv', name: 'letter-dp' });
     const train = async (mode: string, shards: number) => {
-      const job = await call('coordinator.train', { dataset: dataset.id, target: 'lettr', mode, shards, seed: 3, model: { kind: 'forest', params: { nEstimators: 12 } } });
+      const job = await call('coordinator.train', {
+        dataset: dataset.id,
+        target: 'lettr',
+        mode,
+        shards,
+        seed: 3,
+        model: { kind: 'forest', params: { nEstimators: 12 } },
+      });
       const done = await waitForJob(node.broker, job.id, 240_000);
       expect([mode, shards, done.status, done.error]).toEqual([mode, shards, 'completed', undefined]);
       return done;
@@ -43,7 +50,14 @@ describe('data-parallel forest through the services (issue 13)', () => {
 
   it('gbm: 1 and 3 shards give one model with the same bytes, a learning curve per round, and beat the 3-shard ensemble', async () => {
     const train = async (mode: string, shards: number) => {
-      const job = await call('coordinator.train', { dataset: 'letter-dp', target: 'lettr', mode, shards, seed: 3, model: { kind: 'gbm', params: { nEstimators: 8, maxDepth: 5 } } });
+      const job = await call('coordinator.train', {
+        dataset: 'letter-dp',
+        target: 'lettr',
+        mode,
+        shards,
+        seed: 3,
+        model: { kind: 'gbm', params: { nEstimators: 8, maxDepth: 5 } },
+      });
       const done = await waitForJob(node.broker, job.id, 240_000);
       expect([mode, shards, done.status, done.error]).toEqual([mode, shards, 'completed', undefined]);
       return done;
@@ -67,9 +81,18 @@ describe('data-parallel forest through the services (issue 13)', () => {
   }, 600_000);
 
   it('refuses kinds and params it cannot train, before the 202', async () => {
-    await expect(call('coordinator.train', { dataset: 'letter-dp', target: 'lettr', mode: 'data-parallel', model: 'mlp' })).rejects.toMatchObject({ code: 400, message: expect.stringContaining("mode 'data-parallel' trains one model over all shards, of a kind that supports it: 'forest', 'gbm' (asked: 'mlp')") });
-    await expect(call('coordinator.train', { dataset: 'letter-dp', target: 'lettr', mode: 'data-parallel', model: { kind: 'gbm', params: { maxLeaves: 31 } } })).rejects.toMatchObject({ code: 400, message: expect.stringContaining("gbm parameter 'maxLeaves'") });
-    await expect(call('coordinator.train', { dataset: 'letter-dp', target: 'lettr', mode: 'data-parallel', model: ['forest', 'forest'] })).rejects.toMatchObject({ code: 400 });
-    await expect(call('coordinator.train', { dataset: 'letter-dp', target: 'lettr', mode: 'data-parallel', model: { kind: 'forest', params: { extraTrees: true } } })).rejects.toMatchObject({ code: 400, message: expect.stringContaining("'extraTrees': true") });
+    await expect(call('coordinator.train', { dataset: 'letter-dp', target: 'lettr', mode: 'data-parallel', model: 'mlp' })).rejects.toMatchObject({
+      code: 400,
+      message: expect.stringContaining("mode 'data-parallel' trains one model over all shards, of a kind that supports it: 'forest', 'gbm' (asked: 'mlp')"),
+    });
+    await expect(
+      call('coordinator.train', { dataset: 'letter-dp', target: 'lettr', mode: 'data-parallel', model: { kind: 'gbm', params: { maxLeaves: 31 } } }),
+    ).rejects.toMatchObject({ code: 400, message: expect.stringContaining("gbm parameter 'maxLeaves'") });
+    await expect(
+      call('coordinator.train', { dataset: 'letter-dp', target: 'lettr', mode: 'data-parallel', model: ['forest', 'forest'] }),
+    ).rejects.toMatchObject({ code: 400 });
+    await expect(
+      call('coordinator.train', { dataset: 'letter-dp', target: 'lettr', mode: 'data-parallel', model: { kind: 'forest', params: { extraTrees: true } } }),
+    ).rejects.toMatchObject({ code: 400, message: expect.stringContaining("'extraTrees': true") });
   });
 });

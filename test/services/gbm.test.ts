@@ -15,7 +15,13 @@ describe('gbm through the services (issue 12)', () => {
 
   it('trains gbm, keeps its learning curve, predicts and scores', async () => {
     const dataset = await call('coordinator.ingest', { path: 'iris.csv', name: 'iris-gbm' });
-    const job = await call('coordinator.train', { dataset: dataset.id, target: 'class', model: { kind: 'gbm', params: { nEstimators: 30 } }, shards: 1, seed: 7 });
+    const job = await call('coordinator.train', {
+      dataset: dataset.id,
+      target: 'class',
+      model: { kind: 'gbm', params: { nEstimators: 30 } },
+      shards: 1,
+      seed: 7,
+    });
     const done = await waitForJob(node.broker, job.id);
     expect(done.status).toBe('completed');
     expect(done.metrics.accuracy).toBeGreaterThanOrEqual(0.9); // measured 0.933 (28 of 30 validation rows, seed 7)
@@ -29,7 +35,9 @@ describe('gbm through the services (issue 12)', () => {
   });
 
   it('refuses bad gbm params and misplaced keys with 400s naming them', async () => {
-    await expect(call('coordinator.train', { dataset: 'iris-gbm', target: 'class', model: { kind: 'gbm', params: { learningRate: 2 } } })).rejects.toMatchObject({
+    await expect(
+      call('coordinator.train', { dataset: 'iris-gbm', target: 'class', model: { kind: 'gbm', params: { learningRate: 2 } } }),
+    ).rejects.toMatchObject({
       type: 'BAD_MODEL_PARAMS',
       code: 400,
       message: expect.stringMatching(/gbm parameter 'learningRate' is 2: use a number above 0 to 1/),

@@ -82,23 +82,37 @@ describe('inference on one broker (issue 6)', () => {
     const status = await call('trainer.predict', { version: job.version, members: ['nope'], x: Buffer.alloc(16), rows: 1, cols: 4 });
     expect(status.missing).toEqual([{ member: 'nope', reason: `not a member of '${job.version}'` }]);
     // Quorum larger than the members: refused with the numbers
-    await expect(call('inference.predict', { rows, name: 'petals', mode: 'broadcast', quorum: 4 })).rejects.toMatchObject({ type: 'QUORUM_NOT_REACHED', code: 503 });
+    await expect(call('inference.predict', { rows, name: 'petals', mode: 'broadcast', quorum: 4 })).rejects.toMatchObject({
+      type: 'QUORUM_NOT_REACHED',
+      code: 503,
+    });
     await expect(call('inference.predict', { rows, name: 'petals', quorum: 1.5 })).rejects.toMatchObject({ type: 'BAD_REQUEST' });
   }, 60_000);
 
   it('a baseline member (one model on all rows) never votes, and is evaluated beside the ensemble', async () => {
     const iris = await call('coordinator.ingest', { path: 'iris.csv', name: 'sepals' });
-    const job = await waitForJob(node.broker, await train(iris.id, 'class', { model: { kind: 'forest', params: { nEstimators: 10 } }, shards: 2, seed: 6, baseline: true }));
+    const job = await waitForJob(
+      node.broker,
+      await train(iris.id, 'class', { model: { kind: 'forest', params: { nEstimators: 10 } }, shards: 2, seed: 6, baseline: true }),
+    );
     expect(job.status).toBe('completed');
     const version = await call('registry.get', { version: job.version });
-    expect(version.members.map((m: any) => [m.id, !!m.baseline])).toEqual([['baseline', true], ['m0', false], ['m1', false]]);
+    expect(version.members.map((m: any) => [m.id, !!m.baseline])).toEqual([
+      ['baseline', true],
+      ['m0', false],
+      ['m1', false],
+    ]);
     const answer = await call('inference.predict', { rows: [IRIS_ROW], name: 'sepals', members: true });
     expect(answer).toMatchObject({ voted: 2, expected: 2 });
     expect(answer.members.map((m: any) => m.id)).toEqual(['m0', 'm1']);
     const broadcast = await call('inference.predict', { rows: [IRIS_ROW], name: 'sepals', mode: 'broadcast' });
     expect(broadcast).toMatchObject({ voted: 2, expected: 2 });
     const evaluation = await call('inference.evaluate', { version: job.version });
-    expect(evaluation.members.map((m: any) => [m.id, m.baseline ?? false])).toEqual([['m0', false], ['m1', false], ['baseline', true]]);
+    expect(evaluation.members.map((m: any) => [m.id, m.baseline ?? false])).toEqual([
+      ['m0', false],
+      ['m1', false],
+      ['baseline', true],
+    ]);
     expect(evaluation.baseline.id).toBe('baseline');
     expect(evaluation.baseline.report.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(30);
     // the registry kept the baseline's own metrics
@@ -129,7 +143,10 @@ describe('the first version of a name (issue 6)', () => {
   it('is answered as soon as it is activated: requests wait for its load instead of hearing that nothing is active', async () => {
     const call = <T = any>(action: string, params: unknown = {}) => node.broker.call<T, unknown>(action, params);
     const iris = await call('coordinator.ingest', { path: 'iris.csv', name: 'orchids' });
-    const job = await waitForJob(node.broker, (await call('coordinator.train', { dataset: iris.id, target: 'class', model: { kind: 'forest', params: { nEstimators: 50 } }, shards: 2, seed: 6 })).id);
+    const job = await waitForJob(
+      node.broker,
+      (await call('coordinator.train', { dataset: iris.id, target: 'class', model: { kind: 'forest', params: { nEstimators: 50 } }, shards: 2, seed: 6 })).id,
+    );
     expect(job.status).toBe('completed');
     // Not active yet: a clear 404 naming the way out.
     await expect(call('inference.predict', { rows: [IRIS_ROW], name: 'orchids' })).rejects.toMatchObject({ code: 404, type: 'NO_ACTIVE_MODEL' });

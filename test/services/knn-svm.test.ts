@@ -24,7 +24,13 @@ describe('knn and svm beside a forest (issue 14)', () => {
   it('trains forest + knn + svm as one ensemble, votes locally and by broadcast, exports and imports it', async () => {
     expect((await bodyOf(await fetch(`${api}/options`))).models.map((m: { name: string }) => m.name)).toEqual(expect.arrayContaining(['knn', 'svm']));
     const dataset = (await post('datasets/ingest', { path: 'iris.csv', name: 'iris-three' })).body;
-    const started = await post('trainings', { dataset: dataset.id, target: 'class', model: ['forest', 'knn', { kind: 'svm', params: { kernel: 'rbf', nComponents: 200 } }], shards: 3, seed: 7 });
+    const started = await post('trainings', {
+      dataset: dataset.id,
+      target: 'class',
+      model: ['forest', 'knn', { kind: 'svm', params: { kernel: 'rbf', nComponents: 200 } }],
+      shards: 3,
+      seed: 7,
+    });
     expect(started.status).toBe(202);
     const job = await waitForJob(node.broker, started.body.id);
     expect(job.status).toBe('completed');
@@ -44,7 +50,11 @@ describe('knn and svm beside a forest (issue 14)', () => {
     }
 
     const exported = Buffer.from(await (await fetch(`${api}/models/${job.version}/export`)).arrayBuffer());
-    const imported = await fetch(`${api}/models/import?name=iris-three-copy`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: exported });
+    const imported = await fetch(`${api}/models/import?name=iris-three-copy`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: exported,
+    });
     expect(imported.status).toBe(201);
     const copy = await bodyOf(imported);
     const a = await post('predict', { rows: [row], version: job.version });
@@ -57,7 +67,7 @@ describe('knn and svm beside a forest (issue 14)', () => {
       [{ kind: 'knn', params: { k: 0 } }, "knn parameter 'k' is 0: use an integer from 1 to 1000"],
       [{ kind: 'svm', params: { kernel: 'poly' } }, "svm parameter 'kernel' is \"poly\": use 'linear' or 'rbf'"],
       [{ kind: 'svm', params: { loss: 'epsilon_insensitive' } }, "a classification target takes 'hinge' or 'squared_hinge'"],
-      [{ kind: 'knn', params: { maxRows: 50 } }, "this shard has 120: use more shards"],
+      [{ kind: 'knn', params: { maxRows: 50 } }, 'this shard has 120: use more shards'],
       [{ kind: 'knn', k: 3 }, 'unknown key "k"'],
     ] as const;
     const before = (await bodyOf(await fetch(`${api}/trainings`))).length;

@@ -44,7 +44,13 @@ describe('readReply: a reply stream whose sender leaves', () => {
 
   const ask = (action: string) => a.call<Readable, object>(`sender.${action}`, {}, { nodeID: 'b' });
   const settledWithin = <T>(p: Promise<T>, ms: number) =>
-    Promise.race([p.then((v) => ({ value: v }), (e: Error) => ({ error: e })), new Promise<'pending'>((r) => setTimeout(() => r('pending'), ms))]);
+    Promise.race([
+      p.then(
+        (v) => ({ value: v }),
+        (e: Error) => ({ error: e }),
+      ),
+      new Promise<'pending'>((r) => setTimeout(() => r('pending'), ms)),
+    ]);
 
   it('a whole reply reads the same as readAll', async () => {
     const bytes = await readReply(a, 'b', await ask('whole'), { idleMs: 5000 });

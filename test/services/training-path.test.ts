@@ -23,7 +23,13 @@ describe('training path on one broker (issue 2)', () => {
     const done = await waitForJob(node.broker, job.id);
     expect(done.status).toBe('completed');
     expect(done.members).toHaveLength(2);
-    expect(done.split).toEqual({ train: 120, validation: 30, method: 'stratified', droppedRows: 0, balance: ['Iris-setosa', 'Iris-versicolor', 'Iris-virginica'].map((label) => ({ label, count: 50 })) });
+    expect(done.split).toEqual({
+      train: 120,
+      validation: 30,
+      method: 'stratified',
+      droppedRows: 0,
+      balance: ['Iris-setosa', 'Iris-versicolor', 'Iris-virginica'].map((label) => ({ label, count: 50 })),
+    });
     expect(done.shards.map((s: any) => s.rows)).toEqual([60, 60]);
     // the baseline predicts class shares: a third of the stratified validation rows are right
     expect(done.metrics.accuracy).toBeCloseTo(1 / 3, 5);
@@ -41,10 +47,22 @@ describe('training path on one broker (issue 2)', () => {
   });
 
   it('trains a baseline on all rows beside the shards when asked', async () => {
-    const job = await call('coordinator.train', { dataset: 'iris', target: 'class', model: 'baseline', shards: 2, seed: 7, baseline: true, name: 'iris-with-baseline' });
+    const job = await call('coordinator.train', {
+      dataset: 'iris',
+      target: 'class',
+      model: 'baseline',
+      shards: 2,
+      seed: 7,
+      baseline: true,
+      name: 'iris-with-baseline',
+    });
     const done = await waitForJob(node.broker, job.id);
     expect(done.status).toBe('completed');
-    expect(done.members.map((m: any) => [m.id, m.shard, m.rows])).toEqual([['m0', 0, 60], ['m1', 1, 60], ['baseline', -1, 120]]);
+    expect(done.members.map((m: any) => [m.id, m.shard, m.rows])).toEqual([
+      ['m0', 0, 60],
+      ['m1', 1, 60],
+      ['baseline', -1, 120],
+    ]);
     const version = await call('registry.get', { version: done.version });
     expect(version.members.find((m: any) => m.id === 'baseline').baseline).toBe(true);
   });
@@ -52,10 +70,18 @@ describe('training path on one broker (issue 2)', () => {
   it('refuses bad requests at once, with the catalogue code, and registers nothing', async () => {
     const dataset = await call('coordinator.ingest', { path: 'iris.csv', name: 'iris-bad' });
     const before = (await call<any[]>('registry.list')).length;
-    await expect(call('coordinator.train', { dataset: dataset.id, target: 'nope', model: 'baseline' })).rejects.toMatchObject({ type: 'UNKNOWN_COLUMN', code: 400 });
-    await expect(call('coordinator.train', { dataset: 'no-such-set', target: 'class', model: 'baseline' })).rejects.toMatchObject({ type: 'DATASET_NOT_FOUND', code: 404 });
+    await expect(call('coordinator.train', { dataset: dataset.id, target: 'nope', model: 'baseline' })).rejects.toMatchObject({
+      type: 'UNKNOWN_COLUMN',
+      code: 400,
+    });
+    await expect(call('coordinator.train', { dataset: 'no-such-set', target: 'class', model: 'baseline' })).rejects.toMatchObject({
+      type: 'DATASET_NOT_FOUND',
+      code: 404,
+    });
     await expect(call('coordinator.train', { dataset: dataset.id, target: 'class', model: 'nope' })).rejects.toMatchObject({ type: 'UNKNOWN_MODEL_KIND' });
-    await expect(call('coordinator.train', { dataset: dataset.id, target: 'class', model: 'baseline', sharding: 'round' })).rejects.toMatchObject({ type: 'UNKNOWN_STRATEGY' });
+    await expect(call('coordinator.train', { dataset: dataset.id, target: 'class', model: 'baseline', sharding: 'round' })).rejects.toMatchObject({
+      type: 'UNKNOWN_STRATEGY',
+    });
     await expect(call('coordinator.train', { dataset: dataset.id, target: 'class', model: 'baseline', shards: 50 })).resolves.toBeDefined();
     await expect(call('coordinator.train', { dataset: dataset.id })).rejects.toMatchObject({ type: 'VALIDATION_ERROR', code: 422 });
     expect((await call<any[]>('registry.list')).length).toBeGreaterThanOrEqual(before);
@@ -82,10 +108,16 @@ describe('training path on one broker (issue 2)', () => {
   });
 
   it('predict errors name the problem', async () => {
-    await expect(call('inference.predict', { rows: [{ sepal_length: 1 }] })).rejects.toMatchObject({ type: 'BAD_REQUEST', message: expect.stringMatching(/several models are active: pass 'name'/) });
+    await expect(call('inference.predict', { rows: [{ sepal_length: 1 }] })).rejects.toMatchObject({
+      type: 'BAD_REQUEST',
+      message: expect.stringMatching(/several models are active: pass 'name'/),
+    });
     await expect(call('inference.predict', { rows: [{ foo: 1 }], name: 'iris' })).rejects.toMatchObject({ type: 'MISSING_COLUMNS', code: 400 });
     await expect(call('inference.predict', { rows: [{ sepal_length: 'long' }], name: 'iris' })).rejects.toMatchObject({ type: 'BAD_VALUE' });
     await expect(call('inference.predict', { rows: [] })).rejects.toMatchObject({ type: 'VALIDATION_ERROR' });
-    await expect(call('inference.predict', { rows: [{ sepal_length: 1 }], version: 'iris-v99' })).rejects.toMatchObject({ type: 'VERSION_NOT_FOUND', code: 404 });
+    await expect(call('inference.predict', { rows: [{ sepal_length: 1 }], version: 'iris-v99' })).rejects.toMatchObject({
+      type: 'VERSION_NOT_FOUND',
+      code: 404,
+    });
   });
 });

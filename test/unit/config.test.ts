@@ -40,7 +40,10 @@ describe('configuration (lib/config)', () => {
     const t = parseConfig({ TRANSPORTER: 'nats://a:4222', NATS_TOKEN: 'tok' });
     expect(transporterOptions(t)).toEqual({ type: 'NATS', options: { servers: ['a:4222'], token: 'tok' } });
     // credentials in the URL are kept (Moleculer's own URL parsing would drop explicit ones)
-    expect(transporterOptions(parseConfig({ TRANSPORTER: 'nats://u:p%40ss@a:4222' }))).toEqual({ type: 'NATS', options: { servers: ['a:4222'], user: 'u', pass: 'p@ss' } });
+    expect(transporterOptions(parseConfig({ TRANSPORTER: 'nats://u:p%40ss@a:4222' }))).toEqual({
+      type: 'NATS',
+      options: { servers: ['a:4222'], user: 'u', pass: 'p@ss' },
+    });
     expect(transporterOptions(parseConfig({}))).toBeUndefined();
   });
 

@@ -4,7 +4,7 @@ import type { VotingRule } from '../rule';
 /** Each member votes for its most probable class; the output is the share of votes per class. */
 export const hardVoting: VotingRule = {
   name: 'hard',
-  description: 'majority of the members\' predicted classes (output: share of votes)',
+  description: "majority of the members' predicted classes (output: share of votes)",
   tasks: ['classification'],
   combine(votes, rows, width) {
     const out = new Float32Array(rows * width);

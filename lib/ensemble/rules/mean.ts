@@ -2,7 +2,7 @@ import type { VotingRule } from '../rule';
 
 export const meanVoting: VotingRule = {
   name: 'mean',
-  description: 'mean of the members\' predictions (regression)',
+  description: "mean of the members' predictions (regression)",
   tasks: ['regression'],
   combine(votes, rows) {
     const out = new Float32Array(rows);

@@ -2,7 +2,7 @@ import type { VotingRule } from '../rule';
 
 export const medianVoting: VotingRule = {
   name: 'median',
-  description: 'median of the members\' predictions (regression; robust to one bad member)',
+  description: "median of the members' predictions (regression; robust to one bad member)",
   tasks: ['regression'],
   combine(votes, rows) {
     const out = new Float32Array(rows);

@@ -2,7 +2,7 @@ import type { VotingRule } from '../rule';
 
 export const softVoting: VotingRule = {
   name: 'soft',
-  description: 'mean of the members\' class probabilities',
+  description: "mean of the members' class probabilities",
   tasks: ['classification'],
   combine(votes, rows, width) {
     const out = new Float32Array(rows * width);

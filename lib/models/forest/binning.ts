@@ -119,14 +119,23 @@ const COUNT_RANGE = 1 << 16;
  * not sorted, all in one pass over the rows, and their distinct values come out in order: into
  * `counted[f]` for each such feature (a feature with no values at all gets none).
  */
-function countSmallIntegers(x: Matrix, sample: Int32Array | null, m: number, lo: Float64Array, hi: Float64Array, fractional: Uint8Array, counted: (DistinctValues | null)[]): void {
+function countSmallIntegers(
+  x: Matrix,
+  sample: Int32Array | null,
+  m: number,
+  lo: Float64Array,
+  hi: Float64Array,
+  fractional: Uint8Array,
+  counted: (DistinctValues | null)[],
+): void {
   const { cols, data } = x;
   const which: number[] = [];
   const offset: number[] = [];
   let size = 0;
   for (let f = 0; f < cols; f++) {
     if (fractional[f]) continue;
-    if (lo[f] > hi[f]) counted[f] = NONE; // all missing
+    if (lo[f] > hi[f])
+      counted[f] = NONE; // all missing
     else if (hi[f] - lo[f] < COUNT_RANGE) {
       // (±Infinity present: the range is not finite, and the feature is sorted instead)
       which.push(f);
@@ -169,7 +178,17 @@ const HASH_SLOTS = 4096; // a power of two, twice the limit
  * Feature f's finite values into the hash table (keys: Float32 bits, −0 as +0; linear probing);
  * how many distinct ones, or −1 past {@link DISTINCT_LIMIT}.
  */
-function hashCells(bits: Int32Array, data: Float32Array, f: number, cols: number, sample: Int32Array | null, m: number, keys: Int32Array, counts: Float64Array, used: Uint8Array): number {
+function hashCells(
+  bits: Int32Array,
+  data: Float32Array,
+  f: number,
+  cols: number,
+  sample: Int32Array | null,
+  m: number,
+  keys: Int32Array,
+  counts: Float64Array,
+  used: Uint8Array,
+): number {
   let k = 0;
   for (let i = 0; i < m; i++) {
     const o = (sample ? sample[i] : i) * cols + f;
@@ -343,7 +362,24 @@ function codeFeatures(x: Matrix, bins: Bins, codes: Uint8Array, byColumn: boolea
  * Feature f's codes into codes[at], codes[at + step] …: table[v − base] for integers in the
  * table's range, else the search, through the cache (keys: Float32 bits; cached: their codes).
  */
-function codeColumn(data: Float32Array, bits: Int32Array, f: number, rows: number, cols: number, edges: Float32Array, lo: number, hi: number, table: Uint8Array, base: number, range: number, keys: Int32Array, cached: Uint8Array, codes: Uint8Array, at: number, step: number): void {
+function codeColumn(
+  data: Float32Array,
+  bits: Int32Array,
+  f: number,
+  rows: number,
+  cols: number,
+  edges: Float32Array,
+  lo: number,
+  hi: number,
+  table: Uint8Array,
+  base: number,
+  range: number,
+  keys: Int32Array,
+  cached: Uint8Array,
+  codes: Uint8Array,
+  at: number,
+  step: number,
+): void {
   const missing = hi - lo + 1;
   for (let r = 0, o = f, w = at; r < rows; r++, o += cols, w += step) {
     const v = data[o];

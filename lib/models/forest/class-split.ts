@@ -232,7 +232,18 @@ export class ClassSplitter {
   }
 
   /** Evaluates the single threshold b (extra trees). */
-  private tryThreshold(q: number, f: number, b: number, missLeft: boolean, nb: number, nv: number, kk: number, wMiss: number, counts: boolean, n: number): void {
+  private tryThreshold(
+    q: number,
+    f: number,
+    b: number,
+    missLeft: boolean,
+    nb: number,
+    nv: number,
+    kk: number,
+    wMiss: number,
+    counts: boolean,
+    n: number,
+  ): void {
     const { hist, bw, cnt, T, L, touched } = this;
     const to = q * this.binSlot;
     const ho = q * this.histSlot;

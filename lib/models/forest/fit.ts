@@ -98,9 +98,7 @@ export function fitForest(data: TrainingSet, p: ForestParams, ctx: FitContext): 
     extraTrees: p.extraTrees,
   };
   const yClass = classification ? Int32Array.from(data.y) : null;
-  const grower = classification
-    ? new ClassGrower(set, yClass!, K, opt, criterion as 'gini' | 'entropy')
-    : new RegGrower(set, Float64Array.from(data.y), opt);
+  const grower = classification ? new ClassGrower(set, yClass!, K, opt, criterion as 'gini' | 'entropy') : new RegGrower(set, Float64Array.from(data.y), opt);
   const classWeight = classification && p.classWeight === 'balanced' ? balancedWeights(yClass!, K) : null;
 
   const writer = new NodeWriter(classification);

@@ -95,8 +95,7 @@ export class RegGrower {
       const n = e - s;
       // A constant target needs no split (an exact test: a variance computed in floating point
       // is rarely exactly 0).
-      const split =
-        lo < hi && n >= opt.minSamplesSplit && n >= 2 * opt.minSamplesLeaf && depth < opt.maxDepth && this.findSplit(s, e, rng);
+      const split = lo < hi && n >= opt.minSamplesSplit && n >= 2 * opt.minSamplesLeaf && depth < opt.maxDepth && this.findSplit(s, e, rng);
       let id: number;
       if (!split) {
         id = out.valueLeaf(S / W);

@@ -144,8 +144,7 @@ export class ForestModel implements TrainedModel {
   summary(): Record<string, unknown> {
     const { state } = this;
     const names = state.features.map((f) => f.name);
-    const byName = (values: ArrayLike<number>): Record<string, number> =>
-      Object.fromEntries(names.map((name, i) => [name, Number(values[i].toPrecision(6))]));
+    const byName = (values: ArrayLike<number>): Record<string, number> => Object.fromEntries(names.map((name, i) => [name, Number(values[i].toPrecision(6))]));
     const depths = this.walker.depths;
     let depthSum = 0;
     for (let t = 0; t < this.nTrees; t++) depthSum += depths[t];

@@ -44,5 +44,10 @@ export function forestPlan(params: ForestParams, shape: DataShape): FitPlan {
   const levels = Math.min(params.maxDepth ?? Infinity, 2 * Math.ceil(Math.log2(grown + 1)));
   const tried = resolveMaxFeatures(params, shape.task, shape.features);
   const seconds = params.nEstimators * (seen * levels * tried * ROW_LEVEL_FEATURE_S + (2 * grown - 1) * tried * (params.maxBins + 1) * NODE_BIN_S);
-  return { memoryBytes: trees + bins + rowArrays + histograms, modelBytes, loadedBytes: modelBytes * TREE_LOADED_PER_ARTIFACT_BYTE + TREE_LOADED_FIXED_BYTES, seconds };
+  return {
+    memoryBytes: trees + bins + rowArrays + histograms,
+    modelBytes,
+    loadedBytes: modelBytes * TREE_LOADED_PER_ARTIFACT_BYTE + TREE_LOADED_FIXED_BYTES,
+    seconds,
+  };
 }

@@ -119,11 +119,31 @@ export function walkTree(w: Walker, t: number, rows: Float32Array, n: number, le
     const b5 = b4 + width;
     const b6 = b5 + width;
     const b7 = b6 + width;
-    let n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root;
+    let n0 = root,
+      n1 = root,
+      n2 = root,
+      n3 = root,
+      n4 = root,
+      n5 = root,
+      n6 = root,
+      n7 = root;
     for (;;) {
-      const k0 = n0 << 2, k1 = n1 << 2, k2 = n2 << 2, k3 = n3 << 2, k4 = n4 << 2, k5 = n5 << 2, k6 = n6 << 2, k7 = n7 << 2;
-      const q0 = words[k0 + 2], q1 = words[k1 + 2], q2 = words[k2 + 2], q3 = words[k3 + 2];
-      const q4 = words[k4 + 2], q5 = words[k5 + 2], q6 = words[k6 + 2], q7 = words[k7 + 2];
+      const k0 = n0 << 2,
+        k1 = n1 << 2,
+        k2 = n2 << 2,
+        k3 = n3 << 2,
+        k4 = n4 << 2,
+        k5 = n5 << 2,
+        k6 = n6 << 2,
+        k7 = n7 << 2;
+      const q0 = words[k0 + 2],
+        q1 = words[k1 + 2],
+        q2 = words[k2 + 2],
+        q3 = words[k3 + 2];
+      const q4 = words[k4 + 2],
+        q5 = words[k5 + 2],
+        q6 = words[k6 + 2],
+        q7 = words[k7 + 2];
       const m0 = q0 + ((n0 + 1 - q0) & -(rows[b0 + words[k0]] <= thresholds[k0 + 1]));
       const m1 = q1 + ((n1 + 1 - q1) & -(rows[b1 + words[k1]] <= thresholds[k1 + 1]));
       const m2 = q2 + ((n2 + 1 - q2) & -(rows[b2 + words[k2]] <= thresholds[k2 + 1]));
@@ -133,7 +153,14 @@ export function walkTree(w: Walker, t: number, rows: Float32Array, n: number, le
       const m6 = q6 + ((n6 + 1 - q6) & -(rows[b6 + words[k6]] <= thresholds[k6 + 1]));
       const m7 = q7 + ((n7 + 1 - q7) & -(rows[b7 + words[k7]] <= thresholds[k7 + 1]));
       const moved = (m0 ^ n0) | (m1 ^ n1) | (m2 ^ n2) | (m3 ^ n3) | (m4 ^ n4) | (m5 ^ n5) | (m6 ^ n6) | (m7 ^ n7);
-      n0 = m0; n1 = m1; n2 = m2; n3 = m3; n4 = m4; n5 = m5; n6 = m6; n7 = m7;
+      n0 = m0;
+      n1 = m1;
+      n2 = m2;
+      n3 = m3;
+      n4 = m4;
+      n5 = m5;
+      n6 = m6;
+      n7 = m7;
       if (moved === 0) break;
     }
     leaves[r] = words[(n0 << 2) + 3];
@@ -154,7 +181,15 @@ export function walkTree(w: Walker, t: number, rows: Float32Array, n: number, le
 }
 
 /** Adds the class distributions of the leaves of n rows into acc (rows × K). */
-export function addClassLeaves(leaves: Int32Array, n: number, leafStart: Int32Array, leafClass: Int32Array, leafProb: Float32Array, K: number, acc: Float64Array): void {
+export function addClassLeaves(
+  leaves: Int32Array,
+  n: number,
+  leafStart: Int32Array,
+  leafClass: Int32Array,
+  leafProb: Float32Array,
+  K: number,
+  acc: Float64Array,
+): void {
   for (let r = 0, o = 0; r < n; r++, o += K) {
     const leaf = leaves[r];
     const stop = leafStart[leaf + 1];

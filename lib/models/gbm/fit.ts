@@ -37,7 +37,10 @@ function checkData(data: TrainingSet): void {
   for (let i = 0; i < y.length; i++) {
     const c = y[i];
     if (task === 'classification' ? !(Number.isInteger(c) && c >= 0 && c < data.nClasses) : !Number.isFinite(c)) {
-      const what = task === 'classification' ? `class index ${c} is not an integer in 0..${data.nClasses - 1}` : `regression target ${c} is not a finite number; drop or impute the row`;
+      const what =
+        task === 'classification'
+          ? `class index ${c} is not an integer in 0..${data.nClasses - 1}`
+          : `regression target ${c} is not a finite number; drop or impute the row`;
       throw new QuorumError('BAD_VALUE', `row ${i}: ${what}`, { row: i });
     }
   }
@@ -150,14 +153,21 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
   const valueBins = new Int32Array(cols);
   for (let f = 0; f < cols; f++) valueBins[f] = binCount(bins, f);
   const layout = histLayout(valueBins);
-  const grower = new TreeGrower(x, bins, layout, {
-    maxDepth: p.maxDepth,
-    maxLeaves: p.maxLeaves ?? 0,
-    lambda: p.lambda,
-    gamma: p.gamma,
-    minChildWeight: p.minChildWeight,
-    learningRate: p.learningRate,
-  }, O, classification && p.classWeight === 'balanced');
+  const grower = new TreeGrower(
+    x,
+    bins,
+    layout,
+    {
+      maxDepth: p.maxDepth,
+      maxLeaves: p.maxLeaves ?? 0,
+      lambda: p.lambda,
+      gamma: p.gamma,
+      minChildWeight: p.minChildWeight,
+      learningRate: p.learningRate,
+    },
+    O,
+    classification && p.classWeight === 'balanced',
+  );
 
   // The objective's arrays live beside the derivatives (the grower's buffers), where its kernel reads them.
   const rowWeight = classification && p.classWeight === 'balanced' ? balancedRowWeights(y, K) : null;
@@ -212,7 +222,10 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
     const trainLoss = objective.gradients(margin, labels, weight, grad, hess);
     const validLoss = v ? objective.loss(vMargin, v.y, nv) : null;
     if (!Number.isFinite(trainLoss)) {
-      throw new QuorumError('TRAINING_DIVERGED', `gbm training diverged at round ${round} (loss ${trainLoss}); lower learningRate (now ${p.learningRate}) or raise lambda`);
+      throw new QuorumError(
+        'TRAINING_DIVERGED',
+        `gbm training diverged at round ${round} (loss ${trainLoss}); lower learningRate (now ${p.learningRate}) or raise lambda`,
+      );
     }
     if (!stopping || validLoss! < best.validLoss) {
       best = { round, validLoss: validLoss ?? Infinity, trainLoss };

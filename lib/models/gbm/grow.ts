@@ -137,7 +137,16 @@ export class TreeGrower {
     // Histograms alive at once: about one per level (depth-wise), one per open leaf (best-first).
     const live = Math.min(64, p.maxLeaves ? p.maxLeaves + 1 : p.maxDepth + 2);
     const buffers = fitBuffers(arenaPlan(layout, n, outputs, n, { weighted }, live));
-    ({ index: this.index, grad: this.grad, hess: this.hess, scratch: this.scratch, table: this.table, margin: this.margin, y: this.y, weight: this.weight } = buffers);
+    ({
+      index: this.index,
+      grad: this.grad,
+      hess: this.hess,
+      scratch: this.scratch,
+      table: this.table,
+      margin: this.margin,
+      y: this.y,
+      weight: this.weight,
+    } = buffers);
     this.pool = new HistPool(layout, buffers.hists);
     this.columns = binColumns(x, bins, buffers.columns);
     this.slots = binSlots(this.columns, layout, 'columns', buffers.slots);
@@ -307,7 +316,8 @@ export class TreeGrower {
     for (let id = 0; id < this.size; id++) {
       if (this.isSplit(id)) continue;
       // In the kernel when the margins are the arena's (the same additions), else the loop.
-      if (!arena?.addLeaf(margin, this.index, this.start[id], this.end[id], this.value[id], this.rows)) addLeaf(margin, this.index, this.start[id], this.end[id], this.value[id]);
+      if (!arena?.addLeaf(margin, this.index, this.start[id], this.end[id], this.value[id], this.rows))
+        addLeaf(margin, this.index, this.start[id], this.end[id], this.value[id]);
     }
   }
 

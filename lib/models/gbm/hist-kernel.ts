@@ -36,7 +36,18 @@ export interface KernelExports {
   memory: WebAssembly.Memory;
   build16(slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number): void;
   build32(slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number): void;
-  buildGathered(wide: number, slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number, buf: number): void;
+  buildGathered(
+    wide: number,
+    slots: number,
+    cols: number,
+    index: number,
+    start: number,
+    end: number,
+    grad: number,
+    hess: number,
+    hist: number,
+    buf: number,
+  ): void;
   partition(column: number, table: number, index: number, start: number, end: number, scratch: number): number;
   logistic(margin: number, y: number, w: number, hasW: number, grad: number, hess: number, n: number): number;
   logisticLoss(margin: number, y: number, n: number, scale: number, limit: number): number;
@@ -201,7 +212,21 @@ export class HistArena implements FitBuffers {
 
   /** An arena for this plan, or null when the runtime has no kernel or the plan exceeds 4 GiB. */
   static create(plan: ArenaPlan): HistArena | null {
-    const sizes = [8 * plan.histLength, (plan.wideSlots ? 4 : 2) * plan.slots, 4 * plan.index, 4 * plan.gradients, 4 * plan.gradients, plan.columns, 4 * plan.scratch, 256, 8 * plan.margins, 4 * plan.targets, 8 * plan.weights, 8 * plan.hists * plan.histLength, 3072 + 256 * (plan.wideSlots ? 4 : 2) * plan.cols + 16];
+    const sizes = [
+      8 * plan.histLength,
+      (plan.wideSlots ? 4 : 2) * plan.slots,
+      4 * plan.index,
+      4 * plan.gradients,
+      4 * plan.gradients,
+      plan.columns,
+      4 * plan.scratch,
+      256,
+      8 * plan.margins,
+      4 * plan.targets,
+      8 * plan.weights,
+      8 * plan.hists * plan.histLength,
+      3072 + 256 * (plan.wideSlots ? 4 : 2) * plan.cols + 16,
+    ];
     const r = kernelRegions(sizes);
     return r ? new HistArena(r.kernel, r.at, plan) : null;
   }
@@ -222,7 +247,18 @@ export class HistArena implements FitBuffers {
     const wide = slots instanceof Uint32Array;
     if (slots.buffer === buf && cols <= this.gatherCols && 2 * (end - start) * cols < slots.length) {
       // A node of fewer than half the rows: they lie apart in the slots, so gather them first.
-      this.kernel.buildGathered(wide ? 1 : 0, slots.byteOffset, cols, index.byteOffset, start, end, grad.byteOffset, hess.byteOffset, out.byteOffset, this.gatherAt);
+      this.kernel.buildGathered(
+        wide ? 1 : 0,
+        slots.byteOffset,
+        cols,
+        index.byteOffset,
+        start,
+        end,
+        grad.byteOffset,
+        hess.byteOffset,
+        out.byteOffset,
+        this.gatherAt,
+      );
     } else {
       const run = wide ? this.kernel.build32 : this.kernel.build16;
       run(slots.byteOffset, cols, index.byteOffset, start, end, grad.byteOffset, hess.byteOffset, out.byteOffset);

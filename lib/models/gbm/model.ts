@@ -84,7 +84,9 @@ export class GbmModel implements TrainedModel {
   private get walkKernel(): WalkKernel | null {
     if (this.kernel === undefined) {
       const w = this.walker;
-      this.kernel = this.useKernel ? WalkKernel.create(w.words, this.state.nodes.leafValue!, chunkRows(this.state.outputs), rowWidth(w), this.state.outputs) : null;
+      this.kernel = this.useKernel
+        ? WalkKernel.create(w.words, this.state.nodes.leafValue!, chunkRows(this.state.outputs), rowWidth(w), this.state.outputs)
+        : null;
     }
     return this.kernel;
   }
@@ -149,8 +151,7 @@ export class GbmModel implements TrainedModel {
   summary(): Record<string, unknown> {
     const { state } = this;
     const names = state.features.map((f) => f.name);
-    const byName = (values: ArrayLike<number>): Record<string, number> =>
-      Object.fromEntries(names.map((name, i) => [name, Number(values[i].toPrecision(6))]));
+    const byName = (values: ArrayLike<number>): Record<string, number> => Object.fromEntries(names.map((name, i) => [name, Number(values[i].toPrecision(6))]));
     const depths = this.walker.depths;
     let depthSum = 0;
     for (let t = 0; t < this.nTrees; t++) depthSum += depths[t];

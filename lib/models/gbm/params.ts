@@ -120,8 +120,14 @@ export function resolveObjective(p: GbmParams, task: Task, nClasses: number): Ob
   // softmax with 2 classes works (two trees per round); 1 class falls to softmax (nothing to learn).
   const name = nClasses < 2 ? 'softmax' : o;
   if (p.baseScore !== null) {
-    if (name === 'softmax') throw check.bad('baseScore', p.baseScore, 'baseScore is for a regression or a binary (logistic) classification; softmax starts every class at the same margin whatever the score: leave it null');
-    if (!(p.baseScore > 0 && p.baseScore < 1)) throw check.bad('baseScore', p.baseScore, 'for a binary classification baseScore is a probability of the second class, 0 < x < 1');
+    if (name === 'softmax')
+      throw check.bad(
+        'baseScore',
+        p.baseScore,
+        'baseScore is for a regression or a binary (logistic) classification; softmax starts every class at the same margin whatever the score: leave it null',
+      );
+    if (!(p.baseScore > 0 && p.baseScore < 1))
+      throw check.bad('baseScore', p.baseScore, 'for a binary classification baseScore is a probability of the second class, 0 < x < 1');
   }
   return name;
 }
@@ -153,8 +159,16 @@ export function planFit(p: GbmParams, shape: DataShape): FitPlan {
   // Time: every row once per level per feature (histogram builds, half of them by subtraction), and
   // every node's histogram scanned for its split (1M × 20 rows, 100 rounds, depth 6: 9 s measured).
   const levels = Math.min(p.maxDepth, Math.ceil(Math.log2(leaves + 1)) * 2);
-  const seconds = trees * (shape.rows * p.subsample * shape.features * p.colsampleByTree * levels * ROW_LEVEL_FEATURE_S + (2 * leaves - 1) * shape.features * (p.maxBins + 1) * NODE_BIN_S);
-  return { memoryBytes: shape.rows * perRow + liveHists * histBytes, modelBytes, loadedBytes: modelBytes * TREE_LOADED_PER_ARTIFACT_BYTE + 2 * 1024 * 1024, seconds };
+  const seconds =
+    trees *
+    (shape.rows * p.subsample * shape.features * p.colsampleByTree * levels * ROW_LEVEL_FEATURE_S +
+      (2 * leaves - 1) * shape.features * (p.maxBins + 1) * NODE_BIN_S);
+  return {
+    memoryBytes: shape.rows * perRow + liveHists * histBytes,
+    modelBytes,
+    loadedBytes: modelBytes * TREE_LOADED_PER_ARTIFACT_BYTE + 2 * 1024 * 1024,
+    seconds,
+  };
 }
 
 /** Seconds per row × feature × level of a histogram build, and per node × feature × bin of a split search. */

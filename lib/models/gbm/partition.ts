@@ -24,14 +24,7 @@ export function leftTable(bin: number, miss: number, missLeft: boolean, table: U
  * in one column are read almost in order, where row-major codes put each row's on its own cache
  * line (Bank, 20 features: partitioning took 0.9 ms of a 3.5 ms round).
  */
-export function partitionRows(
-  column: Uint8Array,
-  table: Uint8Array,
-  index: Int32Array,
-  start: number,
-  end: number,
-  scratch: Int32Array,
-): number {
+export function partitionRows(column: Uint8Array, table: Uint8Array, index: Int32Array, start: number, end: number, scratch: Int32Array): number {
   // All in one HistArena: the WebAssembly kernel (hist-kernel.ts), the same moves.
   const done = arenaOf(index)?.partition(column, table, index, start, end, scratch) ?? -1;
   if (done >= 0) return done;

@@ -79,7 +79,13 @@ export class KnnModel implements TrainedModel {
   }
 
   summary(): Record<string, unknown> {
-    return { rows: this.rows, k: this.params.k, weights: this.params.weights, metric: this.params.metric, search: this.index.nodes ? `k-d tree of ${this.index.nodes} nodes` : 'brute force' };
+    return {
+      rows: this.rows,
+      k: this.params.k,
+      weights: this.params.weights,
+      metric: this.params.metric,
+      search: this.index.nodes ? `k-d tree of ${this.index.nodes} nodes` : 'brute force',
+    };
   }
 
   dispose(): void {}
@@ -98,7 +104,14 @@ export const knnKind: ModelKind<KnnParams> = {
     if (n === 0) throw new QuorumError('TOO_FEW_ROWS', 'knn cannot fit on 0 rows');
     if (n > params.maxRows) throw knnPlanError(params, n);
     ctx.onProgress?.({ fraction: 0, message: `indexing ${n} rows` });
-    const model = new KnnModel(data.task, data.x.cols, data.nClasses, params, Float32Array.from(data.x.data.subarray(0, n * data.x.cols)), Float32Array.from(data.y));
+    const model = new KnnModel(
+      data.task,
+      data.x.cols,
+      data.nClasses,
+      params,
+      Float32Array.from(data.x.data.subarray(0, n * data.x.cols)),
+      Float32Array.from(data.y),
+    );
     ctx.onProgress?.({ fraction: 1 });
     return model;
   },
@@ -121,7 +134,8 @@ export const knnKind: ModelKind<KnnParams> = {
     }
     const x = artifact.arrays.x as Float32Array;
     const y = artifact.arrays.y as Float32Array;
-    if (y.length !== rows || x.length !== (rows as number) * (nFeatures as number)) throw damaged(`arrays: ${x.length} values and ${y.length} labels for ${rows} rows of ${nFeatures}`);
+    if (y.length !== rows || x.length !== (rows as number) * (nFeatures as number))
+      throw damaged(`arrays: ${x.length} values and ${y.length} labels for ${rows} rows of ${nFeatures}`);
     for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw damaged(`row value ${i} is not finite`);
     for (let i = 0; i < y.length; i++) {
       const v = y[i];

@@ -23,7 +23,14 @@ export interface KnnParams {
   maxRows: number;
 }
 
-export const KNN_DEFAULTS: Readonly<KnnParams> = Object.freeze({ k: 5, weights: 'uniform', metric: 'euclidean', algorithm: 'auto', leafSize: 16, maxRows: 1_000_000 });
+export const KNN_DEFAULTS: Readonly<KnnParams> = Object.freeze({
+  k: 5,
+  weights: 'uniform',
+  metric: 'euclidean',
+  algorithm: 'auto',
+  leafSize: 16,
+  maxRows: 1_000_000,
+});
 
 const KEYS = Object.keys(KNN_DEFAULTS);
 

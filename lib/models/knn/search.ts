@@ -25,7 +25,14 @@ export class KnnIndex {
   private right: Int32Array = new Int32Array(0);
   readonly nodes: number;
 
-  constructor(rows: Float32Array, readonly n: number, d: number, readonly metric: KnnParams['metric'], tree: boolean, leafSize: number) {
+  constructor(
+    rows: Float32Array,
+    readonly n: number,
+    d: number,
+    readonly metric: KnnParams['metric'],
+    tree: boolean,
+    leafSize: number,
+  ) {
     this.d = d;
     this.manhattan = metric === 'manhattan';
     this.cosine = metric === 'cosine';
@@ -217,7 +224,11 @@ function select(x: Float32Array, order: Int32Array, d: number, c: number, b: num
 /** A max-heap of the k best (smallest) distances so far, ties broken by the smaller row number. */
 class Heap {
   private size = 0;
-  constructor(private readonly k: number, private readonly idx: Int32Array, private readonly dist: Float64Array) {}
+  constructor(
+    private readonly k: number,
+    private readonly idx: Int32Array,
+    private readonly dist: Float64Array,
+  ) {}
 
   worst(): number {
     return this.size < this.k ? Infinity : this.dist[0];

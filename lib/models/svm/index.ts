@@ -76,7 +76,15 @@ export class SvmModel implements TrainedModel {
     return {
       kind: this.kind,
       formatVersion: FORMAT_VERSION,
-      header: { task: this.task, nFeatures: this.nFeatures, nClasses: this.nClasses, params: { ...this.params }, yMean: this.yMean, yStd: this.yStd, facts: this.facts },
+      header: {
+        task: this.task,
+        nFeatures: this.nFeatures,
+        nClasses: this.nClasses,
+        params: { ...this.params },
+        yMean: this.yMean,
+        yStd: this.yStd,
+        facts: this.facts,
+      },
       arrays: { weights: this.weights, platt: this.platt, ...(this.basis ? { basisW: this.basis.w, basisB: this.basis.b } : {}) },
     };
   }
@@ -123,7 +131,12 @@ export const svmKind: ModelKind<SvmParams> = {
       const y = Float64Array.from(data.y, (v) => (v - mean) / std);
       const sol = solveSvr(rows, y, params.epsilon / std, { ...solve, seed: deriveSeed(seed, 2) });
       ctx.onProgress?.({ fraction: 1 });
-      return new SvmModel('regression', data.x.cols, 0, params, Float32Array.from(sol.w), new Float32Array(0), basis, mean, std, { passes: sol.passes, converged: sol.converged, loss, ...(gamma !== null ? { gamma, nComponents: params.nComponents } : {}) });
+      return new SvmModel('regression', data.x.cols, 0, params, Float32Array.from(sol.w), new Float32Array(0), basis, mean, std, {
+        passes: sol.passes,
+        converged: sol.converged,
+        loss,
+        ...(gamma !== null ? { gamma, nComponents: params.nComponents } : {}),
+      });
     }
     const K = data.nClasses;
     const outputs = K > 2 ? K : 1;
@@ -142,7 +155,13 @@ export const svmKind: ModelKind<SvmParams> = {
       platt[2 * k + 1] = b;
       ctx.onProgress?.({ fraction: (k + 1) / outputs, message: `class ${k + 1} of ${outputs}` });
     }
-    const facts = { loss, outputs, passes, ...(unconverged ? { notConverged: unconverged } : {}), ...(gamma !== null ? { gamma, nComponents: params.nComponents } : {}) };
+    const facts = {
+      loss,
+      outputs,
+      passes,
+      ...(unconverged ? { notConverged: unconverged } : {}),
+      ...(gamma !== null ? { gamma, nComponents: params.nComponents } : {}),
+    };
     return new SvmModel('classification', data.x.cols, K, params, weights, platt, basis, 0, 1, facts);
   },
 
@@ -169,7 +188,8 @@ export const svmKind: ModelKind<SvmParams> = {
     if (params.kernel === 'rbf') {
       const w = artifact.arrays.basisW;
       const b = artifact.arrays.basisB;
-      if (!(w instanceof Float32Array) || !(b instanceof Float32Array) || b.length !== params.nComponents || w.length !== b.length * nFeatures) throw damaged('Fourier basis');
+      if (!(w instanceof Float32Array) || !(b instanceof Float32Array) || b.length !== params.nComponents || w.length !== b.length * nFeatures)
+        throw damaged('Fourier basis');
       basis = { w, b };
     }
     const width = (basis ? params.nComponents : nFeatures) + 1;

@@ -29,7 +29,17 @@ export interface SvmParams {
   seed: number | null;
 }
 
-export const SVM_DEFAULTS: Readonly<SvmParams> = Object.freeze({ C: 1, loss: null, epsilon: 0, kernel: 'linear', gamma: 'scale', nComponents: 1000, maxIter: 1000, tol: 1e-3, seed: null });
+export const SVM_DEFAULTS: Readonly<SvmParams> = Object.freeze({
+  C: 1,
+  loss: null,
+  epsilon: 0,
+  kernel: 'linear',
+  gamma: 'scale',
+  nComponents: 1000,
+  maxIter: 1000,
+  tol: 1e-3,
+  seed: null,
+});
 
 const KEYS = Object.keys(SVM_DEFAULTS);
 const CLASS_LOSSES: readonly SvmLoss[] = ['hinge', 'squared_hinge'];
@@ -44,7 +54,14 @@ export function svmParams(raw: unknown): SvmParams {
     loss: p.loss === null ? null : check.oneOf('loss', p.loss, SVM_LOSSES),
     epsilon: check.num('epsilon', p.epsilon, 0, 1e12),
     kernel: check.oneOf('kernel', p.kernel, ['linear', 'rbf'] as const),
-    gamma: p.gamma === 'scale' ? 'scale' : typeof p.gamma === 'number' ? check.num('gamma', p.gamma, 0, 1e6, { minExclusive: true }) : (() => { throw check.bad('gamma', p.gamma, "use 'scale' or a number above 0"); })(),
+    gamma:
+      p.gamma === 'scale'
+        ? 'scale'
+        : typeof p.gamma === 'number'
+          ? check.num('gamma', p.gamma, 0, 1e6, { minExclusive: true })
+          : (() => {
+              throw check.bad('gamma', p.gamma, "use 'scale' or a number above 0");
+            })(),
     nComponents: check.int('nComponents', p.nComponents, 1, 20_000),
     maxIter: check.int('maxIter', p.maxIter, 1, 100_000),
     tol: check.num('tol', p.tol, 0, 1, { minExclusive: true }),
@@ -66,7 +83,12 @@ export function svmPlan(p: SvmParams, shape: DataShape): FitPlan {
   // The (transformed) rows in float32, the dual variables, one weight vector per output.
   const model = outputs * (width + 1) * 8 + (p.kernel === 'rbf' ? width * (shape.features + 1) * 4 : 0);
   // Time: at most maxIter passes over every row of every one-vs-rest problem (Letter, 26 classes: 21 s measured).
-  return { memoryBytes: shape.rows * width * 4 + shape.rows * 8 * 2 + model, modelBytes: model, loadedBytes: model * 2 + 1024 * 1024, seconds: p.maxIter * shape.rows * width * outputs * 3e-9 };
+  return {
+    memoryBytes: shape.rows * width * 4 + shape.rows * 8 * 2 + model,
+    modelBytes: model,
+    loadedBytes: model * 2 + 1024 * 1024,
+    seconds: p.maxIter * shape.rows * width * outputs * 3e-9,
+  };
 }
 
 export const svmParamsCheck = { params: svmParams, plan: svmPlan };

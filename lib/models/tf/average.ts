@@ -42,7 +42,8 @@ export function averageArtifacts(parts: AveragePart[]): Artifact {
   parts.forEach(({ artifact }, i) => {
     if (artifact.kind !== first.kind) throw mismatch(i, `is a '${artifact.kind}', part 0 a '${first.kind}'`);
     if (artifact.formatVersion !== first.formatVersion) throw mismatch(i, `has format ${artifact.formatVersion}, part 0 ${first.formatVersion}`);
-    if (json(artifact.header.spec) !== json(first.header.spec)) throw mismatch(i, `has topology ${json(artifact.header.spec)}, part 0 ${json(first.header.spec)}`);
+    if (json(artifact.header.spec) !== json(first.header.spec))
+      throw mismatch(i, `has topology ${json(artifact.header.spec)}, part 0 ${json(first.header.spec)}`);
     const own = Object.keys(artifact.arrays).sort();
     if (json(own) !== json(names)) throw mismatch(i, `has arrays ${own.join(',')}, part 0 ${names.join(',')}`);
     for (const name of names) {

@@ -91,9 +91,7 @@ async function choose(preferred?: BackendName): Promise<BackendInfo> {
  */
 export function initBackend(preferred?: BackendName): Promise<BackendInfo> {
   if (preferred !== undefined && !BACKEND_NAMES.includes(preferred)) {
-    return Promise.reject(
-      new QuorumError('BAD_REQUEST', `unknown TensorFlow.js backend '${String(preferred)}': use ${listNames(BACKEND_NAMES)}`),
-    );
+    return Promise.reject(new QuorumError('BAD_REQUEST', `unknown TensorFlow.js backend '${String(preferred)}': use ${listNames(BACKEND_NAMES)}`));
   }
   if (current) return Promise.resolve(current);
   if (!pending) {

@@ -36,7 +36,8 @@ export function initialArtifact(kind: 'mlp' | 'linear', shape: InitialShape, raw
   if (kind !== 'mlp' && kind !== 'linear') throw new QuorumError('BAD_REQUEST', `no initial weights for model kind '${String(kind)}': use 'mlp' or 'linear'`);
   const mlp = kind === 'mlp' ? mlpParams(rawParams) : undefined;
   const params = mlp ?? linearParams(rawParams);
-  if (!(Number.isInteger(shape.nFeatures) && shape.nFeatures >= 1)) throw new QuorumError('BAD_REQUEST', `nFeatures must be a positive integer, got ${shape.nFeatures}`);
+  if (!(Number.isInteger(shape.nFeatures) && shape.nFeatures >= 1))
+    throw new QuorumError('BAD_REQUEST', `nFeatures must be a positive integer, got ${shape.nFeatures}`);
   if (shape.task === 'classification' && !(Number.isInteger(shape.nClasses) && shape.nClasses >= 2)) {
     throw new QuorumError('BAD_REQUEST', `classification needs nClasses ≥ 2, got ${shape.nClasses}`);
   }

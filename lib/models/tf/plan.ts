@@ -22,7 +22,12 @@ function netPlan(layers: number[], batchSize: number, epochs: number, shape: Dat
   const batch = Math.min(batchSize, Math.max(1, shape.rows));
   const floats = 4 * parameters + 3 * batch * units + 2 * shape.rows * (shape.features + 1);
   // The artifact holds the weights (Float32); loaded, the weights and a backend's copy.
-  return { memoryBytes: floats * 4, modelBytes: parameters * 4, loadedBytes: parameters * 4 * 3 + 1024 * 1024, seconds: epochs * shape.rows * parameters * ROW_PARAM_S };
+  return {
+    memoryBytes: floats * 4,
+    modelBytes: parameters * 4,
+    loadedBytes: parameters * 4 * 3 + 1024 * 1024,
+    seconds: epochs * shape.rows * parameters * ROW_PARAM_S,
+  };
 }
 
 export function mlpPlan(params: MlpParams, shape: DataShape): FitPlan {

@@ -192,10 +192,7 @@ export async function trainNet(
     epoch++;
     const point: CurvePoint = { epoch, ...finish(score, spec.output, targetStd) };
     if (diverged(spec, score.lossSum / Math.max(1, score.rows), weights)) {
-      throw new QuorumError(
-        'TRAINING_DIVERGED',
-        `training diverged at epoch ${epoch} (loss ${point.loss}); lower learningRate (now ${opts.learningRate})`,
-      );
+      throw new QuorumError('TRAINING_DIVERGED', `training diverged at epoch ${epoch} (loss ${point.loss}); lower learningRate (now ${opts.learningRate})`);
     }
     if (validation) {
       const v = evaluate(spec, weights, validation, targetStd);

@@ -24,7 +24,6 @@ import { checkGbmDataParallelParams } from './params';
 import type { NodeRef, SplitOrder } from './session';
 import type { ShardConfig } from './shard';
 
-
 export interface BoostPort {
   round(req: RoundRequest): Promise<Float64Array>;
   level(req: LevelRequest): Promise<Float64Array>;
@@ -123,7 +122,12 @@ function valueOf(t: BoostTree, codes: Uint8Array, cols: number, r: number, nBins
   return t.value[id];
 }
 
-export async function fitGbmDataParallel(ports: BoostPort[], input: BoostInput, p: GbmParams, opts: BoostOptions = {}): Promise<{ model: GbmModel; cost: DriverCost }> {
+export async function fitGbmDataParallel(
+  ports: BoostPort[],
+  input: BoostInput,
+  p: GbmParams,
+  opts: BoostOptions = {},
+): Promise<{ model: GbmModel; cost: DriverCost }> {
   checkGbmDataParallelParams(p);
   const { config } = input;
   const b = config.boost;
@@ -142,7 +146,18 @@ export async function fitGbmDataParallel(ports: BoostPort[], input: BoostInput, 
   let hessShift = b.hessShift;
   let gScale = 2 ** -gradShift;
   let hScale = 2 ** -hessShift;
-  const cost: DriverCost = { roundTrips: 0, bytesIn: 0, bytesOut: 0, portMs: 0, sessionMs: 0, driverMs: 0, levels: 0, treesPerBatch: O, histNodes: 0, rowNodes: 0 };
+  const cost: DriverCost = {
+    roundTrips: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    portMs: 0,
+    sessionMs: 0,
+    driverMs: 0,
+    levels: 0,
+    treesPerBatch: O,
+    histNodes: 0,
+    rowNodes: 0,
+  };
 
   const call = async (fn: (port: BoostPort) => Promise<Float64Array>, requestBytes: number): Promise<Float64Array[]> => {
     const out = await callAll(ports, fn, requestBytes, cost);
@@ -204,7 +219,10 @@ export async function fitGbmDataParallel(ports: BoostPort[], input: BoostInput, 
     trainLosses.push(loss);
     if (r === 0) return;
     if (!Number.isFinite(loss)) {
-      throw new QuorumError('TRAINING_DIVERGED', `gbm training diverged at round ${r} (loss ${loss}); lower learningRate (now ${p.learningRate}) or raise lambda`);
+      throw new QuorumError(
+        'TRAINING_DIVERGED',
+        `gbm training diverged at round ${r} (loss ${loss}); lower learningRate (now ${p.learningRate}) or raise lambda`,
+      );
     }
     opts.onRound?.(r, p.nEstimators, loss, validLosses[r - 1], cost);
   };
@@ -213,8 +231,17 @@ export async function fitGbmDataParallel(ports: BoostPort[], input: BoostInput, 
   const allTrees: BoostTree[][] = [];
   const resume = opts.resume;
   if (resume) {
-    if (resume.version !== 1 || resume.trees.length !== resume.round || resume.trees.some((t) => t.length !== O) || resume.gain.length !== cols || resume.round > p.nEstimators) {
-      throw new QuorumError('BAD_VALUE', `a data-parallel gbm checkpoint of ${resume.round} rounds does not fit this job (${O} trees per round, ${cols} features, ${p.nEstimators} rounds)`);
+    if (
+      resume.version !== 1 ||
+      resume.trees.length !== resume.round ||
+      resume.trees.some((t) => t.length !== O) ||
+      resume.gain.length !== cols ||
+      resume.round > p.nEstimators
+    ) {
+      throw new QuorumError(
+        'BAD_VALUE',
+        `a data-parallel gbm checkpoint of ${resume.round} rounds does not fit this job (${O} trees per round, ${cols} features, ${p.nEstimators} rounds)`,
+      );
     }
     round = resume.round;
     for (const ts of resume.trees) {

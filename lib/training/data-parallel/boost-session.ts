@@ -99,7 +99,18 @@ export const ROUND_HEAD = 4;
  */
 
 /** Quantised derivatives (quantisation above) into qg / qh; the largest |grad| and hess into out[2], out[3]. */
-function quantise(grad: Float32Array, hess: Float32Array, qg: Float32Array, qh: Float32Array, count: number, gs: number, hs: number, gLimit: number, hLimit: number, out: Float64Array): void {
+function quantise(
+  grad: Float32Array,
+  hess: Float32Array,
+  qg: Float32Array,
+  qh: Float32Array,
+  count: number,
+  gs: number,
+  hs: number,
+  gLimit: number,
+  hLimit: number,
+  out: Float64Array,
+): void {
   let gMax = 0;
   let hMax = 0;
   for (let i = 0; i < count; i++) {
@@ -144,7 +155,17 @@ function frontierRows(t: BoostTree, range: Int32Array): number {
  * margin[r · O + k] += tree t's value of row r, for the rows r of each node that holds a range:
  * a leaf's value at once, below a split the rows walk down from it (codes column-major).
  */
-function addByRanges(t: BoostTree, range: Int32Array, idx: Int32Array, codes: Uint8Array, n: number, miss: Int32Array, margin: Float64Array, O: number, k: number): void {
+function addByRanges(
+  t: BoostTree,
+  range: Int32Array,
+  idx: Int32Array,
+  codes: Uint8Array,
+  n: number,
+  miss: Int32Array,
+  margin: Float64Array,
+  O: number,
+  k: number,
+): void {
   const nodes = Math.min(t.feature.length, range.length >> 1);
   for (let from = 0; from < nodes; from++) {
     const s = range[2 * from];
@@ -245,7 +266,14 @@ export class BoostSession {
 
   memoryBytes(): number {
     if (this.closed) return 0;
-    let b = this.codes.byteLength + this.slots.byteLength + this.y.byteLength + this.margin.byteLength + this.grad.byteLength * 2 + this.qg.byteLength * 2 + (this.weight?.byteLength ?? 0);
+    let b =
+      this.codes.byteLength +
+      this.slots.byteLength +
+      this.y.byteLength +
+      this.margin.byteLength +
+      this.grad.byteLength * 2 +
+      this.qg.byteLength * 2 +
+      (this.weight?.byteLength ?? 0);
     b += this.index.byteLength; // the open trees' rows are views of it
     for (let k = 0; k < this.range.length; k++) b += this.range[k].byteLength;
     return b;

@@ -97,7 +97,12 @@ export interface DriverCost {
  * One round trip: `fn` on every port in parallel. The wait counts as port time, the slowest
  * shard's compute in it as session time; `requestBytes` is sent to every port.
  */
-export async function callAll<P extends { readonly computeMs?: number }, T>(ports: P[], fn: (port: P) => Promise<T>, requestBytes: number, cost: DriverCost): Promise<T[]> {
+export async function callAll<P extends { readonly computeMs?: number }, T>(
+  ports: P[],
+  fn: (port: P) => Promise<T>,
+  requestBytes: number,
+  cost: DriverCost,
+): Promise<T[]> {
   const a = performance.now();
   const before = ports.map((port) => port.computeMs ?? 0);
   const out = await Promise.all(ports.map(fn));
@@ -115,7 +120,12 @@ export interface DataParallelInput {
   classes?: string[];
 }
 
-export async function fitForestDataParallel(ports: ShardPort[], input: DataParallelInput, p: ForestParams, opts: DriverOptions = {}): Promise<{ model: ForestModel; cost: DriverCost }> {
+export async function fitForestDataParallel(
+  ports: ShardPort[],
+  input: DataParallelInput,
+  p: ForestParams,
+  opts: DriverOptions = {},
+): Promise<{ model: ForestModel; cost: DriverCost }> {
   checkDataParallelParams(p);
   const { config } = input;
   const classification = config.task === 'classification';
@@ -145,8 +155,22 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
   // 2·rows/smallRows summed histograms at once (a level's parents and their children).
   const histsPerTree = Math.max(1, Math.ceil((2 * config.totalRows) / smallRows));
   const fromBudget = Math.floor(budget / (histLength * 8 * histsPerTree));
-  const treesPerBatch = Math.max(1, Math.min(p.nEstimators, opts.treesPerBatch ?? fromBudget, opts.checkpoint ? Math.max(1, opts.checkpointEvery ?? 20) : Infinity));
-  const cost: DriverCost = { roundTrips: 0, bytesIn: 0, bytesOut: 0, portMs: 0, sessionMs: 0, driverMs: 0, levels: 0, treesPerBatch, histNodes: 0, rowNodes: 0 };
+  const treesPerBatch = Math.max(
+    1,
+    Math.min(p.nEstimators, opts.treesPerBatch ?? fromBudget, opts.checkpoint ? Math.max(1, opts.checkpointEvery ?? 20) : Infinity),
+  );
+  const cost: DriverCost = {
+    roundTrips: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    portMs: 0,
+    sessionMs: 0,
+    driverMs: 0,
+    levels: 0,
+    treesPerBatch,
+    histNodes: 0,
+    rowNodes: 0,
+  };
   const splitter = new HistSplitter(layout);
   const nBins = Int32Array.from(config.nBins);
   const yScale = 2 ** -config.yShift;
@@ -217,8 +241,17 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
   const resume = opts.resume;
   const resumed = resume ? nodesFromJson(resume.nodes) : null;
   if (resume) {
-    if (resume.version !== 1 || resume.trees >= p.nEstimators || resumed!.treeStart.length !== resume.trees + 1 || resume.treeImportance.length !== resume.trees * cols || (resumed!.leafStart !== null) !== classification) {
-      throw new QuorumError('BAD_VALUE', `a data-parallel forest checkpoint of ${resume.trees} trees does not fit this job (${p.nEstimators} trees, ${cols} features, ${config.task})`);
+    if (
+      resume.version !== 1 ||
+      resume.trees >= p.nEstimators ||
+      resumed!.treeStart.length !== resume.trees + 1 ||
+      resume.treeImportance.length !== resume.trees * cols ||
+      (resumed!.leafStart !== null) !== classification
+    ) {
+      throw new QuorumError(
+        'BAD_VALUE',
+        `a data-parallel forest checkpoint of ${resume.trees} trees does not fit this job (${p.nEstimators} trees, ${cols} features, ${config.task})`,
+      );
     }
     treeImportance.set(resume.treeImportance);
   }
@@ -227,7 +260,14 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
     if (opts.isCancelled?.()) throw new QuorumError('CANCELLED', `data-parallel forest cancelled after ${first} of ${p.nEstimators} trees`);
     const batch: DTree[] = [];
     for (let i = first; i < Math.min(p.nEstimators, first + treesPerBatch); i++) {
-      batch.push({ index: i, rng: new Rng(deriveSeed(input.config.seed, p.treeOffset + i)), feats: Int32Array.from({ length: cols }, (_, f) => f), nodes: [newNode(0)], imp: new Float64Array(cols), frontier: [0] });
+      batch.push({
+        index: i,
+        rng: new Rng(deriveSeed(input.config.seed, p.treeOffset + i)),
+        feats: Int32Array.from({ length: cols }, (_, f) => f),
+        nodes: [newNode(0)],
+        imp: new Float64Array(cols),
+        frontier: [0],
+      });
     }
     // Roots: histograms of every tree's node 0.
     const roots: NodeRef[] = batch.map((t) => ({ tree: t.index, node: 0 }));
@@ -289,7 +329,11 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
           r.lo = Math.min(r.lo, a[6 * q + 4]);
           r.hi = Math.max(r.hi, a[6 * q + 5]);
         }
-        if (nl !== l.n || nr !== r.n) throw new QuorumError('INTERNAL', `shard sessions disagree with the histograms on split ${s.tree}/${s.node}: ${nl}/${nr} rows, expected ${l.n}/${r.n}`);
+        if (nl !== l.n || nr !== r.n)
+          throw new QuorumError(
+            'INTERNAL',
+            `shard sessions disagree with the histograms on split ${s.tree}/${s.node}: ${nl}/${nr} rows, expected ${l.n}/${r.n}`,
+          );
         const parent = tree.nodes[s.node];
         const smaller = nl <= nr ? l : r;
         const larger = smaller === l ? r : l;
@@ -297,7 +341,10 @@ export async function fitForestDataParallel(ports: ShardPort[], input: DataParal
           histRefs.push({ tree: s.tree, node: smaller === l ? s.left : s.right });
           pairs.push([tree, parent, smaller, larger]);
         } else parent.hist = null;
-        for (const [c, id] of [[l, s.left], [r, s.right]] as Array<[DNode, number]>) {
+        for (const [c, id] of [
+          [l, s.left],
+          [r, s.right],
+        ] as Array<[DNode, number]>) {
           if (c.n <= smallRows) {
             rowRefs.push({ tree: s.tree, node: id });
             rowNodes.push(c);

@@ -56,7 +56,8 @@ export class SessionHost {
 
   handle(msg: HostRequest): HostReply {
     if (msg.op === 'open') {
-      if (this.sessions.has(msg.id)) throw new QuorumError('CONFLICT', `shard session '${msg.id}' is already open on this trainer; close it first or use another id`);
+      if (this.sessions.has(msg.id))
+        throw new QuorumError('CONFLICT', `shard session '${msg.id}' is already open on this trainer; close it first or use another id`);
       const shard = decodeShard(msg.shard);
       const rows = shard.rows;
       this.sessions.set(msg.id, { session: shard.config.boost ? new BoostSession(shard) : new ShardSession(shard), rows, lastUsed: this.now() });
@@ -70,7 +71,11 @@ export class SessionHost {
     }
     const e = this.sessions.get(msg.id);
     if (!e) {
-      throw new QuorumError('NOT_FOUND', `no shard session '${msg.id}' on this trainer (never opened, closed, or idle for more than ${Math.round(this.idleMs / 1000)} s); the coordinator must open it again from the shard's blob`, { id: msg.id });
+      throw new QuorumError(
+        'NOT_FOUND',
+        `no shard session '${msg.id}' on this trainer (never opened, closed, or idle for more than ${Math.round(this.idleMs / 1000)} s); the coordinator must open it again from the shard's blob`,
+        { id: msg.id },
+      );
     }
     e.lastUsed = this.now();
     const s = e.session;
@@ -83,7 +88,10 @@ export class SessionHost {
     else if (msg.op === 'rows') arrays = s.rows(msg.nodes).flatMap((r) => [r.rowIndex, r.codes, r.y, r.weight]);
     // Every answer ends with the session's compute time so far (the driver splits wait from work).
     if (arrays) return this.reply([...arrays, Float64Array.of(s.computeMs)]);
-    throw new QuorumError('BAD_VALUE', `shard session '${msg.id}' holds a ${s instanceof BoostSession ? 'gbm' : 'forest'} shard and does not answer '${msg.op}'`);
+    throw new QuorumError(
+      'BAD_VALUE',
+      `shard session '${msg.id}' holds a ${s instanceof BoostSession ? 'gbm' : 'forest'} shard and does not answer '${msg.op}'`,
+    );
   }
 
   private reply(arrays: Array<Float64Array | Int32Array | Uint8Array>): HostReply {

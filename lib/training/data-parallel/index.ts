@@ -29,12 +29,23 @@ export interface LocalFitOptions extends DriverOptions {
   onSessions?: (sessions: ShardSession[]) => void;
 }
 
-export async function fitLocal(data: TrainingSet, p: ForestParams, seed: number, nShards: number, opts: LocalFitOptions = {}): Promise<{ model: ForestModel; cost: DriverCost; sessions: ShardSession[] }> {
+export async function fitLocal(
+  data: TrainingSet,
+  p: ForestParams,
+  seed: number,
+  nShards: number,
+  opts: LocalFitOptions = {},
+): Promise<{ model: ForestModel; cost: DriverCost; sessions: ShardSession[] }> {
   const prepared = prepareShards(data, p.maxBins, seed, nShards, p.bootstrap, opts.assignment);
   const sessions = prepared.shards.map((s) => new ShardSession(opts.bytes ? decodeShard(encodeShard(s)) : s));
   const ports: ShardPort[] = sessions.map((s) => (opts.bytes ? new BytesPort(s) : new LocalPort(s)));
   try {
-    const { model, cost } = await fitForestDataParallel(ports, { config: prepared.config, bins: prepared.bins, features: data.features, classes: data.classes }, p, opts);
+    const { model, cost } = await fitForestDataParallel(
+      ports,
+      { config: prepared.config, bins: prepared.bins, features: data.features, classes: data.classes },
+      p,
+      opts,
+    );
     opts.onSessions?.(sessions);
     return { model, cost, sessions };
   } finally {
@@ -57,7 +68,13 @@ export interface GbmLocalOptions extends BoostOptions {
  * A data-parallel gbm fit in this process: every shard a session of one SessionHost, reached
  * through HostPorts, so each request and reply goes through the wire format a trainer speaks.
  */
-export async function fitGbmLocal(data: TrainingSet, p: GbmParams, seed: number, nShards: number, opts: GbmLocalOptions = {}): Promise<{ model: GbmModel; cost: DriverCost }> {
+export async function fitGbmLocal(
+  data: TrainingSet,
+  p: GbmParams,
+  seed: number,
+  nShards: number,
+  opts: GbmLocalOptions = {},
+): Promise<{ model: GbmModel; cost: DriverCost }> {
   const prepared = prepareBoostShards(data, p, seed, nShards, opts.assignment);
   const host = new SessionHost(60_000);
   const ports = prepared.shards.map((s, i) => {
@@ -66,7 +83,12 @@ export async function fitGbmLocal(data: TrainingSet, p: GbmParams, seed: number,
     return port;
   });
   try {
-    const out = await fitGbmDataParallel(ports, { config: prepared.config, bins: prepared.bins, features: data.features, classes: data.classes, validation: opts.validation }, p, opts);
+    const out = await fitGbmDataParallel(
+      ports,
+      { config: prepared.config, bins: prepared.bins, features: data.features, classes: data.classes, validation: opts.validation },
+      p,
+      opts,
+    );
     opts.onHost?.(host);
     return out;
   } finally {

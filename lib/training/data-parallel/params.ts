@@ -6,9 +6,14 @@ import { QuorumError } from '../../errors';
 import type { ForestParams } from '../../models/forest/params';
 import type { GbmParams } from '../../models/gbm/params';
 
-const refuser = (kind: string) => (what: string): never => {
-  throw new QuorumError('BAD_MODEL_PARAMS', `${kind} parameter ${what} is not supported in mode 'data-parallel' yet; leave it at its default or use mode 'ensemble'`);
-};
+const refuser =
+  (kind: string) =>
+  (what: string): never => {
+    throw new QuorumError(
+      'BAD_MODEL_PARAMS',
+      `${kind} parameter ${what} is not supported in mode 'data-parallel' yet; leave it at its default or use mode 'ensemble'`,
+    );
+  };
 
 export function checkDataParallelParams(p: ForestParams): void {
   const refuse = refuser('forest');

@@ -62,7 +62,7 @@ export function packArrays(arrays: Array<Float64Array | Int32Array | Uint8Array>
 export function unpackArrays(bytes: Uint8Array): Uint8Array[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: Uint8Array[] = [];
-  for (let o = 0; o < bytes.length; ) {
+  for (let o = 0; o < bytes.length;) {
     const len = view.getUint32(o, true);
     out.push(bytes.slice(o + 4, o + 4 + len));
     o += 4 + len;

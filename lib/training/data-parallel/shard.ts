@@ -84,7 +84,15 @@ export interface PreparedShards {
  * Fits the bins on all rows, then cuts the rows into shards: `assignment[r]` is the shard of row r
  * (any assignment; by default contiguous equal ranges).
  */
-export function prepareShards(data: TrainingSet, maxBins: number, seed: number, nShards: number, bootstrap = true, assignment?: Int32Array, boost?: BoostConfig): PreparedShards {
+export function prepareShards(
+  data: TrainingSet,
+  maxBins: number,
+  seed: number,
+  nShards: number,
+  bootstrap = true,
+  assignment?: Int32Array,
+  boost?: BoostConfig,
+): PreparedShards {
   const { x } = data;
   if (!(Number.isInteger(nShards) && nShards >= 1)) throw new QuorumError('BAD_VALUE', `shards must be an integer ≥ 1, got ${nShards}`);
   checkRows(data);
@@ -161,7 +169,8 @@ export function decodeShard(bytes: Uint8Array): BinnedShard {
   const n = head.rows;
   const nc = n * head.config.cols;
   let o = 4 + len;
-  if (bytes.length !== o + nc + 12 * n) throw new QuorumError('BAD_VALUE', `a binned shard of ${n} rows has ${bytes.length} bytes, expected ${o + nc + 12 * n}`);
+  if (bytes.length !== o + nc + 12 * n)
+    throw new QuorumError('BAD_VALUE', `a binned shard of ${n} rows has ${bytes.length} bytes, expected ${o + nc + 12 * n}`);
   const codes = bytes.slice(o, o + nc);
   o += nc;
   const y = new Float64Array(bytes.slice(o, o + 8 * n).buffer);

@@ -49,7 +49,23 @@ export interface SmallContext {
 }
 
 export function newNode(depth: number): DNode {
-  return { depth, n: 0, hist: null, lo: Infinity, hi: -Infinity, rows: null, feature: -1, bin: 0, missLeft: false, left: -1, right: -1, leafCls: null, leafW: null, value: 0, sub: null };
+  return {
+    depth,
+    n: 0,
+    hist: null,
+    lo: Infinity,
+    hi: -Infinity,
+    rows: null,
+    feature: -1,
+    bin: 0,
+    missLeft: false,
+    left: -1,
+    right: -1,
+    leafCls: null,
+    leafW: null,
+    value: 0,
+    sub: null,
+  };
 }
 
 /** Grows a small node's subtree from its rows (sorted by global row index) with the one-node growers. */

@@ -22,14 +22,19 @@ export const averageMode: Mode = {
       // Round 0: every shard starts from the same seeded weights (and, for regression, one target scaling).
       const { initialArtifact } = require('../../models/tf/initial') as typeof import('../../models/tf/initial');
       const plan = job.plan!;
-      const artifact = initialArtifact(spec.kind as 'mlp' | 'linear', {
-        task: job.task!,
-        nFeatures: plan.dense!.outputs,
-        nClasses: job.classes?.length ?? 0,
-        classes: job.classes,
-        features: plan.dense!.names,
-        target: plan.targetStats,
-      }, spec.params, job.request.seed);
+      const artifact = initialArtifact(
+        spec.kind as 'mlp' | 'linear',
+        {
+          task: job.task!,
+          nFeatures: plan.dense!.outputs,
+          nClasses: job.classes?.length ?? 0,
+          classes: job.classes,
+          features: plan.dense!.names,
+          target: plan.targetStats,
+        },
+        spec.params,
+        job.request.seed,
+      );
       const global: MemberMeta = { id: 'global', kind: spec.kind, params: spec.params, input: 'dense', shard: -1, rows: 0, classes: job.classes };
       await env.cluster.putMember(version, global, encodeArtifact(artifact));
     }
@@ -41,7 +46,12 @@ export const averageMode: Mode = {
         const reply = await fitMember(env, job, params, s);
         return { member, rows: reply.rows, node: reply.node, fitMs: reply.fitMs };
       },
-      average: (_round, parts) => env.cluster.average(version, 'global', parts.map((p) => ({ member: p.member, rows: p.rows }))),
+      average: (_round, parts) =>
+        env.cluster.average(
+          version,
+          'global',
+          parts.map((p) => ({ member: p.member, rows: p.rows })),
+        ),
       evaluate: async () => headline((await env.cluster.evaluate(version, ['global'])).report),
     };
     await trainByAveraging(job, ports, { ...runnerOptions(env), rounds: job.request.rounds, minTrainers: job.request.minTrainers }, signal);

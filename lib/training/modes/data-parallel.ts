@@ -58,7 +58,12 @@ export const dataParallelMode: Mode = {
       }),
     );
     const started = Date.now();
-    const input = { config: dp.config, bins: { edges: Float32Array.from(dp.edges), edgeStart: Int32Array.from(dp.edgeStart) }, features: job.plan!.features, classes: job.classes };
+    const input = {
+      config: dp.config,
+      bins: { edges: Float32Array.from(dp.edges), edgeStart: Int32Array.from(dp.edgeStart) },
+      features: job.plan!.features,
+      classes: job.classes,
+    };
     // FIT_TIME_BUDGET_S bounds the model's whole growth (it is one fit spread over the sessions).
     const deadline = started + env.settings.fitTimeBudgetMs;
     const overBudget = (): boolean => !signal.aborted && Date.now() > deadline;
@@ -90,7 +95,10 @@ export const dataParallelMode: Mode = {
           checkpoint: checkpoints.save,
           onRound: (round, _total, trainLoss, validLoss) => {
             point(round, trainLoss, validLoss);
-            progress(round / total, `round ${round} of ${total} (loss ${trainLoss.toPrecision(4)}${validLoss !== null ? `, validation ${validLoss.toPrecision(4)}` : ''})`);
+            progress(
+              round / total,
+              `round ${round} of ${total} (loss ${trainLoss.toPrecision(4)}${validLoss !== null ? `, validation ${validLoss.toPrecision(4)}` : ''})`,
+            );
           },
         });
       } else {
@@ -110,9 +118,33 @@ export const dataParallelMode: Mode = {
       const nodes = [...new Set(ports.map((p) => p.nodeID).filter((n): n is string => !!n))];
       const summary = {
         ...model.summary(),
-        dataParallel: { shards: ports.length, trainers: nodes, roundTrips: cost.roundTrips, bytesIn: cost.bytesIn, bytesOut: cost.bytesOut, portMs: Math.round(cost.portMs), sessionMs: Math.round(cost.sessionMs), commMs: Math.round(Math.max(0, cost.portMs - cost.sessionMs)), driverMs: Math.round(cost.driverMs), treesPerBatch: cost.treesPerBatch, levels: cost.levels },
+        dataParallel: {
+          shards: ports.length,
+          trainers: nodes,
+          roundTrips: cost.roundTrips,
+          bytesIn: cost.bytesIn,
+          bytesOut: cost.bytesOut,
+          portMs: Math.round(cost.portMs),
+          sessionMs: Math.round(cost.sessionMs),
+          commMs: Math.round(Math.max(0, cost.portMs - cost.sessionMs)),
+          driverMs: Math.round(cost.driverMs),
+          treesPerBatch: cost.treesPerBatch,
+          levels: cost.levels,
+        },
       };
-      const meta: MemberMeta = { id: member.id, kind: member.kind, params: member.params, input: 'native', shard: -1, rows: member.rows, node: nodes.join(','), fitMs, classes: job.classes, summary, ...(member.curve?.length ? { curve: member.curve } : {}) };
+      const meta: MemberMeta = {
+        id: member.id,
+        kind: member.kind,
+        params: member.params,
+        input: 'native',
+        shard: -1,
+        rows: member.rows,
+        node: nodes.join(','),
+        fitMs,
+        classes: job.classes,
+        summary,
+        ...(member.curve?.length ? { curve: member.curve } : {}),
+      };
       const stored = await env.cluster.putMember(job.version!, meta, bytes);
       Object.assign(member, { status: 'done', progress: 1, node: meta.node, fitMs, artifact: stored.artifact, summary });
       job.message = undefined;

@@ -11,7 +11,8 @@ export const ensembleMode: Mode = {
   async train({ job, env, signal }) {
     const ports = {
       ...runnerPorts(env),
-      fit: (member: Parameters<typeof fitParams>[2], s: AbortSignal, onProgress: Parameters<typeof fitMember>[4]) => fitMember(env, job, fitParams(env, job, member), s, onProgress),
+      fit: (member: Parameters<typeof fitParams>[2], s: AbortSignal, onProgress: Parameters<typeof fitMember>[4]) =>
+        fitMember(env, job, fitParams(env, job, member), s, onProgress),
     };
     await trainMembers(job, ports, runnerOptions(env), signal);
   },

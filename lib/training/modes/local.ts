@@ -32,9 +32,13 @@ export const localMode: Mode = {
   async prepare({ job, env }) {
     const started = Date.now();
     const request = job.request;
-    const schemas: LocalSchema[] = await askEach(env.cluster.trainers(), (node) => env.cluster.localProfile(node, { target: request.target, task: request.task }), (node, err) => {
-      if ((err as { type?: string }).type !== 'NOT_FOUND') job.warnings.push(`node ${node} could not describe its local data: ${err.message}`);
-    });
+    const schemas: LocalSchema[] = await askEach(
+      env.cluster.trainers(),
+      (node) => env.cluster.localProfile(node, { target: request.target, task: request.task }),
+      (node, err) => {
+        if ((err as { type?: string }).type !== 'NOT_FOUND') job.warnings.push(`node ${node} could not describe its local data: ${err.message}`);
+      },
+    );
     const merged = mergeSchemas(schemas, request.target, { task: request.task, ignore: request.ignore });
     job.warnings.push(...merged.warnings);
     const voting = request.voting ?? defaultVoting(merged.task);
@@ -43,7 +47,17 @@ export const localMode: Mode = {
     job.dataset.rows = schemas.reduce((a, s) => a + s.rows, 0);
     job.members = schemas.map((schema, i): MemberState => {
       const spec = request.models[i % request.models.length];
-      return { id: `m${i}`, shard: i, kind: spec.kind, params: spec.params, rows: schema.rows, node: schema.nodeID, status: 'pending', progress: 0, attempts: 0 };
+      return {
+        id: `m${i}`,
+        shard: i,
+        kind: spec.kind,
+        params: spec.params,
+        rows: schema.rows,
+        node: schema.nodeID,
+        status: 'pending',
+        progress: 0,
+        attempts: 0,
+      };
     });
     const features = featureInfo(merged.encoder);
     const version = await env.cluster.createVersion({
@@ -98,9 +112,13 @@ export const localMode: Mode = {
     const started = Date.now();
     const version = job.version!;
     const nodes = [...new Set(job.members.filter((m) => m.status === 'done').map((m) => m.node!))];
-    const evaluations: LocalEvaluation[] = await askEach(nodes, (node) => env.cluster.evaluateLocal(node, version), (node, err) => {
-      job.warnings.push(`node ${node} could not evaluate: ${err.message}`);
-    });
+    const evaluations: LocalEvaluation[] = await askEach(
+      nodes,
+      (node) => env.cluster.evaluateLocal(node, version),
+      (node, err) => {
+        job.warnings.push(`node ${node} could not evaluate: ${err.message}`);
+      },
+    );
     if (evaluations.length === 0) throw new QuorumError('QUORUM_NOT_REACHED', 'no node could evaluate the version on its own rows');
     const report = poolReports(evaluations.map((e) => e.report));
     const memberIds = evaluations[0].members.map((m) => m.id);

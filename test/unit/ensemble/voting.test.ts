@@ -8,20 +8,32 @@ const round = (x: Float32Array) => Array.from(x, (v) => +v.toFixed(4));
 
 describe('voting rules (issue 6)', () => {
   it('soft: mean probability', () => {
-    const out = resolveVoting('soft', 'classification').combine([a, b, c].map((output) => ({ output, weight: 1 })), 2, 3);
+    const out = resolveVoting('soft', 'classification').combine(
+      [a, b, c].map((output) => ({ output, weight: 1 })),
+      2,
+      3,
+    );
     expect(round(out)).toEqual([0.2667, 0.4667, 0.2667, 0.2, 0.2333, 0.5667]);
   });
 
   it('hard: share of majority votes', () => {
     // row 0 votes: a→0, b→1, c→1; row 1: a→2, b→1, c→2
-    const out = resolveVoting('hard', 'classification').combine([a, b, c].map((output) => ({ output, weight: 1 })), 2, 3);
+    const out = resolveVoting('hard', 'classification').combine(
+      [a, b, c].map((output) => ({ output, weight: 1 })),
+      2,
+      3,
+    );
     expect(round(out)).toEqual([0.3333, 0.6667, 0, 0, 0.3333, 0.6667]);
   });
 
   it('weighted: probabilities weighted by validation score', () => {
     // weights 3, 1, 0 → a counts 3/4, b 1/4, c nothing
     const out = resolveVoting('weighted', 'classification').combine(
-      [{ output: a, weight: 3 }, { output: b, weight: 1 }, { output: c, weight: 0 }],
+      [
+        { output: a, weight: 3 },
+        { output: b, weight: 1 },
+        { output: c, weight: 0 },
+      ],
       2,
       3,
     );

@@ -3,7 +3,15 @@
  * loaded members (or never answer, or fail). Checks the plan (each member asked of its own node,
  * orphans spread), chunking under the message limit, the deadline, and the quorum.
  */
-import { assignMembers, broadcastVotes, requiredVotes, rowsPerCall, type BroadcastPorts, type TrainerPredictReply, type TrainerPredictRequest } from '../../../lib/inference/broadcast';
+import {
+  assignMembers,
+  broadcastVotes,
+  requiredVotes,
+  rowsPerCall,
+  type BroadcastPorts,
+  type TrainerPredictReply,
+  type TrainerPredictRequest,
+} from '../../../lib/inference/broadcast';
 import type { Ensemble } from '../../../lib/inference/ensemble';
 import { fromWire, toWire } from '../../../lib/inference/wire';
 import type { MemberMeta } from '../../../lib/registry/version';
@@ -61,16 +69,24 @@ describe('broadcast voting (issue 6)', () => {
     expect(rowsPerCall(16, 26, 2, 512 * 1024)).toBe(2520);
   });
 
-  it('gathers every member\'s vote: the same outputs as local voting, in member order', async () => {
+  it("gathers every member's vote: the same outputs as local voting, in member order", async () => {
     const e = await forestEnsemble();
     const calls: TrainerPredictRequest[] = [];
     const x = e.encodeRows(forestRows(10)).x;
     const { votes, missing } = await broadcastVotes(e, x, { timeoutMs: 1000, quorum: 1 }, ports({ n1: node(e, 'n1', calls), n2: node(e, 'n2', calls) }));
     expect(missing).toEqual([]);
-    expect(votes.map((v) => [v.member.id, v.node])).toEqual([['m1', 'n1'], ['m2', 'n1'], ['m3', 'n2'], ['m4', 'n2']]);
+    expect(votes.map((v) => [v.member.id, v.node])).toEqual([
+      ['m1', 'n1'],
+      ['m2', 'n1'],
+      ['m3', 'n2'],
+      ['m4', 'n2'],
+    ]);
     const local = e.votes(x);
     votes.forEach((v, i) => expect(Array.from(v.output)).toEqual(Array.from(local[i].output)));
-    expect(calls.map((c) => c.members)).toEqual([['m1', 'm2'], ['m3', 'm4']]);
+    expect(calls.map((c) => c.members)).toEqual([
+      ['m1', 'm2'],
+      ['m3', 'm4'],
+    ]);
   });
 
   it('cuts large batches into calls under the message limit and joins them in order', async () => {
@@ -78,7 +94,12 @@ describe('broadcast voting (issue 6)', () => {
     const calls: TrainerPredictRequest[] = [];
     const x = e.encodeRows(forestRows(1000)).x;
     // 3 classes × 2 members × 4 bytes = 24 bytes a row: 4 KB → 170 rows a call → 6 calls a node
-    const { votes } = await broadcastVotes(e, x, { timeoutMs: 1000, quorum: 4, maxMessageBytes: 4096 }, ports({ n1: node(e, 'n1', calls), n2: node(e, 'n2', calls) }));
+    const { votes } = await broadcastVotes(
+      e,
+      x,
+      { timeoutMs: 1000, quorum: 4, maxMessageBytes: 4096 },
+      ports({ n1: node(e, 'n1', calls), n2: node(e, 'n2', calls) }),
+    );
     expect(calls).toHaveLength(12);
     expect(Math.max(...calls.map((c) => c.x.byteLength))).toBeLessThanOrEqual(4096);
     expect(calls.filter((c) => c.members[0] === 'm1').reduce((n, c) => n + c.rows, 0)).toBe(1000);
@@ -95,7 +116,10 @@ describe('broadcast voting (issue 6)', () => {
     const x = e.encodeRows([{ x: 1 }]).x;
     const { votes, missing } = await broadcastVotes(e, x, { timeoutMs: 100, quorum: 0.5 }, ports({ n1: node(e, 'n1', []), n2: node(e, 'n2', [], 'silent') }));
     expect(votes.map((v) => v.member.id)).toEqual(['m1', 'm2']);
-    expect(missing.map((m) => [m.member, m.node])).toEqual([['m3', 'n2'], ['m4', 'n2']]);
+    expect(missing.map((m) => [m.member, m.node])).toEqual([
+      ['m3', 'n2'],
+      ['m4', 'n2'],
+    ]);
     expect(missing[0].reason).toMatch(/no answer in time/);
   });
 

@@ -10,7 +10,10 @@ import { encodeTable, labelledRows } from '../../../lib/inference/table-encoder'
 import { probabilityText } from '../../../lib/inference/result';
 import { ENCODER, fixedEnsemble, forestEnsemble, forestRows, versionMeta } from '../../fixtures/versions';
 
-const table = (columns: Table['columns']): Table => ({ nRows: columns[0].type === 'categorical' ? columns[0].codes.length : columns[0].values.length, columns });
+const table = (columns: Table['columns']): Table => ({
+  nRows: columns[0].type === 'categorical' ? columns[0].codes.length : columns[0].values.length,
+  columns,
+});
 const nan = (a: ArrayLike<number>) => Array.from(a, (v) => (Number.isNaN(v) ? null : v));
 
 describe('encoding an uploaded table by column name (issue 6)', () => {
@@ -34,14 +37,18 @@ describe('encoding an uploaded table by column name (issue 6)', () => {
     expect(nan(x.data)).toEqual([1, 0, null, null]);
   });
 
-  it('imputes an absent column, and refuses a file with none of the model\'s columns or a bad value', () => {
+  it("imputes an absent column, and refuses a file with none of the model's columns or a bad value", () => {
     const { x, warnings } = encodeTable(ENCODER, table([{ name: 'x', type: 'numeric', values: Float64Array.from([2]) }]));
     expect(nan(x.data)).toEqual([2, null]);
     expect(warnings).toEqual(['missing columns imputed: colour']);
-    expect(() => encodeTable(ENCODER, table([{ name: 'y', type: 'numeric', values: Float64Array.from([2]) }]))).toThrow(expect.objectContaining({ code: 'MISSING_COLUMNS' }));
+    expect(() => encodeTable(ENCODER, table([{ name: 'y', type: 'numeric', values: Float64Array.from([2]) }]))).toThrow(
+      expect.objectContaining({ code: 'MISSING_COLUMNS' }),
+    );
     const bad = table([{ name: 'x', type: 'categorical', codes: Int32Array.from([0, 0, 1]), categories: ['1', 'lots'] }]);
     expect(() => encodeTable(ENCODER, bad)).toThrow(expect.objectContaining({ code: 'BAD_VALUE', message: "line 4, column 'x': 'lots' is not a number" }));
-    expect(() => encodeTable(ENCODER, table([{ name: 'x', type: 'numeric', values: Float64Array.from([2]) }]), { strict: true })).toThrow(/missing columns: colour/);
+    expect(() => encodeTable(ENCODER, table([{ name: 'x', type: 'numeric', values: Float64Array.from([2]) }]), { strict: true })).toThrow(
+      /missing columns: colour/,
+    );
   });
 
   it('labels of a labelled file: by class label; unknown and missing labels are left out and reported', () => {
@@ -53,8 +60,13 @@ describe('encoding an uploaded table by column name (issue 6)', () => {
     const labelled = labelledRows(meta, t);
     expect(Array.from(labelled.y)).toEqual([1, 0]);
     expect(Array.from(labelled.rows)).toEqual([0, 1]);
-    expect(labelled.warnings).toEqual(["1 row(s) without a value in 'y' left out", "1 row(s) with label(s) the model never learnt ('no' or 'yes' are its classes) left out: maybe"]);
-    expect(() => labelledRows(meta, table([{ name: 'x', type: 'numeric', values: Float64Array.from([1]) }]))).toThrow(expect.objectContaining({ code: 'UNKNOWN_COLUMN' }));
+    expect(labelled.warnings).toEqual([
+      "1 row(s) without a value in 'y' left out",
+      "1 row(s) with label(s) the model never learnt ('no' or 'yes' are its classes) left out: maybe",
+    ]);
+    expect(() => labelledRows(meta, table([{ name: 'x', type: 'numeric', values: Float64Array.from([1]) }]))).toThrow(
+      expect.objectContaining({ code: 'UNKNOWN_COLUMN' }),
+    );
   });
 });
 
@@ -68,7 +80,16 @@ describe('CSV of predictions (issue 6)', () => {
   });
 
   it('writes echoed columns, the prediction and the probabilities, slice by slice', async () => {
-    const e = await fixedEnsemble('classification', [{ id: 'm1', output: [0.75, 0.25] }, { id: 'm2', output: [0.25, 0.75] }, { id: 'm3', output: [0.5, 0.5] }], ['ok', 'not, ok'], 'hard');
+    const e = await fixedEnsemble(
+      'classification',
+      [
+        { id: 'm1', output: [0.75, 0.25] },
+        { id: 'm2', output: [0.25, 0.75] },
+        { id: 'm3', output: [0.5, 0.5] },
+      ],
+      ['ok', 'not, ok'],
+      'hard',
+    );
     const upload = await ingestCsv(Readable.from([Buffer.from('id,x,colour\nr1,1,red\nr2,2,blue\nr3,3,red\n')]));
     const { x } = encodeTable(e.meta.encoder, upload.table);
     const slices: number[] = [];
@@ -89,7 +110,8 @@ describe('CSV of predictions (issue 6)', () => {
     const upload = await ingestCsv(Readable.from([Buffer.from('x,colour\n' + rows.map((r) => `${r.x},${r.colour}`).join('\n') + '\n')]));
     const { x } = encodeTable(f.meta.encoder, upload.table);
     const chunks: string[] = [];
-    for await (const chunk of predictionCsv(f, upload.table, x, 'soft', async (part) => ({ votes: f.votes(part), missing: [] }), { sliceRows: 128 })) chunks.push(chunk.toString('utf8'));
+    for await (const chunk of predictionCsv(f, upload.table, x, 'soft', async (part) => ({ votes: f.votes(part), missing: [] }), { sliceRows: 128 }))
+      chunks.push(chunk.toString('utf8'));
     const lines = chunks.join('').trim().split('\n');
     expect(lines).toHaveLength(301);
     const combined = f.combine(f.votes(x), x.rows, 'soft');
@@ -99,10 +121,17 @@ describe('CSV of predictions (issue 6)', () => {
     });
     expect(lines.slice(1)).toEqual(expected);
 
-    const reg = await fixedEnsemble('regression', [{ id: 'a', output: [1] }, { id: 'b', output: [2.5] }]);
+    const reg = await fixedEnsemble('regression', [
+      { id: 'a', output: [1] },
+      { id: 'b', output: [2.5] },
+    ]);
     const t = await ingestCsv(Readable.from([Buffer.from('x\n1\n2\n')]));
     const out: string[] = [];
-    for await (const chunk of predictionCsv(reg, t.table, encodeTable(reg.meta.encoder, t.table).x, 'mean', async (part) => ({ votes: reg.votes(part), missing: [] }))) out.push(chunk.toString('utf8'));
+    for await (const chunk of predictionCsv(reg, t.table, encodeTable(reg.meta.encoder, t.table).x, 'mean', async (part) => ({
+      votes: reg.votes(part),
+      missing: [],
+    })))
+      out.push(chunk.toString('utf8'));
     expect(out.join('')).toBe('prediction\n1.75\n1.75\n');
   });
 });

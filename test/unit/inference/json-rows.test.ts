@@ -1,11 +1,12 @@
 /** Issue 29: a JSON prediction body read in slices gives what JSON.parse gives, and the same refusals. */
 import { readJsonRows } from '../../../lib/inference/json-rows';
 
-const read = (text: string, extra: Partial<Parameters<typeof readJsonRows>[1]> = {}) => readJsonRows(Buffer.from(text), { maxRows: 1000, sliceBytes: 64, ...extra });
+const read = (text: string, extra: Partial<Parameters<typeof readJsonRows>[1]> = {}) =>
+  readJsonRows(Buffer.from(text), { maxRows: 1000, sliceBytes: 64, ...extra });
 
 describe('readJsonRows', () => {
   it('equals JSON.parse for bodies of every shape of row, in slices far smaller than the body', async () => {
-    const rows = Array.from({ length: 300 }, (_, i) => ({ a: i, b: `x,"]}${i}`, c: i % 3 ? null : [1, { d: '[' }], 'é': true }));
+    const rows = Array.from({ length: 300 }, (_, i) => ({ a: i, b: `x,"]}${i}`, c: i % 3 ? null : [1, { d: '[' }], é: true }));
     const bodies = [
       { rows, name: 'iris', members: true },
       { name: 'iris', rows: [] },
@@ -29,7 +30,10 @@ describe('readJsonRows', () => {
   });
 
   it('refuses too many rows before parsing any, a second rows array, prototype keys, depth and bad JSON', async () => {
-    await expect(read(JSON.stringify({ rows: Array(1001).fill({}) }))).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('at most 1000') });
+    await expect(read(JSON.stringify({ rows: Array(1001).fill({}) }))).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('at most 1000'),
+    });
     await expect(read('{"rows":[{}],"rows":[{}]}')).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining("'rows' twice") });
     await expect(read('{"rows":[{"__proto__":{"x":1}}]}')).rejects.toMatchObject({ code: 'PROTOTYPE_KEY' });
     await expect(read('{"rows":[{"a":1}],"constructor":{}}')).rejects.toMatchObject({ code: 'PROTOTYPE_KEY' });

@@ -30,7 +30,7 @@ describe('prediction threads and slices (issue 6)', () => {
     }
   });
 
-  it('local voting on threads gives the event loop\'s votes; slices let timers run between them', async () => {
+  it("local voting on threads gives the event loop's votes; slices let timers run between them", async () => {
     const e = await forestEnsemble();
     const local = localVoting({ workers: 1 });
     try {

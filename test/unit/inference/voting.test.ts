@@ -9,7 +9,10 @@ import type { Ensemble } from '../../../lib/inference/ensemble';
 import { fixedEnsemble, forestEnsemble, forestRows } from '../../fixtures/versions';
 
 const CLASSES = ['A', 'B', 'C'];
-const rows = [{ x: 1, colour: 'red' }, { x: 2, colour: 'blue' }];
+const rows = [
+  { x: 1, colour: 'red' },
+  { x: 2, colour: 'blue' },
+];
 
 function predict(e: Ensemble, voting?: string, withMembers = false): Prediction {
   const name = e.votingName(voting);
@@ -37,7 +40,7 @@ describe('voting through a loaded version (issue 6)', () => {
     expect(predictionObject(p)).toMatchObject({ voted: 3, expected: 3, voting: 'soft', mode: 'local' });
   });
 
-  it('hard: the majority of the members\' classes (shares of the votes)', async () => {
+  it("hard: the majority of the members' classes (shares of the votes)", async () => {
     const e = await fixedEnsemble('classification', members, CLASSES);
     const p = predict(e, 'hard');
     expect(probs(p)).toEqual({ A: 0.333333, B: 0.666667, C: 0 });
@@ -55,7 +58,14 @@ describe('voting through a loaded version (issue 6)', () => {
 
   it('aligns a member that never saw a class by label: it gives that class 0, nothing shifts', async () => {
     // m2 was fitted on a shard without class A and lists its outputs as [C, B].
-    const e = await fixedEnsemble('classification', [{ id: 'm1', output: [0.5, 0.25, 0.25] }, { id: 'm2', output: [0.8, 0.2], classes: ['C', 'B'] }], CLASSES);
+    const e = await fixedEnsemble(
+      'classification',
+      [
+        { id: 'm1', output: [0.5, 0.25, 0.25] },
+        { id: 'm2', output: [0.8, 0.2], classes: ['C', 'B'] },
+      ],
+      CLASSES,
+    );
     const p = predict(e, undefined, true);
     // A: (0.5 + 0)/2 = 0.25; B: (0.25 + 0.2)/2 = 0.225; C: (0.25 + 0.8)/2 = 0.525
     expect(probs(p)).toEqual({ A: 0.25, B: 0.225, C: 0.525 });
@@ -83,11 +93,25 @@ describe('voting through a loaded version (issue 6)', () => {
       ['all-rows', true, 1 / 3],
     ]);
     expect(evaluation.report).toMatchObject({ task: 'classification', accuracy: 1 / 3 });
-    expect(evaluation.baseline).toMatchObject({ id: 'all-rows', report: { accuracy: 1 / 3, confusion: [[0, 0, 1], [0, 0, 1], [0, 0, 1]] } });
+    expect(evaluation.baseline).toMatchObject({
+      id: 'all-rows',
+      report: {
+        accuracy: 1 / 3,
+        confusion: [
+          [0, 0, 1],
+          [0, 0, 1],
+          [0, 0, 1],
+        ],
+      },
+    });
   });
 
-  it('regression: mean and median of the members\' values', async () => {
-    const e = await fixedEnsemble('regression', [{ id: 'a', output: [1] }, { id: 'b', output: [2] }, { id: 'c', output: [9] }]);
+  it("regression: mean and median of the members' values", async () => {
+    const e = await fixedEnsemble('regression', [
+      { id: 'a', output: [1] },
+      { id: 'b', output: [2] },
+      { id: 'c', output: [9] },
+    ]);
     expect(predictionObject(predict(e)).predictions[0]).toEqual({ value: 4 });
     expect(predictionObject(predict(e, 'median')).predictions[0]).toEqual({ value: 2 });
     expect(() => e.votingName('hard')).toThrow(expect.objectContaining({ code: 'UNKNOWN_VOTING_RULE' }));
@@ -95,7 +119,14 @@ describe('voting through a loaded version (issue 6)', () => {
 
   it('the JSON text answer equals the object answer (integer-like labels, members, missing, warnings)', async () => {
     const classes = ['10', 'b', '2', 'a"quote'];
-    const e = await fixedEnsemble('classification', [{ id: 'm1', output: [0.1, 0.2, 0.3, 0.4] }, { id: 'm2', output: [0.4, 0.3, 0.2, 0.1] }], classes);
+    const e = await fixedEnsemble(
+      'classification',
+      [
+        { id: 'm1', output: [0.1, 0.2, 0.3, 0.4] },
+        { id: 'm2', output: [0.4, 0.3, 0.2, 0.1] },
+      ],
+      classes,
+    );
     const p = predict(e, 'soft', true);
     p.missing = [{ member: 'm3', node: 'n1', reason: 'no answer in time' }];
     p.warnings = ['unknown columns ignored: z'];
@@ -114,7 +145,17 @@ describe('voting through a loaded version (issue 6)', () => {
     const f = await forestEnsemble();
     const fx = f.encodeRows(forestRows(500)).x;
     const fv = f.votes(fx);
-    const fp: Prediction = { view: f, voting: 'soft', mode: 'local', rows: 500, combined: f.combine(fv, 500, 'soft'), votes: fv, missing: [], warnings: [], withMembers: true };
+    const fp: Prediction = {
+      view: f,
+      voting: 'soft',
+      mode: 'local',
+      rows: 500,
+      combined: f.combine(fv, 500, 'soft'),
+      votes: fv,
+      missing: [],
+      warnings: [],
+      withMembers: true,
+    };
     expect(JSON.parse(predictionJson(fp).toString('utf8'))).toEqual(predictionObject(fp));
     expect(new Set(Array.from(fp.combined)).size).toBeGreaterThan(20);
     const r = await fixedEnsemble('regression', [{ id: 'a', output: [1.5] }]);
@@ -124,10 +165,13 @@ describe('voting through a loaded version (issue 6)', () => {
 });
 
 describe('what each member reads (issue 6)', () => {
-  it('native features, the version\'s dense transform (computed once), or a node-local member\'s own', async () => {
+  it("native features, the version's dense transform (computed once), or a node-local member's own", async () => {
     const { fitDense, applyDense } = await import('../../../lib/data/preprocess');
     const { memberInputs } = await import('../../../lib/inference/inputs');
-    const features = [{ name: 'x', kind: 'numeric' as const }, { name: 'colour', kind: 'categorical' as const, cardinality: 2 }];
+    const features = [
+      { name: 'x', kind: 'numeric' as const },
+      { name: 'colour', kind: 'categorical' as const, cardinality: 2 },
+    ];
     const x = { data: Float32Array.from([1, 0, 3, 1, NaN, 0]), rows: 3, cols: 2 };
     const versionDense = fitDense(x, features);
     const ownDense = fitDense({ data: Float32Array.from([10, 1, 30, 1]), rows: 2, cols: 2 }, features);

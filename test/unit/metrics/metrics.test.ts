@@ -8,7 +8,11 @@ describe('metrics', () => {
     const p = new Float32Array([0.8, 0.1, 0.1, 0.3, 0.6, 0.1, 0.2, 0.7, 0.1, 0.1, 0.5, 0.4, 0.5, 0.2, 0.3]);
     const r = classificationReport(y, p, ['a', 'b', 'c']);
     expect(r.accuracy).toBeCloseTo(3 / 5);
-    expect(r.confusion).toEqual([[1, 1, 0], [0, 2, 0], [1, 0, 0]]);
+    expect(r.confusion).toEqual([
+      [1, 1, 0],
+      [0, 2, 0],
+      [1, 0, 0],
+    ]);
     // recall a=1/2, b=1, c=0 → balanced 0.5; precision a=1/2, b=2/3, c=0
     expect(r.balancedAccuracy).toBeCloseTo(0.5);
     expect(r.macroPrecision).toBeCloseTo((0.5 + 2 / 3 + 0) / 3);

@@ -21,16 +21,23 @@ describe('model parameter checks (issue 12)', () => {
   it('refuses a parameter written beside the kind, naming where it belongs', () => {
     const err = thrown(() => normaliseRequest({ dataset: 'd', target: 't', model: { kind: 'forest', nEstimators: 300 } as never }));
     expect(err.code).toBe('BAD_REQUEST');
-    expect(err.message).toMatch(/model: unknown key "nEstimators" \(a spec has 'kind' or 'params'\); a model parameter goes inside 'params': \{"kind": "forest", "params": \{"nEstimators": …\}\}/);
+    expect(err.message).toMatch(
+      /model: unknown key "nEstimators" \(a spec has 'kind' or 'params'\); a model parameter goes inside 'params': \{"kind": "forest", "params": \{"nEstimators": …\}\}/,
+    );
     const inList = thrown(() => normaliseRequest({ dataset: 'd', target: 't', model: ['mlp', { kind: 'forest', depth: 3 } as never] }));
     expect(inList.message).toMatch(/^model\[1\]: unknown key "depth"/);
-    expect(thrown(() => normaliseRequest({ dataset: 'd', target: 't', model: { params: {} } as never })).message).toMatch(/model.kind: give a model kind name, got undefined/);
+    expect(thrown(() => normaliseRequest({ dataset: 'd', target: 't', model: { params: {} } as never })).message).toMatch(
+      /model.kind: give a model kind name, got undefined/,
+    );
   });
 
   it("refuses a forest's internal parameters (issue 16): they belong to the thread split, not to a request", () => {
     for (const param of ['treeOffset', 'totalTrees']) {
       const err = thrown(() => normaliseRequest({ dataset: 'd', target: 't', model: { kind: 'forest', params: { [param]: 10 } } }));
-      expect([err.code, err.message]).toEqual(['BAD_MODEL_PARAMS', `forest parameter '${param}' is internal (set when a forest is fitted over several threads); leave it out`]);
+      expect([err.code, err.message]).toEqual([
+        'BAD_MODEL_PARAMS',
+        `forest parameter '${param}' is internal (set when a forest is fitted over several threads); leave it out`,
+      ]);
     }
     expect(normaliseRequest({ dataset: 'd', target: 't' }).seed).toBe(42);
   });
@@ -61,7 +68,11 @@ describe('model parameter checks (issue 12)', () => {
     expect(previewValue(deep)).toBe('{"a": {…}}');
     expect(previewValue('x'.repeat(1000)).length).toBeLessThanOrEqual(120);
     expect(previewValue(Array.from({ length: 100 }, (_, i) => i))).toBe('[0, 1, 2, 3, 4, … (100 items)]');
-    const hostile = { get boom() { throw new Error('no'); } };
+    const hostile = {
+      get boom() {
+        throw new Error('no');
+      },
+    };
     expect(previewValue(hostile)).toBe('(a value that cannot be shown)');
     expect(thrown(() => paramChecker('demo').int('n', deep, 1)).message.length).toBeLessThan(200);
   });

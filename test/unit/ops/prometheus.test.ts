@@ -24,7 +24,8 @@ describe('Prometheus text of the metrics (issue 11)', () => {
 
     const text = renderPrometheus([{ nodeID: 'unit-a', metrics: broker.metrics.list() as MetricList[] }]);
     const { types, samples } = parsePrometheus(text);
-    const get = (name: string, labels: Record<string, string>) => samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+    const get = (name: string, labels: Record<string, string>) =>
+      samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 
     expect(types.get('quorum_fit_seconds')).toBe('histogram');
     expect(get('quorum_fit_seconds_count', { kind: 'forest', node: 'unit-a' })).toBe(2);
@@ -54,7 +55,10 @@ describe('Prometheus text of the metrics (issue 11)', () => {
     ]);
     const { samples } = parsePrometheus(text);
     expect(text.match(/# TYPE x_load gauge/g)).toHaveLength(1);
-    expect(samples.filter((s) => s.name === 'x_load').map((s) => [s.labels.node, s.value])).toEqual([['n1', 1], ['n2', 2]]);
+    expect(samples.filter((s) => s.name === 'x_load').map((s) => [s.labels.node, s.value])).toEqual([
+      ['n1', 1],
+      ['n2', 2],
+    ]);
     expect(samples.find((s) => s.name === 'x_load')!.labels.path).toBe('a"b\\c\nd');
     expect(samples.find((s) => s.name === 'os_arch' && s.labels.node === 'n1')).toMatchObject({ labels: { value: 'x64' }, value: 1 });
     // Issue 29: what describes the machine rather than the service is never served.

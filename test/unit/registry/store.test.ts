@@ -28,7 +28,11 @@ describe('version store on disk (issue 6)', () => {
   async function readyVersion(store: VersionStore, name: string) {
     const v = await store.create(fresh(name));
     const bytes = constantArtifact('classification', [0.3, 0.7]);
-    await store.putMember(v.id, { id: 'm0', kind: 'baseline', params: {}, input: 'native', shard: 0, rows: 10, artifact: { size: bytes.length, sha256: sha256(bytes) } }, bytes);
+    await store.putMember(
+      v.id,
+      { id: 'm0', kind: 'baseline', params: {}, input: 'native', shard: 0, rows: 10, artifact: { size: bytes.length, sha256: sha256(bytes) } },
+      bytes,
+    );
     await store.update(v.id, { status: 'ready', report: report(0.8) });
     return v.id;
   }
@@ -44,9 +48,15 @@ describe('version store on disk (issue 6)', () => {
 
     const again = new VersionStore(root);
     await again.init();
-    expect(again.list().map((v) => [v.id, v.status, v.members.length])).toEqual([['churn-v1', 'ready', 1], ['churn-v2', 'ready', 1]]);
+    expect(again.list().map((v) => [v.id, v.status, v.members.length])).toEqual([
+      ['churn-v1', 'ready', 1],
+      ['churn-v2', 'ready', 1],
+    ]);
     expect(again.activeVersions()).toEqual({ churn: 'churn-v1' });
-    expect(again.activations().map((a) => [a.version, a.previous, a.reason])).toEqual([['churn-v2', undefined, 'first'], ['churn-v1', 'churn-v2', 'rolled back']]);
+    expect(again.activations().map((a) => [a.version, a.previous, a.reason])).toEqual([
+      ['churn-v2', undefined, 'first'],
+      ['churn-v1', 'churn-v2', 'rolled back'],
+    ]);
     expect(decodeArtifact(await again.readMember(v2, 'm0')).kind).toBe('baseline');
     // ids are never reused, even after a removal
     await again.remove(v2);
@@ -77,7 +87,15 @@ describe('version store on disk (issue 6)', () => {
     await store.init();
     const v = await store.create(fresh('fraud'));
     const bytes = constantArtifact('classification', [0.5, 0.5]);
-    const wrong = { id: 'm0', kind: 'baseline', params: {}, input: 'native' as const, shard: 0, rows: 1, artifact: { size: bytes.length, sha256: '0'.repeat(64) } };
+    const wrong = {
+      id: 'm0',
+      kind: 'baseline',
+      params: {},
+      input: 'native' as const,
+      shard: 0,
+      rows: 1,
+      artifact: { size: bytes.length, sha256: '0'.repeat(64) },
+    };
     await expect(store.putMember(v.id, wrong, bytes)).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' });
     expect(store.get(v.id).members).toEqual([]);
     const ready = await readyVersion(store, 'fraud');
@@ -96,7 +114,10 @@ describe('activation policy (issue 6)', () => {
   it('always, manual, and if-better (not worse on validation)', () => {
     expect(decideActivation('always', candidate(0.1), current).activate).toBe(true);
     expect(decideActivation('manual', candidate(0.99), current).activate).toBe(false);
-    expect(decideActivation('if-better', candidate(0.79), current)).toEqual({ activate: false, reason: "validation accuracy 79.00 % is worse than 80.00 % of active 'a-v1'" });
+    expect(decideActivation('if-better', candidate(0.79), current)).toEqual({
+      activate: false,
+      reason: "validation accuracy 79.00 % is worse than 80.00 % of active 'a-v1'",
+    });
     expect(decideActivation('if-better', candidate(0.8), current).activate).toBe(true);
     expect(decideActivation('if-better', candidate(0.9), current).activate).toBe(true);
     expect(decideActivation('if-better', candidate(0.1)).activate).toBe(true);
@@ -109,14 +130,26 @@ describe('activation policy (issue 6)', () => {
     const regression = { ...versionMeta('a-v2', 'regression', []), report: report(0.9) };
     expect(decideActivation('if-better', regression, current).activate).toBe(false);
     const fewer = { ...candidate(0.99), encoder: { ...current.encoder, columns: current.encoder.columns.slice(1) } };
-    expect(decideActivation('always', fewer, current)).toEqual({ activate: false, reason: expect.stringContaining("does not take column 'x' of the active 'a-v1'") });
-    const retyped = { ...candidate(0.99), encoder: { ...current.encoder, columns: current.encoder.columns.map((c) => (c.name === 'x' ? { name: 'x', type: 'categorical' as const, categories: ['a'] } : c)) } };
+    expect(decideActivation('always', fewer, current)).toEqual({
+      activate: false,
+      reason: expect.stringContaining("does not take column 'x' of the active 'a-v1'"),
+    });
+    const retyped = {
+      ...candidate(0.99),
+      encoder: {
+        ...current.encoder,
+        columns: current.encoder.columns.map((c) => (c.name === 'x' ? { name: 'x', type: 'categorical' as const, categories: ['a'] } : c)),
+      },
+    };
     expect(decideActivation('always', retyped, current).reason).toContain("reads 'x' as categorical where the active 'a-v1' reads numeric");
   });
 
-  it('only an admin\'s job takes over a name whose active version came from another dataset or an import (issue 29)', () => {
+  it("only an admin's job takes over a name whose active version came from another dataset or an import (issue 29)", () => {
     const foreign = { ...candidate(0.99), dataset: { id: 'e', name: 'evil', rows: 10, schemaHash: 'h' } };
-    expect(decideActivation('if-better', foreign, current, { takeover: false })).toEqual({ activate: false, reason: expect.stringContaining("comes from dataset 'd', this version from dataset 'evil': only an admin's job takes over") });
+    expect(decideActivation('if-better', foreign, current, { takeover: false })).toEqual({
+      activate: false,
+      reason: expect.stringContaining("comes from dataset 'd', this version from dataset 'evil': only an admin's job takes over"),
+    });
     expect(decideActivation('if-better', foreign, current, { takeover: true }).activate).toBe(true);
     // retraining on the same dataset is not a take-over
     expect(decideActivation('if-better', candidate(0.9), current, { takeover: false }).activate).toBe(true);
@@ -126,7 +159,10 @@ describe('activation policy (issue 6)', () => {
 
   it('an unverified import never counts: not activated by policy, and its metrics are not compared against (issue 29)', () => {
     const forged = { ...current, importedFrom: 'a-v9', unverified: true, report: report(1) };
-    expect(decideActivation('if-better', candidate(0.7), forged)).toEqual({ activate: true, reason: "the active 'a-v1' is an unverified import: its metrics do not count" });
+    expect(decideActivation('if-better', candidate(0.7), forged)).toEqual({
+      activate: true,
+      reason: "the active 'a-v1' is an unverified import: its metrics do not count",
+    });
     expect(decideActivation('always', { ...candidate(0.99), unverified: true }, current).activate).toBe(false);
     expect(decideActivation('always', { ...candidate(0.99), unverified: true }).activate).toBe(false);
   });
@@ -146,7 +182,12 @@ describe('portable export file (issue 6)', () => {
 
   it('a newer format or a damaged file is refused with a clear error', () => {
     const newer = encodeArtifact({ kind: EXPORT_KIND, formatVersion: 2, header: { version: meta }, arrays: { 'member:m0': members.get('m0')! } });
-    expect(() => decodeExport(newer)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_FORMAT_VERSION', message: expect.stringMatching(/format 2 is newer than this Quorum reads \(1\); upgrade Quorum/) }));
+    expect(() => decodeExport(newer)).toThrow(
+      expect.objectContaining({
+        code: 'UNSUPPORTED_FORMAT_VERSION',
+        message: expect.stringMatching(/format 2 is newer than this Quorum reads \(1\); upgrade Quorum/),
+      }),
+    );
     const damaged = encodeExport(meta, members);
     damaged[damaged.length - 3] ^= 0x01;
     expect(() => decodeExport(damaged)).toThrow(expect.objectContaining({ code: 'BAD_ARTIFACT', message: expect.stringMatching(/checksum mismatch/) }));

@@ -23,7 +23,11 @@ describe('version id allocation (issue 17)', () => {
 
   /** Every version folder on disk → the job written in its version.json. */
   const onDisk = () =>
-    new Map(readdirSync(path.join(root, 'versions')).filter((d) => !d.startsWith('.')).map((d) => [d, (JSON.parse(readFileSync(path.join(root, 'versions', d, 'version.json'), 'utf8')) as VersionMeta).job]));
+    new Map(
+      readdirSync(path.join(root, 'versions'))
+        .filter((d) => !d.startsWith('.'))
+        .map((d) => [d, (JSON.parse(readFileSync(path.join(root, 'versions', d, 'version.json'), 'utf8')) as VersionMeta).job]),
+    );
 
   it('concurrent creations across restarts, a stale counter and two stores at once: no id reused, no file overwritten', async () => {
     const created = new Map<string, string>(); // id → job

@@ -32,14 +32,29 @@ const ports: FitRunnerPorts = {
   warn: () => undefined,
 };
 
-const spec = (timeBudgetMs?: number): FitSpec => ({ job: 'j', version: 'v', member: 'm0', shard: 0, kind: 'baseline', params: {}, seed: 1, task: 'classification', classes: ['a', 'b'], ...(timeBudgetMs ? { timeBudgetMs } : {}) });
+const spec = (timeBudgetMs?: number): FitSpec => ({
+  job: 'j',
+  version: 'v',
+  member: 'm0',
+  shard: 0,
+  kind: 'baseline',
+  params: {},
+  seed: 1,
+  task: 'classification',
+  classes: ['a', 'b'],
+  ...(timeBudgetMs ? { timeBudgetMs } : {}),
+});
 const load = async () => ({ train: { x: new Float32Array(2), rows: 1, cols: 2, y: new Float32Array(1) } as never, features: [] });
 
 describe('fit wall-time budget (lib/trainer/fit-runner)', () => {
   it('stops a fit at its budget with FIT_TIME_EXCEEDED naming the budget; the slot is free again', async () => {
     const runner = new FitRunner(slowPool(5_000), ports);
     const started = Date.now();
-    await expect(runner.run(spec(100), load)).rejects.toMatchObject({ code: 'FIT_TIME_EXCEEDED', retryable: false, message: expect.stringContaining('FIT_TIME_BUDGET_S') });
+    await expect(runner.run(spec(100), load)).rejects.toMatchObject({
+      code: 'FIT_TIME_EXCEEDED',
+      retryable: false,
+      message: expect.stringContaining('FIT_TIME_BUDGET_S'),
+    });
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(runner.running.size).toBe(0);
   });

@@ -11,7 +11,15 @@ import { TrainerModels, type MemberSource } from '../../../lib/trainer/member-ca
 import { constantArtifact, versionMeta } from '../../fixtures/versions';
 
 describe('members held by a trainer node (issue 6)', () => {
-  const meta = versionMeta('kept-v1', 'classification', [{ id: 'a', output: [0.9, 0.1] }, { id: 'b', output: [0.2, 0.8] }], ['no', 'yes']);
+  const meta = versionMeta(
+    'kept-v1',
+    'classification',
+    [
+      { id: 'a', output: [0.9, 0.1] },
+      { id: 'b', output: [0.2, 0.8] },
+    ],
+    ['no', 'yes'],
+  );
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'quorum-trainer-models-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -79,7 +87,12 @@ describe('members held by a trainer node (issue 6)', () => {
   it('a damaged kept artifact is reported, not used', async () => {
     const { s } = source();
     const models = new TrainerModels(dir, s, { nodeID: 't1' });
-    const bytes = encodeArtifact({ kind: 'baseline', formatVersion: 1, header: { task: 'classification', nFeatures: 2, nClasses: 2 }, arrays: { output: new Float32Array([0.5, 0.5]) } });
+    const bytes = encodeArtifact({
+      kind: 'baseline',
+      formatVersion: 1,
+      header: { task: 'classification', nFeatures: 2, nClasses: 2 },
+      arrays: { output: new Float32Array([0.5, 0.5]) },
+    });
     bytes[bytes.length - 1] ^= 0xff;
     await models.keep('kept-v1', 'a', bytes);
     const reply = await models.predict(request(['a']));

@@ -17,9 +17,11 @@ const LIMITS = { fitMemoryBytes: 8192 * 1024 * 1024, maxMembers: 1024, fitTimeBu
 let iris: IngestResult;
 let letter: IngestResult;
 const read = (name: string) =>
-  ingestCsv((async function* () {
-    yield readFileSync(path.join(__dirname, '../../../data', name));
-  })());
+  ingestCsv(
+    (async function* () {
+      yield readFileSync(path.join(__dirname, '../../../data', name));
+    })(),
+  );
 beforeAll(async () => {
   iris = await read('iris.csv');
   letter = await read('letter-recognition.csv');
@@ -70,8 +72,18 @@ describe('checks before the 202', () => {
 
   it("refuses what a model costs after its fit: 8,100 deep trees on Letter, 100,000 rounds of depth 64 (issue 29's reproductions)", () => {
     const forest = () => check({ model: { kind: 'forest', params: { nEstimators: 8100, maxDepth: 64 } } }, LIMITS, () => letter, 'lettr');
-    expect(forest).toThrow(expect.objectContaining({ code: 'MODEL_TOO_LARGE', message: expect.stringMatching(/estimated to take [\d,]+ MB loaded for prediction and evaluation, over the limit of 2,048 MB \(MODEL_MEMORY_MB\)/) }));
-    expect(() => check({ model: { kind: 'gbm', params: { nEstimators: 100_000, maxDepth: 64 } } }, LIMITS, () => letter, 'lettr')).toThrow(expect.objectContaining({ code: 'FIT_TOO_SLOW', message: expect.stringMatching(/estimated to fit in [\d.]+ h on one thread, over the budget of 60 min \(FIT_TIME_BUDGET_S\)/) }));
+    expect(forest).toThrow(
+      expect.objectContaining({
+        code: 'MODEL_TOO_LARGE',
+        message: expect.stringMatching(/estimated to take [\d,]+ MB loaded for prediction and evaluation, over the limit of 2,048 MB \(MODEL_MEMORY_MB\)/),
+      }),
+    );
+    expect(() => check({ model: { kind: 'gbm', params: { nEstimators: 100_000, maxDepth: 64 } } }, LIMITS, () => letter, 'lettr')).toThrow(
+      expect.objectContaining({
+        code: 'FIT_TOO_SLOW',
+        message: expect.stringMatching(/estimated to fit in [\d.]+ h on one thread, over the budget of 60 min \(FIT_TIME_BUDGET_S\)/),
+      }),
+    );
     // The defaults stay well inside: a default forest and gbm on Letter, a 300-tree forest in 4 shards.
     expect(() => check({ model: 'forest' }, LIMITS, () => letter, 'lettr')).not.toThrow();
     expect(() => check({ model: 'gbm' }, LIMITS, () => letter, 'lettr')).not.toThrow();
@@ -92,7 +104,9 @@ describe('checks before the 202', () => {
   });
 
   it('names the estimate and the limit', () => {
-    expect(() => check({ model: { kind: 'mlp', params: { hidden: [8192, 8192] } } }, { ...LIMITS, fitMemoryBytes: 64 * 2 ** 20 })).toThrow(/estimated at [\d,]+ MB, over the limit of 64 MB \(FIT_MEMORY_MB\)/);
+    expect(() => check({ model: { kind: 'mlp', params: { hidden: [8192, 8192] } } }, { ...LIMITS, fitMemoryBytes: 64 * 2 ** 20 })).toThrow(
+      /estimated at [\d,]+ MB, over the limit of 64 MB \(FIT_MEMORY_MB\)/,
+    );
   });
 });
 

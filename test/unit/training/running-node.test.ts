@@ -8,8 +8,17 @@ import { trainMembers, type RunnerPorts } from '../../../lib/training/runner';
 
 function job(): JobState {
   return {
-    id: 'j', status: 'training', request: normaliseRequest({ dataset: 'd', target: 't', model: 'baseline' }), dataset: { id: 'd', name: 'd', rows: 10 }, name: 'd',
-    createdAt: '', updatedAt: '', progress: 0, shards: [], warnings: [], timings: {},
+    id: 'j',
+    status: 'training',
+    request: normaliseRequest({ dataset: 'd', target: 't', model: 'baseline' }),
+    dataset: { id: 'd', name: 'd', rows: 10 },
+    name: 'd',
+    createdAt: '',
+    updatedAt: '',
+    progress: 0,
+    shards: [],
+    warnings: [],
+    timings: {},
     members: [{ id: 'm0', shard: 0, kind: 'baseline', params: {}, rows: 10, status: 'pending', progress: 0, attempts: 0 }],
   };
 }

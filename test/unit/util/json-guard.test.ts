@@ -64,13 +64,18 @@ describe('boundedData', () => {
     for (let i = 0; i < 10_000; i++) deep = { a: deep };
     const cyclic: Record<string, unknown> = { name: 'x' };
     cyclic.self = cyclic;
-    const hostile = Object.defineProperty({}, 'boom', { enumerable: true, get: () => { throw new Error('no'); } });
+    const hostile = Object.defineProperty({}, 'boom', {
+      enumerable: true,
+      get: () => {
+        throw new Error('no');
+      },
+    });
     const wide = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]));
     const out = boundedData({ deep, cyclic, hostile, wide, long: 'x'.repeat(10_000), list: Array.from({ length: 1000 }, (_, i) => i) });
     const text = JSON.stringify(out);
     expect(text.length).toBeLessThan(3000);
     expect(Object.keys((out as { wide: object }).wide)).toHaveLength(21);
     expect((out as { list: unknown[] }).list).toHaveLength(21);
-    expect(((out as { long: string }).long).length).toBe(200);
+    expect((out as { long: string }).long.length).toBe(200);
   });
 });

@@ -2,7 +2,9 @@ import { Rng, deriveSeed } from '../../../lib/util/random';
 
 describe('seeded randomness', () => {
   it('gives the same stream for the same seed and different streams for different seeds', () => {
-    const a = new Rng(42), b = new Rng(42), c = new Rng(43);
+    const a = new Rng(42),
+      b = new Rng(42),
+      c = new Rng(43);
     const sa = Array.from({ length: 8 }, () => a.u32());
     expect(Array.from({ length: 8 }, () => b.u32())).toEqual(sa);
     expect(Array.from({ length: 8 }, () => c.u32())).not.toEqual(sa);

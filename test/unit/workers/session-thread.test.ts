@@ -28,7 +28,12 @@ describe('data-parallel session thread', () => {
     const before = await threads[0].status();
     expect(before.sessions.map((x) => x.id)).toEqual(['job-7/0', 'job-7/2']);
     expect(before.memoryBytes).toBe((34 + 33) * 16); // rows × (4 codes + 8 target + 4 row index)
-    const { model } = await fitForestDataParallel(ports, { config: prepared.config, bins: prepared.bins, features: train.features, classes: train.classes }, p, { smallRows: 8 });
+    const { model } = await fitForestDataParallel(
+      ports,
+      { config: prepared.config, bins: prepared.bins, features: train.features, classes: train.classes },
+      p,
+      { smallRows: 8 },
+    );
     const ref = (await fitLocal(train, p, 1, 1, { smallRows: 8 })).model;
     expect(encodeArtifact(model.toArtifact()).equals(encodeArtifact(ref.toArtifact()))).toBe(true);
     expect(await threads[0].closeJob('job-7')).toBe(2);

@@ -52,7 +52,13 @@ describe('forest inputs (issue 3)', () => {
 
     it('sends an unseen missing value to the side that held most training rows', async () => {
       const x = seq(500, (i) => i / 500);
-      const model = await fit(set([x], x.map((v) => (v > 0.8 ? 1 : 0)), 2));
+      const model = await fit(
+        set(
+          [x],
+          x.map((v) => (v > 0.8 ? 1 : 0)),
+          2,
+        ),
+      );
       expect(model.predict(row(NaN))[0]).toBeGreaterThan(0.9); // with the 80 % at x ≤ 0.8
     });
 
@@ -72,25 +78,49 @@ describe('forest inputs (issue 3)', () => {
     expect(model.predict(row(-Infinity))).toEqual(model.predict(row(0)));
     expect(model.predict(row(Infinity))[1]).toBe(1);
     // A model that never saw Infinity treats it as beyond the largest value.
-    const plain = await fit(set([seq(100, (i) => i)], seq(100, (i) => (i >= 50 ? 1 : 0)), 2));
+    const plain = await fit(
+      set(
+        [seq(100, (i) => i)],
+        seq(100, (i) => (i >= 50 ? 1 : 0)),
+        2,
+      ),
+    );
     expect(plain.predict(row(Infinity))).toEqual(plain.predict(row(1e30)));
     expect(plain.predict(row(Infinity))[1]).toBe(1);
   });
 
   describe('degenerate training sets give sensible models', () => {
     it('one class present: certain of it, whatever the row', async () => {
-      const model = await fit(set([seq(30, (i) => i)], seq(30, () => 1), 3));
+      const model = await fit(
+        set(
+          [seq(30, (i) => i)],
+          seq(30, () => 1),
+          3,
+        ),
+      );
       expect(Array.from(model.predict(row(7)))).toEqual([0, 1, 0]);
       expect(model.summary().totalNodes).toBe(25); // every tree is a single leaf
     });
 
     it('constant and all-missing columns are never split on', async () => {
       const signal = seq(200, (i) => i);
-      const model = await fit(set([seq(200, () => 4), signal, seq(200, () => NaN)], signal.map((v) => (v < 100 ? 0 : 1)), 2));
+      const model = await fit(
+        set(
+          [seq(200, () => 4), signal, seq(200, () => NaN)],
+          signal.map((v) => (v < 100 ? 0 : 1)),
+          2,
+        ),
+      );
       const imp = model.summary().featureImportances as Record<string, number>;
       expect(imp).toEqual({ f0: 0, f1: 1, f2: 0 });
       expect(model.predict(row(4, 150, 12))[1]).toBe(1); // a value in the all-missing column is fine
-      const only = await fit(set([seq(50, () => 2), seq(50, () => NaN)], seq(50, (i) => i % 2), 2));
+      const only = await fit(
+        set(
+          [seq(50, () => 2), seq(50, () => NaN)],
+          seq(50, (i) => i % 2),
+          2,
+        ),
+      );
       expect(only.summary().totalNodes).toBe(25);
       const p = only.predict(row(2, NaN));
       expect(p[0] + p[1]).toBeCloseTo(1, 6);
@@ -103,12 +133,25 @@ describe('forest inputs (issue 3)', () => {
     });
 
     it('duplicate rows with different labels end in a mixed leaf', async () => {
-      const model = await fit(set([seq(40, () => 3), seq(40, () => 1)], seq(40, (i) => (i < 30 ? 0 : 1)), 2), { bootstrap: false });
+      const model = await fit(
+        set(
+          [seq(40, () => 3), seq(40, () => 1)],
+          seq(40, (i) => (i < 30 ? 0 : 1)),
+          2,
+        ),
+        { bootstrap: false },
+      );
       expect(Array.from(model.predict(row(3, 1)))).toEqual([0.75, 0.25]);
     });
 
     it('a constant regression target makes single-leaf trees', async () => {
-      const model = await fit(set([seq(60, (i) => i)], seq(60, () => 2.5), 0));
+      const model = await fit(
+        set(
+          [seq(60, (i) => i)],
+          seq(60, () => 2.5),
+          0,
+        ),
+      );
       expect(model.summary().totalNodes).toBe(25);
       expect(model.predict(row(10))[0]).toBe(2.5);
     });
@@ -130,7 +173,10 @@ describe('forest inputs (issue 3)', () => {
     const params = forestKind.params({ nEstimators: 2 });
 
     it('for empty sets, bad targets and mismatched shapes', async () => {
-      await expectCode(forestKind.fit({ ...good, x: { data: new Float32Array(0), rows: 0, cols: 4 }, y: new Float32Array(0) }, params, { seed: 1 }), 'TOO_FEW_ROWS');
+      await expectCode(
+        forestKind.fit({ ...good, x: { data: new Float32Array(0), rows: 0, cols: 4 }, y: new Float32Array(0) }, params, { seed: 1 }),
+        'TOO_FEW_ROWS',
+      );
       await expectCode(forestKind.fit({ ...good, x: { data: new Float32Array(0), rows: 50, cols: 0 }, features: [] }, params, { seed: 1 }), 'NO_FEATURES');
       const y = good.y.slice();
       y[7] = 2;

@@ -33,7 +33,17 @@ describe('forest determinism and parallel fitting (issue 3)', () => {
       const whole = await fit(params);
       const parts = forestKind.parallel!.split(forestKind.params(params), 3);
       expect(parts.map((p) => [p.treeOffset, p.nEstimators])).toEqual(
-        params.nEstimators === 10 ? [[0, 4], [4, 3], [7, 3]] : [[0, 3], [3, 2], [5, 2]],
+        params.nEstimators === 10
+          ? [
+              [0, 4],
+              [4, 3],
+              [7, 3],
+            ]
+          : [
+              [0, 3],
+              [3, 2],
+              [5, 2],
+            ],
       );
       // Parts travel as artifacts (as from worker threads) and arrive in any order.
       const models = [];

@@ -36,7 +36,13 @@ function wave(n: number, seed: number): TrainingSet {
     x[3 * i + 2] = rng.float();
     y[i] = Math.sin(3 * a) + b * b + 0.1 * rng.normal();
   }
-  return { task: 'regression', x: { data: x, rows: n, cols: 3 }, y, nClasses: 0, features: ['a', 'b', 'c'].map((name) => ({ name, kind: 'numeric' as const })) };
+  return {
+    task: 'regression',
+    x: { data: x, rows: n, cols: 3 },
+    y,
+    nClasses: 0,
+    features: ['a', 'b', 'c'].map((name) => ({ name, kind: 'numeric' as const })),
+  };
 }
 
 function rmse(p: Float32Array, y: Float32Array): number {
@@ -67,7 +73,11 @@ describe('gbm fit (issue 12)', () => {
 
   it('classifies Letter (4,000 rows, 30 rounds) well above chance', async () => {
     const { train } = letterSplit();
-    const small = (s: TrainingSet, a: number, b: number): TrainingSet => ({ ...s, x: { data: s.x.data.slice(a * 16, b * 16), rows: b - a, cols: 16 }, y: s.y.slice(a, b) });
+    const small = (s: TrainingSet, a: number, b: number): TrainingSet => ({
+      ...s,
+      x: { data: s.x.data.slice(a * 16, b * 16), rows: b - a, cols: 16 },
+      y: s.y.slice(a, b),
+    });
     const model = await gbmKind.fit(small(train, 0, 4000), gbmKind.params({ nEstimators: 30, maxDepth: 4, learningRate: 0.3 }), { seed: 1 });
     const test = small(train, 12000, 14000);
     expect(accuracy(model.predict(test.x), test.y, 26)).toBeGreaterThan(0.87); // measured 0.8985
@@ -146,13 +156,19 @@ describe('gbm fit (issue 12)', () => {
       expect(err).toMatchObject({ code: 'BAD_MODEL_PARAMS', status: 400 });
       expect(err.message).toMatch(message);
     }
-    expect(thrown(() => gbmKind.plan!(gbmKind.params({ objective: 'huber' }), { task: 'classification', rows: 10, features: 2, nClasses: 3 })).message).toMatch(/'objective' is "huber": a classification uses/);
-    expect(thrown(() => gbmKind.plan!(gbmKind.params({ baseScore: 0.5 }), { task: 'classification', rows: 10, features: 2, nClasses: 3 })).message).toMatch(/'baseScore' is 0.5: baseScore is for a regression or a binary .* softmax/);
-    expect(thrown(() => gbmKind.plan!(gbmKind.params({ baseScore: 1.5 }), { task: 'classification', rows: 10, features: 2, nClasses: 2 })).message).toMatch(/'baseScore' is 1.5: .*probability of the second class, 0 < x < 1/);
+    expect(thrown(() => gbmKind.plan!(gbmKind.params({ objective: 'huber' }), { task: 'classification', rows: 10, features: 2, nClasses: 3 })).message).toMatch(
+      /'objective' is "huber": a classification uses/,
+    );
+    expect(thrown(() => gbmKind.plan!(gbmKind.params({ baseScore: 0.5 }), { task: 'classification', rows: 10, features: 2, nClasses: 3 })).message).toMatch(
+      /'baseScore' is 0.5: baseScore is for a regression or a binary .* softmax/,
+    );
+    expect(thrown(() => gbmKind.plan!(gbmKind.params({ baseScore: 1.5 }), { task: 'classification', rows: 10, features: 2, nClasses: 2 })).message).toMatch(
+      /'baseScore' is 1.5: .*probability of the second class, 0 < x < 1/,
+    );
     expect(thrown(() => validateModelParams('gbm', { baseScore: 'mean' })).message).toMatch(/'baseScore' is "mean"/);
   });
 
-  it('baseScore sets every row\'s start: a regression\'s value, a binary probability as log-odds', async () => {
+  it("baseScore sets every row's start: a regression's value, a binary probability as log-odds", async () => {
     const train = wave(400, 3);
     const p = (extra: object) => gbmKind.params({ nEstimators: 1, learningRate: 1e-6, ...extra });
     const from100 = (await gbmKind.fit(train, p({ baseScore: 100 }), { seed: 1 })) as GbmModel;

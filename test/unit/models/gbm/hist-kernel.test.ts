@@ -30,7 +30,16 @@ function setup(cols: number, valueBins: number, n: number, outputs: number, seed
 }
 
 /** The JavaScript loop's histogram: the same inputs copied out of the arena. */
-function plain(slots: BinSlots, cols: number, index: Int32Array, start: number, end: number, grad: Float32Array, hess: Float32Array, length: number): Float64Array {
+function plain(
+  slots: BinSlots,
+  cols: number,
+  index: Int32Array,
+  start: number,
+  end: number,
+  grad: Float32Array,
+  hess: Float32Array,
+  length: number,
+): Float64Array {
   const copy = slots instanceof Uint16Array ? Uint16Array.from(slots) : Uint32Array.from(slots);
   expect(arenaOf(copy)).toBeUndefined();
   const out = new Float64Array(length);
@@ -52,7 +61,13 @@ describe('gbm WebAssembly histogram kernel (issue 12)', () => {
       const grad = arena.grad.subarray(k * n, (k + 1) * n);
       const hess = arena.hess.subarray(k * n, (k + 1) * n);
       // (ranges of under half the rows take the gathered build, 256 rows at a time: several chunks, one, none)
-      for (const [s, e] of [[0, m], [3, Math.floor(m / 2)], [7, 7 + 256], [m - 1, m], [5, 5]]) {
+      for (const [s, e] of [
+        [0, m],
+        [3, Math.floor(m / 2)],
+        [7, 7 + 256],
+        [m - 1, m],
+        [5, 5],
+      ]) {
         const hist = new Float64Array(len).fill(NaN); // overwritten entirely
         buildHistogram(slots, cols, arena.index, s, e, grad, hess, hist);
         const want = plain(slots, cols, arena.index, s, e, grad, hess, len);
@@ -93,7 +108,12 @@ describe('gbm WebAssembly histogram kernel (issue 12)', () => {
     const { arena, m } = setup(3, 20, n, 1, 5);
     const rng = new Rng(9);
     for (let i = 0; i < n * 3; i++) arena.columns[i] = Math.floor(rng.float() * 21); // code 20: missing
-    for (const [f, bin, missLeft, s, e] of [[0, 9, false, 0, m], [1, 0, true, 10, m - 10], [2, 19, false, 0, m], [2, 5, true, 7, 7]] as const) {
+    for (const [f, bin, missLeft, s, e] of [
+      [0, 9, false, 0, m],
+      [1, 0, true, 10, m - 10],
+      [2, 19, false, 0, m],
+      [2, 5, true, 7, 7],
+    ] as const) {
       const column = arena.columns.subarray(f * n, (f + 1) * n);
       const table = leftTable(bin, 20, missLeft, arena.table);
       const plainIndex = Int32Array.from(arena.index);

@@ -31,7 +31,12 @@ function check(obj: Objective, margins: number[], y: number): void {
 
 describe('gbm objectives (issue 12)', () => {
   it('logistic', () => {
-    for (const [m, y] of [[0.3, 1], [-1.7, 0], [2.2, 0]]) check(logistic, [m], y);
+    for (const [m, y] of [
+      [0.3, 1],
+      [-1.7, 0],
+      [2.2, 0],
+    ])
+      check(logistic, [m], y);
   });
   it('softmax (diagonal hessian)', () => {
     check(softmax(3), [0.2, -0.5, 1.1], 0);
@@ -52,7 +57,12 @@ describe('gbm objectives (issue 12)', () => {
     const y3 = Float32Array.of(0, 2, 1, 1, 0);
     const yr = Float32Array.of(0.5, -2, 3, 10, 0);
     const margins = (O: number): Float64Array => Float64Array.from({ length: 5 * O }, (_, i) => Math.sin(i * 1.7) * 2);
-    for (const [obj, y] of [[logistic, y2], [softmax(3), y3], [squared, yr], [huber(1.5), yr]] as const) {
+    for (const [obj, y] of [
+      [logistic, y2],
+      [softmax(3), y3],
+      [squared, yr],
+      [huber(1.5), yr],
+    ] as const) {
       const m = margins(obj.outputs);
       const g = new Float32Array(5 * obj.outputs);
       const h = new Float32Array(5 * obj.outputs);

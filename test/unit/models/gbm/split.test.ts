@@ -92,7 +92,14 @@ describe('gbm histogram and split (issue 12)', () => {
       x[i] = missing ? NaN : (i % 97) / 97;
       y[i] = missing || x[i] > 0.5 ? 1 : 0;
     }
-    const data: TrainingSet = { task: 'classification', x: { data: x, rows: n, cols: 1 }, y, nClasses: 2, classes: ['no', 'yes'], features: [{ name: 'x', kind: 'numeric' }] };
+    const data: TrainingSet = {
+      task: 'classification',
+      x: { data: x, rows: n, cols: 1 },
+      y,
+      nClasses: 2,
+      classes: ['no', 'yes'],
+      features: [{ name: 'x', kind: 'numeric' }],
+    };
     const model = await gbmKind.fit(data, gbmKind.params({ nEstimators: 20, learningRate: 0.5, maxDepth: 2 }), { seed: 1 });
     const out = model.predict({ data: Float32Array.of(NaN, 0.1, 0.9), rows: 3, cols: 1 });
     expect(out[1]).toBeGreaterThan(0.9); // missing → 'yes'

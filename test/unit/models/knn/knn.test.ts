@@ -81,12 +81,19 @@ describe('knn (issue 14)', () => {
 
   it('the artifact is the rows: same data, same bytes; it loads back and predicts the same; damage is refused', async () => {
     const rng = new Rng(5);
-    const s = set(Array.from({ length: 200 }, () => [rng.normal(), rng.normal()]), Array.from({ length: 200 }, () => rng.int(3)), 3);
+    const s = set(
+      Array.from({ length: 200 }, () => [rng.normal(), rng.normal()]),
+      Array.from({ length: 200 }, () => rng.int(3)),
+      3,
+    );
     const a = encodeArtifact((await fit(s)).toArtifact());
     const b = encodeArtifact((await fit(s)).toArtifact());
     expect(Buffer.compare(a, b)).toBe(0);
     const loaded = knnKind.load(decodeArtifact(a));
-    const q = m([[0.1, 0.2], [-1, 2]]);
+    const q = m([
+      [0.1, 0.2],
+      [-1, 2],
+    ]);
     expect(Array.from(loaded.predict(q))).toEqual(Array.from((await fit(s)).predict(q)));
     const art = decodeArtifact(a);
     (art.arrays.y as Float32Array)[0] = 7; // a class that does not exist
@@ -100,7 +107,9 @@ describe('knn (issue 14)', () => {
     expect(() => knnKind.params({ k: 0 })).toThrow("knn parameter 'k' is 0: use an integer from 1 to 1000");
     expect(() => knnKind.params({ metric: 'chebyshev' })).toThrow("knn parameter 'metric' is \"chebyshev\": use 'euclidean', 'manhattan' or 'cosine'");
     expect(() => knnKind.params({ neighbours: 5 })).toThrow("unknown knn parameter 'neighbours'");
-    expect(() => knnPlan(knnKind.params({ maxRows: 1000 }), { task: 'classification', rows: 5000, features: 4, nClasses: 2 })).toThrow(/keeps its shard's rows, and this shard has 5000: use more shards/);
+    expect(() => knnPlan(knnKind.params({ maxRows: 1000 }), { task: 'classification', rows: 5000, features: 4, nClasses: 2 })).toThrow(
+      /keeps its shard's rows, and this shard has 5000: use more shards/,
+    );
     expect(knnPlan(knnKind.params({}), { task: 'classification', rows: 5000, features: 4, nClasses: 2 }).memoryBytes).toBeGreaterThan(5000 * 4 * 4);
   });
 

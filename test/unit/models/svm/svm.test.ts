@@ -34,7 +34,11 @@ describe('svm (issue 14)', () => {
 
   it('one-vs-rest on three blobs: every class right, probabilities sum to 1', async () => {
     const rng = new Rng(2);
-    const centres = [[0, 4], [4, -2], [-4, -2]];
+    const centres = [
+      [0, 4],
+      [4, -2],
+      [-4, -2],
+    ];
     const rows: number[][] = [];
     const y: number[] = [];
     for (let i = 0; i < 300; i++) {
@@ -79,9 +83,16 @@ describe('svm (issue 14)', () => {
     expect(plattProbability(0, a, b)).toBeCloseTo(0.5, 1);
   });
 
-  it('ε-insensitive regression recovers a line, in the target\'s units', async () => {
+  it("ε-insensitive regression recovers a line, in the target's units", async () => {
     const rows = Array.from({ length: 100 }, (_, i) => [i / 10]);
-    const model = await fit(set(rows, rows.map(([v]) => 3 * v + 100), 0), { C: 100, tol: 1e-6, maxIter: 5000 });
+    const model = await fit(
+      set(
+        rows,
+        rows.map(([v]) => 3 * v + 100),
+        0,
+      ),
+      { C: 100, tol: 1e-6, maxIter: 5000 },
+    );
     const out = model.predict({ data: Float32Array.from([0, 5]), rows: 2, cols: 1 });
     expect(out[0]).toBeCloseTo(100, 0);
     expect(out[1]).toBeCloseTo(115, 0);
@@ -89,7 +100,11 @@ describe('svm (issue 14)', () => {
 
   it('the same seed gives the same artifact; it loads back and predicts the same; damage is refused', async () => {
     const rng = new Rng(9);
-    const s = set(Array.from({ length: 120 }, () => [rng.normal(), rng.normal(), rng.normal()]), Array.from({ length: 120 }, (_, i) => i % 3), 3);
+    const s = set(
+      Array.from({ length: 120 }, () => [rng.normal(), rng.normal(), rng.normal()]),
+      Array.from({ length: 120 }, (_, i) => i % 3),
+      3,
+    );
     const raw = { kernel: 'rbf', nComponents: 50 };
     const a = encodeArtifact((await fit(s, raw)).toArtifact());
     expect(Buffer.compare(a, encodeArtifact((await fit(s, raw)).toArtifact()))).toBe(0);
@@ -105,6 +120,8 @@ describe('svm (issue 14)', () => {
     expect(() => svmKind.params({ kernel: 'poly' })).toThrow("svm parameter 'kernel' is \"poly\": use 'linear' or 'rbf'");
     expect(() => svmKind.params({ gamma: 'auto' })).toThrow("svm parameter 'gamma' is \"auto\": use 'scale' or a number above 0");
     expect(() => svmKind.params({ penalty: 'l1' })).toThrow("unknown svm parameter 'penalty'");
-    expect(() => svmPlan(svmKind.params({ loss: 'hinge' }), { task: 'regression', rows: 10, features: 2, nClasses: 0 })).toThrow(/a regression target takes 'epsilon_insensitive' or 'squared_epsilon_insensitive'/);
+    expect(() => svmPlan(svmKind.params({ loss: 'hinge' }), { task: 'regression', rows: 10, features: 2, nClasses: 0 })).toThrow(
+      /a regression target takes 'epsilon_insensitive' or 'squared_epsilon_insensitive'/,
+    );
   });
 });

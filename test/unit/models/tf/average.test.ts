@@ -43,7 +43,12 @@ describe('averageArtifacts', () => {
     const b = art([0, 0], [0]);
     a.header = { ...a.header, target: { mean: 10, std: 2 } };
     b.header = { ...b.header, target: { mean: 14, std: 4 } };
-    expect(averageArtifacts([{ artifact: a, rows: 3 }, { artifact: b, rows: 1 }]).header.target).toEqual({ mean: 11, std: 2.5 });
+    expect(
+      averageArtifacts([
+        { artifact: a, rows: 3 },
+        { artifact: b, rows: 1 },
+      ]).header.target,
+    ).toEqual({ mean: 11, std: 2.5 });
   });
 
   it('refuses parts that differ in kind, topology, arrays or lengths, and bad row counts', () => {
@@ -66,8 +71,16 @@ describe('averageArtifacts', () => {
 describe('federated averaging in process', () => {
   const { train, test } = letterSplit();
   const rows = 8000;
-  const all = subset(train, Array.from({ length: rows }, (_, i) => i));
-  const shards: TrainingSet[] = [0, 1, 2, 3].map((s) => subset(all, Array.from({ length: rows / 4 }, (_, i) => s * (rows / 4) + i)));
+  const all = subset(
+    train,
+    Array.from({ length: rows }, (_, i) => i),
+  );
+  const shards: TrainingSet[] = [0, 1, 2, 3].map((s) =>
+    subset(
+      all,
+      Array.from({ length: rows / 4 }, (_, i) => s * (rows / 4) + i),
+    ),
+  );
 
   it('4 shards × 4 rounds × 2 epochs come within 2 points of one model on all rows, even with a trainer left out of a round', async () => {
     // One model on all 8,000 rows for 8 epochs (lr 0.002): measured 0.821.
@@ -126,7 +139,14 @@ describe('initialArtifact (the global model of round 0)', () => {
   it('gives every shard the target scaling of the whole training split', async () => {
     const train = syntheticRegression(400, 5);
     const initial = initialArtifact('linear', { task: 'regression', nFeatures: 4, nClasses: 0, target: { mean: 3, std: 2.5 } }, {}, 1);
-    const model = await linearKind.fit(subset(train, Array.from({ length: 100 }, (_, i) => i)), linearKind.params({ epochs: 2 }), { seed: 1, initial });
+    const model = await linearKind.fit(
+      subset(
+        train,
+        Array.from({ length: 100 }, (_, i) => i),
+      ),
+      linearKind.params({ epochs: 2 }),
+      { seed: 1, initial },
+    );
     expect(model.toArtifact().header.target).toEqual({ mean: 3, std: 2.5 });
     model.dispose();
     expect(() => initialArtifact('linear', { task: 'regression', nFeatures: 4, nClasses: 0, target: { mean: 0, std: 0 } }, {}, 1)).toThrow(/positive std/);

@@ -83,7 +83,6 @@ describe('linear kind', () => {
   describe('House Prices, log SalePrice (shared data)', () => {
     const path = sharedDataPath('house-prices-train.csv');
     if (!path) {
-       
       console.log('skipped: House Prices regression — ../shared/data/house-prices-train.csv is absent');
     }
     const load = (): { train: TrainingSet; test: TrainingSet } => {

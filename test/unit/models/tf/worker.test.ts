@@ -9,7 +9,6 @@ import { Worker } from 'node:worker_threads';
 const DIST = join(__dirname, '../../../../dist');
 const built = existsSync(join(DIST, 'lib/models/tf/mlp.js'));
 if (!built) {
-   
   console.log('skipped: tfjs worker-thread tests — dist/ is not built (run `npm test`, which builds first)');
 }
 

@@ -18,7 +18,12 @@ import { synthetic } from '../../models/forest/fixtures';
 
 const SEED = 1;
 
-async function fit(data: TrainingSet, params: Record<string, unknown>, shards: number, opts: GbmLocalOptions = {}): Promise<{ model: GbmModel; roundTrips: number }> {
+async function fit(
+  data: TrainingSet,
+  params: Record<string, unknown>,
+  shards: number,
+  opts: GbmLocalOptions = {},
+): Promise<{ model: GbmModel; roundTrips: number }> {
   const { model, cost } = await fitGbmLocal(data, gbmKind.params(params), SEED, shards, opts);
   return { model, roundTrips: cost.roundTrips };
 }

@@ -29,7 +29,12 @@ describe('data-parallel session host', () => {
     const rows = await Promise.all(ports.map((port, s) => port.open(encodeShard(prepared.shards[s]))));
     expect(rows).toEqual([34, 33, 33]);
     expect(hosts[0].status().sessions.map((x) => x.id)).toEqual(['job-1/0', 'job-1/2']);
-    const { model } = await fitForestDataParallel(ports, { config: prepared.config, bins: prepared.bins, features: train.features, classes: train.classes }, p, { smallRows: 8 });
+    const { model } = await fitForestDataParallel(
+      ports,
+      { config: prepared.config, bins: prepared.bins, features: train.features, classes: train.classes },
+      p,
+      { smallRows: 8 },
+    );
     const ref = (await fitLocal(train, p, 1, 1, { smallRows: 8 })).model;
     expect(encodeArtifact(model.toArtifact()).equals(encodeArtifact(ref.toArtifact()))).toBe(true);
     expect(largest).toBeLessThanOrEqual(2048);

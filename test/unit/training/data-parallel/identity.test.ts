@@ -75,7 +75,11 @@ describe('data-parallel forest: the same model for any sharding', () => {
       const ref = bytesOf(await fit(data, params, 2, { smallRows: 40 }));
       expect(bytesOf(await fit(data, params, 3, { smallRows: 40, treesPerBatch: 4 })).equals(ref)).toBe(true);
       const saved: ForestCheckpoint[] = [];
-      const withCheckpoints = await fit(data, params, 2, { smallRows: 40, checkpointEvery: 5, checkpoint: async (c) => void saved.push(JSON.parse(JSON.stringify(c))) });
+      const withCheckpoints = await fit(data, params, 2, {
+        smallRows: 40,
+        checkpointEvery: 5,
+        checkpoint: async (c) => void saved.push(JSON.parse(JSON.stringify(c))),
+      });
       expect(saved.map((c) => c.trees)).toEqual([5, 10, 15, 20]);
       expect(bytesOf(withCheckpoints).equals(ref)).toBe(true);
       for (const resume of [saved[0], saved[3]]) expect(bytesOf(await fit(data, params, 3, { smallRows: 40, resume })).equals(ref)).toBe(true);

@@ -96,7 +96,10 @@ describe('data-parallel shard sessions', () => {
     const base = s.memoryBytes();
     // 50 rows × (4 codes + 8 y + 4 row index)
     expect(base).toBe(50 * 16);
-    s.histograms([{ tree: 0, node: 0 }, { tree: 1, node: 0 }]);
+    s.histograms([
+      { tree: 0, node: 0 },
+      { tree: 1, node: 0 },
+    ]);
     expect(s.openTrees).toBe(2);
     expect(s.memoryBytes()).toBeGreaterThan(base);
     s.applySplits({ splits: [], release: [0, 1] });
@@ -111,7 +114,12 @@ describe('data-parallel shard sessions', () => {
     const prepared = prepareShards(train, 255, 1, 2);
     const sessions = prepared.shards.map((s) => new ShardSession(s));
     const ports = sessions.map((s) => new BytesPort(s, 4096));
-    const { cost } = await fitForestDataParallel(ports, { config: prepared.config, bins: prepared.bins, features: train.features, classes: train.classes }, forestKind.params({ nEstimators: 20 }), { smallRows: 8 });
+    const { cost } = await fitForestDataParallel(
+      ports,
+      { config: prepared.config, bins: prepared.bins, features: train.features, classes: train.classes },
+      forestKind.params({ nEstimators: 20 }),
+      { smallRows: 8 },
+    );
     for (const s of sessions) expect(s.openTrees).toBe(0);
     for (const p of ports) {
       expect(p.largest).toBeLessThanOrEqual(4096);

@@ -21,7 +21,11 @@ const ROOT = path.resolve(__dirname, '../../../..');
 
 async function iris(): Promise<LoadedDataset> {
   const result = await ingestCsv(readFileChunks(path.join(ROOT, 'data', 'iris.csv')));
-  return { meta: { id: 'iris', name: 'iris', rows: result.table.nRows, schemaHash: 'h' }, table: result.table, profile: result.profile } as unknown as LoadedDataset;
+  return {
+    meta: { id: 'iris', name: 'iris', rows: result.table.nRows, schemaHash: 'h' },
+    table: result.table,
+    profile: result.profile,
+  } as unknown as LoadedDataset;
 }
 
 /** A cluster of `trainers` in memory; `fit` decides what each fit does. */
@@ -53,7 +57,16 @@ function memoryEnv(dataset: LoadedDataset, fit: (p: FitParams) => Promise<FitRep
       fits.push(params);
       const reply = await fit(params);
       const v = versions.get(params.version)!;
-      v.members.push({ id: params.member, kind: params.kind, params: params.params, input: 'native', shard: params.shard, rows: reply.rows, node: reply.node, artifact: reply.artifact });
+      v.members.push({
+        id: params.member,
+        kind: params.kind,
+        params: params.params,
+        input: 'native',
+        shard: params.shard,
+        rows: reply.rows,
+        node: reply.node,
+        artifact: reply.artifact,
+      });
       return reply;
     },
     fitLocal: async () => Promise.reject(new Error('no local data here')),
@@ -87,10 +100,22 @@ function memoryEnv(dataset: LoadedDataset, fit: (p: FitParams) => Promise<FitRep
   return { env, events, discarded, fits, versions, blobs };
 }
 
-const reply = (p: FitParams): FitReply => ({ node: p.shard % 2 ? 't2' : 't1', rows: 40, fitMs: 3, threads: 1, transferMBps: 0, artifact: { size: 4, sha256: 'x' }, summary: {} });
+const reply = (p: FitParams): FitReply => ({
+  node: p.shard % 2 ? 't2' : 't1',
+  rows: 40,
+  fitMs: 3,
+  threads: 1,
+  transferMBps: 0,
+  artifact: { size: 4, sha256: 'x' },
+  summary: {},
+});
 
 async function admitted(dataset: LoadedDataset, request: TrainRequest) {
-  return admitJob(normaliseRequest(request), { load: async () => dataset }, { fitMemoryBytes: 8 * 2 ** 30, maxMembers: 1000, fitTimeBudgetS: 3600, modelMemoryBytes: 2 ** 31 });
+  return admitJob(
+    normaliseRequest(request),
+    { load: async () => dataset },
+    { fitMemoryBytes: 8 * 2 ** 30, maxMembers: 1000, fitTimeBudgetS: 3600, modelMemoryBytes: 2 ** 31 },
+  );
 }
 
 describe('training modes against an in-memory cluster (issue 16)', () => {
@@ -138,14 +163,18 @@ describe('training modes against an in-memory cluster (issue 16)', () => {
     const dataset = await iris();
     let stopping = false;
     let calls = 0;
-    const { env, discarded, fits } = memoryEnv(dataset, async (p) => {
-      calls++;
-      if (calls === 2) {
-        stopping = true;
-        throw Object.assign(new Error('trainer t2 is shutting down'), { type: 'TRAINER_LEAVING', retryable: false });
-      }
-      return reply(p);
-    }, { stopping: () => stopping });
+    const { env, discarded, fits } = memoryEnv(
+      dataset,
+      async (p) => {
+        calls++;
+        if (calls === 2) {
+          stopping = true;
+          throw Object.assign(new Error('trainer t2 is shutting down'), { type: 'TRAINER_LEAVING', retryable: false });
+        }
+        return reply(p);
+      },
+      { stopping: () => stopping },
+    );
     const { job, checked } = await admitted(dataset, { dataset: 'iris', target: 'class', shards: 2 });
     await executeJob(env, job, new AbortController().signal, checked);
     expect(job.status).not.toBe('failed');
