@@ -25,7 +25,7 @@ export default tseslint.config(
   {
     // Lazy loads: a kind's code (TensorFlow.js is heavy), an optional backend, a dev-only compiler,
     // a load generator; `require` keeps them off the path of nodes that never use them.
-    files: ['lib/models/kinds.ts', 'lib/models/tf/backend.ts', 'lib/training/modes/average.ts', 'bin/build-wasm.ts', 'bench/lib/load.ts'],
+    files: ['lib/models/kinds.ts', 'lib/models/tf/backend.ts', 'lib/jobs/modes/average.ts', 'bin/build-wasm.ts', 'bench/lib/load.ts'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

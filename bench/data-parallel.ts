@@ -25,10 +25,10 @@ import { defaultVoting, resolveVoting } from '../lib/ensemble';
 import { forestKind } from '../lib/models/forest';
 import type { ForestModel } from '../lib/models/forest';
 import { accuracy } from '../lib/models/forest/oob';
-import { encodeArtifact } from '../lib/models/format';
+import { encodeArtifact } from '../lib/core/container';
 import type { TrainingSet } from '../lib/models/model';
 import { gbmKind, type GbmModel } from '../lib/models/gbm';
-import { fitGbmLocal, fitLocal, type DriverCost } from '../lib/training/data-parallel';
+import { fitGbmInProcess, fitInProcess, type DriverCost } from '../lib/jobs/data-parallel';
 import { BenchCluster, freePort, natsBinary } from './lib/cluster';
 import { letterSplit, ROOT } from '../fixtures/datasets';
 import { findSklearn, PYTHON, table } from './lib/report';
@@ -86,9 +86,9 @@ async function forestCase(trees: number, shards: number): Promise<void> {
     test.y,
     K,
   );
-  const [dp, dpS] = await time(() => fitLocal(train, p, 1, shards, { bytes: true }));
+  const [dp, dpS] = await time(() => fitInProcess(train, p, 1, shards, { bytes: true }));
   const accDp = accuracy(dp.model.predict(test.x), test.y, K);
-  const [dp1, dp1S] = await time(() => fitLocal(train, p, 1, 1));
+  const [dp1, dp1S] = await time(() => fitInProcess(train, p, 1, 1));
   const identical = encodeArtifact(dp1.model.toArtifact()).equals(encodeArtifact(dp.model.toArtifact()));
   allIdentical &&= identical;
   const pts = (a: number): string => `${a >= accOne ? '+' : ''}${(100 * (a - accOne)).toFixed(2)}`;
@@ -139,10 +139,10 @@ async function gbmCase(rounds: number, shards: number): Promise<void> {
     test.y,
     K,
   );
-  const [dp, dpS] = await time(() => fitGbmLocal(train, p, 1, shards));
+  const [dp, dpS] = await time(() => fitGbmInProcess(train, p, 1, shards));
   const accDp = accuracy(dp.model.predict(test.x), test.y, K);
   const ref = encodeArtifact(dp.model.toArtifact());
-  const others = await Promise.all([1, 2].map((k) => fitGbmLocal(train, p, 1, k)));
+  const others = await Promise.all([1, 2].map((k) => fitGbmInProcess(train, p, 1, k)));
   const identical = others.every((o) => encodeArtifact(o.model.toArtifact()).equals(ref));
   allIdentical &&= identical;
   const pts = (a: number): string => `${a >= accOne ? '+' : ''}${(100 * (a - accOne)).toFixed(2)}`;

@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { forestKind } from '../lib/models/forest';
-import { decodeArtifact, encodeArtifact } from '../lib/models/format';
+import { decodeArtifact, encodeArtifact } from '../lib/core/container';
 import type { TrainedModel } from '../lib/models/model';
 import { WorkerPool } from '../lib/workers/pool';
 import { findSklearn, mean, median, PYTHON, table } from './lib/report';

@@ -23,7 +23,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { gbmKind } from '../lib/models/gbm';
-import { encodeArtifact } from '../lib/models/format';
+import { encodeArtifact } from '../lib/core/container';
 import { Rng } from '../lib/util/random';
 import { findSklearn, mean, median, PYTHON, table } from './lib/report';
 import { ROOT, sharedFile } from '../fixtures/datasets';

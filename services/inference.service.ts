@@ -7,7 +7,7 @@
  */
 import { Readable } from 'node:stream';
 import { Errors, type Context, type Service, type ServiceSchema, type ServiceSettingSchema } from 'moleculer';
-import { decodeShard } from '../lib/data/shard-codec';
+import { decodeRowShard } from '../lib/data/shard-codec';
 import { QuorumError } from '../lib/errors';
 import { broadcastVotes } from '../lib/inference/broadcast';
 import { predictionCsv, primed } from '../lib/inference/csv-out';
@@ -133,7 +133,7 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
           const timeout = quorumConfig(this.broker).requestTimeoutMs;
           const stream = await ctx.call<NodeJS.ReadableStream, { version: string }>('registry.validation', { version: ctx.params.version }, { timeout });
           const meta = ensemble.meta.validation;
-          const shard = decodeShard(await readAll(stream, { size: meta?.size, sha256: meta?.sha256, idleMs: timeout }));
+          const shard = decodeRowShard(await readAll(stream, { size: meta?.size, sha256: meta?.sha256, idleMs: timeout }));
           return evaluateVotes(ensemble, shard.y, await this.local.votes(ensemble, shard.x, 'all'), voting);
         } finally {
           if (ensemble !== cached) this.cache.drop(ensemble);

@@ -8,11 +8,11 @@ import type { Context, Service, ServiceSchema, ServiceSettingSchema } from 'mole
 import { QuorumError } from '../lib/errors';
 import type { Report } from '../lib/metrics';
 import { decideActivation } from '../lib/registry/activation';
-import { decodeExport, encodeExport, examineExport, type ImportCheck } from '../lib/registry/portable';
+import { decodeExport, encodeExport, examineExport } from '../lib/registry/portable';
 import { checkSignature, exportKey, loadExportKey, signExport, type ExportKey } from '../lib/registry/signature';
 import { VersionStore } from '../lib/registry/store';
 import { averageInto, completeVersion } from '../lib/registry/completion';
-import type { CrossNodeEvaluation, MemberMeta, VersionMeta } from '../lib/registry/version';
+import type { CrossNodeEvaluation, ImportCheck, MemberMeta, VersionMeta } from '../lib/registry/version';
 import { bufferStream, readAll } from '../lib/store/streams';
 import { quorumConfig } from './ports/config';
 import { QuorumErrors } from './mixins/errors';

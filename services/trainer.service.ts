@@ -19,8 +19,8 @@ import { BLOB_REF, FIT_PARAMS, LOCAL_FIT_PARAMS, TASK, type FitParams, type FitR
 import { FitRunner } from '../lib/trainer/fit-runner';
 import { LocalData } from '../lib/trainer/local-data';
 import type { TrainerModels } from '../lib/trainer/member-cache';
-import { joinChunks, type HostRequest } from '../lib/training/data-parallel';
-import type { BlobRef } from '../lib/training/job';
+import { joinChunks, type HostRequest } from '../lib/jobs/data-parallel';
+import type { BlobRef } from '../lib/jobs/job';
 import { WorkerPool } from '../lib/workers/pool';
 import { SessionThread } from '../lib/workers/session-thread';
 import { QuorumErrors } from './mixins/errors';

@@ -8,7 +8,7 @@
  * categorical columns become their category code; booleans 0/1; datetimes expand into parts.
  */
 import { previewValue, QuorumError } from '../errors';
-import type { FeatureInfo, Matrix } from '../models/model';
+import type { FeatureInfo, Matrix } from '../core/types';
 import type { ColumnProfile, NumericColumn, Table } from './table';
 import { DEFAULT_MISSING, missingTest, parseBooleanToken, parseDateToken, parseNumberToken } from './values';
 

@@ -10,7 +10,7 @@
  *   unseen → 0 share.
  */
 import { QuorumError } from '../errors';
-import type { FeatureInfo, Matrix } from '../models/model';
+import type { FeatureInfo, Matrix } from '../core/types';
 import { Rng } from '../util/random';
 
 /** Numeric gaps: the training median, mean, or a constant (`fillValue`, default 0). */

@@ -3,8 +3,8 @@
  * container (JSON header + binary arrays, SHA-256 checked on decode).
  */
 import { QuorumError } from '../errors';
-import { decodeArtifact, encodeArtifact, expectArtifact } from '../models/format';
-import type { Matrix } from '../models/model';
+import { decodeArtifact, encodeArtifact, expectArtifact } from '../core/container';
+import type { Matrix } from '../core/types';
 
 export interface ShardHeader {
   job: string;
@@ -12,7 +12,7 @@ export interface ShardHeader {
   [key: string]: unknown;
 }
 
-export interface Shard {
+export interface RowShard {
   header: ShardHeader;
   x: Matrix;
   y: Float32Array;
@@ -20,7 +20,7 @@ export interface Shard {
 
 const FORMAT_VERSION = 1;
 
-export function encodeShard(shard: Shard): Buffer {
+export function encodeRowShard(shard: RowShard): Buffer {
   return encodeArtifact({
     kind: 'shard',
     formatVersion: FORMAT_VERSION,
@@ -29,7 +29,7 @@ export function encodeShard(shard: Shard): Buffer {
   });
 }
 
-export function decodeShard(bytes: Uint8Array): Shard {
+export function decodeRowShard(bytes: Uint8Array): RowShard {
   const artifact = decodeArtifact(bytes);
   expectArtifact(artifact, 'shard', FORMAT_VERSION, { x: 'f32', y: 'f32' });
   const { rows, cols } = artifact.header as { rows: number; cols: number };

@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { QuorumError } from '../errors';
-import { decodeArtifact, encodeArtifact, expectArtifact } from '../models/format';
+import { decodeArtifact, encodeArtifact, expectArtifact } from '../core/container';
 import type { Column, IngestResult } from './table';
 
 export const TABLE_FORMAT = 'quorum-table';

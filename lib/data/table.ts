@@ -10,7 +10,7 @@
  * estimate and does not copy it to trim the slack): use `.length`, and `.byteOffset` /
  * `.byteLength` whenever you go through `.buffer`.
  */
-import type { Task } from '../models/model';
+import type { Task } from '../core/types';
 
 export type { Task };
 

@@ -3,7 +3,7 @@
  * vector, and which rows have no target (they are dropped and counted).
  */
 import { QuorumError } from '../errors';
-import type { Task } from '../models/model';
+import type { Task } from '../core/types';
 import type { Column, ColumnProfile, Table } from './table';
 
 export interface TargetInfo {

@@ -1,6 +1,6 @@
 /** Voting rules by name: soft, hard, weighted (classes); mean, median, weighted (regression). */
 import { QuorumError, listNames } from '../errors';
-import type { Task } from '../models/model';
+import type { Task } from '../core/types';
 import type { VotingRule } from './rule';
 import { hardVoting } from './rules/hard';
 import { meanVoting } from './rules/mean';

@@ -1,4 +1,4 @@
-import type { Task } from '../models/model';
+import type { Task } from '../core/types';
 
 /** One member's output for a batch, already aligned to the ensemble's classes. */
 export interface Vote {

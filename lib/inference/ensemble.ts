@@ -3,7 +3,7 @@
  * every voter (and, for evaluations, the baseline members), aligned by class label; the dense
  * transform is applied once per batch for the members that need it.
  */
-import { decodeArtifact } from '../models/format';
+import { decodeArtifact } from '../core/container';
 import { resolveModelKind } from '../models/kinds';
 import type { Matrix, TrainedModel } from '../models/model';
 import type { MemberMeta, VersionMeta } from '../registry/version';

@@ -1,4 +1,4 @@
-import type { Task } from '../models/model';
+import type { Task } from '../core/types';
 import { classificationReport, type ClassificationReport } from './classification';
 import { regressionReport, type RegressionReport } from './regression';
 

@@ -5,7 +5,7 @@
  */
 import { QuorumError } from '../errors';
 import { paramsObject } from './param-check';
-import { expectArtifact, type Artifact } from './format';
+import { expectArtifact, type Artifact } from '../core/container';
 import type { Matrix, ModelKind, Task, TrainedModel, TrainingSet } from './model';
 
 const FORMAT_VERSION = 1;

@@ -4,25 +4,10 @@
  * and loads itself back from an {@link Artifact}. Nothing here knows about Moleculer or threads:
  * the trainer runs `fit` inside a worker thread and moves the artifact as bytes.
  */
-import type { Artifact } from './format';
+import type { Artifact } from '../core/container';
+import type { FeatureInfo, Matrix, Task } from '../core/types';
 
-export type Task = 'classification' | 'regression';
-
-/** Row-major float matrix: value (r, c) is `data[r * cols + c]`. NaN marks a missing value. */
-export interface Matrix {
-  data: Float32Array;
-  rows: number;
-  cols: number;
-}
-
-export type FeatureKind = 'numeric' | 'categorical';
-
-export interface FeatureInfo {
-  name: string;
-  kind: FeatureKind;
-  /** Categorical features hold codes 0..cardinality-1 (as floats); NaN when missing. */
-  cardinality?: number;
-}
+export type { FeatureInfo, FeatureKind, Matrix, Task } from '../core/types';
 
 /**
  * What a model is fitted on. For classification `y` holds class indices 0..nClasses-1 (as floats)

@@ -3,7 +3,7 @@
  * every member's metrics and voting weight) and the parameter server's averaging of a round.
  */
 import { headline, type Report } from '../metrics';
-import { decodeArtifact, encodeArtifact } from '../models/format';
+import { decodeArtifact, encodeArtifact } from '../core/container';
 import { averageArtifacts } from '../models/tf/average';
 import type { VersionStore } from './store';
 import type { CrossNodeEvaluation, MemberMeta, VersionMeta } from './version';

@@ -7,7 +7,7 @@
 import { featureInfo, RowEncoder, type EncoderSpec } from '../data/encode';
 import { resolveVoting } from '../ensemble';
 import { QuorumError } from '../errors';
-import { PROTOTYPE_KEYS } from '../models/format';
+import { PROTOTYPE_KEYS } from '../core/container';
 import { modelKindNames } from '../models/kinds';
 import type { TrainedModel } from '../models/model';
 import type { MemberMeta, VersionMeta } from './version';

@@ -5,18 +5,17 @@
  * refused before anything is registered.
  */
 import { QuorumError } from '../errors';
-import { decodeArtifact, encodeArtifact, expectArtifact } from '../models/format';
+import { decodeArtifact, encodeArtifact, expectArtifact } from '../core/container';
 import { Ensemble, loadModel, type LoadedMember } from '../inference/ensemble';
 import { checkLoadedMember, checkVersionMeta, syntheticRow } from './import-check';
-import type { VersionMeta } from './version';
+import type { ImportCheck, VersionMeta } from './version';
 import { createHash } from 'node:crypto';
 import { RowEncoder } from '../data/encode';
-import { decodeShard, type Shard } from '../data/shard-codec';
+import { decodeRowShard, type RowShard } from '../data/shard-codec';
 import { evaluateVotes } from '../inference/evaluation';
 import { inSlices } from '../inference/slices';
 import { headline } from '../metrics';
 import { memberWeight } from './completion';
-import type { SignatureCheck } from './signature';
 
 export const EXPORT_KIND = 'quorum-version';
 export const EXPORT_FORMAT_VERSION = 1;
@@ -66,16 +65,6 @@ export function decodeExport(bytes: Uint8Array): DecodedExport {
   }
   const validation = artifact.arrays.validation;
   return { meta, members, validation: validation instanceof Uint8Array ? validation : undefined };
-}
-
-/** What an import proves about a file, recorded with the version (`imported`). */
-export interface ImportCheck {
-  /** `verified`: signed by a key this registry trusts; otherwise why not. */
-  signature: SignatureCheck['status'];
-  /** Key id of the signer (verified, unknown or altered signatures). */
-  signer?: string;
-  /** `recomputed` from the file's validation rows, or `dropped` (the file has none): never the file's own numbers. */
-  metrics: 'recomputed' | 'dropped';
 }
 
 /**
@@ -202,10 +191,10 @@ function checkMembersAgainstArtifacts(meta: VersionMeta, artifacts: Map<string, 
 }
 
 /** The file's validation rows, decoded and held against the metadata (shape, count, targets). */
-function checkValidationRows(bytes: Uint8Array, meta: VersionMeta): Shard {
-  let shard: Shard;
+function checkValidationRows(bytes: Uint8Array, meta: VersionMeta): RowShard {
+  let shard: RowShard;
   try {
-    shard = decodeShard(bytes);
+    shard = decodeRowShard(bytes);
   } catch (err) {
     throw new QuorumError('BAD_ARTIFACT', `export refused: the validation rows are damaged (${(err as Error).message})`, { field: 'arrays.validation' });
   }

@@ -64,7 +64,7 @@ export interface VersionMeta {
    */
   unverified?: boolean;
   /** What the import proved: the signature's status and signer, and whether the metrics were recomputed or dropped. */
-  imported?: import('./portable').ImportCheck;
+  imported?: ImportCheck;
   /** `local` versions: how each node splits its own rows, and every member evaluated on every node. */
   localSplit?: { seed: number; validationFraction: number };
   crossNode?: CrossNodeEvaluation;
@@ -87,4 +87,14 @@ export interface ActivationRecord {
   at: string;
   previous?: string;
   reason: string;
+}
+
+/** What an import proves about a file, recorded with the version (`imported`). */
+export interface ImportCheck {
+  /** `verified`: signed by a key this registry trusts; otherwise why not. */
+  signature: 'verified' | 'unsigned' | 'unknown-key' | 'altered';
+  /** Key id of the signer (verified, unknown or altered signatures). */
+  signer?: string;
+  /** `recomputed` from the file's validation rows, or `dropped` (the file has none): never the file's own numbers. */
+  metrics: 'recomputed' | 'dropped';
 }

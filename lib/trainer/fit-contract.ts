@@ -9,7 +9,7 @@ import type { EncoderSpec } from '../data/encode';
 import type { DenseSpec } from '../data/preprocess';
 import type { Report } from '../metrics';
 import type { FeatureInfo, Task } from '../models/model';
-import type { BlobRef } from '../training/job';
+import type { BlobRef } from '../jobs/job';
 
 /** What a fit is (the identity of the member it makes). */
 export interface FitSpec {

@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { QuorumError, isErrorCode } from '../errors';
-import { decodeArtifact, encodeArtifact } from '../models/format';
+import { decodeArtifact, encodeArtifact } from '../core/container';
 import { resolveModelKind } from '../models/kinds';
 import type { FitProgress, TrainingSet } from '../models/model';
 import type { ModelKind } from '../models/model';

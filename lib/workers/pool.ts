@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { QuorumError, isErrorCode } from '../errors';
-import { decodeArtifact, encodeArtifact } from '../models/format';
+import { decodeArtifact, encodeArtifact } from '../core/container';
 import { resolveModelKind } from '../models/kinds';
 import type { FitProgress } from '../models/model';
 import type { FitJob, FromWorker, PredictJob, SharedSet, ToWorker } from './protocol';

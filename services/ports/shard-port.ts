@@ -1,5 +1,5 @@
 /**
- * A data-parallel shard session over the broker ({@link ShardSession}): it reaches the trainer node
+ * A data-parallel shard session over the broker ({@link RemoteShard}): it reaches the trainer node
  * that holds the shard's session through `trainer.dpOpen` / `trainer.dp` calls. A port survives its
  * trainer: when a call fails (the node died or left, the session was swept), it opens the session
  * again on another trainer from the shard's blob, replays the splits of the trees still open (gbm:
@@ -8,20 +8,12 @@
  */
 import type { ServiceBroker } from 'moleculer';
 import { QuorumError } from '../../lib/errors';
-import type { ShardSession, ShardSessionEvents } from '../../lib/training/cluster';
-import {
-  HostPort,
-  type ApplyRequest,
-  type HostRequest,
-  type LevelRequest,
-  type NodeRef,
-  type NodeRows,
-  type RoundRequest,
-} from '../../lib/training/data-parallel';
-import type { BlobRef } from '../../lib/training/job';
+import type { RemoteShard, RemoteShardEvents } from '../../lib/jobs/cluster';
+import { HostPort, type ApplyRequest, type HostRequest, type LevelRequest, type NodeRef, type NodeRows, type RoundRequest } from '../../lib/jobs/data-parallel';
+import type { BlobRef } from '../../lib/jobs/job';
 import { nodesWith, readReply } from './cluster';
 
-export class ClusterShardPort implements ShardSession {
+export class ClusterShardPort implements RemoteShard {
   private port: HostPort | null = null;
   private node: string | null = null;
   private opens = 0;
@@ -45,7 +37,7 @@ export class ClusterShardPort implements ShardSession {
     private readonly timeoutMs: number,
     /** Longest gap between two chunks of a streamed reply: the reply is sent whole once computed. */
     private readonly idleMs: number,
-    private readonly events: ShardSessionEvents,
+    private readonly events: RemoteShardEvents,
   ) {}
 
   /** Compute time of the sessions this port closed or lost (ms). */

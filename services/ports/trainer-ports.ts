@@ -4,14 +4,14 @@
  */
 import type { Context, ServiceBroker } from 'moleculer';
 import { applyDense, type DenseSpec } from '../../lib/data/preprocess';
-import { decodeShard } from '../../lib/data/shard-codec';
+import { decodeRowShard } from '../../lib/data/shard-codec';
 import { QUORUM_METRICS } from '../../lib/ops/metrics';
 import type { MemberMeta, VersionMeta } from '../../lib/registry/version';
 import { bufferStream, sha256 } from '../../lib/store/streams';
 import type { FitRunnerPorts } from '../../lib/trainer/fit-runner';
 import type { LocalRegistry } from '../../lib/trainer/local-data';
 import type { TrainerModels } from '../../lib/trainer/member-cache';
-import type { BlobRef } from '../../lib/training/job';
+import type { BlobRef } from '../../lib/jobs/job';
 import type { SharedSet } from '../../lib/workers/protocol';
 import { nodesWith, readArtifact, readReply } from './cluster';
 import { quorumConfig } from './config';
@@ -71,7 +71,7 @@ export async function fetchSet(ctx: Context, ref: BlobRef & { nodeID: string }, 
   const started = process.hrtime.bigint();
   const bytes = await fetchBlob(ctx, ref);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const shard = decodeShard(bytes);
+  const shard = decodeRowShard(bytes);
   const x = dense ? applyDense(dense, shard.x) : shard.x;
   return { set: { x: x.data, rows: x.rows, cols: x.cols, y: shard.y }, seconds };
 }

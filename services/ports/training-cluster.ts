@@ -4,14 +4,14 @@
  * which the coordinator hands to {@link BrokerTrainingCluster.progressed}.
  */
 import type { ServiceBroker } from 'moleculer';
-import type { LocalSchema } from '../../lib/local/schema';
+import type { LocalSchema } from '../../lib/node-data/schema';
 import type { Report } from '../../lib/metrics';
 import type { FitProgress } from '../../lib/models/model';
 import type { MemberMeta, VersionMeta } from '../../lib/registry/version';
-import type { JobBlobs, CompleteRequest, Completion, ShardSessionEvents, TrainingCluster } from '../../lib/training/cluster';
+import type { JobBlobs, CompleteRequest, Completion, RemoteShardEvents, TrainingCluster } from '../../lib/jobs/cluster';
 import { QuorumError } from '../../lib/errors';
 import { bufferStream, sha256 } from '../../lib/store/streams';
-import type { BlobRef } from '../../lib/training/job';
+import type { BlobRef } from '../../lib/jobs/job';
 import type { FitParams, FitReply, LocalEvaluation, LocalFitParams } from '../../lib/trainer/fit-contract';
 import { callService, nodesWith } from './cluster';
 import { quorumConfig } from './config';
@@ -114,7 +114,7 @@ export class BrokerTrainingCluster implements TrainingCluster {
     return this.broker.call<LocalEvaluation, unknown>('trainer.evaluateLocal', { version }, { nodeID: node, timeout: this.config.fitTimeoutMs, retries: 0 });
   }
 
-  openShard(job: string, shard: number, blob: BlobRef, preferred: string, events: ShardSessionEvents): ClusterShardPort {
+  openShard(job: string, shard: number, blob: BlobRef, preferred: string, events: RemoteShardEvents): ClusterShardPort {
     return new ClusterShardPort(
       this.broker,
       job,

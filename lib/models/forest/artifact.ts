@@ -11,7 +11,7 @@
  * prediction read out of bounds or loop; it fails with BAD_ARTIFACT.
  */
 import { QuorumError } from '../../errors';
-import { expectArtifact, type Artifact, type NumericArray } from '../format';
+import { expectArtifact, type Artifact, type NumericArray } from '../../core/container';
 import type { FeatureInfo, Task } from '../model';
 import type { ForestNodes } from './nodes';
 import type { ForestState } from './model';

@@ -4,7 +4,7 @@
  * permutation importance, and parallel fitting by tree ranges. See DESIGN.md ("Tree ensembles
  * are our own code").
  */
-import type { Artifact } from '../format';
+import type { Artifact } from '../../core/container';
 import type { FitContext, ModelKind, TrainedModel, TrainingSet } from '../model';
 import { decodeForest } from './artifact';
 import { fitForest } from './fit';

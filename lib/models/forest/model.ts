@@ -7,7 +7,7 @@
  * so that tree stays in cache.
  */
 import { QuorumError } from '../../errors';
-import type { Artifact } from '../format';
+import type { Artifact } from '../../core/container';
 import type { FeatureInfo, Matrix, Task, TrainedModel } from '../model';
 import type { Bins } from './binning';
 import type { ForestNodes } from './nodes';

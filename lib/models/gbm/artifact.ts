@@ -9,7 +9,7 @@
  * of bounds or loop: it fails with BAD_ARTIFACT (422).
  */
 import { QuorumError } from '../../errors';
-import { expectArtifact, type Artifact, type NumericArray } from '../format';
+import { expectArtifact, type Artifact, type NumericArray } from '../../core/container';
 import type { FeatureInfo, Task } from '../model';
 import type { ForestNodes } from '../forest/nodes';
 import type { GbmState } from './model';

@@ -8,7 +8,7 @@
  * objectives.ts (derivatives), histogram.ts (node histograms, subtraction, sums),
  * split.ts (best split from a histogram, leaf values).
  */
-import type { Artifact } from '../format';
+import type { Artifact } from '../../core/container';
 import type { FitContext, ModelKind, TrainedModel, TrainingSet } from '../model';
 import { decodeGbm } from './artifact';
 import { fitGbm } from './fit';

@@ -9,7 +9,7 @@
  * walk-kernel.ts (bit-identical margins).
  */
 import { QuorumError } from '../../errors';
-import type { Artifact } from '../format';
+import type { Artifact } from '../../core/container';
 import type { FeatureInfo, Matrix, Task, TrainedModel } from '../model';
 import type { Bins } from '../forest/binning';
 import type { ForestNodes } from '../forest/nodes';

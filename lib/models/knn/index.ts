@@ -6,7 +6,7 @@
  * probabilities; regression: their (weighted) mean.
  */
 import { QuorumError } from '../../errors';
-import { expectArtifact, type Artifact } from '../format';
+import { expectArtifact, type Artifact } from '../../core/container';
 import type { Matrix, ModelKind, Task, TrainedModel, TrainingSet } from '../model';
 import { knnParams, knnPlan, usesTree, type KnnParams } from './params';
 import { KnnIndex } from './search';

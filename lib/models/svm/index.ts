@@ -8,7 +8,7 @@
  */
 import { QuorumError } from '../../errors';
 import { deriveSeed } from '../../util/random';
-import { expectArtifact, type Artifact } from '../format';
+import { expectArtifact, type Artifact } from '../../core/container';
 import type { Matrix, ModelKind, Task, TrainedModel, TrainingSet } from '../model';
 import { lossFor, svmParams, svmPlan, type SvmParams } from './params';
 import { decisions, fourierBasis, fourierTransform, plattFit, plattProbability, solveSvc, solveSvr, type Rows } from './solver';

@@ -4,7 +4,7 @@
  * so the registry (the parameter server) can average without loading it.
  */
 import { QuorumError } from '../../errors';
-import type { Artifact } from '../format';
+import type { Artifact } from '../../core/container';
 
 export interface AveragePart {
   artifact: Artifact;

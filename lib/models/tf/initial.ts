@@ -9,7 +9,7 @@
  */
 import { QuorumError } from '../../errors';
 import { deriveSeed } from '../../util/random';
-import type { Artifact } from '../format';
+import type { Artifact } from '../../core/container';
 import type { Task } from '../model';
 import { netArtifact } from './net-artifact';
 import type { NetSpec } from './net-spec';

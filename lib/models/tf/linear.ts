@@ -3,7 +3,7 @@
  * regression, with an L2 penalty — the network of `mlp` without hidden layers, trained by
  * mini-batch Adam (or SGD) so that it can take part in parameter averaging like `mlp`.
  */
-import type { Artifact } from '../format';
+import type { Artifact } from '../../core/container';
 import type { FitContext, ModelKind, TrainedModel, TrainingSet } from '../model';
 import { initTfKind } from './backend';
 import { fitNet } from './fit-net';

@@ -3,7 +3,7 @@
  * or elu, dropout, L2, Adam or SGD, early stopping on a validation split; softmax output for
  * several classes, one sigmoid unit for two, a linear output for regression.
  */
-import type { Artifact } from '../format';
+import type { Artifact } from '../../core/container';
 import type { FitContext, ModelKind, TrainedModel, TrainingSet } from '../model';
 import { initTfKind } from './backend';
 import { fitNet } from './fit-net';

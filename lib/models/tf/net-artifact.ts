@@ -9,7 +9,7 @@
  * handler would only add a copy of the same Float32Arrays. (tfjs-io.ts goes the other way.)
  */
 import { QuorumError } from '../../errors';
-import type { Artifact } from '../format';
+import type { Artifact } from '../../core/container';
 import type { Task } from '../model';
 import type { NetSpec, NetWeights } from './net-spec';
 import { ACTIVATIONS, layerSizes } from './net-spec';

@@ -2,8 +2,8 @@
  * A trained dense network as a {@link TrainedModel} (artifact layout: net-artifact.ts).
  */
 import { QuorumError } from '../../errors';
-import type { Artifact } from '../format';
-import { expectArtifact } from '../format';
+import type { Artifact } from '../../core/container';
+import { expectArtifact } from '../../core/container';
 import type { Matrix, Task, TrainedModel } from '../model';
 import { ensureBackendSync } from './backend';
 import type { DeviceWeights } from './net';

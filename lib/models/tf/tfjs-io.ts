@@ -10,8 +10,8 @@
  * regression model's target scaling is folded into the last layer (`std · w`, `std · b + mean`).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Artifact } from '../format';
-import { expectArtifact } from '../format';
+import type { Artifact } from '../../core/container';
+import { expectArtifact } from '../../core/container';
 import { layerSizes } from './net-spec';
 import { NET_FORMAT_VERSION, specOf, weightsOf } from './net-artifact';
 

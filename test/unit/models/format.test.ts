@@ -1,4 +1,4 @@
-import { decodeArtifact, encodeArtifact, expectArtifact } from '../../../lib/models/format';
+import { decodeArtifact, encodeArtifact, expectArtifact } from '../../../lib/core/container';
 import { QuorumError } from '../../../lib/errors';
 
 describe('artifact container', () => {

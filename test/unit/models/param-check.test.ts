@@ -6,7 +6,7 @@
 import { QuorumError, previewValue } from '../../../lib/errors';
 import { validateModelParams } from '../../../lib/models/kinds';
 import { paramChecker } from '../../../lib/models/param-check';
-import { normaliseRequest } from '../../../lib/training/request';
+import { normaliseRequest } from '../../../lib/jobs/request';
 
 function thrown(fn: () => unknown): QuorumError {
   try {

@@ -9,7 +9,7 @@ import { decideActivation } from '../../../lib/registry/activation';
 import { decodeExport, encodeExport, EXPORT_KIND } from '../../../lib/registry/portable';
 import { VersionStore } from '../../../lib/registry/store';
 import type { VersionMeta } from '../../../lib/registry/version';
-import { decodeArtifact, encodeArtifact } from '../../../lib/models/format';
+import { decodeArtifact, encodeArtifact } from '../../../lib/core/container';
 import { sha256 } from '../../../lib/store/streams';
 import { constantArtifact, versionMeta } from '../../fixtures/versions';
 

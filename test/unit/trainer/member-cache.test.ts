@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fromWire, toWire } from '../../../lib/inference/wire';
-import { encodeArtifact } from '../../../lib/models/format';
+import { encodeArtifact } from '../../../lib/core/container';
 import { TrainerModels, type MemberSource } from '../../../lib/trainer/member-cache';
 import { constantArtifact, versionMeta } from '../../fixtures/versions';
 

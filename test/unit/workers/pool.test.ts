@@ -1,5 +1,5 @@
 import { WorkerPool } from '../../../lib/workers/pool';
-import { decodeArtifact } from '../../../lib/models/format';
+import { decodeArtifact } from '../../../lib/core/container';
 import { resolveModelKind } from '../../../lib/models/kinds';
 import type { FitJob } from '../../../lib/workers/protocol';
 

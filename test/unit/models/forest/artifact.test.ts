@@ -5,7 +5,7 @@
  */
 import { QuorumError } from '../../../../lib/errors';
 import { forestKind, type ForestModel } from '../../../../lib/models/forest';
-import { decodeArtifact, encodeArtifact, type Artifact } from '../../../../lib/models/format';
+import { decodeArtifact, encodeArtifact, type Artifact } from '../../../../lib/core/container';
 import type { Matrix } from '../../../../lib/models/model';
 import { Rng } from '../../../../lib/util/random';
 import { synthetic } from './fixtures';

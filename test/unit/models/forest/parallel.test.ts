@@ -4,7 +4,7 @@
  */
 import { QuorumError } from '../../../../lib/errors';
 import { forestKind, type ForestModel } from '../../../../lib/models/forest';
-import { decodeArtifact, encodeArtifact } from '../../../../lib/models/format';
+import { decodeArtifact, encodeArtifact } from '../../../../lib/core/container';
 import type { TrainingSet } from '../../../../lib/models/model';
 import { WorkerPool } from '../../../../lib/workers/pool';
 import { synthetic } from './fixtures';

@@ -5,7 +5,7 @@
  * param, value and range.
  */
 import { QuorumError } from '../../../../lib/errors';
-import { decodeArtifact, encodeArtifact } from '../../../../lib/models/format';
+import { decodeArtifact, encodeArtifact } from '../../../../lib/core/container';
 import { gbmKind } from '../../../../lib/models/gbm';
 import type { GbmModel } from '../../../../lib/models/gbm/model';
 import { resolveModelKind, validateModelParams } from '../../../../lib/models/kinds';

@@ -1,4 +1,4 @@
-import { decodeArtifact, encodeArtifact } from '../../../../lib/models/format';
+import { decodeArtifact, encodeArtifact } from '../../../../lib/core/container';
 import { knnKind, KnnModel } from '../../../../lib/models/knn';
 import { knnPlan } from '../../../../lib/models/knn/params';
 import { KnnIndex } from '../../../../lib/models/knn/search';

@@ -1,4 +1,4 @@
-import { decodeArtifact, encodeArtifact } from '../../../../lib/models/format';
+import { decodeArtifact, encodeArtifact } from '../../../../lib/core/container';
 import type { TrainingSet } from '../../../../lib/models/model';
 import { svmKind } from '../../../../lib/models/svm';
 import { svmPlan } from '../../../../lib/models/svm/params';

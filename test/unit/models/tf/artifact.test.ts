@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { irisSplit, syntheticRegression } from '../../../../fixtures/tf-data';
 import { QuorumError } from '../../../../lib/errors';
-import { decodeArtifact, encodeArtifact } from '../../../../lib/models/format';
-import type { Artifact } from '../../../../lib/models/format';
+import { decodeArtifact, encodeArtifact } from '../../../../lib/core/container';
+import type { Artifact } from '../../../../lib/core/container';
 import { backendInfo, describeBackend, initBackend } from '../../../../lib/models/tf/backend';
 import { linearKind } from '../../../../lib/models/tf/linear';
 import { mlpKind } from '../../../../lib/models/tf/mlp';

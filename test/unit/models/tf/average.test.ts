@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { accuracy, irisSplit, letterSplit, subset, syntheticRegression } from '../../../../fixtures/tf-data';
-import type { Artifact } from '../../../../lib/models/format';
+import type { Artifact } from '../../../../lib/core/container';
 import type { TrainingSet } from '../../../../lib/models/model';
 import { averageArtifacts } from '../../../../lib/models/tf/average';
 import { initialArtifact } from '../../../../lib/models/tf/initial';

@@ -47,8 +47,8 @@ export function runnerOptions(env: JobEnv): RunnerOptions {
 }
 
 /** Phase 1 of the modes that train on a dataset: shards, validation rows, version. */
-export async function prepareShards({ job, env, checked }: ModeRun): Promise<void> {
-  if (!checked) throw new Error('prepareShards: a new job comes with its checked request');
+export async function prepareJob({ job, env, checked }: ModeRun): Promise<void> {
+  if (!checked) throw new Error('prepareJob: a new job comes with its checked request');
   const started = Date.now();
   const dataset = await env.datasets.load(job.dataset.id);
   const prepared = await prepare(dataset.table, dataset.profile, job.request, checked, env.cluster.trainers().length, {

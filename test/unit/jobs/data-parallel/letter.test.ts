@@ -7,14 +7,14 @@ import { letterSplit } from '../../../../fixtures/datasets';
 import { forestKind } from '../../../../lib/models/forest';
 import type { ForestModel } from '../../../../lib/models/forest';
 import { accuracy } from '../../../../lib/models/forest/oob';
-import { fitLocal } from '../../../../lib/training/data-parallel';
+import { fitInProcess } from '../../../../lib/jobs/data-parallel';
 
 describe('data-parallel forest on Letter', () => {
   it('4 shards stay within 0.3 points of the one-node fit (100 trees, defaults)', async () => {
     const { train, test } = letterSplit();
     const p = forestKind.params({});
     const one = (await forestKind.fit(train, p, { seed: 1 })) as ForestModel;
-    const { model, cost } = await fitLocal(train, p, 1, 4);
+    const { model, cost } = await fitInProcess(train, p, 1, 4);
     const a1 = accuracy(one.predict(test.x), test.y, 26);
     const a4 = accuracy(model.predict(test.x), test.y, 26);
     // measured: one node 96.075 %, 4-shard data-parallel 96.25 % (+0.175 points)

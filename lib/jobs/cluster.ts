@@ -1,11 +1,11 @@
 /**
- * What a training job needs of the cluster, as ports: the modes (lib/training/modes) and the
+ * What a training job needs of the cluster, as ports: the modes (lib/jobs/modes) and the
  * executor run against these, never against a broker. The coordinator implements them on
  * Moleculer (services/ports/training-cluster.ts); tests can implement them in memory.
  */
 import type { Readable } from 'node:stream';
 import type { LoadedDataset } from '../data/catalog';
-import type { LocalSchema } from '../local/schema';
+import type { LocalSchema } from '../node-data/schema';
 import type { Report } from '../metrics';
 import type { FitProgress, Task } from '../models/model';
 import type { CrossNodeEvaluation, MemberMeta, VersionMeta } from '../registry/version';
@@ -29,7 +29,7 @@ export interface CompleteRequest {
 }
 
 /** A data-parallel shard session on some trainer, that moves to another one when its trainer fails. */
-export interface ShardSession extends ShardPort, BoostPort {
+export interface RemoteShard extends ShardPort, BoostPort {
   /** Where the session is now (null before the first call). */
   readonly nodeID: string | null;
   /** The sessions' compute time so far (ms), over every trainer that held the shard. */
@@ -37,7 +37,7 @@ export interface ShardSession extends ShardPort, BoostPort {
   close(): Promise<void>;
 }
 
-export interface ShardSessionEvents {
+export interface RemoteShardEvents {
   /** The shard's session (re)opened on `node` (`moved`: after a failure elsewhere). */
   opened(shard: number, node: string, moved: boolean, why?: string): void;
 }
@@ -64,7 +64,7 @@ export interface TrainingCluster {
   localProfile(node: string, query: { target: string; task?: Task }): Promise<LocalSchema>;
   evaluateLocal(node: string, version: string): Promise<LocalEvaluation>;
   /** A data-parallel session of one binned shard, first on `preferred`. */
-  openShard(job: string, shard: number, blob: BlobRef, preferred: string, events: ShardSessionEvents): ShardSession;
+  openShard(job: string, shard: number, blob: BlobRef, preferred: string, events: RemoteShardEvents): RemoteShard;
   /** Tells the cluster (dashboards, other services) what happened: `shard.trained`, `job.completed`, … */
   emit(event: string, payload: Record<string, unknown>): void;
 }

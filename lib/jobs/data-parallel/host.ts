@@ -10,7 +10,7 @@ import { packArrays, unpackArrays, type ShardPort } from './port';
 import { BoostSession, type LevelRequest, type RoundRequest } from './boost-session';
 import type { BoostPort } from './boost-driver';
 import { ShardSession, type ApplyRequest, type NodeRef, type NodeRows } from './session';
-import { chunkBytes, decodeShard, joinChunks, MAX_MESSAGE } from './shard';
+import { chunkBytes, decodeBinnedShard, joinChunks, MAX_MESSAGE } from './shard';
 
 export type HostRequest =
   | { op: 'open'; id: string; shard: Uint8Array }
@@ -58,7 +58,7 @@ export class SessionHost {
     if (msg.op === 'open') {
       if (this.sessions.has(msg.id))
         throw new QuorumError('CONFLICT', `shard session '${msg.id}' is already open on this trainer; close it first or use another id`);
-      const shard = decodeShard(msg.shard);
+      const shard = decodeBinnedShard(msg.shard);
       const rows = shard.rows;
       this.sessions.set(msg.id, { session: shard.config.boost ? new BoostSession(shard) : new ShardSession(shard), rows, lastUsed: this.now() });
       return this.reply([Int32Array.of(rows)]);

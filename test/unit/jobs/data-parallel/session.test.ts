@@ -5,35 +5,35 @@
  */
 import { irisSplit } from '../../../../fixtures/datasets';
 import { forestKind } from '../../../../lib/models/forest';
-import { encodeArtifact } from '../../../../lib/models/format';
+import { encodeArtifact } from '../../../../lib/core/container';
 import {
   BytesPort,
   ShardSession,
   chunkBytes,
-  decodeShard,
-  encodeShard,
+  decodeBinnedShard,
+  encodeBinnedShard,
   fitForestDataParallel,
-  fitLocal,
+  fitInProcess,
   joinChunks,
-  prepareShards,
+  binShards,
   rowWeight,
-} from '../../../../lib/training/data-parallel';
-import { featureOffsets } from '../../../../lib/training/data-parallel/session';
+} from '../../../../lib/jobs/data-parallel';
+import { featureOffsets } from '../../../../lib/jobs/data-parallel/session';
 
 describe('data-parallel shard sessions', () => {
   const { train } = irisSplit();
 
   it('shards round-trip through bytes and chunks of at most the limit', () => {
-    const { shards } = prepareShards(train, 255, 1, 3);
+    const { shards } = binShards(train, 255, 1, 3);
     expect(shards.map((s) => s.rows)).toEqual([34, 33, 33]);
-    const bytes = encodeShard(shards[1]);
+    const bytes = encodeBinnedShard(shards[1]);
     const chunks = chunkBytes(bytes, 100);
     expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(100);
-    const back = decodeShard(joinChunks(chunks));
+    const back = decodeBinnedShard(joinChunks(chunks));
     expect(back.codes).toEqual(shards[1].codes);
     expect(back.y).toEqual(shards[1].y);
     expect(back.rowIndex).toEqual(shards[1].rowIndex);
-    expect(() => decodeShard(bytes.subarray(0, bytes.length - 1))).toThrow(/expected/);
+    expect(() => decodeBinnedShard(bytes.subarray(0, bytes.length - 1))).toThrow(/expected/);
   });
 
   it('bootstrap weights are Poisson(1): mean 1, about e^-1 zeros, and depend on (seed, tree, row) only', () => {
@@ -52,8 +52,8 @@ describe('data-parallel shard sessions', () => {
   });
 
   it('histograms equal a direct count, and the sum of shard histograms the one-shard histogram', () => {
-    const one = prepareShards(train, 255, 1, 1);
-    const three = prepareShards(train, 255, 1, 3);
+    const one = binShards(train, 255, 1, 1);
+    const three = binShards(train, 255, 1, 3);
     const whole = new ShardSession(one.shards[0]).histograms([{ tree: 0, node: 0 }]);
     const parts = three.shards.map((s) => new ShardSession(s).histograms([{ tree: 0, node: 0 }]));
     const sum = parts.reduce((a, b) => a.map((v, i) => v + b[i]));
@@ -73,7 +73,7 @@ describe('data-parallel shard sessions', () => {
   });
 
   it('partitions rows on a split; the children add up to the parent', () => {
-    const { shards } = prepareShards(train, 255, 1, 1);
+    const { shards } = binShards(train, 255, 1, 1);
     const s = new ShardSession(shards[0]);
     const [root] = [s.histograms([{ tree: 4, node: 0 }])];
     const counts = s.applySplits({ splits: [{ tree: 4, node: 0, feature: 2, bin: 5, missLeft: false, left: 1, right: 2 }], release: [] });
@@ -91,7 +91,7 @@ describe('data-parallel shard sessions', () => {
   });
 
   it("frees a session's memory on close (and its trees when released)", async () => {
-    const { shards } = prepareShards(train, 255, 1, 2);
+    const { shards } = binShards(train, 255, 1, 2);
     const s = new ShardSession(shards[0]);
     const base = s.memoryBytes();
     // 50 rows × (4 codes + 8 y + 4 row index)
@@ -111,7 +111,7 @@ describe('data-parallel shard sessions', () => {
   });
 
   it('a fit leaves no tree open in any session, and the bytes port never sends more than its limit', async () => {
-    const prepared = prepareShards(train, 255, 1, 2);
+    const prepared = binShards(train, 255, 1, 2);
     const sessions = prepared.shards.map((s) => new ShardSession(s));
     const ports = sessions.map((s) => new BytesPort(s, 4096));
     const { cost } = await fitForestDataParallel(
@@ -135,9 +135,9 @@ describe('data-parallel driver batches', () => {
   it('grows fewer trees together under a smaller histogram budget, with the same artifact', async () => {
     const { train } = irisSplit();
     const p = forestKind.params({ nEstimators: 12 });
-    const all = await fitLocal(train, p, 1, 2, { smallRows: 8 });
+    const all = await fitInProcess(train, p, 1, 2, { smallRows: 8 });
     // a node histogram of Iris is about 4 features × ~30 bins × 4 values × 8 bytes; 25 of them per tree
-    const few = await fitLocal(train, p, 1, 2, { smallRows: 8, histBudgetBytes: 3 * all.sessions[0].histLength * 8 * 25 });
+    const few = await fitInProcess(train, p, 1, 2, { smallRows: 8, histBudgetBytes: 3 * all.sessions[0].histLength * 8 * 25 });
     expect(all.cost.treesPerBatch).toBe(12);
     expect(few.cost.treesPerBatch).toBe(3);
     expect(few.cost.roundTrips).toBeGreaterThan(all.cost.roundTrips);

@@ -8,14 +8,14 @@ import { irisSplit } from '../../../../fixtures/datasets';
 import { forestKind } from '../../../../lib/models/forest';
 import type { ForestModel } from '../../../../lib/models/forest';
 import { accuracy, r2 } from '../../../../lib/models/forest/oob';
-import { encodeArtifact } from '../../../../lib/models/format';
+import { encodeArtifact } from '../../../../lib/core/container';
 import type { TrainingSet } from '../../../../lib/models/model';
-import { fitLocal, type ForestCheckpoint, type LocalFitOptions } from '../../../../lib/training/data-parallel';
+import { fitInProcess, type ForestCheckpoint, type InProcessFitOptions } from '../../../../lib/jobs/data-parallel';
 import { Rng } from '../../../../lib/util/random';
 import { synthetic } from '../../models/forest/fixtures';
 
-async function fit(data: TrainingSet, params: Record<string, unknown>, shards: number, opts: LocalFitOptions = {}): Promise<ForestModel> {
-  return (await fitLocal(data, forestKind.params(params), 1, shards, opts)).model;
+async function fit(data: TrainingSet, params: Record<string, unknown>, shards: number, opts: InProcessFitOptions = {}): Promise<ForestModel> {
+  return (await fitInProcess(data, forestKind.params(params), 1, shards, opts)).model;
 }
 
 const bytesOf = (m: ForestModel): Buffer => encodeArtifact(m.toArtifact());

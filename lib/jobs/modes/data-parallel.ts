@@ -2,25 +2,25 @@
  * `data-parallel`: one forest or boosted model over all shards. Each binned shard is opened as a
  * session on a trainer (shard i on trainer i mod n); the driver grows the trees here, asking every
  * session for histograms; a session whose trainer fails moves to another one (the cluster's
- * {@link ShardSession}). The driver's state is checkpointed beside the job's shards, so a restarted
+ * {@link RemoteShard}). The driver's state is checkpointed beside the job's shards, so a restarted
  * coordinator resumes from it.
  */
-import { decodeShard } from '../../data/shard-codec';
+import { decodeRowShard } from '../../data/shard-codec';
 import type { ForestModel } from '../../models/forest/model';
 import type { ForestParams } from '../../models/forest/params';
-import { encodeArtifact } from '../../models/format';
+import { encodeArtifact } from '../../core/container';
 import type { GbmModel } from '../../models/gbm/model';
 import type { GbmParams } from '../../models/gbm/params';
 import type { MemberMeta } from '../../registry/version';
 import { readAll } from '../../store/streams';
 import { remoteFailure } from '../../errors';
 import { timeExceeded } from '../../trainer/fit-contract';
-import type { JobBlobs, ShardSession } from '../cluster';
+import type { JobBlobs, RemoteShard } from '../cluster';
 import { fitForestDataParallel, fitGbmDataParallel, type BoostCheckpoint, type DriverCost, type ForestCheckpoint } from '../data-parallel';
 import type { JobState } from '../job';
 import { DATA_PARALLEL_KINDS } from '../request';
 import { waitForTrainer } from '../runner';
-import { completeVersion, prepareShards, runnerOptions, runnerPorts, type Mode } from './mode';
+import { completeVersion, prepareJob, runnerOptions, runnerPorts, type Mode } from './mode';
 
 /** The driver's state every few trees or rounds, beside the job's shards. */
 function checkpointStore(blobs: JobBlobs, job: JobState): { read<T>(): Promise<T | null>; save(state: unknown): Promise<void> } {
@@ -35,7 +35,7 @@ export const dataParallelMode: Mode = {
   name: 'data-parallel',
   kinds: () => [...DATA_PARALLEL_KINDS],
   keepsStoredMembers: true,
-  prepare: prepareShards,
+  prepare: prepareJob,
 
   async train({ job, env, signal }) {
     const member = job.members[0];
@@ -46,7 +46,7 @@ export const dataParallelMode: Mode = {
     member.attempts++;
     env.changed(job);
     const trainers = env.cluster.trainers();
-    const ports: ShardSession[] = job.shards.map((s, i) =>
+    const ports: RemoteShard[] = job.shards.map((s, i) =>
       env.cluster.openShard(job.id, s.index, s.blob, trainers[i % trainers.length], {
         opened: (shard, node, moved, why) => {
           if (moved) {
@@ -81,7 +81,7 @@ export const dataParallelMode: Mode = {
         const params = member.params as unknown as GbmParams;
         const total = params.nEstimators;
         const sample = job.plan!.validationSample;
-        const validation = sample ? decodeShard(await readAll(await env.blobs.stream(sample.id))) : null;
+        const validation = sample ? decodeRowShard(await readAll(await env.blobs.stream(sample.id))) : null;
         const resume = await checkpoints.read<BoostCheckpoint>();
         const curve: Record<string, number>[] = (member.curve = []);
         const point = (epoch: number, loss: number, valLoss: number | null) => curve.push({ epoch, loss, ...(valLoss !== null ? { valLoss } : {}) });

@@ -1,13 +1,13 @@
 /** `ensemble`: one model per shard (and kind), fitted in parallel on the trainers; they vote. */
 import { modelKindNames } from '../../models/kinds';
 import { trainMembers } from '../runner';
-import { completeVersion, fitMember, fitParams, prepareShards, runnerOptions, runnerPorts, type Mode } from './mode';
+import { completeVersion, fitMember, fitParams, prepareJob, runnerOptions, runnerPorts, type Mode } from './mode';
 
 export const ensembleMode: Mode = {
   name: 'ensemble',
   kinds: modelKindNames,
   keepsStoredMembers: true,
-  prepare: prepareShards,
+  prepare: prepareJob,
   async train({ job, env, signal }) {
     const ports = {
       ...runnerPorts(env),

@@ -7,7 +7,7 @@ import { objectiveFor } from '../../models/gbm/objectives';
 import { resolveObjective, startMargin, type GbmParams } from '../../models/gbm/params';
 import type { TrainingSet } from '../../models/model';
 import { quantisation, type BoostConfig } from './boost-session';
-import { prepareShards, type PreparedShards } from './shard';
+import { binShards, type BinnedShards } from './shard';
 
 export function boostConfig(data: TrainingSet, p: GbmParams): BoostConfig {
   const classification = data.task === 'classification';
@@ -62,6 +62,6 @@ export function boostConfig(data: TrainingSet, p: GbmParams): BoostConfig {
 }
 
 /** Bins and shards for a data-parallel gbm (no bootstrap; targets kept as they are). */
-export function prepareBoostShards(data: TrainingSet, p: GbmParams, seed: number, nShards: number, assignment?: Int32Array): PreparedShards {
-  return prepareShards(data, p.maxBins, seed, nShards, false, assignment, boostConfig(data, p));
+export function prepareBoostShards(data: TrainingSet, p: GbmParams, seed: number, nShards: number, assignment?: Int32Array): BinnedShards {
+  return binShards(data, p.maxBins, seed, nShards, false, assignment, boostConfig(data, p));
 }

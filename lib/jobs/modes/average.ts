@@ -1,19 +1,19 @@
 /**
  * `average`: one shared neural or linear model improved in rounds of parameter averaging
- * (lib/training/averaging.ts); the registry holds the global weights as member `global`.
+ * (lib/jobs/averaging.ts); the registry holds the global weights as member `global`.
  */
 import { headline } from '../../metrics';
-import { encodeArtifact } from '../../models/format';
+import { encodeArtifact } from '../../core/container';
 import type { MemberMeta } from '../../registry/version';
 import { trainByAveraging, type AveragingPorts } from '../averaging';
 import { AVERAGE_KINDS } from '../request';
-import { completeVersion, fitMember, fitParams, memberSeed, prepareShards, runnerOptions, runnerPorts, type Mode } from './mode';
+import { completeVersion, fitMember, fitParams, memberSeed, prepareJob, runnerOptions, runnerPorts, type Mode } from './mode';
 
 export const averageMode: Mode = {
   name: 'average',
   kinds: () => [...AVERAGE_KINDS],
   keepsStoredMembers: false,
-  prepare: prepareShards,
+  prepare: prepareJob,
   async train({ job, env, signal }) {
     const spec = job.request.models[0];
     const version = job.version!;

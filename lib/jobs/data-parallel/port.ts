@@ -19,7 +19,7 @@ export interface ShardPort {
 }
 
 /** Calls a session in this process. */
-export class LocalPort implements ShardPort {
+export class InProcessPort implements ShardPort {
   constructor(readonly session: ShardSession) {}
   get computeMs(): number {
     return this.session.computeMs;

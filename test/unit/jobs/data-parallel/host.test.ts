@@ -5,8 +5,8 @@
  */
 import { irisSplit } from '../../../../fixtures/datasets';
 import { forestKind } from '../../../../lib/models/forest';
-import { encodeArtifact } from '../../../../lib/models/format';
-import { HostPort, SessionHost, encodeShard, fitForestDataParallel, fitLocal, prepareShards, type HostRequest } from '../../../../lib/training/data-parallel';
+import { encodeArtifact } from '../../../../lib/core/container';
+import { HostPort, SessionHost, encodeBinnedShard, fitForestDataParallel, fitInProcess, binShards, type HostRequest } from '../../../../lib/jobs/data-parallel';
 
 describe('data-parallel session host', () => {
   const { train } = irisSplit();
@@ -15,7 +15,7 @@ describe('data-parallel session host', () => {
   it('two hosts holding 3 shards between them give the one-shard artifact, and free everything at the job end', async () => {
     const clock = 0;
     const hosts = [new SessionHost(60_000, () => clock, 2048), new SessionHost(60_000, () => clock, 2048)];
-    const prepared = prepareShards(train, p.maxBins, 1, 3);
+    const prepared = binShards(train, p.maxBins, 1, 3);
     const holder = [0, 1, 0]; // shard → host
     let largest = 0;
     const ports = prepared.shards.map((shard, s) => {
@@ -26,7 +26,7 @@ describe('data-parallel session host', () => {
         return structuredClone(reply);
       });
     });
-    const rows = await Promise.all(ports.map((port, s) => port.open(encodeShard(prepared.shards[s]))));
+    const rows = await Promise.all(ports.map((port, s) => port.open(encodeBinnedShard(prepared.shards[s]))));
     expect(rows).toEqual([34, 33, 33]);
     expect(hosts[0].status().sessions.map((x) => x.id)).toEqual(['job-1/0', 'job-1/2']);
     const { model } = await fitForestDataParallel(
@@ -35,7 +35,7 @@ describe('data-parallel session host', () => {
       p,
       { smallRows: 8 },
     );
-    const ref = (await fitLocal(train, p, 1, 1, { smallRows: 8 })).model;
+    const ref = (await fitInProcess(train, p, 1, 1, { smallRows: 8 })).model;
     expect(encodeArtifact(model.toArtifact()).equals(encodeArtifact(ref.toArtifact()))).toBe(true);
     expect(largest).toBeLessThanOrEqual(2048);
     // every tree was released during the fit: only the shards stay resident
@@ -49,10 +49,10 @@ describe('data-parallel session host', () => {
   it('closes sessions idle for longer than the timeout; a later request says why it failed', () => {
     let clock = 1000;
     const host = new SessionHost(5000, () => clock);
-    const { shards } = prepareShards(train, 255, 1, 2);
-    host.handle({ op: 'open', id: 'j/0', shard: encodeShard(shards[0]) });
-    host.handle({ op: 'open', id: 'j/1', shard: encodeShard(shards[1]) });
-    expect(() => host.handle({ op: 'open', id: 'j/1', shard: encodeShard(shards[1]) })).toThrow(/already open/);
+    const { shards } = binShards(train, 255, 1, 2);
+    host.handle({ op: 'open', id: 'j/0', shard: encodeBinnedShard(shards[0]) });
+    host.handle({ op: 'open', id: 'j/1', shard: encodeBinnedShard(shards[1]) });
+    expect(() => host.handle({ op: 'open', id: 'j/1', shard: encodeBinnedShard(shards[1]) })).toThrow(/already open/);
     clock += 4000;
     host.handle({ op: 'histograms', id: 'j/1', nodes: [{ tree: 0, node: 0 }] });
     clock += 2000; // j/0 idle 6 s, j/1 idle 2 s

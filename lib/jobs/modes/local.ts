@@ -6,8 +6,8 @@
 import { featureInfo } from '../../data/encode';
 import { defaultVoting, resolveVoting } from '../../ensemble';
 import { QuorumError } from '../../errors';
-import { poolReports } from '../../local/pool';
-import { mergeSchemas, type LocalSchema } from '../../local/schema';
+import { poolReports } from '../../node-data/pool';
+import { mergeSchemas, type LocalSchema } from '../../node-data/schema';
 import { headline, score } from '../../metrics';
 import { modelKindNames } from '../../models/kinds';
 import type { CrossNodeEvaluation } from '../../registry/version';

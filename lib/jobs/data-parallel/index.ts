@@ -1,6 +1,7 @@
 /**
- * Data-parallel trees (issue 13, forest first): one exact model trained over all shards by
- * summing histograms. `fitLocal` runs the whole protocol in this process (tests, benchmarks).
+ * Data-parallel trees, forest and gbm: one exact model trained over all shards by summing
+ * histograms. `fitInProcess` / `fitGbmInProcess` run the whole protocol in this process, every shard
+ * a session behind an in-process port (tests, benchmarks).
  */
 import type { ForestModel } from '../../models/forest/model';
 import type { ForestParams } from '../../models/forest/params';
@@ -11,16 +12,16 @@ import { fitGbmDataParallel, type BoostOptions } from './boost-driver';
 import { prepareBoostShards } from './boost-prepare';
 import { HostPort, SessionHost } from './host';
 import { fitForestDataParallel, type DriverCost, type DriverOptions } from './driver';
-import { BytesPort, LocalPort, type ShardPort } from './port';
+import { BytesPort, InProcessPort, type ShardPort } from './port';
 import { ShardSession } from './session';
-import { decodeShard, encodeShard, prepareShards } from './shard';
+import { decodeBinnedShard, encodeBinnedShard, binShards } from './shard';
 
 export { fitForestDataParallel, type DriverCost, type DriverOptions, type ForestCheckpoint } from './driver';
-export { BytesPort, LocalPort, type ShardPort } from './port';
+export { BytesPort, InProcessPort, type ShardPort } from './port';
 export { ShardSession, type NodeRef, type SplitOrder, type ApplyRequest, type NodeRows } from './session';
-export { prepareShards, encodeShard, decodeShard, chunkBytes, joinChunks, rowWeight, MAX_MESSAGE, type BinnedShard, type ShardConfig } from './shard';
+export { binShards, encodeBinnedShard, decodeBinnedShard, chunkBytes, joinChunks, rowWeight, MAX_MESSAGE, type BinnedShard, type ShardConfig } from './shard';
 
-export interface LocalFitOptions extends DriverOptions {
+export interface InProcessFitOptions extends DriverOptions {
   /** Shard of each training row (default: contiguous ranges). */
   assignment?: Int32Array;
   /** Send every shard, request and reply through bytes (proves the wire format). */
@@ -29,16 +30,16 @@ export interface LocalFitOptions extends DriverOptions {
   onSessions?: (sessions: ShardSession[]) => void;
 }
 
-export async function fitLocal(
+export async function fitInProcess(
   data: TrainingSet,
   p: ForestParams,
   seed: number,
   nShards: number,
-  opts: LocalFitOptions = {},
+  opts: InProcessFitOptions = {},
 ): Promise<{ model: ForestModel; cost: DriverCost; sessions: ShardSession[] }> {
-  const prepared = prepareShards(data, p.maxBins, seed, nShards, p.bootstrap, opts.assignment);
-  const sessions = prepared.shards.map((s) => new ShardSession(opts.bytes ? decodeShard(encodeShard(s)) : s));
-  const ports: ShardPort[] = sessions.map((s) => (opts.bytes ? new BytesPort(s) : new LocalPort(s)));
+  const prepared = binShards(data, p.maxBins, seed, nShards, p.bootstrap, opts.assignment);
+  const sessions = prepared.shards.map((s) => new ShardSession(opts.bytes ? decodeBinnedShard(encodeBinnedShard(s)) : s));
+  const ports: ShardPort[] = sessions.map((s) => (opts.bytes ? new BytesPort(s) : new InProcessPort(s)));
   try {
     const { model, cost } = await fitForestDataParallel(
       ports,
@@ -68,7 +69,7 @@ export interface GbmLocalOptions extends BoostOptions {
  * A data-parallel gbm fit in this process: every shard a session of one SessionHost, reached
  * through HostPorts, so each request and reply goes through the wire format a trainer speaks.
  */
-export async function fitGbmLocal(
+export async function fitGbmInProcess(
   data: TrainingSet,
   p: GbmParams,
   seed: number,
@@ -79,7 +80,7 @@ export async function fitGbmLocal(
   const host = new SessionHost(60_000);
   const ports = prepared.shards.map((s, i) => {
     const port = new HostPort(`local/${i}`, async (msg) => host.handle(JSON.parse(JSON.stringify(msg, (_, v) => (v instanceof Uint8Array ? undefined : v)))));
-    host.handle({ op: 'open', id: port.id, shard: encodeShard(s) });
+    host.handle({ op: 'open', id: port.id, shard: encodeBinnedShard(s) });
     return port;
   });
   try {

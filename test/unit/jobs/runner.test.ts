@@ -3,10 +3,10 @@
  * and issue 4's rounds with a shard that drops out.
  */
 import { QuorumError } from '../../../lib/errors';
-import { trainByAveraging, type AveragingPorts } from '../../../lib/training/averaging';
-import type { JobState, MemberState } from '../../../lib/training/job';
-import { normaliseRequest } from '../../../lib/training/request';
-import { trainMembers, type FitOutcome, type RunnerPorts } from '../../../lib/training/runner';
+import { trainByAveraging, type AveragingPorts } from '../../../lib/jobs/averaging';
+import type { JobState, MemberState } from '../../../lib/jobs/job';
+import { normaliseRequest } from '../../../lib/jobs/request';
+import { trainMembers, type FitOutcome, type RunnerPorts } from '../../../lib/jobs/runner';
 
 function job(members: number, extra: Record<string, unknown> = {}): JobState {
   return {

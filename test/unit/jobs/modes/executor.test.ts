@@ -11,11 +11,11 @@ import type { LoadedDataset } from '../../../../lib/data/catalog';
 import type { VersionMeta } from '../../../../lib/registry/version';
 import { sha256 } from '../../../../lib/store/streams';
 import type { FitParams, FitReply } from '../../../../lib/trainer/fit-contract';
-import type { JobEnv, TrainingCluster } from '../../../../lib/training/cluster';
-import { admitJob } from '../../../../lib/training/admission';
-import { executeJob, resumableState } from '../../../../lib/training/executor';
-import { modeNames, modeOptions, trainingMode } from '../../../../lib/training/modes';
-import { normaliseRequest, TRAIN_PARAMS, type TrainRequest } from '../../../../lib/training/request';
+import type { JobEnv, TrainingCluster } from '../../../../lib/jobs/cluster';
+import { admitJob } from '../../../../lib/jobs/admission';
+import { executeJob, resumableState } from '../../../../lib/jobs/executor';
+import { modeNames, modeOptions, trainingMode } from '../../../../lib/jobs/modes';
+import { normaliseRequest, TRAIN_PARAMS, type TrainRequest } from '../../../../lib/jobs/request';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 

@@ -2,9 +2,9 @@
  * Issue 15: a running member names the node fitting it (from the trainer's first progress event),
  * not only once it is done.
  */
-import type { JobState } from '../../../lib/training/job';
-import { normaliseRequest } from '../../../lib/training/request';
-import { trainMembers, type RunnerPorts } from '../../../lib/training/runner';
+import type { JobState } from '../../../lib/jobs/job';
+import { normaliseRequest } from '../../../lib/jobs/request';
+import { trainMembers, type RunnerPorts } from '../../../lib/jobs/runner';
 
 function job(): JobState {
   return {

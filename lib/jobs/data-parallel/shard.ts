@@ -74,7 +74,7 @@ export function targetShift(y: Float32Array, rows: number): number {
   return Math.floor(52 - Math.log2(m * Math.max(1, rows) * MAX_WEIGHT)) - 1;
 }
 
-export interface PreparedShards {
+export interface BinnedShards {
   bins: Bins;
   config: ShardConfig;
   shards: BinnedShard[];
@@ -84,7 +84,7 @@ export interface PreparedShards {
  * Fits the bins on all rows, then cuts the rows into shards: `assignment[r]` is the shard of row r
  * (any assignment; by default contiguous equal ranges).
  */
-export function prepareShards(
+export function binShards(
   data: TrainingSet,
   maxBins: number,
   seed: number,
@@ -92,7 +92,7 @@ export function prepareShards(
   bootstrap = true,
   assignment?: Int32Array,
   boost?: BoostConfig,
-): PreparedShards {
+): BinnedShards {
   const { x } = data;
   if (!(Number.isInteger(nShards) && nShards >= 1)) throw new QuorumError('BAD_VALUE', `shards must be an integer ≥ 1, got ${nShards}`);
   checkRows(data);
@@ -147,7 +147,7 @@ function checkRows(data: TrainingSet): void {
 }
 
 /** Bytes of a shard: u32 header length, JSON header, then codes, y (f64), rowIndex (i32). */
-export function encodeShard(shard: BinnedShard): Uint8Array {
+export function encodeBinnedShard(shard: BinnedShard): Uint8Array {
   const header = new TextEncoder().encode(JSON.stringify({ config: shard.config, rows: shard.rows }));
   const n = shard.rows;
   const out = new Uint8Array(4 + header.length + shard.codes.length + 8 * n + 4 * n);
@@ -163,7 +163,7 @@ export function encodeShard(shard: BinnedShard): Uint8Array {
   return out;
 }
 
-export function decodeShard(bytes: Uint8Array): BinnedShard {
+export function decodeBinnedShard(bytes: Uint8Array): BinnedShard {
   const len = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
   const head = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + len))) as { config: ShardConfig; rows: number };
   const n = head.rows;

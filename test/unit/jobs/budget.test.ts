@@ -7,11 +7,11 @@ import path from 'node:path';
 import { ingestCsv } from '../../../lib/data/ingest';
 import type { IngestResult } from '../../../lib/data/table';
 import { planModelFit } from '../../../lib/models/kinds';
-import { checkBudget } from '../../../lib/training/budget';
-import type { JobState } from '../../../lib/training/job';
-import { JobStore } from '../../../lib/training/job-store';
-import { checkRequest } from '../../../lib/training/prepare';
-import { normaliseRequest, type TrainRequest } from '../../../lib/training/request';
+import { checkBudget } from '../../../lib/jobs/budget';
+import type { JobState } from '../../../lib/jobs/job';
+import { JobStore } from '../../../lib/jobs/job-store';
+import { checkRequest } from '../../../lib/jobs/prepare';
+import { normaliseRequest, type TrainRequest } from '../../../lib/jobs/request';
 
 const LIMITS = { fitMemoryBytes: 8192 * 1024 * 1024, maxMembers: 1024, fitTimeBudgetS: 3600, modelMemoryBytes: 2048 * 1024 * 1024 };
 let iris: IngestResult;

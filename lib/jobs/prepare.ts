@@ -6,7 +6,7 @@
 import { QuorumError } from '../errors';
 import { encodeTable, featureInfo, fitEncoder, type EncoderSpec } from '../data/encode';
 import { fitDense, type DenseSpec } from '../data/preprocess';
-import { encodeShard } from '../data/shard-codec';
+import { encodeRowShard } from '../data/shard-codec';
 import { resolveSharding } from '../data/sharding';
 import { splitRows, type SplitMethod } from '../data/split';
 import type { ColumnProfile, Table } from '../data/table';
@@ -15,7 +15,7 @@ import { modelKindInfo } from '../models/kinds';
 import type { FeatureInfo, Task } from '../models/model';
 import { Rng, deriveSeed } from '../util/random';
 import type { BlobRef, JobPlan, MemberState } from './job';
-import { encodeShard as encodeBinnedShard, prepareShards } from './data-parallel/shard';
+import { binShards, encodeBinnedShard } from './data-parallel/shard';
 import type { ForestParams } from '../models/forest/params';
 import type { GbmParams } from '../models/gbm/params';
 import { prepareBoostShards } from './data-parallel/boost-prepare';
@@ -150,7 +150,7 @@ export async function prepare(
     const binned =
       spec.kind === 'gbm'
         ? prepareBoostShards(data, params as GbmParams, (params as GbmParams).seed ?? request.seed, groups.length, assignment)
-        : prepareShards(data, (params as ForestParams).maxBins, request.seed, groups.length, (params as ForestParams).bootstrap, assignment);
+        : binShards(data, (params as ForestParams).maxBins, request.seed, groups.length, (params as ForestParams).bootstrap, assignment);
     for (const [index, shard] of binned.shards.entries()) {
       const blob = await sink.put(`dp-${index}`, Buffer.from(encodeBinnedShard(shard)));
       shards.push({ index, rows: shard.rows, blob });
@@ -172,14 +172,14 @@ export async function prepare(
           `shard ${index} has no rows of class ${absent.map((c) => `'${c}'`).join(', ')} (use sharding 'stratified' to keep every class in every shard)`,
         );
     }
-    const blob = await sink.put(`shard-${index}`, encodeShard({ header: { job: '', index }, x, y }));
+    const blob = await sink.put(`shard-${index}`, encodeRowShard({ header: { job: '', index }, x, y }));
     shards.push({ index, rows: rows.length, blob, classes });
   }
 
   if (request.baseline) {
     const rows = split.train;
     const y = Float32Array.from(rows, (r) => target.y[r]);
-    const blob = await sink.put('shard-all', encodeShard({ header: { job: '', index: -1 }, x: encodeTable(encoder, table, rows), y }));
+    const blob = await sink.put('shard-all', encodeRowShard({ header: { job: '', index: -1 }, x: encodeTable(encoder, table, rows), y }));
     shards.push({ index: -1, rows: rows.length, blob });
   }
 
@@ -187,7 +187,7 @@ export async function prepare(
   const sampleRows = take(evalRows, VALIDATION_SAMPLE_ROWS, deriveSeed(request.seed, 4));
   const validationBlob = async (name: string, rows: Int32Array) => {
     const y = Float32Array.from(rows, (r) => target.y[r]);
-    const blob = await sink.put(name, encodeShard({ header: { job: '', index: -1 }, x: encodeTable(encoder, table, rows), y }));
+    const blob = await sink.put(name, encodeRowShard({ header: { job: '', index: -1 }, x: encodeTable(encoder, table, rows), y }));
     return { ...blob, rows: rows.length };
   };
   const validation = await validationBlob('validation', evalRows);

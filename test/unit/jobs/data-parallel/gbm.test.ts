@@ -9,10 +9,10 @@
 import { irisSplit } from '../../../../fixtures/datasets';
 import { QuorumError } from '../../../../lib/errors';
 import { accuracy } from '../../../../lib/models/forest/oob';
-import { encodeArtifact } from '../../../../lib/models/format';
+import { encodeArtifact } from '../../../../lib/core/container';
 import { gbmKind, type GbmModel } from '../../../../lib/models/gbm';
 import type { TrainingSet } from '../../../../lib/models/model';
-import { fitGbmLocal, type BoostCheckpoint, type GbmLocalOptions } from '../../../../lib/training/data-parallel';
+import { fitGbmInProcess, type BoostCheckpoint, type GbmLocalOptions } from '../../../../lib/jobs/data-parallel';
 import { Rng } from '../../../../lib/util/random';
 import { synthetic } from '../../models/forest/fixtures';
 
@@ -24,7 +24,7 @@ async function fit(
   shards: number,
   opts: GbmLocalOptions = {},
 ): Promise<{ model: GbmModel; roundTrips: number }> {
-  const { model, cost } = await fitGbmLocal(data, gbmKind.params(params), SEED, shards, opts);
+  const { model, cost } = await fitGbmInProcess(data, gbmKind.params(params), SEED, shards, opts);
   return { model, roundTrips: cost.roundTrips };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Runs a training job to its end through its mode's phases (lib/training/modes): prepare → train →
+ * Runs a training job to its end through its mode's phases (lib/jobs/modes): prepare → train →
  * complete. A job that fails or is cancelled has its version discarded; one interrupted by the
  * coordinator's shutdown is left as it stands, to resume on restart ({@link resumableState}).
  */
