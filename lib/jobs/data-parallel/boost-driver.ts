@@ -9,8 +9,8 @@
  * decide early stopping. The result is an ordinary GbmModel.
  */
 import { QuorumError } from '../../errors';
-import { binMatrix, type Bins } from '../../models/forest/binning';
-import { NodeWriter } from '../../models/forest/nodes';
+import { binMatrix, type Bins } from '../../models/trees/binning';
+import { NodeWriter } from '../../models/trees/nodes';
 import { drawRoundFeatures, firstTrees, roundFeatureCount } from '../../models/gbm/fit';
 import { histLayout, type HistLayout } from '../../models/gbm/histogram';
 import { GbmModel } from '../../models/gbm/model';

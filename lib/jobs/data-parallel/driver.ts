@@ -8,10 +8,10 @@
  * The result is a normal ForestModel: the same artifact whatever the number of shards.
  */
 import { QuorumError } from '../../errors';
-import type { Bins } from '../../models/forest/binning';
+import type { Bins } from '../../models/trees/binning';
 import type { GrowOptions } from '../../models/forest/grow-common';
 import { ForestModel } from '../../models/forest/model';
-import { NodeWriter, concatNodes, type ForestNodes } from '../../models/forest/nodes';
+import { NodeWriter, concatNodes, type TreeNodes } from '../../models/trees/nodes';
 import { resolveCriterion, resolveMaxFeatures, type ForestParams } from '../../models/forest/params';
 import type { FeatureInfo } from '../../models/model';
 import { Rng, deriveSeed } from '../../util/random';
@@ -27,18 +27,18 @@ export interface ForestCheckpoint {
   version: 1;
   /** Trees done (the first `trees` of the forest). */
   trees: number;
-  nodes: { [K in keyof ForestNodes]: number[] | null };
+  nodes: { [K in keyof TreeNodes]: number[] | null };
   /** Normalised impurity importance per tree and feature (trees × cols). */
   treeImportance: number[];
 }
 
 const NODE_KEYS = ['treeStart', 'feature', 'thrBin', 'missLeft', 'right', 'leafStart', 'leafClass', 'leafProb', 'leafValue'] as const;
 
-function nodesToJson(n: ForestNodes): ForestCheckpoint['nodes'] {
+function nodesToJson(n: TreeNodes): ForestCheckpoint['nodes'] {
   return Object.fromEntries(NODE_KEYS.map((k) => [k, n[k] ? Array.from(n[k]!) : null])) as ForestCheckpoint['nodes'];
 }
 
-function nodesFromJson(j: ForestCheckpoint['nodes']): ForestNodes {
+function nodesFromJson(j: ForestCheckpoint['nodes']): TreeNodes {
   const f32 = (a: number[] | null) => (a ? Float32Array.from(a) : null);
   const i32 = (a: number[] | null) => (a ? Int32Array.from(a) : null);
   return {
@@ -255,7 +255,7 @@ export async function fitForestDataParallel(
     }
     treeImportance.set(resume.treeImportance);
   }
-  const nodesSoFar = (): ForestNodes => (resumed ? concatNodes([resumed, writer.finish()]) : writer.finish());
+  const nodesSoFar = (): TreeNodes => (resumed ? concatNodes([resumed, writer.finish()]) : writer.finish());
   for (let first = resume?.trees ?? 0; first < p.nEstimators; first += treesPerBatch) {
     if (opts.isCancelled?.()) throw new QuorumError('CANCELLED', `data-parallel forest cancelled after ${first} of ${p.nEstimators} trees`);
     const batch: DTree[] = [];

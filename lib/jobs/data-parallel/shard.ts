@@ -5,7 +5,7 @@
  * (seed, tree, global row index), so no shard's randomness depends on how the rows were split.
  */
 import { QuorumError } from '../../errors';
-import { binCount, binMatrix, fitBins, type Bins } from '../../models/forest/binning';
+import { binCount, binMatrix, fitBins, type Bins } from '../../models/trees/binning';
 import type { TrainingSet } from '../../models/model';
 import { deriveSeed } from '../../util/random';
 import type { BoostConfig } from './boost-session';

@@ -6,7 +6,7 @@
 import { ClassGrower } from '../../models/forest/grow-class';
 import type { BinnedSet, GrowOptions } from '../../models/forest/grow-common';
 import { RegGrower } from '../../models/forest/grow-reg';
-import { NodeWriter, type ForestNodes } from '../../models/forest/nodes';
+import { NodeWriter, type TreeNodes } from '../../models/trees/nodes';
 import type { Rng } from '../../util/random';
 import type { NodeRows } from './session';
 
@@ -25,7 +25,7 @@ export interface DNode {
   leafCls: Int32Array | null;
   leafW: Float64Array | null;
   value: number;
-  sub: ForestNodes | null;
+  sub: TreeNodes | null;
 }
 
 export interface DTree {
@@ -113,8 +113,8 @@ export function emitTree(w: NodeWriter, tree: DTree, id: number, treeBase: numbe
   return me;
 }
 
-/** Appends a one-tree ForestNodes (preorder) to the writer; returns the index of its root. */
-function copySubtree(w: NodeWriter, sub: ForestNodes, treeBase: number): number {
+/** Appends a one-tree TreeNodes (preorder) to the writer; returns the index of its root. */
+function copySubtree(w: NodeWriter, sub: TreeNodes, treeBase: number): number {
   const base = w.size;
   let leaf = 0;
   for (let i = 0; i < sub.feature.length; i++) {

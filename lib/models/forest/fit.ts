@@ -6,12 +6,12 @@
 import { QuorumError } from '../../errors';
 import { Rng, deriveSeed } from '../../util/random';
 import type { FitContext, TrainingSet } from '../model';
-import { binCount, binMatrix, fitBins } from './binning';
+import { binCount, binMatrix, fitBins } from '../trees/binning';
 import { ClassGrower } from './grow-class';
 import type { BinnedSet, GrowOptions } from './grow-common';
 import { RegGrower } from './grow-reg';
 import { ForestModel, type OobTally } from './model';
-import { NodeWriter } from './nodes';
+import { NodeWriter } from '../trees/nodes';
 import { oobScoreOf } from './oob';
 import { type ForestParams, resolveCriterion, resolveMaxFeatures } from './params';
 import { permutationImportance } from './importance';

@@ -10,9 +10,9 @@
 import type { Rng } from '../../util/random';
 import { ClassSplitter } from './class-split';
 import type { BinnedSet, GrowOptions } from './grow-common';
-import { BATCH, Stack, addLeafVotes, drawFeature, isConstant, partition } from './grow-common';
+import { Stack, addLeafVotes, drawFeatures, partition, startTree } from './grow-common';
 import type { OobTally } from './model';
-import type { NodeWriter } from './nodes';
+import type { NodeWriter } from '../trees/nodes';
 
 /** Grows classification trees on one binned shard; one grower serves every tree of a fit. */
 export class ClassGrower {
@@ -64,14 +64,7 @@ export class ClassGrower {
     const best = this.splitter.best;
     const K = this.nClasses;
     const oobIdx = this.oobIdx;
-    let m = 0;
-    let mo = 0;
-    for (let r = 0; r < weight.length; r++) {
-      if (weight[r] > 0) idx[m++] = r;
-      else if (oob && oob.slot[r] >= 0) oobIdx[mo++] = r;
-    }
-    for (let f = 0; f < this.feats.length; f++) this.feats[f] = f;
-    stack.push(0, m, 0, mo, 0, -1);
+    startTree(weight, oob, idx, oobIdx, this.feats, stack);
     while (stack.size > 0) {
       const parent = stack.pop();
       const s = stack.s;
@@ -135,27 +128,12 @@ export class ClassGrower {
 
   /** Draws features until maxFeatures are seen and one was not constant; true when a split was found. */
   private findSplit(s: number, e: number, kk: number, rng: Rng): boolean {
-    const { feats } = this;
-    const { fq, best } = this.splitter;
-    const { codes, cols } = this.data;
-    const mtry = this.opt.mtry;
-    best.reset();
-    let j = 0;
-    let informative = 0;
-    while (j < cols && (j < mtry || informative === 0)) {
-      // The draws still owed to maxFeatures, a batch at a time; then one by one until a feature
-      // is not constant in this node (as scikit-learn does).
-      const want = j < mtry ? Math.min(BATCH, mtry - j) : 1;
-      let nq = 0;
-      for (let t = 0; t < want && j < cols; t++, j++) {
-        const f = drawFeature(feats, j, rng);
-        if (!isConstant(codes, cols, f, this.idx, s, e)) fq[nq++] = f;
-      }
-      if (nq === 0) continue;
-      informative += nq;
-      this.splitter.fill(nq, this.idx, this.ly, this.lw, s, e, kk);
-      for (let q = 0; q < nq; q++) this.splitter.evalSlot(q, e - s, kk, rng);
-    }
-    return best.feature >= 0;
+    const { splitter } = this;
+    splitter.best.reset();
+    drawFeatures(this.feats, splitter.fq, this.data.codes, this.data.cols, this.opt.mtry, this.idx, s, e, rng, (nq) => {
+      splitter.fill(nq, this.idx, this.ly, this.lw, s, e, kk);
+      for (let q = 0; q < nq; q++) splitter.evalSlot(q, e - s, kk, rng);
+    });
+    return splitter.best.feature >= 0;
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { Rng } from '../../util/random';
 import type { OobTally } from './model';
-import type { NodeWriter } from './nodes';
+import type { NodeWriter } from '../trees/nodes';
 
 /** A shard after binning (see binning.ts). */
 export interface BinnedSet {
@@ -71,6 +71,53 @@ export class Stack {
  * are partitioned down the tree alongside the in-bag ones while it grows (a sequential pass per
  * level), which is several times cheaper than walking each of them through the finished tree.
  */
+/**
+ * A tree's start: the rows it grows on (weight > 0) into `idx`, the tracked out-of-bag rows (weight 0)
+ * into `oobIdx`, every feature back in `feats`, and the root range pushed on `stack`.
+ */
+export function startTree(weight: Float64Array, oob: OobTally | null, idx: Int32Array, oobIdx: Int32Array, feats: Int32Array, stack: Stack): void {
+  let m = 0;
+  let mo = 0;
+  for (let r = 0; r < weight.length; r++) {
+    if (weight[r] > 0) idx[m++] = r;
+    else if (oob && oob.slot[r] >= 0) oobIdx[mo++] = r;
+  }
+  for (let f = 0; f < feats.length; f++) feats[f] = f;
+  stack.push(0, m, 0, mo, 0, -1);
+}
+
+/**
+ * The features a node's split search looks at: `mtry` distinct draws (a batch of up to BATCH at a
+ * time), skipping features constant in the node, then one by one until one is not constant (as
+ * scikit-learn does). Each batch's features go into `fq`, and `evaluate(nq)` scores them.
+ */
+export function drawFeatures(
+  feats: Int32Array,
+  fq: Int32Array,
+  codes: Uint8Array,
+  cols: number,
+  mtry: number,
+  idx: Int32Array,
+  s: number,
+  e: number,
+  rng: Rng,
+  evaluate: (nq: number) => void,
+): void {
+  let j = 0;
+  let informative = 0;
+  while (j < cols && (j < mtry || informative === 0)) {
+    const want = j < mtry ? Math.min(BATCH, mtry - j) : 1;
+    let nq = 0;
+    for (let t = 0; t < want && j < cols; t++, j++) {
+      const f = drawFeature(feats, j, rng);
+      if (!isConstant(codes, cols, f, idx, s, e)) fq[nq++] = f;
+    }
+    if (nq === 0) continue;
+    informative += nq;
+    evaluate(nq);
+  }
+}
+
 export function addLeafVotes(out: NodeWriter, oobIdx: Int32Array, s: number, e: number, oob: OobTally, K: number): void {
   const leaf = out.leaves - 1;
   const { count, sum } = oob.sums;

@@ -6,9 +6,9 @@
  */
 import type { Rng } from '../../util/random';
 import type { BinnedSet, GrowOptions } from './grow-common';
-import { BATCH, BestSplit, Stack, addLeafVotes, drawFeature, isConstant, partition, sortTouched } from './grow-common';
+import { BATCH, BestSplit, Stack, addLeafVotes, drawFeatures, partition, sortTouched, startTree } from './grow-common';
 import type { OobTally } from './model';
-import type { NodeWriter } from './nodes';
+import type { NodeWriter } from '../trees/nodes';
 
 /** Grows regression trees on one binned shard; one grower serves every tree of a fit. */
 export class RegGrower {
@@ -60,14 +60,7 @@ export class RegGrower {
   grow(weight: Float64Array, rng: Rng, out: NodeWriter, imp: Float64Array, oob: OobTally | null): void {
     const { idx, lw, lwy, y, stack, opt } = this;
     const oobIdx = this.oobIdx;
-    let m = 0;
-    let mo = 0;
-    for (let r = 0; r < weight.length; r++) {
-      if (weight[r] > 0) idx[m++] = r;
-      else if (oob && oob.slot[r] >= 0) oobIdx[mo++] = r;
-    }
-    for (let f = 0; f < this.feats.length; f++) this.feats[f] = f;
-    stack.push(0, m, 0, mo, 0, -1);
+    startTree(weight, oob, idx, oobIdx, this.feats, stack);
     while (stack.size > 0) {
       const parent = stack.pop();
       const s = stack.s;
@@ -115,24 +108,11 @@ export class RegGrower {
   }
 
   private findSplit(s: number, e: number, rng: Rng): boolean {
-    const { feats, fq } = this;
-    const { codes, cols } = this.data;
-    const mtry = this.opt.mtry;
     this.best.reset();
-    let j = 0;
-    let informative = 0;
-    while (j < cols && (j < mtry || informative === 0)) {
-      const want = j < mtry ? Math.min(BATCH, mtry - j) : 1;
-      let nq = 0;
-      for (let t = 0; t < want && j < cols; t++, j++) {
-        const f = drawFeature(feats, j, rng);
-        if (!isConstant(codes, cols, f, this.idx, s, e)) fq[nq++] = f;
-      }
-      if (nq === 0) continue;
-      informative += nq;
+    drawFeatures(this.feats, this.fq, this.data.codes, this.data.cols, this.opt.mtry, this.idx, s, e, rng, (nq) => {
       this.fillHistograms(nq, s, e);
       for (let q = 0; q < nq; q++) this.evalSlot(q, e - s, rng);
-    }
+    });
     return this.best.feature >= 0;
   }
 

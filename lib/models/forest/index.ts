@@ -4,8 +4,8 @@
  * permutation importance, and parallel fitting by tree ranges. See DESIGN.md ("Tree ensembles
  * are our own code").
  */
-import type { Artifact } from '../../core/container';
-import type { FitContext, ModelKind, TrainedModel, TrainingSet } from '../model';
+import type { ModelKind } from '../model';
+import { treeKind } from '../trees/kind';
 import { decodeForest } from './artifact';
 import { fitForest } from './fit';
 import { ForestModel } from './model';
@@ -17,28 +17,12 @@ export type { ForestParams } from './params';
 export { ForestModel } from './model';
 export { permutationImportance } from './importance';
 
-export const forestKind: ModelKind<ForestParams> = {
+export const forestKind: ModelKind<ForestParams> = treeKind({
   name: 'forest',
   description: 'random forest / extra trees on histogram bins: missing values and categorical codes welcome',
-  tasks: ['classification', 'regression'],
-  input: 'native',
-
-  params(raw: unknown): ForestParams {
-    return parseParams(raw);
-  },
-
+  parse: parseParams,
   plan: forestPlan,
-
-  async fit(data: TrainingSet, params: ForestParams, ctx: FitContext): Promise<TrainedModel> {
-    return fitForest(data, params, ctx);
-  },
-
-  load(artifact: Artifact): TrainedModel {
-    return new ForestModel(decodeForest(artifact));
-  },
-
-  parallel: {
-    split: splitParams,
-    merge: mergeForests,
-  },
-};
+  fit: fitForest,
+  load: (artifact) => new ForestModel(decodeForest(artifact)),
+  parallel: { split: splitParams, merge: mergeForests },
+});

@@ -5,7 +5,7 @@
  */
 import { QuorumError } from '../../errors';
 import type { TrainedModel } from '../model';
-import { concatNodes } from './nodes';
+import { concatNodes } from '../trees/nodes';
 import { ForestModel, type OobSums } from './model';
 import { oobScoreOf } from './oob';
 import type { ForestParams } from './params';

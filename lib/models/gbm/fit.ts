@@ -10,8 +10,8 @@
 import { QuorumError } from '../../errors';
 import { Rng, deriveSeed } from '../../util/random';
 import { permutationImportance } from '../forest/importance';
-import { binColumns, binCount, fitBins } from '../forest/binning';
-import { NodeWriter, type ForestNodes } from '../forest/nodes';
+import { binColumns, binCount, fitBins } from '../trees/binning';
+import { NodeWriter, type TreeNodes } from '../trees/nodes';
 import type { FitContext, TrainingSet } from '../model';
 import { TreeGrower } from './grow';
 import { histLayout } from './histogram';
@@ -56,7 +56,7 @@ function balancedRowWeights(y: Float32Array, K: number): Float64Array {
 }
 
 /** The first `nTrees` trees of `nodes` (a prefix: nodes and implicitly numbered leaves). */
-export function firstTrees(nodes: ForestNodes, nTrees: number): ForestNodes {
+export function firstTrees(nodes: TreeNodes, nTrees: number): TreeNodes {
   const end = nodes.treeStart[nTrees];
   let leaves = 0;
   for (let i = 0; i < end; i++) if (nodes.feature[i] < 0) leaves++;

@@ -12,8 +12,8 @@
  *
  * The tree ends up in the forest's flat preorder form (nodes.ts), so prediction is the forest's walk.
  */
-import { binColumns, type Bins } from '../forest/binning';
-import type { NodeWriter } from '../forest/nodes';
+import { binColumns, type Bins } from '../trees/binning';
+import type { NodeWriter } from '../trees/nodes';
 import type { Matrix } from '../model';
 import { arenaOf, arenaPlan, fitBuffers } from './hist-kernel';
 import { binSlots, buildHistogram, HistPool, subtractHistogram, type BinSlots, type HistLayout } from './histogram';

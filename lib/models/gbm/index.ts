@@ -8,8 +8,8 @@
  * objectives.ts (derivatives), histogram.ts (node histograms, subtraction, sums),
  * split.ts (best split from a histogram, leaf values).
  */
-import type { Artifact } from '../../core/container';
-import type { FitContext, ModelKind, TrainedModel, TrainingSet } from '../model';
+import type { ModelKind } from '../model';
+import { treeKind } from '../trees/kind';
 import { decodeGbm } from './artifact';
 import { fitGbm } from './fit';
 import { GbmModel } from './model';
@@ -18,23 +18,11 @@ import { type GbmParams, parseParams, planFit } from './params';
 export type { GbmParams } from './params';
 export { GbmModel } from './model';
 
-export const gbmKind: ModelKind<GbmParams> = {
+export const gbmKind: ModelKind<GbmParams> = treeKind({
   name: 'gbm',
   description: 'gradient-boosted trees on histogram bins (XGBoost-style second-order splits): missing values and categorical codes welcome',
-  tasks: ['classification', 'regression'],
-  input: 'native',
-
-  params(raw: unknown): GbmParams {
-    return parseParams(raw);
-  },
-
+  parse: parseParams,
   plan: planFit,
-
-  async fit(data: TrainingSet, params: GbmParams, ctx: FitContext): Promise<TrainedModel> {
-    return fitGbm(data, params, ctx);
-  },
-
-  load(artifact: Artifact): TrainedModel {
-    return new GbmModel(decodeGbm(artifact));
-  },
-};
+  fit: fitGbm,
+  load: (artifact) => new GbmModel(decodeGbm(artifact)),
+});

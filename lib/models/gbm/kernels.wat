@@ -212,7 +212,7 @@
         (local.set $o (i32.shl (local.get $j) (i32.const 3)))
         (f64.store (i32.add (local.get $out) (local.get $o))
           (f64.sub (f64.load (i32.add (local.get $a) (local.get $o))) (f64.load (i32.add (local.get $b) (local.get $o))))))))
-  ;; walkAdd: forest/walk.ts's walkTree and the margin update of gbm/model.ts in one: rows 0 .. n of
+  ;; walkAdd: trees/walk.ts's walkTree and the margin update of gbm/model.ts in one: rows 0 .. n of
   ;; a fillRows buffer (Float32, `width` per row) walk the tree whose root record is `root` (16-byte
   ;; records [slot, threshold, next, leaf]; a leaf points to itself with a NaN threshold), eight in
   ;; lock step until a step moves none, and each adds its leaf's value (Float32, widened) to

@@ -1,19 +1,18 @@
 /**
- * A fitted boosted model: the trees in the forest's flat form (forest/nodes.ts, value leaves), the
+ * A fitted boosted model: the trees in the forest's flat form (trees/nodes.ts, value leaves), the
  * bin edges, the starting margin and the objective that turns margins into predictions.
  *
- * Prediction is the forest's walk (forest/walk.ts): split bins become value thresholds once, and a
+ * Prediction is the forest's walk (trees/walk.ts): split bins become value thresholds once, and a
  * chunk of rows walks one tree at a time, eight rows in lock step. Tree t adds its leaf value to the
  * margin of output t mod K (K = trees per round), so a boosted model of N trees predicts as fast as
  * a forest of N trees. Where WebAssembly is at hand, the same walk and sums run in the kernel of
  * walk-kernel.ts (bit-identical margins).
  */
-import { QuorumError } from '../../errors';
 import type { Artifact } from '../../core/container';
-import type { FeatureInfo, Matrix, Task, TrainedModel } from '../model';
-import type { Bins } from '../forest/binning';
-import type { ForestNodes } from '../forest/nodes';
-import { compileWalker, fillRows, rowWidth, walkTree, type Walker } from '../forest/walk';
+import type { Matrix } from '../model';
+import type { TreeNodes } from '../trees/nodes';
+import { chunkRows, normalised, TreeEnsembleModel, type TreeState } from '../trees/model';
+import { fillRows, rowWidth, walkTree } from '../trees/walk';
 import { encodeGbm } from './artifact';
 import { WalkKernel } from './walk-kernel';
 
@@ -26,22 +25,15 @@ export function setWalkKernel(on: boolean): void {
 import { objectiveFor, type ObjectiveName } from './objectives';
 import type { GbmParams } from './params';
 
-export interface GbmState {
-  task: Task;
-  nFeatures: number;
-  /** 0 for regression. */
-  nClasses: number;
-  classes?: string[];
-  features: FeatureInfo[];
+export interface GbmState extends TreeState {
   params: GbmParams;
   objective: ObjectiveName;
   /** Trees per round (margins per row). */
   outputs: number;
   /** Starting margin per output. */
   baseMargin: Float64Array;
-  bins: Bins;
   /** rounds × outputs trees, round-major (tree t belongs to output t mod outputs). */
-  nodes: ForestNodes;
+  nodes: TreeNodes;
   /** Total split gain per feature (over the kept trees). */
   gainImportance: Float64Array;
   /** Rounds fitted before stopping, and the round kept (1-based; = rounds kept). */
@@ -50,35 +42,12 @@ export interface GbmState {
   /** Loss of the kept model on the training and the validation rows (null: no validation). */
   trainLoss: number;
   validLoss: number | null;
-  permutationImportance: number[] | null;
 }
 
-/** Rows per prediction chunk: the margins (rows × outputs doubles) stay within about 1 MB. */
-function chunkRows(outputs: number): number {
-  return Math.min(8192, Math.max(256, Math.floor((1 << 17) / outputs)));
-}
-
-export class GbmModel implements TrainedModel {
+export class GbmModel extends TreeEnsembleModel<GbmState> {
   readonly kind = 'gbm';
-  readonly task: Task;
-  readonly nFeatures: number;
-  readonly nClasses: number;
-  readonly nTrees: number;
-  private compiled: Walker | null = null;
   private kernel: WalkKernel | null | undefined;
   private readonly useKernel = useWalkKernel;
-
-  constructor(readonly state: GbmState) {
-    this.task = state.task;
-    this.nFeatures = state.nFeatures;
-    this.nClasses = state.nClasses;
-    this.nTrees = state.nodes.treeStart.length - 1;
-  }
-
-  private get walker(): Walker {
-    if (!this.compiled) this.compiled = compileWalker(this.state.nodes, this.state.bins);
-    return this.compiled;
-  }
 
   /** The WebAssembly walk (walk-kernel.ts), made with the walker; null where there is none (then the JavaScript walk). */
   private get walkKernel(): WalkKernel | null {
@@ -93,9 +62,7 @@ export class GbmModel implements TrainedModel {
 
   /** Margins (rows × outputs): base margin plus every tree's leaf value. */
   margins(x: Matrix): Float64Array {
-    if (x.cols !== this.nFeatures) {
-      throw new QuorumError('BAD_VALUE', `the gbm was fitted on ${this.nFeatures} features, got rows of ${x.cols}; send the training columns`);
-    }
+    this.checkWidth(x);
     const walker = this.walker;
     const O = this.state.outputs;
     const base = this.state.baseMargin;
@@ -137,10 +104,7 @@ export class GbmModel implements TrainedModel {
 
   /** Gain importances by feature, summing to 1 (all 0 when no tree split). */
   importances(): Float64Array {
-    const g = this.state.gainImportance;
-    let total = 0;
-    for (let f = 0; f < g.length; f++) total += g[f];
-    return g.map((v) => (total > 0 ? v / total : 0));
+    return normalised(this.state.gainImportance);
   }
 
   toArtifact(): Artifact {
@@ -150,26 +114,18 @@ export class GbmModel implements TrainedModel {
   /** Trees, rounds, nodes, depth, losses, gain (and permutation) importances by name, parameters. */
   summary(): Record<string, unknown> {
     const { state } = this;
-    const names = state.features.map((f) => f.name);
-    const byName = (values: ArrayLike<number>): Record<string, number> => Object.fromEntries(names.map((name, i) => [name, Number(values[i].toPrecision(6))]));
-    const depths = this.walker.depths;
-    let depthSum = 0;
-    for (let t = 0; t < this.nTrees; t++) depthSum += depths[t];
+    const { nTrees, totalNodes, meanDepth, byName } = this.baseSummary();
     return {
-      nTrees: this.nTrees,
+      nTrees,
       rounds: state.bestRound,
       roundsRun: state.roundsRun,
       stoppedEarly: state.roundsRun > state.bestRound,
       objective: state.objective,
-      totalNodes: state.nodes.feature.length,
-      meanDepth: this.nTrees ? depthSum / this.nTrees : 0,
+      totalNodes,
+      meanDepth,
       trainLoss: state.trainLoss,
       validLoss: state.validLoss,
-      featureImportances: byName(this.importances()),
-      permutationImportances: state.permutationImportance ? byName(state.permutationImportance) : null,
-      params: state.params,
+      ...this.importanceSummary(byName),
     };
   }
-
-  dispose(): void {}
 }

@@ -1,6 +1,6 @@
 /**
  * A boosted model's prediction walk in WebAssembly (kernels.wat `walkAdd`): the model's node
- * records (forest/walk.ts's 16-byte form) and leaf values are copied once into a kernel memory,
+ * records (trees/walk.ts's 16-byte form) and leaf values are copied once into a kernel memory,
  * with room for one chunk of rows and its margins; each chunk is written there by fillRows, every
  * tree walks it and adds its leaf values to the margins, and the margins are copied out. The same
  * comparisons and additions, in the same order, as the JavaScript walk (bit-identical margins,

@@ -3,7 +3,7 @@
  * impurity and permutation importance.
  */
 import { forestKind, permutationImportance, type ForestModel } from '../../../../lib/models/forest';
-import { binMatrix, fitBins } from '../../../../lib/models/forest/binning';
+import { binMatrix, fitBins } from '../../../../lib/models/trees/binning';
 import { oobTally } from '../../../../lib/models/forest/fit';
 import type { Matrix, TrainingSet } from '../../../../lib/models/model';
 import { Rng } from '../../../../lib/util/random';

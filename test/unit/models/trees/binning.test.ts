@@ -5,7 +5,7 @@
  * (missing values, ±Infinity, −0, integer columns wider than the count range, more rows than the
  * binning sample).
  */
-import { binMatrix, fitBins, type Bins } from '../../../../lib/models/forest/binning';
+import { binMatrix, fitBins, type Bins } from '../../../../lib/models/trees/binning';
 import type { Matrix } from '../../../../lib/models/model';
 import { Rng } from '../../../../lib/util/random';
 

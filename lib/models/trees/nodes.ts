@@ -1,5 +1,6 @@
 /**
- * The flat form of a forest's trees, as the growers write them and as artifacts store them.
+ * The flat form of a tree ensemble's trees (forest and gbm), as the growers write them and as
+ * artifacts store them (codec.ts).
  *
  * Nodes of tree t are `treeStart[t] .. treeStart[t + 1])` in preorder, so an internal node's left
  * child is the next node and only the right child needs a pointer (tree-local index). Leaves are
@@ -9,7 +10,7 @@
  * regression leaves one value each.
  */
 
-export interface ForestNodes {
+export interface TreeNodes {
   /** Node offsets per tree; length nTrees + 1. */
   treeStart: Int32Array;
   /** Split feature, or -1 for a leaf. */
@@ -35,7 +36,7 @@ function grown<T extends Int32Array | Uint8Array | Float32Array>(a: T, need: num
   return b;
 }
 
-/** Growable {@link ForestNodes}: the growers append trees, `finish()` trims to size. */
+/** Growable {@link TreeNodes}: the growers append trees, `finish()` trims to size. */
 export class NodeWriter {
   feature = new Int32Array(1024);
   thrBin = new Uint8Array(1024);
@@ -123,7 +124,7 @@ export class NodeWriter {
     this.treeStarts.push(this.size);
   }
 
-  finish(): ForestNodes {
+  finish(): TreeNodes {
     const n = this.size;
     return {
       treeStart: Int32Array.from(this.treeStarts),
@@ -140,7 +141,7 @@ export class NodeWriter {
 }
 
 /** Concatenates forests in order (tree-local child pointers and implicit leaf numbers need no change). */
-export function concatNodes(parts: ForestNodes[]): ForestNodes {
+export function concatNodes(parts: TreeNodes[]): TreeNodes {
   const classification = parts[0].leafStart !== null;
   const treeStarts: number[] = [0];
   let nodeBase = 0;
@@ -149,7 +150,7 @@ export function concatNodes(parts: ForestNodes[]): ForestNodes {
   const total = (key: 'feature' | 'leafClass' | 'leafValue'): number => parts.reduce((s, p) => s + (p[key]?.length ?? 0), 0);
   const nNodes = total('feature');
   const nLeaves = parts.reduce((s, p) => s + (classification ? p.leafStart!.length - 1 : p.leafValue!.length), 0);
-  const out: ForestNodes = {
+  const out: TreeNodes = {
     treeStart: new Int32Array(0),
     feature: new Int32Array(nNodes),
     thrBin: new Uint8Array(nNodes),

@@ -6,10 +6,10 @@
  * going either way, ±Infinity, and for classification and regression.
  */
 import { forestKind, type ForestModel } from '../../../../lib/models/forest';
-import { binMatrix } from '../../../../lib/models/forest/binning';
+import { binMatrix } from '../../../../lib/models/trees/binning';
 import type { Matrix, TrainingSet } from '../../../../lib/models/model';
 import { Rng } from '../../../../lib/util/random';
-import { synthetic } from './fixtures';
+import { synthetic } from '../forest/fixtures';
 
 /** The reference: bin the rows as training did, walk each tree by bin codes. */
 function reference(model: ForestModel, x: Matrix): Float32Array {

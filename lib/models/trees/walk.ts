@@ -20,7 +20,7 @@
  */
 import type { Matrix } from '../model';
 import type { Bins } from './binning';
-import type { ForestNodes } from './nodes';
+import type { TreeNodes } from './nodes';
 
 /** Words per node record. */
 const WORDS = 4;
@@ -38,7 +38,7 @@ export interface Walker {
 }
 
 /** Builds the records: split bins become value thresholds, tree-local pointers absolute ones. */
-export function compileWalker(nodes: ForestNodes, bins: Bins): Walker {
+export function compileWalker(nodes: TreeNodes, bins: Bins): Walker {
   const { treeStart, feature, thrBin, missLeft, right } = nodes;
   const { edges, edgeStart } = bins;
   const nFeatures = edgeStart.length - 1;
