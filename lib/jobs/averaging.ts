@@ -11,6 +11,7 @@
 import { QuorumError, remoteFailure } from '../errors';
 import type { JobState, MemberState } from './job';
 import { waitForTrainer, type FitOutcome, type RunnerOptions, type RunnerPorts } from './runner';
+import { jobNote, jobTraining, memberAttemptFailed, memberDone, memberFailed, memberPending, memberRunning } from './job-transitions';
 
 export interface RoundPart {
   /** Id under which the trainer stored this round's weights in the registry. */
@@ -35,19 +36,19 @@ export interface AveragingOptions extends RunnerOptions {
 }
 
 export async function trainByAveraging(job: JobState, ports: AveragingPorts, options: AveragingOptions, signal: AbortSignal): Promise<void> {
-  job.status = 'training';
+  jobTraining(job, job.message);
   job.rounds = job.rounds ?? [];
   const shards = job.members;
   const minTrainers = Math.min(options.minTrainers, shards.length);
   for (let round = job.rounds.length + 1; round <= options.rounds; round++) {
     if (signal.aborted) throw new QuorumError('CANCELLED', 'the job was cancelled');
     await waitForTrainer(job, ports, options, signal);
-    job.message = `round ${round} of ${options.rounds}`;
+    jobNote(job, `round ${round} of ${options.rounds}`);
     const started = Date.now();
     for (const s of shards) {
-      s.status = 'running';
-      s.progress = 0;
-      s.attempts++;
+      // Every shard fits again in every round.
+      if (s.status !== 'pending') memberPending(job, s, false);
+      memberRunning(job, s);
     }
     ports.changed(job);
     const settled = await Promise.allSettled(shards.map((s) => ports.fitRound(s, round, signal)));
@@ -57,11 +58,11 @@ export async function trainByAveraging(job: JobState, ports: AveragingPorts, opt
       const s = shards[i];
       if (result.status === 'fulfilled') {
         parts.push(result.value);
-        Object.assign(s, { status: 'done', progress: 1, node: result.value.node, fitMs: (s.fitMs ?? 0) + result.value.fitMs });
+        memberDone(job, s, { node: result.value.node, fitMs: (s.fitMs ?? 0) + result.value.fitMs });
       } else {
         const e = remoteFailure(result.reason, 'FIT_FAILED');
-        s.status = 'failed';
-        (s.errors ??= []).push({ node: e.node, code: e.code, message: `round ${round}: ${e.message}` });
+        memberAttemptFailed(s, { node: e.node, code: e.code, message: `round ${round}: ${e.message}` });
+        memberFailed(job, s);
       }
     });
     if (parts.length < minTrainers) {
@@ -72,8 +73,8 @@ export async function trainByAveraging(job: JobState, ports: AveragingPorts, opt
     const rows = parts.reduce((a, p) => a + p.rows, 0);
     job.rounds.push({ round, trainers: parts.length, rows, metrics, ms: Date.now() - started });
     if (parts.length < shards.length) job.warnings.push(`round ${round} averaged ${parts.length} of ${shards.length} shards (the others failed or timed out)`);
-    job.progress = round / options.rounds;
+    jobNote(job, job.message, round / options.rounds);
     ports.changed(job);
   }
-  job.message = undefined;
+  jobNote(job, undefined);
 }

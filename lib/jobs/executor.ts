@@ -7,6 +7,7 @@ import { QuorumError, remoteFailure } from '../errors';
 import type { VersionMeta } from '../registry/version';
 import type { JobEnv } from './cluster';
 import type { JobState } from './job';
+import { jobEnded, jobFailed, memberDone, memberPending } from './job-transitions';
 import { trainingMode } from './modes';
 import type { Checked } from './prepare';
 
@@ -31,20 +32,18 @@ export async function executeJob(env: JobEnv, job: JobState, signal: AbortSignal
       await env.flush();
       return;
     }
-    job.status = signal.aborted ? 'cancelled' : 'failed';
     const failure = remoteFailure(err);
-    job.error = { code: signal.aborted ? 'CANCELLED' : failure.code, message: signal.aborted ? 'cancelled by request' : failure.message };
-    for (const m of job.members) if (m.status === 'pending' || m.status === 'running') m.status = 'cancelled';
+    jobFailed(job, { code: signal.aborted ? 'CANCELLED' : failure.code, message: signal.aborted ? 'cancelled by request' : failure.message }, signal.aborted);
     env.changed(job);
     if (job.version) {
       await env.cluster.discard(job.version).catch((discardErr: Error) => {
         job.warnings.push(`version ${job.version} could not be discarded: ${discardErr.message}`);
       });
     }
-    env.log.warn(`job ${job.id} ${job.status}: ${job.error.message}`);
+    env.log.warn(`job ${job.id} ${job.status}: ${job.error!.message}`);
     env.cluster.emit('job.failed', { job: job.id, status: job.status, error: job.error });
   }
-  job.finishedAt = new Date().toISOString();
+  jobEnded(job);
   await env.blobs.remove(`jobs/${job.id}`).catch(() => undefined);
   env.changed(job);
   await env.flush();
@@ -71,11 +70,8 @@ export async function resumableState(env: JobEnv, job: JobState): Promise<string
   const stored = new Map(version.members.map((m) => [m.id, m]));
   for (const m of job.members) {
     const have = stored.get(m.id);
-    if (have?.artifact && keeps) {
-      Object.assign(m, { status: 'done', progress: 1, node: have.node, fitMs: have.fitMs, artifact: have.artifact, summary: have.summary });
-    } else if (m.status !== 'done' || !have) {
-      Object.assign(m, { status: 'pending', progress: 0 });
-    }
+    if (have?.artifact && keeps) memberDone(job, m, { node: have.node, fitMs: have.fitMs, artifact: have.artifact, summary: have.summary });
+    else if (m.status !== 'done' || !have) memberPending(job, m, false);
   }
   return undefined;
 }

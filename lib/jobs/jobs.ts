@@ -9,6 +9,7 @@ import type { JobEnv } from './cluster';
 import { executeJob, resumableState } from './executor';
 import { FINISHED, type JobState } from './job';
 import type { JobStore } from './job-store';
+import { jobEnded, jobFailed, jobLive } from './job-transitions';
 import { jobSummary } from './job-view';
 import type { Checked } from './prepare';
 
@@ -121,7 +122,7 @@ export class Jobs {
   markLive(version: string): void {
     for (const job of this.jobs.values()) {
       if (job.version === version && !job.liveAt) {
-        job.liveAt = new Date().toISOString();
+        jobLive(job);
         this.touch(job);
       }
     }
@@ -165,13 +166,12 @@ export class Jobs {
     for (const job of jobs) {
       const reason = await resumableState(this.env, job).catch((err: Error) => err.message);
       if (reason) {
-        job.status = 'failed';
-        job.error = { code: 'INTERNAL', message: `coordinator restarted: ${reason}` };
-        job.finishedAt = new Date().toISOString();
+        jobFailed(job, { code: 'INTERNAL', message: `coordinator restarted: ${reason}` });
+        jobEnded(job);
         if (job.version) await this.env.cluster.discard(job.version).catch(() => undefined);
         await this.env.blobs.remove(`jobs/${job.id}`).catch(() => undefined);
         this.touch(job);
-        this.ports.log.warn(`job ${job.id} failed: ${job.error.message}`);
+        this.ports.log.warn(`job ${job.id} failed: ${job.error!.message}`);
         continue;
       }
       job.warnings.push(`resumed after a coordinator restart at ${new Date().toISOString()}`);

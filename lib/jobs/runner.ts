@@ -9,6 +9,17 @@
 import { QuorumError, remoteFailure, type RemoteFailure } from '../errors';
 import type { FitProgress } from '../models/model';
 import type { JobState, MemberState } from './job';
+import {
+  jobProgressFromMembers,
+  jobTraining,
+  jobWaiting,
+  memberAttemptFailed,
+  memberDone,
+  memberFailed,
+  memberPending,
+  memberProgress,
+  memberRunning,
+} from './job-transitions';
 
 export interface FitOutcome {
   node: string;
@@ -41,11 +52,6 @@ export interface RunnerOptions {
 
 const failure = (err: unknown): FitFailure => remoteFailure(err, 'FIT_FAILED');
 
-function updateProgress(job: JobState): void {
-  const total = job.members.reduce((a, m) => a + m.rows, 0) || 1;
-  job.progress = job.members.reduce((a, m) => a + m.rows * (m.status === 'done' ? 1 : m.progress), 0) / total;
-}
-
 export async function waitForTrainer(
   job: JobState,
   ports: Pick<RunnerPorts, 'trainersOnline' | 'changed' | 'sleep'>,
@@ -54,8 +60,7 @@ export async function waitForTrainer(
 ): Promise<void> {
   if (ports.trainersOnline() > 0) return;
   const deadline = Date.now() + options.trainerWaitMs;
-  job.status = 'waiting';
-  job.message = `waiting for trainers (up to ${Math.round(options.trainerWaitMs / 1000)} s)`;
+  jobWaiting(job, `waiting for trainers (up to ${Math.round(options.trainerWaitMs / 1000)} s)`);
   ports.changed(job);
   while (ports.trainersOnline() === 0) {
     if (signal.aborted) throw new QuorumError('CANCELLED', 'cancelled');
@@ -64,57 +69,54 @@ export async function waitForTrainer(
     }
     await ports.sleep(Math.min(500, Math.max(1, deadline - Date.now())), signal);
   }
-  job.status = 'training';
-  job.message = undefined;
+  jobTraining(job);
   ports.changed(job);
 }
 
 async function fitMember(job: JobState, member: MemberState, ports: RunnerPorts, options: RunnerOptions, signal: AbortSignal): Promise<void> {
   while (member.attempts < options.attempts) {
     if (signal.aborted) {
-      member.status = 'cancelled';
+      memberFailed(job, member, true);
       return;
     }
     try {
       await waitForTrainer(job, ports, options, signal);
     } catch (err) {
       const f = failure(err);
-      member.status = signal.aborted ? 'cancelled' : 'failed';
-      (member.errors ??= []).push({ code: f.code, message: f.message });
+      memberAttemptFailed(member, { code: f.code, message: f.message });
+      memberFailed(job, member, signal.aborted);
       return;
     }
-    member.attempts++;
-    member.status = 'running';
-    member.progress = 0;
+    memberRunning(job, member);
     ports.changed(job);
     try {
       const outcome = await ports.fit(member, signal, (p: FitProgress & { node?: string }) => {
-        if (p.node) member.node = p.node; // the trainer says where it fits from the first event on
-        member.progress = Math.min(1, Math.max(0, p.fraction));
-        if (p.epoch !== undefined && p.metrics) (member.curve ??= []).push({ epoch: p.epoch, ...p.metrics });
-        updateProgress(job);
+        // The trainer says where it fits from the first event on.
+        memberProgress(member, {
+          fraction: p.fraction,
+          node: p.node,
+          point: p.epoch !== undefined && p.metrics ? { epoch: p.epoch, ...p.metrics } : undefined,
+        });
+        jobProgressFromMembers(job);
         ports.changed(job);
       });
-      Object.assign(member, {
-        status: 'done',
-        progress: 1,
+      memberDone(job, member, {
         node: outcome.node,
         fitMs: outcome.fitMs,
         threads: outcome.threads,
         artifact: outcome.artifact,
         summary: outcome.summary,
         transferMBps: outcome.transferMBps,
+        curve: outcome.curve,
       });
-      if (outcome.curve) member.curve = outcome.curve;
-      updateProgress(job);
+      jobProgressFromMembers(job);
       ports.changed(job);
       return;
     } catch (err) {
       const f = failure(err);
-      (member.errors ??= []).push({ node: f.node, code: f.code, message: f.message });
-      member.progress = 0;
+      memberAttemptFailed(member, { node: f.node, code: f.code, message: f.message });
       if (signal.aborted || f.code === 'CANCELLED') {
-        member.status = 'cancelled';
+        memberFailed(job, member, true);
         return;
       }
       if (!f.retryable) break;
@@ -123,8 +125,8 @@ async function fitMember(job: JobState, member: MemberState, ports: RunnerPorts,
       if (member.attempts < options.attempts) await ports.sleep(Math.min(5000, 250 * 2 ** member.attempts), signal);
     }
   }
-  member.status = 'failed';
-  updateProgress(job);
+  memberFailed(job, member);
+  jobProgressFromMembers(job);
   ports.changed(job);
 }
 
@@ -138,13 +140,10 @@ export function requiredMembers(job: JobState): number {
 
 /** Fits every pending member; throws QUORUM_NOT_REACHED / CANCELLED when the job cannot complete. */
 export async function trainMembers(job: JobState, ports: RunnerPorts, options: RunnerOptions, signal: AbortSignal): Promise<void> {
-  job.status = 'training';
+  jobTraining(job, job.message);
   ports.changed(job);
   const pending = job.members.filter((m) => m.status !== 'done');
-  for (const m of pending) {
-    m.status = 'pending';
-    m.attempts = 0;
-  }
+  for (const m of pending) memberPending(job, m);
   await Promise.all(pending.map((m) => fitMember(job, m, ports, options, signal)));
   if (signal.aborted) throw new QuorumError('CANCELLED', 'the job was cancelled');
   const voters = job.members.filter((m) => !m.baseline);

@@ -21,6 +21,7 @@ import type { JobState } from '../job';
 import { DATA_PARALLEL_KINDS } from '../request';
 import { waitForTrainer } from '../runner';
 import { completeVersion, prepareJob, runnerOptions, runnerPorts, type Mode } from './mode';
+import { jobNote, jobTraining, memberAttemptFailed, memberDone, memberFailed, memberPending, memberProgress, memberRunning } from '../job-transitions';
 
 /** The driver's state every few trees or rounds, beside the job's shards. */
 function checkpointStore(blobs: JobBlobs, job: JobState): { read<T>(): Promise<T | null>; save(state: unknown): Promise<void> } {
@@ -41,9 +42,9 @@ export const dataParallelMode: Mode = {
     const member = job.members[0];
     const dp = job.plan!.dataParallel!;
     await waitForTrainer(job, runnerPorts(env), runnerOptions(env), signal);
-    job.status = 'training';
-    member.status = 'running';
-    member.attempts++;
+    jobTraining(job, job.message);
+    if (member.status !== 'pending') memberPending(job, member, false);
+    memberRunning(job, member);
     env.changed(job);
     const trainers = env.cluster.trainers();
     const ports: RemoteShard[] = job.shards.map((s, i) =>
@@ -70,9 +71,8 @@ export const dataParallelMode: Mode = {
     const isCancelled = (): boolean => signal.aborted || overBudget();
     const checkpoints = checkpointStore(env.blobs, job);
     const progress = (fraction: number, message: string): void => {
-      member.progress = fraction;
-      job.progress = fraction;
-      job.message = `${message}, over ${ports.length} shard(s)`;
+      memberProgress(member, { fraction });
+      jobNote(job, `${message}, over ${ports.length} shard(s)`, fraction);
       env.changed(job);
     };
     try {
@@ -146,14 +146,14 @@ export const dataParallelMode: Mode = {
         ...(member.curve?.length ? { curve: member.curve } : {}),
       };
       const stored = await env.cluster.putMember(job.version!, meta, bytes);
-      Object.assign(member, { status: 'done', progress: 1, node: meta.node, fitMs, artifact: stored.artifact, summary });
-      job.message = undefined;
+      memberDone(job, member, { node: meta.node, fitMs, artifact: stored.artifact, summary });
+      jobNote(job, undefined);
       env.changed(job);
     } catch (caught) {
       const err = overBudget() ? timeExceeded(env.settings.fitTimeBudgetMs) : caught;
-      member.status = signal.aborted ? 'cancelled' : 'failed';
       const e = remoteFailure(err);
-      (member.errors ??= []).push({ code: e.code, message: e.message });
+      memberAttemptFailed(member, { code: e.code, message: e.message });
+      memberFailed(job, member, signal.aborted);
       throw err;
     } finally {
       await Promise.all(ports.map((p) => p.close()));

@@ -15,6 +15,7 @@ import type { LocalEvaluation, LocalFitParams } from '../../trainer/fit-contract
 import type { MemberState } from '../job';
 import { trainMembers, type RunnerPorts } from '../runner';
 import { finish, mayTakeOver, runnerOptions, runnerPorts, type Mode } from './mode';
+import { jobEvaluating, jobTyped } from '../job-transitions';
 
 /** Asks every node at once; keeps the answers and lets `warn` record each node that failed. */
 async function askEach<T>(nodes: string[], ask: (node: string) => Promise<T>, warn: (node: string, err: Error) => void): Promise<T[]> {
@@ -43,7 +44,7 @@ export const localMode: Mode = {
     job.warnings.push(...merged.warnings);
     const voting = request.voting ?? defaultVoting(merged.task);
     resolveVoting(voting, merged.task);
-    Object.assign(job, { task: merged.task, classes: merged.classes, voting });
+    jobTyped(job, { task: merged.task, classes: merged.classes, voting });
     job.dataset.rows = schemas.reduce((a, s) => a + s.rows, 0);
     job.members = schemas.map((schema, i): MemberState => {
       const spec = request.models[i % request.models.length];
@@ -107,7 +108,7 @@ export const localMode: Mode = {
   },
 
   async complete({ job, env }) {
-    job.status = 'evaluating';
+    jobEvaluating(job);
     env.changed(job);
     const started = Date.now();
     const version = job.version!;

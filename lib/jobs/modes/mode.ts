@@ -13,6 +13,7 @@ import type { JobState, MemberState } from '../job';
 import { prepare, type Checked } from '../prepare';
 import type { TrainingMode } from '../request';
 import type { RunnerOptions, RunnerPorts } from '../runner';
+import { jobCompleted, jobEvaluating, jobPrepared } from '../job-transitions';
 
 /** One run of a job's phase. `checked` is there when the job was just accepted (not on resume). */
 export interface ModeRun {
@@ -54,7 +55,7 @@ export async function prepareJob({ job, env, checked }: ModeRun): Promise<void> 
   const prepared = await prepare(dataset.table, dataset.profile, job.request, checked, env.cluster.trainers().length, {
     put: (name, bytes) => env.blobs.put(`jobs/${job.id}/${name}`, bytes),
   });
-  Object.assign(job, { shards: prepared.shards, members: prepared.members, split: prepared.split });
+  jobPrepared(job, prepared);
   job.warnings.push(...prepared.warnings);
   const version = await env.cluster.createVersion({
     name: job.name,
@@ -117,7 +118,7 @@ export async function fitMember(env: JobEnv, job: JobState, params: FitParams, s
 
 /** Phase 3 of the sharded modes: evaluate the ensemble (or only `only`) and each member, record it, activate by policy. */
 export async function completeVersion({ job, env }: ModeRun, only?: string[]): Promise<void> {
-  job.status = 'evaluating';
+  jobEvaluating(job);
   env.changed(job);
   const started = Date.now();
   const version = job.version!;
@@ -134,10 +135,7 @@ export function mayTakeOver(job: JobState): boolean {
 
 /** The job is completed: metrics, the activation's word, `job.completed`. */
 export function finish(env: JobEnv, job: JobState, metrics: Record<string, number | null>, completion: { activated: boolean; reason: string }): void {
-  job.metrics = metrics;
-  job.status = 'completed';
-  job.message = completion.activated ? `active: ${completion.reason}` : `not activated: ${completion.reason}`;
-  job.progress = 1;
+  jobCompleted(job, metrics, completion);
   env.changed(job);
   env.cluster.emit('job.completed', { job: job.id, version: job.version, metrics: job.metrics, activated: completion.activated });
 }
