@@ -11,8 +11,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Cluster } from '../test/helpers/cluster';
-import { NATS_INSTALL, natsServerBinary } from '../test/helpers/nats';
+import { Cluster } from '../fixtures/cluster';
+import { NATS_INSTALL, natsServerBinary } from '../fixtures/nats';
 
 const SEEDS = (process.env.SEEDS ?? '1,2,3').split(',').map(Number);
 const LR = 1e-3;

@@ -29,7 +29,8 @@ import { encodeArtifact } from '../lib/core/container';
 import type { TrainingSet } from '../lib/models/model';
 import { gbmKind, type GbmModel } from '../lib/models/gbm';
 import { fitGbmInProcess, fitInProcess, type DriverCost } from '../lib/jobs/data-parallel';
-import { BenchCluster, freePort, natsBinary } from './lib/cluster';
+import { Cluster } from '../fixtures/cluster';
+import { NATS_INSTALL, natsServerBinary } from '../fixtures/nats';
 import { letterSplit, ROOT } from '../fixtures/datasets';
 import { findSklearn, PYTHON, table } from './lib/report';
 
@@ -179,8 +180,8 @@ interface Job {
 }
 
 async function clusterCase(rounds: number): Promise<void> {
-  if (!natsBinary()) {
-    console.log('\ncluster: skipped: nats-server not found (apt-get install -y nats-server)');
+  if (!natsServerBinary()) {
+    console.log(`\ncluster: skipped: nats-server not found (${NATS_INSTALL})`);
     return;
   }
   if (!existsSync(SYNTH)) {
@@ -191,9 +192,11 @@ async function clusterCase(rounds: number): Promise<void> {
       { stdio: 'inherit' },
     );
   }
-  const cluster = new BenchCluster();
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}/api`;
+  const cluster = await new Cluster().start();
+  const base = cluster.base;
+  // The defaults of a node, not the shorter ones of the integration tests.
+  const node = (name: string, services: string, env: Record<string, string> = {}) =>
+    cluster.node(name, services, { HEARTBEAT_INTERVAL: '2', HEARTBEAT_TIMEOUT: '8', REQUEST_TIMEOUT_MS: '30000', ...env });
   const api = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${base}${route}`, {
       method,
@@ -233,14 +236,13 @@ async function clusterCase(rounds: number): Promise<void> {
     }
   };
   try {
-    await cluster.startNats();
-    await cluster.start('core', { SERVICES: 'api,coordinator,registry,inference', PORT: String(port), DATA_DIR: path.dirname(SYNTH) });
-    await cluster.start('trainer-a', { SERVICES: 'trainer', TRAINER_WORKERS: '1' });
+    await node('core', 'api,coordinator,registry,inference', { DATA_DIR: path.dirname(SYNTH) });
+    await node('trainer-a', 'trainer');
     await trainers(1);
     const [, ingestS] = await time(() => api('POST', '/datasets/ingest', { path: path.basename(SYNTH), name: 'synth' }));
     console.log(`\ncluster: ingested ${path.basename(SYNTH)} in ${ingestS.toFixed(1)} s; training on one trainer`);
     const one = await runJob(1);
-    await cluster.start('trainer-b', { SERVICES: 'trainer', TRAINER_WORKERS: '1' });
+    await node('trainer-b', 'trainer');
     await trainers(2);
     console.log('cluster: training on two trainers');
     const two = await runJob(2);

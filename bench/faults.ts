@@ -11,8 +11,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Cluster } from '../test/helpers/cluster';
-import { NATS_INSTALL, natsServerBinary } from '../test/helpers/nats';
+import { Cluster } from '../fixtures/cluster';
+import { NATS_INSTALL, natsServerBinary } from '../fixtures/nats';
 
 const REPEATS = Number(process.env.REPEATS ?? 3);
 const REQUEST = { target: 'lettr', shards: 3, seed: 11, model: { kind: 'forest', params: { nEstimators: 300 } } };

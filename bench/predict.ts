@@ -23,7 +23,8 @@ import { loadEnsemble } from '../lib/inference/ensemble';
 import { PredictPool } from '../lib/inference/predict-pool';
 import { predictionJson } from '../lib/inference/result';
 import { decodeExport } from '../lib/registry/portable';
-import { BenchCluster, natsBinary } from './lib/cluster';
+import { Cluster } from '../fixtures/cluster';
+import { NATS_INSTALL, natsServerBinary } from '../fixtures/nats';
 import { ROOT } from '../fixtures/datasets';
 import { loadAtRate, request, sequential, type RateResult } from './lib/load';
 import { findSklearn, median, PYTHON, table } from './lib/report';
@@ -101,8 +102,8 @@ async function main(): Promise<void> {
   const reps = Number(arg('reps', '3'));
   const seconds = Number(arg('seconds', '5'));
   const modes = arg('modes', 'local,broadcast').split(',') as Mode[];
-  if (!natsBinary()) {
-    console.log('nats-server not found: install it with apt-get install -y nats-server (or set NATS_SERVER_BIN). The benchmark needs a real cluster.');
+  if (!natsServerBinary()) {
+    console.log(`nats-server not found: install it with ${NATS_INSTALL}. The benchmark needs a real cluster.`);
     process.exit(1);
   }
   const dataFile = path.join(ROOT, 'data', 'letter-recognition.csv');
@@ -124,19 +125,20 @@ async function main(): Promise<void> {
       '\n',
     ) + '\n';
 
-  const cluster = new BenchCluster();
+  const cluster = new Cluster();
   const stop = () => cluster.stop().catch(() => undefined);
   process.on('SIGINT', () => void stop().then(() => process.exit(130)));
   try {
-    await cluster.startNats();
-    const port = await (await import('./lib/cluster')).freePort();
-    const base = `http://127.0.0.1:${port}`;
+    await cluster.start();
+    const base = cluster.base.replace(/\/api$/, '');
+    // The defaults of a node, not the shorter ones of the integration tests.
+    const defaults = { HEARTBEAT_INTERVAL: '2', HEARTBEAT_TIMEOUT: '8', REQUEST_TIMEOUT_MS: '30000' };
     await Promise.all([
-      cluster.start('core', { SERVICES: 'api,coordinator,registry,inference', PORT: String(port), DATA_DIR: path.join(ROOT, 'data') }),
-      cluster.start('trainer-1', { SERVICES: 'trainer', TRAINER_WORKERS: '1' }),
-      cluster.start('trainer-2', { SERVICES: 'trainer', TRAINER_WORKERS: '1' }),
+      cluster.node('core', 'api,coordinator,registry,inference', defaults),
+      cluster.node('trainer-1', 'trainer', defaults),
+      cluster.node('trainer-2', 'trainer', defaults),
     ]);
-    await cluster.connected();
+    await cluster.trainers(2);
     const dataset = await json(`${base}/api/datasets/ingest`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

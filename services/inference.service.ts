@@ -136,7 +136,11 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
           const shard = decodeRowShard(await readAll(stream, { size: meta?.size, sha256: meta?.sha256, idleMs: timeout }));
           return evaluateVotes(ensemble, shard.y, await this.local.votes(ensemble, shard.x, 'all'), voting);
         } finally {
-          if (ensemble !== cached) this.cache.drop(ensemble);
+          // A whole version just evaluated is about to be activated: kept, it is not loaded twice.
+          if (ensemble !== cached) {
+            if (ctx.params.members) this.cache.drop(ensemble);
+            else this.cache.keepEvaluated(ensemble);
+          }
         }
       },
     },

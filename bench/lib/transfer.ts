@@ -9,8 +9,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { writeSyntheticCsv } from '../../lib/data/gen/write';
-import { Cluster } from '../../test/helpers/cluster';
-import { natsServerBinary, NATS_INSTALL } from '../../test/helpers/nats';
+import { Cluster } from '../../fixtures/cluster';
+import { natsServerBinary, NATS_INSTALL } from '../../fixtures/nats';
 
 export interface TransferResult {
   setup: string;

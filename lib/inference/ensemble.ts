@@ -48,6 +48,22 @@ export class Ensemble extends VersionView {
     });
   }
 
+  /**
+   * The same loaded models under newer metadata of the same version (the version completed: its
+   * members now carry their metrics and voting weights). The members must be the same; this
+   * instance must not be disposed afterwards (the new one owns the models).
+   */
+  rebind(meta: VersionMeta): Ensemble {
+    const ids = (m: VersionMeta) => m.members.map((x) => x.id).join(',');
+    if (meta.id !== this.meta.id || ids(meta) !== ids(this.meta)) throw new Error(`cannot rebind ${this.meta.id} to ${meta.id}: the members differ`);
+    const next = new Ensemble(
+      meta,
+      meta.members.map((m) => ({ meta: m, model: this.models.get(m.id)! })),
+    );
+    next.artifacts = this.artifacts;
+    return next;
+  }
+
   dispose(): void {
     for (const model of this.models.values()) model.dispose();
   }

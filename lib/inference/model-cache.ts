@@ -12,6 +12,8 @@ import { VersionView } from './version-view';
 
 /** Versions kept loaded besides the active ones (explicit `version` requests, evaluations). */
 const EXTRA_LOADED = 4;
+/** How long an evaluated version waits for its activation before its models are freed. */
+const EVALUATED_KEEP_MS = 60_000;
 
 /** Where versions come from: the registry. */
 export interface VersionSource {
@@ -32,6 +34,9 @@ export class ModelCache {
   private readonly ensembles = new Map<string, Ensemble>();
   private readonly views = new Map<string, VersionView>();
   private readonly loading = new Map<string, Promise<Ensemble>>();
+  /** Versions loaded to be evaluated, kept for their activation (which follows at once when it comes). */
+  private readonly evaluated = new Map<string, Ensemble>();
+  private readonly evaluatedTimers = new Map<string, NodeJS.Timeout>();
   private active = new Map<string, string>();
   private activeKnown = false;
 
@@ -60,7 +65,7 @@ export class ModelCache {
     if (hit) return Promise.resolve(hit);
     let pending = this.loading.get(id);
     if (!pending) {
-      pending = this.load(id, false).then((ensemble) => {
+      pending = this.loadOrAdopt(id).then((ensemble) => {
         this.ensembles.set(id, ensemble);
         this.evict();
         return ensemble;
@@ -91,6 +96,47 @@ export class ModelCache {
       tfBackend: this.options.tfBackend,
       keepArtifacts: this.options.keepArtifacts,
     });
+  }
+
+  /**
+   * An ensemble loaded for a version's evaluation: kept (not loaded again) for the activation that
+   * usually follows. At most {@link EXTRA_LOADED} are kept; the oldest is dropped.
+   */
+  keepEvaluated(ensemble: Ensemble): void {
+    this.forgetEvaluated(ensemble.id);
+    this.evaluated.set(ensemble.id, ensemble);
+    // A version that is not activated (if-better said no) frees its models after a while.
+    const timer = setTimeout(() => this.forgetEvaluated(ensemble.id), EVALUATED_KEEP_MS);
+    timer.unref();
+    this.evaluatedTimers.set(ensemble.id, timer);
+    while (this.evaluated.size > EXTRA_LOADED) this.forgetEvaluated(this.evaluated.keys().next().value as string);
+  }
+
+  private forgetEvaluated(id: string, free = true): Ensemble | undefined {
+    const ensemble = this.evaluated.get(id);
+    clearTimeout(this.evaluatedTimers.get(id));
+    this.evaluatedTimers.delete(id);
+    this.evaluated.delete(id);
+    if (ensemble && free) this.drop(ensemble);
+    return ensemble;
+  }
+
+  /** The ready version: the evaluated ensemble under its final metadata when there is one, else loaded. */
+  private async loadOrAdopt(id: string): Promise<Ensemble> {
+    const evaluated = this.forgetEvaluated(id, false);
+    if (!evaluated) return this.load(id, false);
+    const meta = await this.source.meta(id);
+    if (meta.status === 'ready') {
+      try {
+        const adopted = evaluated.rebind(meta);
+        this.local.forget(evaluated); // prediction threads load the new instance by its key
+        return adopted;
+      } catch {
+        // members changed since the evaluation: load it afresh
+      }
+    }
+    this.drop(evaluated);
+    return this.load(id, false);
   }
 
   async refreshActive(): Promise<void> {
@@ -147,6 +193,7 @@ export class ModelCache {
     const ensemble = this.ensembles.get(version);
     if (ensemble) this.drop(ensemble);
     this.ensembles.delete(version);
+    this.forgetEvaluated(version);
     this.views.delete(version);
   }
 
@@ -158,6 +205,7 @@ export class ModelCache {
 
   dispose(): void {
     for (const e of this.ensembles.values()) e.dispose();
+    for (const id of [...this.evaluated.keys()]) this.forgetEvaluated(id, false)?.dispose();
     this.ensembles.clear();
   }
 

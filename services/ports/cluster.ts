@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { CallingOptions, ServiceBroker } from 'moleculer';
 import { QuorumError } from '../../lib/errors';
-import { readAll, type ReadOptions } from '../../lib/store/streams';
+import type { MemberMeta } from '../../lib/registry/version';
+import { bufferStream, readAll, sha256, type ReadOptions } from '../../lib/store/streams';
 
 /** Node ids that run `service` and are available now (dynamic discovery: no host lists). */
 export function nodesWith(broker: ServiceBroker, service: string): string[] {
@@ -33,6 +34,16 @@ export async function callService<T>(broker: ServiceBroker, action: string, para
       if (!retriable || attempt >= 3 || !GONE.has(type)) throw err;
     }
   }
+}
+
+/**
+ * Stores a member's artifact in the registry, announced with its size and checksum (the registry
+ * refuses bytes that do not match). The one way an artifact reaches the registry: a trainer's fit
+ * and a coordinator's data-parallel model both come here.
+ */
+export function storeMember(broker: ServiceBroker, version: string, member: MemberMeta, artifact: Uint8Array): Promise<MemberMeta> {
+  const announced: MemberMeta = { ...member, artifact: { size: artifact.length, sha256: sha256(artifact) } };
+  return callService<MemberMeta>(broker, 'registry.putMember', bufferStream(artifact), { meta: { version, member: announced }, timeout: 0 });
 }
 
 /**

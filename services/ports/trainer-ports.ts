@@ -6,25 +6,20 @@ import type { Context, ServiceBroker } from 'moleculer';
 import { applyDense, type DenseSpec } from '../../lib/data/preprocess';
 import { decodeRowShard } from '../../lib/data/shard-codec';
 import { QUORUM_METRICS } from '../../lib/ops/metrics';
-import type { MemberMeta, VersionMeta } from '../../lib/registry/version';
-import { bufferStream, sha256 } from '../../lib/store/streams';
+import type { VersionMeta } from '../../lib/registry/version';
 import type { FitRunnerPorts } from '../../lib/trainer/fit-runner';
 import type { LocalRegistry } from '../../lib/trainer/local-data';
 import type { TrainerModels } from '../../lib/trainer/member-cache';
 import type { BlobRef } from '../../lib/jobs/job';
 import type { SharedSet } from '../../lib/workers/protocol';
-import { nodesWith, readArtifact, readReply } from './cluster';
+import { nodesWith, readArtifact, readReply, storeMember } from './cluster';
 import { quorumConfig } from './config';
 
 export function fitRunnerPorts(broker: ServiceBroker, models: TrainerModels, changed: () => void): FitRunnerPorts {
   return {
     nodeID: broker.nodeID,
     progress: (spec, p) => void broker.emit('shard.progress', { job: spec.job, member: spec.member, node: broker.nodeID, ...p }),
-    store: async (version, member, artifact) => {
-      await broker.waitForServices('registry', 60_000);
-      const announced: MemberMeta = { ...member, artifact: { size: artifact.length, sha256: sha256(artifact) } };
-      return broker.call<MemberMeta, unknown>('registry.putMember', bufferStream(artifact), { meta: { version, member: announced }, timeout: 0 });
-    },
+    store: (version, member, artifact) => storeMember(broker, version, member, artifact),
     keep: (version, member, artifact) => models.keep(version, member, artifact),
     changed,
     fitted: (kind, seconds) => {

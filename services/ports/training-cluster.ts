@@ -10,10 +10,9 @@ import type { FitProgress } from '../../lib/models/model';
 import type { MemberMeta, VersionMeta } from '../../lib/registry/version';
 import type { JobBlobs, CompleteRequest, Completion, RemoteShardEvents, TrainingCluster } from '../../lib/jobs/cluster';
 import { QuorumError } from '../../lib/errors';
-import { bufferStream, sha256 } from '../../lib/store/streams';
 import type { BlobRef } from '../../lib/jobs/job';
 import type { FitParams, FitReply, LocalEvaluation, LocalFitParams } from '../../lib/trainer/fit-contract';
-import { callService, nodesWith } from './cluster';
+import { callService, nodesWith, storeMember } from './cluster';
 import { quorumConfig } from './config';
 import { ClusterShardPort } from './shard-port';
 
@@ -68,8 +67,7 @@ export class BrokerTrainingCluster implements TrainingCluster {
   }
 
   putMember(version: string, member: MemberMeta, artifact: Uint8Array): Promise<MemberMeta> {
-    const announced = { ...member, artifact: { size: artifact.length, sha256: sha256(artifact) } };
-    return callService<MemberMeta>(this.broker, 'registry.putMember', bufferStream(artifact), { meta: { version, member: announced }, timeout: 0 });
+    return storeMember(this.broker, version, member, artifact);
   }
 
   async average(version: string, into: string, parts: { member: string; rows: number }[]): Promise<void> {

@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT, waitFor } from '../helpers/broker';
 import { bodyOf } from '../helpers/http';
-import { freePort } from '../helpers/nats';
-import { startProcess, type NodeProcess } from '../helpers/processes';
+import { freePort } from '../../fixtures/nats';
+import { startProcess, type NodeProcess } from '../../fixtures/processes';
 
 jest.setTimeout(120_000);
 

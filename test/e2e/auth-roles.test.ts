@@ -11,8 +11,8 @@ import ApiService from '../../services/api.service';
 import { ROUTE_ACCESS } from '../../lib/security/access';
 import { roleAllows, ROLES, type Role } from '../../lib/security/keys';
 import { waitFor } from '../helpers/broker';
-import { freePort } from '../helpers/nats';
-import { startProcess, type NodeProcess } from '../helpers/processes';
+import { freePort } from '../../fixtures/nats';
+import { startProcess, type NodeProcess } from '../../fixtures/processes';
 
 jest.setTimeout(120_000);
 

@@ -12,8 +12,8 @@ import { gzipSync } from 'node:zlib';
 import api from '../../services/api.service';
 import { ROOT, waitFor } from '../helpers/broker';
 import { bodyOf } from '../helpers/http';
-import { freePort } from '../helpers/nats';
-import { startProcess, type NodeProcess } from '../helpers/processes';
+import { freePort } from '../../fixtures/nats';
+import { startProcess, type NodeProcess } from '../../fixtures/processes';
 
 const MB = 1024 * 1024;
 /** Measured on the loaded 2-core machine: peak +64 MB after the gzip bombs, +82 MB after all cases (HOSTILE_LOG=1 prints them). */

@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from '../helpers/broker';
-import { freePort } from '../helpers/nats';
-import { startProcess, type NodeProcess } from '../helpers/processes';
+import { freePort } from '../../fixtures/nats';
+import { startProcess, type NodeProcess } from '../../fixtures/processes';
 import { bombExport, goodExport, hostileCases } from '../fixtures/hostile-exports';
 
 jest.setTimeout(120_000);

@@ -11,8 +11,8 @@ import { ServiceBroker } from 'moleculer';
 import { parseConfig } from '../../lib/config';
 import { brokerOptions } from '../../moleculer.config';
 import { ROOT, waitFor } from '../helpers/broker';
-import { freePort } from '../helpers/nats';
-import { startProcess, type NodeProcess } from '../helpers/processes';
+import { freePort } from '../../fixtures/nats';
+import { startProcess, type NodeProcess } from '../../fixtures/processes';
 
 jest.setTimeout(90_000);
 

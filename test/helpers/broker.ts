@@ -8,6 +8,9 @@ import path from 'node:path';
 import { ServiceBroker } from 'moleculer';
 import { parseConfig, type ServiceName } from '../../lib/config';
 import { brokerOptions } from '../../moleculer.config';
+import { waitFor } from '../../fixtures/wait';
+
+export { waitFor };
 
 /** The project folder (where package.json is), from source (ts-jest) or from dist/ (benchmarks). */
 export const ROOT = (() => {
@@ -59,22 +62,6 @@ export async function startNode(options: { services?: ServiceName[]; env?: Recor
       if (!options.stateDir) rmSync(stateDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Polls `check` every `everyMs` until it returns a value, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
 /** Waits until a job is finished (completed, failed or cancelled) and returns it. */

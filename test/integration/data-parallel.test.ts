@@ -4,9 +4,9 @@
  * trainers; a trainer SIGKILLed mid-fit hands its shards to the other one and the job ends with
  * the undisturbed model; a cancelled job frees the sessions on every trainer.
  */
-import { Cluster } from '../helpers/cluster';
+import { Cluster } from '../../fixtures/cluster';
 import { waitFor } from '../helpers/broker';
-import { natsAvailable } from '../helpers/nats';
+import { natsAvailable } from '../../fixtures/nats';
 
 const run = natsAvailable() ? describe : describe.skip; // skip reason printed by natsAvailable()
 

@@ -3,8 +3,8 @@
  * server, killed with SIGKILL mid-fit.
  */
 import { waitFor } from '../helpers/broker';
-import { Cluster } from '../helpers/cluster';
-import { natsAvailable } from '../helpers/nats';
+import { Cluster } from '../../fixtures/cluster';
+import { natsAvailable } from '../../fixtures/nats';
 
 const run = natsAvailable() ? describe : describe.skip; // skip reason printed by natsAvailable()
 

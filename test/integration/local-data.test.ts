@@ -7,8 +7,8 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, waitFor } from '../helpers/broker';
-import { Cluster } from '../helpers/cluster';
-import { natsAvailable } from '../helpers/nats';
+import { Cluster } from '../../fixtures/cluster';
+import { natsAvailable } from '../../fixtures/nats';
 
 const run = natsAvailable() ? describe : describe.skip; // skip reason printed by natsAvailable()
 

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { bodyOf } from '../helpers/http';
 import { ROOT, waitFor } from '../helpers/broker';
-import { freePort, natsAvailable, startNats, type NatsServer } from '../helpers/nats';
-import { startProcess, type NodeProcess } from '../helpers/processes';
+import { freePort, natsAvailable, startNats, type NatsServer } from '../../fixtures/nats';
+import { startProcess, type NodeProcess } from '../../fixtures/processes';
 import { parsePrometheus } from '../helpers/prometheus';
 
 const run = natsAvailable() ? describe : describe.skip; // skip reason printed by natsAvailable()
