@@ -22,16 +22,19 @@ export function badParam(kind: string, param: string, value: unknown, hint: stri
 
 /**
  * The user's parameters as an object (undefined and null: none), refusing keys outside `known`.
- * Prototype keys (`__proto__`, `constructor`) are unknown like any other.
+ * Prototype keys (`__proto__`, `constructor`) are unknown like any other. `internal` keys are
+ * accepted but never offered in a message: they are set by Quorum itself (a forest split over
+ * threads), not a user's to give.
  */
-export function paramsObject(kind: string, raw: unknown, known: readonly string[]): Record<string, unknown> {
+export function paramsObject(kind: string, raw: unknown, known: readonly string[], internal: readonly string[] = []): Record<string, unknown> {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new QuorumError('BAD_MODEL_PARAMS', `${kind} parameters must be an object, got ${previewValue(raw)}`, { kind });
   }
   for (const key of Object.keys(raw)) {
     if (!known.includes(key)) {
-      throw new QuorumError('BAD_MODEL_PARAMS', `unknown ${kind} parameter '${key}': use ${listNames(known)}`, { kind, param: key, valid: [...known] });
+      const offered = known.filter((k) => !internal.includes(k));
+      throw new QuorumError('BAD_MODEL_PARAMS', `unknown ${kind} parameter '${key}': use ${listNames(offered)}`, { kind, param: key, valid: offered });
     }
   }
   return raw as Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { api } from './api.js';
-import { $, ago, el, message, num, pct, score, fill } from './ui.js';
+import { $, ago, el, memberRows, message, num, pct, score, fill } from './ui.js';
 import { hbars, lineChart, scatter } from './charts.js';
 
 export async function renderVersions(state, onSelect) {
@@ -311,7 +311,7 @@ function memberTable(m) {
             {},
             el('td', {}, x.id, x.baseline ? el('span', { class: 'tag' }, 'baseline') : null),
             el('td', {}, x.kind),
-            el('td', { class: 'num' }, x.baseline ? 'all' : x.shard),
+            el('td', { class: 'num' }, x.shard >= 0 && !x.baseline ? x.shard : memberRows(x).replace(/ rows$/, '')),
             el('td', { class: 'num' }, x.rows?.toLocaleString()),
             el('td', {}, x.node ?? '–'),
             el('td', { class: 'num' }, x.fitMs !== undefined ? `${(x.fitMs / 1000).toFixed(2)} s` : '–'),
@@ -324,7 +324,10 @@ function memberTable(m) {
   );
 }
 
-/** Impurity importances of the forest members, averaged (ensemble) or one member's. */
+/** What a member's built-in importances measure: impurity decrease (forest) or split gain (gbm). */
+const importanceKind = (kind) => (kind === 'gbm' ? 'gain' : 'impurity');
+
+/** The built-in importances of the tree members, averaged (ensemble) or one member's. */
 function importance(m) {
   const withImp = m.members.filter((x) => x.summary?.featureImportances);
   if (!withImp.length) return null;
@@ -341,7 +344,12 @@ function importance(m) {
     for (const x of chosen) for (const [k, v] of Object.entries(x.summary.featureImportances)) sums[k] = (sums[k] ?? 0) + v / chosen.length;
     fill(
       box,
-      el('div', { class: 'row' }, el('span', { class: 'muted' }, 'feature importance (impurity)'), picker),
+      el(
+        'div',
+        { class: 'row' },
+        el('span', { class: 'muted' }, `feature importance (${[...new Set(chosen.map((x) => importanceKind(x.kind)))].join(' / ')})`),
+        picker,
+      ),
       hbars(
         Object.entries(sums).map(([label, value]) => ({ label, value })),
         { id: 'importance-chart' },
@@ -364,18 +372,20 @@ function curves(m) {
     const keys = Object.keys(c[0]).filter((k) => k !== 'epoch' && k !== 'round' && typeof c[0][k] === 'number');
     for (const k of keys) series.push({ label: `${x.id} ${k}`, points: c.map((p, i) => [p.epoch ?? p.round ?? i + 1, p[k]]) });
   }
+  // A boosted model's curve is per round, a network's per epoch.
+  const steps = [...new Set(withCurve.map((x) => (x.kind === 'gbm' ? 'round' : 'epoch')))].join(' / ');
   // Losses and scores on separate axes: train and validation of each member side by side.
   const loss = series.filter((x) => /loss/i.test(x.label)),
     rest = series.filter((x) => !/loss/i.test(x.label));
   return el(
     'div',
     { class: 'chart', id: 'learning-curve' },
-    el('div', { class: 'muted' }, 'learning curves (train and validation, per epoch / round)'),
+    el('div', { class: 'muted' }, `learning curves (train and validation, per ${steps})`),
     el(
       'div',
       { class: 'pair' },
-      loss.length ? el('div', {}, lineChart(loss.slice(0, 8), { xLabel: 'epoch', yLabel: 'loss', w: 380 })) : null,
-      rest.length ? el('div', {}, lineChart(rest.slice(0, 8), { xLabel: 'epoch', yLabel: 'score', w: 380 })) : null,
+      loss.length ? el('div', {}, lineChart(loss.slice(0, 8), { xLabel: steps, yLabel: 'loss', w: 380 })) : null,
+      rest.length ? el('div', {}, lineChart(rest.slice(0, 8), { xLabel: steps, yLabel: 'score', w: 380 })) : null,
     ),
   );
 }

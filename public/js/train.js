@@ -1,5 +1,5 @@
 import { api } from './api.js';
-import { $, bar, el, message, score, ago, fill } from './ui.js';
+import { $, bar, el, message, memberRows, score, ago, fill } from './ui.js';
 
 export async function setupTrain(state, onStarted) {
   const options = await api.get('options');
@@ -128,7 +128,7 @@ export function jobCard(job) {
       el(
         'div',
         { class: `member ${m.status}` },
-        el('span', {}, m.baseline ? `${m.id} · all rows` : `${m.id} · shard ${m.shard}`),
+        el('span', {}, `${m.id} · ${memberRows(m)}`),
         el('span', {}, m.kind),
         bar(m.status === 'done' ? 1 : m.progress),
         el(

@@ -18,6 +18,12 @@ export function el(tag, attrs = {}, ...children) {
 
 export const $ = (sel) => document.querySelector(sel);
 
+/** Where a member's rows came from: a shard, or all of them (the baseline, a data-parallel or averaged model). */
+export function memberRows(m) {
+  if (m.baseline) return 'all rows';
+  return m.shard >= 0 ? `shard ${m.shard}` : 'all shards';
+}
+
 export function message(target, text, kind = '') {
   target.textContent = text || '';
   target.className = `message ${kind}`;

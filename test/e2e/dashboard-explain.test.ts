@@ -178,6 +178,12 @@ run('dashboard explains models (issue 15)', () => {
     await page.waitForSelector('#learning-curve polyline');
     expect(await page.locator('#member-table tbody tr').count()).toBe(1);
     expect(await page.textContent('#member-table')).toMatch(/gbm/);
+    // Issue 30: one model over every shard is not "shard -1"; a boosted model's curve is per round and its importance is gain.
+    expect(await page.textContent('#member-table tbody tr td:nth-child(3)')).toBe('all shards');
+    expect(await page.textContent('.job[data-status="completed"]')).toContain('m0 · all shards');
+    expect(await page.textContent('#learning-curve')).toContain('per round');
+    expect(await page.textContent('#learning-curve')).not.toContain('epoch');
+    expect(await page.textContent('#importance')).toContain('feature importance (gain)');
     expect(await overflowingCards(page)).toEqual([]);
     await page.screenshot({ path: path.join(SHOTS, 'data-parallel-gbm.png'), fullPage: true });
     await page.selectOption('#train-mode', 'ensemble');

@@ -72,7 +72,7 @@ export const INTERNAL_PARAMS = ['treeOffset', 'totalTrees'] as const;
 
 /** Merges defaults into user parameters and validates every one (BAD_MODEL_PARAMS otherwise). */
 export function parseParams(raw: unknown): ForestParams {
-  const given = paramsObject('forest', raw, NAMES);
+  const given = paramsObject('forest', raw, NAMES, INTERNAL_PARAMS);
   const p: ForestParams = { ...DEFAULT_PARAMS };
   const has = (k: keyof ForestParams): boolean => given[k] !== undefined;
   if (has('nEstimators')) p.nEstimators = check.int('nEstimators', given.nEstimators, 1, 100_000);

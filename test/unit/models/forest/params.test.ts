@@ -80,6 +80,8 @@ describe('forest parameters (issue 3)', () => {
     rejects({ importance: 'gain' }, /'importance' is "gain": use 'impurity' or 'permutation'/);
     rejects({ treeOffset: 90, totalTrees: 100 }, /trees 90..189 lie outside a forest of 100/);
     rejects({ nTrees: 10 }, /unknown forest parameter 'nTrees': use 'nEstimators', /);
+    // Issue 30: the parameters Quorum sets itself (a forest split over threads) are never offered.
+    expect(() => forestKind.params({ nTrees: 10 })).toThrow(expect.objectContaining({ message: expect.not.stringMatching(/treeOffset|totalTrees/) }));
     rejects([1], /must be an object/);
     rejects('forest', /must be an object/);
   });
