@@ -4,7 +4,7 @@
  *
  * Layout: `table.json` (the manifest: shape, column names and types, dialect, profile, warnings,
  * target, caller's `meta`) plus one file per column in the artifact container of
- * `lib/models/format.ts` (magic, version, SHA-256 of the content). One file per column keeps a
+ * `lib/core/container.ts` (magic, version, SHA-256 of the content). One file per column keeps a
  * 10M-row table from ever being one giant buffer, and lets a reader load only the columns it needs.
  *
  * Categories are stored as one UTF-8 blob plus offsets, not as JSON, so a column with millions of

@@ -61,7 +61,7 @@ export interface TrainedModel {
    * Regression: one value per row.
    */
   predict(x: Matrix): Float32Array;
-  /** The portable, versioned form (see `format.ts`); `kind.load(toArtifact())` predicts identically. */
+  /** The portable, versioned form (the container of `lib/core/container.ts`); `kind.load(toArtifact())` predicts identically. */
   toArtifact(): Artifact;
   /** Small JSON facts for the registry and the dashboard (sizes, importances, learning curve…). */
   summary(): Record<string, unknown>;
