@@ -67,7 +67,11 @@ export const ERRORS = {
   TOO_FEW_ROWS: client(422),
   NO_FEATURES: client(422),
   UNKNOWN_STRATEGY: client(400),
-  /** A column's values are of one type but a few are not (numbers with a stray 'n/a', say). */
+  /**
+   * Values a column's type cannot hold: text in a column forced to numeric, datetime or boolean, or
+   * after 4,096 distinct numbers. One error names every such column (`data.columns`). A column of
+   * mostly numbers with a few words is no error: it is read as categorical, with a warning.
+   */
   STRAY_TEXT: client(400),
   TOO_MANY_COLUMNS: client(400),
   /** A `delimiter` option that the header does not contain while another candidate does. */

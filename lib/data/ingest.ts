@@ -9,7 +9,8 @@
  * On malformed input it throws a {@link QuorumError} with a 4xx code, a message naming the problem,
  * the 1-based line and the fix, and `data.line` (and `data.column` where one applies). Reading stops
  * at the first error and the source stream is destroyed; nothing is left behind (ingestion holds
- * no global state, so concurrent ingests are independent).
+ * no global state, so concurrent ingests are independent). Values a column's type cannot hold are
+ * the exception: they are refused at the end, in one STRAY_TEXT naming every such column.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -20,6 +21,7 @@ import { detectDialect, FirstLineWidth, sniffBinary, type DialectOptions } from 
 import { fmtBytes, fmtInt, showValue } from './csv/messages';
 import { MissingMatcher } from './csv/missing';
 import { ChunkSource, DEFAULT_MAX_RATIO, readFileChunks, type ByteSource } from './csv/source';
+import { strayWarnings } from './csv/stray';
 import { Tokenizer } from './csv/tokenizer';
 import { profileTable, withTarget } from './profile';
 import type { Column, IngestResult, LogicalType, Table, Task } from './table';
@@ -41,7 +43,10 @@ export interface IngestOptions {
   missing?: string[];
   /** Columns to drop from the features (role 'ignored'); unknown names → UNKNOWN_COLUMN. */
   ignore?: string[];
-  /** Forces a column's type; unknown names → UNKNOWN_COLUMN. */
+  /**
+   * Forces a column's type; unknown names → UNKNOWN_COLUMN. A forced type is strict: values it
+   * cannot hold → STRAY_TEXT at the end of the read, one error naming every such column.
+   */
   types?: Record<string, LogicalType>;
   /** Default 2 GiB of CSV text (decompressed for gzip) → PAYLOAD_TOO_LARGE. */
   maxBytes?: number;
@@ -276,6 +281,7 @@ async function ingest(reader: ChunkSource, opts: Resolved, options: IngestOption
   const tokens = missing.summary();
   const read = Object.entries(tokens).map(([t, n]) => `${t === '' ? 'empty' : `'${t}'`} ×${fmtInt(n)}`);
   if (read.length > 0) warnings.push(`read as missing: ${read.join(', ')}`);
+  warnings.push(...strayWarnings(finished.flatMap((f) => (f.warning ? [{ column: f.column.name, warning: f.warning }] : []))));
 
   let result: IngestResult = {
     table,

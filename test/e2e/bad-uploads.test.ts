@@ -112,4 +112,20 @@ describe('malformed uploads through the gateway (issue 5)', () => {
     for (const i of [0, 2, 4, 6]) expect(names).toContain(`concurrent-${i}`);
     for (const i of [1, 3, 5, 7]) expect(names).not.toContain(`concurrent-${i}`);
   }, 60_000);
+
+  it('issue 30: takes a column of mostly numbers with a few codes as categorical, and the dataset names it in its warnings', async () => {
+    const rows = Array.from({ length: 100 }, (_, i) => `${20 + (i % 50)},${i % 25 === 3 ? 'V57' : 250 + (i % 9)},${i % 2 ? 'a' : 'b'}`);
+    const f = new FormData();
+    f.append('name', 'issue-30-codes');
+    f.append('file', new Blob([`age,diag_1,y\n${rows.join('\n')}\n`]), 'codes.csv');
+    const res = await fetch(`${node.url}/api/datasets`, { method: 'POST', body: f });
+    expect(res.status).toBe(201);
+    const meta = await bodyOf(res);
+    expect(meta.profile.find((p: { name: string }) => p.name === 'diag_1')).toMatchObject({ type: 'categorical', role: 'feature' });
+    expect(meta.warnings).toEqual([
+      expect.stringMatching(
+        /^column 'diag_1' \(#2\) holds numbers \(96 of 100 values\) and 4 values that are not \(1 spelling: "V57"; first on line 5\): read as categorical/,
+      ),
+    ]);
+  }, 30_000);
 });

@@ -12,8 +12,9 @@
  * hash lookup instead of a parse, and if a text value turns up the column can become TEXT without
  * re-reading anything (the spellings become the categories; the rows so far get the code of the
  * first spelling of their value). Past `dictLimit` distinct spellings the column is committed: the
- * dictionary is dropped (a float column never holds a string per row) and a later text value is a
- * STRAY_TEXT error naming the line.
+ * dictionary is dropped (a float column never holds a string per row) and a later text value is
+ * stored as missing and counted; so is text in a column forced to numeric or datetime. Either is
+ * refused once the whole file is read (`stray.ts`), so that one error names every such column.
  *
  * Booleans and "numbers with a few stray words" are decided at the end, from the dictionary of
  * a TEXT column (one pass over its codes, not over the text).
@@ -26,6 +27,7 @@ import { ByteDictionary, FloatDictionary, hashBytes } from './dictionary';
 import { fmtInt, showColumn, showValue, typesHint } from './messages';
 import type { MissingMatcher } from './missing';
 import { parseNumberBytes } from './number';
+import { StrayValues, showExamples, type TypeConflict } from './stray';
 import { decideText } from './text-types';
 
 // Module constants rather than globals: a global lookup is slow inside a vm context (jest runs tests in one).
@@ -53,6 +55,10 @@ export interface FinishedColumn {
   column: Column;
   /** Exact distinct count when it came for free (dictionary still alive), else undefined. */
   distinct?: number;
+  /** For `IngestResult.warnings`: a column of mostly numbers (or dates) read as categorical. */
+  warning?: string;
+  /** Values the column's type cannot hold: the read is refused (`ColumnFactory.finish`). */
+  conflict?: TypeConflict;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -78,6 +84,8 @@ export class ColumnBuilder {
   private pendingMissing = 0;
   /** The type a column had before text turned up in it ('' if none): decides "stray text" at the end. */
   private leftType: '' | 'numeric' | 'datetime' = '';
+  /** NUMBER and DATE, forced or committed: the text values, stored as missing until the read is refused. */
+  private readonly stray = new StrayValues();
 
   constructor(
     readonly name: string,
@@ -128,7 +136,7 @@ export class ColumnBuilder {
           return;
         }
       }
-      this.leaveParsed(buf, start, end);
+      if (!this.leaveParsed(buf, start, end)) return;
     } else if (mode === UNDECIDED) {
       this.decide(buf, start, end);
       return;
@@ -178,22 +186,18 @@ export class ColumnBuilder {
     this.parsedOf[code] = v;
   }
 
-  /** A text value in a NUMBER or DATE column: become TEXT, or fail when that is no longer possible. */
-  private leaveParsed(buf: Buffer, start: number, end: number): void {
+  /**
+   * A text value in a NUMBER or DATE column: become TEXT, or, when that is no longer possible
+   * (forced or committed), store it as missing and count it for the refusal at the end. True when
+   * the column is now TEXT (the caller then adds the value as text).
+   */
+  private leaveParsed(buf: Buffer, start: number, end: number): boolean {
     const type = this.mode === NUMBER ? 'numeric' : 'datetime';
-    const what = type === 'numeric' ? 'numbers' : 'dates';
     if (!this.dictAlive) {
-      const value = this.decode(buf, start, end);
-      const why = this.forced
-        ? `is forced to ${type}`
-        : `held only ${what} for more than ${fmtInt(this.ctx.dictLimit)} distinct values`;
-      throw new QuorumError(
-        'STRAY_TEXT',
-        `line ${fmtInt(this.ctx.line)}: ${showColumn(this.name, this.index)} ${why}, but here it has ${showValue(value)}. ` +
-          `If that value means "missing", add it to the missing tokens (missing: [..., ${showValue(value)}]); ` +
-          `if the column really is text, pass ${typesHint(this.name, 'categorical')}`,
-        { line: this.ctx.line, column: this.name, value },
-      );
+      const stray = this.stray;
+      stray.add(this.ctx.line, stray.wantsSpelling ? this.decode(buf, start, end) : undefined);
+      this.values.push(MISSING);
+      return false;
     }
     // the spellings become the categories; each row so far gets the first spelling of its value
     const size = this.dict.size;
@@ -209,6 +213,20 @@ export class ColumnBuilder {
     this.parsedOf = new Float64Array(16);
     this.leftType = type;
     this.mode = TEXT;
+    return true;
+  }
+
+  /** The refusal of a forced or committed column that met text: where, how many, and the two fixes. */
+  private conflict(type: 'numeric' | 'datetime'): TypeConflict {
+    const { count, firstLine, examples, more } = this.stray;
+    const what = type === 'numeric' ? 'number' : 'date';
+    const why = this.forced ? `is forced to ${type}` : `held only ${what}s for more than ${fmtInt(this.ctx.dictLimit)} distinct values`;
+    const shown = showExamples(examples, more);
+    const message =
+      `line ${fmtInt(firstLine)}: ${showColumn(this.name, this.index)} ${why}, but ` +
+      `${count === 1 ? `1 value is not a ${what}` : `${fmtInt(count)} values are not ${what}s`} (${shown}). If they mean "missing", add them to the missing tokens (missing: [..., ${examples.map(showValue).join(', ')}]); ` +
+      `if the column really is text, pass ${typesHint(this.name, 'categorical')}`;
+    return { column: this.name, index: this.index, line: firstLine, value: examples[0], count, message };
   }
 
   private addText(buf: Buffer, start: number, end: number): void {
@@ -255,6 +273,12 @@ export class ColumnBuilder {
       return { column: { name, type: this.forced === 'datetime' ? 'datetime' : 'numeric', values }, distinct: 0 };
     }
     if (this.mode === NUMBER || this.mode === DATE) {
+      if (this.stray.count > 0) {
+        // the read will be refused: never assemble values nobody will use
+        this.values.release();
+        const type = this.mode === NUMBER ? 'numeric' : 'datetime';
+        return { column: { name, type, values: new Float64Array(0) }, conflict: this.conflict(type) };
+      }
       let distinct: number | undefined;
       if (this.dictAlive) {
         // distinct values, not spellings ("1.0" and "1" are one value)

@@ -5,6 +5,7 @@
 import { QuorumError, listNames } from '../../errors';
 import type { LogicalType } from '../table';
 import { ColumnBuilder, type FinishedColumn, type RowContext } from './column-builder';
+import { conflictError } from './stray';
 import type { FirstRowHandler } from './tokenizer';
 
 /** What of the ingest options the columns need. */
@@ -84,10 +85,20 @@ export class ColumnFactory implements FirstRowHandler {
     return { columns: this.builders, isData: !this.header };
   }
 
-  /** The finished columns, one at a time so that each column's blocks are freed before the next. */
+  /**
+   * The finished columns, one at a time so that each column's blocks are freed before the next.
+   * Throws one STRAY_TEXT naming every column whose values its type cannot hold.
+   */
   finish(nRows: number): FinishedColumn[] {
     const out = this.builders.map((b) => b.finish(nRows));
     this.builders = [];
+    const conflicts = out.flatMap((f) => (f.conflict ? [f.conflict] : []));
+    if (conflicts.length > 0) {
+      throw conflictError(
+        conflicts,
+        out.flatMap((f) => (f.warning ? [f.column.name] : [])),
+      );
+    }
     return out;
   }
 }

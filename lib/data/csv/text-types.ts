@@ -1,8 +1,7 @@
 /**
  * The end-of-read decisions for a column that holds text: categorical, boolean, or "numbers (or
- * dates) with a few stray words", which is an error because guessing would silently change a
- * feature. Everything here works on the dictionary and one histogram of the codes, never on the
- * rows' text.
+ * dates) with a few stray words", which is categorical with a warning. Everything here works on
+ * the dictionary and one histogram of the codes, never on the rows' text.
  *
  * Booleans: a column whose values are exactly the two sides of one pair, in any case —
  * true/false, yes/no, t/f, y/n — is stored as 0/1 with the user's own spellings in `labels`
@@ -11,15 +10,19 @@
  * forced to boolean also accepts 0/1 and on/off, and may hold only one side.
  *
  * Stray text: when at least {@link STRAY_SHARE} of a column's non-missing values are numbers (or
- * ISO dates) and the rest are not, the read fails naming the first line of the first odd value,
- * and the two fixes: declare the value a missing token, or force the column categorical.
+ * ISO dates) and the rest are not, the column is categorical all the same — codes such as a
+ * hospital's diagnoses ("250.83", "V57", "E812") are labels that mostly look like numbers, and
+ * refusing the file made the user upload it once per such column to learn them all — with a
+ * warning naming the column, how many values are not numbers (the first few spellings and the first
+ * line) and the way to read it as numbers instead: those values must be missing, in the file or as
+ * missing tokens, since a column forced numeric refuses text (`stray.ts`).
  */
-import { QuorumError } from '../../errors';
 import type { LogicalType } from '../table';
 import type { FinishedColumn } from './column-builder';
 import { parseDateBytes } from './date';
 import { fmtInt, showColumn, showValue, typesHint } from './messages';
 import { parseNumberBytes } from './number';
+import { STRAY_EXAMPLES, showExamples } from './stray';
 
 /** Share of numeric (or date) values above which a few text values are "stray". */
 export const STRAY_SHARE = 0.95;
@@ -94,9 +97,12 @@ function categoryIs(category: string, parse: (b: Buffer, s: number, e: number) =
   return !Number.isNaN(parse(bytes, 0, bytes.length));
 }
 
-/** Throws STRAY_TEXT when the column is numbers (or dates) but for a few values. */
-function checkStray(input: TextColumnInput, counts: Float64Array): void {
-  const { categories, firstLines } = input;
+/**
+ * The warning for a column of numbers (or dates) but for a few values, which is read as
+ * categorical; undefined for any other column.
+ */
+function strayNote(input: TextColumnInput, counts: Float64Array): string | undefined {
+  const { name, categories, firstLines } = input;
   const kinds: ['numeric' | 'datetime', (b: Buffer, s: number, e: number) => number][] = [
     ['numeric', parseNumberBytes],
     ['datetime', parseDateBytes],
@@ -110,40 +116,42 @@ function checkStray(input: TextColumnInput, counts: Float64Array): void {
     if (typed === total || typed < STRAY_SHARE * total) continue;
     const odd = categories.map((_, c) => c).filter((c) => !matches[c] && counts[c] > 0);
     odd.sort((a, b) => firstLines[a] - firstLines[b]);
-    const first = odd[0];
     const oddCount = odd.reduce((s, c) => s + counts[c], 0);
-    const spellings = odd.slice(0, 3).map((c) => showValue(categories[c]));
+    const examples = odd.slice(0, STRAY_EXAMPLES).map((c) => categories[c]);
     const what = type === 'numeric' ? 'numbers' : 'dates';
-    throw new QuorumError(
-      'STRAY_TEXT',
-      `line ${fmtInt(firstLines[first])}: ${showColumn(input.name, input.index)} holds ${what} ` +
-        `(${fmtInt(typed)} of ${fmtInt(total)} values), but here it has ${showValue(categories[first])} ` +
-        `(${fmtInt(oddCount)} such value${oddCount === 1 ? '' : 's'}, ${odd.length} spelling${odd.length === 1 ? '' : 's'}: ` +
-        `${spellings.join(', ')}${odd.length > 3 ? ', ...' : ''}). If they mean "missing", add them to the missing ` +
-        `tokens (missing: [..., ${spellings.join(', ')}]); if the column really is text, pass ${typesHint(input.name, 'categorical')}`,
-      { line: firstLines[first], column: input.name, value: categories[first], count: oddCount },
+    return (
+      `${showColumn(name, input.index)} holds ${what} (${fmtInt(typed)} of ${fmtInt(total)} values) and ` +
+      `${fmtInt(oddCount)} value${oddCount === 1 ? '' : 's'} that ${oddCount === 1 ? 'is' : 'are'} not ` +
+      `(${odd.length} spelling${odd.length === 1 ? '' : 's'}: ${showExamples(examples, odd.length > examples.length)}; first on line ${fmtInt(firstLines[odd[0]])}): ` +
+      `read as categorical. To read it as ${what}, those values must be missing: correct them in the file, or add them to the ` +
+      `missing tokens (missing: [..., ${examples.map(showValue).join(', ')}]); ${typesHint(name, type)} alone refuses them`
     );
   }
+  return undefined;
 }
 
 /** Turns a TEXT column's codes and dictionary into its final column. */
 export function decideText(input: TextColumnInput): FinishedColumn {
   const { name, codes, categories, forced } = input;
   const counts = countCodes(codes, categories.length);
-  if (forced !== 'categorical') {
-    const sides = booleanSides(categories, forced === 'boolean');
-    if (sides) return toBoolean(input, counts, sides);
-    if (forced === 'boolean') {
-      const bad = categories.findIndex((cat) => !FORCED_PAIRS.some((p) => p.includes(cat.toLowerCase())));
-      throw new QuorumError(
-        'STRAY_TEXT',
-        `line ${fmtInt(input.firstLines[bad])}: ${showColumn(name, input.index)} is forced to boolean, but here it has ` +
-          `${showValue(categories[bad])}; booleans are true/false, yes/no, t/f, y/n, 1/0 or on/off. ` +
-          `Add the value to the missing tokens, or pass ${typesHint(name, 'categorical')}`,
-        { line: input.firstLines[bad], column: name, value: categories[bad] },
-      );
-    }
-    checkStray(input, counts);
+  if (forced === 'categorical') return { column: { name, type: 'categorical', codes, categories }, distinct: categories.length };
+  // a column forced to boolean with every value missing is an empty boolean column
+  const sides = forced === 'boolean' && categories.length === 0 ? new Uint8Array(0) : booleanSides(categories, forced === 'boolean');
+  if (sides) return toBoolean(input, counts, sides);
+  if (forced === 'boolean') {
+    // a forced column is TEXT from its first value: every category was seen in some row
+    const odd = categories.map((_, c) => c).filter((c) => !FORCED_PAIRS.some((p) => p.includes(categories[c].toLowerCase())));
+    odd.sort((a, b) => input.firstLines[a] - input.firstLines[b]);
+    const first = odd[0];
+    const count = odd.reduce((s, c) => s + counts[c], 0);
+    const examples = odd.slice(0, STRAY_EXAMPLES).map((c) => categories[c]);
+    const message =
+      `line ${fmtInt(input.firstLines[first])}: ${showColumn(name, input.index)} is forced to boolean, but ` +
+      `${count === 1 ? '1 value is not a boolean' : `${fmtInt(count)} values are not booleans`} (${showExamples(examples, odd.length > examples.length)}); ` +
+      `booleans are true/false, yes/no, t/f, y/n, 1/0 or on/off. Add the values to the missing tokens, or pass ${typesHint(name, 'categorical')}`;
+    const conflict = { column: name, index: input.index, line: input.firstLines[first], value: categories[first], count, message };
+    return { column: { name, type: 'categorical', codes: new Int32Array(0), categories: [] }, conflict };
   }
-  return { column: { name, type: 'categorical', codes, categories }, distinct: categories.length };
+  const warning = strayNote(input, counts);
+  return { column: { name, type: 'categorical', codes, categories }, distinct: categories.length, ...(warning ? { warning } : {}) };
 }

@@ -1,9 +1,12 @@
 /** Column typing, roles, missing tokens and target rules (the policies documented in lib/data). */
+import { RowEncoder, encodeTable, featureInfo, fitEncoder } from '../../../lib/data/encode';
 import { withTarget } from '../../../lib/data/ingest';
+import { fitDense } from '../../../lib/data/preprocess';
+import { encodeTable as encodeFile } from '../../../lib/inference/table-encoder';
 import { countDistinct, estimateDistinct } from '../../../lib/data/profile';
 import { Rng } from '../../../lib/util/random';
 import { findColumn, type IngestResult } from '../../../lib/data/table';
-import { cells, ingestText } from './csv/helpers';
+import { cells, ingestText, rejection } from './csv/helpers';
 
 const column = (r: IngestResult, name: string) => {
   const c = findColumn(r.table, name);
@@ -150,5 +153,114 @@ describe('targets', () => {
     expect(r.target).toMatchObject({ droppedRows: 2, classes: [{ label: 'a', count: 2 }, { label: 'b', count: 1 }] });
     expect(profile(r, 'x')).toMatchObject({ min: 1, max: 5, distinct: 3 });
     expect(r.warnings).toContain("dropped 2 rows whose target 'y' is missing");
+  });
+});
+
+describe('issue 30: columns of mostly numbers with a few codes that are not', () => {
+  // a hospital's diagnosis codes: mostly numbers ("250.83"), some V and E codes
+  const NUMBERS = ['250.83', '428', '414', '276', '250.01', '427', '786'];
+  const diag = (i: number, shift: number): string => (i % 40 === 7 + shift ? ['V57', 'E812', 'V45'][(i >> 3) % 3] : NUMBERS[(i + shift) % NUMBERS.length]);
+  const hospital = (n: number): string => `age,diag_1,diag_2,days\n${lines(n, (i) => `${20 + (i % 60)},${diag(i, 0)},${diag(i, 1)},${1 + (i % 14)}`)}`;
+  const warningOf = (r: IngestResult, name: string): string => {
+    const found = r.warnings.filter((w) => w.startsWith(`column '${name}' (#`));
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
+
+  it('issue 30: a column of mostly numbers with stray codes ingests as categorical, with a warning naming it, the count, examples and the fix', async () => {
+    const r = await ingestText(hospital(400));
+    const c = column(r, 'diag_1');
+    expect(c.type).toBe('categorical');
+    expect(cells(c).slice(0, 8)).toEqual(['250.83', '428', '414', '276', '250.01', '427', '786', 'V57']);
+    const w = warningOf(r, 'diag_1');
+    // which column, how many of how many, a few spellings with the first line, the reading chosen
+    expect(w).toMatch(/^column 'diag_1' \(#2\) holds numbers \(390 of 400 values\) and 10 values that are not \(3 spellings: "V57", "V45", "E812"; first on line 9\): read as categorical/);
+    // the way back to numbers: the values must be missing, since forcing numeric refuses them
+    expect(w).toMatch(/correct them in the file, or add them to the missing tokens \(missing: \[\.\.\., "V57", "V45", "E812"\]\); types: \{"diag_1": 'numeric'\} alone refuses them$/);
+    expect(profile(r, 'diag_1')).toMatchObject({ type: 'categorical', role: 'feature', distinct: 10, missing: 0 });
+    expect(column(r, 'age').type).toBe('numeric');
+  });
+
+  it('issue 30: the old "stray words" cases ingest: a number column with one word, a date column with one word', async () => {
+    // formerly STRAY_TEXT on line 57 and line 32
+    const ages = await ingestText(`age,x\n${lines(100, (i) => (i === 55 ? 'unknown,1' : `${20 + (i % 50)},1`))}`);
+    expect(column(ages, 'age').type).toBe('categorical');
+    expect(warningOf(ages, 'age')).toMatch(/holds numbers \(99 of 100 values\) and 1 value that is not \(1 spelling: "unknown"; first on line 57\)/);
+    const dates = await ingestText(`d,x\n${lines(60, (i) => (i === 30 ? 'soon,1' : `2020-01-${String(1 + (i % 28)).padStart(2, '0')},1`))}`);
+    expect(column(dates, 'd').type).toBe('categorical');
+    expect(warningOf(dates, 'd')).toMatch(/holds dates \(59 of 60 values\).*"soon"; first on line 32\).*read it as dates.*types: \{"d": 'datetime'\} alone refuses them/);
+    // a long stray value is cut short in the warning
+    const long = await ingestText(`n\n${lines(40, (i) => (i === 3 ? 'x'.repeat(500) : String(i)))}`);
+    expect(warningOf(long, 'n')).toContain(`"${'x'.repeat(37)}..."`);
+    expect(warningOf(long, 'n').length).toBeLessThan(600);
+  });
+
+  it('issue 30: two such columns are both named in the warnings of one ingest; past ten, the rest are named in one line', async () => {
+    const r = await ingestText(hospital(400));
+    expect(warningOf(r, 'diag_1')).toMatch(/^column 'diag_1'/);
+    expect(warningOf(r, 'diag_2')).toMatch(/^column 'diag_2' \(#3\) holds numbers \(390 of 400 values\) and 10 values/);
+    // a mostly-numbers column below 95 % stays categorical without a warning, as before
+    expect(r.warnings.some((w) => /'age'|'days'/.test(w))).toBe(false);
+    const wide = await ingestText(`${Array.from({ length: 12 }, (_, k) => `c${k}`).join(',')}\n${lines(30, (i) => Array.from({ length: 12 }, () => (i === 4 ? 'V57' : String(i))).join(','))}`);
+    const notes = wide.warnings.filter((w) => /read as categorical/.test(w));
+    expect(notes).toHaveLength(11);
+    expect(notes[10]).toBe("2 more columns of mostly numbers or dates were read as categorical the same way: 'c10', 'c11'");
+  });
+
+  it('issue 30: forcing numeric on columns with text names every such column in one STRAY_TEXT', async () => {
+    const e = await rejection(ingestText(hospital(400), { types: { diag_1: 'numeric', diag_2: 'numeric' } }), 'STRAY_TEXT');
+    expect(e.message).toMatch(/^2 columns hold values their type cannot: \(1\) line 9: column 'diag_1' \(#2\) is forced to numeric, but 10 values are not numbers \("V57", "V45", "E812"\)/);
+    expect(e.message).toMatch(/\(2\) line 10: column 'diag_2' \(#3\) is forced to numeric, but 10 values are not numbers/);
+    expect(e.message).toContain(`types: {"diag_2": 'categorical'}`);
+    expect(e.data).toMatchObject({
+      line: 9,
+      column: 'diag_1',
+      value: 'V57',
+      columns: [
+        { column: 'diag_1', line: 9, value: 'V57', count: 10 },
+        { column: 'diag_2', line: 10, value: 'E812', count: 10 },
+      ],
+    });
+    // one forced, one not: the error also says what the next upload will read as categorical
+    const one = await rejection(ingestText(hospital(400), { types: { diag_1: 'numeric' } }), 'STRAY_TEXT');
+    expect(one.message).toMatch(/^line 9: column 'diag_1' \(#2\) is forced to numeric.*Once this is fixed, column 'diag_2' will be read as categorical/);
+    // more spellings than the three quoted: the list ends in "..."
+    const many = await rejection(ingestText(`k\n${lines(10, (i) => `V${i}`)}`, { types: { k: 'numeric' } }), 'STRAY_TEXT');
+    expect(many.message).toContain('10 values are not numbers ("V0", "V1", "V2", ...)');
+  });
+
+  it('issue 30: text after more than 4,096 distinct numbers is refused at the end, naming every such column', async () => {
+    // the reader keeps no spellings past 4,096 distinct numbers, so it cannot read these as categorical
+    const text = `v,w,z\n${lines(5000, (i) => `${i * 1.5},${i * 2.5},${i % 3}`)}oops,n/a!,1\n${lines(3, (i) => `${i},oops,${i}`)}`;
+    const e = await rejection(ingestText(text), 'STRAY_TEXT');
+    expect(e.message).toMatch(/^2 columns .*\(1\) line 5,002: column 'v' \(#1\) held only numbers for more than 4,096 distinct values, but 1 value is not a number \("oops"\)/);
+    expect(e.message).toMatch(/\(2\) line 5,002: column 'w' \(#2\) .* but 4 values are not numbers \("n\/a!", "oops"\)/);
+    expect((e.data?.columns as unknown[]).length).toBe(2);
+  });
+
+  it('issue 30: a categorical column of thousands of codes is profiled, encoded for training and predicted by column name', async () => {
+    // 3,000 distinct numeric codes and a few V codes: more than one-hot takes (frequency encoding)
+    const n = 6000;
+    const code = (i: number): string => (i % 500 === 9 ? `V${i % 7}` : String(100 + (i % 3000) / 4));
+    const r = await ingestText(`code,y\n${lines(n, (i) => `${code(i)},${i % 2 ? 'yes' : 'no'}`)}`);
+    const c = column(r, 'code');
+    expect(c.type).toBe('categorical');
+    // 3,000 numbers less the 6 whose both rows hold a V code instead, and 7 V codes
+    expect(profile(r, 'code')).toMatchObject({ role: 'feature', distinct: 3001 });
+    const spec = fitEncoder(r.table, r.profile, 'y');
+    expect(featureInfo(spec)).toEqual([{ name: 'code', kind: 'categorical', cardinality: (c as { categories: string[] }).categories.length }]);
+    const rows = Int32Array.from({ length: n }, (_, i) => i);
+    const x = encodeTable(spec, r.table, rows);
+    const dense = fitDense(x, featureInfo(spec));
+    expect(dense.columns[0].kind).toBe('frequency');
+    // by column name at predict time: a code as text or as a number, a V code, an unseen one
+    const at = (value: string): number => x.data[cells(c).indexOf(value)];
+    const out = new RowEncoder(spec).encode([{ code: '100.25' }, { code: 100.25 }, { code: 'V2' }, { code: 'V99' }]);
+    expect(Array.from(out.x.data.subarray(0, 3))).toEqual([at('100.25'), at('100.25'), at('V2')]);
+    expect(Number.isNaN(out.x.data[3])).toBe(true);
+    expect(out.warnings).toEqual(["column 'code': unseen values treated as missing: V99"]);
+    // a prediction file whose codes are all numbers is read numeric: encoded by spelling all the same
+    const file = await ingestText('code\n100.25\n101\n');
+    expect(Array.from(encodeFile(spec, file.table).x.data)).toEqual([at('100.25'), at('101')]);
   });
 });
