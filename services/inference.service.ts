@@ -104,8 +104,10 @@ const InferenceService: ServiceSchema<ServiceSettingSchema, InferenceThis> = {
         const started = process.hrtime.bigint();
         const options = ctx.meta.options ?? {};
         const { view, mode, voting } = await this.prepare(options);
-        const { table } = await ingestUpload(ctx.params, options, quorumConfig(this.broker));
-        const { x, warnings } = encodeTable(view.meta.encoder, table, { strict: options.strict, ignore: [view.meta.target] });
+        const { table, warnings: read } = await ingestUpload(ctx.params, options, quorumConfig(this.broker));
+        const { x, warnings: encoding } = encodeTable(view.meta.encoder, table, { strict: options.strict, ignore: [view.meta.target] });
+        // What the reader noticed (a column read other than expected) goes with what the encoder did.
+        const warnings = [...read, ...encoding];
         // The header and the first slice are computed before answering: their errors are plain 4xx/5xx.
         const chunks = await primed(
           predictionCsv(view, table, x, voting, (part) => this.votes(view, part, mode, options), options),
