@@ -1,5 +1,5 @@
 /**
- * `npm run bench:ingest [-- --runs 10] [-- --gen-rows 8600000] [-- --skip-1g] [-- --skip-transfer]`
+ * `npm run bench:ingest [-- --runs 10] [-- --gen-rows 8600000] [-- --skip-1g] [-- --skip-http] [-- --skip-transfer]`
  *
  * CSV ingestion throughput and memory, side by side with pandas `read_csv`:
  * Weather AUS (14 MB, NA tokens, dates, Yes/No), the same gzipped, Skin segmentation (3.4 MB,
@@ -15,6 +15,12 @@
  * (decompressed for gzip). The pandas side runs bench/python/ingest.py with /usr/bin/python3 in the
  * same way (peak RSS during its first run too).
  *
+ * Uploads over HTTP (bench/lib/http-upload.ts): Weather AUS again, sent `runs` times per encoding
+ * (raw `text/csv`, multipart) to `POST /api/datasets` of a real Quorum node in its own process.
+ * Their time is the client's, request to answer, so it also holds storing the dataset, which
+ * `ingestFile` alone does not do; the node's parse time is given beside it. Same cold/warm split;
+ * "HTTP / in-process" is the warm upload time over the warm `ingestFile` time of the same bench run.
+ *
  * Prints a table and writes bench/results/ingest.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -25,6 +31,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { ingestFile } from '../lib/data/ingest';
 import { writeSyntheticCsv } from '../lib/data/gen/write';
+import { httpUploads } from './lib/http-upload';
 import { shardTransfer } from './lib/transfer';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -143,6 +150,9 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0];
   process.stdout.write(`load average (1 min) before: ${loadBefore.toFixed(2)} on ${cpus().length} cores\n`);
   const rows: Record<string, unknown>[] = [];
+  const f1 = (x: number): string => x.toFixed(1);
+  /** Warm throughput of the in-process runs, by file: what an upload of the same file is compared with. */
+  const inProcessWarm = new Map<string, number>();
   const header =
     '| dataset | CSV MB | rows × cols | Quorum MB/s (warm: median of 2nd half of runs) | Quorum MB/s (cold: 1st run) | Quorum peak RSS MB (Δ) | pandas MB/s (median) | pandas peak RSS MB (Δ) | Quorum warm / pandas |';
   const lines = [header, '|---|---:|---|---:|---:|---:|---:|---:|---:|'];
@@ -171,7 +181,7 @@ async function main(): Promise<void> {
       pandas: p && !p.error ? { seconds: p.seconds, medianMBps: pMed, peakRssMB: p.peakRssMB, rssDeltaMB: p.peakRssMB - p.baselineRssMB } : null,
     };
     rows.push(row);
-    const f1 = (x: number): string => x.toFixed(1);
+    inProcessWarm.set(input.file, qMed);
     lines.push(
       `| ${input.name} | ${f1(mb)} | ${q.rows.toLocaleString('en-US')} × ${q.columns} | ${f1(qMed)} | ${f1(qCold)} | ` +
         `${f1(q.peakRssMB)} (${f1(q.peakRssMB - q.baselineRssMB)}) | ${pMed !== undefined ? f1(pMed) : '—'} | ` +
@@ -179,8 +189,57 @@ async function main(): Promise<void> {
     );
     process.stdout.write(`${lines[lines.length - 1]}\n`);
   }
+
+  // The same file uploaded over HTTP to a real node, next to its in-process figure.
+  const weather = inputs.find((i) => i.name === 'Weather AUS');
+  const httpLines = [
+    '| upload of Weather AUS over HTTP | HTTP warm MB/s | in-process warm MB/s | HTTP / in-process (warm time) | node parse warm MB/s (ingestMs) | warm ms: whole upload / parse / the rest |',
+    '|---|---:|---:|---:|---:|---|',
+  ];
+  if (weather && !args.includes('--skip-http')) {
+    const uploads = await httpUploads(ROOT, weather.file, runs).catch((err: Error) => {
+      process.stdout.write(`uploads over HTTP failed: ${err.message}\n`);
+      return [];
+    });
+    const mb = statSync(weather.file).size / 1e6;
+    const local = inProcessWarm.get(weather.file);
+    for (const u of uploads) {
+      const half = Math.floor(u.ms.length / 2);
+      const warmMs = median(u.ms.slice(half));
+      const parseMs = median(u.ingestMs.slice(half));
+      const warm = mb / (warmMs / 1000);
+      const cold = mb / (u.ms[0] / 1000);
+      const ratio = local !== undefined ? local / warm : undefined;
+      const name = `Weather AUS over HTTP (${u.encoding})`;
+      rows.push({
+        dataset: name,
+        csvMB: mb,
+        fileMB: mb,
+        rows: u.rows,
+        columns: u.columns,
+        quorum: { ms: u.ms, warmMedianMBps: warm, coldMBps: cold, peakRssMB: u.peakRssMB, rssDeltaMB: u.peakRssMB - u.baselineRssMB },
+        pandas: null,
+        http: {
+          encoding: u.encoding,
+          ingestMs: u.ingestMs,
+          parseWarmMBps: mb / (parseMs / 1000),
+          inProcessWarmMBps: local ?? null,
+          warmTimeRatio: ratio ?? null,
+        },
+      });
+      const rss = u.peakRssMB > 0 ? `${f1(u.peakRssMB)} (${f1(u.peakRssMB - u.baselineRssMB)})` : '—';
+      lines.push(`| ${name} | ${f1(mb)} | ${u.rows.toLocaleString('en-US')} × ${u.columns} | ${f1(warm)} | ${f1(cold)} | ${rss} | — | — | — |`);
+      httpLines.push(
+        `| ${u.encoding} | ${f1(warm)} | ${local !== undefined ? f1(local) : '—'} | ${ratio !== undefined ? `${ratio.toFixed(2)}×` : '—'} | ` +
+          `${f1(mb / (parseMs / 1000))} | ${warmMs.toFixed(0)} / ${parseMs.toFixed(0)} / ${(warmMs - parseMs).toFixed(0)} |`,
+      );
+      process.stdout.write(`${lines[lines.length - 1]}\n`);
+    }
+  }
   const loadAfter = loadavg()[0];
-  process.stdout.write(`\n${lines.join('\n')}\nload average (1 min) before ${loadBefore.toFixed(2)}, after ${loadAfter.toFixed(2)}\n`);
+  process.stdout.write(`\n${lines.join('\n')}\n`);
+  if (httpLines.length > 2) process.stdout.write(`\n${httpLines.join('\n')}\n`);
+  process.stdout.write(`load average (1 min) before ${loadBefore.toFixed(2)}, after ${loadAfter.toFixed(2)}\n`);
 
   // Shards on the move: trainer-measured transfer of a 1,000,000-row shard, NATS vs one process.
   const transfer = args.includes('--skip-transfer') ? 'skipped (--skip-transfer)' : await shardTransfer(ROOT);

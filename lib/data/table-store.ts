@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { QuorumError } from '../errors';
-import { decodeArtifact, encodeArtifact, expectArtifact } from '../core/container';
+import { decodeArtifact, encodeArtifactParts, expectArtifact } from '../core/container';
 import type { Column, IngestResult } from './table';
 
 export const TABLE_FORMAT = 'quorum-table';
@@ -68,17 +68,22 @@ function decodeStrings(bytes: Uint8Array, offsets: Uint32Array, fail: (why: stri
   return out;
 }
 
-function columnArtifact(c: Column): Buffer {
+/**
+ * A column's artifact as parts to write in turn: views of the column's own arrays, not a copy.
+ * Copying every column into a fresh buffer first made saving Weather AUS take 188 ms instead of
+ * 71 (one writer): 25 MB of new pages to fault in and zero, then a copy.
+ */
+function columnArtifact(c: Column): Buffer[] {
   if (c.type === 'categorical') {
     const { bytes, offsets } = encodeStrings(c.categories);
-    return encodeArtifact({
+    return encodeArtifactParts({
       kind: COLUMN_KIND,
       formatVersion: TABLE_FORMAT_VERSION,
       header: { name: c.name, type: c.type },
       arrays: { codes: c.codes, categoryBytes: bytes, categoryOffsets: offsets },
     });
   }
-  return encodeArtifact({
+  return encodeArtifactParts({
     kind: COLUMN_KIND,
     formatVersion: TABLE_FORMAT_VERSION,
     header: { name: c.name, type: c.type, ...(c.labels ? { labels: c.labels } : {}) },
@@ -86,15 +91,33 @@ function columnArtifact(c: Column): Buffer {
   });
 }
 
-async function writeSynced(file: string, data: Uint8Array | string): Promise<void> {
+/** Writes `parts` one after the other into a new file and fsyncs it. */
+async function writeSynced(file: string, parts: (Uint8Array | string)[]): Promise<void> {
   const fh = await fs.open(file, 'wx');
   try {
-    await fh.writeFile(data);
+    let position = 0;
+    for (const part of parts) {
+      const bytes = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
+      // a write may be short: go on from where it stopped
+      for (let done = 0; done < bytes.length; ) {
+        const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position);
+        done += bytesWritten;
+        position += bytesWritten;
+      }
+    }
     await fh.sync();
   } finally {
     await fh.close();
   }
 }
+
+/**
+ * Column files written at once. Each write and fsync waits on the disk in libuv's thread pool (4
+ * threads by default), so overlapping them hides part of that wait: saving Weather AUS (24
+ * columns, 25 MB) takes 57 ms with four writers, 71 ms with one (median of 10 here). Bounded so
+ * that a 10,000-column table never holds 10,000 descriptors.
+ */
+const WRITERS = 4;
 
 /**
  * Writes `result` (and the caller's `meta`) to `dir`, atomically. `dir` must not exist yet
@@ -109,16 +132,26 @@ export async function saveTable(dir: string, result: StoredTable): Promise<void>
   const tmp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   await fs.mkdir(tmp);
   try {
-    const columns: ManifestColumn[] = [];
-    for (let i = 0; i < result.table.columns.length; i++) {
-      const c = result.table.columns[i];
-      const file = `col-${String(i).padStart(5, '0')}.qrma`;
-      await writeSynced(path.join(tmp, file), columnArtifact(c));
-      columns.push({ name: c.name, type: c.type, file });
-    }
+    const columns: ManifestColumn[] = result.table.columns.map((c, i) => ({ name: c.name, type: c.type, file: `col-${String(i).padStart(5, '0')}.qrma` }));
+    let next = 0;
+    let failed = false;
+    const writer = async (): Promise<void> => {
+      while (!failed && next < columns.length) {
+        const i = next++;
+        try {
+          await writeSynced(path.join(tmp, columns[i].file), columnArtifact(result.table.columns[i]));
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }
+    };
+    // every writer settled before the temp folder may be removed (below, on failure)
+    const outcomes = await Promise.allSettled(Array.from({ length: Math.min(WRITERS, columns.length) }, writer));
+    for (const o of outcomes) if (o.status === 'rejected') throw o.reason;
     const { table, ...rest } = result;
     const manifest: Manifest = { format: TABLE_FORMAT, formatVersion: TABLE_FORMAT_VERSION, nRows: table.nRows, columns, ...rest };
-    await writeSynced(path.join(tmp, MANIFEST), JSON.stringify(manifest));
+    await writeSynced(path.join(tmp, MANIFEST), [JSON.stringify(manifest)]);
     await fs.rename(tmp, target);
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true });

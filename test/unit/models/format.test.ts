@@ -1,4 +1,4 @@
-import { decodeArtifact, encodeArtifact, expectArtifact } from '../../../lib/core/container';
+import { decodeArtifact, encodeArtifact, encodeArtifactParts, expectArtifact } from '../../../lib/core/container';
 import { QuorumError } from '../../../lib/errors';
 
 describe('artifact container', () => {
@@ -22,6 +22,15 @@ describe('artifact container', () => {
     expect(back.arrays.i).toEqual(new Int32Array([7, -8]));
     expect(back.arrays.b).toEqual(new Uint8Array([1, 2, 3, 4, 5]));
     expect((back.arrays.d as Float64Array)[0]).toBe(Math.PI);
+  });
+
+  it('writes the same bytes as parts (views of the arrays, padding between) as in one buffer', () => {
+    const parts = encodeArtifactParts(artifact);
+    expect(Buffer.concat(parts).equals(encodeArtifact(artifact))).toBe(true);
+    // the arrays are views, not copies
+    expect(parts.some((p) => p.buffer === artifact.arrays.d.buffer)).toBe(true);
+    const odd = { ...artifact, arrays: { b: new Uint8Array(13).fill(9), i: new Int32Array(0), s: new Int16Array([1, 2, 3]).subarray(1) } };
+    expect(Buffer.concat(encodeArtifactParts(odd)).equals(encodeArtifact(odd))).toBe(true);
   });
 
   it('refuses a flipped byte, a truncated file and foreign bytes with BAD_ARTIFACT', () => {
