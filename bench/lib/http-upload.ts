@@ -12,9 +12,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../fixtures/nats';
 
 export type UploadEncoding = 'text/csv' | 'multipart';
 
@@ -34,18 +34,6 @@ export interface HttpUploadResult {
 interface Answer {
   status: number;
   body: string;
-}
-
-/** A free loopback port, handed to the node through PORT. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resets a process's peak RSS (VmHWM) to its current RSS (Linux ≥ 4.0; a no-op elsewhere). */

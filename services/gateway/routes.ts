@@ -70,7 +70,7 @@ export function gatewayRoutes(): unknown[] {
         'GET models/active': 'registry.active',
         'GET models/activations': 'registry.activations',
         'POST models/import'(this: ApiThis, req: GatewayRequest, res: ServerResponse) {
-          streamUpload(this, req, res, 'registry.import', { parse: parseImportOptions });
+          streamUpload(this, req, res, 'registry.import', { parse: parseImportOptions, location: (v) => `/api/models/${encodeURIComponent(v.id ?? '')}` });
         },
         'GET models/:version': 'registry.get',
         'GET models/:version/metrics': 'api.metrics',

@@ -116,7 +116,11 @@ export interface UploadRoute {
   parse?: (fields: Record<string, string>) => { name?: string; options: Record<string, unknown> };
   /** Added to the options (route parameters such as a version). */
   extra?: Record<string, unknown>;
+  /** Where what a 201 created can be read (its `Location`). */
+  location?: (created: { id?: string }) => string;
 }
+
+const datasetLocation = (created: { id?: string }): string => `/api/datasets/${encodeURIComponent(created.id ?? '')}`;
 
 export function streamUpload(svc: Gateway, req: IncomingMessage & { $ctx: Context }, res: ServerResponse, action: string, route: UploadRoute = {}): void {
   const limit = quorumConfig(svc.broker).uploadLimitBytes;
@@ -148,6 +152,7 @@ export function streamUpload(svc: Gateway, req: IncomingMessage & { $ctx: Contex
         if (answered) return;
         answered = true;
         res.statusCode = route.status ?? 201;
+        if (res.statusCode === 201) (req.$ctx.meta as { $location?: string }).$location = (route.location ?? datasetLocation)(data as { id?: string });
         svc.sendResponse(req, res, data);
       })
       .catch(fail);
