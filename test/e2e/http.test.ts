@@ -33,6 +33,7 @@ describe('HTTP API end to end (issue 2)', () => {
     expect(up.status).toBe(201);
     const dataset = await bodyOf(up);
     expect(dataset).toMatchObject({ name: 'flowers', rows: 150, columns: 5 });
+    expect(up.headers.get('location')).toBe(`/api/datasets/${dataset.id}`);
     expect(dataset.profile.map((c: { name: string }) => c.name)).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'class']);
 
     const started = await json('POST', '/trainings', { dataset: 'flowers', target: 'class', model: 'baseline', shards: 3, seed: 3 });
@@ -64,6 +65,7 @@ describe('HTTP API end to end (issue 2)', () => {
     const copy = await bodyOf(imported);
     expect(copy).toMatchObject({ name: 'flowers-copy', status: 'ready', task: 'classification' });
     expect(copy.metrics).toEqual(metrics.body.metrics);
+    expect(imported.headers.get('location')).toBe(`/api/models/${copy.id}`);
 
     // a damaged export is refused, and nothing is registered: its signature no longer matches, and
     // even taken as unsigned its container's checksum does not (issue 29)
