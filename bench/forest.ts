@@ -20,7 +20,7 @@ import { forestKind } from '../lib/models/forest';
 import { decodeArtifact, encodeArtifact } from '../lib/core/container';
 import type { TrainedModel } from '../lib/models/model';
 import { WorkerPool } from '../lib/workers/pool';
-import { findSklearn, mean, median, PYTHON, table } from './lib/report';
+import { findSklearn, mean, median, PYTHON, table, writeResults } from './lib/report';
 import { houseRows, houseSplit, letterSplit, ROOT, SHARED_DATA, sharedFile, type Split } from '../fixtures/datasets';
 import { loadSimpleCsv } from '../fixtures/simple-csv';
 
@@ -239,14 +239,7 @@ async function main(): Promise<void> {
     if (!json.identicalOneAndTwoThreads) console.log('WARNING: the 2-thread forest predicted differently from the 1-thread one');
     results[name] = { table: rows, ...json };
   }
-  results.loadAtEnd = loadavg();
-  const out = path.join(RESULTS, 'forest.json');
-  writeFileSync(out, JSON.stringify(results, null, 2));
-  console.log(
-    `\nload average at end: ${loadavg()
-      .map((v) => v.toFixed(2))
-      .join(' ')}; results in ${path.relative(ROOT, out)}`,
-  );
+  writeResults(path.join(RESULTS, 'forest.json'), results, ROOT);
 }
 
 if (process.argv.includes('--half')) {

@@ -25,7 +25,7 @@ import path from 'node:path';
 import { gbmKind } from '../lib/models/gbm';
 import { encodeArtifact } from '../lib/core/container';
 import { Rng } from '../lib/util/random';
-import { findSklearn, mean, median, PYTHON, table } from './lib/report';
+import { findSklearn, mean, median, PYTHON, table, writeResults } from './lib/report';
 import { ROOT, sharedFile } from '../fixtures/datasets';
 import { loadSimpleCsv, toTrainingSet } from '../fixtures/simple-csv';
 
@@ -359,14 +359,7 @@ async function main(): Promise<void> {
     console.log(table(rows));
     results[name] = { table: rows, runs };
   }
-  results.loadAtEnd = loadavg();
-  const out = path.join(RESULTS, 'gbm.json');
-  writeFileSync(out, JSON.stringify(results, null, 2));
-  console.log(
-    `\nload average at end: ${loadavg()
-      .map((v) => v.toFixed(2))
-      .join(' ')}; results in ${path.relative(ROOT, out)}`,
-  );
+  writeResults(path.join(RESULTS, 'gbm.json'), results, ROOT);
 }
 
 if (process.argv.includes('--child')) {

@@ -2,7 +2,9 @@
  * Small helpers every benchmark uses: medians, a plain-text table, the reference Python.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
 
 export function median(values: number[]): number {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -43,4 +45,15 @@ export function findSklearn(checkScript: string): Record<string, string> | null 
     );
     return null;
   }
+}
+
+/** Writes a benchmark's results (with the load average at the end, a measure of how noisy the run was) and says where. */
+export function writeResults(file: string, results: Record<string, unknown>, root: string): void {
+  results.loadAtEnd = loadavg();
+  writeFileSync(file, JSON.stringify(results, null, 2));
+  console.log(
+    `\nload average at end: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')}; results in ${path.relative(root, file)}`,
+  );
 }

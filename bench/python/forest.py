@@ -11,6 +11,8 @@ import resource
 import sys
 import time
 
+from timing import fit_and_predict
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -53,15 +55,7 @@ def main():
         model = RandomForestRegressor(n_estimators=a.trees, n_jobs=a.n_jobs, random_state=a.seed)
 
     Xtr, ytr, Xte, yte = X[tr], y[tr], X[te], y[te]
-    t = time.perf_counter()
-    model.fit(Xtr, ytr)
-    fit_s = time.perf_counter() - t
-    times = []
-    for _ in range(5):  # median of 5 calls, as the Node side does
-        t = time.perf_counter()
-        pred = model.predict(Xte)
-        times.append(time.perf_counter() - t)
-    predict_s = sorted(times)[2]
+    fit_s, predict_s, pred = fit_and_predict(model, Xtr, ytr, Xte, lambda m, X: m.predict(X))
     out = {
         'fitS': fit_s,
         'predictS': predict_s,

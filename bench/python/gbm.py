@@ -15,6 +15,8 @@ import resource
 import sys
 import time
 
+from timing import fit_and_predict
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -75,17 +77,10 @@ def main():
         common = dict(max_iter=a.rounds, max_depth=a.depth, learning_rate=a.rate, max_leaf_nodes=None,
                       early_stopping=False, random_state=a.seed)
         model = HistGradientBoostingRegressor(**common) if a.task == 'regression' else HistGradientBoostingClassifier(**common)
-    t = time.perf_counter()
-    model.fit(Xtr, ytr)
-    fit_s = time.perf_counter() - t
-    times = []
-    for _ in range(5):  # median of 5 calls, as the Node side does
-        t = time.perf_counter()
-        pred = model.predict(Xte) if a.task == 'regression' else model.predict_proba(Xte)
-        times.append(time.perf_counter() - t)
+    fit_s, predict_s, pred = fit_and_predict(model, Xtr, ytr, Xte, lambda m, X: m.predict(X) if a.task == 'regression' else m.predict_proba(X))
     out = {
         'fitS': fit_s,
-        'predictS': sorted(times)[2],
+        'predictS': predict_s,
         'artifactBytes': len(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)),
         'peakRssMb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }

@@ -7,6 +7,7 @@ import { QuorumError } from '../errors';
 import { paramsObject } from './param-check';
 import { expectArtifact, type Artifact } from '../core/container';
 import type { Matrix, ModelKind, Task, TrainedModel, TrainingSet } from './model';
+import { KIND_INFO } from './kind-info';
 
 const FORMAT_VERSION = 1;
 
@@ -44,10 +45,7 @@ class BaselineModel implements TrainedModel {
 }
 
 export const baselineKind: ModelKind<Record<string, never>> = {
-  name: 'baseline',
-  description: 'class frequencies or the mean: the yardstick other models must beat',
-  tasks: ['classification', 'regression'],
-  input: 'native',
+  ...KIND_INFO.baseline,
 
   params(raw: unknown) {
     paramsObject('baseline', raw, []);

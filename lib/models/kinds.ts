@@ -4,7 +4,8 @@
  * listing kinds loads nothing. Add a kind: one `registerModelKind` line at the bottom.
  */
 import { QuorumError, listNames } from '../errors';
-import type { DataShape, FitPlan, ModelKind, Task } from './model';
+import type { DataShape, FitPlan, ModelKind } from './model';
+import { KIND_INFO, type KindInfo } from './kind-info';
 
 // Kinds of every parameter type share one registry: each kind checks its own params.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -13,12 +14,7 @@ type AnyKind = ModelKind<any>;
 type AnyPlan = (params: any, shape: DataShape) => FitPlan;
 type Loader = () => AnyKind;
 
-export interface KindInfo {
-  name: string;
-  description: string;
-  tasks: readonly Task[];
-  input: 'native' | 'dense';
-}
+export type { KindInfo };
 
 /**
  * Loads just the parameter validator (and the optional {@link ModelKind.plan}) of a kind whose
@@ -95,71 +91,30 @@ export function resolveModelKind(name: string): AnyKind {
   return kind;
 }
 
+registerModelKind(KIND_INFO.baseline, () => require('./baseline').baselineKind);
 registerModelKind(
-  {
-    name: 'baseline',
-    description: 'class frequencies or the mean: the yardstick other models must beat',
-    tasks: ['classification', 'regression'],
-    input: 'native',
-  },
-  () => require('./baseline').baselineKind,
-);
-registerModelKind(
-  {
-    name: 'mlp',
-    description: 'dense neural network (TensorFlow.js): hidden layers, dropout, Adam, early stopping',
-    tasks: ['classification', 'regression'],
-    input: 'dense',
-  },
+  KIND_INFO.mlp,
   () => require('./tf/mlp').mlpKind,
   () => ({ params: require('./tf/params').mlpParams, plan: require('./tf/plan').mlpPlan }),
 );
 registerModelKind(
-  {
-    name: 'linear',
-    description: 'logistic / linear regression with L2 (TensorFlow.js), mini-batch Adam',
-    tasks: ['classification', 'regression'],
-    input: 'dense',
-  },
+  KIND_INFO.linear,
   () => require('./tf/linear').linearKind,
   () => ({ params: require('./tf/params').linearParams, plan: require('./tf/plan').linearPlan }),
 );
+registerModelKind(KIND_INFO.forest, () => require('./forest').forestKind);
 registerModelKind(
-  {
-    name: 'forest',
-    description: 'random forest / extra trees on histogram bins: missing values and categorical codes welcome',
-    tasks: ['classification', 'regression'],
-    input: 'native',
-  },
-  () => require('./forest').forestKind,
-);
-registerModelKind(
-  {
-    name: 'gbm',
-    description: 'gradient-boosted trees on histogram bins (XGBoost-style second-order splits): missing values and categorical codes welcome',
-    tasks: ['classification', 'regression'],
-    input: 'native',
-  },
+  KIND_INFO.gbm,
   () => require('./gbm').gbmKind,
   () => require('./gbm/params').gbmParamsCheck,
 );
 registerModelKind(
-  {
-    name: 'knn',
-    description: 'k-nearest neighbours (k-d tree or brute force; euclidean, manhattan, cosine): the model holds its shard’s rows',
-    tasks: ['classification', 'regression'],
-    input: 'dense',
-  },
+  KIND_INFO.knn,
   () => require('./knn').knnKind,
   () => require('./knn/params').knnParamsCheck,
 );
 registerModelKind(
-  {
-    name: 'svm',
-    description: 'linear support vector machine (dual coordinate descent), rbf through random Fourier features; one-vs-rest, Platt probabilities',
-    tasks: ['classification', 'regression'],
-    input: 'dense',
-  },
+  KIND_INFO.svm,
   () => require('./svm').svmKind,
   () => require('./svm/params').svmParamsCheck,
 );

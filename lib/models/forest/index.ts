@@ -17,12 +17,13 @@ export type { ForestParams } from './params';
 export { ForestModel } from './model';
 export { permutationImportance } from './importance';
 
-export const forestKind: ModelKind<ForestParams> = treeKind({
-  name: 'forest',
-  description: 'random forest / extra trees on histogram bins: missing values and categorical codes welcome',
+/** Trees of one forest spread over threads: each part fits a range of tree indices, the parts concatenate. */
+const parallel = { split: splitParams, merge: mergeForests };
+
+export const forestKind: ModelKind<ForestParams> = treeKind('forest', {
   parse: parseParams,
   plan: forestPlan,
   fit: fitForest,
-  load: (artifact) => new ForestModel(decodeForest(artifact)),
-  parallel: { split: splitParams, merge: mergeForests },
+  load: (a) => new ForestModel(decodeForest(a)),
+  parallel,
 });

@@ -18,11 +18,4 @@ import { type GbmParams, parseParams, planFit } from './params';
 export type { GbmParams } from './params';
 export { GbmModel } from './model';
 
-export const gbmKind: ModelKind<GbmParams> = treeKind({
-  name: 'gbm',
-  description: 'gradient-boosted trees on histogram bins (XGBoost-style second-order splits): missing values and categorical codes welcome',
-  parse: parseParams,
-  plan: planFit,
-  fit: fitGbm,
-  load: (artifact) => new GbmModel(decodeGbm(artifact)),
-});
+export const gbmKind: ModelKind<GbmParams> = treeKind('gbm', { parse: parseParams, plan: planFit, fit: fitGbm, load: (a) => new GbmModel(decodeGbm(a)) });

@@ -10,6 +10,7 @@ import { expectArtifact, type Artifact } from '../../core/container';
 import type { Matrix, ModelKind, Task, TrainedModel, TrainingSet } from '../model';
 import { knnParams, knnPlan, usesTree, type KnnParams } from './params';
 import { KnnIndex } from './search';
+import { KIND_INFO } from '../kind-info';
 
 const FORMAT_VERSION = 1;
 
@@ -92,10 +93,7 @@ export class KnnModel implements TrainedModel {
 }
 
 export const knnKind: ModelKind<KnnParams> = {
-  name: 'knn',
-  description: 'k-nearest neighbours (k-d tree or brute force; euclidean, manhattan, cosine): the model holds its shard’s rows',
-  tasks: ['classification', 'regression'],
-  input: 'dense',
+  ...KIND_INFO.knn,
   params: knnParams,
   plan: knnPlan,
 

@@ -12,6 +12,7 @@ import { expectArtifact, type Artifact } from '../../core/container';
 import type { Matrix, ModelKind, Task, TrainedModel, TrainingSet } from '../model';
 import { lossFor, svmParams, svmPlan, type SvmParams } from './params';
 import { decisions, fourierBasis, fourierTransform, plattFit, plattProbability, solveSvc, solveSvr, type Rows } from './solver';
+import { KIND_INFO } from '../kind-info';
 
 const FORMAT_VERSION = 1;
 const damaged = (why: string) => new QuorumError('BAD_ARTIFACT', `damaged model artifact: svm ${why}`);
@@ -97,10 +98,7 @@ export class SvmModel implements TrainedModel {
 }
 
 export const svmKind: ModelKind<SvmParams> = {
-  name: 'svm',
-  description: 'linear support vector machine (dual coordinate descent), rbf through random Fourier features; one-vs-rest, Platt probabilities',
-  tasks: ['classification', 'regression'],
-  input: 'dense',
+  ...KIND_INFO.svm,
   params: svmParams,
   plan: svmPlan,
 

@@ -11,12 +11,10 @@ import { loadNetModel } from './net-model';
 import type { LinearParams } from './params';
 import { linearParams } from './params';
 import { linearPlan } from './plan';
+import { KIND_INFO } from '../kind-info';
 
 export const linearKind: ModelKind<LinearParams> = {
-  name: 'linear',
-  description: 'logistic / linear regression with L2 (TensorFlow.js), mini-batch Adam',
-  tasks: ['classification', 'regression'],
-  input: 'dense',
+  ...KIND_INFO.linear,
   init: initTfKind,
   params: linearParams,
   plan: linearPlan,

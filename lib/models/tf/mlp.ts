@@ -11,12 +11,10 @@ import { loadNetModel } from './net-model';
 import type { MlpParams } from './params';
 import { mlpParams } from './params';
 import { mlpPlan } from './plan';
+import { KIND_INFO } from '../kind-info';
 
 export const mlpKind: ModelKind<MlpParams> = {
-  name: 'mlp',
-  description: 'dense neural network (TensorFlow.js): hidden layers, dropout, Adam, early stopping',
-  tasks: ['classification', 'regression'],
-  input: 'dense',
+  ...KIND_INFO.mlp,
   init: initTfKind,
   params: mlpParams,
   plan: mlpPlan,

@@ -1,13 +1,12 @@
 /**
- * A tree kind's registration: every tree ensemble takes both tasks, reads the native encoding
- * (missing values and categorical codes as they are), and fits and loads through its own code.
+ * A tree kind's registration: its facts from the kinds' table (kind-info.ts: both tasks, the native
+ * encoding with missing values and categorical codes as they are), its fit and load its own.
  */
 import type { Artifact } from '../../core/container';
+import { KIND_INFO } from '../kind-info';
 import type { FitContext, FitPlan, DataShape, ModelKind, TrainedModel, TrainingSet } from '../model';
 
 export interface TreeKindSpec<P> {
-  name: string;
-  description: string;
   parse(raw: unknown): P;
   plan(params: P, shape: DataShape): FitPlan;
   fit(data: TrainingSet, params: P, ctx: FitContext): TrainedModel | Promise<TrainedModel>;
@@ -15,12 +14,9 @@ export interface TreeKindSpec<P> {
   parallel?: ModelKind<P>['parallel'];
 }
 
-export function treeKind<P>(spec: TreeKindSpec<P>): ModelKind<P> {
+export function treeKind<P>(name: 'forest' | 'gbm', spec: TreeKindSpec<P>): ModelKind<P> {
   return {
-    name: spec.name,
-    description: spec.description,
-    tasks: ['classification', 'regression'],
-    input: 'native',
+    ...KIND_INFO[name],
     params: (raw) => spec.parse(raw),
     plan: spec.plan,
     fit: async (data, params, ctx) => spec.fit(data, params, ctx),
