@@ -20,7 +20,7 @@ import { forestKind } from '../lib/models/forest';
 import { decodeArtifact, encodeArtifact } from '../lib/core/container';
 import type { TrainedModel } from '../lib/models/model';
 import { WorkerPool } from '../lib/workers/pool';
-import { findSklearn, mean, median, PYTHON, table, writeResults } from './lib/report';
+import { findSklearn, mean, median, PYTHON, runEntry, table, timePredict, writeResults } from './lib/report';
 import { houseRows, houseSplit, letterSplit, ROOT, SHARED_DATA, sharedFile, type Split } from '../fixtures/datasets';
 import { loadSimpleCsv } from '../fixtures/simple-csv';
 
@@ -85,16 +85,10 @@ async function child(name: CaseName, threads: number, seed: number, trees: numbe
     await pool.close();
   }
   const fitS = (performance.now() - t0) / 1000;
-  const times: number[] = [];
-  let out: Float32Array = new Float32Array(0);
-  for (let k = 0; k < PREDICT_CALLS; k++) {
-    const t1 = performance.now();
-    out = model.predict(test.x);
-    times.push((performance.now() - t1) / 1000);
-  }
+  const { predictS, out } = timePredict(model, test.x, PREDICT_CALLS);
   const m: Measure = {
     fitS,
-    predictS: median(times),
+    predictS,
     artifactBytes: encodeArtifact(model.toArtifact()).length,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     nodes: model.summary().totalNodes as number,
@@ -245,15 +239,9 @@ async function main(): Promise<void> {
 if (process.argv.includes('--half')) {
   halfForest(Number(arg('half', '0')), Number(arg('trees', '100'))).then((s) => process.stdout.write(String(s)));
 } else if (process.argv.includes('--child')) {
-  child(arg('child', 'letter') as CaseName, Number(arg('threads', '1')), Number(arg('seed', '1')), Number(arg('trees', '100')))
-    .then((m) => process.stdout.write(JSON.stringify(m)))
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
+  runEntry(child(arg('child', 'letter') as CaseName, Number(arg('threads', '1')), Number(arg('seed', '1')), Number(arg('trees', '100'))), (m) =>
+    process.stdout.write(JSON.stringify(m)),
+  );
 } else {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  runEntry(main());
 }

@@ -25,7 +25,7 @@ import path from 'node:path';
 import { gbmKind } from '../lib/models/gbm';
 import { encodeArtifact } from '../lib/core/container';
 import { Rng } from '../lib/util/random';
-import { findSklearn, mean, median, PYTHON, table, writeResults } from './lib/report';
+import { findSklearn, mean, median, PYTHON, runEntry, table, timePredict, writeResults } from './lib/report';
 import { ROOT, sharedFile } from '../fixtures/datasets';
 import { loadSimpleCsv, toTrainingSet } from '../fixtures/simple-csv';
 
@@ -173,16 +173,10 @@ async function child(name: string, seed: number, baseScore: number | null): Prom
   const t0 = performance.now();
   const model = await gbmKind.fit(train, params, { seed });
   const fitS = (performance.now() - t0) / 1000;
-  const times: number[] = [];
-  let out: Float32Array = new Float32Array(0);
-  for (let k = 0; k < 5; k++) {
-    const t1 = performance.now();
-    out = model.predict(test.x);
-    times.push((performance.now() - t1) / 1000);
-  }
+  const { predictS, out } = timePredict(model, test.x);
   const m: Measure = {
     fitS,
-    predictS: median(times),
+    predictS,
     artifactBytes: encodeArtifact(model.toArtifact()).length,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   };
@@ -363,15 +357,8 @@ async function main(): Promise<void> {
 }
 
 if (process.argv.includes('--child')) {
-  child(arg('child', 'letter'), Number(arg('seed', '1')), process.argv.includes('--base-score') ? Number(arg('base-score', '0.5')) : null)
-    .then((m) => process.stdout.write(JSON.stringify(m)))
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
+  const baseScore = process.argv.includes('--base-score') ? Number(arg('base-score', '0.5')) : null;
+  runEntry(child(arg('child', 'letter'), Number(arg('seed', '1')), baseScore), (m) => process.stdout.write(JSON.stringify(m)));
 } else {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  runEntry(main());
 }

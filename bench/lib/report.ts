@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
+import type { Matrix } from '../../lib/models/model';
 
 export function median(values: number[]): number {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -56,4 +57,24 @@ export function writeResults(file: string, results: Record<string, unknown>, roo
       .map((v) => v.toFixed(2))
       .join(' ')}; results in ${path.relative(root, file)}`,
   );
+}
+
+/** A model's prediction timed as the references time theirs: the median of `calls` calls on the test rows, and the last output. */
+export function timePredict(model: { predict(x: Matrix): Float32Array }, x: Matrix, calls = 5): { predictS: number; out: Float32Array } {
+  const times: number[] = [];
+  let out: Float32Array = new Float32Array(0);
+  for (let k = 0; k < calls; k++) {
+    const t1 = performance.now();
+    out = model.predict(x);
+    times.push((performance.now() - t1) / 1000);
+  }
+  return { predictS: median(times), out };
+}
+
+/** Runs a benchmark's entry (its main, or a child's measurement printed as JSON); any failure ends the process with 1. */
+export function runEntry<T>(work: Promise<T>, print?: (value: T) => void): void {
+  work.then(print).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
 }
