@@ -27,7 +27,7 @@ export async function compileKernel(): Promise<Uint8Array> {
       parseWat(name: string, src: string, features: Record<string, boolean>): { toBinary(o: object): { buffer: Uint8Array }; destroy(): void };
     }>
   )();
-  const mod = wabt.parseWat('kernels.wat', kernelSource(), { simd: true, bulk_memory: true });
+  const mod = wabt.parseWat('kernels.wat', kernelSource(), { simd: true, bulk_memory: true, threads: true });
   try {
     return mod.toBinary({}).buffer;
   } finally {

@@ -5,6 +5,7 @@
  * the trainer runs `fit` inside a worker thread and moves the artifact as bytes.
  */
 import type { Artifact } from '../core/container';
+import type { ThreadTeam } from '../core/team';
 import type { FeatureInfo, Matrix, Task } from '../core/types';
 
 export type { FeatureInfo, FeatureKind, Matrix, Task } from '../core/types';
@@ -48,6 +49,8 @@ export interface FitContext {
    * the current global model, or undefined to initialise from the seed.
    */
   initial?: Artifact;
+  /** Threads lent to this fit (kinds with `team`); absent: the fit runs on its own thread. */
+  team?: ThreadTeam | null;
 }
 
 export interface TrainedModel {
@@ -132,4 +135,10 @@ export interface ModelKind<P = Record<string, unknown>> {
     split(params: P, parts: number): P[];
     merge(models: TrainedModel[]): TrainedModel;
   };
+  /**
+   * One fit spread over a team of threads on one shared memory (core/team.ts): the pool lends the
+   * fit that many threads and passes the team in `FitContext.team`. The team must not change the
+   * result (gbm: each histogram bin is summed by one thread, in row order).
+   */
+  team?: boolean;
 }

@@ -2,13 +2,15 @@
  * Entry point of a pool thread: fits and predicts with any model kind, off the main event loop.
  * Errors travel back as {code, message, data}; the pool turns them into QuorumErrors again.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { breakTeam, memberLoop, ThreadTeam } from '../core/team';
+import { teamMember, type KernelMemory, type KernelModule } from '../models/gbm/hist-kernel';
 import { QuorumError, isErrorCode } from '../errors';
 import { decodeArtifact, encodeArtifact } from '../core/container';
 import { resolveModelKind } from '../models/kinds';
 import type { FitProgress, TrainingSet } from '../models/model';
 import type { ModelKind } from '../models/model';
-import type { FitJob, FromWorker, PredictJob, ToWorker, WorkerError, WorkerSettings } from './protocol';
+import type { FitJob, FromWorker, PredictJob, TeamLead, ToWorker, WorkerError, WorkerSettings } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('fit-worker must run in a worker thread');
@@ -40,8 +42,19 @@ function toWorkerError(err: unknown): WorkerError {
   return { code, message: e?.message ?? String(err) };
 }
 
-async function fit(id: number, job: FitJob, cancel: Int32Array): Promise<void> {
+async function fit(id: number, job: FitJob, cancel: Int32Array, lead?: TeamLead): Promise<void> {
   const kind = resolveModelKind(job.kind);
+  // The threads the pool lent this fit: they wait on the control block for the memory and the steps.
+  const team = lead ? new ThreadTeam(lead.control, lead.ports.length, (i, payload) => lead.ports[i].postMessage(payload)) : null;
+  try {
+    await fitWith(id, kind, job, cancel, team);
+  } finally {
+    team?.leave();
+    lead?.ports.forEach((p) => p.close());
+  }
+}
+
+async function fitWith(id: number, kind: ModelKind<unknown>, job: FitJob, cancel: Int32Array, team: ThreadTeam | null): Promise<void> {
   await ready(kind);
   const params = kind.params(job.params);
   const data: TrainingSet = {
@@ -59,6 +72,7 @@ async function fit(id: number, job: FitJob, cancel: Int32Array): Promise<void> {
     validation: job.validation ? { x: { data: job.validation.x, rows: job.validation.rows, cols: job.validation.cols }, y: job.validation.y } : undefined,
     initial: job.initial ? decodeArtifact(job.initial) : undefined,
     isCancelled: () => Atomics.load(cancel, 0) !== 0,
+    team,
     onProgress: (progress: FitProgress) => {
       const now = Date.now();
       // Learning-curve points always go out; plain fractions at most 5 times a second.
@@ -90,8 +104,35 @@ async function predict(id: number, job: PredictJob): Promise<void> {
   }
 }
 
+/**
+ * Lent to another thread's fit: once the leader sends the shared memory on `teamPort`, this thread
+ * runs the leader's steps (blocking) until the team is left, then takes messages again.
+ */
+function join(id: number, control: Int32Array, index: number, teamPort: MessagePort): void {
+  let done = false;
+  const leave = (): void => {
+    if (done) return;
+    done = true;
+    teamPort.close();
+    post({ type: 'left', id });
+  };
+  teamPort.once('message', (payload: { memory: KernelMemory; module: KernelModule }) => {
+    try {
+      memberLoop(control, index, teamMember(payload));
+    } catch {
+      breakTeam(control); // the leader's step throws rather than waiting for this thread
+    } finally {
+      leave();
+    }
+  });
+  // The leader ended (or never needed the team) before handing over its memory.
+  teamPort.once('close', leave);
+}
+
 port.on('message', (message: ToWorker) => {
-  const run = async (): Promise<void> => (message.type === 'fit' ? fit(message.id, message.job, message.cancel) : predict(message.id, message.job));
+  if (message.type === 'join') return join(message.id, message.control, message.index, message.port);
+  const run = async (): Promise<void> =>
+    message.type === 'fit' ? fit(message.id, message.job, message.cancel, message.team) : predict(message.id, message.job);
   run().catch((err) => post({ type: 'error', id: message.id, error: toWorkerError(err) }));
 });
 post({ type: 'ready' });

@@ -5,16 +5,22 @@
  * - Matrices are copied once into SharedArrayBuffers; every part of a parallel fit reads them.
  * - A kind with `parallel` (forests) can be spread over several threads of the pool; the parts are
  *   merged here. The split never changes the result (see ModelKind.parallel).
+ * - A kind with `team` (gbm) fits on one thread that borrows others of the pool for its inner loops
+ *   (core/team.ts, on shared memory). Lent threads go back when the fit ends, and one at a time
+ *   while other fits wait (the team shrinks at its next step): no fit waits for another to finish.
+ *   The team's size never changes the result.
  * - Cancellation sets a shared flag the model polls between units of work; a thread that does not
  *   stop within `cancelGraceMs` is terminated and replaced.
  * - A thread that dies (out of memory, native crash) fails its task with FIT_FAILED and is replaced.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { breakTeam, leaveTeam, shrinkTeam, teamControl } from '../core/team';
 import { QuorumError, isErrorCode } from '../errors';
 import { decodeArtifact, encodeArtifact } from '../core/container';
 import { resolveModelKind } from '../models/kinds';
+import { TEAM_MIN_CELLS } from '../models/gbm/hist-kernel';
 import type { FitProgress } from '../models/model';
 import type { FitJob, FromWorker, PredictJob, SharedSet, ToWorker } from './protocol';
 
@@ -32,7 +38,7 @@ export interface PoolOptions {
 export interface FitOptions {
   onProgress?: (progress: FitProgress) => void;
   signal?: AbortSignal;
-  /** Threads for this one fit (kinds with `parallel` only). Default 1. */
+  /** Threads for this one fit (kinds with `parallel` or `team` only). Default 1. */
   threads?: number;
 }
 
@@ -58,12 +64,31 @@ interface Task {
   reject: (err: Error) => void;
   onProgress?: (progress: FitProgress) => void;
   cancel?: Int32Array;
+  /** Told how many threads the task started on. */
+  started?: (threads: number) => void;
+  /** Threads a team fit may take (leader included); 1 for every other task. */
+  width: number;
+  /** The team of a running team fit. */
+  team?: TeamRun;
+}
+
+/** Threads lent to one running fit. */
+interface TeamRun {
+  /** The fit's task id (a lent thread's 'left' carries it). */
+  id: number;
+  control: Int32Array;
+  /** Slots lent and not back yet. */
+  members: Slot[];
+  /** Members the team may keep (the pool lowers it to take threads back). */
+  want: number;
 }
 
 interface Slot {
   /** Null while a thread that keeps dying waits to be started again. */
   worker: Worker | null;
   task?: Task;
+  /** Lent to this team (the thread runs another thread's steps). */
+  lent?: TeamRun;
   /** When its recent threads died (a thread that dies at start must not be restarted in a loop). */
   deaths: number[];
 }
@@ -108,7 +133,7 @@ export class WorkerPool {
   }
 
   stats(): PoolStats {
-    const stats: PoolStats = { size: this.slots.length, busy: this.slots.filter((s) => s.task).length, queued: this.queue.length };
+    const stats: PoolStats = { size: this.slots.length, busy: this.slots.filter((s) => s.task || s.lent).length, queued: this.queue.length };
     if (Object.keys(this.initialised).length) stats.initialised = { ...this.initialised };
     return stats;
   }
@@ -123,6 +148,10 @@ export class WorkerPool {
     };
     const kind = resolveModelKind(job.kind);
     const threads = Math.max(1, Math.min(options.threads ?? 1, this.size));
+    if (kind.team && threads > 1 && job.train.rows * job.train.cols >= TEAM_MIN_CELLS) {
+      const done = await this.fitOne(shared, options.onProgress, options.signal, threads);
+      return { artifact: done.artifact, summary: done.summary, fitMs: Date.now() - started, threads: done.threads };
+    }
     if (threads === 1 || !kind.parallel) {
       const done = await this.fitOne(shared, options.onProgress, options.signal);
       return { artifact: done.artifact, summary: done.summary, fitMs: Date.now() - started, threads: 1 };
@@ -157,7 +186,7 @@ export class WorkerPool {
 
   /** Predicts on a pool thread (large batches: keeps the event loop free). */
   async predict(job: PredictJob): Promise<Float32Array> {
-    const done = await this.submit({ type: 'predict', id: this.nextId++, job });
+    const done = await this.submit({ type: 'predict', id: this.nextId++, job }, 1);
     if (done.type !== 'predicted') throw new QuorumError('INTERNAL', `unexpected worker answer '${done.type}'`);
     return done.output;
   }
@@ -174,18 +203,27 @@ export class WorkerPool {
     );
   }
 
-  private async fitOne(job: FitJob, onProgress?: (p: FitProgress) => void, signal?: AbortSignal) {
+  /** One fit on one thread, or (width > 1) on a team of up to `width` threads. */
+  private async fitOne(job: FitJob, onProgress?: (p: FitProgress) => void, signal?: AbortSignal, width = 1) {
     const cancel = new Int32Array(new SharedArrayBuffer(4));
-    const done = await this.submit({ type: 'fit', id: this.nextId++, job, cancel }, onProgress, signal, cancel);
+    let threads = 1;
+    const done = await this.submit({ type: 'fit', id: this.nextId++, job, cancel }, width, onProgress, signal, cancel, (n) => (threads = n));
     if (done.type !== 'fitted') throw new QuorumError('INTERNAL', `unexpected worker answer '${done.type}'`);
-    return done;
+    return { ...done, threads };
   }
 
-  private submit(message: ToWorker, onProgress?: (p: FitProgress) => void, signal?: AbortSignal, cancel?: Int32Array) {
+  private submit(
+    message: ToWorker,
+    width: number,
+    onProgress?: (p: FitProgress) => void,
+    signal?: AbortSignal,
+    cancel?: Int32Array,
+    started?: (threads: number) => void,
+  ) {
     return new Promise<FromWorker>((resolve, reject) => {
       if (this.closed) return reject(new QuorumError('CANCELLED', 'worker pool closed'));
       if (signal?.aborted) return reject(new QuorumError('CANCELLED', 'cancelled before it started'));
-      const task: Task = { message, resolve, reject, onProgress, cancel };
+      const task: Task = { message, resolve, reject, onProgress, cancel, width, started };
       signal?.addEventListener('abort', () => this.cancel(task), { once: true });
       this.queue.push(task);
       this.dispatch();
@@ -210,13 +248,64 @@ export class WorkerPool {
   }
 
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
-      if (slot.task || !slot.worker) continue;
+    const free = this.slots.filter((s) => !s.task && !s.lent && s.worker);
+    while (this.queue.length && free.length) {
       const task = this.queue.shift()!;
+      const slot = free.shift()!;
+      // A team fit takes its share of the free threads: every queued task gets at least one.
+      const share = Math.floor((free.length + 1) / (this.queue.length + 1));
+      const members = free.splice(0, Math.max(0, Math.min(task.width, share) - 1));
       slot.task = task;
-      slot.worker.postMessage(task.message);
+      task.started?.(members.length + 1);
+      if (members.length === 0 || task.message.type !== 'fit') {
+        slot.worker!.postMessage(task.message);
+        continue;
+      }
+      const control = teamControl(members.length);
+      const team: TeamRun = { id: task.message.id, control, members, want: members.length };
+      task.team = team;
+      const ports = members.map((member, index) => {
+        const { port1, port2 } = new MessageChannel();
+        member.lent = team;
+        member.worker!.postMessage({ type: 'join', id: task.message.id, control, index, port: port2 } satisfies ToWorker, [port2]);
+        return port1;
+      });
+      slot.worker!.postMessage({ ...task.message, team: { control, ports } } satisfies ToWorker, ports);
     }
+    this.reclaim();
+  }
+
+  /** Tasks wait and no thread is free: running teams give threads back, one per waiting task, widest team first. */
+  private reclaim(): void {
+    const teams = [...new Set(this.slots.map((s) => s.lent).filter((t): t is TeamRun => !!t))];
+    let owed = this.queue.length - teams.reduce((n, t) => n + t.members.length - t.want, 0);
+    while (owed > 0) {
+      const widest = teams.filter((t) => t.want > 0).sort((a, b) => b.want - a.want)[0];
+      if (!widest) return;
+      widest.want--;
+      shrinkTeam(widest.control, widest.want);
+      owed--;
+    }
+  }
+
+  /**
+   * The fit is over: its lent threads leave at once (they are woken), so their slots are free now;
+   * work sent to them waits in their queue the moment it takes them to return.
+   */
+  private endTeam(team: TeamRun): void {
+    leaveTeam(team.control);
+    for (const member of team.members) member.lent = undefined;
+    team.members = [];
+    team.want = 0;
+  }
+
+  /** A lent thread is back (or gone): its team no longer counts it. */
+  private unlend(slot: Slot): void {
+    const team = slot.lent;
+    if (!team) return;
+    slot.lent = undefined;
+    team.members = team.members.filter((m) => m !== slot);
+    team.want = Math.min(team.want, team.members.length);
   }
 
   private spawn(): Worker {
@@ -238,6 +327,11 @@ export class WorkerPool {
       return;
     }
     if (!slot || message.type === 'ready') return;
+    if (message.type === 'left') {
+      if (slot.lent?.id === message.id) this.unlend(slot);
+      this.dispatch();
+      return;
+    }
     const task = slot.task;
     if (!task || task.message.id !== message.id) return;
     if (message.type === 'progress') {
@@ -245,6 +339,7 @@ export class WorkerPool {
       return;
     }
     slot.task = undefined;
+    if (task.team) this.endTeam(task.team);
     if (message.type === 'error') {
       const code = isErrorCode(message.error.code) ? message.error.code : 'FIT_FAILED';
       task.reject(new QuorumError(code, message.error.message, message.error.data));
@@ -268,6 +363,12 @@ export class WorkerPool {
     const old = slot.worker;
     const task = slot.task;
     slot.task = undefined;
+    if (task?.team) this.endTeam(task.team);
+    if (slot.lent) {
+      // A lent thread died: its leader's step throws (the fit fails like any fit whose thread died).
+      breakTeam(slot.lent.control);
+      this.unlend(slot);
+    }
     if (old) {
       old.removeAllListeners();
       old.on('error', () => undefined);

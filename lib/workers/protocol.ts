@@ -2,6 +2,7 @@
  * Messages between the worker pool (main thread) and a fit worker. Matrices travel in
  * SharedArrayBuffers so the parts of one parallel fit read the same rows without copies.
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { FeatureInfo, FitProgress, Task } from '../models/model';
 
 export interface SharedSet {
@@ -32,7 +33,19 @@ export interface PredictJob {
   cols: number;
 }
 
-export type ToWorker = { type: 'fit'; id: number; job: FitJob; cancel: Int32Array } | { type: 'predict'; id: number; job: PredictJob };
+/**
+ * A fit spread over a team (core/team.ts): the leader gets one port per member (to hand them the
+ * shared memory) and the control block; each member gets its port, its index and the control block.
+ */
+export interface TeamLead {
+  control: Int32Array;
+  ports: MessagePort[];
+}
+
+export type ToWorker =
+  | { type: 'fit'; id: number; job: FitJob; cancel: Int32Array; team?: TeamLead }
+  | { type: 'predict'; id: number; job: PredictJob }
+  | { type: 'join'; id: number; control: Int32Array; index: number; port: MessagePort };
 
 /** Given to every pool thread at start. */
 export interface WorkerSettings {
@@ -52,4 +65,6 @@ export type FromWorker =
   | { type: 'progress'; id: number; progress: FitProgress }
   | { type: 'fitted'; id: number; artifact: Uint8Array; summary: Record<string, unknown>; fitMs: number }
   | { type: 'predicted'; id: number; output: Float32Array }
+  /** A thread lent to a team is back (the fit ended, or the pool took it back): its slot is free. */
+  | { type: 'left'; id: number }
   | { type: 'error'; id: number; error: WorkerError };

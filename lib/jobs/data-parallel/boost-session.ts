@@ -77,17 +77,6 @@ export interface LevelRequest {
 }
 
 /**
- * Exact-sum bounds: the shift and clamp for values of magnitude up to `bound` over `rows` rows.
- * Quantised values stay below 2^24, so they are exact in a Float32Array (the one-node histogram
- * kernel's input) and their sums over up to 2^29 rows exact in float64.
- */
-export function quantisation(bound: number, rows: number): { shift: number; limit: number } {
-  const limit = Math.min(2 ** 24 - 1, Math.floor(2 ** 52 / Math.max(1, rows)));
-  const shift = Math.min(60, Math.floor(Math.log2(limit / Math.max(bound, 2 ** -30))));
-  return { shift, limit };
-}
-
-/**
  * The round reply's head: [Σ quantised per-row loss (squared: residual²), rows, largest |gradient|,
  * largest hessian] (the last two of the opened round, before quantisation: the next round's shifts).
  */
@@ -98,7 +87,7 @@ export const ROUND_HEAD = 4;
  * that runs once per round is compiled while it runs, and the code after it falls back).
  */
 
-/** Quantised derivatives (quantisation above) into qg / qh; the largest |grad| and hess into out[2], out[3]. */
+/** Quantised derivatives (models/gbm/quantise.ts) into qg / qh; the largest |grad| and hess into out[2], out[3]. */
 function quantise(
   grad: Float32Array,
   hess: Float32Array,

@@ -17,6 +17,7 @@ import { TreeGrower } from './grow';
 import { histLayout } from './histogram';
 import { GbmModel } from './model';
 import { objectiveFor } from './objectives';
+import { quantiseDerivatives } from './quantise';
 import { type GbmParams, resolveObjective, startMargin } from './params';
 
 /** Labels of the seeds of the binning sample, row sampling, feature sampling, permutation importance. */
@@ -167,6 +168,7 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
     },
     O,
     classification && p.classWeight === 'balanced',
+    ctx.team,
   );
 
   // The objective's arrays live beside the derivatives (the grower's buffers), where its kernel reads them.
@@ -199,7 +201,9 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
   const curveEvery = Math.ceil(p.nEstimators / MAX_CURVE_POINTS);
 
   // Derivatives for the first round; each later round's come with the loss of the round before.
+  // They are quantised (quantise.ts): every histogram sum is exact, in whatever parts it is built.
   objective.gradients(margin, labels, weight, grad, hess);
+  quantiseDerivatives(grad, hess, O * n, n);
   while (round < p.nEstimators) {
     if (ctx.isCancelled?.()) throw new QuorumError('CANCELLED', `gbm fit cancelled after ${round} of ${p.nEstimators} rounds`);
     const m = p.subsample < 1 ? drawRoundRows(seed, round, n, p.subsample, sample, inSample) : n;
@@ -220,6 +224,7 @@ export function fitGbm(data: TrainingSet, p: GbmParams, ctx: FitContext): GbmMod
     // The next round's derivatives and this round's loss in one pass (after the last round too: the
     // kernel's pass costs less than loss() alone, and every point of the curve is computed alike).
     const trainLoss = objective.gradients(margin, labels, weight, grad, hess);
+    quantiseDerivatives(grad, hess, O * n, n);
     const validLoss = v ? objective.loss(vMargin, v.y, nv) : null;
     if (!Number.isFinite(trainLoss)) {
       throw new QuorumError(

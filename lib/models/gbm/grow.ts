@@ -12,6 +12,7 @@
  *
  * The tree ends up in the forest's flat preorder form (nodes.ts), so prediction is the forest's walk.
  */
+import type { ThreadTeam } from '../../core/team';
 import { binColumns, type Bins } from '../trees/binning';
 import type { NodeWriter } from '../trees/nodes';
 import type { Matrix } from '../model';
@@ -130,13 +131,15 @@ export class TreeGrower {
     readonly p: GrowParams,
     outputs = 1,
     weighted = false,
+    team: ThreadTeam | null = null,
   ) {
     const n = x.rows;
     this.rows = n;
     this.cols = x.cols;
     // Histograms alive at once: about one per level (depth-wise), one per open leaf (best-first).
     const live = Math.min(64, p.maxLeaves ? p.maxLeaves + 1 : p.maxDepth + 2);
-    const buffers = fitBuffers(arenaPlan(layout, n, outputs, n, { weighted }, live));
+    // With a team, histogram builds are spread over its threads (each a block of features: the same sums).
+    const buffers = fitBuffers(arenaPlan(layout, n, outputs, n, { weighted }, live), team);
     ({
       index: this.index,
       grad: this.grad,

@@ -14,6 +14,7 @@
  * (plain arrays, a memory that could not be had) takes the JavaScript loops, which give the same
  * results bit for bit.
  */
+import type { ThreadTeam } from '../../core/team';
 import type { BinSlots, HistLayout } from './histogram';
 import { KERNELS_WASM } from './kernels-wasm';
 
@@ -26,14 +27,18 @@ declare namespace WebAssembly {
     constructor(module: Module, imports: object);
     readonly exports: unknown;
   }
-  interface Memory {
+  class Memory {
+    constructor(descriptor: { initial: number; maximum?: number; shared?: boolean });
     readonly buffer: ArrayBuffer;
     grow(pages: number): number;
   }
 }
 
+/** The kernels' memory and module, as a thread of a fit's team needs them to instantiate the same kernels (team.ts). */
+export type KernelMemory = WebAssembly.Memory;
+export type KernelModule = WebAssembly.Module;
+
 export interface KernelExports {
-  memory: WebAssembly.Memory;
   build16(slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number): void;
   build32(slots: number, cols: number, index: number, start: number, end: number, grad: number, hess: number, hist: number): void;
   buildGathered(
@@ -54,6 +59,8 @@ export interface KernelExports {
   expf(x: number): number;
   log(x: number): number;
   subtract(a: number, b: number, out: number, n: number): void;
+  bounds(g: number, h: number, start: number, end: number, out: number): void;
+  quantise(p: number, start: number, end: number, shift: number, lo: number, hi: number): void;
   sums(index: number, m: number, grad: number, hess: number, out: number): void;
   addLeaf(out: number, index: number, start: number, end: number, v: number): void;
   walkAdd(nodes: number, root: number, rows: number, width: number, n: number, values: number, acc: number, stride: number): void;
@@ -65,8 +72,8 @@ export const MAX_PAGES = 65536;
 
 let compiled: WebAssembly.Module | null | undefined;
 
-/** The compiled kernels, or null where this runtime has no WebAssembly SIMD. */
-function kernelModule(): WebAssembly.Module | null {
+/** The compiled kernels, or null where this runtime has no WebAssembly SIMD (or shared memory). */
+export function kernelModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
     try {
       compiled = new WebAssembly.Module(Buffer.from(KERNELS_WASM, 'base64'));
@@ -82,12 +89,18 @@ export function wideSlots(layout: HistLayout): boolean {
   return 2 * layout.totalBins > 0x10000;
 }
 
+/** An instance of the kernels on `memory` (a thread of a team instantiates its own on the leader's memory). */
+export function kernelOn(mod: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  return new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as KernelExports;
+}
+
 /**
  * A new instance of the kernels whose memory holds regions of these byte sizes, each at a 16-byte
  * boundary (v128 loads want it), with the regions' byte offsets; null when there is no
- * WebAssembly SIMD, the regions exceed 4 GiB, or the memory could not be had.
+ * WebAssembly SIMD, the regions exceed 4 GiB, or the memory could not be had. The memory is shared
+ * (a team's threads work in it) and sized once: it never grows, so no view of it is ever detached.
  */
-export function kernelRegions(sizes: number[]): { kernel: KernelExports; at: number[] } | null {
+export function kernelRegions(sizes: number[]): { kernel: KernelExports; memory: WebAssembly.Memory; at: number[] } | null {
   const at: number[] = [];
   let end = 0;
   for (const bytes of sizes) {
@@ -95,19 +108,67 @@ export function kernelRegions(sizes: number[]): { kernel: KernelExports; at: num
     end += Math.ceil(bytes / 16) * 16;
   }
   const mod = kernelModule();
-  const pages = Math.ceil(end / PAGE);
+  const pages = Math.max(1, Math.ceil(end / PAGE));
   if (!mod || pages > MAX_PAGES) return null;
   try {
-    const kernel = new WebAssembly.Instance(mod, {}).exports as unknown as KernelExports;
-    const have = kernel.memory.buffer.byteLength / PAGE;
-    if (pages > have) kernel.memory.grow(pages - have);
-    return { kernel, at };
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    return { kernel: kernelOn(mod, memory), memory, at };
   } catch {
     return null;
   }
 }
 
 const arenas = new WeakMap<ArrayBufferLike, HistArena>();
+
+/** Slot-adds (rows × features) below which a histogram build stays on one thread: handing it out would cost more than it saves. */
+export const TEAM_MIN_CELLS = 1 << 16;
+
+/** Bytes of one thread's gather buffer (kernels.wat's buildGathered). */
+function gatherBytes(plan: ArenaPlan): number {
+  return Math.ceil((3072 + 256 * (plan.wideSlots ? 4 : 2) * plan.cols + 16) / 16) * 16;
+}
+
+/** A team step: build the histogram of a range of a node's rows into the thread's own histogram. */
+export const OP_BUILD = 1;
+/** Team steps: the bounds of a range of the derivatives (into the thread's two doubles), then their quantisation. */
+export const OP_BOUNDS = 2;
+export const OP_QUANTISE = 3;
+
+/**
+ * One build from the integers of a step: gathered, wide, slots, cols, index, start, end, grad,
+ * hess, hist, buf (byte offsets into the kernels' memory), then the histogram's length in doubles
+ * (it is zeroed first).
+ */
+export function runBuild(kernel: KernelExports, buffer: ArrayBufferLike, a: ArrayLike<number>): void {
+  new Float64Array(buffer, a[9], a[11]).fill(0);
+  if (a[5] >= a[6]) return;
+  if (a[0]) kernel.buildGathered(a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
+  else (a[1] ? kernel.build32 : kernel.build16)(a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
+}
+
+/** quantise of grad then hess over one range: g, h, start, end, gradShift, gradLimit, hessShift, hessLimit. */
+function runQuantise(kernel: KernelExports, a: ArrayLike<number>): void {
+  kernel.quantise(a[0], a[2], a[3], a[4], -a[5], a[5]);
+  kernel.quantise(a[1], a[2], a[3], a[6], 1, a[7]);
+}
+
+/**
+ * What a thread lent to a fit runs: the kernels instantiated on the leader's memory, and the steps
+ * the leader hands out (core/team.ts's memberLoop calls the returned function per step).
+ */
+export function teamMember(payload: { memory: WebAssembly.Memory; module: WebAssembly.Module }): (op: number, args: Int32Array) => void {
+  const kernel = kernelOn(payload.module, payload.memory);
+  return (op, args) => {
+    if (op === OP_BUILD) runBuild(kernel, payload.memory.buffer, args);
+    else if (op === OP_BOUNDS) kernel.bounds(args[0], args[1], args[2], args[3], args[4]);
+    else if (op === OP_QUANTISE) runQuantise(kernel, args);
+  };
+}
+
+/** out += part, element by element (exact: the parts are sums of quantised derivatives). */
+function addInto(out: Float64Array, part: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] += part[i];
+}
 
 /** Sizes, in elements, of what a fit takes from an arena. */
 export interface ArenaPlan {
@@ -153,10 +214,13 @@ export interface FitBuffers {
   hists: Float64Array[];
 }
 
-/** A fit's buffers in a {@link HistArena} when one can be had, else plain arrays (the JavaScript loops then serve). */
-export function fitBuffers(plan: ArenaPlan): FitBuffers {
+/**
+ * A fit's buffers in a {@link HistArena} when one can be had, else plain arrays (the JavaScript
+ * loops then serve). With a `team`, the arena's histogram builds are spread over its threads.
+ */
+export function fitBuffers(plan: ArenaPlan, team?: ThreadTeam | null): FitBuffers {
   return (
-    HistArena.create(plan) ?? {
+    HistArena.create(plan, team) ?? {
       slots: plan.wideSlots ? new Uint32Array(plan.slots) : new Uint16Array(plan.slots),
       index: new Int32Array(plan.index),
       grad: new Float32Array(plan.gradients),
@@ -185,14 +249,19 @@ export class HistArena implements FitBuffers {
   readonly weight: Float64Array | null;
   readonly hists: Float64Array[];
   private readonly out: Float64Array;
-  /** The gathered build's buffer (kernels.wat's buildGathered), for rows of this many slots. */
+  /** The gathered build's buffers (kernels.wat's buildGathered), one per thread, for rows of this many slots. */
   private readonly gatherAt: number;
+  private readonly gatherBytes: number;
   private readonly gatherCols: number;
   private readonly kernel: KernelExports;
+  /** The threads histogram builds are spread over (null: this thread alone). */
+  private readonly team: ThreadTeam | null;
+  /** Histograms of the team's members (one each): their parts of a build, added into the leader's. */
+  private readonly parts: Float64Array[];
 
-  private constructor(kernel: KernelExports, at: number[], plan: ArenaPlan) {
+  private constructor(kernel: KernelExports, buf: ArrayBufferLike, at: number[], plan: ArenaPlan, team: ThreadTeam | null) {
     this.kernel = kernel;
-    const buf = kernel.memory.buffer;
+    this.team = team;
     this.out = new Float64Array(buf, at[0], plan.histLength);
     this.slots = plan.wideSlots ? new Uint32Array(buf, at[1], plan.slots) : new Uint16Array(buf, at[1], plan.slots);
     this.index = new Int32Array(buf, at[2], plan.index);
@@ -206,12 +275,18 @@ export class HistArena implements FitBuffers {
     this.weight = plan.weights ? new Float64Array(buf, at[10], plan.weights) : null;
     this.hists = Array.from({ length: plan.hists }, (_, i) => new Float64Array(buf, at[11] + 8 * i * plan.histLength, plan.histLength));
     this.gatherAt = at[12];
+    this.gatherBytes = gatherBytes(plan);
     this.gatherCols = plan.cols;
+    this.parts = team ? Array.from({ length: team.members }, (_, i) => new Float64Array(buf, at[13] + 8 * i * plan.histLength, plan.histLength)) : [];
     arenas.set(buf, this);
   }
 
-  /** An arena for this plan, or null when the runtime has no kernel or the plan exceeds 4 GiB. */
-  static create(plan: ArenaPlan): HistArena | null {
+  /**
+   * An arena for this plan, or null when the runtime has no kernel or the plan exceeds 4 GiB. With
+   * a `team` whose threads join it, histogram builds are spread over them.
+   */
+  static create(plan: ArenaPlan, team?: ThreadTeam | null): HistArena | null {
+    const threads = team ? team.size : 1;
     const sizes = [
       8 * plan.histLength,
       (plan.wideSlots ? 4 : 2) * plan.slots,
@@ -225,10 +300,14 @@ export class HistArena implements FitBuffers {
       4 * plan.targets,
       8 * plan.weights,
       8 * plan.hists * plan.histLength,
-      3072 + 256 * (plan.wideSlots ? 4 : 2) * plan.cols + 16,
+      threads * gatherBytes(plan),
+      8 * (threads - 1) * plan.histLength,
     ];
     const r = kernelRegions(sizes);
-    return r ? new HistArena(r.kernel, r.at, plan) : null;
+    if (!r) return null;
+    // The team's threads instantiate the kernels on this memory; if they cannot, the arena works alone.
+    const joined = threads > 1 && team!.join({ memory: r.memory, module: kernelModule() }) ? team! : null;
+    return new HistArena(r.kernel, r.memory.buffer, r.at, plan, joined);
   }
 
   /**
@@ -243,25 +322,41 @@ export class HistArena implements FitBuffers {
     // A histogram of the arena's own is written in place; any other through the output buffer.
     const inPlace = hist.buffer === buf;
     const out = inPlace ? hist : this.out.subarray(0, hist.length);
-    out.fill(0);
-    const wide = slots instanceof Uint32Array;
-    if (slots.buffer === buf && cols <= this.gatherCols && 2 * (end - start) * cols < slots.length) {
-      // A node of fewer than half the rows: they lie apart in the slots, so gather them first.
-      this.kernel.buildGathered(
-        wide ? 1 : 0,
-        slots.byteOffset,
-        cols,
-        index.byteOffset,
-        start,
-        end,
-        grad.byteOffset,
-        hess.byteOffset,
-        out.byteOffset,
-        this.gatherAt,
+    const wide = slots instanceof Uint32Array ? 1 : 0;
+    // A node of fewer than half the rows: they lie apart in the slots, so gather them first.
+    const gathered = slots.buffer === buf && cols <= this.gatherCols && 2 * (end - start) * cols < slots.length ? 1 : 0;
+    const args = (from: number, to: number, into: Float64Array, thread: number): number[] => [
+      gathered,
+      wide,
+      slots.byteOffset,
+      cols,
+      index.byteOffset,
+      from,
+      to,
+      grad.byteOffset,
+      hess.byteOffset,
+      into.byteOffset,
+      this.gatherAt + thread * this.gatherBytes,
+      out.length,
+    ];
+    const team = this.team;
+    if (team && (end - start) * cols >= TEAM_MIN_CELLS) {
+      // Each thread builds a range of the rows into a histogram of its own; the sums are exact, so
+      // adding the parts gives the bits one thread would have.
+      const n = end - start;
+      const cut = (p: number, parts: number): number => start + Math.round((p * n) / parts);
+      let used = 0;
+      team.run(
+        OP_BUILD,
+        (p, parts) => {
+          used = parts;
+          return args(cut(p, parts), cut(p + 1, parts), p === 0 ? out : this.parts[p - 1].subarray(0, out.length), p);
+        },
+        (own) => runBuild(this.kernel, buf, own),
       );
+      for (let p = 1; p < used; p++) addInto(out, this.parts[p - 1]);
     } else {
-      const run = wide ? this.kernel.build32 : this.kernel.build16;
-      run(slots.byteOffset, cols, index.byteOffset, start, end, grad.byteOffset, hess.byteOffset, out.byteOffset);
+      runBuild(this.kernel, buf, args(start, end, out, 0));
     }
     if (!inPlace) hist.set(out);
     return true;
@@ -293,6 +388,49 @@ export class HistArena implements FitBuffers {
     const buf = this.out.buffer;
     if (out.buffer !== buf || index.buffer !== buf || start < 0 || end > index.length || rows > out.length) return false;
     this.kernel.addLeaf(out.byteOffset, index.byteOffset, start, end, v);
+    return true;
+  }
+
+  /**
+   * Quantises grad and hess (rows 0 .. n) in place in the kernel, spread over the team, when both
+   * are views of this arena: `shifts` turns the largest |gradient| and hessian into the shifts and
+   * limits (quantise.ts). False otherwise (nothing was done).
+   */
+  quantise(grad: Float32Array, hess: Float32Array, n: number, shifts: (gBound: number, hBound: number) => number[]): boolean {
+    const buf = this.out.buffer;
+    if (grad.buffer !== buf || hess.buffer !== buf || n > grad.length || n > hess.length) return false;
+    const g = grad.byteOffset;
+    const h = hess.byteOffset;
+    const team = this.team && n >= TEAM_MIN_CELLS ? this.team : null;
+    const cut = (p: number, parts: number): number => Math.round((p * n) / parts);
+    // Each part's bounds into two doubles of the output buffer (free between builds).
+    const at = (p: number): number => this.out.byteOffset + 16 * p;
+    let parts = 1;
+    if (team) {
+      team.run(
+        OP_BOUNDS,
+        (p, k) => ((parts = k), [g, h, cut(p, k), cut(p + 1, k), at(p)]),
+        (own) => this.kernel.bounds(own[0], own[1], own[2], own[3], own[4]),
+      );
+    } else {
+      this.kernel.bounds(g, h, 0, n, at(0));
+    }
+    let gBound = 0;
+    let hBound = 0;
+    for (let p = 0; p < parts; p++) {
+      gBound = Math.max(gBound, this.out[2 * p]);
+      hBound = Math.max(hBound, this.out[2 * p + 1]);
+    }
+    const [gs, gl, hs, hl] = shifts(gBound, hBound);
+    if (team) {
+      team.run(
+        OP_QUANTISE,
+        (p, k) => [g, h, cut(p, k), cut(p + 1, k), gs, gl, hs, hl],
+        (own) => runQuantise(this.kernel, own),
+      );
+    } else {
+      runQuantise(this.kernel, [g, h, 0, n, gs, gl, hs, hl]);
+    }
     return true;
   }
 

@@ -18,4 +18,10 @@ import { type GbmParams, parseParams, planFit } from './params';
 export type { GbmParams } from './params';
 export { GbmModel } from './model';
 
-export const gbmKind: ModelKind<GbmParams> = treeKind('gbm', { parse: parseParams, plan: planFit, fit: fitGbm, load: (a) => new GbmModel(decodeGbm(a)) });
+export const gbmKind: ModelKind<GbmParams> = treeKind('gbm', {
+  parse: parseParams,
+  plan: planFit,
+  fit: fitGbm,
+  load: (a) => new GbmModel(decodeGbm(a)),
+  team: true,
+});

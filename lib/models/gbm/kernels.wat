@@ -6,9 +6,16 @@
 ;; pair's first double in `hist`). Same rows, same order, same double additions as the JavaScript
 ;; loop, so the sums are bit-identical; one load, one add and one store per feature instead of two
 ;; each (0.5 against 1.7 ns per row and feature measured). Pointers are byte offsets into the
-;; memory. `build16` reads 16-bit slots, `build32` 32-bit ones.
+;; memory. `build16` reads 16-bit slots, `build32` 32-bit ones. The derivatives a fit builds from
+;; are quantised (gbm/quantise.ts): every sum is exact, so the rows of a node may be built in parts
+;; (the threads of a fit's team, each a range of the rows into a histogram of its own) and the parts
+;; added in any order, with the same bits.
+;;
+;; The memory is imported and shared: the threads of a team instantiate this module on one memory.
 ;;
 ;; buildGathered: the same build for a node of few rows, from its rows copied together first.
+;;
+;; bounds, quantise: a round's derivatives quantised (gbm/quantise.ts).
 ;;
 ;; sums, addLeaf: a node's derivative sums and a leaf's value into its rows' margins (grow.ts).
 ;;
@@ -21,7 +28,7 @@
 ;; left first; returns where the right ones begin): 1.6 against 3.3 ns per row measured.
 ;; Regenerate kernels-wasm.ts after editing either file: npm run build:wasm
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
   (func $build16 (export "build16")
     (param $slots i32) (param $cols i32) (param $index i32) (param $start i32) (param $end i32)
     (param $grad i32) (param $hess i32) (param $hist i32)
@@ -212,6 +219,53 @@
         (local.set $o (i32.shl (local.get $j) (i32.const 3)))
         (f64.store (i32.add (local.get $out) (local.get $o))
           (f64.sub (f64.load (i32.add (local.get $a) (local.get $o))) (f64.load (i32.add (local.get $b) (local.get $o))))))))
+;; bounds, quantise: gbm/quantise.ts's quantisation of a round's derivatives. bounds writes the
+  ;; largest |g[i]| and the largest h[i] for i in start .. end to out (two doubles); quantise rounds
+  ;; p[start .. end) in place to clamp(nearest(v · 2^shift), lo, hi) · 2^−shift (nearest: half to
+  ;; even, as quantise.ts's loop). Both exact, two rows at a time.
+  (func (export "bounds") (param $g i32) (param $h i32) (param $start i32) (param $end i32) (param $out i32)
+    (local $i i32) (local $gm v128) (local $hm v128) (local $a f32) (local $b f32)
+    (local.set $i (local.get $start))
+    (block $done (loop $quads
+      (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $end)))
+      (local.set $gm (f32x4.pmax (local.get $gm) (f32x4.abs (v128.load (i32.add (local.get $g) (i32.shl (local.get $i) (i32.const 2)))))))
+      (local.set $hm (f32x4.pmax (local.get $hm) (v128.load (i32.add (local.get $h) (i32.shl (local.get $i) (i32.const 2))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $quads)))
+    (local.set $a (f32.max (f32.max (f32x4.extract_lane 0 (local.get $gm)) (f32x4.extract_lane 1 (local.get $gm)))
+                           (f32.max (f32x4.extract_lane 2 (local.get $gm)) (f32x4.extract_lane 3 (local.get $gm)))))
+    (local.set $b (f32.max (f32.max (f32x4.extract_lane 0 (local.get $hm)) (f32x4.extract_lane 1 (local.get $hm)))
+                           (f32.max (f32x4.extract_lane 2 (local.get $hm)) (f32x4.extract_lane 3 (local.get $hm)))))
+    (block $tail (loop $rest
+      (br_if $tail (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $a (f32.max (local.get $a) (f32.abs (f32.load (i32.add (local.get $g) (i32.shl (local.get $i) (i32.const 2)))))))
+      (local.set $b (f32.max (local.get $b) (f32.load (i32.add (local.get $h) (i32.shl (local.get $i) (i32.const 2))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rest)))
+    (f64.store (local.get $out) (f64.promote_f32 (local.get $a)))
+    (f64.store offset=8 (local.get $out) (f64.promote_f32 (local.get $b))))
+  (func (export "quantise") (param $p i32) (param $start i32) (param $end i32) (param $shift i32) (param $lo i32) (param $hi i32)
+    (local $i i32) (local $at i32) (local $scale v128) (local $step v128) (local $vlo v128) (local $vhi v128) (local $v v128)
+    ;; 2^shift and 2^-shift from their exponent bits (|shift| <= 60: exact)
+    (local.set $scale (f64x2.splat (f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.add (i32.const 1023) (local.get $shift))) (i64.const 52)))))
+    (local.set $step (f64x2.splat (f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.sub (i32.const 1023) (local.get $shift))) (i64.const 52)))))
+    (local.set $vlo (f64x2.splat (f64.convert_i32_s (local.get $lo))))
+    (local.set $vhi (f64x2.splat (f64.convert_i32_s (local.get $hi))))
+    (local.set $i (local.get $start))
+    (block $done (loop $pairs
+      (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $end)))
+      (local.set $at (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2))))
+      (local.set $v (f64x2.nearest (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $at))) (local.get $scale))))
+      (local.set $v (f64x2.pmin (local.get $vhi) (f64x2.pmax (local.get $vlo) (local.get $v))))
+      (v128.store64_lane 0 (local.get $at) (f32x4.demote_f64x2_zero (f64x2.mul (local.get $v) (local.get $step))))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $pairs)))
+    (if (i32.lt_u (local.get $i) (local.get $end))
+      (then
+        (local.set $at (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $v (f64x2.nearest (f64x2.mul (f64x2.splat (f64.promote_f32 (f32.load (local.get $at)))) (local.get $scale))))
+        (local.set $v (f64x2.pmin (local.get $vhi) (f64x2.pmax (local.get $vlo) (local.get $v))))
+        (f32.store (local.get $at) (f32.demote_f64 (f64x2.extract_lane 0 (f64x2.mul (local.get $v) (local.get $step))))))))
   ;; walkAdd: trees/walk.ts's walkTree and the margin update of gbm/model.ts in one: rows 0 .. n of
   ;; a fillRows buffer (Float32, `width` per row) walk the tree whose root record is `root` (16-byte
   ;; records [slot, threshold, next, leaf]; a leaf points to itself with a NaN threshold), eight in

@@ -17,6 +17,7 @@ import { arenaOf, kernelRegions, type KernelExports } from './hist-kernel';
 
 interface GradientMemory {
   kernel: KernelExports;
+  buffer: ArrayBufferLike;
   rows: number;
   weighted: boolean;
   at: number[];
@@ -35,7 +36,7 @@ function memoryFor(grad: Float32Array, n: number, weighted: boolean): GradientMe
   if (had !== undefined && (had === null || (had.rows === n && had.weighted === weighted))) return had;
   // margin (f64), y (f32), weight (f64), grad, hess (f32)
   const r = kernelRegions([8 * n, 4 * n, weighted ? 8 * n : 0, 4 * n, 4 * n]);
-  const made = r ? { kernel: r.kernel, rows: n, weighted, at: r.at } : null;
+  const made = r ? { kernel: r.kernel, buffer: r.memory.buffer, rows: n, weighted, at: r.at } : null;
   memories.set(grad, made);
   return made;
 }
@@ -52,7 +53,7 @@ export function logisticKernel(margin: Float64Array, y: Float32Array, weight: Fl
   const n = y.length;
   const m = memoryFor(grad, n, weight !== null);
   if (!m) return null;
-  const buf = m.kernel.memory.buffer;
+  const buf = m.buffer;
   const [pm, py, pw, pg, ph] = m.at;
   new Float64Array(buf, pm, n).set(margin.subarray(0, n));
   new Float32Array(buf, py, n).set(y);

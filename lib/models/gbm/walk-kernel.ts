@@ -18,6 +18,7 @@ export class WalkKernel {
 
   private constructor(
     private readonly kernel: KernelExports,
+    buf: ArrayBufferLike,
     at: number[],
     words: Int32Array,
     leafValue: Float32Array,
@@ -25,7 +26,6 @@ export class WalkKernel {
     private readonly width: number,
     private readonly outputs: number,
   ) {
-    const buf = kernel.memory.buffer;
     [this.nodesPtr, this.valuesPtr] = at;
     new Int32Array(buf, this.nodesPtr, words.length).set(words);
     new Float32Array(buf, this.valuesPtr, leafValue.length).set(leafValue);
@@ -36,7 +36,7 @@ export class WalkKernel {
   /** A kernel for these records and leaves, chunks of `chunk` rows of `width` floats; null where none can be had. */
   static create(words: Int32Array, leafValue: Float32Array, chunk: number, width: number, outputs: number): WalkKernel | null {
     const r = kernelRegions([words.byteLength, leafValue.byteLength, 4 * chunk * width, 8 * chunk * outputs]);
-    return r ? new WalkKernel(r.kernel, r.at, words, leafValue, chunk, width, outputs) : null;
+    return r ? new WalkKernel(r.kernel, r.memory.buffer, r.at, words, leafValue, chunk, width, outputs) : null;
   }
 
   /** The first n rows of {@link rows} walk the tree whose root record is `root`; leaf values add to margin k of {@link acc}. */

@@ -12,6 +12,7 @@ export interface TreeKindSpec<P> {
   fit(data: TrainingSet, params: P, ctx: FitContext): TrainedModel | Promise<TrainedModel>;
   load(artifact: Artifact): TrainedModel;
   parallel?: ModelKind<P>['parallel'];
+  team?: boolean;
 }
 
 export function treeKind<P>(name: 'forest' | 'gbm', spec: TreeKindSpec<P>): ModelKind<P> {
@@ -22,5 +23,6 @@ export function treeKind<P>(name: 'forest' | 'gbm', spec: TreeKindSpec<P>): Mode
     fit: async (data, params, ctx) => spec.fit(data, params, ctx),
     load: (artifact) => spec.load(artifact),
     ...(spec.parallel ? { parallel: spec.parallel } : {}),
+    ...(spec.team ? { team: true } : {}),
   };
 }
