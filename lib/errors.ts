@@ -115,6 +115,8 @@ export const ERRORS = {
   BLOB_NOT_FOUND: server(503),
   CHECKSUM_MISMATCH: server(502),
   STREAM_STALLED: server(502),
+  /** A data-parallel step was abandoned: another trainer of the job failed during it (the driver runs it again). */
+  STEP_ABORTED: server(503),
   FIT_FAILED: server(500),
   CANCELLED: server(409, false),
   QUORUM_NOT_REACHED: server(503),

@@ -19,7 +19,8 @@ import { BLOB_REF, FIT_PARAMS, LOCAL_FIT_PARAMS, TASK, type FitParams, type FitR
 import { FitRunner } from '../lib/trainer/fit-runner';
 import { LocalData } from '../lib/trainer/local-data';
 import type { TrainerModels } from '../lib/trainer/member-cache';
-import { joinChunks, type HostRequest } from '../lib/jobs/data-parallel';
+import { chunkBytes, float64s, joinChunks, packArrays, unpackArrays, type GroupStep, type HostRequest } from '../lib/jobs/data-parallel';
+import { PartInbox } from '../lib/trainer/part-inbox';
 import type { BlobRef } from '../lib/jobs/job';
 import { WorkerPool } from '../lib/workers/pool';
 import { SessionThread } from '../lib/workers/session-thread';
@@ -42,6 +43,8 @@ type TrainerThis = Service & {
   /** Data-parallel shard sessions held for coordinators, started on the first one (see `sessions`). */
   dpThread?: SessionThread;
   dpSwept: number;
+  /** Blocks other trainers send this one during a data-parallel step (reduce-scatter). */
+  dpInbox: PartInbox;
   loadTimer?: NodeJS.Timeout;
   sweepTimer?: NodeJS.Timeout;
   sessions(): SessionThread;
@@ -137,6 +140,86 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
       },
     },
 
+    /**
+     * Data-parallel boosting, one step of a job over the sessions this trainer holds (`ids`): the
+     * local sums of the step's histograms; block j of them goes to trainer peers[j] (`trainer.dpPart`),
+     * the blocks the others send for this trainer's block are added (`reduce`), and the answer is
+     * [head, winners, stats] — a few numbers per node, never a histogram.
+     */
+    dpStep: {
+      params: {
+        job: { type: 'string', max: 256 },
+        ids: { type: 'array', items: { type: 'string', max: 256 }, min: 1, max: 4096 },
+        step: { type: 'object' },
+        block: { type: 'number', integer: true, min: 0 },
+        peers: { type: 'array', items: { type: 'string', max: 256 }, min: 1, max: 4096 },
+      },
+      async handler(this: TrainerThis, ctx: Context<{ job: string; ids: string[]; step: GroupStep; block: number; peers: string[] }>) {
+        const { job, ids, step, block, peers } = ctx.params;
+        if (block >= peers.length || peers[block] !== this.broker.nodeID) {
+          throw new QuorumError('BAD_VALUE', `block ${block} of peers [${peers.join(', ')}] is not this trainer (${this.broker.nodeID})`);
+        }
+        const settings = quorumConfig(this.broker);
+        // Parts from the others may come before this trainer has its own sums: collect from now on.
+        const incoming = peers.length > 1 ? this.dpInbox.wait(job, step.seq, peers.length - 1, settings.fitTimeoutMs) : null;
+        incoming?.catch(() => undefined);
+        const local = unpackArrays(joinChunks(await this.sessions().send({ op: 'step', job, ids, step, block, peers: peers.length })));
+        if (peers.length === 1) return Buffer.from(packArrays([float64s(local[0]), float64s(local[1]), float64s(local[2])]));
+        const head = float64s(local[0]);
+        const stepMs = float64s(local[local.length - 1])[0];
+        // Block j of this trainer's sums to trainer j, in chunks under the message limit.
+        let sent = 0;
+        const t0 = performance.now();
+        await Promise.all(
+          peers.map(async (node, j) => {
+            if (j === block) return;
+            const chunks = chunkBytes(local[1 + j], STREAM_ABOVE_BYTES);
+            sent += local[1 + j].length;
+            for (let c = 0; c < chunks.length; c++) {
+              await this.broker.call(
+                'trainer.dpPart',
+                { job, seq: step.seq, from: block, chunk: c, of: chunks.length, bytes: Buffer.from(chunks[c]) },
+                { nodeID: node, timeout: settings.requestTimeoutMs, retries: 0 },
+              );
+            }
+          }),
+        );
+        const parts = await incoming!;
+        const waitMs = performance.now() - t0;
+        const ordered = peers.flatMap((_, j) => (j === block ? [] : [parts.get(j)!]));
+        const reduced = unpackArrays(joinChunks(await this.sessions().send({ op: 'reduce', job, seq: step.seq, parts: ordered })));
+        const stats = Float64Array.of(stepMs + float64s(reduced[1])[0], sent, waitMs);
+        return Buffer.from(packArrays([head, float64s(reduced[0]), stats]));
+      },
+    },
+
+    /** A block of another trainer's sums for this trainer's block of a data-parallel step (see dpStep). */
+    dpPart: {
+      params: {
+        job: { type: 'string', max: 256 },
+        seq: { type: 'number', integer: true, min: 0 },
+        from: { type: 'number', integer: true, min: 0 },
+        chunk: { type: 'number', integer: true, min: 0 },
+        of: { type: 'number', integer: true, positive: true },
+        bytes: { type: 'any' },
+      },
+      handler(this: TrainerThis, ctx: Context<{ job: string; seq: number; from: number; chunk: number; of: number; bytes: Buffer | Uint8Array }>) {
+        const { job, seq, from, chunk, of, bytes } = ctx.params;
+        if (!(bytes instanceof Uint8Array)) throw new QuorumError('BAD_VALUE', 'a data-parallel part carries its bytes as a buffer');
+        this.dpInbox.put(job, seq, from, chunk, of, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        return true;
+      },
+    },
+
+    /** The driver abandons step `seq` of a job (a trainer of it failed): a dpStep waiting for parts ends at once. */
+    dpAbort: {
+      params: { job: { type: 'string', max: 256 }, seq: { type: 'number', integer: true, min: 0 } },
+      handler(this: TrainerThis, ctx: Context<{ job: string; seq: number }>) {
+        this.dpInbox.abort(ctx.params.job, ctx.params.seq);
+        return true;
+      },
+    },
+
     /** Broadcast voting: this node's members of a version predict encoded features. */
     predict: {
       params: {
@@ -160,7 +243,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
           fits: this.fits.fits(),
           memory: memoryOf(this),
           local: this.local?.summary(),
-          dataParallel: this.dpThread ? await this.dpThread.status() : { sessions: [], memoryBytes: 0 },
+          dataParallel: this.dpThread ? await this.dpThread.status() : { sessions: [], memoryBytes: 0, reduceJobs: [] },
         };
       },
     },
@@ -175,6 +258,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
     },
     'training.cancelled'(this: TrainerThis, ctx: Context<{ job: string }>) {
       this.fits.cancelJob(ctx.params.job);
+      this.dpInbox.drop(ctx.params.job);
       void this.dpThread
         ?.closeJob(ctx.params.job)
         .then((closed) => closed && this.logger.info(`job ${ctx.params.job} cancelled: ${closed} data-parallel session(s) closed`))
@@ -226,6 +310,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
     );
     registerMetrics(this.broker.metrics, ['fitSeconds', 'shardBytes', 'threads', 'threadsBusy']);
     this.dpSwept = 0;
+    this.dpInbox = new PartInbox();
   },
 
   async started(this: TrainerThis) {

@@ -10,7 +10,7 @@ import type { Report } from '../metrics';
 import type { FitProgress, Task } from '../models/model';
 import type { CrossNodeEvaluation, MemberMeta, VersionMeta } from '../registry/version';
 import type { FitParams, FitReply, LocalEvaluation, LocalFitParams } from '../trainer/fit-contract';
-import type { BoostPort, ShardPort } from './data-parallel';
+import type { BoostLink, ShardPort } from './data-parallel';
 import type { BlobRef, JobState } from './job';
 
 export interface Completion {
@@ -29,7 +29,7 @@ export interface CompleteRequest {
 }
 
 /** A data-parallel shard session on some trainer, that moves to another one when its trainer fails. */
-export interface RemoteShard extends ShardPort, BoostPort {
+export interface RemoteShard extends ShardPort {
   /** Where the session is now (null before the first call). */
   readonly nodeID: string | null;
   /** The sessions' compute time so far (ms), over every trainer that held the shard. */
@@ -63,8 +63,19 @@ export interface TrainingCluster {
   fitLocal(node: string, params: LocalFitParams, signal: AbortSignal, onProgress?: (p: FitProgress) => void): Promise<FitReply>;
   localProfile(node: string, query: { target: string; task?: Task }): Promise<LocalSchema>;
   evaluateLocal(node: string, version: string): Promise<LocalEvaluation>;
-  /** A data-parallel session of one binned shard, first on `preferred`. */
+  /** A data-parallel session of one binned shard (a forest's), first on `preferred`. */
   openShard(job: string, shard: number, blob: BlobRef, preferred: string, events: RemoteShardEvents): RemoteShard;
+  /**
+   * The trainers of a boosted data-parallel job: shard i first on preferred[i % length], steps
+   * reduced among the trainers by feature blocks (`valueBins`: the features' bins).
+   */
+  boostLink(
+    job: string,
+    shards: Array<{ index: number; blob: BlobRef }>,
+    preferred: string[],
+    valueBins: number[],
+    events: RemoteShardEvents,
+  ): BoostLink & { nodes(): string[] };
   /** Tells the cluster (dashboards, other services) what happened: `shard.trained`, `job.completed`, … */
   emit(event: string, payload: Record<string, unknown>): void;
 }

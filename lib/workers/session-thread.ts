@@ -12,7 +12,14 @@ import type { HostReply, HostRequest, SessionStatus } from '../jobs/data-paralle
 export type SessionThreadRequest = { id: number; msg: HostRequest | { op: 'closeJob'; job: string } | { op: 'status' } };
 
 export type SessionThreadReply =
-  | { id: number; ok: true; chunks?: Uint8Array[]; closed?: number; status?: { sessions: SessionStatus[]; memoryBytes: number }; swept?: string[] }
+  | {
+      id: number;
+      ok: true;
+      chunks?: Uint8Array[];
+      closed?: number;
+      status?: { sessions: SessionStatus[]; memoryBytes: number; reduceJobs: string[] };
+      swept?: string[];
+    }
   | { id: number; ok: false; error: { code: string; message: string; data?: Record<string, unknown> } };
 
 /** The compiled worker script (under ts-jest, from dist/). */
@@ -80,7 +87,7 @@ export class SessionThread {
     return (await this.call({ op: 'closeJob', job })).closed!;
   }
 
-  async status(): Promise<{ sessions: SessionStatus[]; memoryBytes: number }> {
+  async status(): Promise<{ sessions: SessionStatus[]; memoryBytes: number; reduceJobs: string[] }> {
     return (await this.call({ op: 'status' })).status!;
   }
 

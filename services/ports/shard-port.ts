@@ -1,15 +1,15 @@
 /**
- * A data-parallel shard session over the broker ({@link RemoteShard}): it reaches the trainer node
- * that holds the shard's session through `trainer.dpOpen` / `trainer.dp` calls. A port survives its
- * trainer: when a call fails (the node died or left, the session was swept), it opens the session
- * again on another trainer from the shard's blob, replays the splits of the trees still open (gbm:
- * every round's trees and the current round's splits), and repeats the call — so the model is the
- * one an undisturbed run makes. Replies over 512 KB come back as streams (no message over 1 MB).
+ * A data-parallel forest shard session over the broker ({@link RemoteShard}): it reaches the
+ * trainer node that holds the shard's session through `trainer.dpOpen` / `trainer.dp` calls. A port
+ * survives its trainer: when a call fails (the node died or left, the session was swept), it opens
+ * the session again on another trainer from the shard's blob, replays the splits of the trees still
+ * open, and repeats the call — so the model is the one an undisturbed run makes. Replies over
+ * 512 KB come back as streams (no message over 1 MB). (Boosted jobs: boost-link.ts.)
  */
 import type { ServiceBroker } from 'moleculer';
 import { QuorumError } from '../../lib/errors';
 import type { RemoteShard, RemoteShardEvents } from '../../lib/jobs/cluster';
-import { HostPort, type ApplyRequest, type HostRequest, type LevelRequest, type NodeRef, type NodeRows, type RoundRequest } from '../../lib/jobs/data-parallel';
+import { HostPort, type ApplyRequest, type HostRequest, type NodeRef, type NodeRows } from '../../lib/jobs/data-parallel';
 import type { BlobRef } from '../../lib/jobs/job';
 import { nodesWith, readReply } from './cluster';
 
@@ -19,9 +19,6 @@ export class ClusterShardPort implements RemoteShard {
   private opens = 0;
   /** applySplits of the trees still open, in order (replayed on a new session). */
   private log: ApplyRequest[] = [];
-  /** gbm: every round so far (its trees move the margins) and the current round's splits. */
-  private rounds: RoundRequest[] = [];
-  private levels: LevelRequest[] = [];
   private readonly failed = new Set<string>();
   /** Session ids are unique per coordinator run: a restarted coordinator never meets its old ones. */
   private readonly nonce = Date.now().toString(36);
@@ -68,8 +65,6 @@ export class ClusterShardPort implements RemoteShard {
     await this.broker.call('trainer.dpOpen', { id, blob: this.blob }, { nodeID: node, timeout: this.timeoutMs, retries: 0 });
     const port = new HostPort(id, (msg) => this.send(node, msg));
     for (const req of this.log) await port.applySplits({ splits: req.splits, release: [] });
-    for (const req of this.rounds) await port.round(req);
-    for (const req of this.levels) await port.level(req);
     this.node = node;
     this.port = port;
     this.events.opened(this.shard, node, why !== undefined, why);
@@ -116,21 +111,6 @@ export class ClusterShardPort implements RemoteShard {
     }
     const open = req.splits.filter((s) => !req.release.includes(s.tree));
     if (open.length) this.log.push({ splits: open, release: [] });
-    return out;
-  }
-
-  async round(req: RoundRequest): Promise<Float64Array> {
-    const out = await this.run((p) => p.round(req));
-    const last = this.rounds[this.rounds.length - 1];
-    if (last) last.open = false;
-    this.rounds.push({ ...req, hist: false });
-    this.levels = [];
-    return out;
-  }
-
-  async level(req: LevelRequest): Promise<Float64Array> {
-    const out = await this.run((p) => p.level(req));
-    this.levels.push({ splits: req.splits, hist: [] });
     return out;
   }
 

@@ -15,6 +15,7 @@ import type { FitParams, FitReply, LocalEvaluation, LocalFitParams } from '../..
 import { callService, nodesWith, storeMember } from './cluster';
 import { quorumConfig } from './config';
 import { ClusterShardPort } from './shard-port';
+import { ClusterBoostLink } from './boost-link';
 
 /** Settles with the promise, or rejects with CANCELLED as soon as the signal aborts. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -124,6 +125,25 @@ export class BrokerTrainingCluster implements TrainingCluster {
       this.config.requestTimeoutMs,
       events,
     );
+  }
+
+  boostLink(
+    job: string,
+    shards: Array<{ index: number; blob: BlobRef }>,
+    preferred: string[],
+    valueBins: number[],
+    events: RemoteShardEvents,
+  ): ClusterBoostLink {
+    return new ClusterBoostLink(this.broker, {
+      job,
+      shards,
+      preferred,
+      valueBins,
+      attempts: this.config.fitAttempts,
+      timeoutMs: this.config.fitTimeoutMs,
+      idleMs: this.config.requestTimeoutMs,
+      events,
+    });
   }
 
   emit(event: string, payload: Record<string, unknown>): void {

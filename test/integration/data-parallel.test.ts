@@ -75,10 +75,14 @@ run('data-parallel forest over NATS (issue 13)', () => {
     expect(status).toBe(202);
     return body.id as string;
   };
+  type TrainerView = { dataParallel: { sessions: Array<{ id: string }>; reduceJobs: string[] } };
+  /** What GET /cluster says of each trainer's data-parallel sessions and reduce state. */
+  const trainerViews = async (): Promise<TrainerView[]> => (await cluster.api('GET', '/cluster')).body.trainers;
   const member = async (version: string) => (await cluster.api('GET', `/models/${version}`)).body.members[0];
   const predict = async (version: string) => (await cluster.api('POST', '/predict', { rows: ROWS, version })).body.predictions;
 
   let reference: { sha: string; predictions: unknown };
+  let gbmReference: { sha: string; predictions: unknown } | undefined;
   /** Until both trainers hold sessions of job `id`. */
   const sessionsOnBoth = (id: string) =>
     waitFor(async () => ['dpa', 'dpb'].every((t) => cluster.nodes.get(t)!.log().includes(`session ${id}/`)), 'sessions on both trainers', 60_000, 20);
@@ -156,6 +160,7 @@ run('data-parallel forest over NATS (issue 13)', () => {
       out.push({ sha: m.artifact.sha256, predictions: await predict(done.version) });
     }
     expect(out[1]).toEqual(out[0]);
+    gbmReference = out[0];
     const done = await killTrainerMidFit(await train(3, 12, 'gbm', gbm));
     const m = await member(done.version);
     expect(m.artifact.sha256).toBe(out[0].sha);
@@ -197,5 +202,56 @@ run('data-parallel forest over NATS (issue 13)', () => {
     // closed by the coordinator's close call or by the cancel broadcast, whichever comes first
     const closed = new RegExp(`data-parallel session ${id}/\\d+/[\\w-]+ closed|job ${id} cancelled: 1 data-parallel session`);
     await waitFor(async () => ['dpa', 'dpb'].every((t) => closed.test(cluster.nodes.get(t)!.log())), 'sessions closed on both trainers', 30_000, 100);
+  }, 300_000);
+
+  it('gbm over three trainers (4 shards, the trainers reduce among themselves): the same artifact; a cancel leaves no session or reduce state', async () => {
+    // The 1-shard model (from the gbm test above, or fitted here when this test runs alone).
+    if (!gbmReference) {
+      const one = await cluster.finished(await train(1, 12, 'gbm', { maxDepth: 5 }));
+      gbmReference = { sha: (await member(one.version)).artifact.sha256, predictions: await predict(one.version) };
+    }
+    await cluster.node('dpc', 'trainer');
+    await cluster.trainers(3);
+    try {
+      const done = await cluster.finished(await train(4, 12, 'gbm', { maxDepth: 5 }));
+      expect([done.status, done.error]).toEqual(['completed', undefined]);
+      const m = await member(done.version);
+      expect(m.summary.dataParallel.trainers).toEqual(['dpa', 'dpb', 'dpc']);
+      expect(m.summary.dataParallel.peerBytes).toBeGreaterThan(0);
+      expect(m.artifact.sha256).toBe(gbmReference!.sha);
+      expect(await predict(done.version)).toEqual(gbmReference!.predictions);
+
+      const id = await train(3, 5000, 'gbm', { maxDepth: 6 });
+      await waitFor(
+        async () => ['dpa', 'dpb', 'dpc'].every((t) => cluster.nodes.get(t)!.log().includes(`session ${id}/`)),
+        'sessions on all trainers',
+        60_000,
+        20,
+      );
+      await waitFor(
+        async () => (/round (\d+) of 5000/.exec((await cluster.api('GET', `/trainings/${id}`)).body.message ?? '') ? true : undefined),
+        'a round done',
+        60_000,
+        20,
+      );
+      // Reduce state exists while the job runs (so its absence afterwards means it was freed).
+      await waitFor(
+        async () => ((await trainerViews()).some((t) => t.dataParallel.reduceJobs.includes(id)) ? true : undefined),
+        'reduce state on a trainer',
+        30_000,
+        20,
+      );
+      expect((await cluster.api('DELETE', `/trainings/${id}`)).status).toBe(200);
+      expect((await cluster.finished(id)).status).toBe('cancelled');
+      const idle = async () => {
+        // (Sessions of other jobs may linger: a killed coordinator's until their idle timeout.)
+        const trainers = await trainerViews();
+        const mine = (t: TrainerView) => t.dataParallel.sessions.some((x) => x.id.startsWith(`${id}/`)) || t.dataParallel.reduceJobs.includes(id);
+        return trainers.length === 3 && !trainers.some(mine) ? true : undefined;
+      };
+      await waitFor(idle, 'no data-parallel session or reduce state on any trainer', 30_000, 100);
+    } finally {
+      await cluster.kill('dpc');
+    }
   }, 300_000);
 });

@@ -1,36 +1,62 @@
 /**
- * The data-parallel gbm driver: grows the trees of a boosted model over shard sessions
- * (boost-session.ts) it reaches through {@link BoostPort}s. Per round, one call opens the round on
- * every shard (the previous round's trees move the margins; derivatives, sample, roots) and brings
- * back the roots' histograms of all outputs; then per level one call partitions the split nodes
- * and brings back the smaller child of each split (the larger is its parent minus it). The K trees
- * of a multiclass round grow together, so a round costs about maxDepth round trips whatever K is.
- * Splits and leaf values are the one-node fit's (split.ts); the validation rows stay here and
- * decide early stopping. The result is an ordinary GbmModel.
+ * The data-parallel gbm driver: grows the trees of a boosted model over the trainers that hold
+ * the job's shards, reached through a {@link BoostLink}. A round is a generator of steps
+ * ({@link growRound}): one opens the round on every shard (the previous round's trees move the
+ * margins; derivatives, sample, roots), then one per level partitions the split nodes. Each step's
+ * histograms never come here: the trainers add them up among themselves by feature blocks
+ * (boost-reduce.ts) and answer with each node's best split of their block, a few numbers per node.
+ * The K trees of a multiclass round grow together, so a round costs about maxDepth steps whatever
+ * K is. Leaf values are the one-node fit's (split.ts); the validation rows stay here and decide
+ * early stopping. The result is an ordinary GbmModel.
  */
 import { QuorumError } from '../../errors';
 import { binMatrix, type Bins } from '../../models/trees/binning';
 import { NodeWriter } from '../../models/trees/nodes';
 import { drawRoundFeatures, firstTrees, roundFeatureCount } from '../../models/gbm/fit';
-import { histLayout, type HistLayout } from '../../models/gbm/histogram';
 import { GbmModel } from '../../models/gbm/model';
 import { objectiveFor } from '../../models/gbm/objectives';
 import { resolveObjective, type GbmParams } from '../../models/gbm/params';
-import { BestSplit, findBestSplit, leafValue } from '../../models/gbm/split';
+import { leafValue, type SplitParams } from '../../models/gbm/split';
 import type { FeatureInfo, Matrix } from '../../models/model';
 import { quantisation } from '../../models/gbm/quantise';
+import { bestOf, type BuiltNode, type Candidate, type ReducePlan } from './boost-reduce';
 import { ROUND_HEAD, type BoostTree, type LevelRequest, type RoundRequest } from './boost-session';
-import { callAll, type DriverCost } from './driver';
+import type { DriverCost } from './driver';
 import { checkGbmDataParallelParams } from './params';
-import type { NodeRef, SplitOrder } from './session';
 import type { ShardConfig } from './shard';
 
-export interface BoostPort {
-  round(req: RoundRequest): Promise<Float64Array>;
-  level(req: LevelRequest): Promise<Float64Array>;
+/** A step as the driver asks for it (the link adds the step number and the feature blocks). */
+export interface StepBody {
+  round?: RoundRequest;
+  level?: LevelRequest;
+  plan: Omit<ReducePlan, 'blocks'>;
+}
+
+/**
+ * A step, and the same step for trainers that lost their kept histograms (a trainer failed and the
+ * blocks moved): every histogram it needs built from the rows, none subtracted.
+ */
+export interface StepVariants {
+  normal: StepBody;
+  rebuild: StepBody;
+}
+
+/** What every trainer answered: the heads summed (boost-reduce.ts headLength), the winners per block. */
+export interface StepResult {
+  head: Float64Array;
+  winners: Float64Array[];
+}
+
+/** The trainers that hold a boosted job's shards, as the driver sees them. */
+export interface BoostLink {
+  /** One step on every trainer (a trainer that fails is replaced and the step runs again). */
+  step(step: StepVariants): Promise<StepResult>;
+  /** Sends a round's trees to every shard without opening a round (a resumed fit catching up). */
+  catchUp(req: RoundRequest): Promise<void>;
+  /** Frees every session. */
   close(): Promise<void>;
-  /** The session's compute time so far (ms), when the port knows it. */
-  readonly computeMs?: number;
+  /** Round trips, bytes and times so far. */
+  readonly cost: DriverCost;
 }
 
 export interface BoostInput {
@@ -76,7 +102,6 @@ interface BNode {
   depth: number;
   G: number;
   H: number;
-  hist: Float64Array | null;
   feature: number;
   bin: number;
   missLeft: boolean;
@@ -85,7 +110,7 @@ interface BNode {
 }
 
 function newNode(depth: number, G: number, H: number): BNode {
-  return { depth, G, H, hist: null, feature: -1, bin: 0, missLeft: false, left: -1, right: -1 };
+  return { depth, G, H, feature: -1, bin: 0, missLeft: false, left: -1, right: -1 };
 }
 
 /** The tree as the sessions apply it, with leaf values. */
@@ -123,8 +148,100 @@ function valueOf(t: BoostTree, codes: Uint8Array, cols: number, r: number, nBins
   return t.value[id];
 }
 
+/** What a round needs from the fit. */
+interface RoundContext {
+  p: GbmParams;
+  O: number;
+  cols: number;
+  seed: number;
+  nColumns: number;
+  features: Int32Array;
+  split: SplitParams;
+  gain: Float64Array;
+}
+
+/** What a round leaves: its trees, and the open step's head (the loss after the trees before). */
+interface RoundResult {
+  trees: BoostTree[];
+  head: Float64Array;
+}
+
+const splittable = (p: GbmParams, n: BNode): boolean => n.depth < p.maxDepth && n.H >= 2 * p.minChildWeight;
+
+/**
+ * One boosted round as a generator of steps: yields the round's open step, then one per level,
+ * each answered with the trainers' heads and winners; returns the round's trees.
+ */
+function* growRound(c: RoundContext, round: number, prev: BoostTree[], gradShift: number, hessShift: number): Generator<StepVariants, RoundResult, StepResult> {
+  const { p, O } = c;
+  const gScale = 2 ** -gradShift;
+  const hScale = 2 ** -hessShift;
+  const nf = drawRoundFeatures(c.seed, round, c.cols, c.nColumns, c.features);
+  const features = Array.from(c.features.subarray(0, nf));
+  const position = new Map(features.map((f, i) => [f, i]));
+  const plan = (built: BuiltNode[], consider: Candidate[]): StepBody['plan'] => ({ built, consider, features, gradShift, hessShift, split: c.split });
+
+  // The roots: built directly, their sums read by the owners from the histograms.
+  const roots: BuiltNode[] = Array.from({ length: O }, (_, k) => ({ tree: k, node: 0, keep: true }));
+  const rootCands: Candidate[] = roots.map((r) => ({ tree: r.tree, node: 0 }));
+  const open: RoundRequest = { round, trees: prev, open: true, hist: true, gradShift, hessShift };
+  const openStep: StepBody = { round: open, plan: plan(roots, rootCands) };
+  const first = yield { normal: openStep, rebuild: openStep };
+  const trees: BNode[][] = [];
+  let considered: Array<[number, number]> = [];
+  for (let k = 0; k < O; k++) {
+    const root = newNode(0, first.head[ROUND_HEAD + 2 * k] * gScale, first.head[ROUND_HEAD + 2 * k + 1] * hScale);
+    trees.push([root]);
+    considered.push([k, 0]);
+  }
+  let answer = first;
+  for (;;) {
+    // The winners of the considered nodes: split them, and say what the next level builds.
+    const splits: LevelRequest['splits'] = [];
+    const built: BuiltNode[] = [];
+    const rebuilt: BuiltNode[] = [];
+    const consider: Candidate[] = [];
+    considered.forEach(([k, id], q) => {
+      const nodes = trees[k];
+      const node = nodes[id];
+      const best = splittable(p, node) ? bestOf(answer.winners, q, position) : null;
+      if (!best) return;
+      node.feature = best[1];
+      node.bin = best[2];
+      node.missLeft = best[3] === 1;
+      c.gain[node.feature] += best[4];
+      const l = newNode(node.depth + 1, best[5], best[6]);
+      const r = newNode(node.depth + 1, node.G - best[5], node.H - best[6]);
+      node.left = nodes.length;
+      node.right = node.left + 1;
+      nodes.push(l, r);
+      const wantL = splittable(p, l);
+      const wantR = splittable(p, r);
+      if (!wantL && !wantR) return;
+      splits.push({ tree: k, node: id, feature: node.feature, bin: node.bin, missLeft: node.missLeft, left: node.left, right: node.right });
+      // Build the smaller child; the larger is the parent minus it (on the block owners).
+      const smallIsLeft = l.H <= r.H;
+      const [small, large] = smallIsLeft ? [node.left, node.right] : [node.right, node.left];
+      const [wantSmall, wantLarge] = smallIsLeft ? [wantL, wantR] : [wantR, wantL];
+      built.push({ tree: k, node: small, keep: wantSmall, parent: id, sibling: large, siblingKeep: wantLarge });
+      if (wantL) rebuilt.push({ tree: k, node: node.left, keep: true });
+      if (wantR) rebuilt.push({ tree: k, node: node.right, keep: true });
+      if (wantL) consider.push({ tree: k, node: node.left, G: l.G, H: l.H });
+      if (wantR) consider.push({ tree: k, node: node.right, G: r.G, H: r.H });
+    });
+    if (splits.length === 0) break;
+    const refs = (b: BuiltNode[]) => b.map(({ tree, node }) => ({ tree, node }));
+    answer = yield {
+      normal: { level: { splits, hist: refs(built) }, plan: plan(built, consider) },
+      rebuild: { level: { splits, hist: refs(rebuilt) }, plan: plan(rebuilt, consider) },
+    };
+    considered = consider.map((cand) => [cand.tree, cand.node]);
+  }
+  return { trees: trees.map((nodes) => toMessage(nodes, p)), head: first.head };
+}
+
 export async function fitGbmDataParallel(
-  ports: BoostPort[],
+  link: BoostLink,
   input: BoostInput,
   p: GbmParams,
   opts: BoostOptions = {},
@@ -139,55 +256,12 @@ export async function fitGbmDataParallel(
   const objective = objectiveFor(objectiveName, K, p.huberDelta);
   const O = b.outputs;
   const cols = config.cols;
-  const layout: HistLayout = histLayout(config.nBins);
-  const L = 2 * layout.totalBins;
+  const cost = link.cost;
+  cost.treesPerBatch = O;
   // This round's quantisation: round 0 from the coordinator's bounds, then from the largest
   // derivatives of the round before, with room for them to double (larger ones are clamped).
   let gradShift = b.gradShift;
   let hessShift = b.hessShift;
-  let gScale = 2 ** -gradShift;
-  let hScale = 2 ** -hessShift;
-  const cost: DriverCost = {
-    roundTrips: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    portMs: 0,
-    sessionMs: 0,
-    driverMs: 0,
-    levels: 0,
-    treesPerBatch: O,
-    histNodes: 0,
-    rowNodes: 0,
-  };
-
-  const call = async (fn: (port: BoostPort) => Promise<Float64Array>, requestBytes: number): Promise<Float64Array[]> => {
-    const out = await callAll(ports, fn, requestBytes, cost);
-    for (const h of out) cost.bytesIn += h.byteLength;
-    return out;
-  };
-  /** Node q's histogram summed over shards in shard order, scaled back to g and h (exact). */
-  const summed = (parts: Float64Array[], at: number): Float64Array => {
-    const h = Float64Array.from(parts[0].subarray(at, at + L));
-    for (let s = 1; s < parts.length; s++) {
-      const part = parts[s];
-      for (let j = 0; j < L; j++) h[j] += part[at + j];
-    }
-    for (let j = 0; j < L; j += 2) {
-      h[j] *= gScale;
-      h[j + 1] *= hScale;
-    }
-    return h;
-  };
-  const totals = (h: Float64Array): [number, number] => {
-    let G = 0;
-    let H = 0;
-    for (let j = 0; j < layout.binOffset[1]; j++) {
-      G += h[2 * j];
-      H += h[2 * j + 1];
-    }
-    return [G, H];
-  };
-  const splittable = (n: BNode): boolean => n.depth < p.maxDepth && n.H >= 2 * p.minChildWeight;
 
   const v = input.validation && input.validation.x.rows > 0 ? input.validation : null;
   const nv = v ? v.x.rows : 0;
@@ -195,27 +269,29 @@ export async function fitGbmDataParallel(
   const vMargin = new Float64Array(nv * O);
   for (let i = 0; i < nv; i++) for (let k = 0; k < O; k++) vMargin[i * O + k] = b.baseMargin[k];
 
-  const seed = config.seed;
-  const features = Int32Array.from({ length: cols }, (_, f) => f);
-  const nColumns = roundFeatureCount(p, cols);
-  const gain = new Float64Array(cols);
+  const ctx: RoundContext = {
+    p,
+    O,
+    cols,
+    seed: config.seed,
+    nColumns: roundFeatureCount(p, cols),
+    features: Int32Array.from({ length: cols }, (_, f) => f),
+    split: { lambda: p.lambda, gamma: p.gamma, minChildWeight: p.minChildWeight },
+    gain: new Float64Array(cols),
+  };
+  const gain = ctx.gain;
   let bestGain = new Float64Array(cols);
   const writer = new NodeWriter(false);
   const stopping = v !== null && p.earlyStopping !== null;
   const validLosses: Array<number | null> = [];
   let best = { round: 0, validLoss: Infinity };
-  const split = new BestSplit();
   let prev: BoostTree[] = [];
   const trainLosses: number[] = [];
 
-  const takeLoss = (parts: Float64Array[]): void => {
-    let sum = 0;
-    let rows = 0;
-    for (const part of parts) {
-      sum += part[0];
-      rows += part[1];
-    }
-    const loss = rows > 0 ? (objectiveName === 'squared' ? Math.sqrt(sum / rows) : sum / rows) : 0;
+  /** The loss after the trees so far, from a step's head (Σ quantised row losses, rows). */
+  const takeLoss = (head: Float64Array): void => {
+    const rows = head[1];
+    const loss = rows > 0 ? (objectiveName === 'squared' ? Math.sqrt(head[0] / rows) : head[0] / rows) : 0;
     const r = trainLosses.length; // the loss after `r` rounds
     trainLosses.push(loss);
     if (r === 0) return;
@@ -227,6 +303,11 @@ export async function fitGbmDataParallel(
     }
     opts.onRound?.(r, p.nEstimators, loss, validLosses[r - 1], cost);
   };
+  const addTrees = (trees: BoostTree[]): void =>
+    trees.forEach((t, k) => {
+      emit(writer, t);
+      for (let r = 0; r < nv; r++) vMargin[r * O + k] += valueOf(t, vCodes!, cols, r, config.nBins);
+    });
 
   let round = 0;
   const allTrees: BoostTree[][] = [];
@@ -247,10 +328,7 @@ export async function fitGbmDataParallel(
     round = resume.round;
     for (const ts of resume.trees) {
       allTrees.push(ts);
-      ts.forEach((t, k) => {
-        emit(writer, t);
-        for (let r = 0; r < nv; r++) vMargin[r * O + k] += valueOf(t, vCodes!, cols, r, config.nBins);
-      });
+      addTrees(ts);
     }
     gain.set(resume.gain);
     bestGain = Float64Array.from(resume.bestGain);
@@ -260,100 +338,37 @@ export async function fitGbmDataParallel(
     gradShift = resume.gradShift;
     hessShift = resume.hessShift;
     // The sessions catch up: every round's trees but the last, whose trees the next round applies.
-    if (round > 1) {
-      const catchUp: RoundRequest = { round: round - 1, trees: allTrees.slice(0, round - 1).flat(), open: false, hist: false, gradShift, hessShift };
-      await call((port) => port.round(catchUp), JSON.stringify(catchUp).length);
-    }
+    if (round > 1) await link.catchUp({ round: round - 1, trees: allTrees.slice(0, round - 1).flat(), open: false, hist: false, gradShift, hessShift });
     prev = round > 0 ? allTrees[round - 1] : [];
   }
   const every = Math.max(1, opts.checkpointEvery ?? 10);
   const stoppedBefore = (): boolean => stopping && round - best.round >= p.earlyStopping!;
+  const timed = async (step: StepVariants): Promise<StepResult> => {
+    const a = performance.now();
+    const out = await link.step(step);
+    cost.portMs += performance.now() - a;
+    return out;
+  };
   while (round < p.nEstimators && !stoppedBefore()) {
     if (opts.isCancelled?.()) throw new QuorumError('CANCELLED', `data-parallel gbm cancelled after ${round} of ${p.nEstimators} rounds`);
-    const nf = drawRoundFeatures(seed, round, cols, nColumns, features);
-    const rreq: RoundRequest = { round, trees: prev, open: true, hist: true, gradShift, hessShift };
-    const rootParts = await call((port) => port.round(rreq), JSON.stringify(rreq).length);
-    const d0 = performance.now();
-    takeLoss(rootParts);
-    gScale = 2 ** -gradShift;
-    hScale = 2 ** -hessShift;
-    let gMax = 0;
-    let hMax = 0;
-    for (const part of rootParts) {
-      gMax = Math.max(gMax, part[2]);
-      hMax = Math.max(hMax, part[3]);
+    const grow = growRound(ctx, round, prev, gradShift, hessShift);
+    let d0 = performance.now();
+    let it = grow.next();
+    let steps = 0;
+    while (!it.done) {
+      if (steps++ > 0) cost.levels++;
+      cost.driverMs += performance.now() - d0;
+      const answer = await timed(it.value);
+      d0 = performance.now();
+      it = grow.next(answer);
     }
-    gradShift = quantisation(2 * gMax, config.totalRows).shift;
-    hessShift = quantisation(2 * hMax, config.totalRows).shift;
-    const trees: BNode[][] = [];
-    let frontier: Array<[number, number]> = []; // (tree, node) with a histogram, to consider
-    for (let k = 0; k < O; k++) {
-      const h = summed(rootParts, ROUND_HEAD + k * L);
-      const [G, H] = totals(h);
-      const root = newNode(0, G, H);
-      trees.push([root]);
-      if (splittable(root)) {
-        root.hist = h;
-        frontier.push([k, 0]);
-      }
-    }
-    cost.driverMs += performance.now() - d0;
-    while (frontier.length > 0) {
-      const d1 = performance.now();
-      const splits: SplitOrder[] = [];
-      const refs: NodeRef[] = [];
-      const pairs: Array<[BNode, BNode, BNode]> = []; // parent, built child, derived child
-      const next: Array<[number, number]> = [];
-      for (const [k, id] of frontier) {
-        const nodes = trees[k];
-        const node = nodes[id];
-        const hist = node.hist!;
-        node.hist = null;
-        if (!findBestSplit(hist, layout, features, nf, node.G, node.H, p, split)) continue;
-        node.feature = split.feature;
-        node.bin = split.bin;
-        node.missLeft = split.missLeft;
-        gain[split.feature] += split.gain;
-        const l = newNode(node.depth + 1, split.gl, split.hl);
-        const r = newNode(node.depth + 1, node.G - split.gl, node.H - split.hl);
-        node.left = nodes.length;
-        node.right = node.left + 1;
-        nodes.push(l, r);
-        const wantL = splittable(l);
-        const wantR = splittable(r);
-        if (!wantL && !wantR) continue;
-        const smallIsLeft = l.H <= r.H;
-        splits.push({ tree: k, node: id, feature: node.feature, bin: node.bin, missLeft: node.missLeft, left: node.left, right: node.right });
-        refs.push({ tree: k, node: smallIsLeft ? node.left : node.right });
-        l.hist = r.hist = hist; // the parent's, until the level's reply
-        pairs.push(smallIsLeft ? [node, l, r] : [node, r, l]);
-        if (wantL) next.push([k, node.left]);
-        if (wantR) next.push([k, node.right]);
-      }
-      cost.driverMs += performance.now() - d1;
-      if (refs.length === 0) break;
-      cost.levels++;
-      cost.histNodes += refs.length;
-      const lreq: LevelRequest = { splits, hist: refs };
-      const parts = await call((port) => port.level(lreq), JSON.stringify(lreq).length);
-      const d2 = performance.now();
-      pairs.forEach(([, built, derived], q) => {
-        const parent = built.hist!;
-        const h = summed(parts, q * L);
-        for (let j = 0; j < L; j++) parent[j] -= h[j];
-        built.hist = splittable(built) ? h : null;
-        derived.hist = splittable(derived) ? parent : null;
-      });
-      frontier = next;
-      cost.driverMs += performance.now() - d2;
-    }
-    const d3 = performance.now();
-    prev = trees.map((nodes) => toMessage(nodes, p));
+    const { trees, head } = it.value;
+    takeLoss(head);
+    gradShift = quantisation(2 * head[2], config.totalRows).shift;
+    hessShift = quantisation(2 * head[3], config.totalRows).shift;
+    prev = trees;
     allTrees.push(prev);
-    prev.forEach((t, k) => {
-      emit(writer, t);
-      for (let r = 0; r < nv; r++) vMargin[r * O + k] += valueOf(t, vCodes!, cols, r, config.nBins);
-    });
+    addTrees(prev);
     round++;
     const validLoss = v ? objective.loss(vMargin, v.y, nv) : null;
     validLosses.push(validLoss);
@@ -361,7 +376,7 @@ export async function fitGbmDataParallel(
       best = { round, validLoss: validLoss ?? Infinity };
       if (stopping) bestGain = Float64Array.from(gain);
     }
-    cost.driverMs += performance.now() - d3;
+    cost.driverMs += performance.now() - d0;
     if (stoppedBefore()) break;
     if (opts.checkpoint && round % every === 0 && round < p.nEstimators) {
       await opts.checkpoint({
@@ -379,8 +394,11 @@ export async function fitGbmDataParallel(
     }
   }
   // The last round's trees on the sessions: its training loss.
-  const last: RoundRequest = { round, trees: prev, open: false, hist: false, gradShift, hessShift };
-  takeLoss(await call((port) => port.round(last), JSON.stringify(last).length));
+  const last: StepBody = {
+    round: { round, trees: prev, open: false, hist: false, gradShift, hessShift },
+    plan: { built: [], consider: [], features: [], gradShift, hessShift, split: ctx.split },
+  };
+  takeLoss((await timed({ normal: last, rebuild: last })).head);
 
   let nodes = writer.finish();
   if (best.round < round) nodes = firstTrees(nodes, best.round * O);

@@ -208,6 +208,8 @@ export class BoostSession {
   private idx: Int32Array[] = [];
   private range: Int32Array[] = [];
   private round = -1;
+  /** The head of the open round's answer (a retried round step answers it again). */
+  private opened: Float64Array | null = null;
   private closed = false;
   computeMs = 0;
 
@@ -242,6 +244,16 @@ export class BoostSession {
 
   private get boost(): BoostConfig {
     return this.shard.config.boost!;
+  }
+
+  /** Value bins per feature (the histogram layout's). */
+  get valueBins(): readonly number[] {
+    return this.shard.config.nBins;
+  }
+
+  /** Trees per round. */
+  get outputs(): number {
+    return this.boost.outputs;
   }
 
   /** Doubles of one node histogram (Σ g, Σ h per bin). */
@@ -303,15 +315,23 @@ export class BoostSession {
     const O = b.outputs;
     const n = this.shard.rows;
     if (req.trees.length % O !== 0) throw new QuorumError('BAD_VALUE', `trees come in rounds of one per output (${O}), got ${req.trees.length}`);
-    // The round this session has just grown, by its node ranges; anything else (a catch-up,
-    // a sample of the rows) walks every row through the trees.
-    if (!(req.round === this.round + 1 && this.applyByRanges(req.trees))) req.trees.forEach((t, i) => this.applyTree(t, i % O));
-    this.idx = [];
-    this.range = [];
     const out = new Float64Array(ROUND_HEAD + (req.hist ? O * this.histLength : 0));
-    out[0] = this.lossSum();
-    out[1] = n;
-    if (req.open) {
+    // The same round again (a step retried after another trainer failed): it is open here, its
+    // trees are applied; only the roots' histograms are wanted.
+    const again = req.open && req.round === this.round && this.idx.length === O && this.opened !== null;
+    if (again) {
+      out.set(this.opened!.subarray(0, ROUND_HEAD));
+    } else {
+      // The round this session has just grown, by its node ranges; anything else (a catch-up,
+      // a sample of the rows) walks every row through the trees.
+      if (!(req.round === this.round + 1 && this.applyByRanges(req.trees))) req.trees.forEach((t, i) => this.applyTree(t, i % O));
+      this.idx = [];
+      this.range = [];
+      this.opened = null;
+      out[0] = this.lossSum();
+      out[1] = n;
+    }
+    if (req.open && !again) {
       this.round = req.round;
       this.objective.gradients(this.margin, this.y, this.weight, this.grad, this.hess);
       quantise(this.grad, this.hess, this.qg, this.qh, n * O, 2 ** req.gradShift, 2 ** req.hessShift, b.gradLimit, b.hessLimit, out);
@@ -326,8 +346,9 @@ export class BoostSession {
         range[1] = m;
         this.range.push(range);
       }
-      if (req.hist) for (let k = 0; k < O; k++) this.histogram({ tree: k, node: 0 }, out, ROUND_HEAD + k * this.histLength);
-    } else if (req.hist) throw new QuorumError('BAD_VALUE', 'root histograms need an open round');
+      this.opened = out.slice(0, ROUND_HEAD);
+    } else if (req.hist && !again) throw new QuorumError('BAD_VALUE', 'root histograms need an open round');
+    if (req.open && req.hist) for (let k = 0; k < O; k++) this.histogram({ tree: k, node: 0 }, out, ROUND_HEAD + k * this.histLength);
     this.computeMs += performance.now() - t0;
     return out;
   }
@@ -362,6 +383,9 @@ export class BoostSession {
   }
 
   private partition(sp: SplitOrder): void {
+    const had = this.range[sp.tree];
+    // Split already (a level retried after another trainer failed): its children hold its rows.
+    if (had && 2 * sp.node < had.length && had[2 * sp.node] < 0 && 2 * sp.left < had.length && had[2 * sp.left] >= 0) return;
     const [s, e] = this.nodeRange(sp);
     const idx = this.idx[sp.tree];
     const f = sp.feature;
@@ -394,6 +418,7 @@ export class BoostSession {
   close(): void {
     this.idx = [];
     this.range = [];
+    this.opened = null;
     this.closed = true;
   }
 }

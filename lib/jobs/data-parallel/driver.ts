@@ -91,6 +91,13 @@ export interface DriverCost {
   treesPerBatch: number;
   histNodes: number;
   rowNodes: number;
+  /** Bytes the trainers sent each other (boosted reduce-scatter: blocks of their local sums). */
+  peerBytes?: number;
+  /** Shards and trainers the fit ran over (trainers: at the end). */
+  shards?: number;
+  trainers?: number;
+  /** Steps run again from the rows after a trainer was lost. */
+  rebuilds?: number;
 }
 
 /**

@@ -6,11 +6,13 @@
  * died leaks nothing. {@link HostPort} is the driver's side of it over any async transport.
  */
 import { QuorumError } from '../../errors';
-import { packArrays, unpackArrays, type ShardPort } from './port';
+import type { ShardPort } from './port';
 import { BoostSession, type LevelRequest, type RoundRequest } from './boost-session';
-import type { BoostPort } from './boost-driver';
+import { BlockOwner, localStep, packBlock, rootTotals, type GroupStep } from './boost-reduce';
+import { histLayout, type HistLayout } from '../../models/gbm/histogram';
 import { ShardSession, type ApplyRequest, type NodeRef, type NodeRows } from './session';
-import { chunkBytes, decodeBinnedShard, joinChunks, MAX_MESSAGE } from './shard';
+import { decodeBinnedShard } from './shard';
+import { chunkBytes, joinChunks, MAX_MESSAGE, packArrays, unpackArrays } from './wire';
 
 export type HostRequest =
   | { op: 'open'; id: string; shard: Uint8Array }
@@ -19,7 +21,15 @@ export type HostRequest =
   | { op: 'rows'; id: string; nodes: NodeRef[] }
   | { op: 'round'; id: string; req: RoundRequest }
   | { op: 'level'; id: string; req: LevelRequest }
-  | { op: 'close'; id: string };
+  | { op: 'close'; id: string }
+  /**
+   * A boosted step over the job's sessions on this trainer (`ids`), which owns feature block
+   * `block` of `peers`: with one peer the answer is [head, winners]; else [head, then each peer's
+   * block of the local sums, packed (this trainer's own is empty: it stays here for 'reduce')].
+   */
+  | { op: 'step'; job: string; ids: string[]; step: GroupStep; block: number; peers: number }
+  /** The blocks the other trainers sent for this trainer's block of step `seq`: [winners]. */
+  | { op: 'reduce'; job: string; seq: number; parts: Uint8Array[] };
 
 /** A reply: packed typed arrays (see packArrays), in chunks of at most the message limit. */
 export type HostReply = Uint8Array[];
@@ -40,8 +50,16 @@ interface Entry {
   lastUsed: number;
 }
 
+/** A job's reduce-scatter state on this trainer: its block's kept histograms, the last step's own sums. */
+interface JobBlock {
+  owner: BlockOwner;
+  layout: HistLayout;
+  pending: { seq: number; step: GroupStep; block: number; hists: Float64Array[] } | null;
+}
+
 export class SessionHost {
   private readonly sessions = new Map<string, Entry>();
+  private readonly blocks = new Map<string, JobBlock>();
   private readonly now: () => number;
 
   constructor(
@@ -63,10 +81,13 @@ export class SessionHost {
       this.sessions.set(msg.id, { session: shard.config.boost ? new BoostSession(shard) : new ShardSession(shard), rows, lastUsed: this.now() });
       return this.reply([Int32Array.of(rows)]);
     }
+    if (msg.op === 'step') return this.step(msg.job, msg.ids, msg.step, msg.block, msg.peers);
+    if (msg.op === 'reduce') return this.reduce(msg.job, msg.seq, msg.parts);
     if (msg.op === 'close') {
       const e = this.sessions.get(msg.id);
       e?.session.close();
       this.sessions.delete(msg.id);
+      this.dropIdleBlocks();
       return this.reply([Int32Array.of(e ? 1 : 0)]);
     }
     const e = this.sessions.get(msg.id);
@@ -94,12 +115,65 @@ export class SessionHost {
     );
   }
 
+  private session(id: string): Entry {
+    const e = this.sessions.get(id);
+    if (!e) {
+      throw new QuorumError(
+        'NOT_FOUND',
+        `no shard session '${id}' on this trainer (never opened, closed, or idle for more than ${Math.round(this.idleMs / 1000)} s); the coordinator must open it again from the shard's blob`,
+        { id },
+      );
+    }
+    e.lastUsed = this.now();
+    return e;
+  }
+
+  private step(job: string, ids: string[], step: GroupStep, block: number, peers: number): HostReply {
+    const t0 = performance.now();
+    const sessions = ids.map((id) => {
+      const s = this.session(id).session;
+      if (!(s instanceof BoostSession)) throw new QuorumError('BAD_VALUE', `shard session '${id}' holds a forest shard and does not answer boosted steps`);
+      return s;
+    });
+    if (!(peers >= 1 && block >= 0 && block < peers && step.plan.blocks.length === peers + 1)) {
+      throw new QuorumError('BAD_VALUE', `block ${block} of ${peers} does not match the plan's ${step.plan.blocks.length - 1} blocks`);
+    }
+    const first = sessions[0];
+    let jb = this.blocks.get(job);
+    if (!jb) {
+      const layout = histLayout(first.valueBins);
+      jb = { owner: new BlockOwner(layout, first.histLength), layout, pending: null };
+      this.blocks.set(job, jb);
+    }
+    const { head, hists } = localStep(sessions, step, first.outputs, first.histLength);
+    if (step.round) rootTotals(head, hists, jb.layout);
+    if (peers === 1) {
+      const winners = jb.owner.reduce(step.plan, 0, [hists]);
+      return this.reply([head, winners, Float64Array.of(performance.now() - t0)]);
+    }
+    jb.pending = { seq: step.seq, step, block, hists };
+    const packed = Array.from({ length: peers }, (_, j) => (j === block ? new Uint8Array(0) : packBlock(hists, jb.layout, step.plan.blocks, j)));
+    return this.reply([head, ...packed, Float64Array.of(performance.now() - t0)]);
+  }
+
+  private reduce(job: string, seq: number, parts: Uint8Array[]): HostReply {
+    const t0 = performance.now();
+    const jb = this.blocks.get(job);
+    const p = jb?.pending;
+    if (!jb || !p || p.seq !== seq)
+      throw new QuorumError('BAD_VALUE', `no step ${seq} of job ${job} waits for its parts on this trainer (a newer step replaced it, or it never ran)`);
+    jb.pending = null;
+    const winners = jb.owner.reduce(p.step.plan, p.block, [p.hists, ...parts]);
+    return this.reply([winners, Float64Array.of(performance.now() - t0)]);
+  }
+
   private reply(arrays: Array<Float64Array | Int32Array | Uint8Array>): HostReply {
     return chunkBytes(packArrays(arrays), this.maxMessage);
   }
 
   /** Closes every session whose id starts with `${jobId}/` (the job ended, failed or was cancelled). */
   closeJob(jobId: string): number {
+    this.blocks.delete(jobId);
     let n = 0;
     for (const [id, e] of this.sessions) {
       if (id.startsWith(`${jobId}/`)) {
@@ -113,6 +187,7 @@ export class SessionHost {
 
   /** Closes every session (the trainer stops). */
   closeAll(): number {
+    this.blocks.clear();
     const n = this.sessions.size;
     for (const e of this.sessions.values()) e.session.close();
     this.sessions.clear();
@@ -130,10 +205,16 @@ export class SessionHost {
         closed.push(id);
       }
     }
+    this.dropIdleBlocks();
     return closed;
   }
 
-  status(): { sessions: SessionStatus[]; memoryBytes: number } {
+  /** A job whose sessions are all gone keeps no reduce state either. */
+  private dropIdleBlocks(): void {
+    for (const job of this.blocks.keys()) if (![...this.sessions.keys()].some((id) => id.startsWith(`${job}/`))) this.blocks.delete(job);
+  }
+
+  status(): { sessions: SessionStatus[]; memoryBytes: number; reduceJobs: string[] } {
     const t = this.now();
     const sessions = [...this.sessions].map(([id, e]) => ({
       id,
@@ -143,12 +224,16 @@ export class SessionHost {
       idleMs: t - e.lastUsed,
       computeMs: e.session.computeMs,
     }));
-    return { sessions, memoryBytes: sessions.reduce((s, x) => s + x.memoryBytes, 0) };
+    const blockBytes = [...this.blocks.values()].reduce(
+      (n, b) => n + b.owner.memoryBytes + (b.pending ? b.pending.hists.length * 8 * b.owner.histLength : 0),
+      0,
+    );
+    return { sessions, memoryBytes: sessions.reduce((s, x) => s + x.memoryBytes, 0) + blockBytes, reduceJobs: [...this.blocks.keys()] };
   }
 }
 
 /** The driver's port to one session over a transport that delivers host requests. */
-export class HostPort implements ShardPort, BoostPort {
+export class HostPort implements ShardPort {
   /** The session's compute time (ms) as of its last answer. */
   computeMs = 0;
 

@@ -10,7 +10,8 @@ import type { GbmParams } from '../../models/gbm/params';
 import type { Matrix, TrainingSet } from '../../models/model';
 import { fitGbmDataParallel, type BoostOptions } from './boost-driver';
 import { prepareBoostShards } from './boost-prepare';
-import { HostPort, SessionHost } from './host';
+import { SessionHost } from './host';
+import { LocalBoostLink } from './boost-link';
 import { fitForestDataParallel, type DriverCost, type DriverOptions } from './driver';
 import { BytesPort, InProcessPort, type ShardPort } from './port';
 import { ShardSession } from './session';
@@ -19,7 +20,8 @@ import { decodeBinnedShard, encodeBinnedShard, binShards } from './shard';
 export { fitForestDataParallel, type DriverCost, type DriverOptions, type ForestCheckpoint } from './driver';
 export { BytesPort, InProcessPort, type ShardPort } from './port';
 export { ShardSession, type NodeRef, type SplitOrder, type ApplyRequest, type NodeRows } from './session';
-export { binShards, encodeBinnedShard, decodeBinnedShard, chunkBytes, joinChunks, rowWeight, MAX_MESSAGE, type BinnedShard, type ShardConfig } from './shard';
+export { binShards, encodeBinnedShard, decodeBinnedShard, rowWeight, type BinnedShard, type ShardConfig } from './shard';
+export { chunkBytes, joinChunks, packArrays, unpackArrays, float64s, featureBlocks, MAX_MESSAGE } from './wire';
 
 export interface InProcessFitOptions extends DriverOptions {
   /** Shard of each training row (default: contiguous ranges). */
@@ -54,20 +56,35 @@ export async function fitInProcess(
   }
 }
 export { SessionHost, HostPort, type HostRequest, type HostReply, type SessionStatus } from './host';
-export { fitGbmDataParallel, type BoostPort, type BoostInput, type BoostOptions, type BoostCheckpoint } from './boost-driver';
+export {
+  fitGbmDataParallel,
+  type BoostLink,
+  type BoostInput,
+  type BoostOptions,
+  type BoostCheckpoint,
+  type StepVariants,
+  type StepResult,
+} from './boost-driver';
+export { LocalBoostLink, ReplayLog, emptyCost, addHead } from './boost-link';
+export type { GroupStep, ReducePlan } from './boost-reduce';
 export { BoostSession, type BoostConfig, type BoostTree, type RoundRequest, type LevelRequest } from './boost-session';
 export { boostConfig, prepareBoostShards } from './boost-prepare';
 
 export interface GbmLocalOptions extends BoostOptions {
   assignment?: Int32Array;
   validation?: { x: Matrix; y: Float32Array } | null;
-  /** Called with the host before its sessions are closed (status, memory). */
-  onHost?: (host: SessionHost) => void;
+  /** Trainers (session hosts) the shards are spread over (shard i on trainer i mod trainers; default 1). */
+  trainers?: number;
+  /** Kill a trainer in the middle of a step (LocalLinkOptions.failAt). */
+  failAt?: { step: number; trainer: number };
+  /** Called with the hosts before their sessions are closed (status, memory). */
+  onHosts?: (hosts: SessionHost[]) => void;
 }
 
 /**
- * A data-parallel gbm fit in this process: every shard a session of one SessionHost, reached
- * through HostPorts, so each request and reply goes through the wire format a trainer speaks.
+ * A data-parallel gbm fit in this process: the shards on `trainers` session hosts reached through a
+ * {@link LocalBoostLink}, so each request, reply and block between hosts goes through the wire
+ * format a trainer speaks.
  */
 export async function fitGbmInProcess(
   data: TrainingSet,
@@ -77,22 +94,17 @@ export async function fitGbmInProcess(
   opts: GbmLocalOptions = {},
 ): Promise<{ model: GbmModel; cost: DriverCost }> {
   const prepared = prepareBoostShards(data, p, seed, nShards, opts.assignment);
-  const host = new SessionHost(60_000);
-  const ports = prepared.shards.map((s, i) => {
-    const port = new HostPort(`local/${i}`, async (msg) => host.handle(JSON.parse(JSON.stringify(msg, (_, v) => (v instanceof Uint8Array ? undefined : v)))));
-    host.handle({ op: 'open', id: port.id, shard: encodeBinnedShard(s) });
-    return port;
-  });
+  const link = new LocalBoostLink(prepared.shards, { trainers: opts.trainers, failAt: opts.failAt });
   try {
     const out = await fitGbmDataParallel(
-      ports,
+      link,
       { config: prepared.config, bins: prepared.bins, features: data.features, classes: data.classes, validation: opts.validation },
       p,
       opts,
     );
-    opts.onHost?.(host);
+    opts.onHosts?.(link.hosts);
     return out;
   } finally {
-    await Promise.all(ports.map((port) => port.close()));
+    await link.close();
   }
 }

@@ -5,7 +5,7 @@
  * replies cut into chunks of at most 1 MB), as a remote port would.
  */
 import type { ApplyRequest, NodeRef, NodeRows, ShardSession } from './session';
-import { chunkBytes, joinChunks, MAX_MESSAGE } from './shard';
+import { chunkBytes, joinChunks, MAX_MESSAGE, packArrays, unpackArrays } from './wire';
 
 export interface ShardPort {
   /** Concatenated node histograms (the session's histLength values per node). */
@@ -40,35 +40,6 @@ export class InProcessPort implements ShardPort {
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-function toBytes(a: Float64Array | Int32Array | Uint8Array): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-}
-
-/** Typed arrays concatenated with a u32 length prefix each (copies, so the result is aligned-safe). */
-export function packArrays(arrays: Array<Float64Array | Int32Array | Uint8Array>): Uint8Array {
-  const n = arrays.reduce((s, a) => s + 4 + a.byteLength, 0);
-  const out = new Uint8Array(n);
-  const view = new DataView(out.buffer);
-  let o = 0;
-  for (const a of arrays) {
-    view.setUint32(o, a.byteLength, true);
-    out.set(toBytes(a), o + 4);
-    o += 4 + a.byteLength;
-  }
-  return out;
-}
-
-export function unpackArrays(bytes: Uint8Array): Uint8Array[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: Uint8Array[] = [];
-  for (let o = 0; o < bytes.length;) {
-    const len = view.getUint32(o, true);
-    out.push(bytes.slice(o + 4, o + 4 + len));
-    o += 4 + len;
-  }
-  return out;
-}
 
 /** Serialises every request and reply through bytes, in chunks of at most `maxMessage`. */
 export class BytesPort implements ShardPort {

@@ -178,27 +178,3 @@ export function decodeBinnedShard(bytes: Uint8Array): BinnedShard {
   const rowIndex = new Int32Array(bytes.slice(o, o + 4 * n).buffer);
   return { config: head.config, rows: n, codes, y, rowIndex };
 }
-
-/** Largest message body (1 MB). */
-export const MAX_MESSAGE = 1 << 20;
-
-/** Cuts bytes into chunks of at most `max` bytes (views, no copy). */
-export function chunkBytes(bytes: Uint8Array, max = MAX_MESSAGE): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let o = 0; o < bytes.length; o += max) out.push(bytes.subarray(o, Math.min(bytes.length, o + max)));
-  if (out.length === 0) out.push(bytes.subarray(0, 0));
-  return out;
-}
-
-/** One array of the chunks' bytes (the chunk itself, not a copy, when there is one). */
-export function joinChunks(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const n = chunks.reduce((s, c) => s + c.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}

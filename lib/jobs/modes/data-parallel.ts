@@ -47,17 +47,28 @@ export const dataParallelMode: Mode = {
     memberRunning(job, member);
     env.changed(job);
     const trainers = env.cluster.trainers();
-    const ports: RemoteShard[] = job.shards.map((s, i) =>
-      env.cluster.openShard(job.id, s.index, s.blob, trainers[i % trainers.length], {
-        opened: (shard, node, moved, why) => {
-          if (moved) {
-            job.warnings.push(`shard ${shard} moved to trainer ${node} (${why}); the splits of its open trees were replayed`);
-            env.log.warn(`job ${job.id}: shard ${shard} moved to ${node}: ${why}`);
-          }
-          env.changed(job);
-        },
-      }),
-    );
+    const events = {
+      opened: (shard: number, node: string, moved: boolean, why?: string) => {
+        if (moved) {
+          job.warnings.push(`shard ${shard} moved to trainer ${node} (${why}); the splits of its open trees were replayed`);
+          env.log.warn(`job ${job.id}: shard ${shard} moved to ${node}: ${why}`);
+        }
+        env.changed(job);
+      },
+    };
+    // gbm: the trainers reduce among themselves (one link for all); the forest: a port per shard.
+    const boosted = member.kind === 'gbm';
+    const link = boosted
+      ? env.cluster.boostLink(
+          job.id,
+          job.shards.map((s) => ({ index: s.index, blob: s.blob })),
+          trainers,
+          dp.config.nBins,
+          events,
+        )
+      : null;
+    const ports: RemoteShard[] = boosted ? [] : job.shards.map((s, i) => env.cluster.openShard(job.id, s.index, s.blob, trainers[i % trainers.length], events));
+    const closeAll = (): Promise<unknown> => Promise.all([link?.close(), ...ports.map((p) => p.close())]);
     const started = Date.now();
     const input = {
       config: dp.config,
@@ -72,7 +83,7 @@ export const dataParallelMode: Mode = {
     const checkpoints = checkpointStore(env.blobs, job);
     const progress = (fraction: number, message: string): void => {
       memberProgress(member, { fraction });
-      jobNote(job, `${message}, over ${ports.length} shard(s)`, fraction);
+      jobNote(job, `${message}, over ${job.shards.length} shard(s)`, fraction);
       env.changed(job);
     };
     try {
@@ -89,7 +100,7 @@ export const dataParallelMode: Mode = {
           for (let r = 1; r < resume.trainLosses.length; r++) point(r, resume.trainLosses[r], resume.validLosses[r - 1]);
           job.warnings.push(`data-parallel gbm resumed from its checkpoint after round ${resume.round} of ${total}`);
         }
-        fitted = await fitGbmDataParallel(ports, { ...input, validation }, params, {
+        fitted = await fitGbmDataParallel(link!, { ...input, validation }, params, {
           isCancelled,
           resume,
           checkpoint: checkpoints.save,
@@ -115,11 +126,11 @@ export const dataParallelMode: Mode = {
       const { model, cost } = fitted;
       const fitMs = Date.now() - started;
       const bytes = encodeArtifact(model.toArtifact());
-      const nodes = [...new Set(ports.map((p) => p.nodeID).filter((n): n is string => !!n))];
+      const nodes = link ? link.nodes() : [...new Set(ports.map((p) => p.nodeID).filter((n): n is string => !!n))];
       const summary = {
         ...model.summary(),
         dataParallel: {
-          shards: ports.length,
+          shards: job.shards.length,
           trainers: nodes,
           roundTrips: cost.roundTrips,
           bytesIn: cost.bytesIn,
@@ -130,6 +141,7 @@ export const dataParallelMode: Mode = {
           driverMs: Math.round(cost.driverMs),
           treesPerBatch: cost.treesPerBatch,
           levels: cost.levels,
+          ...(boosted ? { peerBytes: cost.peerBytes ?? 0, rebuilds: cost.rebuilds ?? 0 } : {}),
         },
       };
       const meta: MemberMeta = {
@@ -156,7 +168,7 @@ export const dataParallelMode: Mode = {
       memberFailed(job, member, signal.aborted);
       throw err;
     } finally {
-      await Promise.all(ports.map((p) => p.close()));
+      await closeAll();
     }
   },
 

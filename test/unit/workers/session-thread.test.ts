@@ -38,7 +38,7 @@ describe('data-parallel session thread', () => {
     expect(encodeArtifact(model.toArtifact()).equals(encodeArtifact(ref.toArtifact()))).toBe(true);
     expect(await threads[0].closeJob('job-7')).toBe(2);
     expect(await threads[1].closeJob('job-7')).toBe(1);
-    for (const t of threads) expect(await t.status()).toEqual({ sessions: [], memoryBytes: 0 });
+    for (const t of threads) expect(await t.status()).toEqual({ sessions: [], memoryBytes: 0, reduceJobs: [] });
     await expect(ports[0].histograms([{ tree: 0, node: 0 }])).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 

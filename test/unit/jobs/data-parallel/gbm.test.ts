@@ -57,14 +57,21 @@ function rmse(p: Float32Array, y: Float32Array): number {
 describe('data-parallel gbm: one model for any sharding, the one-node model', () => {
   const { train, test } = irisSplit();
 
-  it('Iris (softmax, 3 trees per round): identical artifacts for 1..4 shards; the one-node splits and predictions', async () => {
+  it('Iris (softmax, 3 trees per round): identical artifacts for 1..4 shards on 1..3 trainers; the one-node splits and predictions', async () => {
     const params = { nEstimators: 30, maxDepth: 4 };
     const ref = await fit(train, params, 1);
     const bytes = bytesOf(ref.model);
     const pred = ref.model.predict(test.x);
-    for (const n of [2, 3, 4]) {
-      const m = await fit(train, params, n);
-      expect(bytesOf(m.model).equals(bytes)).toBe(true);
+    for (const [n, trainers] of [
+      [1, 1],
+      [2, 1],
+      [2, 2],
+      [3, 3],
+      [4, 2],
+      [4, 3],
+    ]) {
+      const m = await fit(train, params, n, { trainers });
+      expect([n, trainers, bytesOf(m.model).equals(bytes)]).toEqual([n, trainers, true]);
       expect(m.model.predict(test.x)).toEqual(pred);
     }
     expect(ref.model.nTrees).toBe(90);
@@ -85,8 +92,8 @@ describe('data-parallel gbm: one model for any sharding, the one-node model', ()
     const ref = await fit(data, params, 1);
     const rng = new Rng(3);
     const assignment = Int32Array.from({ length: data.x.rows }, () => rng.int(3));
-    expect(bytesOf((await fit(data, params, 3, { assignment })).model).equals(bytesOf(ref.model))).toBe(true);
-    expect(bytesOf((await fit(data, params, 4)).model).equals(bytesOf(ref.model))).toBe(true);
+    expect(bytesOf((await fit(data, params, 3, { assignment, trainers: 3 })).model).equals(bytesOf(ref.model))).toBe(true);
+    expect(bytesOf((await fit(data, params, 4, { trainers: 2 })).model).equals(bytesOf(ref.model))).toBe(true);
     const one = await oneNode(data, params);
     expect(splits(ref.model, 5)).toBe(splits(one, 5));
     const a = accuracy(ref.model.predict(hold.x), hold.y, 2);
@@ -150,11 +157,46 @@ describe('data-parallel gbm: one model for any sharding, the one-node model', ()
     await expect(fit(train, { nEstimators: 12 }, 1, { resume: saved[0] })).rejects.toThrow(/checkpoint of 7 rounds does not fit this job/);
   });
 
+  it('a trainer lost in the middle of a reduction (a round open, a level): its shards move, the step is rebuilt, the same model', async () => {
+    const data = synthetic({ rows: 3000, seed: 31 });
+    const params = { nEstimators: 6, maxDepth: 4, subsample: 0.8 };
+    const ref = bytesOf((await fit(data, params, 1)).model);
+    // Steps per round: the open, then one per level (3 with depth 4): step 6 opens round 2, step 8 is a level of it.
+    for (const step of [6, 8]) {
+      for (const trainer of [0, 2]) {
+        const m = await fitGbmInProcess(data, gbmKind.params(params), SEED, 4, { trainers: 3, failAt: { step, trainer } });
+        expect([step, trainer, m.cost.rebuilds, m.cost.trainers, bytesOf(m.model).equals(ref)]).toEqual([step, trainer, 1, 2, true]);
+      }
+    }
+  });
+
+  it('reduce-scatter: each trainer receives block parts from the others only, far less than the histograms', async () => {
+    const data = synthetic({ rows: 4000, seed: 41 });
+    const params = { nEstimators: 5, maxDepth: 5 };
+    const two = await fitGbmInProcess(data, gbmKind.params(params), SEED, 2, { trainers: 2 });
+    const one = await fitGbmInProcess(data, gbmKind.params(params), SEED, 2, { trainers: 1 });
+    // One trainer: nothing between trainers; two: the blocks of each other's sums.
+    expect(one.cost.peerBytes).toBe(0);
+    expect(two.cost.peerBytes).toBeGreaterThan(0);
+    // What the histograms would weigh as Float64 (every built node; a feature's bins: its edges + 1, and missing).
+    const { edges, edgeStart } = two.model.state.bins;
+    const histBytes = two.cost.histNodes * 2 * 8 * (edges.length + 2 * (edgeStart.length - 1));
+    expect(two.cost.peerBytes!).toBeLessThan(histBytes / 4);
+    // The driver receives winners, not histograms.
+    expect(two.cost.bytesIn - two.cost.peerBytes!).toBeLessThan(histBytes / 10);
+  });
+
   it('sessions are closed at the end, and hold only their shard while open', async () => {
     let memory = -1;
     let sessions = -1;
-    await fit(train, { nEstimators: 3 }, 2, { onHost: (h) => ((memory = h.status().memoryBytes), (sessions = h.status().sessions.length)) });
-    expect(sessions).toBe(2);
+    await fit(train, { nEstimators: 3 }, 3, {
+      trainers: 2,
+      onHosts: (hosts) => {
+        memory = hosts.reduce((m, h) => m + h.status().memoryBytes, 0);
+        sessions = hosts.reduce((m, h) => m + h.status().sessions.length, 0);
+      },
+    });
+    expect(sessions).toBe(3);
     expect(memory).toBeGreaterThan(0);
     expect(memory).toBeLessThan(1e6);
   });

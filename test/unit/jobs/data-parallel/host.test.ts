@@ -41,7 +41,7 @@ describe('data-parallel session host', () => {
     // every tree was released during the fit: only the shards stay resident
     for (const h of hosts) for (const s of h.status().sessions) expect(s.openTrees).toBe(0);
     expect(hosts[0].closeJob('job-1')).toBe(2);
-    expect(hosts[0].status()).toEqual({ sessions: [], memoryBytes: 0 });
+    expect(hosts[0].status()).toEqual({ sessions: [], memoryBytes: 0, reduceJobs: [] });
     await ports[1].close();
     expect(hosts[1].status().memoryBytes).toBe(0);
   });

@@ -1,0 +1,209 @@
+/**
+ * What travels between the data-parallel driver, the trainers and the trainers among themselves:
+ * the message limit and chunking, typed arrays packed into one buffer, and histograms packed as
+ * what they are.
+ *
+ * A boosted model's histograms are sums of quantised derivatives (models/gbm/quantise.ts): whole
+ * numbers below 2^53. They travel packed — a bitmap of the bins that hold rows, then each such bin's
+ * values zigzag-coded in the fewest bytes that hold the histogram's largest — not as Float64: a
+ * deep node's histogram is mostly empty bins and small counts. Reduce-scatter cuts every histogram
+ * into feature blocks, one per trainer ({@link featureBlocks}); block j of every trainer's local
+ * sums goes to trainer j, which adds them and looks for the best split among its own features.
+ */
+
+/** Largest message body (1 MB). */
+export const MAX_MESSAGE = 1 << 20;
+
+/** Cuts bytes into chunks of at most `max` bytes (views, no copy). */
+export function chunkBytes(bytes: Uint8Array, max = MAX_MESSAGE): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let o = 0; o < bytes.length; o += max) out.push(bytes.subarray(o, Math.min(bytes.length, o + max)));
+  if (out.length === 0) out.push(bytes.subarray(0, 0));
+  return out;
+}
+
+/** One array of the chunks' bytes (the chunk itself, not a copy, when there is one). */
+export function joinChunks(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const n = chunks.reduce((s, c) => s + c.length, 0);
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+function toBytes(a: Float64Array | Int32Array | Uint8Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Typed arrays concatenated with a u32 length prefix each (copies, so the result is aligned-safe). */
+export function packArrays(arrays: Array<Float64Array | Int32Array | Uint8Array>): Uint8Array {
+  const n = arrays.reduce((s, a) => s + 4 + a.byteLength, 0);
+  const out = new Uint8Array(n);
+  const view = new DataView(out.buffer);
+  let o = 0;
+  for (const a of arrays) {
+    view.setUint32(o, a.byteLength, true);
+    out.set(toBytes(a), o + 4);
+    o += 4 + a.byteLength;
+  }
+  return out;
+}
+
+export function unpackArrays(bytes: Uint8Array): Uint8Array[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Uint8Array[] = [];
+  for (let o = 0; o < bytes.length;) {
+    const len = view.getUint32(o, true);
+    out.push(bytes.slice(o + 4, o + 4 + len));
+    o += 4 + len;
+  }
+  return out;
+}
+
+/** The Float64 values of packed bytes (a copy when the bytes are not 8-aligned). */
+export function float64s(bytes: Uint8Array): Float64Array {
+  if (bytes.byteOffset % 8 === 0) return new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 3);
+  return new Float64Array(bytes.slice().buffer);
+}
+
+/**
+ * Feature boundaries of `parts` blocks, contiguous and balanced by bins (a feature's bins incl. its
+ * missing bin): block j holds features bounds[j] .. bounds[j + 1]. Blocks may be empty when there
+ * are more parts than features.
+ */
+export function featureBlocks(nBins: readonly number[], parts: number): number[] {
+  const total = nBins.reduce((s, b) => s + b + 1, 0);
+  const bounds = [0];
+  let f = 0;
+  let seen = 0;
+  for (let j = 1; j < parts; j++) {
+    const target = (total * j) / parts;
+    while (f < nBins.length && seen + (nBins[f] + 1) / 2 <= target) seen += nBins[f++] + 1;
+    bounds.push(f);
+  }
+  bounds.push(nBins.length);
+  return bounds;
+}
+
+const TWO32 = 4294967296;
+
+/** Grows as values are written; `bytes()` is the written part. */
+class ByteWriter {
+  private buf = new Uint8Array(1024);
+  private at = 0;
+
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.at + n));
+    bigger.set(this.buf.subarray(0, this.at));
+    this.buf = bigger;
+  }
+
+  byte(v: number): void {
+    this.room(1);
+    this.buf[this.at++] = v;
+  }
+
+  /** Space for n bytes, zeroed; returns where it starts. */
+  reserve(n: number): number {
+    this.room(n);
+    this.buf.fill(0, this.at, this.at + n);
+    const at = this.at;
+    this.at += n;
+    return at;
+  }
+
+  setBit(at: number, i: number): void {
+    this.buf[at + (i >> 3)] |= 1 << (i & 7);
+  }
+
+  /** z (0 ≤ z < 2^53) in `width` bytes, little-endian. */
+  uint(z: number, width: number): void {
+    this.room(width);
+    const lo = z % TWO32;
+    const hi = (z - lo) / TWO32;
+    for (let k = 0; k < width; k++) this.buf[this.at++] = k < 4 ? (lo >>> (8 * k)) & 0xff : (hi >>> (8 * (k - 4))) & 0xff;
+  }
+
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.at);
+  }
+}
+
+const zigzag = (v: number): number => (v >= 0 ? 2 * v : -2 * v - 1);
+const unzigzag = (z: number): number => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+
+/** Bytes that hold z (0 ≤ z < 2^53), at least 1. */
+function widthOf(z: number): number {
+  let w = 1;
+  while (w < 7 && z >= 2 ** (8 * w)) w++;
+  return w;
+}
+
+/**
+ * Packs values[from .. to) of histograms — whole numbers, |v| < 2^52, in tuples of `stride` (a
+ * bin's statistics) — for each of `hists`: per histogram one byte of width, a bitmap of the tuples
+ * that are not all zero, then those tuples' values zigzag-coded in `width` bytes each.
+ */
+export function packHistograms(hists: readonly Float64Array[], from: number, to: number, stride: number): Uint8Array {
+  const w = new ByteWriter();
+  const tuples = Math.max(0, Math.floor((to - from) / stride));
+  for (const h of hists) {
+    let largest = 0;
+    for (let i = from; i < from + tuples * stride; i++) {
+      const z = zigzag(h[i]);
+      if (z > largest) largest = z;
+    }
+    const width = widthOf(largest);
+    w.byte(width);
+    const bitmap = w.reserve((tuples + 7) >> 3);
+    for (let t = 0; t < tuples; t++) {
+      const at = from + t * stride;
+      let any = false;
+      for (let s = 0; s < stride; s++) if (h[at + s] !== 0) any = true;
+      if (!any) continue;
+      w.setBit(bitmap, t);
+      for (let s = 0; s < stride; s++) w.uint(zigzag(h[at + s]), width);
+    }
+  }
+  return w.bytes();
+}
+
+/**
+ * Adds packed histograms (packHistograms of the same `from .. to` and stride) into `into[q]`'s
+ * values from .. to, for every q. Returns the bytes read; throws when the bytes are short.
+ */
+export function addPackedHistograms(bytes: Uint8Array, into: readonly Float64Array[], from: number, to: number, stride: number): number {
+  const tuples = Math.max(0, Math.floor((to - from) / stride));
+  const mapBytes = (tuples + 7) >> 3;
+  let o = 0;
+  const need = (n: number): void => {
+    if (o + n > bytes.length) throw new RangeError(`packed histograms end early (${bytes.length} bytes, ${o + n} needed)`);
+  };
+  for (const h of into) {
+    need(1 + mapBytes);
+    const width = bytes[o++];
+    if (width < 1 || width > 7) throw new RangeError(`packed histogram width ${width} is not 1..7`);
+    const map = o;
+    o += mapBytes;
+    for (let t = 0; t < tuples; t++) {
+      if ((bytes[map + (t >> 3)] & (1 << (t & 7))) === 0) continue;
+      need(stride * width);
+      const at = from + t * stride;
+      for (let s = 0; s < stride; s++) {
+        let z = 0;
+        let scale = 1;
+        for (let k = 0; k < width; k++) {
+          z += bytes[o++] * scale;
+          scale *= 256;
+        }
+        h[at + s] += unzigzag(z);
+      }
+    }
+  }
+  return o;
+}
