@@ -19,7 +19,7 @@ import { BLOB_REF, FIT_PARAMS, LOCAL_FIT_PARAMS, TASK, type FitParams, type FitR
 import { FitRunner } from '../lib/trainer/fit-runner';
 import { LocalData } from '../lib/trainer/local-data';
 import type { TrainerModels } from '../lib/trainer/member-cache';
-import { chunkBytes, float64s, joinChunks, packArrays, unpackArrays, type GroupStep, type HostRequest } from '../lib/jobs/data-parallel';
+import { chunkBytes, float64s, joinChunks, packArrays, unpackArrays, type HostRequest } from '../lib/jobs/data-parallel';
 import { PartInbox } from '../lib/trainer/part-inbox';
 import type { BlobRef } from '../lib/jobs/job';
 import { WorkerPool } from '../lib/workers/pool';
@@ -144,27 +144,34 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
      * Data-parallel boosting, one step of a job over the sessions this trainer holds (`ids`): the
      * local sums of the step's histograms; block j of them goes to trainer peers[j] (`trainer.dpPart`),
      * the blocks the others send for this trainer's block are added (`reduce`), and the answer is
-     * [head, winners, stats] — a few numbers per node, never a histogram.
+     * [head, winners, stats] — a few numbers per node, never a histogram. Stats: the session
+     * thread's compute (ms), bytes sent to the other trainers, the wait for their parts (ms), and
+     * the whole step on this trainer (ms).
      */
     dpStep: {
       params: {
         job: { type: 'string', max: 256 },
         ids: { type: 'array', items: { type: 'string', max: 256 }, min: 1, max: 4096 },
-        step: { type: 'object' },
+        seq: { type: 'number', integer: true, min: 0 },
+        step: { type: 'string', max: 64 * 1024 * 1024 },
         block: { type: 'number', integer: true, min: 0 },
         peers: { type: 'array', items: { type: 'string', max: 256 }, min: 1, max: 4096 },
       },
-      async handler(this: TrainerThis, ctx: Context<{ job: string; ids: string[]; step: GroupStep; block: number; peers: string[] }>) {
-        const { job, ids, step, block, peers } = ctx.params;
+      async handler(this: TrainerThis, ctx: Context<{ job: string; ids: string[]; seq: number; step: string; block: number; peers: string[] }>) {
+        const { job, ids, seq, step, block, peers } = ctx.params;
+        const received = performance.now();
         if (block >= peers.length || peers[block] !== this.broker.nodeID) {
           throw new QuorumError('BAD_VALUE', `block ${block} of peers [${peers.join(', ')}] is not this trainer (${this.broker.nodeID})`);
         }
         const settings = quorumConfig(this.broker);
         // Parts from the others may come before this trainer has its own sums: collect from now on.
-        const incoming = peers.length > 1 ? this.dpInbox.wait(job, step.seq, peers.length - 1, settings.fitTimeoutMs) : null;
+        const incoming = peers.length > 1 ? this.dpInbox.wait(job, seq, peers.length - 1, settings.fitTimeoutMs) : null;
         incoming?.catch(() => undefined);
         const local = unpackArrays(joinChunks(await this.sessions().send({ op: 'step', job, ids, step, block, peers: peers.length })));
-        if (peers.length === 1) return Buffer.from(packArrays([float64s(local[0]), float64s(local[1]), float64s(local[2])]));
+        if (peers.length === 1) {
+          const stats = float64s(local[2]);
+          return Buffer.from(packArrays([float64s(local[0]), float64s(local[1]), Float64Array.of(stats[0], 0, 0, performance.now() - received)]));
+        }
         const head = float64s(local[0]);
         const stepMs = float64s(local[local.length - 1])[0];
         // Block j of this trainer's sums to trainer j, in chunks under the message limit.
@@ -178,7 +185,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
             for (let c = 0; c < chunks.length; c++) {
               await this.broker.call(
                 'trainer.dpPart',
-                { job, seq: step.seq, from: block, chunk: c, of: chunks.length, bytes: Buffer.from(chunks[c]) },
+                { job, seq, from: block, chunk: c, of: chunks.length, bytes: Buffer.from(chunks[c]) },
                 { nodeID: node, timeout: settings.requestTimeoutMs, retries: 0 },
               );
             }
@@ -187,8 +194,8 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
         const parts = await incoming!;
         const waitMs = performance.now() - t0;
         const ordered = peers.flatMap((_, j) => (j === block ? [] : [parts.get(j)!]));
-        const reduced = unpackArrays(joinChunks(await this.sessions().send({ op: 'reduce', job, seq: step.seq, parts: ordered })));
-        const stats = Float64Array.of(stepMs + float64s(reduced[1])[0], sent, waitMs);
+        const reduced = unpackArrays(joinChunks(await this.sessions().send({ op: 'reduce', job, seq, parts: ordered })));
+        const stats = Float64Array.of(stepMs + float64s(reduced[1])[0], sent, waitMs, performance.now() - received);
         return Buffer.from(packArrays([head, float64s(reduced[0]), stats]));
       },
     },

@@ -19,20 +19,21 @@ interface Box {
   expected: Map<number, number>;
   bytes: number;
   waiter: { count: number; resolve: (parts: Map<number, Uint8Array>) => void; reject: (err: Error) => void; timer: NodeJS.Timeout } | null;
-  /** Aborted: a wait on it fails at once. */
-  aborted: boolean;
 }
 
 export class PartInbox {
   private readonly boxes = new Map<string, Box>();
+  /** Per job, the last step whose wait ended (done or aborted): its late parts, and older ones, are dropped. */
+  private readonly ended = new Map<string, number>();
 
-  /** The box of (job, seq): a newer step replaces an older one (whose wait, if any, fails). */
+  /** The box of (job, seq): a newer step replaces an older one (whose wait, if any, fails); null for a step that has ended. */
   private box(job: string, seq: number): Box | null {
+    if (seq <= (this.ended.get(job) ?? -Infinity)) return null;
     const had = this.boxes.get(job);
     if (had && had.seq > seq) return null;
     if (had && had.seq === seq) return had;
     if (had?.waiter) this.fail(had, new QuorumError('STEP_ABORTED', `step ${had.seq} of job ${job} was replaced by step ${seq}`));
-    const box: Box = { seq, chunks: new Map(), expected: new Map(), bytes: 0, waiter: null, aborted: false };
+    const box: Box = { seq, chunks: new Map(), expected: new Map(), bytes: 0, waiter: null };
     this.boxes.set(job, box);
     return box;
   }
@@ -79,7 +80,7 @@ export class PartInbox {
       throw new QuorumError('BAD_VALUE', `part chunk ${chunk} of ${of} is out of range (1 .. ${MAX_PART_CHUNKS} chunks)`);
     }
     const box = this.box(job, seq);
-    if (!box || box.aborted) return; // an older or abandoned step: nobody waits for it
+    if (!box) return; // an older or ended step: nobody waits for it
     if (box.bytes + bytes.length > MAX_PART_BYTES * Math.max(1, box.expected.size + 1)) {
       throw new QuorumError('PAYLOAD_TOO_LARGE', `the parts of step ${seq} of job ${job} exceed ${MAX_PART_BYTES / 2 ** 20} MB per trainer`);
     }
@@ -96,7 +97,7 @@ export class PartInbox {
   /** The parts of `count` senders for step `seq` of `job`, by sender; fails after `timeoutMs` or when the step is aborted. */
   wait(job: string, seq: number, count: number, timeoutMs: number): Promise<Map<number, Uint8Array>> {
     const box = this.box(job, seq);
-    if (!box || box.aborted) return Promise.reject(new QuorumError('STEP_ABORTED', `step ${seq} of job ${job} was abandoned`));
+    if (!box) return Promise.reject(new QuorumError('STEP_ABORTED', `step ${seq} of job ${job} was abandoned`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () =>
@@ -115,13 +116,23 @@ export class PartInbox {
     }) as Promise<Map<number, Uint8Array>>;
   }
 
+  /** Step `seq` of `job` is over: its box goes, and its late parts (and older steps') are dropped. */
+  private end(job: string, seq: number): void {
+    if ((this.ended.get(job) ?? -Infinity) < seq) {
+      this.ended.delete(job);
+      this.ended.set(job, seq);
+      // One number per job; the oldest jobs' go first (they ended long ago).
+      if (this.ended.size > 1000) this.ended.delete(this.ended.keys().next().value!);
+    }
+    const box = this.boxes.get(job);
+    if (box && box.seq <= seq) this.boxes.delete(job);
+  }
+
   /** Abandons step `seq` of `job` (and any older one): a wait on it fails at once with STEP_ABORTED. */
   abort(job: string, seq: number): void {
     const box = this.box(job, seq);
-    if (!box) return;
-    box.aborted = true;
-    box.chunks.clear();
-    this.fail(box, new QuorumError('STEP_ABORTED', `step ${seq} of job ${job} was abandoned: another trainer of the job failed`));
+    if (box) this.fail(box, new QuorumError('STEP_ABORTED', `step ${seq} of job ${job} was abandoned: another trainer of the job failed`));
+    this.end(job, seq);
   }
 
   /** Forgets the job (it ended or was cancelled). */
@@ -129,6 +140,7 @@ export class PartInbox {
     const box = this.boxes.get(job);
     if (box) this.fail(box, new QuorumError('STEP_ABORTED', `job ${job} ended`));
     this.boxes.delete(job);
+    this.ended.delete(job);
   }
 
   /** Jobs with a step collecting parts now. */

@@ -155,7 +155,9 @@ export class ClusterBoostLink implements BoostLink {
     const seq = ++this.seq;
     const blocks = featureBlocks(this.o.valueBins, nodes.length);
     const step: GroupStep = { seq, round: body.round, level: body.level, plan: { ...body.plan, blocks } };
-    const requestBytes = Buffer.byteLength(JSON.stringify(step));
+    // JSON text: one string through the broker and into the session thread (objects cost far more).
+    const text = JSON.stringify(step);
+    const requestBytes = Buffer.byteLength(text);
     this.cost.roundTrips++;
     this.cost.histNodes += body.plan.built.length;
     this.cost.bytesOut += requestBytes * nodes.length;
@@ -173,7 +175,7 @@ export class ClusterBoostLink implements BoostLink {
           const ids = this.shards.filter((s) => s.node === node).map((s) => s.id);
           const reply = await this.broker.call<Buffer, unknown>(
             'trainer.dpStep',
-            { job: this.o.job, ids, step, block: j, peers: nodes },
+            { job: this.o.job, ids, seq, step: text, block: j, peers: nodes },
             { nodeID: node, timeout: this.o.timeoutMs, retries: 0 },
           );
           this.cost.bytesIn += reply.length;
@@ -200,14 +202,17 @@ export class ClusterBoostLink implements BoostLink {
     const replies = settled.map((r) => (r as PromiseFulfilledResult<Uint8Array[]>).value);
     const head = new Float64Array(float64s(replies[0][0]).length);
     let compute = 0;
+    let onTrainer = 0;
     const winners = replies.map((r) => {
       addHead(head, float64s(r[0]));
       const stats = float64s(r[2]);
       compute = Math.max(compute, stats[0]);
+      onTrainer = Math.max(onTrainer, stats[3] ?? 0);
       this.cost.peerBytes! += stats[1] ?? 0;
       return float64s(r[1]);
     });
     this.cost.sessionMs += compute;
+    this.cost.trainerMs! += onTrainer;
     return { head, winners };
   }
 

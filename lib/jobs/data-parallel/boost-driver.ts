@@ -174,8 +174,6 @@ const splittable = (p: GbmParams, n: BNode): boolean => n.depth < p.maxDepth && 
  */
 function* growRound(c: RoundContext, round: number, prev: BoostTree[], gradShift: number, hessShift: number): Generator<StepVariants, RoundResult, StepResult> {
   const { p, O } = c;
-  const gScale = 2 ** -gradShift;
-  const hScale = 2 ** -hessShift;
   const nf = drawRoundFeatures(c.seed, round, c.cols, c.nColumns, c.features);
   const features = Array.from(c.features.subarray(0, nf));
   const position = new Map(features.map((f, i) => [f, i]));
@@ -190,7 +188,7 @@ function* growRound(c: RoundContext, round: number, prev: BoostTree[], gradShift
   const trees: BNode[][] = [];
   let considered: Array<[number, number]> = [];
   for (let k = 0; k < O; k++) {
-    const root = newNode(0, first.head[ROUND_HEAD + 2 * k] * gScale, first.head[ROUND_HEAD + 2 * k + 1] * hScale);
+    const root = newNode(0, first.head[ROUND_HEAD + 2 * k], first.head[ROUND_HEAD + 2 * k + 1]);
     trees.push([root]);
     considered.push([k, 0]);
   }

@@ -57,6 +57,7 @@ export function emptyCost(): DriverCost {
     rowNodes: 0,
     peerBytes: 0,
     rebuilds: 0,
+    trainerMs: 0,
   };
 }
 
@@ -120,9 +121,7 @@ export class LocalBoostLink implements BoostLink {
   }
 
   private call(t: number, msg: HostRequest): Uint8Array[] {
-    const parts = unpackArrays(joinChunks(this.hosts[t].handle(msg)));
-    this.cost.bytesIn += parts.reduce((s, p) => s + p.byteLength, 0);
-    return parts;
+    return unpackArrays(joinChunks(this.hosts[t].handle(msg)));
   }
 
   /** Trainer t is gone: its sessions with it; its shards open on the others (replayed). */
@@ -156,11 +155,11 @@ export class LocalBoostLink implements BoostLink {
     const T = this.hosts.length;
     const blocks = featureBlocks(this.valueBins, T);
     const step: GroupStep = { seq, round: body.round, level: body.level, plan: { ...body.plan, blocks } };
-    const sent = viaJson(step);
-    this.cost.bytesOut += sent.bytes * T;
+    const text = JSON.stringify(step);
+    this.cost.bytesOut += Buffer.byteLength(text) * T;
     this.cost.roundTrips++;
     this.cost.histNodes += body.plan.built.length;
-    const replies = this.hosts.map((_, t) => this.call(t, { op: 'step', job: this.job, ids: this.ids[t], step: sent.value, block: t, peers: T }));
+    const replies = this.hosts.map((_, t) => this.call(t, { op: 'step', job: this.job, ids: this.ids[t], step: text, block: t, peers: T }));
     const head = new Float64Array(float64s(replies[0][0]).length);
     let compute = 0;
     for (const r of replies) {
@@ -169,8 +168,11 @@ export class LocalBoostLink implements BoostLink {
     }
     if (abandon) return { head, winners: [] };
     let winners: Float64Array[];
+    // What reaches the driver: each trainer's head, winners and stats (blocks go between trainers).
+    this.cost.bytesIn += replies.reduce((n, r) => n + r[0].byteLength + r[r.length - 1].byteLength, 0);
     if (T === 1) {
       winners = [float64s(replies[0][1])];
+      this.cost.bytesIn += replies[0][1].byteLength;
     } else {
       // Block t of every other trainer's sums goes to trainer t, which answers its winners.
       let peerCompute = 0;
@@ -179,6 +181,7 @@ export class LocalBoostLink implements BoostLink {
         this.cost.peerBytes! += parts.reduce((s, p) => s + p.byteLength, 0);
         const [w, ms] = this.call(t, { op: 'reduce', job: this.job, seq, parts });
         peerCompute = Math.max(peerCompute, float64s(ms)[0]);
+        this.cost.bytesIn += w.byteLength;
         return float64s(w);
       });
       compute += peerCompute;

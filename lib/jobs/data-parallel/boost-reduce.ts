@@ -64,42 +64,42 @@ export const WINNER = 7;
 
 /**
  * The head of a step's local reply: [Σ quantised loss, rows, largest |gradient|, largest hessian]
- * (a round; zeros for a level), then per output the root's Σ g, Σ h in quantised units (a round).
+ * (a round; zeros for a level), then per output the root's Σ g, Σ h (a round).
  */
 export function headLength(outputs: number): number {
   return ROUND_HEAD + 2 * outputs;
 }
 
 /**
- * Runs the step on every session and adds their histograms (whole numbers: exact). Returns the head
- * (summed over the sessions) and the local sums, one histogram per built node.
+ * Runs the step on every session and adds their histograms (sums of quantised derivatives: exact).
+ * Returns the head (summed over the sessions) and the local sums, one histogram per built node.
  */
 export function localStep(sessions: BoostSession[], step: GroupStep, outputs: number, histLength: number): { head: Float64Array; hists: Float64Array[] } {
   if (sessions.length === 0) throw new QuorumError('BAD_VALUE', 'a data-parallel step needs at least one session on this trainer');
   const L = histLength;
-  const n = step.plan.built.length;
   const head = new Float64Array(headLength(outputs));
-  const hists = Array.from({ length: n }, () => new Float64Array(L));
   for (const s of sessions) {
-    let out: Float64Array;
-    let at = 0;
     if (step.round) {
-      out = s.roundStep({ ...step.round, hist: step.round.open && step.round.hist });
+      const out = s.roundStep({ ...step.round, hist: false });
       head[0] += out[0];
       head[1] += out[1];
       head[2] = Math.max(head[2], out[2]);
       head[3] = Math.max(head[3], out[3]);
-      at = ROUND_HEAD;
     } else if (step.level) {
-      out = s.levelStep(step.level);
+      s.levelStep({ ...step.level, hist: [] });
     } else throw new QuorumError('BAD_VALUE', 'a data-parallel step is a round or a level');
-    if (out.length < at + n * L) throw new QuorumError('INTERNAL', `a session answered ${out.length} values for ${n} histograms of ${L}`);
-    for (let q = 0; q < n; q++) {
-      const h = hists[q];
-      const o = at + q * L;
-      for (let j = 0; j < L; j++) h[j] += out[o + j];
-    }
   }
+  // The first session builds into the sums, the others through one buffer added after.
+  const hists = step.plan.built.map(() => new Float64Array(L));
+  const part = sessions.length > 1 ? new Float64Array(L) : null;
+  step.plan.built.forEach((ref, q) => {
+    sessions[0].buildInto(ref, hists[q]);
+    for (let i = 1; i < sessions.length; i++) {
+      sessions[i].buildInto(ref, part!);
+      const h = hists[q];
+      for (let j = 0; j < L; j++) h[j] += part![j];
+    }
+  });
   return { head, hists };
 }
 
@@ -123,10 +123,15 @@ export function blockRange(layout: HistLayout, blocks: number[], j: number): [nu
   return [2 * layout.binOffset[blocks[j]], 2 * layout.binOffset[blocks[j + 1]]];
 }
 
-/** Block j of every histogram, packed (wire.ts). */
-export function packBlock(hists: Float64Array[], layout: HistLayout, blocks: number[], j: number): Uint8Array {
-  const [from, to] = blockRange(layout, blocks, j);
-  return packHistograms(hists, from, to, 2);
+/** What turns a histogram's (Σ g, Σ h) into whole numbers: the round's quantisation steps. */
+export function stepScales(plan: Pick<ReducePlan, 'gradShift' | 'hessShift'>): number[] {
+  return [2 ** plan.gradShift, 2 ** plan.hessShift];
+}
+
+/** Block j of every histogram, packed (wire.ts) as whole numbers of the round's steps. */
+export function packBlock(hists: Float64Array[], layout: HistLayout, plan: ReducePlan, j: number): Uint8Array {
+  const [from, to] = blockRange(layout, plan.blocks, j);
+  return packHistograms(hists, from, to, 2, stepScales(plan));
 }
 
 const key = (tree: number, node: number): string => `${tree}/${node}`;
@@ -157,25 +162,20 @@ export class BlockOwner {
   reduce(plan: ReducePlan, block: number, parts: Array<Uint8Array | Float64Array[]>): Float64Array {
     const [from, to] = blockRange(this.layout, plan.blocks, block);
     const L = this.histLength;
-    const built = plan.built.map(() => new Float64Array(L));
+    // This trainer's own sums are the start (taken over, not copied); the others' blocks added.
+    const own = parts.find((p): p is Float64Array[] => !(p instanceof Uint8Array));
+    const built = own ?? plan.built.map(() => new Float64Array(L));
+    const scales = stepScales(plan);
     for (const part of parts) {
+      if (part === own) continue;
       if (part instanceof Uint8Array) {
-        const used = addPackedHistograms(part, built, from, to, 2);
+        const used = addPackedHistograms(part, built, from, to, 2, scales);
         if (used !== part.length) throw new QuorumError('BAD_VALUE', `a histogram part has ${part.length - used} bytes too many`);
       } else {
         part.forEach((h, q) => {
           const b = built[q];
           for (let j = from; j < to; j++) b[j] += h[j];
         });
-      }
-    }
-    // Back from quantised units (powers of two: exact).
-    const gs = 2 ** -plan.gradShift;
-    const hs = 2 ** -plan.hessShift;
-    for (const b of built) {
-      for (let j = from; j < to; j += 2) {
-        b[j] *= gs;
-        b[j + 1] *= hs;
       }
     }
     const before = this.kept;

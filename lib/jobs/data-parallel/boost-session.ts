@@ -18,9 +18,10 @@
 import { QuorumError } from '../../errors';
 import { rowInSample } from '../../models/gbm/fit';
 import { logisticLossSum } from '../../models/gbm/objective-kernel';
+import { quantiseWith } from '../../models/gbm/quantise';
 import { objectiveFor, type Objective, type ObjectiveName } from '../../models/gbm/objectives';
 import { leftTable, partitionRows } from '../../models/gbm/partition';
-import { arenaPlan, fitBuffers } from '../../models/gbm/hist-kernel';
+import { arenaOf, arenaPlan, fitBuffers } from '../../models/gbm/hist-kernel';
 import { binSlots, buildHistogram, histLayout, type BinSlots, type HistLayout } from '../../models/gbm/histogram';
 import { featureOffsets, type SplitOrder, type NodeRef } from './session';
 import type { BinnedShard } from './shard';
@@ -87,34 +88,6 @@ export const ROUND_HEAD = 4;
  * that runs once per round is compiled while it runs, and the code after it falls back).
  */
 
-/** Quantised derivatives (models/gbm/quantise.ts) into qg / qh; the largest |grad| and hess into out[2], out[3]. */
-function quantise(
-  grad: Float32Array,
-  hess: Float32Array,
-  qg: Float32Array,
-  qh: Float32Array,
-  count: number,
-  gs: number,
-  hs: number,
-  gLimit: number,
-  hLimit: number,
-  out: Float64Array,
-): void {
-  let gMax = 0;
-  let hMax = 0;
-  for (let i = 0; i < count; i++) {
-    const g = grad[i];
-    const h = hess[i];
-    const ag = Math.abs(g);
-    if (ag > gMax) gMax = ag;
-    if (h > hMax) hMax = h;
-    qg[i] = Math.max(-gLimit, Math.min(gLimit, Math.round(g * gs)));
-    qh[i] = Math.max(1, Math.min(hLimit, Math.round(h * hs)));
-  }
-  out[2] = gMax;
-  out[3] = hMax;
-}
-
 /** The round's sample (fit.ts's rowInSample on the rows' global indices) into sample[0 ..); its size. */
 function drawSample(seed: number, round: number, rowIndex: ArrayLike<number>, subsample: number, sample: Int32Array): number {
   const n = sample.length;
@@ -156,12 +129,15 @@ function addByRanges(
   k: number,
 ): void {
   const nodes = Math.min(t.feature.length, range.length >> 1);
+  const arena = arenaOf(margin);
   for (let from = 0; from < nodes; from++) {
     const s = range[2 * from];
     if (s < 0) continue;
     const e = range[2 * from + 1];
     if (t.feature[from] < 0) {
       const v = t.value[from];
+      // One output: the margins are the rows' own, the kernel adds (the same additions).
+      if (O === 1 && arena?.addLeaf(margin, idx, s, e, v, n)) continue;
       for (let i = s; i < e; i++) margin[idx[i] * O + k] += v;
       continue;
     }
@@ -189,10 +165,11 @@ export class BoostSession {
   private readonly y: Float32Array;
   private readonly weight: Float64Array | null;
   private readonly margin: Float64Array;
+  /** The round's quantised derivatives (models/gbm/quantise.ts), output k's at [k · rows ..). */
   private readonly grad: Float32Array;
   private readonly hess: Float32Array;
-  private readonly qg: Float32Array;
-  private readonly qh: Float32Array;
+  /** The round's sample (rows of this shard), reused round after round. */
+  private readonly sample: Int32Array;
   private readonly layout: HistLayout;
   /** Every open tree's rows: tree k's in index[k · rows ..) (idx[k] is that view). */
   private readonly index: Int32Array;
@@ -219,8 +196,7 @@ export class BoostSession {
     if (!b) throw new QuorumError('BAD_VALUE', 'this binned shard was prepared for a forest, not for boosting');
     const n = shard.rows;
     const O = b.outputs;
-    this.grad = new Float32Array(n * O);
-    this.hess = new Float32Array(n * O);
+    this.sample = new Int32Array(n);
     this.layout = histLayout(c.nBins);
     // Codes, quantised derivatives, row index, slots, margins and labels in the gbm kernels' memory
     // where it can be had (hist-kernel.ts).
@@ -235,7 +211,8 @@ export class BoostSession {
     this.codes = buffers.columns;
     this.codes.set(shard.codes);
     shard.codes = new Uint8Array(0);
-    ({ grad: this.qg, hess: this.qh, index: this.index, scratch: this.scratch, table: this.table } = buffers);
+    // The one-node fit's arrays and kernels: derivatives where the objective's kernel writes them.
+    ({ grad: this.grad, hess: this.hess, index: this.index, scratch: this.scratch, table: this.table } = buffers);
     this.slots = binSlots(this.codes, this.layout, 'columns', buffers.slots);
     this.objective = objectiveFor(b.objective, c.nClasses, b.huberDelta);
     this.off = featureOffsets(c.nBins);
@@ -273,7 +250,7 @@ export class BoostSession {
       this.y.byteLength +
       this.margin.byteLength +
       this.grad.byteLength * 2 +
-      this.qg.byteLength * 2 +
+      this.sample.byteLength +
       (this.weight?.byteLength ?? 0);
     b += this.index.byteLength; // the open trees' rows are views of it
     for (let k = 0; k < this.range.length; k++) b += this.range[k].byteLength;
@@ -287,16 +264,27 @@ export class BoostSession {
   /**
    * The trees of the round this session holds open, added through its node ranges: after the
    * round's partitions each row sits in the range of one node (checked: the ranges hold every
-   * row), so a leaf's value goes to its rows without a walk, and below a last-level split the walk
-   * is one step — the same one addition per row and tree as {@link applyTree}. False (nothing
-   * added) when that does not hold.
+   * row), so a leaf's value goes to its rows without a walk. The last level's splits, below which
+   * the driver asked no histogram and so sent no partition, are partitioned here first (the kernel:
+   * a few ns a row, where walking their rows one step costs 20). The same one addition per row and
+   * tree as {@link applyTree}. False (nothing added) when that does not hold.
    */
   private applyByRanges(trees: BoostTree[]): boolean {
     const O = this.boost.outputs;
     const n = this.shard.rows;
     if (trees.length !== O || this.idx.length !== O) return false;
     for (let k = 0; k < O; k++) if (this.idx[k].length !== n || frontierRows(trees[k], this.range[k]) !== n) return false;
-    for (let k = 0; k < O; k++) addByRanges(trees[k], this.range[k], this.idx[k], this.codes, n, this.miss, this.margin, O, k);
+    for (let k = 0; k < O; k++) {
+      const t = trees[k];
+      const range = this.range[k];
+      const nodes = Math.min(t.feature.length, range.length >> 1);
+      const leaf = (id: number): boolean => id >= 0 && id < t.feature.length && t.feature[id] < 0;
+      for (let id = 0; id < nodes; id++) {
+        if (range[2 * id] < 0 || t.feature[id] < 0 || !leaf(t.left[id]) || !leaf(t.right[id])) continue;
+        this.partition({ tree: k, node: id, feature: t.feature[id], bin: t.bin[id], missLeft: t.missLeft[id], left: t.left[id], right: t.right[id] });
+      }
+      addByRanges(t, this.range[k], this.idx[k], this.codes, n, this.miss, this.margin, O, k);
+    }
     return true;
   }
 
@@ -334,8 +322,13 @@ export class BoostSession {
     if (req.open && !again) {
       this.round = req.round;
       this.objective.gradients(this.margin, this.y, this.weight, this.grad, this.hess);
-      quantise(this.grad, this.hess, this.qg, this.qh, n * O, 2 ** req.gradShift, 2 ** req.hessShift, b.gradLimit, b.hessLimit, out);
-      const sample = new Int32Array(n);
+      // The driver's steps (from the round before: the same on every shard); the largest values go back for the next round's.
+      quantiseWith(this.grad, this.hess, n * O, (gBound, hBound) => {
+        out[2] = gBound;
+        out[3] = hBound;
+        return [req.gradShift, b.gradLimit, req.hessShift, b.hessLimit];
+      });
+      const sample = this.sample;
       const m = drawSample(this.shard.config.seed, req.round, this.shard.rowIndex, b.subsample, sample);
       for (let k = 0; k < O; k++) {
         const idx = this.index.subarray(k * n, k * n + m);
@@ -408,11 +401,19 @@ export class BoostSession {
 
   /** Σ quantised g and h per bin of the node's rows into out[at ..] (the one-node kernel). */
   private histogram(ref: NodeRef, out: Float64Array, at: number): void {
+    this.buildInto(ref, out.subarray(at, at + this.histLength));
+  }
+
+  /** The histogram of an open node of the current round into `out` (histLength values, overwritten). */
+  buildInto(ref: NodeRef, out: Float64Array): void {
+    this.check();
+    const t0 = performance.now();
     const [s, e] = this.nodeRange(ref);
     const n = this.shard.rows;
-    const g = this.qg.subarray(ref.tree * n, (ref.tree + 1) * n);
-    const h = this.qh.subarray(ref.tree * n, (ref.tree + 1) * n);
-    buildHistogram(this.slots, this.shard.config.cols, this.idx[ref.tree], s, e, g, h, out.subarray(at, at + this.histLength));
+    const g = this.grad.subarray(ref.tree * n, (ref.tree + 1) * n);
+    const h = this.hess.subarray(ref.tree * n, (ref.tree + 1) * n);
+    buildHistogram(this.slots, this.shard.config.cols, this.idx[ref.tree], s, e, g, h, out);
+    this.computeMs += performance.now() - t0;
   }
 
   close(): void {

@@ -98,6 +98,12 @@ export interface DriverCost {
   trainers?: number;
   /** Steps run again from the rows after a trainer was lost. */
   rebuilds?: number;
+  /**
+   * Boosted steps: per step the longest a trainer spent on it, from the request's arrival to its
+   * answer (its compute, the hops to its session thread, the exchange with the other trainers);
+   * portMs − trainerMs is the broker's part.
+   */
+  trainerMs?: number;
 }
 
 /**

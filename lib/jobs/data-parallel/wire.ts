@@ -134,6 +134,7 @@ class ByteWriter {
   }
 }
 
+const ONES = [1, 1, 1, 1, 1, 1, 1, 1];
 const zigzag = (v: number): number => (v >= 0 ? 2 * v : -2 * v - 1);
 const unzigzag = (z: number): number => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
 
@@ -145,17 +146,18 @@ function widthOf(z: number): number {
 }
 
 /**
- * Packs values[from .. to) of histograms — whole numbers, |v| < 2^52, in tuples of `stride` (a
- * bin's statistics) — for each of `hists`: per histogram one byte of width, a bitmap of the tuples
- * that are not all zero, then those tuples' values zigzag-coded in `width` bytes each.
+ * Packs values[from .. to) of histograms, in tuples of `stride` (a bin's statistics), each value
+ * times its position's scale a whole number below 2^52 in magnitude (the quantised derivatives'
+ * steps: 2^shift) — for each of `hists`: one byte of width, a bitmap of the tuples that are not all
+ * zero, then those tuples' scaled values zigzag-coded in `width` bytes each.
  */
-export function packHistograms(hists: readonly Float64Array[], from: number, to: number, stride: number): Uint8Array {
+export function packHistograms(hists: readonly Float64Array[], from: number, to: number, stride: number, scales: readonly number[] = ONES): Uint8Array {
   const w = new ByteWriter();
   const tuples = Math.max(0, Math.floor((to - from) / stride));
   for (const h of hists) {
     let largest = 0;
     for (let i = from; i < from + tuples * stride; i++) {
-      const z = zigzag(h[i]);
+      const z = zigzag(h[i] * scales[(i - from) % stride]);
       if (z > largest) largest = z;
     }
     const width = widthOf(largest);
@@ -167,17 +169,26 @@ export function packHistograms(hists: readonly Float64Array[], from: number, to:
       for (let s = 0; s < stride; s++) if (h[at + s] !== 0) any = true;
       if (!any) continue;
       w.setBit(bitmap, t);
-      for (let s = 0; s < stride; s++) w.uint(zigzag(h[at + s]), width);
+      for (let s = 0; s < stride; s++) w.uint(zigzag(h[at + s] * scales[s]), width);
     }
   }
   return w.bytes();
 }
 
 /**
- * Adds packed histograms (packHistograms of the same `from .. to` and stride) into `into[q]`'s
- * values from .. to, for every q. Returns the bytes read; throws when the bytes are short.
+ * Adds packed histograms (packHistograms of the same `from .. to`, stride and scales) into
+ * `into[q]`'s values from .. to, each divided by its scale again, for every q. Returns the bytes
+ * read; throws when the bytes are short.
  */
-export function addPackedHistograms(bytes: Uint8Array, into: readonly Float64Array[], from: number, to: number, stride: number): number {
+export function addPackedHistograms(
+  bytes: Uint8Array,
+  into: readonly Float64Array[],
+  from: number,
+  to: number,
+  stride: number,
+  scales: readonly number[] = ONES,
+): number {
+  const inverse = scales.map((x) => 1 / x);
   const tuples = Math.max(0, Math.floor((to - from) / stride));
   const mapBytes = (tuples + 7) >> 3;
   let o = 0;
@@ -201,7 +212,7 @@ export function addPackedHistograms(bytes: Uint8Array, into: readonly Float64Arr
           z += bytes[o++] * scale;
           scale *= 256;
         }
-        h[at + s] += unzigzag(z);
+        h[at + s] += unzigzag(z) * inverse[s];
       }
     }
   }

@@ -141,7 +141,7 @@ export const dataParallelMode: Mode = {
           driverMs: Math.round(cost.driverMs),
           treesPerBatch: cost.treesPerBatch,
           levels: cost.levels,
-          ...(boosted ? { peerBytes: cost.peerBytes ?? 0, rebuilds: cost.rebuilds ?? 0 } : {}),
+          ...(boosted ? { peerBytes: cost.peerBytes ?? 0, rebuilds: cost.rebuilds ?? 0, trainerMs: Math.round(cost.trainerMs ?? 0) } : {}),
         },
       };
       const meta: MemberMeta = {

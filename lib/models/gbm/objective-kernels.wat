@@ -46,8 +46,82 @@
   ;; logisticLoss: Σ over rows 0 .. n of min(limit, floor(l · scale + 0.5)), l a row's log loss as
   ;; `logistic` computes it (log(1 + expf(x)), 1 + e capped at 1e15): the quantised sum a
   ;; data-parallel session reports, exact in any order (gbm/objective-kernel.ts mirrors it).
+  ;; expf4 / log2x: $expf on four lanes and $log on two, the same operations lane by lane (so the
+  ;; same bits as the scalar functions and fastmath.ts).
+  (func $expf4 (param $x v128) (result v128)
+    (local $k v128) (local $r v128) (local $p v128)
+    (local.set $x (f32x4.pmin (local.get $x) (v128.const f32x4 80 80 80 80)))
+    (local.set $x (f32x4.pmax (local.get $x) (v128.const f32x4 -80 -80 -80 -80)))
+    (local.set $k (f32x4.floor (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.4426950216293335 1.4426950216293335 1.4426950216293335 1.4426950216293335))
+      (v128.const f32x4 0.5 0.5 0.5 0.5))))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+      (f32x4.mul (local.get $k) (v128.const f32x4 -0.00021219444170128554 -0.00021219444170128554 -0.00021219444170128554 -0.00021219444170128554))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $r) (f32x4.add (f32x4.mul (local.get $r) (f32x4.add (f32x4.mul (local.get $r)
+      (f32x4.add (f32x4.mul (local.get $r) (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 0.00019875691214110702 0.00019875691214110702 0.00019875691214110702 0.00019875691214110702))
+        (v128.const f32x4 0.001398199936375022 0.001398199936375022 0.001398199936375022 0.001398199936375022)))
+        (v128.const f32x4 0.008333452045917511 0.008333452045917511 0.008333452045917511 0.008333452045917511)))
+      (v128.const f32x4 0.04166579619050026 0.04166579619050026 0.04166579619050026 0.04166579619050026)))
+      (v128.const f32x4 0.1666666567325592 0.1666666567325592 0.1666666567325592 0.1666666567325592)))
+      (v128.const f32x4 0.5 0.5 0.5 0.5)))
+    (f32x4.mul
+      (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1))
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+  (func $log2x (param $x v128) (result v128)
+    (local $e v128) (local $m v128) (local $up v128) (local $f v128) (local $s v128) (local $z v128) (local $w v128) (local $hf v128) (local $R v128)
+    (local.set $m (v128.or (v128.and (local.get $x) (v128.const i64x2 0x000fffffffffffff 0x000fffffffffffff)) (v128.const i64x2 0x3ff0000000000000 0x3ff0000000000000)))
+    (local.set $up (f64x2.gt (local.get $m) (v128.const f64x2 1.4142135623730951 1.4142135623730951)))
+    ;; the exponent, +1 where up (the mask is −1 there), its low 32 bits of each lane to doubles
+    (local.set $e (i64x2.sub (i64x2.sub (i64x2.shr_u (local.get $x) (i32.const 52)) (v128.const i64x2 1023 1023)) (local.get $up)))
+    (local.set $e (f64x2.convert_low_i32x4_s (i8x16.shuffle 0 1 2 3 8 9 10 11 0 1 2 3 8 9 10 11 (local.get $e) (local.get $e))))
+    (local.set $m (v128.bitselect (f64x2.mul (local.get $m) (v128.const f64x2 0.5 0.5)) (local.get $m) (local.get $up)))
+    (local.set $f (f64x2.sub (local.get $m) (v128.const f64x2 1 1)))
+    (local.set $s (f64x2.div (local.get $f) (f64x2.add (v128.const f64x2 2 2) (local.get $f))))
+    (local.set $z (f64x2.mul (local.get $s) (local.get $s)))
+    (local.set $w (f64x2.mul (local.get $z) (local.get $z)))
+    (local.set $R (f64x2.add
+      (f64x2.mul (local.get $z) (f64x2.add (v128.const f64x2 0.66666666666667351 0.66666666666667351) (f64x2.mul (local.get $w)
+        (f64x2.add (v128.const f64x2 0.28571428743662391 0.28571428743662391) (f64x2.mul (local.get $w)
+        (f64x2.add (v128.const f64x2 0.18183572161618050 0.18183572161618050) (f64x2.mul (local.get $w) (v128.const f64x2 0.14798198605116586 0.14798198605116586))))))))
+      (f64x2.mul (local.get $w) (f64x2.add (v128.const f64x2 0.39999999999409419 0.39999999999409419) (f64x2.mul (local.get $w)
+        (f64x2.add (v128.const f64x2 0.22222198432149784 0.22222198432149784) (f64x2.mul (local.get $w) (v128.const f64x2 0.15313837699209373 0.15313837699209373))))))))
+    (local.set $hf (f64x2.mul (v128.const f64x2 0.5 0.5) (f64x2.mul (local.get $f) (local.get $f))))
+    (v128.bitselect
+      (f64x2.sub (f64x2.mul (local.get $e) (v128.const f64x2 0.69314718036912382 0.69314718036912382))
+        (f64x2.sub (f64x2.sub (local.get $hf) (f64x2.add (f64x2.mul (local.get $s) (f64x2.add (local.get $hf) (local.get $R)))
+          (f64x2.mul (local.get $e) (v128.const f64x2 1.9082149292705877e-10 1.9082149292705877e-10)))) (local.get $f)))
+      (local.get $x)
+      (f64x2.eq (local.get $x) (local.get $x))))
+  ;; logisticLoss: Σ over rows 0 .. n of min(limit, floor(l · scale + 0.5)), l a row's log loss as
+  ;; `logistic` computes it (log(1 + expf(x)), 1 + e capped at 1e15): the quantised sum a
+  ;; data-parallel session reports, exact in any order (gbm/objective-kernel.ts mirrors it). Four
+  ;; rows at a time (expf4, log2x), the rest one by one; whole numbers, so the lanes' sums add up
+  ;; to the sum row by row.
   (func (export "logisticLoss") (param $margin i32) (param $y i32) (param $n i32) (param $scale f64) (param $limit f64) (result f64)
     (local $i i32) (local $x f32) (local $a f64) (local $q f64) (local $sum f64)
+    (local $xv v128) (local $ev v128) (local $av v128) (local $qv v128) (local $acc v128) (local $sv v128) (local $lv v128) (local $m i32)
+    (local.set $sv (f64x2.splat (local.get $scale)))
+    (local.set $lv (f64x2.splat (local.get $limit)))
+    (block $quads (loop $quad
+      (br_if $quads (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (local.set $m (i32.add (local.get $margin) (i32.shl (local.get $i) (i32.const 3))))
+      ;; x: four margins in single precision, negated where y = 1
+      (local.set $xv (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero (v128.load (local.get $m)))
+        (f32x4.demote_f64x2_zero (v128.load offset=16 (local.get $m)))))
+      (local.set $xv (v128.bitselect (f32x4.neg (local.get $xv)) (local.get $xv)
+        (f32x4.eq (v128.load (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2)))) (v128.const f32x4 1 1 1 1))))
+      (local.set $ev (call $expf4 (local.get $xv)))
+      ;; rows i, i + 1 then i + 2, i + 3
+      (local.set $av (f64x2.pmin (f64x2.add (f64x2.promote_low_f32x4 (local.get $ev)) (v128.const f64x2 1 1)) (v128.const f64x2 1e15 1e15)))
+      (local.set $qv (f64x2.floor (f64x2.add (f64x2.mul (call $log2x (local.get $av)) (local.get $sv)) (v128.const f64x2 0.5 0.5))))
+      (local.set $acc (f64x2.add (local.get $acc) (f64x2.pmin (local.get $qv) (local.get $lv))))
+      (local.set $av (f64x2.pmin (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $ev) (local.get $ev)))
+        (v128.const f64x2 1 1)) (v128.const f64x2 1e15 1e15)))
+      (local.set $qv (f64x2.floor (f64x2.add (f64x2.mul (call $log2x (local.get $av)) (local.get $sv)) (v128.const f64x2 0.5 0.5))))
+      (local.set $acc (f64x2.add (local.get $acc) (f64x2.pmin (local.get $qv) (local.get $lv))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $quad)))
+    (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
     (block $done (loop $rows
       (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
       (local.set $x (f32.demote_f64 (f64.load (i32.add (local.get $margin) (i32.shl (local.get $i) (i32.const 3))))))

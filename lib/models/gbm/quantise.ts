@@ -47,19 +47,27 @@ function roundTo(values: Float32Array, n: number, shift: number, lo: number, lim
 }
 
 /**
- * Quantises the first n derivatives in place (sums of up to `rows` of them stay exact): gradients
- * to steps of 2^−gradShift, hessians to steps of 2^−hessShift and at least one step (a node's
- * hessian sum is never 0). Returns the shifts.
+ * Quantises the first n derivatives in place with the shifts and limits `choose` picks from the
+ * largest |gradient| and hessian ([gradShift, gradLimit, hessShift, hessLimit]): gradients to steps
+ * of 2^−gradShift within ±gradLimit steps, hessians to steps of 2^−hessShift, at least one step (a
+ * node's hessian sum is never 0) and at most hessLimit. In the arena's kernel (spread over the fit's
+ * team) when the derivatives live there, else the same operations here.
+ */
+export function quantiseWith(grad: Float32Array, hess: Float32Array, n: number, choose: (gBound: number, hBound: number) => number[]): void {
+  if (arenaOf(grad)?.quantise(grad, hess, n, choose)) return;
+  const [gs, gl, hs, hl] = choose(...bounds(grad, hess, n));
+  roundTo(grad, n, gs, -gl, gl);
+  roundTo(hess, n, hs, 1, hl);
+}
+
+/**
+ * Quantises the first n derivatives in place, sums of up to `rows` of them exact: the one-node
+ * fit's rule, the steps from this round's own largest values.
  */
 export function quantiseDerivatives(grad: Float32Array, hess: Float32Array, n: number, rows: number): void {
-  const shifts = (gBound: number, hBound: number): number[] => {
+  quantiseWith(grad, hess, n, (gBound, hBound) => {
     const g = quantisation(gBound, rows);
     const h = quantisation(hBound, rows);
     return [g.shift, g.limit, h.shift, h.limit];
-  };
-  // In the arena's kernel (spread over the fit's team) when the derivatives live there.
-  if (arenaOf(grad)?.quantise(grad, hess, n, shifts)) return;
-  const [gs, gl, hs, hl] = shifts(...bounds(grad, hess, n));
-  roundTo(grad, n, gs, -gl, gl);
-  roundTo(hess, n, hs, 1, hl);
+  });
 }

@@ -3,6 +3,7 @@
  * 3 threads; a fit that waits takes threads back from a running team; a cancelled team frees all.
  */
 import { createHash } from 'node:crypto';
+import { TEAM_MIN_CELLS } from '../../../lib/models/gbm/hist-kernel';
 import { WorkerPool } from '../../../lib/workers/pool';
 import type { FitJob } from '../../../lib/workers/protocol';
 
@@ -47,7 +48,8 @@ describe('a gbm fit on a team of threads', () => {
   afterAll(() => pool.close());
 
   it('gives the byte-identical artifact on 1, 2 and 3 threads', async () => {
-    const job = gbmJob(40_000);
+    // Nodes of ≥ 2^20 rows × features are built by the team (TEAM_MIN_CELLS): here the top levels.
+    const job = gbmJob(120_000, { nEstimators: 15 });
     const one = await pool.fit(job, { threads: 1 });
     const two = await pool.fit(job, { threads: 2 });
     const three = await pool.fit(job, { threads: 3 });
@@ -58,10 +60,11 @@ describe('a gbm fit on a team of threads', () => {
   }, 120_000);
 
   it('a multiclass fit with a validation set is identical too', async () => {
-    const base = gbmJob(30_000, { nEstimators: 8 });
+    const base = gbmJob(60_000, { nEstimators: 6 });
     const y = new Float32Array(base.train.rows);
     for (let r = 0; r < y.length; r++) y[r] = Math.min(2, Math.floor(Math.abs(base.train.x[r * base.train.cols]) / 1.7));
     const validation = dataset(3000, base.train.cols, 11);
+    expect(base.train.rows * base.train.cols).toBeGreaterThanOrEqual(TEAM_MIN_CELLS);
     const job: FitJob = { ...base, nClasses: 3, classes: ['a', 'b', 'c'], train: { ...base.train, y }, validation };
     const one = await pool.fit(job, { threads: 1 });
     const three = await pool.fit(job, { threads: 3 });
@@ -70,7 +73,7 @@ describe('a gbm fit on a team of threads', () => {
   }, 120_000);
 
   it('a fit that arrives while a team holds every thread starts at once: the team gives one back', async () => {
-    const big = pool.fit(gbmJob(60_000, { nEstimators: 200 }), { threads: 3 });
+    const big = pool.fit(gbmJob(60_000, { nEstimators: 300 }), { threads: 3 });
     let bigDone = false;
     void big.then(() => (bigDone = true));
     await new Promise((r) => setTimeout(r, 300));
@@ -85,7 +88,7 @@ describe('a gbm fit on a team of threads', () => {
 
   it('a cancelled team fit frees every thread it held', async () => {
     const abort = new AbortController();
-    const fit = pool.fit(gbmJob(60_000, { nEstimators: 400 }), { threads: 3, signal: abort.signal });
+    const fit = pool.fit(gbmJob(60_000, { nEstimators: 600 }), { threads: 3, signal: abort.signal });
     await new Promise((r) => setTimeout(r, 300));
     abort.abort();
     await expect(fit).rejects.toMatchObject({ code: 'CANCELLED' });
