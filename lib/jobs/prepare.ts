@@ -15,10 +15,8 @@ import { modelKindInfo } from '../models/kinds';
 import type { FeatureInfo, Task } from '../models/model';
 import { Rng, deriveSeed } from '../util/random';
 import type { BlobRef, JobPlan, MemberState } from './job';
-import { binShards, encodeBinnedShard } from './data-parallel/shard';
-import type { ForestParams } from '../models/forest/params';
-import type { GbmParams } from '../models/gbm/params';
-import { prepareBoostShards } from './data-parallel/boost-prepare';
+import { encodeBinnedShard } from './data-parallel/shard';
+import { dataParallelKind } from './data-parallel/kinds';
 import { checkForTask, type NormalisedRequest } from './request';
 
 /** Fewer training rows than this per shard is refused: a model on 3 rows helps nobody. */
@@ -147,10 +145,7 @@ export async function prepare(
     };
     const spec = request.models[0];
     const params: unknown = spec.params;
-    const binned =
-      spec.kind === 'gbm'
-        ? prepareBoostShards(data, params as GbmParams, (params as GbmParams).seed ?? request.seed, groups.length, assignment)
-        : binShards(data, (params as ForestParams).maxBins, request.seed, groups.length, (params as ForestParams).bootstrap, assignment);
+    const binned = dataParallelKind(spec.kind).prepare(data, params, request.seed, groups.length, assignment);
     for (const [index, shard] of binned.shards.entries()) {
       const blob = await sink.put(`dp-${index}`, Buffer.from(encodeBinnedShard(shard)));
       shards.push({ index, rows: shard.rows, blob });

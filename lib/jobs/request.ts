@@ -6,9 +6,8 @@
 import { resolveVoting, defaultVoting } from '../ensemble';
 import { QuorumError, listNames, previewValue } from '../errors';
 import { modelKindInfo, validateModelParams } from '../models/kinds';
-import { INTERNAL_PARAMS as FOREST_INTERNAL_PARAMS, type ForestParams } from '../models/forest/params';
-import { checkDataParallelParams, checkGbmDataParallelParams } from './data-parallel/params';
-import type { GbmParams } from '../models/gbm/params';
+import { INTERNAL_PARAMS as FOREST_INTERNAL_PARAMS } from '../models/forest/params';
+import { DATA_PARALLEL_KINDS, dataParallelKind } from './data-parallel/kinds';
 import type { Task } from '../models/model';
 import { resolveSharding } from '../data/sharding';
 
@@ -20,7 +19,6 @@ export interface ModelSpec {
 export type TrainingMode = 'ensemble' | 'average' | 'local' | 'data-parallel';
 
 /** Kinds one model of which can be trained over all shards by summing histograms. */
-export const DATA_PARALLEL_KINDS = ['forest', 'gbm'] as const;
 /** The job defaults that other modules (local data, the dashboard through GET /api/options) share. */
 export const DEFAULT_SEED = 42;
 export const DEFAULT_VALIDATION_FRACTION = 0.2;
@@ -176,7 +174,7 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
     }
   }
   if (mode === 'data-parallel') {
-    if (models.length !== 1 || !(DATA_PARALLEL_KINDS as readonly string[]).includes(models[0].kind)) {
+    if (models.length !== 1 || !DATA_PARALLEL_KINDS.includes(models[0].kind)) {
       const asked = models.map((m) => `'${m.kind}'`).join(', ');
       throw new QuorumError(
         'BAD_REQUEST',
@@ -185,8 +183,7 @@ export function normaliseRequest(request: TrainRequest): NormalisedRequest {
       );
     }
     const params: unknown = models[0].params;
-    if (models[0].kind === 'gbm') checkGbmDataParallelParams(params as GbmParams);
-    else checkDataParallelParams(params as ForestParams);
+    dataParallelKind(models[0].kind).checkParams(params);
     if (request.assign !== undefined) throw new QuorumError('BAD_REQUEST', "mode 'data-parallel' trains one model: leave out 'assign'");
   }
   if (request.baseline && mode !== 'ensemble')

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { QuorumError, isErrorCode } from '../errors';
-import type { HostReply, HostRequest, SessionStatus } from '../jobs/data-parallel/host';
+import { type HostReply, type HostRequest, type SessionStatus } from '../jobs/data-parallel/wire';
 
 export type SessionThreadRequest = { id: number; msg: HostRequest | { op: 'closeJob'; job: string } | { op: 'status' } };
 

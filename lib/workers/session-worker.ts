@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { QuorumError, isErrorCode } from '../errors';
-import { SessionHost } from '../jobs/data-parallel/host';
+import { SessionHost } from '../jobs/data-parallel/session/host';
 import type { SessionThreadReply, SessionThreadRequest } from './session-thread';
 
 const port = parentPort;

@@ -7,7 +7,7 @@ import { objectiveFor } from '../../models/gbm/objectives';
 import { resolveObjective, startMargin, type GbmParams } from '../../models/gbm/params';
 import type { TrainingSet } from '../../models/model';
 import { quantisation } from '../../models/gbm/quantise';
-import type { BoostConfig } from './boost-session';
+import type { BoostConfig } from './session/boost';
 import { binShards, type BinnedShards } from './shard';
 
 export function boostConfig(data: TrainingSet, p: GbmParams): BoostConfig {

@@ -8,20 +8,56 @@ import type { ForestParams } from '../../models/forest/params';
 import type { GbmModel } from '../../models/gbm/model';
 import type { GbmParams } from '../../models/gbm/params';
 import type { Matrix, TrainingSet } from '../../models/model';
-import { fitGbmDataParallel, type BoostOptions } from './boost-driver';
 import { prepareBoostShards } from './boost-prepare';
-import { SessionHost } from './host';
-import { LocalBoostLink } from './boost-link';
-import { fitForestDataParallel, type DriverCost, type DriverOptions } from './driver';
-import { BytesPort, InProcessPort, type ShardPort } from './port';
-import { ShardSession } from './session';
+import { fitGbmDataParallel, type BoostOptions } from './driver/boost';
+import type { DriverCost } from './driver/cost';
+import { fitForestDataParallel, type DriverOptions } from './driver/forest';
+import { LocalBoostLink } from './driver/local-link';
+import { BytesPort, InProcessPort, type ShardPort } from './driver/ports';
+import { ShardSession } from './session/forest';
+import type { SessionHost } from './session/host';
 import { decodeBinnedShard, encodeBinnedShard, binShards } from './shard';
 
-export { fitForestDataParallel, type DriverCost, type DriverOptions, type ForestCheckpoint } from './driver';
-export { BytesPort, InProcessPort, type ShardPort } from './port';
-export { ShardSession, type NodeRef, type SplitOrder, type ApplyRequest, type NodeRows } from './session';
+// The shards (both kinds), the coordinator's preparation.
 export { binShards, encodeBinnedShard, decodeBinnedShard, rowWeight, type BinnedShard, type ShardConfig } from './shard';
+export { boostConfig, prepareBoostShards } from './boost-prepare';
+// The wire: limits, chunks, packing, every request and reply.
 export { chunkBytes, joinChunks, packArrays, unpackArrays, float64s, featureBlocks, MAX_MESSAGE } from './wire';
+export type {
+  NodeRef,
+  SplitOrder,
+  ApplyRequest,
+  NodeRows,
+  HostRequest,
+  HostReply,
+  SessionStatus,
+  GroupStep,
+  ReducePlan,
+  BoostTree,
+  RoundRequest,
+  LevelRequest,
+} from './wire';
+// The driver side (the coordinator).
+export { type DriverCost, emptyCost } from './driver/cost';
+export { fitForestDataParallel, type DriverOptions, type ForestCheckpoint } from './driver/forest';
+export {
+  fitGbmDataParallel,
+  addHead,
+  type BoostLink,
+  type BoostInput,
+  type BoostOptions,
+  type BoostCheckpoint,
+  type StepVariants,
+  type StepResult,
+} from './driver/boost';
+export { BytesPort, InProcessPort, type ShardPort } from './driver/ports';
+export { HostPort } from './driver/host-port';
+export { LocalBoostLink } from './driver/local-link';
+export { ReplayLog } from './driver/replay';
+// The session side (a trainer).
+export { SessionHost } from './session/host';
+export { ShardSession } from './session/forest';
+export { BoostSession, type BoostConfig } from './session/boost';
 
 export interface InProcessFitOptions extends DriverOptions {
   /** Shard of each training row (default: contiguous ranges). */
@@ -55,21 +91,6 @@ export async function fitInProcess(
     await Promise.all(ports.map((port) => port.close()));
   }
 }
-export { SessionHost, HostPort, type HostRequest, type HostReply, type SessionStatus } from './host';
-export {
-  fitGbmDataParallel,
-  type BoostLink,
-  type BoostInput,
-  type BoostOptions,
-  type BoostCheckpoint,
-  type StepVariants,
-  type StepResult,
-} from './boost-driver';
-export { LocalBoostLink, ReplayLog, emptyCost, addHead } from './boost-link';
-export type { GroupStep, ReducePlan } from './boost-reduce';
-export { BoostSession, type BoostConfig, type BoostTree, type RoundRequest, type LevelRequest } from './boost-session';
-export { boostConfig, prepareBoostShards } from './boost-prepare';
-
 export interface GbmLocalOptions extends BoostOptions {
   assignment?: Int32Array;
   validation?: { x: Matrix; y: Float32Array } | null;

@@ -8,7 +8,7 @@ import { QuorumError } from '../../errors';
 import { binCount, binMatrix, fitBins, type Bins } from '../../models/trees/binning';
 import type { TrainingSet } from '../../models/model';
 import { deriveSeed } from '../../util/random';
-import type { BoostConfig } from './boost-session';
+import type { BoostConfig } from './session/boost';
 
 /** Seed label of the binning sample: the same as a one-node forest fit uses (fit.ts). */
 const BIN_SEED_LABEL = 0x62696e;

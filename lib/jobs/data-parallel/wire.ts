@@ -9,7 +9,11 @@
  * deep node's histogram is mostly empty bins and small counts. Reduce-scatter cuts every histogram
  * into feature blocks, one per trainer ({@link featureBlocks}); block j of every trainer's local
  * sums goes to trainer j, which adds them and looks for the best split among its own features.
+ *
+ * The requests and replies of both kinds' sessions are declared here too: what a session host
+ * answers (HostRequest), a forest's splits and rows, a boosted round's trees, steps and plans.
  */
+import type { SplitParams } from '../../models/gbm/split';
 
 /** Largest message body (1 MB). */
 export const MAX_MESSAGE = 1 << 20;
@@ -217,4 +221,150 @@ export function addPackedHistograms(
     }
   }
   return o;
+}
+
+export interface NodeRef {
+  tree: number;
+  node: number;
+}
+
+/** A split decided by the driver: rows of `node` with code ≤ bin (missing: missLeft) go to `left`. */
+export interface SplitOrder extends NodeRef {
+  feature: number;
+  bin: number;
+  missLeft: boolean;
+  left: number;
+  right: number;
+}
+
+export interface ApplyRequest {
+  splits: SplitOrder[];
+  /** Trees finished: their partitions are freed. */
+  release: number[];
+}
+
+/** The in-bag rows of a node (row-major codes, as the one-node growers read them). */
+export interface NodeRows {
+  rowIndex: Int32Array;
+  codes: Uint8Array;
+  y: Float64Array;
+  weight: Float64Array;
+}
+
+/** A finished tree as the sessions apply it: node arrays by the driver's node ids (feature −1: leaf). */
+export interface BoostTree {
+  feature: number[];
+  bin: number[];
+  missLeft: boolean[];
+  left: number[];
+  right: number[];
+  value: number[];
+}
+
+export interface RoundRequest {
+  round: number;
+  /** The previous round's trees (one per output, in output order; several rounds when a resumed fit catches up), added to the margins first. */
+  trees: BoostTree[];
+  /** Open the round: derivatives, sample, one root per output. */
+  open: boolean;
+  /** Answer the roots' histograms (needs open). */
+  hist: boolean;
+  /** This round's quantisation (with open). */
+  gradShift: number;
+  hessShift: number;
+}
+
+export interface LevelRequest {
+  /** Splits of this round's trees (`tree` is the output index). */
+  splits: SplitOrder[];
+  /** Nodes whose histograms are wanted, after the splits. */
+  hist: NodeRef[];
+}
+
+/**
+ * The round reply's head: [Σ quantised per-row loss (squared: residual²), rows, largest |gradient|,
+ * largest hessian] (the last two of the opened round, before quantisation: the next round's shifts).
+ */
+export const ROUND_HEAD = 4;
+
+export type HostRequest =
+  | { op: 'open'; id: string; shard: Uint8Array }
+  | { op: 'histograms'; id: string; nodes: NodeRef[] }
+  | { op: 'applySplits'; id: string; req: ApplyRequest }
+  | { op: 'rows'; id: string; nodes: NodeRef[] }
+  | { op: 'round'; id: string; req: RoundRequest }
+  | { op: 'level'; id: string; req: LevelRequest }
+  | { op: 'close'; id: string }
+  /**
+   * A boosted step over the job's sessions on this trainer (`ids`), which owns feature block
+   * `block` of `peers`: with one peer the answer is [head, winners]; else [head, then each peer's
+   * block of the local sums, packed (this trainer's own is empty: it stays here for 'reduce')].
+   * The step travels as JSON text (a broker and a thread pass one string far faster than the
+   * objects of a multiclass round's 26 trees).
+   */
+  | { op: 'step'; job: string; ids: string[]; step: string; block: number; peers: number }
+  /** The blocks the other trainers sent for this trainer's block of step `seq`: [winners]. */
+  | { op: 'reduce'; job: string; seq: number; parts: Uint8Array[] };
+
+/** A reply: packed typed arrays (see packArrays), in chunks of at most the message limit. */
+export type HostReply = Uint8Array[];
+
+export interface SessionStatus {
+  id: string;
+  rows: number;
+  openTrees: number;
+  memoryBytes: number;
+  idleMs: number;
+  computeMs: number;
+}
+
+/** A histogram the step builds, and what its block's owner keeps of it. */
+export interface BuiltNode extends NodeRef {
+  /** Keep its histogram (the node may split at the next level). */
+  keep: boolean;
+  /** Its sibling's histogram is the parent's minus this one (the parent is freed). */
+  parent?: number;
+  sibling?: number;
+  siblingKeep?: boolean;
+}
+
+/** A node whose best split is wanted, with its sums (scaled back from the quantised units; a root's are left out: the owner reads them from its histogram). */
+export interface Candidate extends NodeRef {
+  G?: number;
+  H?: number;
+}
+
+/** What a block's owner does with a step's histograms. */
+export interface ReducePlan {
+  /** Feature boundaries of the blocks (wire.ts featureBlocks), one block per trainer in peer order. */
+  blocks: number[];
+  /** The histograms the step builds, in order. */
+  built: BuiltNode[];
+  /** Nodes to find the best split of, in order (the winners come back in this order). */
+  consider: Candidate[];
+  /** The round's features in draw order (the first of them that the round may use: all of them). */
+  features: number[];
+  gradShift: number;
+  hessShift: number;
+  split: SplitParams;
+}
+
+/** One step on one trainer: the round to open or the level to grow, over the job's sessions it holds. */
+export interface GroupStep {
+  /** The job's step number (a retried step comes with a new one). */
+  seq: number;
+  round?: RoundRequest;
+  level?: LevelRequest;
+  plan: ReducePlan;
+}
+
+/** Values per winner: found (0/1), feature, bin, missLeft (0/1), gain, gl, hl. */
+export const WINNER = 7;
+
+/**
+ * The head of a step's local reply: [Σ quantised loss, rows, largest |gradient|, largest hessian]
+ * (a round; zeros for a level), then per output the root's Σ g, Σ h (a round).
+ */
+export function headLength(outputs: number): number {
+  return ROUND_HEAD + 2 * outputs;
 }

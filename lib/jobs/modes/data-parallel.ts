@@ -1,24 +1,18 @@
 /**
  * `data-parallel`: one forest or boosted model over all shards. Each binned shard is opened as a
- * session on a trainer (shard i on trainer i mod n); the driver grows the trees here, asking every
- * session for histograms; a session whose trainer fails moves to another one (the cluster's
- * {@link RemoteShard}). The driver's state is checkpointed beside the job's shards, so a restarted
- * coordinator resumes from it.
+ * session on a trainer (shard i on trainer i mod n); the kind's driver (data-parallel/kinds.ts)
+ * grows the trees here; a session whose trainer fails moves to another one. The driver's state is
+ * checkpointed beside the job's shards, so a restarted coordinator resumes from it.
  */
 import { decodeRowShard } from '../../data/shard-codec';
-import type { ForestModel } from '../../models/forest/model';
-import type { ForestParams } from '../../models/forest/params';
 import { encodeArtifact } from '../../core/container';
-import type { GbmModel } from '../../models/gbm/model';
-import type { GbmParams } from '../../models/gbm/params';
 import type { MemberMeta } from '../../registry/version';
 import { readAll } from '../../store/streams';
 import { remoteFailure } from '../../errors';
 import { timeExceeded } from '../../trainer/fit-contract';
-import type { JobBlobs, RemoteShard } from '../cluster';
-import { fitForestDataParallel, fitGbmDataParallel, type BoostCheckpoint, type DriverCost, type ForestCheckpoint } from '../data-parallel';
+import type { JobBlobs } from '../cluster';
+import { DATA_PARALLEL_KINDS, dataParallelKind } from '../data-parallel/kinds';
 import type { JobState } from '../job';
-import { DATA_PARALLEL_KINDS } from '../request';
 import { waitForTrainer } from '../runner';
 import { completeVersion, prepareJob, runnerOptions, runnerPorts, type Mode } from './mode';
 import { jobNote, jobTraining, memberAttemptFailed, memberDone, memberFailed, memberPending, memberProgress, memberRunning } from '../job-transitions';
@@ -56,19 +50,6 @@ export const dataParallelMode: Mode = {
         env.changed(job);
       },
     };
-    // gbm: the trainers reduce among themselves (one link for all); the forest: a port per shard.
-    const boosted = member.kind === 'gbm';
-    const link = boosted
-      ? env.cluster.boostLink(
-          job.id,
-          job.shards.map((s) => ({ index: s.index, blob: s.blob })),
-          trainers,
-          dp.config.nBins,
-          events,
-        )
-      : null;
-    const ports: RemoteShard[] = boosted ? [] : job.shards.map((s, i) => env.cluster.openShard(job.id, s.index, s.blob, trainers[i % trainers.length], events));
-    const closeAll = (): Promise<unknown> => Promise.all([link?.close(), ...ports.map((p) => p.close())]);
     const started = Date.now();
     const input = {
       config: dp.config,
@@ -80,53 +61,35 @@ export const dataParallelMode: Mode = {
     const deadline = started + env.settings.fitTimeBudgetMs;
     const overBudget = (): boolean => !signal.aborted && Date.now() > deadline;
     const isCancelled = (): boolean => signal.aborted || overBudget();
-    const checkpoints = checkpointStore(env.blobs, job);
     const progress = (fraction: number, message: string): void => {
       memberProgress(member, { fraction });
       jobNote(job, `${message}, over ${job.shards.length} shard(s)`, fraction);
       env.changed(job);
     };
+    const kind = dataParallelKind(member.kind);
+    const sample = job.plan!.validationSample;
     try {
-      let fitted: { model: ForestModel | GbmModel; cost: DriverCost };
-      if (member.kind === 'gbm') {
-        const params = member.params as unknown as GbmParams;
-        const total = params.nEstimators;
-        const sample = job.plan!.validationSample;
-        const validation = sample ? decodeRowShard(await readAll(await env.blobs.stream(sample.id))) : null;
-        const resume = await checkpoints.read<BoostCheckpoint>();
-        const curve: Record<string, number>[] = (member.curve = []);
-        const point = (epoch: number, loss: number, valLoss: number | null) => curve.push({ epoch, loss, ...(valLoss !== null ? { valLoss } : {}) });
-        if (resume) {
-          for (let r = 1; r < resume.trainLosses.length; r++) point(r, resume.trainLosses[r], resume.validLosses[r - 1]);
-          job.warnings.push(`data-parallel gbm resumed from its checkpoint after round ${resume.round} of ${total}`);
-        }
-        fitted = await fitGbmDataParallel(link!, { ...input, validation }, params, {
-          isCancelled,
-          resume,
-          checkpoint: checkpoints.save,
-          onRound: (round, _total, trainLoss, validLoss) => {
-            point(round, trainLoss, validLoss);
-            progress(
-              round / total,
-              `round ${round} of ${total} (loss ${trainLoss.toPrecision(4)}${validLoss !== null ? `, validation ${validLoss.toPrecision(4)}` : ''})`,
-            );
-          },
-        });
-      } else {
-        const params = member.params as unknown as ForestParams;
-        const resume = await checkpoints.read<ForestCheckpoint>();
-        if (resume) job.warnings.push(`data-parallel forest resumed from its checkpoint after ${resume.trees} of ${params.nEstimators} trees`);
-        fitted = await fitForestDataParallel(ports, input, params, {
-          isCancelled,
-          resume,
-          checkpoint: checkpoints.save,
-          onProgress: (done, total) => progress(done / total, `${done} of ${total} trees`),
-        });
-      }
-      const { model, cost } = fitted;
+      const {
+        model,
+        cost,
+        trainers: nodes,
+      } = await kind.fit({
+        job: job.id,
+        shards: job.shards.map((s) => ({ index: s.index, blob: s.blob })),
+        trainers,
+        cluster: env.cluster,
+        events,
+        input,
+        params: member.params,
+        validation: async () => (sample ? decodeRowShard(await readAll(await env.blobs.stream(sample.id))) : null),
+        checkpoints: checkpointStore(env.blobs, job),
+        isCancelled,
+        progress,
+        warn: (message) => job.warnings.push(message),
+        curve: (member.curve = []),
+      });
       const fitMs = Date.now() - started;
       const bytes = encodeArtifact(model.toArtifact());
-      const nodes = link ? link.nodes() : [...new Set(ports.map((p) => p.nodeID).filter((n): n is string => !!n))];
       const summary = {
         ...model.summary(),
         dataParallel: {
@@ -141,7 +104,7 @@ export const dataParallelMode: Mode = {
           driverMs: Math.round(cost.driverMs),
           treesPerBatch: cost.treesPerBatch,
           levels: cost.levels,
-          ...(boosted ? { peerBytes: cost.peerBytes ?? 0, rebuilds: cost.rebuilds ?? 0, trainerMs: Math.round(cost.trainerMs ?? 0) } : {}),
+          ...(kind.reduceSteps ? { peerBytes: cost.peerBytes ?? 0, rebuilds: cost.rebuilds ?? 0, trainerMs: Math.round(cost.trainerMs ?? 0) } : {}),
         },
       };
       const meta: MemberMeta = {
@@ -167,8 +130,6 @@ export const dataParallelMode: Mode = {
       memberAttemptFailed(member, { code: e.code, message: e.message });
       memberFailed(job, member, signal.aborted);
       throw err;
-    } finally {
-      await closeAll();
     }
   },
 

@@ -18,7 +18,7 @@ import {
   binShards,
   rowWeight,
 } from '../../../../lib/jobs/data-parallel';
-import { featureOffsets } from '../../../../lib/jobs/data-parallel/session';
+import { featureOffsets } from '../../../../lib/jobs/data-parallel/session/forest';
 
 describe('data-parallel shard sessions', () => {
   const { train } = irisSplit();

@@ -75,6 +75,9 @@ function memoryEnv(dataset: LoadedDataset, fit: (p: FitParams) => Promise<FitRep
     openShard: () => {
       throw new Error('not used');
     },
+    boostLink: () => {
+      throw new Error('not used');
+    },
     emit: (event) => void events.push(event),
   };
   const env: JobEnv = {

@@ -15,16 +15,19 @@
  * the global row index. A session rebuilt elsewhere replays the rounds' trees and the current
  * round's splits and reaches the same state.
  */
-import { QuorumError } from '../../errors';
-import { rowInSample } from '../../models/gbm/fit';
-import { logisticLossSum } from '../../models/gbm/objective-kernel';
-import { quantiseWith } from '../../models/gbm/quantise';
-import { objectiveFor, type Objective, type ObjectiveName } from '../../models/gbm/objectives';
-import { leftTable, partitionRows } from '../../models/gbm/partition';
-import { arenaOf, arenaPlan, fitBuffers } from '../../models/gbm/hist-kernel';
-import { binSlots, buildHistogram, histLayout, type BinSlots, type HistLayout } from '../../models/gbm/histogram';
-import { featureOffsets, type SplitOrder, type NodeRef } from './session';
-import type { BinnedShard } from './shard';
+import { QuorumError } from '../../../errors';
+import { rowInSample } from '../../../models/gbm/fit';
+import { logisticLossSum } from '../../../models/gbm/objective-kernel';
+import { quantiseWith } from '../../../models/gbm/quantise';
+import { objectiveFor, type Objective, type ObjectiveName } from '../../../models/gbm/objectives';
+import { leftTable, partitionRows } from '../../../models/gbm/partition';
+import { arenaOf, arenaPlan, fitBuffers } from '../../../models/gbm/hist-kernel';
+import { binSlots, buildHistogram, histLayout, type BinSlots, type HistLayout } from '../../../models/gbm/histogram';
+import { featureOffsets } from './forest';
+import type { BinnedShard } from '../shard';
+import { type SplitOrder, type NodeRef } from '../wire';
+import { ROUND_HEAD, type BoostTree, type HostRequest, type LevelRequest, type RoundRequest } from '../wire';
+import type { DataParallelSession } from '../kinds';
 
 /** What every session of a boosted job shares (in the shard config). */
 export interface BoostConfig {
@@ -46,42 +49,6 @@ export interface BoostConfig {
   lossShift: number;
   lossLimit: number;
 }
-
-/** A finished tree as the sessions apply it: node arrays by the driver's node ids (feature −1: leaf). */
-export interface BoostTree {
-  feature: number[];
-  bin: number[];
-  missLeft: boolean[];
-  left: number[];
-  right: number[];
-  value: number[];
-}
-
-export interface RoundRequest {
-  round: number;
-  /** The previous round's trees (one per output, in output order; several rounds when a resumed fit catches up), added to the margins first. */
-  trees: BoostTree[];
-  /** Open the round: derivatives, sample, one root per output. */
-  open: boolean;
-  /** Answer the roots' histograms (needs open). */
-  hist: boolean;
-  /** This round's quantisation (with open). */
-  gradShift: number;
-  hessShift: number;
-}
-
-export interface LevelRequest {
-  /** Splits of this round's trees (`tree` is the output index). */
-  splits: SplitOrder[];
-  /** Nodes whose histograms are wanted, after the splits. */
-  hist: NodeRef[];
-}
-
-/**
- * The round reply's head: [Σ quantised per-row loss (squared: residual²), rows, largest |gradient|,
- * largest hessian] (the last two of the opened round, before quantisation: the next round's shifts).
- */
-export const ROUND_HEAD = 4;
 
 /*
  * The row loops of a round are functions of their own (as in gbm/fit.ts: a loop inside a method
@@ -159,7 +126,7 @@ function leafOf(t: BoostTree, codes: Uint8Array, n: number, miss: Int32Array, r:
   return id;
 }
 
-export class BoostSession {
+export class BoostSession implements DataParallelSession {
   /** The shard's codes, column-major (`codes[f · rows + r]`). */
   private readonly codes: Uint8Array;
   private readonly y: Float32Array;
@@ -414,6 +381,13 @@ export class BoostSession {
     const h = this.hess.subarray(ref.tree * n, (ref.tree + 1) * n);
     buildHistogram(this.slots, this.shard.config.cols, this.idx[ref.tree], s, e, g, h, out);
     this.computeMs += performance.now() - t0;
+  }
+
+  /** A request for this one session (a replay, a catch-up: session/host.ts), its answer; null for another kind's. */
+  answer(msg: HostRequest): Array<Float64Array | Int32Array | Uint8Array> | null {
+    if (msg.op === 'round') return [this.roundStep(msg.req)];
+    if (msg.op === 'level') return [this.levelStep(msg.req)];
+    return null;
   }
 
   close(): void {

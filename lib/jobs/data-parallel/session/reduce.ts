@@ -12,63 +12,13 @@
  * the best block is the one a scan of the whole histogram finds (ties: the first feature in the
  * round's order, see {@link bestOf}). The same model for any number of shards and trainers.
  */
-import { QuorumError } from '../../errors';
-import type { HistLayout } from '../../models/gbm/histogram';
-import { BestSplit, findBestSplit, type SplitParams } from '../../models/gbm/split';
-import { ROUND_HEAD, type BoostSession, type LevelRequest, type RoundRequest } from './boost-session';
-import type { NodeRef } from './session';
-import { addPackedHistograms, packHistograms } from './wire';
-
-/** A histogram the step builds, and what its block's owner keeps of it. */
-export interface BuiltNode extends NodeRef {
-  /** Keep its histogram (the node may split at the next level). */
-  keep: boolean;
-  /** Its sibling's histogram is the parent's minus this one (the parent is freed). */
-  parent?: number;
-  sibling?: number;
-  siblingKeep?: boolean;
-}
-
-/** A node whose best split is wanted, with its sums (scaled back from the quantised units; a root's are left out: the owner reads them from its histogram). */
-export interface Candidate extends NodeRef {
-  G?: number;
-  H?: number;
-}
-
-/** What a block's owner does with a step's histograms. */
-export interface ReducePlan {
-  /** Feature boundaries of the blocks (wire.ts featureBlocks), one block per trainer in peer order. */
-  blocks: number[];
-  /** The histograms the step builds, in order. */
-  built: BuiltNode[];
-  /** Nodes to find the best split of, in order (the winners come back in this order). */
-  consider: Candidate[];
-  /** The round's features in draw order (the first of them that the round may use: all of them). */
-  features: number[];
-  gradShift: number;
-  hessShift: number;
-  split: SplitParams;
-}
-
-/** One step on one trainer: the round to open or the level to grow, over the job's sessions it holds. */
-export interface GroupStep {
-  /** The job's step number (a retried step comes with a new one). */
-  seq: number;
-  round?: RoundRequest;
-  level?: LevelRequest;
-  plan: ReducePlan;
-}
-
-/** Values per winner: found (0/1), feature, bin, missLeft (0/1), gain, gl, hl. */
-export const WINNER = 7;
-
-/**
- * The head of a step's local reply: [Σ quantised loss, rows, largest |gradient|, largest hessian]
- * (a round; zeros for a level), then per output the root's Σ g, Σ h (a round).
- */
-export function headLength(outputs: number): number {
-  return ROUND_HEAD + 2 * outputs;
-}
+import { QuorumError } from '../../../errors';
+import type { HistLayout } from '../../../models/gbm/histogram';
+import { BestSplit, findBestSplit } from '../../../models/gbm/split';
+import { type BoostSession } from './boost';
+import { addPackedHistograms, packHistograms } from '../wire';
+import { ROUND_HEAD } from '../wire';
+import { WINNER, headLength, type GroupStep, type ReducePlan } from '../wire';
 
 /**
  * Runs the step on every session and adds their histograms (sums of quantised derivatives: exact).
@@ -223,20 +173,4 @@ export class BlockOwner {
     });
     return out;
   }
-}
-
-/**
- * The best of the blocks' winners for node q (each block's best is the first best of its features
- * in the round's order): the largest gain, ties to the feature that comes first in `features` — the
- * split one scan over all features finds.
- */
-export function bestOf(winners: Float64Array[], q: number, position: Map<number, number>): Float64Array | null {
-  let best: Float64Array | null = null;
-  for (const w of winners) {
-    const o = q * WINNER;
-    if (w[o] !== 1) continue;
-    const cand = w.subarray(o, o + WINNER);
-    if (!best || cand[4] > best[4] || (cand[4] === best[4] && position.get(cand[1])! < position.get(best[1])!)) best = cand;
-  }
-  return best;
 }

@@ -3,12 +3,12 @@
  * one-node growers when small), and how a finished one is written into a forest's NodeWriter in
  * preorder, so the artifact is the ordinary forest format.
  */
-import { ClassGrower } from '../../models/forest/grow-class';
-import type { BinnedSet, GrowOptions } from '../../models/forest/grow-common';
-import { RegGrower } from '../../models/forest/grow-reg';
-import { NodeWriter, type TreeNodes } from '../../models/trees/nodes';
-import type { Rng } from '../../util/random';
-import type { NodeRows } from './session';
+import { ClassGrower } from '../../../models/forest/grow-class';
+import type { BinnedSet, GrowOptions } from '../../../models/forest/grow-common';
+import { RegGrower } from '../../../models/forest/grow-reg';
+import { NodeWriter, type TreeNodes } from '../../../models/trees/nodes';
+import type { Rng } from '../../../util/random';
+import { type NodeRows } from '../wire';
 
 export interface DNode {
   depth: number;

@@ -4,67 +4,15 @@
  * speaks (JSON requests, packed replies, packed blocks between hosts) — the cluster's link
  * (services/ports/boost-link.ts) with function calls where it has broker calls.
  */
-import { QuorumError } from '../../errors';
-import type { GroupStep } from './boost-reduce';
-import type { BoostLink, StepBody, StepResult, StepVariants } from './boost-driver';
-import type { LevelRequest, RoundRequest } from './boost-session';
-import type { DriverCost } from './driver';
-import { SessionHost, type HostRequest } from './host';
-import { encodeBinnedShard, type BinnedShard } from './shard';
-import { featureBlocks, float64s, joinChunks, unpackArrays } from './wire';
-
-/**
- * What every session of a boosted job has been sent (the same for all of them): every round so
- * far — its trees move the margins — and the current round's splits. A session opened again on
- * another trainer replays it and reaches the state of the others (no histograms built).
- */
-export class ReplayLog {
-  private rounds: RoundRequest[] = [];
-  private levels: LevelRequest[] = [];
-
-  /** Records what a step sent (its histograms are not needed to replay it). */
-  step(step: { round?: RoundRequest; level?: LevelRequest }): void {
-    if (step.round) {
-      const last = this.rounds[this.rounds.length - 1];
-      if (last) last.open = false;
-      this.rounds.push({ ...step.round, hist: false });
-      this.levels = [];
-    }
-    if (step.level) this.levels.push({ splits: step.level.splits, hist: [] });
-  }
-
-  catchUp(req: RoundRequest): void {
-    this.rounds.push({ ...req, hist: false });
-  }
-
-  /** The requests that bring a fresh session to the others' state, in order. */
-  requests(id: string): HostRequest[] {
-    return [...this.rounds.map((req): HostRequest => ({ op: 'round', id, req })), ...this.levels.map((req): HostRequest => ({ op: 'level', id, req }))];
-  }
-}
-
-export function emptyCost(): DriverCost {
-  return {
-    roundTrips: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    portMs: 0,
-    sessionMs: 0,
-    driverMs: 0,
-    levels: 0,
-    treesPerBatch: 1,
-    histNodes: 0,
-    rowNodes: 0,
-    peerBytes: 0,
-    rebuilds: 0,
-    trainerMs: 0,
-  };
-}
-
-/** Adds a trainer's head into the job's: sums, but the largest derivatives (2, 3) are maxima. */
-export function addHead(into: Float64Array, head: Float64Array): void {
-  for (let i = 0; i < into.length; i++) into[i] = i === 2 || i === 3 ? Math.max(into[i], head[i]) : into[i] + head[i];
-}
+import { QuorumError } from '../../../errors';
+import type { BoostLink, StepBody, StepResult, StepVariants } from './boost';
+import { SessionHost } from '../session/host';
+import { encodeBinnedShard, type BinnedShard } from '../shard';
+import { featureBlocks, float64s, joinChunks, unpackArrays } from '../wire';
+import { type GroupStep, type RoundRequest, type HostRequest } from '../wire';
+import { addHead } from './boost';
+import { emptyCost } from './cost';
+import { ReplayLog } from './replay';
 
 /** JSON through bytes, as a broker call carries it (typed arrays do not survive: none are sent). */
 function viaJson<T>(msg: T): { value: T; bytes: number } {

@@ -4,36 +4,10 @@
  * histogram requests for open nodes, partitions rows when the driver sends splits, and hands over
  * the rows of small nodes. Node ids are the driver's (per tree); node 0 is a tree's root.
  */
-import { QuorumError } from '../../errors';
-import { rowWeight, type BinnedShard } from './shard';
-
-export interface NodeRef {
-  tree: number;
-  node: number;
-}
-
-/** A split decided by the driver: rows of `node` with code ≤ bin (missing: missLeft) go to `left`. */
-export interface SplitOrder extends NodeRef {
-  feature: number;
-  bin: number;
-  missLeft: boolean;
-  left: number;
-  right: number;
-}
-
-export interface ApplyRequest {
-  splits: SplitOrder[];
-  /** Trees finished: their partitions are freed. */
-  release: number[];
-}
-
-/** The in-bag rows of a node (row-major codes, as the one-node growers read them). */
-export interface NodeRows {
-  rowIndex: Int32Array;
-  codes: Uint8Array;
-  y: Float64Array;
-  weight: Float64Array;
-}
+import { QuorumError } from '../../../errors';
+import { rowWeight, type BinnedShard } from '../shard';
+import type { ApplyRequest, HostRequest, NodeRef, NodeRows } from '../wire';
+import type { DataParallelSession } from '../kinds';
 
 /** Values per bin: K class weights + a row count (classification), or Σw, Σw·y, count. */
 export function statsPerBin(task: 'classification' | 'regression', nClasses: number): number {
@@ -55,7 +29,7 @@ interface TreeState {
   range: Int32Array;
 }
 
-export class ShardSession {
+export class ShardSession implements DataParallelSession {
   private readonly trees = new Map<number, TreeState>();
   private readonly off: Int32Array;
   private readonly S: number;
@@ -252,6 +226,14 @@ export class ShardSession {
   }
 
   /** Frees everything; later calls fail. */
+  /** A request of the forest's protocol (host.ts), its answer as typed arrays; null for another kind's. */
+  answer(msg: HostRequest): Array<Float64Array | Int32Array | Uint8Array> | null {
+    if (msg.op === 'histograms') return [this.histograms(msg.nodes)];
+    if (msg.op === 'applySplits') return [this.applySplits(msg.req)];
+    if (msg.op === 'rows') return this.rows(msg.nodes).flatMap((r) => [r.rowIndex, r.codes, r.y, r.weight]);
+    return null;
+  }
+
   close(): void {
     this.trees.clear();
     const empty = { ...this.shard, rows: 0, codes: new Uint8Array(0), y: new Float64Array(0), rowIndex: new Int32Array(0) };

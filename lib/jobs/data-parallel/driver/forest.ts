@@ -7,20 +7,22 @@
  * (sorted by global row index). Trees grow together in batches so one round trip serves many.
  * The result is a normal ForestModel: the same artifact whatever the number of shards.
  */
-import { QuorumError } from '../../errors';
-import type { Bins } from '../../models/trees/binning';
-import type { GrowOptions } from '../../models/forest/grow-common';
-import { ForestModel } from '../../models/forest/model';
-import { NodeWriter, concatNodes, type TreeNodes } from '../../models/trees/nodes';
-import { resolveCriterion, resolveMaxFeatures, type ForestParams } from '../../models/forest/params';
-import type { FeatureInfo } from '../../models/model';
-import { Rng, deriveSeed } from '../../util/random';
+import { QuorumError } from '../../../errors';
+import type { Bins } from '../../../models/trees/binning';
+import type { GrowOptions } from '../../../models/forest/grow-common';
+import { ForestModel } from '../../../models/forest/model';
+import { NodeWriter, concatNodes, type TreeNodes } from '../../../models/trees/nodes';
+import { resolveCriterion, resolveMaxFeatures, type ForestParams } from '../../../models/forest/params';
+import type { FeatureInfo } from '../../../models/model';
+import { Rng, deriveSeed } from '../../../util/random';
 import { HistSplitter, nodeTotals, parentProxy, type HistLayout, type NodeTotals } from './hist-split';
-import type { ShardPort } from './port';
-import { checkDataParallelParams } from './params';
-import { featureOffsets, statsPerBin, type NodeRef, type SplitOrder } from './session';
-import type { ShardConfig } from './shard';
+import type { ShardPort } from './ports';
+import { checkDataParallelParams } from '../params';
+import { featureOffsets, statsPerBin } from '../session/forest';
+import type { ShardConfig } from '../shard';
 import { emitTree, growSmall, newNode, type DNode, type DTree } from './tree-build';
+import { type NodeRef, type SplitOrder } from '../wire';
+import { callAll, type DriverCost } from './cost';
 
 /** A forest's finished trees (whole batches), enough to resume the fit on a restarted coordinator. */
 export interface ForestCheckpoint {
@@ -72,58 +74,6 @@ export interface DriverOptions {
   isCancelled?: () => boolean;
   /** After every batch of trees: trees finished so far, of `total`. */
   onProgress?: (done: number, total: number, cost: DriverCost) => void;
-}
-
-export interface DriverCost {
-  roundTrips: number;
-  /** Reply bytes (histograms, counts, rows) and request bytes (JSON) over all shards. */
-  bytesIn: number;
-  bytesOut: number;
-  /** Waiting for ports (communication plus the sessions' compute) and the driver's own compute. */
-  portMs: number;
-  /**
-   * The sessions' compute on the critical path: per call, the slowest shard's compute time (0 when
-   * the ports cannot tell). portMs − sessionMs is the time in communication.
-   */
-  sessionMs: number;
-  driverMs: number;
-  levels: number;
-  treesPerBatch: number;
-  histNodes: number;
-  rowNodes: number;
-  /** Bytes the trainers sent each other (boosted reduce-scatter: blocks of their local sums). */
-  peerBytes?: number;
-  /** Shards and trainers the fit ran over (trainers: at the end). */
-  shards?: number;
-  trainers?: number;
-  /** Steps run again from the rows after a trainer was lost. */
-  rebuilds?: number;
-  /**
-   * Boosted steps: per step the longest a trainer spent on it, from the request's arrival to its
-   * answer (its compute, the hops to its session thread, the exchange with the other trainers);
-   * portMs − trainerMs is the broker's part.
-   */
-  trainerMs?: number;
-}
-
-/**
- * One round trip: `fn` on every port in parallel. The wait counts as port time, the slowest
- * shard's compute in it as session time; `requestBytes` is sent to every port.
- */
-export async function callAll<P extends { readonly computeMs?: number }, T>(
-  ports: P[],
-  fn: (port: P) => Promise<T>,
-  requestBytes: number,
-  cost: DriverCost,
-): Promise<T[]> {
-  const a = performance.now();
-  const before = ports.map((port) => port.computeMs ?? 0);
-  const out = await Promise.all(ports.map(fn));
-  cost.portMs += performance.now() - a;
-  cost.sessionMs += Math.max(...ports.map((port, s) => (port.computeMs ?? 0) - before[s]));
-  cost.roundTrips++;
-  cost.bytesOut += requestBytes * ports.length;
-  return out;
 }
 
 export interface DataParallelInput {

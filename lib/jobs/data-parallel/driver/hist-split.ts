@@ -6,8 +6,8 @@
  * ({@link BestSplit.settle}). Classification: Gini or entropy on weighted class counts;
  * regression: S_L²/W_L + S_R²/W_R.
  */
-import type { Rng } from '../../util/random';
-import { BestSplit, drawFeature } from '../../models/forest/grow-common';
+import type { Rng } from '../../../util/random';
+import { BestSplit, drawFeature } from '../../../models/forest/grow-common';
 
 export interface HistLayout {
   classification: boolean;

@@ -4,8 +4,9 @@
  * directly, and one that sends every request and reply through bytes (JSON requests, typed-array
  * replies cut into chunks of at most 1 MB), as a remote port would.
  */
-import type { ApplyRequest, NodeRef, NodeRows, ShardSession } from './session';
-import { chunkBytes, joinChunks, MAX_MESSAGE, packArrays, unpackArrays } from './wire';
+import type { ShardSession } from '../session/forest';
+import { chunkBytes, joinChunks, MAX_MESSAGE, packArrays, unpackArrays } from '../wire';
+import { type ApplyRequest, type NodeRef, type NodeRows } from '../wire';
 
 export interface ShardPort {
   /** Concatenated node histograms (the session's histLength values per node). */

@@ -9,21 +9,21 @@
  * K is. Leaf values are the one-node fit's (split.ts); the validation rows stay here and decide
  * early stopping. The result is an ordinary GbmModel.
  */
-import { QuorumError } from '../../errors';
-import { binMatrix, type Bins } from '../../models/trees/binning';
-import { NodeWriter } from '../../models/trees/nodes';
-import { drawRoundFeatures, firstTrees, roundFeatureCount } from '../../models/gbm/fit';
-import { GbmModel } from '../../models/gbm/model';
-import { objectiveFor } from '../../models/gbm/objectives';
-import { resolveObjective, type GbmParams } from '../../models/gbm/params';
-import { leafValue, type SplitParams } from '../../models/gbm/split';
-import type { FeatureInfo, Matrix } from '../../models/model';
-import { quantisation } from '../../models/gbm/quantise';
-import { bestOf, type BuiltNode, type Candidate, type ReducePlan } from './boost-reduce';
-import { ROUND_HEAD, type BoostTree, type LevelRequest, type RoundRequest } from './boost-session';
-import type { DriverCost } from './driver';
-import { checkGbmDataParallelParams } from './params';
-import type { ShardConfig } from './shard';
+import { QuorumError } from '../../../errors';
+import { binMatrix, type Bins } from '../../../models/trees/binning';
+import { NodeWriter } from '../../../models/trees/nodes';
+import { drawRoundFeatures, firstTrees, roundFeatureCount } from '../../../models/gbm/fit';
+import { GbmModel } from '../../../models/gbm/model';
+import { objectiveFor } from '../../../models/gbm/objectives';
+import { resolveObjective, type GbmParams } from '../../../models/gbm/params';
+import { leafValue, type SplitParams } from '../../../models/gbm/split';
+import type { FeatureInfo, Matrix } from '../../../models/model';
+import { quantisation } from '../../../models/gbm/quantise';
+import type { DriverCost } from './cost';
+import { checkGbmDataParallelParams } from '../params';
+import type { ShardConfig } from '../shard';
+import { type BuiltNode, type Candidate, type ReducePlan, ROUND_HEAD, type BoostTree, type LevelRequest, type RoundRequest } from '../wire';
+import { WINNER } from '../wire';
 
 /** A step as the driver asks for it (the link adds the step number and the feature blocks). */
 export interface StepBody {
@@ -420,4 +420,25 @@ export async function fitGbmDataParallel(
     permutationImportance: null,
   });
   return { model, cost };
+}
+
+/** Adds a trainer's head into the job's: sums, but the largest derivatives (2, 3) are maxima. */
+export function addHead(into: Float64Array, head: Float64Array): void {
+  for (let i = 0; i < into.length; i++) into[i] = i === 2 || i === 3 ? Math.max(into[i], head[i]) : into[i] + head[i];
+}
+
+/**
+ * The best of the blocks' winners for node q (each block's best is the first best of its features
+ * in the round's order): the largest gain, ties to the feature that comes first in `features` — the
+ * split one scan over all features finds.
+ */
+export function bestOf(winners: Float64Array[], q: number, position: Map<number, number>): Float64Array | null {
+  let best: Float64Array | null = null;
+  for (const w of winners) {
+    const o = q * WINNER;
+    if (w[o] !== 1) continue;
+    const cand = w.subarray(o, o + WINNER);
+    if (!best || cand[4] > best[4] || (cand[4] === best[4] && position.get(cand[1])! < position.get(best[1])!)) best = cand;
+  }
+  return best;
 }

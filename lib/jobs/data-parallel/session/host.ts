@@ -5,49 +5,18 @@
  * coordinator — per session or for a whole job — or after an idle timeout, so a coordinator that
  * died leaks nothing. {@link HostPort} is the driver's side of it over any async transport.
  */
-import { QuorumError } from '../../errors';
-import type { ShardPort } from './port';
-import { BoostSession, type LevelRequest, type RoundRequest } from './boost-session';
-import { BlockOwner, localStep, packBlock, rootTotals, type GroupStep } from './boost-reduce';
-import { histLayout, type HistLayout } from '../../models/gbm/histogram';
-import { ShardSession, type ApplyRequest, type NodeRef, type NodeRows } from './session';
-import { decodeBinnedShard } from './shard';
-import { chunkBytes, joinChunks, MAX_MESSAGE, packArrays, unpackArrays } from './wire';
-
-export type HostRequest =
-  | { op: 'open'; id: string; shard: Uint8Array }
-  | { op: 'histograms'; id: string; nodes: NodeRef[] }
-  | { op: 'applySplits'; id: string; req: ApplyRequest }
-  | { op: 'rows'; id: string; nodes: NodeRef[] }
-  | { op: 'round'; id: string; req: RoundRequest }
-  | { op: 'level'; id: string; req: LevelRequest }
-  | { op: 'close'; id: string }
-  /**
-   * A boosted step over the job's sessions on this trainer (`ids`), which owns feature block
-   * `block` of `peers`: with one peer the answer is [head, winners]; else [head, then each peer's
-   * block of the local sums, packed (this trainer's own is empty: it stays here for 'reduce')].
-   * The step travels as JSON text (a broker and a thread pass one string far faster than the
-   * objects of a multiclass round's 26 trees).
-   */
-  | { op: 'step'; job: string; ids: string[]; step: string; block: number; peers: number }
-  /** The blocks the other trainers sent for this trainer's block of step `seq`: [winners]. */
-  | { op: 'reduce'; job: string; seq: number; parts: Uint8Array[] };
-
-/** A reply: packed typed arrays (see packArrays), in chunks of at most the message limit. */
-export type HostReply = Uint8Array[];
-
-export interface SessionStatus {
-  id: string;
-  rows: number;
-  openTrees: number;
-  memoryBytes: number;
-  idleMs: number;
-  computeMs: number;
-}
+import { QuorumError } from '../../../errors';
+import type { BoostSession } from './boost';
+import { BlockOwner, localStep, packBlock, rootTotals } from './reduce';
+import { histLayout, type HistLayout } from '../../../models/gbm/histogram';
+import { decodeBinnedShard } from '../shard';
+import { chunkBytes, MAX_MESSAGE, packArrays, type GroupStep, type HostReply, type HostRequest, type SessionStatus } from '../wire';
+import { kindOfShard, type DataParallelKind, type DataParallelSession } from '../kinds';
 
 interface Entry {
-  /** A forest's session, or a boosted model's (the shard's config says which). */
-  session: ShardSession | BoostSession;
+  /** Of the kind the shard's config says (kinds.ts). */
+  session: DataParallelSession;
+  kind: DataParallelKind;
   rows: number;
   lastUsed: number;
 }
@@ -102,7 +71,8 @@ export class SessionHost {
         throw new QuorumError('CONFLICT', `shard session '${msg.id}' is already open on this trainer; close it first or use another id`);
       const shard = decodeBinnedShard(msg.shard);
       const rows = shard.rows;
-      this.sessions.set(msg.id, { session: shard.config.boost ? new BoostSession(shard) : new ShardSession(shard), rows, lastUsed: this.now() });
+      const kind = kindOfShard(shard.config);
+      this.sessions.set(msg.id, { session: kind.openSession(shard), kind, rows, lastUsed: this.now() });
       return this.reply([Int32Array.of(rows)]);
     }
     if (msg.op === 'step') return this.step(msg.job, msg.ids, parseStep(msg.step), msg.block, msg.peers);
@@ -124,19 +94,10 @@ export class SessionHost {
     }
     e.lastUsed = this.now();
     const s = e.session;
-    let arrays: Array<Float64Array | Int32Array | Uint8Array> | null = null;
-    if (s instanceof BoostSession) {
-      if (msg.op === 'round') arrays = [s.roundStep(msg.req)];
-      else if (msg.op === 'level') arrays = [s.levelStep(msg.req)];
-    } else if (msg.op === 'histograms') arrays = [s.histograms(msg.nodes)];
-    else if (msg.op === 'applySplits') arrays = [s.applySplits(msg.req)];
-    else if (msg.op === 'rows') arrays = s.rows(msg.nodes).flatMap((r) => [r.rowIndex, r.codes, r.y, r.weight]);
+    const arrays = s.answer(msg);
     // Every answer ends with the session's compute time so far (the driver splits wait from work).
     if (arrays) return this.reply([...arrays, Float64Array.of(s.computeMs)]);
-    throw new QuorumError(
-      'BAD_VALUE',
-      `shard session '${msg.id}' holds a ${s instanceof BoostSession ? 'gbm' : 'forest'} shard and does not answer '${msg.op}'`,
-    );
+    throw new QuorumError('BAD_VALUE', `shard session '${msg.id}' holds a ${e.kind.name} shard and does not answer '${msg.op}'`);
   }
 
   private session(id: string): Entry {
@@ -155,9 +116,10 @@ export class SessionHost {
   private step(job: string, ids: string[], step: GroupStep, block: number, peers: number): HostReply {
     const t0 = performance.now();
     const sessions = ids.map((id) => {
-      const s = this.session(id).session;
-      if (!(s instanceof BoostSession)) throw new QuorumError('BAD_VALUE', `shard session '${id}' holds a forest shard and does not answer boosted steps`);
-      return s;
+      const e = this.session(id);
+      if (!e.kind.reduceSteps)
+        throw new QuorumError('BAD_VALUE', `shard session '${id}' holds a ${e.kind.name} shard and does not answer reduce-scatter steps`);
+      return e.session as BoostSession;
     });
     if (!(peers >= 1 && block >= 0 && block < peers && step.plan.blocks.length === peers + 1)) {
       throw new QuorumError('BAD_VALUE', `block ${block} of ${peers} does not match the plan's ${step.plan.blocks.length - 1} blocks`);
@@ -253,62 +215,5 @@ export class SessionHost {
       0,
     );
     return { sessions, memoryBytes: sessions.reduce((s, x) => s + x.memoryBytes, 0) + blockBytes, reduceJobs: [...this.blocks.keys()] };
-  }
-}
-
-/** The driver's port to one session over a transport that delivers host requests. */
-export class HostPort implements ShardPort {
-  /** The session's compute time (ms) as of its last answer. */
-  computeMs = 0;
-
-  constructor(
-    readonly id: string,
-    private readonly send: (msg: HostRequest) => Promise<HostReply>,
-  ) {}
-
-  private async arrays(msg: HostRequest): Promise<Uint8Array[]> {
-    const parts = unpackArrays(joinChunks(await this.send(msg)));
-    if (msg.op !== 'open' && msg.op !== 'close') this.computeMs = new Float64Array(parts.pop()!.buffer)[0];
-    return parts;
-  }
-
-  /** Opens the session from shard bytes; resolves to its row count. */
-  async open(shard: Uint8Array): Promise<number> {
-    const [rows] = await this.arrays({ op: 'open', id: this.id, shard });
-    return new Int32Array(rows.buffer)[0];
-  }
-
-  async histograms(nodes: NodeRef[]): Promise<Float64Array> {
-    const [h] = await this.arrays({ op: 'histograms', id: this.id, nodes });
-    return new Float64Array(h.buffer);
-  }
-
-  async applySplits(req: ApplyRequest): Promise<Float64Array> {
-    const [a] = await this.arrays({ op: 'applySplits', id: this.id, req });
-    return new Float64Array(a.buffer);
-  }
-
-  async rows(nodes: NodeRef[]): Promise<NodeRows[]> {
-    const parts = await this.arrays({ op: 'rows', id: this.id, nodes });
-    return nodes.map((_, i) => ({
-      rowIndex: new Int32Array(parts[4 * i].buffer),
-      codes: parts[4 * i + 1],
-      y: new Float64Array(parts[4 * i + 2].buffer),
-      weight: new Float64Array(parts[4 * i + 3].buffer),
-    }));
-  }
-
-  async round(req: RoundRequest): Promise<Float64Array> {
-    const [a] = await this.arrays({ op: 'round', id: this.id, req });
-    return new Float64Array(a.buffer);
-  }
-
-  async level(req: LevelRequest): Promise<Float64Array> {
-    const [a] = await this.arrays({ op: 'level', id: this.id, req });
-    return new Float64Array(a.buffer);
-  }
-
-  async close(): Promise<void> {
-    await this.send({ op: 'close', id: this.id });
   }
 }
