@@ -59,8 +59,13 @@ interface ArrayEntry {
   length: number;
 }
 
+/**
+ * By the array's type name rather than `instanceof`: arrays that came from a worker thread belong
+ * to another realm when the code runs in a sandbox (Jest's), and are no instances of this one's.
+ */
 function dtypeOf(a: NumericArray): DType {
-  for (const [name, ctor] of Object.entries(DTYPES)) if (a instanceof ctor) return name as DType;
+  const type = ArrayBuffer.isView(a) ? a[Symbol.toStringTag] : undefined;
+  for (const [name, ctor] of Object.entries(DTYPES)) if (type === ctor.name) return name as DType;
   throw new QuorumError('INTERNAL', `unsupported array type ${Object.prototype.toString.call(a)}`);
 }
 

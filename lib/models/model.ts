@@ -51,6 +51,8 @@ export interface FitContext {
   initial?: Artifact;
   /** Threads lent to this fit (kinds with `team`); absent: the fit runs on its own thread. */
   team?: ThreadTeam | null;
+  /** A part of a parallel fit: what `parallel.prepare` computed once for every part. */
+  shared?: unknown;
 }
 
 export interface TrainedModel {
@@ -132,8 +134,22 @@ export interface ModelKind<P = Record<string, unknown>> {
    * workers, then merged). The split must not change the result: part i covers fixed work items.
    */
   parallel?: {
+    /** Parameters of up to `parts` parts; one part means the fit does not split (it runs whole). */
     split(params: P, parts: number): P[];
-    merge(models: TrainedModel[]): TrainedModel;
+    /**
+     * Optional: work every part would repeat (forests: binning the shard), done once by the pool
+     * on its own thread while the parts' threads start. Each part's fit gets it as
+     * `FitContext.shared`; big arrays should sit in SharedArrayBuffers, so every part reads one copy.
+     */
+    prepare?(data: TrainingSet, params: P, seed: number): unknown;
+    /**
+     * A fitted part as plain data (objects and typed arrays) for the trip from its thread to the
+     * merge. Its buffers are moved, not copied, and the model is not used afterwards: unlike an
+     * artifact, nothing is packed, checked or unpacked on the way.
+     */
+    part(model: TrainedModel): unknown;
+    /** The parts' data (in any order) merged into the model one thread would have fitted. */
+    merge(parts: unknown[]): TrainedModel;
   };
   /**
    * One fit spread over a team of threads on one shared memory (core/team.ts): the pool lends the

@@ -73,6 +73,7 @@ async function fitWith(id: number, kind: ModelKind<unknown>, job: FitJob, cancel
     initial: job.initial ? decodeArtifact(job.initial) : undefined,
     isCancelled: () => Atomics.load(cancel, 0) !== 0,
     team,
+    shared: job.shared,
     onProgress: (progress: FitProgress) => {
       const now = Date.now();
       // Learning-curve points always go out; plain fractions at most 5 times a second.
@@ -83,12 +84,27 @@ async function fitWith(id: number, kind: ModelKind<unknown>, job: FitJob, cancel
   });
   const fitMs = Date.now() - started;
   try {
+    if (job.part) {
+      const part = kind.parallel!.part(model);
+      post({ type: 'fitted-part', id, part, fitMs }, buffersOf(part));
+      return;
+    }
     const bytes = encodeArtifact(model.toArtifact());
     const artifact = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     post({ type: 'fitted', id, artifact, summary: model.summary(), fitMs }, [artifact.buffer as ArrayBuffer]);
   } finally {
     model.dispose();
   }
+}
+
+/** The buffers under the typed arrays of `data` (shared ones excepted), to move rather than copy. */
+function buffersOf(data: unknown, found = new Set<ArrayBuffer>()): ArrayBuffer[] {
+  if (ArrayBuffer.isView(data)) {
+    if (data.buffer instanceof ArrayBuffer) found.add(data.buffer);
+  } else if (data !== null && typeof data === 'object') {
+    for (const value of Object.values(data)) buffersOf(value, found);
+  }
+  return [...found];
 }
 
 async function predict(id: number, job: PredictJob): Promise<void> {

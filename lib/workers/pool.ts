@@ -4,7 +4,9 @@
  *
  * - Matrices are copied once into SharedArrayBuffers; every part of a parallel fit reads them.
  * - A kind with `parallel` (forests) can be spread over several threads of the pool; the parts are
- *   merged here. The split never changes the result (see ModelKind.parallel).
+ *   merged here. The split never changes the result (see ModelKind.parallel). What every part would
+ *   repeat (a forest's binning) is prepared here once, and the parts come back as plain data, moved
+ *   rather than copied: only the merged model is encoded.
  * - A kind with `team` (gbm) fits on one thread that borrows others of the pool for its inner loops
  *   (core/team.ts, on shared memory). Lent threads go back when the fit ends, and one at a time
  *   while other fits wait (the team shrinks at its next step): no fit waits for another to finish.
@@ -18,10 +20,10 @@ import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { breakTeam, leaveTeam, shrinkTeam, teamControl } from '../core/team';
 import { QuorumError, isErrorCode } from '../errors';
-import { decodeArtifact, encodeArtifact } from '../core/container';
+import { encodeArtifact } from '../core/container';
 import { resolveModelKind } from '../models/kinds';
 import { TEAM_MIN_CELLS } from '../models/gbm/hist-kernel';
-import type { FitProgress } from '../models/model';
+import type { FitProgress, ModelKind, TrainedModel, TrainingSet } from '../models/model';
 import type { FitJob, FromWorker, PredictJob, SharedSet, ToWorker } from './protocol';
 
 export interface PoolOptions {
@@ -152,30 +154,16 @@ export class WorkerPool {
       const done = await this.fitOne(shared, options.onProgress, options.signal, threads);
       return { artifact: done.artifact, summary: done.summary, fitMs: Date.now() - started, threads: done.threads };
     }
-    if (threads === 1 || !kind.parallel) {
+    const params = threads > 1 && kind.parallel ? kind.params(job.params) : null;
+    const parts = params ? kind.parallel!.split(params, threads) : [];
+    if (parts.length < 2) {
       const done = await this.fitOne(shared, options.onProgress, options.signal);
       return { artifact: done.artifact, summary: done.summary, fitMs: Date.now() - started, threads: 1 };
     }
-    const parts = kind.parallel.split(kind.params(job.params), threads);
-    const fractions = new Array<number>(parts.length).fill(0);
-    const results = await Promise.all(
-      parts.map((params, i) =>
-        this.fitOne(
-          { ...shared, params },
-          (p) => {
-            fractions[i] = p.fraction;
-            options.onProgress?.({ ...p, fraction: fractions.reduce((a, b) => a + b, 0) / parts.length });
-          },
-          options.signal,
-        ),
-      ),
-    );
-    const models = results.map((r) => kind.load(decodeArtifact(r.artifact)));
-    const merged = kind.parallel.merge(models);
+    const merged = await this.fitParts(kind, shared, params, parts, options);
     const bytes = encodeArtifact(merged.toArtifact());
     const summary = merged.summary();
     merged.dispose();
-    models.forEach((m) => m.dispose());
     return {
       artifact: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       summary,
@@ -210,6 +198,47 @@ export class WorkerPool {
     const done = await this.submit({ type: 'fit', id: this.nextId++, job, cancel }, width, onProgress, signal, cancel, (n) => (threads = n));
     if (done.type !== 'fitted') throw new QuorumError('INTERNAL', `unexpected worker answer '${done.type}'`);
     return { ...done, threads };
+  }
+
+  /**
+   * One fit in parts, one thread each (ModelKind.parallel): what every part would repeat is
+   * prepared once, here, while their threads start or take the job; the parts come back as plain
+   * data and are merged.
+   */
+  private async fitParts<P>(kind: ModelKind<P>, job: FitJob, params: P, parts: P[], options: FitOptions): Promise<TrainedModel> {
+    const parallel = kind.parallel!;
+    const { train } = job;
+    const data: TrainingSet = {
+      task: job.task,
+      x: { data: train.x, rows: train.rows, cols: train.cols },
+      y: train.y,
+      nClasses: job.nClasses,
+      classes: job.classes,
+      features: job.features,
+    };
+    const prepared = parallel.prepare?.(data, params, job.seed);
+    const fractions = new Array<number>(parts.length).fill(0);
+    const results = await Promise.all(
+      parts.map((part, i) =>
+        this.fitPart(
+          { ...job, params: part, part: true, shared: prepared },
+          (p) => {
+            fractions[i] = p.fraction;
+            options.onProgress?.({ ...p, fraction: fractions.reduce((a, b) => a + b, 0) / parts.length });
+          },
+          options.signal,
+        ),
+      ),
+    );
+    return parallel.merge(results);
+  }
+
+  /** One part of a parallel fit on one thread: its data for the merge (`ModelKind.parallel.part`). */
+  private async fitPart(job: FitJob, onProgress?: (p: FitProgress) => void, signal?: AbortSignal): Promise<unknown> {
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const done = await this.submit({ type: 'fit', id: this.nextId++, job, cancel }, 1, onProgress, signal, cancel);
+    if (done.type !== 'fitted-part') throw new QuorumError('INTERNAL', `unexpected worker answer '${done.type}'`);
+    return done.part;
   }
 
   private submit(

@@ -24,6 +24,10 @@ export interface FitJob {
   validation?: SharedSet;
   /** Encoded artifact to start from (training by parameter averaging). */
   initial?: Uint8Array;
+  /** A part of a parallel fit: the thread answers with the kind's part data (`parallel.part`), not an artifact. */
+  part?: boolean;
+  /** What the kind's `parallel.prepare` computed once for every part (`FitContext.shared`). */
+  shared?: unknown;
 }
 
 export interface PredictJob {
@@ -64,6 +68,7 @@ export type FromWorker =
   | { type: 'initialised'; kind: string; info: Record<string, unknown> }
   | { type: 'progress'; id: number; progress: FitProgress }
   | { type: 'fitted'; id: number; artifact: Uint8Array; summary: Record<string, unknown>; fitMs: number }
+  | { type: 'fitted-part'; id: number; part: unknown; fitMs: number }
   | { type: 'predicted'; id: number; output: Float32Array }
   /** A thread lent to a team is back (the fit ended, or the pool took it back): its slot is free. */
   | { type: 'left'; id: number }

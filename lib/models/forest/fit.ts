@@ -6,7 +6,7 @@
 import { QuorumError } from '../../errors';
 import { Rng, deriveSeed } from '../../util/random';
 import type { FitContext, TrainingSet } from '../model';
-import { binCount, binMatrix, fitBins } from '../trees/binning';
+import { binCount, binMatrix, fitBins, type Bins } from '../trees/binning';
 import { ClassGrower } from './grow-class';
 import type { BinnedSet, GrowOptions } from './grow-common';
 import { RegGrower } from './grow-reg';
@@ -78,7 +78,29 @@ function balancedWeights(y: Int32Array, K: number): Float64Array {
   return count.map((c) => (c > 0 ? y.length / (present * c) : 0));
 }
 
-/** Fits `p.nEstimators` trees, numbered from `p.treeOffset`. */
+/** The shard binned: its bins and its codes (row-major, see binMatrix). */
+export interface BinnedShard {
+  bins: Bins;
+  codes: Uint8Array;
+}
+
+function binShard(x: TrainingSet['x'], p: ForestParams, seed: number, codes?: Uint8Array): BinnedShard {
+  const bins = fitBins(x, p.maxBins, deriveSeed(seed, BIN_SEED_LABEL));
+  return { bins, codes: binMatrix(x, bins, codes) };
+}
+
+/**
+ * The binning every part of a parallel fit would repeat, done once (`parallel.prepare`): the pool
+ * runs it while the parts' threads start, and the parts read the codes from shared memory. Binning
+ * in each part took 20–60 ms of a 0.7 s part on Letter (code not yet compiled, both threads at once).
+ */
+export function prepareForest(data: TrainingSet, p: ForestParams, seed: number): BinnedShard {
+  checkData(data, p);
+  const { rows, cols } = data.x;
+  return binShard(data.x, p, seed, new Uint8Array(new SharedArrayBuffer(rows * cols)));
+}
+
+/** Fits `p.nEstimators` trees, numbered from `p.treeOffset` (on the shard `ctx.shared` binned, if given). */
 export function fitForest(data: TrainingSet, p: ForestParams, ctx: FitContext): ForestModel {
   checkData(data, p);
   const { x, task } = data;
@@ -86,10 +108,10 @@ export function fitForest(data: TrainingSet, p: ForestParams, ctx: FitContext): 
   const criterion = resolveCriterion(p, task);
   const n = x.rows;
   const K = classification ? data.nClasses : 1;
-  const bins = fitBins(x, p.maxBins, deriveSeed(ctx.seed, BIN_SEED_LABEL));
+  const { bins, codes } = (ctx.shared as BinnedShard | undefined) ?? binShard(x, p, ctx.seed);
   const nBins = new Int32Array(x.cols);
   for (let f = 0; f < x.cols; f++) nBins[f] = binCount(bins, f);
-  const set: BinnedSet = { codes: binMatrix(x, bins), rows: n, cols: x.cols, nBins };
+  const set: BinnedSet = { codes, rows: n, cols: x.cols, nBins };
   const opt: GrowOptions = {
     maxDepth: p.maxDepth ?? Infinity,
     minSamplesSplit: p.minSamplesSplit,

@@ -7,9 +7,9 @@
 import type { ModelKind } from '../model';
 import { treeKind } from '../trees/kind';
 import { decodeForest } from './artifact';
-import { fitForest } from './fit';
-import { ForestModel } from './model';
-import { mergeForests, splitParams } from './parallel';
+import { fitForest, prepareForest } from './fit';
+import { ForestModel, type ForestState } from './model';
+import { forestPart, mergeForests, splitParams } from './parallel';
 import { type ForestParams, parseParams } from './params';
 import { forestPlan } from './plan';
 
@@ -18,7 +18,7 @@ export { ForestModel } from './model';
 export { permutationImportance } from './importance';
 
 /** Trees of one forest spread over threads: each part fits a range of tree indices, the parts concatenate. */
-const parallel = { split: splitParams, merge: mergeForests };
+const parallel = { split: splitParams, prepare: prepareForest, part: forestPart, merge: (parts: unknown[]) => mergeForests(parts as ForestState[]) };
 
 export const forestKind: ModelKind<ForestParams> = treeKind('forest', {
   parse: parseParams,

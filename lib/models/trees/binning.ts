@@ -307,7 +307,7 @@ const NO_KEY = 0x7fc00001;
 /**
  * Codes of all values, row-major like `x` (feature f of row r is `codes[r * cols + f]`): a node's
  * histograms for several features are filled in one pass over its rows, and one row's codes then
- * share a cache line.
+ * share a cache line. Written into `codes` when given (a buffer shared by several threads).
  *
  * Feature by feature: integer values within the feature's edges (counts, codes, years — most
  * columns of most tables) look their code up in a table of the integers there, when there are
@@ -315,8 +315,8 @@ const NO_KEY = 0x7fc00001;
  * a cache of the values searched before (by their Float32 bits: rates, indices and prices repeat),
  * so the codes are the search's either way.
  */
-export function binMatrix(x: Matrix, bins: Bins): Uint8Array {
-  const codes = new Uint8Array(x.rows * x.cols);
+export function binMatrix(x: Matrix, bins: Bins, codes: Uint8Array = new Uint8Array(x.rows * x.cols)): Uint8Array {
+  if (codes.length < x.rows * x.cols) throw new RangeError(`binMatrix: ${codes.length} bytes for ${x.rows} × ${x.cols} codes`);
   codeFeatures(x, bins, codes, false);
   return codes;
 }

@@ -7,7 +7,7 @@ import { QuorumError } from '../../errors';
 import type { Artifact } from '../../core/container';
 import type { FeatureInfo, Matrix, Task, TrainedModel } from '../model';
 import type { Bins } from './binning';
-import type { TreeNodes } from './nodes';
+import { treeDepths, type TreeNodes } from './nodes';
 import { compileWalker, type Walker } from './walk';
 
 /** What every tree model's state holds (a kind adds its own facts). */
@@ -81,7 +81,7 @@ export abstract class TreeEnsembleModel<S extends TreeState> implements TrainedM
   protected baseSummary(): { nTrees: number; totalNodes: number; meanDepth: number; byName: (values: ArrayLike<number>) => Record<string, number> } {
     const names = this.state.features.map((f) => f.name);
     const byName = (values: ArrayLike<number>): Record<string, number> => Object.fromEntries(names.map((name, i) => [name, Number(values[i].toPrecision(6))]));
-    const depths = this.walker.depths;
+    const depths = treeDepths(this.state.nodes);
     let depthSum = 0;
     for (let t = 0; t < this.nTrees; t++) depthSum += depths[t];
     return { nTrees: this.nTrees, totalNodes: this.state.nodes.feature.length, meanDepth: this.nTrees ? depthSum / this.nTrees : 0, byName };

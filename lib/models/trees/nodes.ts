@@ -183,3 +183,32 @@ export function concatNodes(parts: TreeNodes[]): TreeNodes {
   out.treeStart = Int32Array.from(treeStarts);
   return out;
 }
+
+/**
+ * Each tree's depth (a lone leaf is 0), read off the preorder: after an internal node comes its
+ * left child one level down; after a leaf, the pending right child nearest above. One pass with a
+ * small stack, so a summary does not have to build the prediction walker (walk.ts) for it (for 100
+ * Letter trees that took 25–45 ms, to read 100 numbers).
+ */
+export function treeDepths(nodes: TreeNodes): Int32Array {
+  const { treeStart, feature } = nodes;
+  const nTrees = treeStart.length - 1;
+  const depths = new Int32Array(nTrees);
+  let pending = new Int32Array(64);
+  for (let t = 0; t < nTrees; t++) {
+    let top = 0;
+    let d = 0;
+    let max = 0;
+    for (let i = treeStart[t]; i < treeStart[t + 1]; i++) {
+      if (d > max) max = d;
+      if (feature[i] >= 0) {
+        if (top === pending.length) pending = grown(pending, 2 * top);
+        pending[top++] = ++d;
+      } else if (top > 0) {
+        d = pending[--top];
+      }
+    }
+    depths[t] = max;
+  }
+  return depths;
+}

@@ -32,8 +32,6 @@ export interface Walker {
   thresholds: Float32Array;
   /** Node index of each tree's root. */
   roots: Int32Array;
-  /** Each tree's depth. */
-  depths: Int32Array;
   nFeatures: number;
 }
 
@@ -47,17 +45,12 @@ export function compileWalker(nodes: TreeNodes, bins: Bins): Walker {
   const buffer = new ArrayBuffer(n * WORDS * 4);
   const words = new Int32Array(buffer);
   const thresholds = new Float32Array(buffer);
-  const depths = new Int32Array(nTrees);
-  const depth = new Int32Array(n);
   let leaf = 0;
   for (let t = 0; t < nTrees; t++) {
     const base = treeStart[t];
-    let maxDepth = 0;
     for (let i = base; i < treeStart[t + 1]; i++) {
       const k = i * WORDS;
       const f = feature[i];
-      const d = depth[i];
-      if (d > maxDepth) maxDepth = d;
       if (f < 0) {
         thresholds[k + 1] = NaN;
         words[k + 2] = i;
@@ -72,12 +65,9 @@ export function compileWalker(nodes: TreeNodes, bins: Bins): Walker {
       const r = base + right[i];
       words[k + 2] = r;
       words[k + 3] = -1;
-      depth[i + 1] = d + 1;
-      depth[r] = d + 1;
     }
-    depths[t] = maxDepth;
   }
-  return { words, thresholds, roots: treeStart.subarray(0, nTrees), depths, nFeatures };
+  return { words, thresholds, roots: treeStart.subarray(0, nTrees), nFeatures };
 }
 
 /** Floats per row in the buffer {@link fillRows} writes. */
