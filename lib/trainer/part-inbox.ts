@@ -1,6 +1,6 @@
 /**
  * Where a trainer collects the blocks the other trainers of a data-parallel job send it during a
- * step (boost-reduce.ts's reduce-scatter): parts by step number and sender, each possibly in
+ * step (data-parallel/session/reduce.ts's reduce-scatter): parts by step number and sender, each possibly in
  * chunks (no message over the broker's limit). The step waits until every other trainer's part
  * is in; a part of an older step is dropped; the driver aborts a step whose trainer failed, and
  * the wait ends at once (STEP_ABORTED) instead of waiting for a part that will never come.

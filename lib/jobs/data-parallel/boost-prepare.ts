@@ -1,7 +1,7 @@
 /**
  * What the coordinator fixes once for a data-parallel gbm job, from all training rows: the
  * objective, the starting margins, the class weights, and the gradient quantisation that makes
- * histogram sums exact (boost-session.ts).
+ * histogram sums exact (session/boost.ts).
  */
 import { objectiveFor } from '../../models/gbm/objectives';
 import { resolveObjective, startMargin, type GbmParams } from '../../models/gbm/params';

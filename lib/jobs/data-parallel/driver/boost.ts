@@ -4,7 +4,7 @@
  * ({@link growRound}): one opens the round on every shard (the previous round's trees move the
  * margins; derivatives, sample, roots), then one per level partitions the split nodes. Each step's
  * histograms never come here: the trainers add them up among themselves by feature blocks
- * (boost-reduce.ts) and answer with each node's best split of their block, a few numbers per node.
+ * (session/reduce.ts) and answer with each node's best split of their block, a few numbers per node.
  * The K trees of a multiclass round grow together, so a round costs about maxDepth steps whatever
  * K is. Leaf values are the one-node fit's (split.ts); the validation rows stay here and decide
  * early stopping. The result is an ordinary GbmModel.
@@ -41,7 +41,7 @@ export interface StepVariants {
   rebuild: StepBody;
 }
 
-/** What every trainer answered: the heads summed (boost-reduce.ts headLength), the winners per block. */
+/** What every trainer answered: the heads summed (wire.ts headLength), the winners per block. */
 export interface StepResult {
   head: Float64Array;
   winners: Float64Array[];
