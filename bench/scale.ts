@@ -16,7 +16,7 @@
  * one). The machine's two-core capacity C (bench/lib/capacity.ts) is measured in the same run and
  * the speed-up targets are printed as shares of it. Writes bench/results/scale.json.
  *
- *   node dist/bench/scale.js [--reps 3] [--cases synth,letter] [--rounds 100]
+ *   node dist/bench/scale.js [--reps 3] [--cases synth,letter] [--rounds 100] [--only one1,dp1,...]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +33,8 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
+/** `--only dp1,dp2`: just these rows (keys of ROWS), without XGBoost — for looking into one case. */
+const ONLY = arg('only', '').split(',').filter(Boolean);
 const SYNTH = path.join(ROOT, 'var', 'data', 'synthetic-1000000x20-s1.csv');
 const PY = path.join(ROOT, 'bench', 'python', 'gbm.py');
 
@@ -65,6 +67,8 @@ interface Run {
   driverBytes?: number;
   peerBytes?: number;
   commShare?: number;
+  /** The member's whole cost summary (summary.dataParallel: round trips, bytes, times). */
+  dataParallel?: Record<string, number>;
 }
 
 /** A configuration of the cluster's trainers, and the job to run on it. */
@@ -152,7 +156,7 @@ async function clusterRuns(c: DataCase, rounds: number, reps: number): Promise<R
     await trainers(ROWS[0].trainers);
     await api('POST', '/datasets/ingest', { path: path.basename(c.file), name: c.name });
     for (let rep = 0; rep < reps; rep++) {
-      for (const row of ROWS) {
+      for (const row of ROWS.filter((r) => ONLY.length === 0 || ONLY.includes(r.key))) {
         await trainers(row.trainers);
         const t = performance.now();
         const started = await api<{ id: string }>('POST', '/trainings', {
@@ -179,6 +183,7 @@ async function clusterRuns(c: DataCase, rounds: number, reps: number): Promise<R
           run.driverBytes = perShardRound(d.bytesIn + d.bytesOut);
           run.peerBytes = perShardRound(d.peerBytes ?? 0);
           run.commShare = d.commMs / m.fitMs;
+          run.dataParallel = d;
         }
         out[row.key].push(run);
         console.log(`${c.name} rep ${rep + 1}/${reps}: ${row.label}: fit ${run.fitS.toFixed(2)} s, job ${wallS.toFixed(1)} s`);
@@ -243,8 +248,8 @@ async function main(): Promise<void> {
       console.log(`${c.name}: skipped: ${c.file} not found`);
       continue;
     }
-    const xgb1 = xgboost(c, rounds, 1);
-    const xgb2 = xgboost(c, rounds, 2);
+    const xgb1 = ONLY.length ? null : xgboost(c, rounds, 1);
+    const xgb2 = ONLY.length ? null : xgboost(c, rounds, 2);
     const runs = await clusterRuns(c, rounds, reps);
     const med = (key: string, f: (r: Run) => number | undefined): number | undefined => {
       const v = runs[key].map(f).filter((x): x is number => x !== undefined);

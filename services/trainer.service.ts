@@ -177,7 +177,7 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
         // Block j of this trainer's sums to trainer j, in chunks under the message limit.
         let sent = 0;
         const t0 = performance.now();
-        await Promise.all(
+        const sending = Promise.all(
           peers.map(async (node, j) => {
             if (j === block) return;
             const chunks = chunkBytes(local[1 + j], STREAM_ABOVE_BYTES);
@@ -191,10 +191,14 @@ const TrainerService: ServiceSchema<ServiceSettingSchema, TrainerThis> = {
             }
           }),
         );
-        const parts = await incoming!;
+        sending.catch(() => undefined);
+        // The others' parts are what this step waits for; the acknowledgements of its own come in
+        // while it reduces (a failed send still ends the step at once).
+        const parts = await Promise.race([incoming!, sending.then(() => incoming!)]);
         const waitMs = performance.now() - t0;
         const ordered = peers.flatMap((_, j) => (j === block ? [] : [parts.get(j)!]));
         const reduced = unpackArrays(joinChunks(await this.sessions().send({ op: 'reduce', job, seq, parts: ordered })));
+        await sending;
         const stats = Float64Array.of(stepMs + float64s(reduced[1])[0], sent, waitMs, performance.now() - received);
         return Buffer.from(packArrays([head, float64s(reduced[0]), stats]));
       },
