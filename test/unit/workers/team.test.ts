@@ -48,7 +48,7 @@ describe('a gbm fit on a team of threads', () => {
   afterAll(() => pool.close());
 
   it('gives the byte-identical artifact on 1, 2 and 3 threads', async () => {
-    // Nodes of ≥ 2^20 rows × features are built by the team (TEAM_MIN_CELLS): here the top levels.
+    // Nodes of ≥ TEAM_MIN_CELLS rows × features are built by the team: here the top levels.
     const job = gbmJob(120_000, { nEstimators: 15 });
     const one = await pool.fit(job, { threads: 1 });
     const two = await pool.fit(job, { threads: 2 });
