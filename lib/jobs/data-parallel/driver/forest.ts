@@ -20,8 +20,8 @@ import type { ShardPort } from './ports';
 import { checkDataParallelParams } from '../params';
 import { featureOffsets, statsPerBin } from '../session/forest';
 import type { ShardConfig } from '../shard';
-import { emitTree, growSmall, newNode, type DNode, type DTree } from './tree-build';
-import { type NodeRef, type SplitOrder } from '../wire';
+import { emitTree, growSmall, newNode, type DNode, type DTree, type SmallContext } from './tree-build';
+import { type ApplyRequest, type NodeRef, type NodeRows, type SplitOrder } from '../wire';
 import { callAll, type DriverCost } from './cost';
 
 /** A forest's finished trees (whole batches), enough to resume the fit on a restarted coordinator. */
@@ -83,14 +83,31 @@ export interface DataParallelInput {
   classes?: string[];
 }
 
-export async function fitForestDataParallel(
-  ports: ShardPort[],
-  input: DataParallelInput,
-  p: ForestParams,
-  opts: DriverOptions = {},
-): Promise<{ model: ForestModel; cost: DriverCost }> {
-  checkDataParallelParams(p);
-  const { config } = input;
+/** What growing any batch needs: fixed for the whole forest. */
+interface ForestContext {
+  classification: boolean;
+  K: number;
+  cols: number;
+  layout: HistLayout;
+  histLength: number;
+  opt: GrowOptions;
+  small: SmallContext;
+  smallRows: number;
+  splitter: HistSplitter;
+  yScale: number;
+  cost: DriverCost;
+}
+
+/** A step of a batch as the driver runs it on every shard; the reply is every shard's answer, in shard order. */
+export type ForestStep = { op: 'roots'; refs: NodeRef[] } | { op: 'apply'; req: ApplyRequest } | { op: 'children'; hist: NodeRef[]; rows: NodeRef[] };
+
+/** The children step's answer of one shard: the histograms asked for, concatenated, and the rows of the small nodes. */
+interface ChildrenReply {
+  h: Float64Array;
+  r: NodeRows[];
+}
+
+function forestContext(config: ShardConfig, p: ForestParams, smallRows: number, cost: DriverCost): ForestContext {
   const classification = config.task === 'classification';
   const K = config.nClasses;
   const cols = config.cols;
@@ -104,7 +121,6 @@ export async function fitForestDataParallel(
     nBins: config.nBins,
     minLeaf: p.minSamplesLeaf,
   };
-  const histLength = layout.off[cols] * layout.S + (classification ? 0 : 2);
   const opt: GrowOptions = {
     maxDepth: p.maxDepth ?? Infinity,
     minSamplesSplit: p.minSamplesSplit,
@@ -112,16 +128,278 @@ export async function fitForestDataParallel(
     mtry: resolveMaxFeatures(p, config.task, cols),
     extraTrees: false,
   };
-  const smallRows = Math.max(1, opts.smallRows ?? 1000);
-  const budget = opts.histBudgetBytes ?? 256 << 20;
-  // Nodes of more than smallRows rows are disjoint within a level, so a tree holds at most
-  // 2·rows/smallRows summed histograms at once (a level's parents and their children).
-  const histsPerTree = Math.max(1, Math.ceil((2 * config.totalRows) / smallRows));
-  const fromBudget = Math.floor(budget / (histLength * 8 * histsPerTree));
-  const treesPerBatch = Math.max(
-    1,
-    Math.min(p.nEstimators, opts.treesPerBatch ?? fromBudget, opts.checkpoint ? Math.max(1, opts.checkpointEvery ?? 20) : Infinity),
+  const yScale = 2 ** -config.yShift;
+  return {
+    classification,
+    K,
+    cols,
+    layout,
+    histLength: layout.off[cols] * layout.S + (classification ? 0 : 2),
+    opt,
+    small: { classification, K, cols, nBins: Int32Array.from(config.nBins), opt, criterion, yScale },
+    smallRows,
+    splitter: new HistSplitter(layout),
+    yScale,
+    cost,
+  };
+}
+
+/** Sums the shards' histograms in shard order (regression: the target's range is a min and a max, not a sum). */
+function sumHist(ctx: ForestContext, parts: Float64Array[]): Float64Array {
+  const sum = Float64Array.from(parts[0]);
+  for (let s = 1; s < parts.length; s++) {
+    const h = parts[s];
+    if (ctx.classification) for (let i = 0; i < sum.length; i++) sum[i] += h[i];
+    else {
+      for (let i = 0; i < sum.length - 2; i++) sum[i] += h[i];
+      sum[sum.length - 2] = Math.min(sum[sum.length - 2], h[sum.length - 2]);
+      sum[sum.length - 1] = Math.max(sum[sum.length - 1], h[sum.length - 1]);
+    }
+  }
+  for (const h of parts) ctx.cost.bytesIn += h.byteLength;
+  return sum;
+}
+
+/** A node's split from its summed histogram (the order the sessions apply), or null: the node becomes a leaf. */
+function decide(ctx: ForestContext, tree: DTree, node: DNode): SplitOrder | null {
+  const { layout, classification, K, opt, splitter } = ctx;
+  const h = node.hist!;
+  const t: NodeTotals = nodeTotals(layout, h, 0);
+  node.n = t.n;
+  let kk = 0;
+  if (classification) for (let k = 0; k < K; k++) if (t.T[k] > 0) kk++;
+  const impure = classification ? kk > 1 : node.lo < node.hi;
+  let split = false;
+  if (impure && t.n >= opt.minSamplesSplit && t.n >= 2 * opt.minSamplesLeaf && node.depth < opt.maxDepth) {
+    split = splitter.find(h, 0, t, tree.feats, opt.mtry, tree.rng);
+  }
+  node.hist = split ? h : null;
+  if (!split) {
+    if (classification) {
+      node.leafCls = new Int32Array(kk);
+      node.leafW = new Float64Array(kk);
+      let j = 0;
+      for (let k = 0; k < K; k++) {
+        if (t.T[k] > 0) {
+          node.leafCls[j] = k;
+          node.leafW[j++] = t.T[k];
+        }
+      }
+    } else node.value = (t.T[1] / t.W) * ctx.yScale;
+    return null;
+  }
+  const best = splitter.best;
+  tree.imp[best.feature] += best.proxy - parentProxy(layout, t);
+  node.feature = best.feature;
+  node.bin = best.bin;
+  node.missLeft = best.missLeft;
+  node.left = tree.nodes.length;
+  node.right = node.left + 1;
+  const l = newNode(node.depth + 1);
+  const r = newNode(node.depth + 1);
+  l.n = splitter.bestNLeft;
+  r.n = t.n - l.n;
+  tree.nodes.push(l, r);
+  return { tree: tree.index, node: -1, feature: best.feature, bin: best.bin, missLeft: best.missLeft, left: node.left, right: node.right };
+}
+
+/** The trees of one batch, fresh (tree i seeded by its index alone). */
+function newBatch(seed: number, p: ForestParams, cols: number, first: number, count: number): DTree[] {
+  const batch: DTree[] = [];
+  for (let i = first; i < first + count; i++) {
+    batch.push({
+      index: i,
+      rng: new Rng(deriveSeed(seed, p.treeOffset + i)),
+      feats: Int32Array.from({ length: cols }, (_, f) => f),
+      nodes: [newNode(0)],
+      imp: new Float64Array(cols),
+      frontier: [0],
+    });
+  }
+  return batch;
+}
+
+/** One level of every tree of the batch: small nodes finished here, the others split or made leaves; the trees that ended. */
+function growLevel(ctx: ForestContext, batch: DTree[], release: number[]): SplitOrder[] {
+  const splits: SplitOrder[] = [];
+  for (const tree of batch) {
+    const next: number[] = [];
+    for (const id of tree.frontier) {
+      const node = tree.nodes[id];
+      if (node.rows) growSmall(tree, node, ctx.small);
+      else {
+        const s = decide(ctx, tree, node);
+        if (s) {
+          s.node = id;
+          splits.push(s);
+          next.push(s.left, s.right);
+        }
+      }
+    }
+    if (tree.frontier.length > 0 && next.length === 0) release.push(tree.index);
+    tree.frontier = next;
+  }
+  return splits;
+}
+
+/** The children of a level's splits, once the sessions applied them: whose histogram to build, whose rows to fetch. */
+interface ChildrenPlan {
+  histRefs: NodeRef[];
+  pairs: Array<[DNode, DNode, DNode]>;
+  rowRefs: NodeRef[];
+  rowNodes: DNode[];
+}
+
+/**
+ * Checks the shards' row counts against the histograms and plans the children: per split, the
+ * smaller child's histogram is built (the larger is its parent minus it) when either is big; the
+ * small ones come back as rows.
+ */
+function planChildren(ctx: ForestContext, batch: DTree[], splits: SplitOrder[], applied: Float64Array[]): ChildrenPlan {
+  const plan: ChildrenPlan = { histRefs: [], pairs: [], rowRefs: [], rowNodes: [] };
+  const byTree = new Map(batch.map((t) => [t.index, t]));
+  splits.forEach((s, q) => {
+    const tree = byTree.get(s.tree)!;
+    const l = tree.nodes[s.left];
+    const r = tree.nodes[s.right];
+    let nl = 0;
+    let nr = 0;
+    for (const a of applied) {
+      nl += a[6 * q];
+      nr += a[6 * q + 1];
+      l.lo = Math.min(l.lo, a[6 * q + 2]);
+      l.hi = Math.max(l.hi, a[6 * q + 3]);
+      r.lo = Math.min(r.lo, a[6 * q + 4]);
+      r.hi = Math.max(r.hi, a[6 * q + 5]);
+    }
+    if (nl !== l.n || nr !== r.n)
+      throw new QuorumError('INTERNAL', `shard sessions disagree with the histograms on split ${s.tree}/${s.node}: ${nl}/${nr} rows, expected ${l.n}/${r.n}`);
+    const parent = tree.nodes[s.node];
+    const smaller = nl <= nr ? l : r;
+    const larger = smaller === l ? r : l;
+    if (larger.n > ctx.smallRows) {
+      plan.histRefs.push({ tree: s.tree, node: smaller === l ? s.left : s.right });
+      plan.pairs.push([parent, smaller, larger]);
+    } else parent.hist = null;
+    for (const [c, id] of [
+      [l, s.left],
+      [r, s.right],
+    ] as Array<[DNode, number]>) {
+      if (c.n <= ctx.smallRows) {
+        plan.rowRefs.push({ tree: s.tree, node: id });
+        plan.rowNodes.push(c);
+      }
+    }
+  });
+  return plan;
+}
+
+/** The children's histograms (the smaller ones summed, the larger ones by subtraction) and the small nodes' rows. */
+function takeChildren(ctx: ForestContext, plan: ChildrenPlan, replies: ChildrenReply[]): void {
+  const { histLength, classification, smallRows, cost } = ctx;
+  cost.histNodes += plan.histRefs.length;
+  cost.rowNodes += plan.rowRefs.length;
+  plan.pairs.forEach(([parent, smaller, larger], q) => {
+    const h = sumHist(
+      ctx,
+      replies.map((x) => x.h.subarray(q * histLength, (q + 1) * histLength)),
+    );
+    const ph = parent.hist!;
+    const big = new Float64Array(histLength);
+    const end = classification ? histLength : histLength - 2;
+    for (let i = 0; i < end; i++) big[i] = ph[i] - h[i];
+    if (smaller.n > smallRows) smaller.hist = h;
+    if (larger.n > smallRows) larger.hist = big;
+    parent.hist = null;
+  });
+  plan.rowNodes.forEach((node, q) => {
+    node.rows = replies.map((x) => x.r[q]);
+    for (const part of node.rows) cost.bytesIn += part.rowIndex.byteLength + part.codes.byteLength + part.y.byteLength + part.weight.byteLength;
+    node.hist = null;
+  });
+}
+
+/**
+ * Grows one batch of trees as a sequence of steps: the roots' histograms, then per level the
+ * splits to apply and the children to build or fetch; last, the trees that ended are released.
+ * Each `yield` is one round trip to every shard; what comes back is their answers in shard order.
+ */
+function* growBatch(ctx: ForestContext, batch: DTree[]): Generator<ForestStep, void, unknown[]> {
+  const { histLength, classification, cost } = ctx;
+  const refs: NodeRef[] = batch.map((t) => ({ tree: t.index, node: 0 }));
+  const rootParts = (yield { op: 'roots', refs }) as Float64Array[];
+  batch.forEach((t, q) => {
+    const h = sumHist(
+      ctx,
+      rootParts.map((part) => part.subarray(q * histLength, (q + 1) * histLength)),
+    );
+    t.nodes[0].hist = h;
+    if (!classification) {
+      t.nodes[0].lo = h[histLength - 2];
+      t.nodes[0].hi = h[histLength - 1];
+    }
+  });
+  let release: number[] = [];
+  for (;;) {
+    const splits = growLevel(ctx, batch, release);
+    if (splits.length === 0) break;
+    cost.levels++;
+    const applied = (yield { op: 'apply', req: { splits, release } }) as Float64Array[];
+    release = [];
+    cost.bytesIn += 48 * splits.length * applied.length;
+    const plan = planChildren(ctx, batch, splits, applied);
+    // Both requests at once (they only read the session): one hop per level.
+    const replies = (yield { op: 'children', hist: plan.histRefs, rows: plan.rowRefs }) as ChildrenReply[];
+    takeChildren(ctx, plan, replies);
+  }
+  if (release.length > 0) yield { op: 'apply', req: { splits: [], release } };
+}
+
+/** One step on every shard (a round trip), counted in `cost`. */
+function runStep(ports: ShardPort[], step: ForestStep, cost: DriverCost): Promise<unknown[]> {
+  if (step.op === 'roots') return callAll(ports, (port) => port.histograms(step.refs), JSON.stringify(step.refs).length, cost);
+  if (step.op === 'apply') return callAll(ports, (port) => port.applySplits(step.req), JSON.stringify(step.req).length, cost);
+  const { hist, rows } = step;
+  return callAll(
+    ports,
+    async (port): Promise<ChildrenReply> => {
+      const [h, r] = await Promise.all([hist.length ? port.histograms(hist) : new Float64Array(0), rows.length ? port.rows(rows) : []]);
+      return { h, r };
+    },
+    JSON.stringify(hist).length + JSON.stringify(rows).length,
+    cost,
   );
+}
+
+function checkResume(resume: ForestCheckpoint, resumed: TreeNodes, p: ForestParams, cols: number, config: ShardConfig): void {
+  if (
+    resume.version !== 1 ||
+    resume.trees >= p.nEstimators ||
+    resumed.treeStart.length !== resume.trees + 1 ||
+    resume.treeImportance.length !== resume.trees * cols ||
+    (resumed.leafStart !== null) !== (config.task === 'classification')
+  ) {
+    throw new QuorumError(
+      'BAD_VALUE',
+      `a data-parallel forest checkpoint of ${resume.trees} trees does not fit this job (${p.nEstimators} trees, ${cols} features, ${config.task})`,
+    );
+  }
+}
+
+/**
+ * Grows the forest over the shards' sessions, batch by batch ({@link growBatch}); after each batch
+ * its trees are written out and, when asked, checkpointed.
+ */
+export async function fitForestDataParallel(
+  ports: ShardPort[],
+  input: DataParallelInput,
+  p: ForestParams,
+  opts: DriverOptions = {},
+): Promise<{ model: ForestModel; cost: DriverCost }> {
+  checkDataParallelParams(p);
+  const { config } = input;
+  const cols = config.cols;
+  const smallRows = Math.max(1, opts.smallRows ?? 1000);
   const cost: DriverCost = {
     roundTrips: 0,
     bytesIn: 0,
@@ -130,221 +408,43 @@ export async function fitForestDataParallel(
     sessionMs: 0,
     driverMs: 0,
     levels: 0,
-    treesPerBatch,
+    treesPerBatch: 1,
     histNodes: 0,
     rowNodes: 0,
   };
-  const splitter = new HistSplitter(layout);
-  const nBins = Int32Array.from(config.nBins);
-  const yScale = 2 ** -config.yShift;
+  const ctx = forestContext(config, p, smallRows, cost);
+  const budget = opts.histBudgetBytes ?? 256 << 20;
+  // Nodes of more than smallRows rows are disjoint within a level, so a tree holds at most
+  // 2·rows/smallRows summed histograms at once (a level's parents and their children).
+  const histsPerTree = Math.max(1, Math.ceil((2 * config.totalRows) / smallRows));
+  const fromBudget = Math.floor(budget / (ctx.histLength * 8 * histsPerTree));
+  const treesPerBatch = Math.max(
+    1,
+    Math.min(p.nEstimators, opts.treesPerBatch ?? fromBudget, opts.checkpoint ? Math.max(1, opts.checkpointEvery ?? 20) : Infinity),
+  );
+  cost.treesPerBatch = treesPerBatch;
 
-  const call = <T>(fn: (port: ShardPort) => Promise<T>, requestBytes: number): Promise<T[]> => callAll(ports, fn, requestBytes, cost);
-
-  /** Sums the shards' histograms in shard order. */
-  const sumHist = (parts: Float64Array[]): Float64Array => {
-    const sum = Float64Array.from(parts[0]);
-    for (let s = 1; s < parts.length; s++) {
-      const h = parts[s];
-      if (classification) for (let i = 0; i < sum.length; i++) sum[i] += h[i];
-      else {
-        for (let i = 0; i < sum.length - 2; i++) sum[i] += h[i];
-        sum[sum.length - 2] = Math.min(sum[sum.length - 2], h[sum.length - 2]);
-        sum[sum.length - 1] = Math.max(sum[sum.length - 1], h[sum.length - 1]);
-      }
-    }
-    for (const h of parts) cost.bytesIn += h.byteLength;
-    return sum;
-  };
-
-  const decide = (tree: DTree, node: DNode): SplitOrder | null => {
-    const h = node.hist!;
-    const t: NodeTotals = nodeTotals(layout, h, 0);
-    node.n = t.n;
-    let kk = 0;
-    if (classification) for (let k = 0; k < K; k++) if (t.T[k] > 0) kk++;
-    const impure = classification ? kk > 1 : node.lo < node.hi;
-    let split = false;
-    if (impure && t.n >= opt.minSamplesSplit && t.n >= 2 * opt.minSamplesLeaf && node.depth < opt.maxDepth) {
-      split = splitter.find(h, 0, t, tree.feats, opt.mtry, tree.rng);
-    }
-    node.hist = split ? h : null;
-    if (!split) {
-      if (classification) {
-        node.leafCls = new Int32Array(kk);
-        node.leafW = new Float64Array(kk);
-        let j = 0;
-        for (let k = 0; k < K; k++) {
-          if (t.T[k] > 0) {
-            node.leafCls[j] = k;
-            node.leafW[j++] = t.T[k];
-          }
-        }
-      } else node.value = (t.T[1] / t.W) * yScale;
-      return null;
-    }
-    const best = splitter.best;
-    tree.imp[best.feature] += best.proxy - parentProxy(layout, t);
-    node.feature = best.feature;
-    node.bin = best.bin;
-    node.missLeft = best.missLeft;
-    node.left = tree.nodes.length;
-    node.right = node.left + 1;
-    const l = newNode(node.depth + 1);
-    const r = newNode(node.depth + 1);
-    l.n = splitter.bestNLeft;
-    r.n = t.n - l.n;
-    tree.nodes.push(l, r);
-    return { tree: tree.index, node: -1, feature: best.feature, bin: best.bin, missLeft: best.missLeft, left: node.left, right: node.right };
-  };
-
-  const finishSmall = (tree: DTree, node: DNode): void => growSmall(tree, node, { classification, K, cols, nBins, opt, criterion, yScale });
-
-  const writer = new NodeWriter(classification);
+  const writer = new NodeWriter(ctx.classification);
   const treeImportance = new Float32Array(p.nEstimators * cols);
   const resume = opts.resume;
   const resumed = resume ? nodesFromJson(resume.nodes) : null;
   if (resume) {
-    if (
-      resume.version !== 1 ||
-      resume.trees >= p.nEstimators ||
-      resumed!.treeStart.length !== resume.trees + 1 ||
-      resume.treeImportance.length !== resume.trees * cols ||
-      (resumed!.leafStart !== null) !== classification
-    ) {
-      throw new QuorumError(
-        'BAD_VALUE',
-        `a data-parallel forest checkpoint of ${resume.trees} trees does not fit this job (${p.nEstimators} trees, ${cols} features, ${config.task})`,
-      );
-    }
+    checkResume(resume, resumed!, p, cols, config);
     treeImportance.set(resume.treeImportance);
   }
   const nodesSoFar = (): TreeNodes => (resumed ? concatNodes([resumed, writer.finish()]) : writer.finish());
   for (let first = resume?.trees ?? 0; first < p.nEstimators; first += treesPerBatch) {
     if (opts.isCancelled?.()) throw new QuorumError('CANCELLED', `data-parallel forest cancelled after ${first} of ${p.nEstimators} trees`);
-    const batch: DTree[] = [];
-    for (let i = first; i < Math.min(p.nEstimators, first + treesPerBatch); i++) {
-      batch.push({
-        index: i,
-        rng: new Rng(deriveSeed(input.config.seed, p.treeOffset + i)),
-        feats: Int32Array.from({ length: cols }, (_, f) => f),
-        nodes: [newNode(0)],
-        imp: new Float64Array(cols),
-        frontier: [0],
-      });
-    }
-    // Roots: histograms of every tree's node 0.
-    const roots: NodeRef[] = batch.map((t) => ({ tree: t.index, node: 0 }));
-    const rootParts = await call((port) => port.histograms(roots), JSON.stringify(roots).length);
-    batch.forEach((t, q) => {
-      const h = sumHist(rootParts.map((part) => part.subarray(q * histLength, (q + 1) * histLength)));
-      t.nodes[0].hist = h;
-      if (!classification) {
-        t.nodes[0].lo = h[histLength - 2];
-        t.nodes[0].hi = h[histLength - 1];
-      }
-    });
-    let release: number[] = [];
-    for (;;) {
-      const d0 = performance.now();
-      const splits: SplitOrder[] = [];
-      for (const tree of batch) {
-        const next: number[] = [];
-        for (const id of tree.frontier) {
-          const node = tree.nodes[id];
-          if (node.rows) finishSmall(tree, node);
-          else {
-            const s = decide(tree, node);
-            if (s) {
-              s.node = id;
-              splits.push(s);
-              next.push(s.left, s.right);
-            }
-          }
-        }
-        if (tree.frontier.length > 0 && next.length === 0) release.push(tree.index);
-        tree.frontier = next;
-      }
+    const batch = newBatch(input.config.seed, p, cols, first, Math.min(p.nEstimators, first + treesPerBatch) - first);
+    const grow = growBatch(ctx, batch);
+    let d0 = performance.now();
+    let it = grow.next();
+    while (!it.done) {
       cost.driverMs += performance.now() - d0;
-      if (splits.length === 0) break;
-      cost.levels++;
-      const req = { splits, release };
-      const applied = await call((port) => port.applySplits(req), JSON.stringify(req).length);
-      release = [];
-      cost.bytesIn += 48 * splits.length * applied.length;
-      // Children: per split, the smaller one's histogram (the larger is the parent minus it) when
-      // either is big; the rows of the small ones.
-      const histRefs: NodeRef[] = [];
-      const pairs: Array<[DTree, DNode, DNode, DNode]> = [];
-      const rowRefs: NodeRef[] = [];
-      const rowNodes: DNode[] = [];
-      const byTree = new Map(batch.map((t) => [t.index, t]));
-      splits.forEach((s, q) => {
-        const tree = byTree.get(s.tree)!;
-        const l = tree.nodes[s.left];
-        const r = tree.nodes[s.right];
-        let nl = 0;
-        let nr = 0;
-        for (const a of applied) {
-          nl += a[6 * q];
-          nr += a[6 * q + 1];
-          l.lo = Math.min(l.lo, a[6 * q + 2]);
-          l.hi = Math.max(l.hi, a[6 * q + 3]);
-          r.lo = Math.min(r.lo, a[6 * q + 4]);
-          r.hi = Math.max(r.hi, a[6 * q + 5]);
-        }
-        if (nl !== l.n || nr !== r.n)
-          throw new QuorumError(
-            'INTERNAL',
-            `shard sessions disagree with the histograms on split ${s.tree}/${s.node}: ${nl}/${nr} rows, expected ${l.n}/${r.n}`,
-          );
-        const parent = tree.nodes[s.node];
-        const smaller = nl <= nr ? l : r;
-        const larger = smaller === l ? r : l;
-        if (larger.n > smallRows) {
-          histRefs.push({ tree: s.tree, node: smaller === l ? s.left : s.right });
-          pairs.push([tree, parent, smaller, larger]);
-        } else parent.hist = null;
-        for (const [c, id] of [
-          [l, s.left],
-          [r, s.right],
-        ] as Array<[DNode, number]>) {
-          if (c.n <= smallRows) {
-            rowRefs.push({ tree: s.tree, node: id });
-            rowNodes.push(c);
-          }
-        }
-      });
-      const refsBytes = JSON.stringify(histRefs).length + JSON.stringify(rowRefs).length;
-      // Both requests at once (they only read the session): one hop per level.
-      const replies = await call(async (port) => {
-        const [h, r] = await Promise.all([histRefs.length ? port.histograms(histRefs) : new Float64Array(0), rowRefs.length ? port.rows(rowRefs) : []]);
-        return { h, r };
-      }, refsBytes);
-      const d1 = performance.now();
-      cost.histNodes += histRefs.length;
-      cost.rowNodes += rowRefs.length;
-      pairs.forEach(([, parent, smaller, larger], q) => {
-        const h = sumHist(replies.map((x) => x.h.subarray(q * histLength, (q + 1) * histLength)));
-        const ph = parent.hist!;
-        const big = new Float64Array(histLength);
-        const end = classification ? histLength : histLength - 2;
-        for (let i = 0; i < end; i++) big[i] = ph[i] - h[i];
-        if (smaller.n > smallRows) smaller.hist = h;
-        if (larger.n > smallRows) larger.hist = big;
-        parent.hist = null;
-      });
-      rowNodes.forEach((node, q) => {
-        node.rows = replies.map((x) => x.r[q]);
-        for (const part of node.rows) cost.bytesIn += part.rowIndex.byteLength + part.codes.byteLength + part.y.byteLength + part.weight.byteLength;
-        node.hist = null;
-      });
-      cost.driverMs += performance.now() - d1;
+      const replies = await runStep(ports, it.value, cost);
+      d0 = performance.now();
+      it = grow.next(replies);
     }
-    if (release.length > 0) {
-      const req = { splits: [], release };
-      await call((port) => port.applySplits(req), JSON.stringify(req).length);
-    }
-    const d2 = performance.now();
     for (const tree of batch) {
       const treeBase = writer.size;
       emitTree(writer, tree, 0, treeBase);
@@ -354,7 +454,7 @@ export async function fitForestDataParallel(
       if (total > 0) for (let f = 0; f < cols; f++) treeImportance[tree.index * cols + f] = tree.imp[f] / total;
       tree.nodes = [];
     }
-    cost.driverMs += performance.now() - d2;
+    cost.driverMs += performance.now() - d0;
     const done = Math.min(p.nEstimators, first + treesPerBatch);
     if (opts.checkpoint && done < p.nEstimators) {
       await opts.checkpoint({ version: 1, trees: done, nodes: nodesToJson(nodesSoFar()), treeImportance: Array.from(treeImportance.subarray(0, done * cols)) });
@@ -364,7 +464,7 @@ export async function fitForestDataParallel(
   const model = new ForestModel({
     task: config.task,
     nFeatures: cols,
-    nClasses: classification ? K : 0,
+    nClasses: ctx.classification ? ctx.K : 0,
     classes: input.classes,
     features: input.features,
     params: { ...p, oobScore: false },
