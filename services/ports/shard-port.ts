@@ -45,6 +45,14 @@ export class ClusterShardPort implements RemoteShard {
     return this.pastComputeMs + (this.port?.computeMs ?? 0);
   }
 
+  /** Answer bytes of the sessions this port closed or lost. */
+  private pastReceivedBytes = 0;
+
+  /** Bytes of the shard's sessions' answers so far, over every trainer that held it. */
+  get receivedBytes(): number {
+    return this.pastReceivedBytes + (this.port?.receivedBytes ?? 0);
+  }
+
   /** Where the session is now (null before the first call). */
   get nodeID(): string | null {
     return this.node;
@@ -93,6 +101,7 @@ export class ClusterShardPort implements RemoteShard {
         why = `${this.node ?? 'a trainer'}: ${e.message}`;
         if (this.node) this.failed.add(this.node);
         this.pastComputeMs += this.port?.computeMs ?? 0;
+        this.pastReceivedBytes += this.port?.receivedBytes ?? 0;
         this.port = null;
         this.node = null;
       }

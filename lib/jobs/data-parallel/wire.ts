@@ -142,6 +142,11 @@ const ONES = [1, 1, 1, 1, 1, 1, 1, 1];
 const zigzag = (v: number): number => (v >= 0 ? 2 * v : -2 * v - 1);
 const unzigzag = (z: number): number => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
 
+/** One scale per position of a tuple; positions without one have scale 1 (ONES has 8: a forest's bin has K + 1 statistics). */
+function scalesOf(scales: readonly number[], stride: number): readonly number[] {
+  return scales.length >= stride ? scales : Array.from({ length: stride }, (_, s) => scales[s] ?? 1);
+}
+
 /** Bytes that hold z (0 ≤ z < 2^53), at least 1. */
 function widthOf(z: number): number {
   let w = 1;
@@ -158,10 +163,13 @@ function widthOf(z: number): number {
 export function packHistograms(hists: readonly Float64Array[], from: number, to: number, stride: number, scales: readonly number[] = ONES): Uint8Array {
   const w = new ByteWriter();
   const tuples = Math.max(0, Math.floor((to - from) / stride));
+  scales = scalesOf(scales, stride);
   for (const h of hists) {
     let largest = 0;
     for (let i = from; i < from + tuples * stride; i++) {
-      const z = zigzag(h[i] * scales[(i - from) % stride]);
+      const v = h[i] * scales[(i - from) % stride];
+      if (!Number.isSafeInteger(v)) throw new RangeError(`packHistograms: value ${h[i]} at ${i} times its scale is not a whole number below 2^53`);
+      const z = zigzag(v);
       if (z > largest) largest = z;
     }
     const width = widthOf(largest);
@@ -192,7 +200,7 @@ export function addPackedHistograms(
   stride: number,
   scales: readonly number[] = ONES,
 ): number {
-  const inverse = scales.map((x) => 1 / x);
+  const inverse = scalesOf(scales, stride).map((x) => 1 / x);
   const tuples = Math.max(0, Math.floor((to - from) / stride));
   const mapBytes = (tuples + 7) >> 3;
   let o = 0;
@@ -221,6 +229,36 @@ export function addPackedHistograms(
     }
   }
   return o;
+}
+
+/**
+ * A forest session's node histograms (`histLength` values a node, concatenated) for the wire: each
+ * node's sums packed as whole numbers, `stride` values a bin (packHistograms: a bin with no rows
+ * costs one bit), and the `tail` last values of each node raw (regression: the target's lowest and
+ * highest, ±Infinity where the node has no rows in this shard). Class counts, bootstrap weights and
+ * the quantised targets' sums are whole numbers, so nothing is rounded.
+ */
+export function packNodeHistograms(h: Float64Array, histLength: number, stride: number, tail: number): Uint8Array {
+  const n = histLength > 0 ? Math.floor(h.length / histLength) : 0;
+  const views = Array.from({ length: n }, (_, q) => h.subarray(q * histLength, (q + 1) * histLength));
+  const tails = new Float64Array(n * tail);
+  for (let q = 0; q < n; q++) for (let k = 0; k < tail; k++) tails[q * tail + k] = views[q][histLength - tail + k];
+  return packArrays([Int32Array.of(n, histLength, stride, tail), packHistograms(views, 0, histLength - tail, stride), tails]);
+}
+
+/** The node histograms of {@link packNodeHistograms}, concatenated again. */
+export function unpackNodeHistograms(bytes: Uint8Array): Float64Array {
+  const parts = unpackArrays(bytes);
+  if (parts.length !== 3 || parts[0].length !== 16) throw new RangeError('packed node histograms: expected a head, the sums and the tails');
+  const [n, histLength, stride, tail] = new Int32Array(parts[0].slice().buffer);
+  if (n < 0 || histLength < tail || tail < 0 || stride < 1 || parts[2].length !== 8 * n * tail) throw new RangeError('packed node histograms: a damaged head');
+  const out = new Float64Array(n * histLength);
+  const views = Array.from({ length: n }, (_, q) => out.subarray(q * histLength, (q + 1) * histLength));
+  const used = addPackedHistograms(parts[1], views, 0, histLength - tail, stride);
+  if (used !== parts[1].length) throw new RangeError(`packed node histograms: ${parts[1].length - used} bytes too many`);
+  const tails = float64s(parts[2]);
+  for (let q = 0; q < n; q++) for (let k = 0; k < tail; k++) views[q][histLength - tail + k] = tails[q * tail + k];
+  return out;
 }
 
 export interface NodeRef {

@@ -37,9 +37,10 @@ export interface DriverCost {
 
 /**
  * One round trip: `fn` on every port in parallel. The wait counts as port time, the slowest
- * shard's compute in it as session time; `requestBytes` is sent to every port.
+ * shard's compute in it as session time; `requestBytes` is sent to every port. Ports whose answers
+ * cross a transport say how many bytes came back (`receivedBytes`), and those are counted.
  */
-export async function callAll<P extends { readonly computeMs?: number }, T>(
+export async function callAll<P extends { readonly computeMs?: number; readonly receivedBytes?: number }, T>(
   ports: P[],
   fn: (port: P) => Promise<T>,
   requestBytes: number,
@@ -47,9 +48,11 @@ export async function callAll<P extends { readonly computeMs?: number }, T>(
 ): Promise<T[]> {
   const a = performance.now();
   const before = ports.map((port) => port.computeMs ?? 0);
+  const received = ports.map((port) => port.receivedBytes ?? 0);
   const out = await Promise.all(ports.map(fn));
   cost.portMs += performance.now() - a;
   cost.sessionMs += Math.max(...ports.map((port, s) => (port.computeMs ?? 0) - before[s]));
+  cost.bytesIn += ports.reduce((sum, port, s) => sum + (port.receivedBytes ?? 0) - received[s], 0);
   cost.roundTrips++;
   cost.bytesOut += requestBytes * ports.length;
   return out;

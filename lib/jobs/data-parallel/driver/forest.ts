@@ -96,6 +96,11 @@ interface ForestContext {
   splitter: HistSplitter;
   yScale: number;
   cost: DriverCost;
+  /**
+   * The ports count the bytes of their answers (callAll adds them): else what came back is counted
+   * here, as the values' own size (sessions in this process: nothing crossed a wire).
+   */
+  measured: boolean;
 }
 
 /** A step of a batch as the driver runs it on every shard; the reply is every shard's answer, in shard order. */
@@ -107,7 +112,7 @@ interface ChildrenReply {
   r: NodeRows[];
 }
 
-function forestContext(config: ShardConfig, p: ForestParams, smallRows: number, cost: DriverCost): ForestContext {
+function forestContext(config: ShardConfig, p: ForestParams, smallRows: number, cost: DriverCost, measured: boolean): ForestContext {
   const classification = config.task === 'classification';
   const K = config.nClasses;
   const cols = config.cols;
@@ -141,6 +146,7 @@ function forestContext(config: ShardConfig, p: ForestParams, smallRows: number, 
     splitter: new HistSplitter(layout),
     yScale,
     cost,
+    measured,
   };
 }
 
@@ -156,7 +162,7 @@ function sumHist(ctx: ForestContext, parts: Float64Array[]): Float64Array {
       sum[sum.length - 1] = Math.max(sum[sum.length - 1], h[sum.length - 1]);
     }
   }
-  for (const h of parts) ctx.cost.bytesIn += h.byteLength;
+  if (!ctx.measured) for (const h of parts) ctx.cost.bytesIn += h.byteLength;
   return sum;
 }
 
@@ -314,7 +320,8 @@ function takeChildren(ctx: ForestContext, plan: ChildrenPlan, replies: ChildrenR
   });
   plan.rowNodes.forEach((node, q) => {
     node.rows = replies.map((x) => x.r[q]);
-    for (const part of node.rows) cost.bytesIn += part.rowIndex.byteLength + part.codes.byteLength + part.y.byteLength + part.weight.byteLength;
+    if (!ctx.measured)
+      for (const part of node.rows) cost.bytesIn += part.rowIndex.byteLength + part.codes.byteLength + part.y.byteLength + part.weight.byteLength;
     node.hist = null;
   });
 }
@@ -346,7 +353,7 @@ function* growBatch(ctx: ForestContext, batch: DTree[]): Generator<ForestStep, v
     cost.levels++;
     const applied = (yield { op: 'apply', req: { splits, release } }) as Float64Array[];
     release = [];
-    cost.bytesIn += 48 * splits.length * applied.length;
+    if (!ctx.measured) cost.bytesIn += 48 * splits.length * applied.length;
     const plan = planChildren(ctx, batch, splits, applied);
     // Both requests at once (they only read the session): one hop per level.
     const replies = (yield { op: 'children', hist: plan.histRefs, rows: plan.rowRefs }) as ChildrenReply[];
@@ -412,7 +419,13 @@ export async function fitForestDataParallel(
     histNodes: 0,
     rowNodes: 0,
   };
-  const ctx = forestContext(config, p, smallRows, cost);
+  const ctx = forestContext(
+    config,
+    p,
+    smallRows,
+    cost,
+    ports.every((port) => port.receivedBytes !== undefined),
+  );
   const budget = opts.histBudgetBytes ?? 256 << 20;
   // Nodes of more than smallRows rows are disjoint within a level, so a tree holds at most
   // 2·rows/smallRows summed histograms at once (a level's parents and their children).

@@ -6,6 +6,7 @@ import type { ShardPort } from './ports';
 import {
   joinChunks,
   unpackArrays,
+  unpackNodeHistograms,
   type ApplyRequest,
   type HostReply,
   type HostRequest,
@@ -19,6 +20,8 @@ import {
 export class HostPort implements ShardPort {
   /** The session's compute time (ms) as of its last answer. */
   computeMs = 0;
+  /** Bytes of the session's answers so far (what crossed the transport). */
+  receivedBytes = 0;
 
   constructor(
     readonly id: string,
@@ -26,7 +29,9 @@ export class HostPort implements ShardPort {
   ) {}
 
   private async arrays(msg: HostRequest): Promise<Uint8Array[]> {
-    const parts = unpackArrays(joinChunks(await this.send(msg)));
+    const reply = joinChunks(await this.send(msg));
+    this.receivedBytes += reply.length;
+    const parts = unpackArrays(reply);
     if (msg.op !== 'open' && msg.op !== 'close') this.computeMs = new Float64Array(parts.pop()!.buffer)[0];
     return parts;
   }
@@ -39,7 +44,7 @@ export class HostPort implements ShardPort {
 
   async histograms(nodes: NodeRef[]): Promise<Float64Array> {
     const [h] = await this.arrays({ op: 'histograms', id: this.id, nodes });
-    return new Float64Array(h.buffer);
+    return unpackNodeHistograms(h);
   }
 
   async applySplits(req: ApplyRequest): Promise<Float64Array> {

@@ -5,7 +5,7 @@
  * replies cut into chunks of at most 1 MB), as a remote port would.
  */
 import type { ShardSession } from '../session/forest';
-import { chunkBytes, joinChunks, MAX_MESSAGE, packArrays, unpackArrays } from '../wire';
+import { chunkBytes, joinChunks, MAX_MESSAGE, packArrays, unpackArrays, unpackNodeHistograms } from '../wire';
 import { type ApplyRequest, type NodeRef, type NodeRows } from '../wire';
 
 export interface ShardPort {
@@ -17,6 +17,8 @@ export interface ShardPort {
   close(): Promise<void>;
   /** The session's compute time so far (ms), when the port knows it. */
   readonly computeMs?: number;
+  /** Bytes of the session's answers so far, when they cross a transport (the driver counts them then, not the values). */
+  readonly receivedBytes?: number;
 }
 
 /** Calls a session in this process. */
@@ -58,6 +60,10 @@ export class BytesPort implements ShardPort {
     return this.session.computeMs;
   }
 
+  get receivedBytes(): number {
+    return this.received;
+  }
+
   private request<T>(value: T): T {
     const bytes = enc.encode(JSON.stringify(value));
     this.sent += bytes.length;
@@ -75,8 +81,8 @@ export class BytesPort implements ShardPort {
   }
 
   async histograms(nodes: NodeRef[]): Promise<Float64Array> {
-    const [h] = this.reply([this.session.histograms(this.request(nodes))]);
-    return new Float64Array(h.buffer);
+    const [h] = this.reply([this.session.packedHistograms(this.request(nodes))]);
+    return unpackNodeHistograms(h);
   }
 
   async applySplits(req: ApplyRequest): Promise<Float64Array> {

@@ -6,7 +6,7 @@
  */
 import { QuorumError } from '../../../errors';
 import { rowWeight, type BinnedShard } from '../shard';
-import type { ApplyRequest, HostRequest, NodeRef, NodeRows } from '../wire';
+import { packNodeHistograms, type ApplyRequest, type HostRequest, type NodeRef, type NodeRows } from '../wire';
 import type { DataParallelSession } from '../kinds';
 
 /** Values per bin: K class weights + a row count (classification), or Σw, Σw·y, count. */
@@ -225,15 +225,20 @@ export class ShardSession implements DataParallelSession {
     return out;
   }
 
-  /** Frees everything; later calls fail. */
+  /** {@link histograms} as they travel: whole numbers, packed (wire.ts packNodeHistograms). */
+  packedHistograms(nodes: NodeRef[]): Uint8Array {
+    return packNodeHistograms(this.histograms(nodes), this.histLength, this.S, this.shard.config.task === 'classification' ? 0 : 2);
+  }
+
   /** A request of the forest's protocol (host.ts), its answer as typed arrays; null for another kind's. */
   answer(msg: HostRequest): Array<Float64Array | Int32Array | Uint8Array> | null {
-    if (msg.op === 'histograms') return [this.histograms(msg.nodes)];
+    if (msg.op === 'histograms') return [this.packedHistograms(msg.nodes)];
     if (msg.op === 'applySplits') return [this.applySplits(msg.req)];
     if (msg.op === 'rows') return this.rows(msg.nodes).flatMap((r) => [r.rowIndex, r.codes, r.y, r.weight]);
     return null;
   }
 
+  /** Frees everything; later calls fail. */
   close(): void {
     this.trees.clear();
     const empty = { ...this.shard, rows: 0, codes: new Uint8Array(0), y: new Float64Array(0), rowIndex: new Int32Array(0) };

@@ -2,9 +2,10 @@
  * The data-parallel wire (issue 31): packed histograms round-trip for every byte width and for the
  * empty histogram, cost far less than Float64 for sparse ones, and refuse short or bad bytes; a
  * reduce-scatter over 1..5 in-memory peers (feature blocks, each block summed by its owner) gives
- * the plain sum, whatever the order the parts arrive in.
+ * the plain sum, whatever the order the parts arrive in. A forest session's node histograms (class
+ * counts; regression sums with the target's range raw) round-trip packed.
  */
-import { addPackedHistograms, featureBlocks, packHistograms } from '../../../../lib/jobs/data-parallel/wire';
+import { addPackedHistograms, featureBlocks, packHistograms, packNodeHistograms, unpackNodeHistograms } from '../../../../lib/jobs/data-parallel/wire';
 import { Rng } from '../../../../lib/util/random';
 
 /** A (Σ g, Σ h) histogram of whole numbers below 2^bits, a share of its bins empty. */
@@ -58,6 +59,48 @@ describe('packed histograms', () => {
     const bad = bytes.slice();
     bad[0] = 9;
     expect(() => addPackedHistograms(bad, [new Float64Array(100)], 0, 100, 2)).toThrow(/width 9/);
+  });
+});
+
+describe("a forest session's node histograms", () => {
+  it('round-trip packed: class counts (stride K + 1), regression sums with their raw range (±Infinity where a node has no rows), no nodes', () => {
+    const rng = new Rng(9);
+    // Classification: nodes of 40 bins × (K classes + count), bootstrap weights 0..6; K = 26 has
+    // more statistics a bin than the default scales have entries.
+    for (const K of [4, 26]) {
+      const S = K + 1;
+      const cls = new Float64Array(3 * 40 * S);
+      for (let i = 0; i < cls.length; i++) if (rng.float() < 0.4) cls[i] = Math.floor(rng.float() * 7);
+      const packed = packNodeHistograms(cls, 40 * S, S, 0);
+      expect(Array.from(unpackNodeHistograms(packed))).toEqual(Array.from(cls));
+      expect(packed.length).toBeLessThan(cls.byteLength / 6);
+    }
+    // Regression: 2 nodes of 30 bins × (Σw, Σw·y, count) + [lo, hi]; y quantised (whole, signed, large).
+    const L = 30 * 3 + 2;
+    const reg = new Float64Array(2 * L);
+    for (let b = 0; b < 30; b++) {
+      if (rng.float() < 0.5) continue;
+      reg[3 * b] = 3;
+      reg[3 * b + 1] = Math.floor((rng.float() * 2 - 1) * 2 ** 45);
+      reg[3 * b + 2] = 2;
+    }
+    reg.set([-12345, 98765], L - 2);
+    reg.set([Infinity, -Infinity], 2 * L - 2); // the second node has no rows in this shard
+    expect(Array.from(unpackNodeHistograms(packNodeHistograms(reg, L, 3, 2)))).toEqual(Array.from(reg));
+    expect(unpackNodeHistograms(packNodeHistograms(new Float64Array(0), L, 3, 2)).length).toBe(0);
+  });
+
+  it('refuses values that are not whole numbers (they would not survive the trip)', () => {
+    expect(() => packNodeHistograms(Float64Array.from([1, 2.5, 0, 4]), 4, 2, 0)).toThrow(/not a whole number/);
+    expect(() => packHistograms([Float64Array.from([1, NaN])], 0, 2, 2)).toThrow(RangeError);
+  });
+
+  it('refuses damaged bytes', () => {
+    const packed = packNodeHistograms(Float64Array.from([1, 2, 0, 4, 5, 6]), 6, 2, 0);
+    expect(() => unpackNodeHistograms(packed.subarray(0, packed.length - 3))).toThrow(RangeError);
+    const extra = new Uint8Array(packed.length + 4);
+    extra.set(packed);
+    expect(() => unpackNodeHistograms(extra)).toThrow(RangeError);
   });
 });
 
