@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bodyOf } from '../helpers/http';
 import { ROOT, waitFor } from '../helpers/broker';
+import { LETTER_FIRST_ROW } from '../../fixtures/datasets';
 import { freePort, natsAvailable, startNats, type NatsServer } from '../../fixtures/nats';
 import { startProcess, type NodeProcess } from '../../fixtures/processes';
 
@@ -96,26 +97,7 @@ run('a three-process cluster over NATS (issue 2)', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        rows: [
-          {
-            'x-box': 2,
-            'y-box': 8,
-            width: 3,
-            high: 5,
-            onpix: 1,
-            'x-bar': 8,
-            'y-bar': 13,
-            x2bar: 0,
-            y2bar: 6,
-            xybar: 6,
-            x2ybr: 10,
-            xy2br: 8,
-            'x-ege': 0,
-            xegvy: 8,
-            'y-ege': 0,
-            yegvx: 8,
-          },
-        ],
+        rows: [LETTER_FIRST_ROW],
       }),
     });
     expect(predict.status).toBe(200);

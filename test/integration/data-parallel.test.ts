@@ -5,30 +5,14 @@
  * the undisturbed model; a cancelled job frees the sessions on every trainer.
  */
 import { Cluster } from '../../fixtures/cluster';
+import { LETTER_FIRST_ROW } from '../../fixtures/datasets';
 import { waitFor } from '../helpers/broker';
 import { natsAvailable } from '../../fixtures/nats';
 
 const run = natsAvailable() ? describe : describe.skip; // skip reason printed by natsAvailable()
 
 const ROWS = [
-  {
-    'x-box': 2,
-    'y-box': 8,
-    width: 3,
-    high: 5,
-    onpix: 1,
-    'x-bar': 8,
-    'y-bar': 13,
-    x2bar: 0,
-    y2bar: 6,
-    xybar: 6,
-    x2ybr: 10,
-    xy2br: 8,
-    'x-ege': 0,
-    xegvy: 8,
-    'y-ege': 0,
-    yegvx: 8,
-  },
+  LETTER_FIRST_ROW,
   {
     'x-box': 5,
     'y-box': 12,

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT, waitFor } from '../helpers/broker';
 import { Cluster } from '../../fixtures/cluster';
+import { LETTER_FIRST_ROW } from '../../fixtures/datasets';
 import { natsAvailable } from '../../fixtures/nats';
 
 const run = natsAvailable() ? describe : describe.skip; // skip reason printed by natsAvailable()
@@ -59,24 +60,7 @@ run('node-local data (issue 7)', () => {
     // Measured with seed 3: pooled ensemble accuracy 0.93 over the nodes' 3,200 validation rows.
     expect(job.metrics.accuracy).toBeGreaterThan(0.9);
 
-    const row = {
-      'x-box': 2,
-      'y-box': 8,
-      width: 3,
-      high: 5,
-      onpix: 1,
-      'x-bar': 8,
-      'y-bar': 13,
-      x2bar: 0,
-      y2bar: 6,
-      xybar: 6,
-      x2ybr: 10,
-      xy2br: 8,
-      'x-ege': 0,
-      xegvy: 8,
-      'y-ege': 0,
-      yegvx: 8,
-    };
+    const row = LETTER_FIRST_ROW;
     const first = await cluster.api('POST', '/predict', { name: 'letter-local', rows: [row] });
     expect(first.status).toBe(200);
     expect(first.body.version).toBe(job.version);
