@@ -37,8 +37,8 @@ export interface DriverCost {
 
 /**
  * One round trip: `fn` on every port in parallel. The wait counts as port time, the slowest
- * shard's compute in it as session time; `requestBytes` is sent to every port. Ports whose answers
- * cross a transport say how many bytes came back (`receivedBytes`), and those are counted.
+ * shard's compute in it as session time; `requestBytes` is sent to every port, and the bytes that
+ * came back are what the ports count (`receivedBytes`).
  */
 export async function callAll<P extends { readonly computeMs?: number; readonly receivedBytes?: number }, T>(
   ports: P[],

@@ -22,7 +22,7 @@ import { featureOffsets, statsPerBin } from '../session/forest';
 import type { ShardConfig } from '../shard';
 import { emitTree, growSmall, newNode, type DNode, type DTree, type SmallContext } from './tree-build';
 import { type ApplyRequest, type NodeRef, type NodeRows, type SplitOrder } from '../wire';
-import { callAll, type DriverCost } from './cost';
+import { callAll, emptyCost, type DriverCost } from './cost';
 
 /** A forest's finished trees (whole batches), enough to resume the fit on a restarted coordinator. */
 export interface ForestCheckpoint {
@@ -96,11 +96,6 @@ interface ForestContext {
   splitter: HistSplitter;
   yScale: number;
   cost: DriverCost;
-  /**
-   * The ports count the bytes of their answers (callAll adds them): else what came back is counted
-   * here, as the values' own size (sessions in this process: nothing crossed a wire).
-   */
-  measured: boolean;
 }
 
 /** A step of a batch as the driver runs it on every shard; the reply is every shard's answer, in shard order. */
@@ -112,7 +107,7 @@ interface ChildrenReply {
   r: NodeRows[];
 }
 
-function forestContext(config: ShardConfig, p: ForestParams, smallRows: number, cost: DriverCost, measured: boolean): ForestContext {
+function forestContext(config: ShardConfig, p: ForestParams, smallRows: number, cost: DriverCost): ForestContext {
   const classification = config.task === 'classification';
   const K = config.nClasses;
   const cols = config.cols;
@@ -146,7 +141,6 @@ function forestContext(config: ShardConfig, p: ForestParams, smallRows: number, 
     splitter: new HistSplitter(layout),
     yScale,
     cost,
-    measured,
   };
 }
 
@@ -162,7 +156,6 @@ function sumHist(ctx: ForestContext, parts: Float64Array[]): Float64Array {
       sum[sum.length - 1] = Math.max(sum[sum.length - 1], h[sum.length - 1]);
     }
   }
-  if (!ctx.measured) for (const h of parts) ctx.cost.bytesIn += h.byteLength;
   return sum;
 }
 
@@ -320,8 +313,6 @@ function takeChildren(ctx: ForestContext, plan: ChildrenPlan, replies: ChildrenR
   });
   plan.rowNodes.forEach((node, q) => {
     node.rows = replies.map((x) => x.r[q]);
-    if (!ctx.measured)
-      for (const part of node.rows) cost.bytesIn += part.rowIndex.byteLength + part.codes.byteLength + part.y.byteLength + part.weight.byteLength;
     node.hist = null;
   });
 }
@@ -353,7 +344,6 @@ function* growBatch(ctx: ForestContext, batch: DTree[]): Generator<ForestStep, v
     cost.levels++;
     const applied = (yield { op: 'apply', req: { splits, release } }) as Float64Array[];
     release = [];
-    if (!ctx.measured) cost.bytesIn += 48 * splits.length * applied.length;
     const plan = planChildren(ctx, batch, splits, applied);
     // Both requests at once (they only read the session): one hop per level.
     const replies = (yield { op: 'children', hist: plan.histRefs, rows: plan.rowRefs }) as ChildrenReply[];
@@ -407,25 +397,8 @@ export async function fitForestDataParallel(
   const { config } = input;
   const cols = config.cols;
   const smallRows = Math.max(1, opts.smallRows ?? 1000);
-  const cost: DriverCost = {
-    roundTrips: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    portMs: 0,
-    sessionMs: 0,
-    driverMs: 0,
-    levels: 0,
-    treesPerBatch: 1,
-    histNodes: 0,
-    rowNodes: 0,
-  };
-  const ctx = forestContext(
-    config,
-    p,
-    smallRows,
-    cost,
-    ports.every((port) => port.receivedBytes !== undefined),
-  );
+  const cost = emptyCost();
+  const ctx = forestContext(config, p, smallRows, cost);
   const budget = opts.histBudgetBytes ?? 256 << 20;
   // Nodes of more than smallRows rows are disjoint within a level, so a tree holds at most
   // 2·rows/smallRows summed histograms at once (a level's parents and their children).
