@@ -70,6 +70,17 @@ export class NodeWriter {
     return id;
   }
 
+  /** Appends a leaf node (its values are the caller's to write, at index `leaves - 1`). */
+  private leafNode(): number {
+    const id = this.node();
+    this.feature[id] = -1;
+    this.thrBin[id] = 0;
+    this.missLeft[id] = 0;
+    this.right[id] = 0;
+    this.leaves++;
+    return id;
+  }
+
   /** Appends an internal node; its right child is set later with {@link setRight}. */
   split(feature: number, bin: number, missLeft: boolean): number {
     const id = this.node();
@@ -86,12 +97,8 @@ export class NodeWriter {
 
   /** Appends a classification leaf: classes cls[0..k) with weights w[0..k), normalised here. */
   classLeaf(cls: Int32Array, w: Float64Array, k: number): number {
-    const id = this.node();
-    this.feature[id] = -1;
-    this.thrBin[id] = 0;
-    this.missLeft[id] = 0;
-    const leaf = this.leaves++;
-    this.right[id] = 0;
+    const id = this.leafNode();
+    const leaf = this.leaves - 1;
     this.leafStart = grown(this.leafStart, leaf + 2);
     this.leafClass = grown(this.leafClass, this.entries + k);
     this.leafProb = grown(this.leafProb, this.entries + k);
@@ -108,12 +115,8 @@ export class NodeWriter {
 
   /** Appends a regression leaf. */
   valueLeaf(value: number): number {
-    const id = this.node();
-    this.feature[id] = -1;
-    this.thrBin[id] = 0;
-    this.missLeft[id] = 0;
-    const leaf = this.leaves++;
-    this.right[id] = 0;
+    const id = this.leafNode();
+    const leaf = this.leaves - 1;
     this.leafValue = grown(this.leafValue, leaf + 1);
     this.leafValue[leaf] = value;
     return id;
